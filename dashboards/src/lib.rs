@@ -1,0 +1,11 @@
+//! Zhengxin's pages: pure functions from plain view models to HTML (maud),
+//! Chinese first with English available. No database, no polars.
+//!
+//! # Brief overview
+//! - [`layout`]: the page shell, navigation and the language switch
+//!   ([`layout::Lang`]).
+//! - [`pages`]: one module per page; each takes its view model and returns
+//!   `Markup`.
+
+pub mod layout;
+pub mod pages;

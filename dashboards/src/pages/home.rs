@@ -1,0 +1,88 @@
+//! The start page until the dashboards arrive: what data is loaded, per
+//! source, so a newcomer sees at once that the product runs and has data.
+
+use maud::{Markup, html};
+
+use crate::layout::{Lang, page};
+
+/// One source and how many records of it are stored.
+#[derive(Debug, Clone)]
+pub struct SourceCount {
+    pub label_zh: String,
+    pub label_en: String,
+    pub rows: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct HomeView {
+    pub lang: Lang,
+    /// `sqlite` or `postgres`.
+    pub backend: String,
+    pub sources: Vec<SourceCount>,
+}
+
+pub fn render(view: &HomeView) -> Markup {
+    let lang = view.lang;
+    let empty = view.sources.iter().all(|s| s.rows == 0);
+    let title = lang.pick("数据概况", "Data overview");
+    page(
+        lang,
+        title,
+        "/",
+        html! {
+            h1 { (title) }
+            @if empty {
+                p.note { (lang.pick("尚未导入任何数据。请使用 zhengxin import 导入源数据文件。", "No data has been imported yet. Use zhengxin import to load source files.")) }
+            } @else {
+                table {
+                    caption { (lang.pick("各数据源记录数", "Records per source")) }
+                    thead { tr { th scope="col" { (lang.pick("数据源", "Source")) } th scope="col" { (lang.pick("记录数", "Records")) } } }
+                    tbody {
+                        @for s in &view.sources {
+                            tr { th scope="row" { (lang.pick(&s.label_zh, &s.label_en)) } td.num { (s.rows) } }
+                        }
+                    }
+                }
+            }
+            p.note { (lang.pick("排名看板将在评分引擎完成后提供。数据库：", "Ranking dashboards follow once scoring is in place. Database: ")) (view.backend) }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(lang: Lang, rows: i64) -> HomeView {
+        HomeView {
+            lang,
+            backend: "sqlite".into(),
+            sources: vec![SourceCount {
+                label_zh: "12345热线工单".into(),
+                label_en: "Hotline tickets".into(),
+                rows,
+            }],
+        }
+    }
+
+    #[test]
+    fn chinese_by_default_with_counts_in_a_semantic_table() {
+        let html = render(&view(Lang::Zh, 1234)).into_string();
+        assert!(html.contains("<html lang=\"zh-CN\">"));
+        assert!(html.contains("<th scope=\"row\">12345热线工单</th><td class=\"num\">1234</td>"));
+        assert!(!html.contains("Hotline tickets"));
+    }
+
+    #[test]
+    fn english_pages_have_no_chinese_labels_but_the_switch() {
+        let html = render(&view(Lang::En, 5)).into_string();
+        assert!(html.contains("<html lang=\"en\">") && html.contains("Hotline tickets"));
+        assert!(!html.contains("热线"));
+    }
+
+    #[test]
+    fn an_empty_database_says_how_to_fill_it() {
+        let html = render(&view(Lang::Zh, 0)).into_string();
+        assert!(html.contains("zhengxin import") && !html.contains("<table>"));
+    }
+}

@@ -1,0 +1,117 @@
+//! The command line: one variant per command, with the help text the IT
+//! team reads. Parsing only; `main` runs the commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::DEFAULT_DATABASE_URL;
+
+/// Zhengxin (政信): Wenzhou's annual government-integrity assessment
+/// (政务诚信考核) — import source data, score it, serve the dashboards.
+#[derive(Debug, Parser)]
+#[command(name = "zhengxin", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  zhengxin serve                          # http://127.0.0.1:8080, demo data on first start\n  zhengxin import data/2025/              # every known source file in the folder\n  zhengxin import hotline-2025.csv --json\n  DATABASE_URL=postgres://zx@localhost/zx zhengxin serve\n\nLog level: RUST_LOG (e.g. RUST_LOG=debug). Logs go to stderr, results to stdout."
+)]
+pub struct Cli {
+    /// Database: sqlite://FILE or postgres://USER@HOST/DB. The SQLite file and
+    /// its folder are created on first use.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web pages and API. An empty database first gets the demo data.
+    #[command(after_help = "Example:\n  zhengxin serve --bind 0.0.0.0:8080")]
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Start with an empty database instead of loading the demo data.
+        #[arg(long)]
+        no_demo: bool,
+        /// Size of the demo data loaded into an empty database (1 ≈ 300,000
+        /// hotline tickets a year).
+        #[arg(long, default_value_t = 1.0)]
+        demo_scale: f64,
+    },
+    /// Import source files (CSV or XLSX) in one transaction: all or nothing.
+    #[command(
+        after_help = "A file's name says its source: units, commitments, proposals, hotline, debt,\ndishonesty, ratings or honours (also 单位.csv, 失信记录-2025.xlsx, hotline-2025-03.csv).\nA folder imports every such file in it, units first. Headers may be English or\nChinese; CSV may be UTF-8 (with or without BOM) or GB18030/GBK.\nOn any error nothing is written, every bad row is listed, and the exit status is 1.\n\nExamples:\n  zhengxin import exports/2025/\n  zhengxin import hotline-2025.csv units.xlsx --json\n  zhengxin import --source hotline 12345-export.csv"
+    )]
+    Import {
+        /// Files or folders to import.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Treat every file as this source instead of reading it from the name.
+        #[arg(long, value_parser = parse_source)]
+        source: Option<crate::sources::Source>,
+        /// Print one JSON document on stdout instead of the report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the demo dataset (real Wenzhou units, generated records, 2023–2026)
+    /// into the database, or as canonical import files with --csv.
+    #[command(
+        after_help = "Examples:\n  zhengxin seed-demo\n  zhengxin seed-demo --scale 10                 # for benchmarks\n  zhengxin seed-demo --csv /tmp/demo --years 2025"
+    )]
+    SeedDemo {
+        /// Size: 1 ≈ 300,000 hotline tickets a year, other records in proportion.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Random seed; the same seed gives the same data.
+        #[arg(long, default_value_t = seeds::demo::DEFAULT_SEED)]
+        seed: u64,
+        /// Years to generate.
+        #[arg(long, value_delimiter = ',', default_values_t = [2023, 2024, 2025, 2026])]
+        years: Vec<i32>,
+        /// Cut-off "YYYY-MM-DD HH:MM:SS" (CST): nothing later has happened. Default: now.
+        #[arg(long, value_parser = parse_instant)]
+        until: Option<chrono::NaiveDateTime>,
+        /// Write CSV files into this folder instead of the database.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+}
+
+fn parse_source(text: &str) -> Result<crate::sources::Source, String> {
+    crate::sources::Source::parse(text).ok_or_else(|| "expected units, commitments, proposals, hotline, debt, dishonesty, ratings or honours".to_string())
+}
+
+fn parse_instant(text: &str) -> Result<chrono::NaiveDateTime, String> {
+    crate::import::cells::parse_datetime(text.trim())
+        .or_else(|_| crate::import::cells::parse_date(text.trim()).map(|d| d.and_hms_opt(23, 59, 59).expect("valid")))
+        .map_err(|e| e.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn import_takes_paths_and_a_source() {
+        let cli = Cli::try_parse_from(["zhengxin", "import", "a.csv", "b", "--source", "hotline", "--json"]).unwrap();
+        let Command::Import { paths, source, json } = cli.command else { panic!() };
+        assert_eq!(paths.len(), 2);
+        assert_eq!(source, Some(crate::sources::Source::Hotline));
+        assert!(json);
+        assert!(Cli::try_parse_from(["zhengxin", "import"]).is_err());
+    }
+
+    #[test]
+    fn a_date_alone_means_the_end_of_that_day() {
+        assert_eq!(parse_instant("2026-06-30").unwrap().to_string(), "2026-06-30 23:59:59");
+    }
+}

@@ -1,0 +1,199 @@
+//! Storage: one [`Db`] over either SQLite (the default, a file) or
+//! PostgreSQL, chosen from the database URL. Every query is portable SQL
+//! written once and run on both through [`on_db!`]/[`on_tx!`]; the few
+//! statements that must differ live side by side in [`dialect`].
+//!
+//! Every write goes through [`Db::begin_write`], which serialises writers
+//! (SQLite `BEGIN IMMEDIATE`, PostgreSQL a transaction-scoped advisory lock)
+//! so that the audit chain and natural-key upserts never race.
+
+pub mod audit;
+pub mod batches;
+pub mod dialect;
+pub mod records;
+pub mod units;
+pub mod value;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+pub use value::Value;
+
+/// Runs the same body against whichever pool `db` holds. The body is
+/// compiled once per back-end, so it stays fully typed on both.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Like [`on_db!`] for an open transaction; `$conn` is the connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::db::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+/// Storage errors, as the layers above need to tell them apart.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflicting write: {0}")]
+    Conflict(String),
+    #[error("unsupported database URL (use sqlite://… or postgres://…): {0}")]
+    BadUrl(String),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => DbError::Conflict(d.message().to_string()),
+            _ => DbError::Other(e),
+        }
+    }
+}
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// A connection pool to one of the two supported back-ends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction on either back-end.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Db {
+    /// Connects to `url` and brings its schema up to date. A SQLite file
+    /// (and its folder) is created on first use and runs in WAL mode with a
+    /// busy timeout, so readers never block the writer.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|_| DbError::BadUrl(redact(url)))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(15))
+                .foreign_keys(true);
+            if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| DbError::Other(sqlx::Error::Io(e)))?;
+            }
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(DbError::BadUrl(redact(url)))
+        }
+    }
+
+    /// `sqlite` or `postgres`, for logs and pages.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Starts the one kind of transaction every write uses.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        dialect::begin_write(self).await
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
+    }
+
+    /// Number of rows in `table`, which must be one of the known tables.
+    pub async fn count(&self, table: &'static str) -> Result<i64> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await?))
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A database URL with any password replaced, safe for logs and `Debug`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The current wall-clock time in China Standard Time, to the second: the
+/// method's clock for audit entries and import batches.
+pub fn now_cst() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    (Utc::now() + chrono::Duration::hours(8)).naive_utc().trunc_subsecs(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_leave_the_url() {
+        assert_eq!(redact("postgres://zx:s3cret@db:5432/zx"), "postgres://zx:***@db:5432/zx");
+        assert_eq!(redact("postgres://zx@db/zx"), "postgres://zx@db/zx");
+        assert_eq!(redact("sqlite://data/zhengxin.db"), "sqlite://data/zhengxin.db");
+    }
+}

@@ -1,0 +1,267 @@
+//! Demo data: the generator's records turned into source rows, written
+//! through the same upsert path as an import (so seeding twice changes
+//! nothing), or written out as canonical import files.
+
+use std::path::Path;
+
+use analytics::records::*;
+use chrono::NaiveDateTime;
+use seeds::demo::{Generator, YEARS};
+
+use crate::db::audit::AuditLog;
+use crate::db::batches::{self, Counts};
+use crate::db::{Db, DbError, Tx, Value, records};
+use crate::sources::{self, Source, SourceSpec};
+
+pub fn unit_row(u: &Unit) -> Vec<Value> {
+    vec![
+        Value::text(&u.code),
+        Value::text(&u.name),
+        Value::text(u.group.code()),
+        Value::opt_text(u.parent_code.as_deref()),
+    ]
+}
+
+pub fn commitment_row(c: &Commitment) -> Vec<Value> {
+    vec![
+        Value::text(&c.id),
+        Value::text(&c.unit_code),
+        Value::text(c.category.code()),
+        Value::text(&c.title),
+        Value::Date(c.made_on),
+        Value::Date(c.due_on),
+        Value::text(c.status.code()),
+        Value::opt_date(c.fulfilled_on),
+    ]
+}
+
+pub fn proposal_row(p: &Proposal) -> Vec<Value> {
+    vec![
+        Value::text(&p.id),
+        Value::text(p.kind.code()),
+        Value::text(&p.title),
+        Value::text(&p.lead_unit_code),
+        Value::Date(p.assigned_on),
+        Value::opt_date(p.due_on),
+        Value::opt_date(p.replied_on),
+        Value::opt_text(p.satisfaction.map(|s| s.code())),
+        Value::opt_text(p.resolution.map(|r| r.code())),
+    ]
+}
+
+pub fn ticket_row(t: &HotlineTicket) -> Vec<Value> {
+    vec![
+        Value::text(&t.id),
+        Value::text(&t.unit_code),
+        Value::DateTime(t.received_at),
+        Value::DateTime(t.due_at),
+        Value::opt_datetime(t.closed_at),
+        Value::text(t.category.code()),
+        Value::Bool(t.integrity_related),
+        Value::Bool(t.verified),
+        Value::opt_text(t.satisfaction.map(|s| s.code())),
+        Value::Bool(t.repeat),
+    ]
+}
+
+pub fn debt_row(d: &DebtRow) -> Vec<Value> {
+    vec![
+        Value::text(&d.unit_code),
+        Value::Int(d.year.into()),
+        Value::Float(d.limit),
+        Value::Float(d.balance),
+        Value::Float(d.capacity),
+        Value::Float(d.due_amount),
+        Value::Float(d.overdue_amount),
+        Value::Int(d.violations),
+    ]
+}
+
+pub fn dishonesty_row(r: &DishonestyRecord) -> Vec<Value> {
+    vec![
+        Value::text(&r.id),
+        Value::text(&r.unit_code),
+        Value::text(r.subject.code()),
+        Value::opt_text(r.person_ref.as_deref()),
+        Value::text(r.kind.code()),
+        Value::Date(r.occurred_on),
+        Value::opt_date(r.rectify_deadline),
+        Value::opt_date(r.rectified_on),
+        Value::text(r.mitigation.code()),
+    ]
+}
+
+pub fn rating_row(r: &Rating) -> Vec<Value> {
+    vec![Value::text(&r.unit_code), Value::Int(r.year.into()), Value::Float(r.score)]
+}
+
+pub fn honour_row(h: &Honour) -> Vec<Value> {
+    vec![
+        Value::text(&h.id),
+        Value::text(&h.unit_code),
+        Value::Int(h.year.into()),
+        Value::text(h.level.code()),
+        Value::text(&h.title),
+    ]
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct DemoPlan {
+    pub generator: Generator,
+    pub years: Vec<i32>,
+}
+
+impl DemoPlan {
+    /// The shipped demo: 2023–2026, cut off at `until`.
+    pub fn standard(scale: f64, until: NaiveDateTime) -> DemoPlan {
+        DemoPlan {
+            generator: Generator::new(seeds::demo::DEFAULT_SEED, scale, until),
+            years: YEARS.collect(),
+        }
+    }
+
+    /// The rows of every source but the hotline, each year generated once.
+    fn tables(&self, units: &[Unit]) -> std::collections::HashMap<Source, Vec<Vec<Value>>> {
+        let mut t: std::collections::HashMap<Source, Vec<Vec<Value>>> = std::collections::HashMap::new();
+        t.insert(Source::Units, units.iter().map(unit_row).collect());
+        for &year in &self.years {
+            let y = self.generator.year(units, year);
+            t.entry(Source::Commitments).or_default().extend(y.commitments.iter().map(commitment_row));
+            t.entry(Source::Proposals).or_default().extend(y.proposals.iter().map(proposal_row));
+            t.entry(Source::Debt).or_default().extend(y.debt.iter().map(debt_row));
+            t.entry(Source::Dishonesty).or_default().extend(y.dishonesty.iter().map(dishonesty_row));
+            t.entry(Source::Ratings).or_default().extend(y.ratings.iter().map(rating_row));
+            t.entry(Source::Honours).or_default().extend(y.honours.iter().map(honour_row));
+        }
+        t
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "demo seed={} scale={} until={}",
+            self.generator.seed, self.generator.scale, self.generator.until
+        )
+    }
+}
+
+/// Progress of seeding: (source, rows written so far).
+pub type SeedProgress<'a> = &'a (dyn Fn(&str, u64) + Sync);
+
+/// Writes the demo data in one transaction; returns counts per source.
+pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<'_>) -> Result<Vec<(Source, Counts)>, DbError> {
+    let units = seeds::units::reference_units();
+    let mut tables = plan.tables(&units);
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    let mut out = Vec::new();
+    for spec in sources::ALL {
+        let batch_id = batches::start(&mut tx, spec.file_stem, &plan.label(), "", actor).await?;
+        let mut counts = Counts::default();
+        if spec.source == Source::Hotline {
+            for &year in &plan.years {
+                for unit in &units {
+                    let rows: Vec<Vec<Value>> = plan.generator.hotline(unit, year).iter().map(ticket_row).collect();
+                    write(&mut tx, &mut audit, spec, &rows, batch_id, actor, &mut counts).await?;
+                }
+                progress(spec.file_stem, counts.total);
+            }
+        } else {
+            let rows = tables.remove(&spec.source).unwrap_or_default();
+            write(&mut tx, &mut audit, spec, &rows, batch_id, actor, &mut counts).await?;
+            progress(spec.file_stem, counts.total);
+        }
+        batches::finish(&mut tx, batch_id, &counts).await?;
+        audit.record(
+            actor,
+            "seed-demo",
+            spec.table,
+            &batch_id.to_string(),
+            serde_json::json!({ "plan": plan.label(), "counts": counts }),
+        );
+        out.push((spec.source, counts));
+    }
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn write(
+    tx: &mut Tx,
+    audit: &mut AuditLog,
+    spec: &SourceSpec,
+    rows: &[Vec<Value>],
+    batch_id: i64,
+    actor: &str,
+    counts: &mut Counts,
+) -> Result<(), DbError> {
+    for chunk in rows.chunks(50_000) {
+        counts.add(&records::upsert(tx, audit, spec, chunk, batch_id, actor).await?);
+    }
+    Ok(())
+}
+
+/// Writes the demo data as canonical import files (UTF-8 with BOM, English
+/// headers) into `dir`: one file per source, the hotline one per year.
+pub fn write_csv(dir: &Path, plan: &DemoPlan) -> std::io::Result<Vec<(String, u64)>> {
+    std::fs::create_dir_all(dir)?;
+    let units = seeds::units::reference_units();
+    let mut tables = plan.tables(&units);
+    let mut written = Vec::new();
+    for spec in sources::ALL {
+        if spec.source == Source::Hotline {
+            for &year in &plan.years {
+                let rows = units.iter().flat_map(|u| plan.generator.hotline(u, year)).map(|t| ticket_row(&t));
+                let name = format!("hotline-{year}.csv");
+                written.push((name.clone(), write_file(&dir.join(&name), spec, rows)?));
+            }
+        } else {
+            let name = format!("{}.csv", spec.file_stem);
+            written.push((
+                name.clone(),
+                write_file(&dir.join(&name), spec, tables.remove(&spec.source).unwrap_or_default().into_iter())?,
+            ));
+        }
+    }
+    Ok(written)
+}
+
+fn write_file(path: &Path, spec: &SourceSpec, rows: impl Iterator<Item = Vec<Value>>) -> std::io::Result<u64> {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    file.write_all(b"\xEF\xBB\xBF")?;
+    let mut w = csv::Writer::from_writer(file);
+    w.write_record(spec.columns.iter().map(|c| c.name))?;
+    let mut n = 0;
+    for row in rows {
+        w.write_record(row.iter().map(Value::to_canonical))?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_have_one_value_per_column() {
+        let until = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap().and_hms_opt(23, 59, 59).unwrap();
+        let plan = DemoPlan {
+            generator: Generator::new(1, 1.0, until),
+            years: vec![2025],
+        };
+        let units = seeds::units::reference_units();
+        let mut tables = plan.tables(&units);
+        for spec in sources::ALL {
+            let rows = if spec.source == Source::Hotline {
+                plan.generator.hotline(&units[0], 2025).iter().map(ticket_row).collect()
+            } else {
+                tables.remove(&spec.source).unwrap()
+            };
+            assert!(!rows.is_empty(), "{}", spec.table);
+            assert!(rows.iter().all(|r| r.len() == spec.columns.len()), "{}", spec.table);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The start page and the health check.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use dashboards::layout::Lang;
+use dashboards::pages::home::{HomeView, SourceCount, render};
+use maud::Markup;
+use serde::Deserialize;
+
+use super::{AppError, AppState};
+use crate::sources;
+
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    pub lang: Option<String>,
+}
+
+/// English labels of the sources, for the English pages.
+fn label_en(source: sources::Source) -> &'static str {
+    use sources::Source::*;
+    match source {
+        Units => "Units",
+        Commitments => "Commitments",
+        Proposals => "NPC/CPPCC proposals",
+        Hotline => "12345 hotline tickets",
+        Debt => "Government debt",
+        Dishonesty => "Dishonesty records",
+        Ratings => "Public ratings",
+        Honours => "Integrity honours",
+    }
+}
+
+pub async fn home(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
+    let mut counts = Vec::new();
+    for spec in sources::ALL {
+        counts.push(SourceCount {
+            label_zh: spec.zh.to_string(),
+            label_en: label_en(spec.source).to_string(),
+            rows: state.db.count(spec.table).await?,
+        });
+    }
+    let view = HomeView {
+        lang: Lang::from_param(q.lang.as_deref()),
+        backend: state.db.backend().to_string(),
+        sources: counts,
+    };
+    Ok(render(&view))
+}
+
+/// `ok` when the database answers, for load balancers; no log-in needed.
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.db.ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}

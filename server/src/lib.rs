@@ -1,0 +1,49 @@
+//! The `zhengxin` server: command line, configuration, storage (SQLite or
+//! PostgreSQL), import of source files, demo data and HTTP. It wires the
+//! pure `analytics` and `dashboards` crates to the outside world.
+//!
+//! # Brief overview
+//! - [`cli`]: the command line (clap), one variant per command.
+//! - [`config::Config`]: resolved settings; its `Debug` hides passwords.
+//! - [`db::Db`]: one pool over either back-end; [`db::records`] is the one
+//!   write path for source records, [`db::audit`] the hash-chained log.
+//! - [`sources`]: the import formats as data.
+//! - [`import`]: files → checked rows → one transaction.
+//! - [`demo`]: the demo dataset, seeded or written as files.
+//! - [`http`]: the router and pages; [`serve`] runs it.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod import;
+pub mod sources;
+
+use std::future::Future;
+
+use config::Config;
+use db::Db;
+
+/// Connects, loads the demo data into an empty database when configured
+/// to, and serves HTTP on `listener` until `shutdown` resolves. Used by
+/// `main` and by every end-to-end test.
+pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let db = Db::connect(&config.database_url).await?;
+    if let Some(scale) = config.demo_scale
+        && db.count("units").await? == 0
+    {
+        tracing::info!(scale, "数据库为空，正在载入演示数据 (empty database: loading the demo data)");
+        let plan = demo::DemoPlan::standard(scale, config::now_cst());
+        let started = std::time::Instant::now();
+        let counts = demo::seed(&db, &plan, "system:demo", &|source, rows| tracing::info!(source, rows, "demo data")).await?;
+        let total: u64 = counts.iter().map(|(_, c)| c.total).sum();
+        tracing::info!(rows = total, seconds = started.elapsed().as_secs_f64(), "演示数据已载入 (demo data loaded)");
+    }
+    let state = http::AppState::new(db.clone(), config);
+    let app = http::router::router(state);
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    db.close().await;
+    Ok(())
+}

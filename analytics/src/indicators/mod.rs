@@ -1,0 +1,126 @@
+//! One module per dimension of §3. Each turns its source into per-record
+//! flags (which indicator counts the record in its denominator, with what
+//! weight in its numerator, or what it deducts) and aggregates the flags per
+//! unit into the long *measure* frame:
+//! `unit_code, indicator, numerator, denominator, value`.
+//!
+//! Scoring ([`crate::score`]) and explanation ([`crate::explain`]) both
+//! read the same flags, so a unit's explanation lists exactly the records
+//! its points were computed from.
+//!
+//! Flag columns are named `<indicator>:den` (counted: in the denominator of
+//! a rate, or an item of a deduction), `<indicator>:num` (the record's
+//! weight in a rate's numerator) and `<indicator>:ded` (the points a record
+//! deducts).
+
+pub mod commitments;
+pub mod debt;
+pub mod dishonesty;
+pub mod hotline;
+pub mod proposals;
+pub mod rating;
+
+use polars::prelude::*;
+
+use crate::columns::*;
+use crate::rulebook::Rulebook;
+use crate::window::Window;
+
+/// What the indicator modules need to know.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub window: &'a Window,
+    pub rules: &'a Rulebook,
+}
+
+impl Ctx<'_> {
+    /// The rulebook's deduction per item for `id` (0 when the rulebook does
+    /// not use the indicator).
+    pub fn per_item(&self, id: &str) -> f64 {
+        match self.rules.indicator(id).map(|r| &r.function) {
+            Some(crate::rulebook::Function::Deduct { per_item: Some(p) }) => *p,
+            _ => 0.0,
+        }
+    }
+}
+
+pub fn den(id: &str) -> String {
+    format!("{id}:den")
+}
+
+pub fn num(id: &str) -> String {
+    format!("{id}:num")
+}
+
+pub fn ded(id: &str) -> String {
+    format!("{id}:ded")
+}
+
+/// How an indicator's value is formed from its flags.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measure {
+    /// `value = scale × Σ num / Σ den`; n/a when nothing is counted.
+    Rate { scale: f64 },
+    /// `value = Σ ded`; numerator is the number of counted items.
+    Deduction,
+}
+
+/// A deduct indicator whose unit has no records scores full points (zero
+/// deductions); every other indicator is n/a without data.
+pub fn absent_means_zero(id: &str) -> bool {
+    matches!(id, commitments::BREACH | dishonesty::DISHONESTY)
+}
+
+/// Aggregates a flagged source per unit into measure rows for `ids`.
+pub fn measures(flagged: LazyFrame, ids: &[(&'static str, Measure)]) -> LazyFrame {
+    let aggs: Vec<Expr> = ids
+        .iter()
+        .flat_map(|(id, m)| {
+            let count = col(den(id)).cast(DataType::Float64).sum().alias(den(id));
+            let second = match m {
+                Measure::Rate { .. } => col(num(id)).sum().alias(num(id)),
+                Measure::Deduction => col(ded(id)).sum().alias(ded(id)),
+            };
+            [count, second]
+        })
+        .collect();
+    let per_unit = flagged.group_by([col(UNIT_CODE)]).agg(aggs);
+    let frames: Vec<LazyFrame> = ids
+        .iter()
+        .map(|(id, m)| {
+            let (numerator, denominator, value) = match m {
+                Measure::Rate { scale } => (
+                    col(num(id)),
+                    col(den(id)),
+                    when(col(den(id)).gt(lit(0.0)))
+                        .then(col(num(id)) / col(den(id)) * lit(*scale))
+                        .otherwise(lit(NULL).cast(DataType::Float64)),
+                ),
+                Measure::Deduction => (col(den(id)), lit(NULL).cast(DataType::Float64), col(ded(id))),
+            };
+            per_unit.clone().select([
+                col(UNIT_CODE),
+                lit(*id).alias(INDICATOR),
+                numerator.alias(NUMERATOR),
+                denominator.alias(DENOMINATOR),
+                value.alias(VALUE),
+            ])
+        })
+        .collect();
+    concat(frames, UnionArgs::default()).expect("measure frames share a schema")
+}
+
+/// `true` → 1.0, `false` → 0.0: a record's weight in a numerator.
+pub fn weight_of(flag: Expr) -> Expr {
+    flag.cast(DataType::Float64)
+}
+
+/// The flag columns of one indicator renamed to the explanation's names.
+pub fn explanation_columns(id: &str, measure: Measure) -> Vec<Expr> {
+    let mut cols = vec![col(ID), col(UNIT_CODE), col(VOIDED), col(den(id)).alias(IN_DENOMINATOR)];
+    match measure {
+        Measure::Rate { .. } => cols.push(col(num(id)).alias(NUMERATOR_WEIGHT)),
+        Measure::Deduction => cols.push(col(ded(id)).alias(DEDUCTION)),
+    }
+    cols
+}

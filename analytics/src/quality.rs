@@ -1,0 +1,142 @@
+//! The data-quality report (§3): what a reviewer should see before
+//! publishing. One row per finding: `kind, source, unit_code, record_id,
+//! detail`, sorted.
+//!
+//! Kinds: `no_records` (a unit has no records of `Y` in a source that
+//! applies to its group), `missing_debt` (a county without a debt row for
+//! `Y`: its debt indicators are n/a, never silently neutral),
+//! `unknown_unit` (a record names a unit that does not exist),
+//! `impossible_date` (e.g. closed before received), `ungraded` (a unit with
+//! nothing but deductions behind its score, §5).
+
+use polars::prelude::*;
+
+use crate::columns::*;
+use crate::indicators::Ctx;
+use crate::inputs::Inputs;
+
+pub const NO_RECORDS: &str = "no_records";
+pub const MISSING_DEBT: &str = "missing_debt";
+pub const UNKNOWN_UNIT: &str = "unknown_unit";
+pub const IMPOSSIBLE_DATE: &str = "impossible_date";
+pub const UNGRADED: &str = "ungraded";
+
+/// A finding frame with the report's columns.
+fn finding(lf: LazyFrame, kind: &str, source: &str, record_id: Expr, detail: Expr) -> LazyFrame {
+    lf.select([
+        lit(kind).alias(KIND),
+        lit(source).alias(SOURCE),
+        col(UNIT_CODE),
+        record_id.cast(DataType::String).alias(RECORD_ID),
+        detail.alias(DETAIL),
+    ])
+}
+
+fn no_id() -> Expr {
+    lit(NULL).cast(DataType::String)
+}
+
+/// Sources whose absence a reviewer must see, with the indicators that
+/// make a source apply to a group and the records of `Y` in it.
+fn year_records(inputs: &Inputs, ctx: Ctx<'_>) -> Vec<(&'static str, &'static [&'static str], LazyFrame)> {
+    let w = ctx.window;
+    vec![
+        (
+            "commitments",
+            &["commit_ontime", "commit_breach"][..],
+            inputs
+                .commitments
+                .clone()
+                .lazy()
+                .filter(w.date_in_year(col(DUE_ON)).or(w.date_in_year(col(MADE_ON)))),
+        ),
+        (
+            "proposals",
+            &["proposal_ontime", "proposal_satisfaction", "proposal_resolution"][..],
+            inputs.proposals.clone().lazy().filter(w.date_in_year(col(ASSIGNED_ON))),
+        ),
+        (
+            "hotline",
+            &["hotline_ontime", "hotline_satisfaction", "hotline_repeat", "hotline_integrity"][..],
+            inputs.hotline.clone().lazy().filter(col(RECEIVED_AT).dt().year().eq(lit(w.year))),
+        ),
+        (
+            "ratings",
+            &["public_rating"][..],
+            inputs.ratings.clone().lazy().filter(col(YEAR).eq(lit(w.year))),
+        ),
+        (
+            "debt",
+            &["debt_ratio", "debt_limit", "debt_overdue", "debt_violations"][..],
+            inputs.debt.clone().lazy().filter(col(YEAR).eq(lit(w.year))),
+        ),
+    ]
+}
+
+/// Every finding for the year; `units` is the engine's unit result.
+pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut frames = Vec::new();
+    let all_units = inputs.units.clone().lazy();
+    for (source, ids, records) in year_records(inputs, ctx) {
+        let groups: Vec<&str> = ctx
+            .rules
+            .indicators
+            .iter()
+            .filter(|r| ids.contains(&r.id.as_str()))
+            .flat_map(|r| r.groups.iter().map(|g| g.code()))
+            .collect();
+        if groups.is_empty() {
+            continue;
+        }
+        let groups = Series::new("groups".into(), groups);
+        let present = records.clone().select([col(UNIT_CODE)]).unique(None, UniqueKeepStrategy::Any);
+        let missing = all_units
+            .clone()
+            .filter(col(GROUP).is_in(lit(groups).implode(false), false))
+            .join(present, [col(UNIT_CODE)], [col(UNIT_CODE)], JoinArgs::new(JoinType::Anti));
+        let (kind, detail) = if source == "debt" {
+            (MISSING_DEBT, format!("no debt row for {}: debt indicators are n/a", ctx.window.year))
+        } else {
+            (NO_RECORDS, format!("no {source} records for {}", ctx.window.year))
+        };
+        frames.push(finding(missing, kind, source, no_id(), lit(detail)));
+    }
+    for (source, df, id) in [
+        ("commitments", &inputs.commitments, col(ID)),
+        ("proposals", &inputs.proposals, col(ID)),
+        ("hotline", &inputs.hotline, col(ID)),
+        ("dishonesty", &inputs.dishonesty, col(ID)),
+        ("honours", &inputs.honours, col(ID)),
+        ("debt", &inputs.debt, col(YEAR)),
+        ("ratings", &inputs.ratings, col(YEAR)),
+    ] {
+        let unknown = df
+            .clone()
+            .lazy()
+            .join(all_units.clone().select([col(UNIT_CODE)]), [col(UNIT_CODE)], [col(UNIT_CODE)], JoinArgs::new(JoinType::Anti));
+        frames.push(finding(unknown, UNKNOWN_UNIT, source, id, lit("the record names a unit that is not in the unit list")));
+    }
+    let impossible: [(&str, &DataFrame, Expr, &str); 6] = [
+        ("hotline", &inputs.hotline, col(CLOSED_AT).lt(col(RECEIVED_AT)), "closed_at is before received_at"),
+        ("hotline", &inputs.hotline, col(DUE_AT).lt(col(RECEIVED_AT)), "due_at is before received_at"),
+        ("commitments", &inputs.commitments, col(DUE_ON).lt(col(MADE_ON)), "due_on is before made_on"),
+        ("commitments", &inputs.commitments, col(FULFILLED_ON).lt(col(MADE_ON)), "fulfilled_on is before made_on"),
+        ("proposals", &inputs.proposals, col(REPLIED_ON).lt(col(ASSIGNED_ON)), "replied_on is before assigned_on"),
+        ("dishonesty", &inputs.dishonesty, col(RECTIFIED_ON).lt(col(OCCURRED_ON)), "rectified_on is before occurred_on"),
+    ];
+    for (source, df, bad, detail) in impossible {
+        let rows = df.clone().lazy().filter(bad.fill_null(lit(false)));
+        frames.push(finding(rows, IMPOSSIBLE_DATE, source, col(ID), lit(detail)));
+    }
+    let ungraded = units.clone().lazy().filter(col(GRADED).not());
+    frames.push(finding(
+        ungraded,
+        UNGRADED,
+        "units",
+        no_id(),
+        lit("only deduction indicators apply: no rate, ratio or rating lies behind the score, so it gets no rank"),
+    ));
+    concat(frames, UnionArgs::default())?
+        .sort([KIND, SOURCE, UNIT_CODE, RECORD_ID], SortMultipleOptions::default().with_nulls_last(true))
+        .collect()
+}

@@ -1,0 +1,283 @@
+//! The rulebook: one assessment year's rules as data (`seeds/rulebooks/<year>.toml`).
+//!
+//! Every weight, threshold, scoring function, deduction amount, grade band,
+//! quota, bonus and group applicability of `assessment-method.md` lives
+//! here, so an assessment team changes a year's rules without a code change.
+//! The engine knows *how* to compute each indicator's value (that is the
+//! method's definition of the indicator); the rulebook says how much it
+//! weighs, how the value becomes points, and whom it applies to.
+//!
+//! [`Rulebook::parse`] validates everything and rejects mistakes with a
+//! message naming the indicator and the field.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{DishonestyType, HonourLevel, Mitigation, PeerGroup};
+
+/// The indicators the engine can compute, in the method's order. A
+/// rulebook may use any subset, in any order (its order is the export's).
+pub const KNOWN_INDICATORS: &[(&str, FunctionKind)] = &[
+    ("commit_ontime", FunctionKind::Linear),
+    ("commit_breach", FunctionKind::Deduct),
+    ("proposal_ontime", FunctionKind::Linear),
+    ("proposal_satisfaction", FunctionKind::Linear),
+    ("proposal_resolution", FunctionKind::Linear),
+    ("hotline_ontime", FunctionKind::Linear),
+    ("hotline_satisfaction", FunctionKind::Linear),
+    ("hotline_repeat", FunctionKind::Linear),
+    ("hotline_integrity", FunctionKind::Linear),
+    ("debt_ratio", FunctionKind::Linear),
+    ("debt_limit", FunctionKind::PassFail),
+    ("debt_overdue", FunctionKind::Linear),
+    ("debt_violations", FunctionKind::Deduct),
+    ("dishonesty", FunctionKind::Deduct),
+    ("public_rating", FunctionKind::Linear),
+];
+
+/// Which family of scoring function an indicator uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionKind {
+    Linear,
+    Deduct,
+    PassFail,
+}
+
+/// How an indicator's value becomes points `s` in `[0, weight]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Function {
+    /// `s = w × clamp((v − bad) / (good − bad), 0, 1)`; `bad > good` for
+    /// "lower is better".
+    Linear { bad: f64, good: f64 },
+    /// `s = max(0, w − D)`. `per_item` is the deduction per counted item
+    /// (breaches, violations); the dishonesty indicator takes its amounts
+    /// from [`DishonestyRules`] instead and has none.
+    Deduct {
+        #[serde(default)]
+        per_item: Option<f64>,
+    },
+    /// `s = w` when the condition holds, else 0.
+    PassFail,
+}
+
+impl Function {
+    pub fn kind(&self) -> FunctionKind {
+        match self {
+            Function::Linear { .. } => FunctionKind::Linear,
+            Function::Deduct { .. } => FunctionKind::Deduct,
+            Function::PassFail => FunctionKind::PassFail,
+        }
+    }
+}
+
+/// One indicator's rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorRule {
+    pub id: String,
+    /// The dimension's key in [`Rulebook::dimensions`], e.g. `D1`.
+    pub dimension: String,
+    pub weight: f64,
+    pub function: Function,
+    /// The peer groups it applies to.
+    pub groups: Vec<PeerGroup>,
+}
+
+impl IndicatorRule {
+    pub fn applies_to(&self, group: PeerGroup) -> bool {
+        self.groups.contains(&group)
+    }
+}
+
+/// 失信记录 amounts (§4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DishonestyRules {
+    /// Deduction per record type, before mitigation.
+    pub deduction: BTreeMap<DishonestyType, f64>,
+    /// Multiplier per mitigation (信用修复).
+    pub mitigation: BTreeMap<Mitigation, f64>,
+    /// A court listing rectified after its deadline deducts this many times
+    /// its amount.
+    pub late_rectification_factor: f64,
+}
+
+/// Bonus points for integrity honours (加分).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BonusRules {
+    pub points: BTreeMap<HonourLevel, f64>,
+    pub cap: f64,
+}
+
+/// Grade bands (等次) and the excellence quota.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeRules {
+    pub excellent: f64,
+    pub good: f64,
+    pub pass: f64,
+    /// Share of a group's graded units that may be excellent (ties at the
+    /// boundary all qualify); at least one.
+    pub excellent_quota: f64,
+}
+
+/// Proposal handling deadlines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalRules {
+    /// A proposal without its own due date is due this many calendar months
+    /// after assignment, clamped to the month's last day.
+    pub default_due_months: u32,
+}
+
+/// A whole year's rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rulebook {
+    pub year: i32,
+    pub title: String,
+    /// Dimension key → Chinese name, e.g. `D1 = "践诺履约"`.
+    pub dimensions: BTreeMap<String, String>,
+    pub proposals: ProposalRules,
+    pub dishonesty: DishonestyRules,
+    pub bonus: BonusRules,
+    pub grades: GradeRules,
+    #[serde(rename = "indicator")]
+    pub indicators: Vec<IndicatorRule>,
+}
+
+/// A rulebook that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RulebookError {
+    #[error("the rulebook is not valid TOML or misses a field: {0}")]
+    Syntax(String),
+    #[error("rulebook {year}: {message}")]
+    Invalid { year: i32, message: String },
+    #[error("the rulebook is for {found}, not for {expected}")]
+    WrongYear { expected: i32, found: i32 },
+    #[error("no rulebook for {0}: an assessment year needs its own rulebook (seeds/rulebooks/{0}.toml)")]
+    Missing(i32),
+}
+
+impl Rulebook {
+    /// Parses and validates a rulebook's TOML text.
+    pub fn parse(text: &str) -> Result<Rulebook, RulebookError> {
+        let book: Rulebook = toml::from_str(text).map_err(|e| RulebookError::Syntax(e.to_string()))?;
+        book.validate()?;
+        Ok(book)
+    }
+
+    /// Parses `text` and checks it is the rulebook for `year`.
+    pub fn parse_for(text: &str, year: i32) -> Result<Rulebook, RulebookError> {
+        let book = Rulebook::parse(text)?;
+        if book.year != year {
+            return Err(RulebookError::WrongYear { expected: year, found: book.year });
+        }
+        Ok(book)
+    }
+
+    pub fn indicator(&self, id: &str) -> Option<&IndicatorRule> {
+        self.indicators.iter().find(|r| r.id == id)
+    }
+
+    /// Checks every rule the method states about a rulebook's numbers.
+    pub fn validate(&self) -> Result<(), RulebookError> {
+        let fail = |message: String| Err(RulebookError::Invalid { year: self.year, message });
+        if !(2000..=2100).contains(&self.year) {
+            return fail(format!("year {} is not a plausible assessment year", self.year));
+        }
+        if self.indicators.is_empty() {
+            return fail("it has no indicators".into());
+        }
+        let mut seen = BTreeSet::new();
+        for rule in &self.indicators {
+            let id = &rule.id;
+            let Some((_, expected)) = KNOWN_INDICATORS.iter().find(|(known, _)| known == id) else {
+                let known: Vec<&str> = KNOWN_INDICATORS.iter().map(|(k, _)| *k).collect();
+                return fail(format!("unknown indicator id {id:?} (known: {})", known.join(", ")));
+            };
+            if !seen.insert(id.as_str()) {
+                return fail(format!("indicator {id} is listed twice"));
+            }
+            if !(rule.weight.is_finite() && rule.weight > 0.0) {
+                return fail(format!("indicator {id}: weight must be a positive number, not {}", rule.weight));
+            }
+            if rule.function.kind() != *expected {
+                return fail(format!("indicator {id}: its function must be {expected:?}, not {:?}", rule.function.kind()));
+            }
+            if !self.dimensions.contains_key(&rule.dimension) {
+                return fail(format!("indicator {id}: unknown dimension {:?}", rule.dimension));
+            }
+            if rule.groups.is_empty() {
+                return fail(format!("indicator {id}: it applies to no group"));
+            }
+            match &rule.function {
+                Function::Linear { bad, good } => {
+                    if !(bad.is_finite() && good.is_finite()) {
+                        return fail(format!("indicator {id}: bad and good must be numbers"));
+                    }
+                    if bad == good {
+                        return fail(format!("indicator {id}: bad and good are both {bad}; the function would divide by zero"));
+                    }
+                }
+                Function::Deduct { per_item } => match (id.as_str(), per_item) {
+                    ("dishonesty", Some(_)) => {
+                        return fail("indicator dishonesty: its amounts are in [dishonesty.deduction], not per_item".into());
+                    }
+                    ("dishonesty", None) => {}
+                    (_, Some(p)) if p.is_finite() && *p > 0.0 => {}
+                    (_, _) => return fail(format!("indicator {id}: per_item must be a positive number")),
+                },
+                Function::PassFail => {}
+            }
+        }
+        let g = &self.grades;
+        if !(g.excellent > g.good && g.good > g.pass && g.pass >= 0.0) {
+            return fail(format!(
+                "grade bands must descend: excellent {} > good {} > pass {} ≥ 0",
+                g.excellent, g.good, g.pass
+            ));
+        }
+        if !(g.excellent_quota > 0.0 && g.excellent_quota <= 1.0) {
+            return fail(format!("excellent_quota must be in (0, 1], not {}", g.excellent_quota));
+        }
+        for t in DishonestyType::ALL {
+            match self.dishonesty.deduction.get(t) {
+                Some(v) if v.is_finite() && *v >= 0.0 => {}
+                _ => return fail(format!("dishonesty.deduction.{t} must be a number ≥ 0")),
+            }
+        }
+        for m in Mitigation::ALL {
+            match self.dishonesty.mitigation.get(m) {
+                Some(v) if (0.0..=1.0).contains(v) => {}
+                _ => return fail(format!("dishonesty.mitigation.{m} must be a factor between 0 and 1")),
+            }
+        }
+        if !(self.dishonesty.late_rectification_factor >= 1.0) {
+            return fail("dishonesty.late_rectification_factor must be ≥ 1".into());
+        }
+        for l in HonourLevel::ALL {
+            match self.bonus.points.get(l) {
+                Some(v) if v.is_finite() && *v >= 0.0 => {}
+                _ => return fail(format!("bonus.points.{l} must be a number ≥ 0")),
+            }
+        }
+        if !(self.bonus.cap.is_finite() && self.bonus.cap >= 0.0) {
+            return fail("bonus.cap must be a number ≥ 0".into());
+        }
+        if !(1..=24).contains(&self.proposals.default_due_months) {
+            return fail("proposals.default_due_months must be between 1 and 24".into());
+        }
+        Ok(())
+    }
+
+    /// The canonical TOML text, stored with every result version so a
+    /// published result names exactly the rules it was computed with.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a rulebook always serialises")
+    }
+}

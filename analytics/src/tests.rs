@@ -1,0 +1,694 @@
+//! The method's rules, each on a small hand-computed case, and the worked
+//! example of §8 reproduced exactly.
+
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use polars::prelude::*;
+
+use crate::columns::*;
+use crate::domain::*;
+use crate::indicators::Ctx;
+use crate::inputs::{Inputs, RecordSet};
+use crate::records::*;
+use crate::rulebook::Rulebook;
+use crate::score::{self, round_half_away};
+use crate::window::Window;
+use crate::{Assessment, explain};
+
+pub const RULEBOOK_2025: &str = include_str!("../../seeds/rulebooks/2025.toml");
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn t(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+fn rules(year: i32) -> Rulebook {
+    Rulebook::parse(&RULEBOOK_2025.replace("year = 2025", &format!("year = {year}"))).unwrap()
+}
+
+fn unit(code: &str, group: PeerGroup, parent: Option<&str>) -> Unit {
+    Unit {
+        code: code.into(),
+        name: format!("单位{code}"),
+        group,
+        parent_code: parent.map(Into::into),
+    }
+}
+
+fn county(code: &str) -> Unit {
+    unit(code, PeerGroup::County, None)
+}
+
+fn rating(code: &str, year: i32, score: f64) -> Rating {
+    Rating {
+        unit_code: code.into(),
+        year,
+        score,
+    }
+}
+
+fn commitment(id: &str, unit: &str, made: &str, due: &str, status: CommitmentStatus, fulfilled: Option<&str>) -> Commitment {
+    Commitment {
+        id: id.into(),
+        unit_code: unit.into(),
+        category: CommitmentCategory::Policy,
+        title: "t".into(),
+        made_on: d(made),
+        due_on: d(due),
+        status,
+        fulfilled_on: fulfilled.map(d),
+    }
+}
+
+fn proposal(id: &str, unit: &str, assigned: &str, replied: Option<&str>, sat: Option<Satisfaction>, res: Option<Resolution>) -> Proposal {
+    Proposal {
+        id: id.into(),
+        kind: ProposalKind::Npc,
+        title: "t".into(),
+        lead_unit_code: unit.into(),
+        assigned_on: d(assigned),
+        due_on: None,
+        replied_on: replied.map(d),
+        satisfaction: sat,
+        resolution: res,
+    }
+}
+
+fn ticket(id: &str, unit: &str, received: &str, due: &str, closed: Option<&str>) -> HotlineTicket {
+    HotlineTicket {
+        id: id.into(),
+        unit_code: unit.into(),
+        received_at: t(received),
+        due_at: t(due),
+        closed_at: closed.map(t),
+        category: TicketCategory::Complaint,
+        integrity_related: false,
+        verified: false,
+        satisfaction: None,
+        repeat: false,
+    }
+}
+
+fn record(id: &str, unit: &str, kind: DishonestyType, occurred: &str) -> DishonestyRecord {
+    DishonestyRecord {
+        id: id.into(),
+        unit_code: unit.into(),
+        subject: Subject::Unit,
+        person_ref: None,
+        kind,
+        occurred_on: d(occurred),
+        rectify_deadline: None,
+        rectified_on: None,
+        mitigation: Mitigation::None,
+    }
+}
+
+fn listing(id: &str, unit: &str, occurred: &str, deadline: &str, rectified: Option<&str>) -> DishonestyRecord {
+    DishonestyRecord {
+        rectify_deadline: Some(d(deadline)),
+        rectified_on: rectified.map(d),
+        ..record(id, unit, DishonestyType::CourtListing, occurred)
+    }
+}
+
+fn debt(code: &str, year: i32, limit: f64, balance: f64, capacity: f64, due: f64, overdue: f64, violations: i64) -> DebtRow {
+    DebtRow {
+        unit_code: code.into(),
+        year,
+        limit,
+        balance,
+        capacity,
+        due_amount: due,
+        overdue_amount: overdue,
+        violations,
+    }
+}
+
+fn honour(id: &str, code: &str, year: i32, level: HonourLevel) -> Honour {
+    Honour {
+        id: id.into(),
+        unit_code: code.into(),
+        year,
+        level,
+        title: "诚信示范".into(),
+    }
+}
+
+fn assess_at(set: &RecordSet, voided: &[&str], year: i32, as_of: &str, previous: Option<&DataFrame>) -> Assessment {
+    let voided: HashSet<String> = voided.iter().map(|s| s.to_string()).collect();
+    let inputs = Inputs::from_records(set, &voided).unwrap();
+    let window = Window::new(year, Some(t(as_of)), t("2030-01-01 00:00:00")).unwrap();
+    score::assess(&inputs, &rules(year), &window, previous).unwrap()
+}
+
+fn assess(set: &RecordSet) -> Assessment {
+    assess_at(set, &[], 2025, "2025-12-31 23:59:59", None)
+}
+
+/// The value of `column` in the unit row of `code`.
+fn unit_value(a: &Assessment, code: &str, column: &str) -> AnyValue<'static> {
+    let row = a
+        .units
+        .clone()
+        .lazy()
+        .filter(col(UNIT_CODE).eq(lit(code)))
+        .collect()
+        .unwrap();
+    assert_eq!(row.height(), 1, "one row for {code}");
+    row.column(column).unwrap().get(0).unwrap().into_static()
+}
+
+fn f(a: &Assessment, code: &str, column: &str) -> f64 {
+    unit_value(a, code, column).extract::<f64>().unwrap()
+}
+
+fn opt_u(a: &Assessment, code: &str, column: &str) -> Option<u32> {
+    match unit_value(a, code, column) {
+        AnyValue::Null => None,
+        v => Some(v.extract::<u32>().unwrap()),
+    }
+}
+
+fn grade(a: &Assessment, code: &str) -> String {
+    unit_value(a, code, GRADE).str_value().to_string()
+}
+
+/// (points, applicable) of one indicator of one unit.
+fn points(a: &Assessment, code: &str, indicator: &str) -> Option<f64> {
+    let row = a
+        .indicators
+        .clone()
+        .lazy()
+        .filter(col(UNIT_CODE).eq(lit(code)).and(col(INDICATOR).eq(lit(indicator))))
+        .collect()
+        .unwrap();
+    assert_eq!(row.height(), 1);
+    match row.column(POINTS).unwrap().get(0).unwrap() {
+        AnyValue::Null => None,
+        v => Some(v.extract::<f64>().unwrap()),
+    }
+}
+
+/// A column's cells as text, for comparing short columns.
+fn cells(df: &DataFrame, name: &str) -> Vec<String> {
+    let c = df.column(name).unwrap();
+    (0..df.height()).map(|i| c.get(i).unwrap().str_value().to_string()).collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+/// §8: County X, 12 counties, 2025, as of 2025-12-31.
+fn worked_example() -> RecordSet {
+    let x = "330302";
+    let mut set = RecordSet::default();
+    for i in 0..12 {
+        set.units.push(county(&format!("3303{:02}", i + 2)));
+    }
+    for i in 1..12 {
+        set.ratings.push(rating(&format!("3303{:02}", i + 2), 2025, 70.0 + i as f64));
+    }
+    let c = |i: usize, status, fulfilled: Option<&str>| commitment(&format!("C{i}"), x, "2025-01-01", "2025-06-30", status, fulfilled);
+    for i in 0..36 {
+        set.commitments.push(c(i, CommitmentStatus::Fulfilled, Some("2025-06-01")));
+    }
+    set.commitments.push(c(36, CommitmentStatus::Fulfilled, Some("2025-07-15")));
+    set.commitments.push(c(37, CommitmentStatus::Breached, None));
+    set.commitments.push(c(38, CommitmentStatus::LawfullyChanged, None));
+    set.commitments.push(c(39, CommitmentStatus::LawfullyChanged, None));
+    for i in 0..20 {
+        let replied = if i < 19 { "2025-04-15" } else { "2025-07-01" };
+        let sat = match i {
+            0..15 => Some(Satisfaction::Satisfied),
+            15..17 => Some(Satisfaction::Basic),
+            17 => Some(Satisfaction::Unsatisfied),
+            _ => None,
+        };
+        let res = match i {
+            0..8 => Some(Resolution::A),
+            8..16 => Some(Resolution::B),
+            16..18 => Some(Resolution::C),
+            _ => None,
+        };
+        set.proposals.push(proposal(&format!("P{i}"), x, "2025-03-01", Some(replied), sat, res));
+    }
+    for i in 0..10_000 {
+        let (due, closed) = match i {
+            0..9500 => ("2025-06-05 09:00:00", Some("2025-06-04 09:00:00")),
+            9500..9800 => ("2025-06-05 09:00:00", Some("2025-06-06 09:00:00")),
+            _ => ("2026-01-05 09:00:00", None),
+        };
+        let received = if i < 9800 { "2025-06-01 09:00:00" } else { "2025-12-30 09:00:00" };
+        let mut tk = ticket(&format!("H{i:05}"), x, received, due, closed);
+        tk.satisfaction = match i {
+            0..5100 => Some(Satisfaction::Satisfied),
+            5100..5700 => Some(Satisfaction::Basic),
+            5700..6000 => Some(Satisfaction::Unsatisfied),
+            _ => None,
+        };
+        tk.repeat = (1000..1500).contains(&i);
+        tk.integrity_related = (2000..2020).contains(&i);
+        tk.verified = (2000..2012).contains(&i) || (3000..3010).contains(&i);
+        set.hotline.push(tk);
+    }
+    set.debt.push(debt(x, 2025, 200.0, 180.0, 150.0, 30.0, 0.3, 0));
+    set.dishonesty.push(DishonestyRecord {
+        mitigation: Mitigation::Reduced,
+        ..record("X1", x, DishonestyType::Penalty, "2025-04-12")
+    });
+    set.ratings.push(rating(x, 2025, 88.0));
+    set.honours.push(honour("HN1", x, 2025, HonourLevel::Provincial));
+    set
+}
+
+#[test]
+fn the_worked_example_is_reproduced_exactly() {
+    let a = assess(&worked_example());
+    let x = "330302";
+    let expected = [
+        ("commit_ontime", 15.0 * (36.0 / 38.0 - 0.6) / 0.4, 13.0263),
+        ("commit_breach", 2.5, 2.5),
+        ("proposal_ontime", 3.75, 3.75),
+        ("proposal_satisfaction", 5.0 * (17.0 / 18.0 - 0.85) / 0.15, 3.1481),
+        ("proposal_resolution", 5.0 * (12.0 / 18.0 - 0.3) / 0.5, 3.6667),
+        ("hotline_ontime", 6.0 * (9500.0 / 9800.0 - 0.85) / 0.15, 4.7755),
+        ("hotline_satisfaction", 5.0 * 6.0 / 6.0, 5.0),
+        ("hotline_repeat", 3.0 * (0.05 - 0.15) / (0.02 - 0.15), 2.3077),
+        ("hotline_integrity", 3.8, 3.8),
+        ("debt_ratio", 3.0, 3.0),
+        ("debt_limit", 5.0, 5.0),
+        ("debt_overdue", 4.0, 4.0),
+        ("debt_violations", 5.0, 5.0),
+        ("dishonesty", 14.0, 14.0),
+        ("public_rating", 8.0, 8.0),
+    ];
+    let mut sum = 0.0;
+    for (id, exact, shown) in expected {
+        let p = points(&a, x, id).unwrap_or_else(|| panic!("{id} is applicable"));
+        assert!((p - exact).abs() < 1e-9, "{id}: {p} ≠ {exact}");
+        assert_eq!(round_half_away(p, 4), shown, "{id} to 4 decimals");
+        sum += p;
+    }
+    assert_eq!(round_half_away(sum, 4), 80.9743);
+    assert!(close(f(&a, x, BASE), sum));
+    assert_eq!(f(&a, x, BONUS), 2.0);
+    assert_eq!(f(&a, x, TOTAL), 82.97);
+    assert_eq!(grade(&a, x), "good");
+    assert_eq!(opt_u(&a, x, GROUP_SIZE), Some(12));
+}
+
+#[test]
+fn proposals_due_three_months_later_clamped_to_month_end() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    set.proposals.push(proposal("P1", "330302", "2025-11-30", Some("2026-02-27"), None, None));
+    // Due 2026-02-28: not yet due on the 27th, due (and on time) on the 28th.
+    let before = assess_at(&set, &[], 2025, "2026-02-27 23:59:59", None);
+    assert_eq!(points(&before, "330302", "proposal_ontime"), None);
+    let on = assess_at(&set, &[], 2025, "2026-02-28 00:00:00", None);
+    assert_eq!(points(&on, "330302", "proposal_ontime"), Some(5.0));
+    // A leap year: 2023-11-30 is due 2024-02-29; a reply on 1 March is late.
+    let mut leap = RecordSet::default();
+    leap.units.push(county("330302"));
+    leap.proposals.push(proposal("P2", "330302", "2023-11-30", Some("2024-03-01"), None, None));
+    let a = assess_at(&leap, &[], 2023, "2024-02-29 00:00:00", None);
+    assert_eq!(points(&a, "330302", "proposal_ontime"), Some(0.0));
+}
+
+#[test]
+fn as_of_mid_year_sees_only_what_has_happened() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    // Due before as_of and fulfilled on time; due after as_of (left out);
+    // due before as_of but fulfilled after as_of (not done yet: late).
+    set.commitments.push(commitment("C1", "330302", "2025-01-05", "2025-03-31", CommitmentStatus::Fulfilled, Some("2025-03-30")));
+    set.commitments.push(commitment("C2", "330302", "2025-01-05", "2025-09-30", CommitmentStatus::Fulfilled, Some("2025-05-01")));
+    set.commitments.push(commitment("C3", "330302", "2025-01-05", "2025-06-01", CommitmentStatus::Fulfilled, Some("2025-06-01")));
+    // A ticket received after as_of does not exist; one closed after as_of
+    // but due before it is late.
+    set.hotline.push(ticket("H1", "330302", "2025-03-01 09:00:00", "2025-03-03 09:00:00", Some("2025-03-02 09:00:00")));
+    set.hotline.push(ticket("H2", "330302", "2025-05-30 09:00:00", "2025-05-31 09:00:00", Some("2025-06-02 09:00:00")));
+    set.hotline.push(ticket("H3", "330302", "2025-07-01 09:00:00", "2025-07-02 09:00:00", Some("2025-07-01 10:00:00")));
+    let a = assess_at(&set, &[], 2025, "2025-05-31 12:00:00", None);
+    // commit_ontime: C1 only → 1/1.
+    assert_eq!(points(&a, "330302", "commit_ontime"), Some(15.0));
+    // hotline_ontime: H1 on time, H2 due 31 May 09:00 and not closed by as_of → 1/2.
+    assert_eq!(points(&a, "330302", "hotline_ontime"), Some(0.0));
+    let rows = explain::records(
+        &Inputs::from_records(&set, &HashSet::new()).unwrap(),
+        Ctx {
+            window: &Window::new(2025, Some(t("2025-05-31 12:00:00")), t("2030-01-01 00:00:00")).unwrap(),
+            rules: &rules(2025),
+        },
+        "330302",
+        "hotline_ontime",
+    )
+    .unwrap()
+    .unwrap();
+    let ids: Vec<_> = cells(&rows, ID);
+    assert_eq!(ids, ["H1", "H2"]);
+    assert_eq!(cells(&rows, explain::COSTS_POINTS), ["false", "true"]);
+    // The same year scored later sees C3 as on time.
+    let later = assess_at(&set, &[], 2025, "2025-12-31 23:59:59", None);
+    assert_eq!(points(&later, "330302", "commit_ontime"), Some(15.0));
+}
+
+#[test]
+fn weights_are_renormalised_over_applicable_indicators() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    set.units.push(unit("330302001", PeerGroup::Township, Some("330302")));
+    set.ratings.push(rating("330302001", 2025, 95.0));
+    set.hotline.push(ticket("H1", "330302001", "2025-03-01 09:00:00", "2025-03-03 09:00:00", None));
+    let a = assess(&set);
+    // Applicable: commit_breach 5, hotline_ontime 6 (0 points),
+    // hotline_repeat 3, hotline_integrity 5, dishonesty 15, rating 10 → Σw 44.
+    // hotline_satisfaction has no rated ticket, commit_ontime no commitment.
+    let expected = 100.0 * (5.0 + 0.0 + 3.0 + 5.0 + 15.0 + 10.0) / 44.0;
+    assert!(close(f(&a, "330302001", BASE), expected));
+    assert_eq!(points(&a, "330302001", "proposal_ontime"), None, "not for townships");
+    assert_eq!(points(&a, "330302001", "debt_ratio"), None);
+}
+
+#[test]
+fn deductions_stop_at_zero() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    set.ratings.push(rating("330302", 2025, 80.0));
+    for i in 0..4 {
+        set.dishonesty.push(record(&format!("J{i}"), "330302", DishonestyType::Judgment, "2025-02-01"));
+        set.dishonesty.push(record(&format!("P{i}"), "330302", DishonestyType::Penalty, "2025-02-01"));
+    }
+    set.commitments.push(commitment("C1", "330302", "2025-01-01", "2025-02-01", CommitmentStatus::Breached, None));
+    set.commitments.push(commitment("C2", "330302", "2025-01-01", "2025-12-01", CommitmentStatus::Breached, None));
+    set.commitments.push(commitment("C3", "330302", "2025-01-01", "2026-03-01", CommitmentStatus::Breached, None));
+    let a = assess_at(&set, &[], 2025, "2025-06-30 23:59:59", None);
+    assert_eq!(points(&a, "330302", "dishonesty"), Some(0.0));
+    // Breaches due in 2025 count whether due by as_of or not: 2 × 2.5.
+    assert_eq!(points(&a, "330302", "commit_breach"), Some(0.0));
+}
+
+#[test]
+fn late_rectification_deducts_twice_in_every_year_it_counts() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    set.units.push(county("330303"));
+    set.units.push(county("330304"));
+    for code in ["330302", "330303", "330304"] {
+        set.ratings.push(rating(code, 2024, 80.0));
+        set.ratings.push(rating(code, 2025, 80.0));
+    }
+    // Listed in 2024, due 2024-12-31, rectified late in March 2025: active
+    // in both years, 10 points each.
+    set.dishonesty.push(listing("L1", "330302", "2024-06-01", "2024-12-31", Some("2025-03-01")));
+    // Rectified in time: 5 in 2024, and not active in 2025 (rectified before? no: in 2024).
+    set.dishonesty.push(listing("L2", "330303", "2024-06-01", "2024-12-31", Some("2024-11-01")));
+    // Late with mitigation reduced: 10 × 0.5.
+    set.dishonesty.push(DishonestyRecord {
+        mitigation: Mitigation::Reduced,
+        ..listing("L3", "330304", "2025-01-10", "2025-02-28", Some("2025-04-01"))
+    });
+    let y2024 = assess_at(&set, &[], 2024, "2025-06-30 23:59:59", None);
+    assert_eq!(points(&y2024, "330302", "dishonesty"), Some(5.0));
+    assert_eq!(points(&y2024, "330303", "dishonesty"), Some(10.0));
+    let y2025 = assess(&set);
+    assert_eq!(points(&y2025, "330302", "dishonesty"), Some(5.0));
+    assert_eq!(points(&y2025, "330303", "dishonesty"), Some(15.0), "rectified before 2025: not active");
+    assert_eq!(points(&y2025, "330304", "dishonesty"), Some(10.0));
+    // Scored as of before the rectification, L1 is simply unrectified (5)
+    // and past its deadline: a veto.
+    let early = assess_at(&set, &[], 2025, "2025-02-01 00:00:00", None);
+    assert_eq!(points(&early, "330302", "dishonesty"), Some(10.0));
+    assert_eq!(grade(&early, "330302"), "fail");
+}
+
+#[test]
+fn mitigation_scales_deductions() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    set.ratings.push(rating("330302", 2025, 80.0));
+    set.dishonesty.push(DishonestyRecord {
+        mitigation: Mitigation::Exempt,
+        ..record("A", "330302", DishonestyType::Judgment, "2025-02-01")
+    });
+    set.dishonesty.push(DishonestyRecord {
+        mitigation: Mitigation::Reduced,
+        subject: Subject::Person,
+        person_ref: Some("P-1".into()),
+        ..record("B", "330302", DishonestyType::Discipline, "2025-02-01")
+    });
+    set.dishonesty.push(record("C", "330302", DishonestyType::Accountability, "2024-12-31"));
+    let a = assess(&set);
+    assert_eq!(points(&a, "330302", "dishonesty"), Some(15.0 - 0.5));
+}
+
+#[test]
+fn a_veto_fails_the_unit_but_keeps_its_score_and_rank() {
+    let mut set = RecordSet::default();
+    for code in ["330302", "330303", "330304"] {
+        set.units.push(county(code));
+    }
+    set.ratings.push(rating("330302", 2025, 95.0));
+    set.ratings.push(rating("330303", 2025, 90.0));
+    set.ratings.push(rating("330304", 2025, 85.0));
+    // Two unrectified listings past deadline, reported earliest first; an
+    // exempt mitigation does not lift the veto.
+    set.dishonesty.push(DishonestyRecord {
+        mitigation: Mitigation::Exempt,
+        ..listing("L-B", "330302", "2025-03-01", "2025-05-01", None)
+    });
+    set.dishonesty.push(DishonestyRecord {
+        mitigation: Mitigation::Exempt,
+        ..listing("L-A", "330302", "2025-04-01", "2025-06-01", None)
+    });
+    // Deadline after as_of: no veto (yet). Person-subject listing: no veto.
+    set.dishonesty.push(listing("L-C", "330303", "2025-03-01", "2026-01-31", None));
+    set.dishonesty.push(DishonestyRecord {
+        subject: Subject::Person,
+        person_ref: Some("P-9".into()),
+        ..listing("L-D", "330304", "2025-03-01", "2025-04-01", None)
+    });
+    let a = assess(&set);
+    assert_eq!(grade(&a, "330302"), "fail");
+    assert_eq!(unit_value(&a, "330302", VETO_REASON).str_value(), "L-B;L-A");
+    assert_eq!(f(&a, "330302", TOTAL), 100.0);
+    assert_eq!(opt_u(&a, "330302", RANK), Some(1));
+    assert_eq!(unit_value(&a, "330303", VETOED), AnyValue::Boolean(false));
+    assert_eq!(unit_value(&a, "330304", VETOED), AnyValue::Boolean(false));
+    // Voiding the listings lifts the veto.
+    let voided = assess_at(&set, &["L-A", "L-B"], 2025, "2025-12-31 23:59:59", None);
+    assert_eq!(unit_value(&voided, "330302", VETOED), AnyValue::Boolean(false));
+    assert_eq!(grade(&voided, "330302"), "excellent");
+}
+
+#[test]
+fn competition_ranking_shares_ranks_and_skips() {
+    let mut set = RecordSet::default();
+    for (i, score) in [95.0, 88.0, 88.0, 70.0].into_iter().enumerate() {
+        let code = format!("D{i}");
+        set.units.push(unit(&code, PeerGroup::Department, None));
+        set.ratings.push(rating(&code, 2025, score));
+    }
+    let a = assess(&set);
+    let ranks: Vec<_> = (0..4).map(|i| opt_u(&a, &format!("D{i}"), RANK)).collect();
+    assert_eq!(ranks, [Some(1), Some(2), Some(2), Some(4)]);
+}
+
+/// Ten departments with the given public ratings (each also has one
+/// accountability record so totals differ only by the rating).
+fn departments(scores: &[f64]) -> RecordSet {
+    let mut set = RecordSet::default();
+    for (i, score) in scores.iter().enumerate() {
+        let code = format!("D{i:02}");
+        set.units.push(unit(&code, PeerGroup::Department, None));
+        set.ratings.push(rating(&code, 2025, *score));
+    }
+    set
+}
+
+#[test]
+fn the_excellence_quota_admits_ties_at_the_boundary() {
+    // Totals = 100 × (15 + 5 + rating points) / 30. n = 10 → quota 3.
+    let set = departments(&[95.0, 94.0, 92.0, 92.0, 91.0, 60.0, 60.0, 60.0, 60.0, 60.0]);
+    let a = assess(&set);
+    let grades: Vec<String> = (0..10).map(|i| grade(&a, &format!("D{i:02}"))).collect();
+    assert_eq!(&grades[..5], ["excellent", "excellent", "excellent", "excellent", "good"]);
+    assert_eq!(opt_u(&a, "D03", RANK), Some(3));
+}
+
+#[test]
+fn a_vetoed_unit_keeps_its_rank_and_nobody_moves_up() {
+    let mut set = departments(&[95.0, 94.0, 93.0, 92.0, 60.0, 60.0, 60.0, 60.0, 60.0, 60.0]);
+    set.dishonesty.push(DishonestyRecord {
+        mitigation: Mitigation::Exempt,
+        ..listing("L1", "D00", "2025-01-01", "2025-02-01", None)
+    });
+    let a = assess(&set);
+    assert_eq!(opt_u(&a, "D00", RANK), Some(1));
+    assert_eq!(grade(&a, "D00"), "fail");
+    assert_eq!(grade(&a, "D01"), "excellent");
+    assert_eq!(grade(&a, "D02"), "excellent");
+    assert_eq!(grade(&a, "D03"), "good", "rank 4 is outside the quota of 3");
+}
+
+#[test]
+fn a_county_without_debt_data_is_na_and_reported() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    set.units.push(county("330303"));
+    set.ratings.push(rating("330302", 2025, 88.0));
+    set.ratings.push(rating("330303", 2025, 88.0));
+    set.debt.push(debt("330303", 2025, 100.0, 120.0, 100.0, 0.0, 0.0, 3));
+    let a = assess(&set);
+    for id in ["debt_ratio", "debt_limit", "debt_overdue", "debt_violations"] {
+        assert_eq!(points(&a, "330302", id), None, "{id}");
+    }
+    // 330303: ratio 1.2 → 3.0; over its limit → 0; nothing due → 0 → 5;
+    // 3 violations → 5 − 7.5 → 0.
+    assert!(close(points(&a, "330303", "debt_ratio").unwrap(), 3.0));
+    assert_eq!(points(&a, "330303", "debt_limit"), Some(0.0));
+    assert_eq!(points(&a, "330303", "debt_overdue"), Some(5.0));
+    assert_eq!(points(&a, "330303", "debt_violations"), Some(0.0));
+    let missing = a
+        .quality
+        .clone()
+        .lazy()
+        .filter(col(KIND).eq(lit("missing_debt")))
+        .collect()
+        .unwrap();
+    let units: Vec<_> = cells(&missing, UNIT_CODE);
+    assert_eq!(units, ["330302"]);
+}
+
+#[test]
+fn a_unit_with_only_deductions_is_ungraded_and_not_counted() {
+    let mut set = departments(&[95.0, 80.0]);
+    set.units.push(unit("D-NEW", PeerGroup::Department, None));
+    let a = assess(&set);
+    assert_eq!(grade(&a, "D-NEW"), "ungraded");
+    assert_eq!(opt_u(&a, "D-NEW", RANK), None);
+    assert_eq!(f(&a, "D-NEW", TOTAL), 100.0);
+    assert_eq!(opt_u(&a, "D00", GROUP_SIZE), Some(2));
+    let listed = a
+        .quality
+        .clone()
+        .lazy()
+        .filter(col(KIND).eq(lit("ungraded")))
+        .collect()
+        .unwrap();
+    assert_eq!(listed.height(), 1);
+}
+
+#[test]
+fn honours_add_a_capped_bonus() {
+    let mut set = departments(&[95.0]);
+    set.honours.push(honour("N1", "D00", 2025, HonourLevel::National));
+    set.honours.push(honour("N2", "D00", 2025, HonourLevel::National));
+    set.honours.push(honour("N3", "D00", 2024, HonourLevel::National));
+    let a = assess(&set);
+    assert_eq!(f(&a, "D00", BONUS), 5.0);
+    assert_eq!(f(&a, "D00", TOTAL), 105.0);
+}
+
+#[test]
+fn a_voided_record_counts_for_nothing() {
+    let mut set = departments(&[80.0]);
+    set.dishonesty.push(record("J1", "D00", DishonestyType::Judgment, "2025-02-01"));
+    set.hotline.push(ticket("H1", "D00", "2025-03-01 09:00:00", "2025-03-02 09:00:00", None));
+    set.hotline.push(ticket("H2", "D00", "2025-03-01 09:00:00", "2025-03-02 09:00:00", Some("2025-03-01 12:00:00")));
+    let before = assess(&set);
+    assert_eq!(points(&before, "D00", "dishonesty"), Some(13.0));
+    assert_eq!(points(&before, "D00", "hotline_ontime"), Some(0.0));
+    let after = assess_at(&set, &["J1", "H1"], 2025, "2025-12-31 23:59:59", None);
+    assert_eq!(points(&after, "D00", "dishonesty"), Some(15.0));
+    assert_eq!(points(&after, "D00", "hotline_ontime"), Some(6.0));
+}
+
+#[test]
+fn totals_round_half_away_from_zero() {
+    let df = df!("x" => [91.875, 91.874999999999, 82.9743, 0.125, 99.995]).unwrap();
+    let out = df.lazy().select([score::round_cents(col("x"))]).collect().unwrap();
+    assert_eq!(cells(&out, "x"), ["91.88", "91.88", "82.97", "0.13", "100.0"]);
+    assert_eq!(round_half_away(2.30765, 4), 2.3077);
+}
+
+#[test]
+fn year_over_year_change_of_total_and_rank() {
+    let set = departments(&[95.0, 80.0]);
+    let prev = df!(UNIT_CODE => ["D00", "D01"], TOTAL => [90.0, 99.0], RANK => [Some(2u32), Some(1u32)]).unwrap();
+    let a = assess_at(&set, &[], 2025, "2025-12-31 23:59:59", Some(&prev));
+    assert!(close(f(&a, "D00", TOTAL_CHANGE), f(&a, "D00", TOTAL) - 90.0));
+    assert_eq!(unit_value(&a, "D00", RANK_CHANGE), AnyValue::Int64(1));
+    assert_eq!(unit_value(&a, "D01", RANK_CHANGE), AnyValue::Int64(-1));
+}
+
+#[test]
+fn townships_are_ranked_city_wide_and_within_their_county() {
+    let mut set = RecordSet::default();
+    set.units.push(county("A"));
+    set.units.push(county("B"));
+    for (code, parent, score) in [("A1", "A", 90.0), ("A2", "A", 80.0), ("B1", "B", 85.0)] {
+        set.units.push(unit(code, PeerGroup::Township, Some(parent)));
+        set.ratings.push(rating(code, 2025, score));
+    }
+    let a = assess(&set);
+    assert_eq!((opt_u(&a, "A1", RANK), opt_u(&a, "A1", COUNTY_RANK)), (Some(1), Some(1)));
+    assert_eq!((opt_u(&a, "B1", RANK), opt_u(&a, "B1", COUNTY_RANK)), (Some(2), Some(1)));
+    assert_eq!((opt_u(&a, "A2", RANK), opt_u(&a, "A2", COUNTY_RANK)), (Some(3), Some(2)));
+    assert_eq!(opt_u(&a, "A", COUNTY_RANK), None);
+}
+
+mod rulebooks {
+    use super::*;
+    use crate::rulebook::RulebookError;
+
+    fn invalid(edit: (&str, &str)) -> String {
+        let text = RULEBOOK_2025.replacen(edit.0, edit.1, 1);
+        assert_ne!(text, RULEBOOK_2025, "the edit applies");
+        Rulebook::parse(&text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_shipped_rulebooks_are_valid() {
+        for (year, text) in [
+            (2023, include_str!("../../seeds/rulebooks/2023.toml")),
+            (2024, include_str!("../../seeds/rulebooks/2024.toml")),
+            (2025, RULEBOOK_2025),
+            (2026, include_str!("../../seeds/rulebooks/2026.toml")),
+        ] {
+            let book = Rulebook::parse_for(text, year).unwrap();
+            assert_eq!(book.indicators.len(), 15);
+            assert_eq!(book.indicators.iter().map(|r| r.weight).sum::<f64>(), 100.0);
+        }
+    }
+
+    #[test]
+    fn mistakes_are_rejected_with_a_reason() {
+        assert!(invalid(("id = \"commit_breach\"", "id = \"commit_breech\"")).contains("unknown indicator id \"commit_breech\""));
+        assert!(invalid(("weight = 15.0", "weight = 0.0")).contains("weight must be a positive number"));
+        assert!(invalid(("bad = 0.60, good = 1.00", "bad = 1.0, good = 1.00")).contains("divide by zero"));
+        assert!(invalid(("excellent = 90.0", "excellent = 70.0")).contains("grade bands must descend"));
+        assert!(invalid(("groups = [\"county\"]", "groups = [\"city\"]")).contains("unknown variant"));
+        assert!(invalid(("kind = \"pass_fail\"", "kind = \"linear\", bad = 1.0, good = 0.0")).contains("must be PassFail"));
+        assert!(invalid(("year = 2025\n", "")).contains("missing field `year`"));
+    }
+
+    #[test]
+    fn a_rulebook_is_for_its_year() {
+        assert_eq!(
+            Rulebook::parse_for(RULEBOOK_2025, 2024).unwrap_err(),
+            RulebookError::WrongYear { expected: 2024, found: 2025 }
+        );
+    }
+
+    #[test]
+    fn the_canonical_text_round_trips() {
+        let book = Rulebook::parse(RULEBOOK_2025).unwrap();
+        assert_eq!(Rulebook::parse(&book.to_toml()).unwrap(), book);
+    }
+}

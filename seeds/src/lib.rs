@@ -10,6 +10,8 @@
 //!   year, from a fixed seed, as of a cut-off instant. Each unit, year and
 //!   source draws from its own random stream, so the data of one unit never
 //!   depends on the scale or on which other units are generated.
+//! - [`rulebooks`]: the shipped rulebook of each assessment year.
 
 pub mod demo;
+pub mod rulebooks;
 pub mod units;

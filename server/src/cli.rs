@@ -11,7 +11,9 @@ use crate::config::DEFAULT_DATABASE_URL;
 /// Zhengxin (政信): Wenzhou's annual government-integrity assessment
 /// (政务诚信考核) — import source data, score it, serve the dashboards.
 #[derive(Debug, Parser)]
-#[command(name = "zhengxin", version, about, long_about = None)]
+// No `about` argument: it would show the package description instead of
+// the doc comment above.
+#[command(name = "zhengxin", version)]
 #[command(
     after_help = "Examples:\n  zhengxin serve                          # http://127.0.0.1:8080, demo data on first start\n  zhengxin import data/2025/              # every known source file in the folder\n  zhengxin import hotline-2025.csv --json\n  DATABASE_URL=postgres://zx@localhost/zx zhengxin serve\n\nLog level: RUST_LOG (e.g. RUST_LOG=debug). Logs go to stderr, results to stdout."
 )]
@@ -78,13 +80,80 @@ pub enum Command {
         #[arg(long)]
         csv: Option<PathBuf>,
     },
+    /// Score a year and store the result as a new version (or report that an
+    /// identical version exists).
+    #[command(
+        after_help = "as_of: \"YYYY-MM-DD\" (the end of that day) or \"YYYY-MM-DD HH:MM:SS\", China Standard Time.\nDefault: the end of the year, or now if that is earlier.\n\nExamples:\n  zhengxin score --year 2025\n  zhengxin score --year 2026 --as-of 2026-06-30 --json\n  zhengxin score --year 2025 --rulebook my-2025.toml"
+    )]
+    Score {
+        /// Assessment year.
+        #[arg(long)]
+        year: i32,
+        /// The instant the year is seen as of (CST).
+        #[arg(long, value_parser = parse_instant)]
+        as_of: Option<chrono::NaiveDateTime>,
+        /// A rulebook file instead of the shipped one for the year.
+        #[arg(long)]
+        rulebook: Option<PathBuf>,
+        /// Print one JSON document on stdout instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish (freeze) a year's result version: the latest unless --version is given.
+    #[command(after_help = "Example:\n  zhengxin publish --year 2025")]
+    Publish {
+        #[arg(long)]
+        year: i32,
+        /// The version number to publish (see `zhengxin results`).
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// List a year's result versions with their as_of, hashes and publication.
+    #[command(after_help = "Example:\n  zhengxin results --year 2025 --json")]
+    Results {
+        #[arg(long)]
+        year: i32,
+        /// Print one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a stored result as CSV (UTF-8 with BOM) or XLSX.
+    #[command(
+        after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin export --year 2025 --format xlsx --output zhengxin-2025.xlsx\n  zhengxin export --year 2025 --format csv --output - --version 2"
+    )]
+    Export {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// Output file, or - for standard output.
+        #[arg(long)]
+        output: PathBuf,
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Work with rulebooks: `zhengxin rulebook check FILE` validates one.
+    #[command(subcommand)]
+    Rulebook(RulebookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulebookCommand {
+    /// Validate a rulebook file and print its indicators.
+    #[command(after_help = "Example:\n  zhengxin rulebook check seeds/rulebooks/2025.toml")]
+    Check { file: PathBuf },
+    /// Print the shipped rulebook of a year (a starting point for a new one).
+    Show {
+        #[arg(long)]
+        year: i32,
+    },
 }
 
 fn parse_source(text: &str) -> Result<crate::sources::Source, String> {
     crate::sources::Source::parse(text).ok_or_else(|| "expected units, commitments, proposals, hotline, debt, dishonesty, ratings or honours".to_string())
 }
 
-fn parse_instant(text: &str) -> Result<chrono::NaiveDateTime, String> {
+pub fn parse_instant(text: &str) -> Result<chrono::NaiveDateTime, String> {
     crate::import::cells::parse_datetime(text.trim())
         .or_else(|_| crate::import::cells::parse_date(text.trim()).map(|d| d.and_hms_opt(23, 59, 59).expect("valid")))
         .map_err(|e| e.message)

@@ -10,6 +10,8 @@
 //! - [`sources`]: the import formats as data.
 //! - [`import`]: files → checked rows → one transaction.
 //! - [`demo`]: the demo dataset, seeded or written as files.
+//! - [`scoring`]: scoring a year from storage into numbered result
+//!   versions, publication, exports.
 //! - [`http`]: the router and pages; [`serve`] runs it.
 
 pub mod cli;
@@ -18,6 +20,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod scoring;
 pub mod sources;
 
 use std::future::Future;

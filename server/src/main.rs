@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, RulebookCommand};
 use server::config::{self, Config};
 use server::db::Db;
-use server::import;
+use server::{import, scoring};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -48,13 +48,11 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             let started = std::time::Instant::now();
             let progress: import::ProgressFn = Arc::new(move |p| {
                 let rate = |rows: usize| rows as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                // Small files finish too fast to need progress lines.
                 match p {
-                    import::Progress::Read { file, rows } => {
-                        eprintln!("read    {file}: {rows} rows ({:.0} rows/s)", rate(rows))
-                    }
-                    import::Progress::Written { file, rows, of } => {
-                        eprintln!("written {file}: {rows}/{of} rows")
-                    }
+                    import::Progress::Read { file, rows } if rows >= PROGRESS_MIN_ROWS => eprintln!("read    {file}: {rows} rows ({:.0} rows/s)", rate(rows)),
+                    import::Progress::Written { file, rows, of } if of >= PROGRESS_MIN_ROWS => eprintln!("written {file}: {rows}/{of} rows"),
+                    _ => {}
                 }
             });
             let report = import::import(&db, inputs, issues, &actor(), progress).await?;
@@ -103,8 +101,114 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             eprintln!("took {:.2} s", started.elapsed().as_secs_f64());
             Ok(true)
         }
+        Command::Score { year, as_of, rulebook, json } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let rules = match rulebook {
+                Some(path) => Some(read_rulebook(&path)?),
+                None => None,
+            };
+            let started = std::time::Instant::now();
+            let outcome = scoring::score(&db, year, as_of, rules, &actor()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcome)?);
+            } else {
+                let v = &outcome.version;
+                if outcome.created {
+                    println!("{year}: version {} as of {} ({} units, {} data-quality findings)", v.version, v.as_of, outcome.units, outcome.findings);
+                } else {
+                    println!("{year}: identical to version {} (as of {}); nothing new stored", v.version, v.as_of);
+                }
+                let grades: Vec<String> = outcome.grades.iter().map(|(g, n)| format!("{g} {n}")).collect();
+                println!("grades: {}", grades.join(", "));
+                println!("content hash: {}", v.content_hash);
+            }
+            eprintln!(
+                "took {:.2} s (loading {:.2} s, scoring {:.2} s)",
+                started.elapsed().as_secs_f64(),
+                outcome.seconds_loading,
+                outcome.seconds_scoring
+            );
+            Ok(true)
+        }
+        Command::Publish { year, version } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let v = scoring::publish(&db, year, version, &actor()).await?;
+            println!("{year}: version {} published; content hash {}", v.version, v.content_hash);
+            Ok(true)
+        }
+        Command::Results { year, json } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let versions = scoring::results::versions(&db, year).await?;
+            let mut intact = Vec::with_capacity(versions.len());
+            for v in &versions {
+                intact.push(scoring::verify(&db, v).await?);
+            }
+            if json {
+                let list: Vec<serde_json::Value> = versions
+                    .iter()
+                    .zip(&intact)
+                    .map(|(v, ok)| {
+                        let mut value = serde_json::to_value(v).expect("serialisable");
+                        value["intact"] = (*ok).into();
+                        value
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "year": year, "versions": list }))?);
+            } else if versions.is_empty() {
+                println!("{year}: no results yet (run `zhengxin score --year {year}`)");
+            } else {
+                println!("version  as_of                computed_at          published_at         content_hash      intact");
+                for (v, ok) in versions.iter().zip(&intact) {
+                    let published = v.published_at.map_or("-".to_string(), |t| t.to_string());
+                    println!("{:>7}  {}  {}  {:<19}  {}  {}", v.version, v.as_of, v.computed_at, published, &v.content_hash[..16], if *ok { "yes" } else { "NO" });
+                }
+            }
+            Ok(intact.iter().all(|ok| *ok))
+        }
+        Command::Export { year, format, output, version } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let versions = scoring::results::versions(&db, year).await?;
+            let v = scoring::results::find_version(&versions, year, version).map_err(|m| anyhow::anyhow!(m))?;
+            let rows = scoring::results::read(&db, v.id).await?;
+            let rules = analytics::rulebook::Rulebook::parse(&scoring::results::rulebook_text(&db, v.id).await?)?;
+            let bytes = match format.as_str() {
+                "csv" => scoring::export::csv(&rows, &rules),
+                _ => scoring::export::xlsx(&rows, &rules, &format!("{year}年度政务诚信考核结果 第{}版", v.version)),
+            }
+            .map_err(|m| anyhow::anyhow!(m))?;
+            if output.as_os_str() == "-" {
+                use std::io::Write;
+                std::io::stdout().write_all(&bytes)?;
+            } else {
+                std::fs::write(&output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
+                eprintln!("{}: {year} version {}, {} units", output.display(), v.version, rows.units.len());
+            }
+            Ok(true)
+        }
+        Command::Rulebook(RulebookCommand::Check { file }) => {
+            let rules = read_rulebook(&file)?;
+            println!("{}: rulebook for {} is valid: {} indicators", file.display(), rules.year, rules.indicators.len());
+            for r in &rules.indicators {
+                println!("  {:<22} {:>5}  {}", r.id, r.weight, analytics::explain::formula(r));
+            }
+            Ok(true)
+        }
+        Command::Rulebook(RulebookCommand::Show { year }) => {
+            let text = seeds::rulebooks::text(year).ok_or(analytics::rulebook::RulebookError::Missing(year))?;
+            print!("{text}");
+            Ok(true)
+        }
     }
 }
+
+/// Reads and validates a rulebook file.
+fn read_rulebook(path: &std::path::Path) -> anyhow::Result<analytics::rulebook::Rulebook> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    analytics::rulebook::Rulebook::parse(&text).with_context(|| format!("{} is not a usable rulebook", path.display()))
+}
+
+/// Files smaller than this get no progress lines.
+const PROGRESS_MIN_ROWS: usize = 50_000;
 
 /// Who runs a command-line write, for the audit log.
 fn actor() -> String {

@@ -44,6 +44,28 @@ impl Ctx<'_> {
     }
 }
 
+/// The Chinese and English names of an indicator, for pages and exports.
+pub fn label(id: &str) -> (&'static str, &'static str) {
+    match id {
+        commitments::ONTIME => ("承诺按期兑现率", "Commitments kept on time"),
+        commitments::BREACH => ("承诺违约", "Breached commitments"),
+        proposals::ONTIME => ("建议提案按期答复率", "Proposals answered on time"),
+        proposals::SATISFACTION_ID => ("建议提案满意率", "Proposal satisfaction"),
+        proposals::RESOLUTION_ID => ("建议提案解决率", "Proposals resolved"),
+        hotline::ONTIME => ("热线按期办结率", "Hotline tickets closed on time"),
+        hotline::SATISFACTION_ID => ("热线满意率", "Hotline satisfaction"),
+        hotline::REPEAT_ID => ("热线重复诉求率", "Repeat hotline requests"),
+        hotline::INTEGRITY => ("涉政务失信诉求(每千件)", "Verified integrity complaints per 1,000"),
+        debt::RATIO => ("债务率", "Debt ratio"),
+        debt::LIMIT_ID => ("债务限额管理", "Within the debt limit"),
+        debt::OVERDUE => ("逾期债务率", "Overdue debt ratio"),
+        debt::VIOLATIONS_ID => ("违规举债担保", "Debt violations"),
+        dishonesty::DISHONESTY => ("失信记录", "Dishonesty records"),
+        rating::PUBLIC_RATING => ("万人评议", "Public rating"),
+        _ => ("未知指标", "Unknown indicator"),
+    }
+}
+
 pub fn den(id: &str) -> String {
     format!("{id}:den")
 }

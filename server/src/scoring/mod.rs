@@ -1,0 +1,222 @@
+//! Scoring a year from storage and keeping its results: every run is a
+//! numbered result version with its rulebook, as_of, input fingerprint and
+//! content hash; publishing freezes one. Published versions are never
+//! changed: new data or rules make a new version.
+
+pub mod export;
+pub mod load;
+pub mod results;
+
+use analytics::rulebook::Rulebook;
+use analytics::window::Window;
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::db::audit::{AuditLog, to_hex};
+use crate::db::{Db, DbError, now_cst};
+use crate::on_tx;
+use results::{ResultRows, VersionInfo};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoringError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Engine(#[from] analytics::EngineError),
+    #[error(transparent)]
+    Rulebook(#[from] analytics::rulebook::RulebookError),
+    #[error("{0}")]
+    NoResult(String),
+    #[error("version {version} of {year} is already published ({at}); a published result is never changed")]
+    AlreadyPublished { year: i32, version: i64, at: NaiveDateTime },
+    #[error("scoring was interrupted: {0}")]
+    Interrupted(String),
+    #[error("cannot write the export: {0}")]
+    Export(String),
+}
+
+impl From<sqlx::Error> for ScoringError {
+    fn from(e: sqlx::Error) -> Self {
+        ScoringError::Db(e.into())
+    }
+}
+
+/// What `score` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreOutcome {
+    pub version: VersionInfo,
+    /// False when an existing version already held this exact result (same
+    /// rules, as_of, inputs and scores): nothing new was stored.
+    pub created: bool,
+    pub units: usize,
+    pub findings: usize,
+    /// Units per grade, in grade order.
+    pub grades: Vec<(String, usize)>,
+    pub seconds_loading: f64,
+    pub seconds_scoring: f64,
+}
+
+/// The result of `Y − 1` the year-over-year change compares with: its
+/// default version (latest published, else latest).
+async fn previous_year(db: &Db, year: i32) -> Result<Option<analytics::polars::prelude::DataFrame>, ScoringError> {
+    use analytics::columns::{RANK, TOTAL, UNIT_CODE};
+    use analytics::polars::prelude::*;
+    let versions = results::versions(db, year - 1).await?;
+    let Some(v) = results::default_version(&versions) else {
+        return Ok(None);
+    };
+    let rows = results::read(db, v.id).await?;
+    let codes: Vec<String> = rows.units.iter().map(|u| u.unit_code.clone()).collect();
+    let totals: Vec<f64> = rows.units.iter().map(|u| u.total).collect();
+    let ranks: Vec<Option<u32>> = rows.units.iter().map(|u| u.rank.map(|r| r as u32)).collect();
+    let df = df!(UNIT_CODE => codes, TOTAL => totals, RANK => ranks).map_err(analytics::EngineError::from)?;
+    Ok(Some(df))
+}
+
+pub fn sha256(text: &str) -> String {
+    to_hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Scores `year` as of `as_of` (default: the year's end, or now) with
+/// `rules` (default: the shipped rulebook of the year) and stores the
+/// result as a new version, unless the newest identical one exists.
+pub async fn score(db: &Db, year: i32, as_of: Option<NaiveDateTime>, rules: Option<Rulebook>, actor: &str) -> Result<ScoreOutcome, ScoringError> {
+    let rules = match rules {
+        Some(r) => r,
+        None => seeds::rulebooks::for_year(year)?,
+    };
+    if rules.year != year {
+        return Err(analytics::rulebook::RulebookError::WrongYear { expected: year, found: rules.year }.into());
+    }
+    let window = Window::new(year, as_of, now_cst())?;
+    let started = std::time::Instant::now();
+    let fingerprint = load::fingerprint(db).await?;
+    let inputs = load::inputs(db, year).await?;
+    let previous = previous_year(db, year).await?;
+    let seconds_loading = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let rulebook_text = rules.to_toml();
+    let (assessment, rules) = tokio::task::spawn_blocking(move || {
+        let a = analytics::score::assess(&inputs, &rules, &window, previous.as_ref());
+        (a, rules)
+    })
+    .await
+    .map_err(|e| ScoringError::Interrupted(e.to_string()))?;
+    let assessment = assessment?;
+    let rows = ResultRows::from_assessment(&assessment);
+    let seconds_scoring = started.elapsed().as_secs_f64();
+    drop(rules);
+    let rulebook_hash = sha256(&rulebook_text);
+    let content_hash = rows.content_hash(year, window.as_of, &rulebook_hash, &fingerprint);
+    let grades = grade_counts(&rows);
+    let existing = results::versions(db, year).await?;
+    if let Some(same) = existing.iter().rev().find(|v| v.content_hash == content_hash) {
+        return Ok(ScoreOutcome {
+            version: same.clone(),
+            created: false,
+            units: rows.units.len(),
+            findings: rows.quality.len(),
+            grades,
+            seconds_loading,
+            seconds_scoring,
+        });
+    }
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    let now = now_cst();
+    const INSERT: &str = "INSERT INTO result_versions (year, version, as_of, rulebook, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by) VALUES ($1, (SELECT COALESCE(MAX(version), 0) + 1 FROM result_versions WHERE year = $1), $2, $3, $4, $5, $6, $7, $8) RETURNING id, version";
+    let (id, version): (i64, i64) = on_tx!(&mut tx, conn => {
+        let r = sqlx::query(INSERT)
+            .bind(i64::from(year)).bind(window.as_of).bind(&rulebook_text).bind(&rulebook_hash)
+            .bind(&fingerprint).bind(&content_hash).bind(now).bind(actor)
+            .fetch_one(conn).await.map_err(DbError::from)?;
+        (r.try_get(0).map_err(DbError::from)?, r.try_get(1).map_err(DbError::from)?)
+    });
+    results::insert(&mut tx, id, &rows).await?;
+    audit.record(
+        actor,
+        "score",
+        "result_versions",
+        &format!("{year}/{version}"),
+        serde_json::json!({ "as_of": window.as_of.to_string(), "content_hash": content_hash, "inputs": fingerprint, "rulebook": rulebook_hash }),
+    );
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    let version = VersionInfo {
+        id,
+        year: i64::from(year),
+        version,
+        as_of: window.as_of,
+        rulebook_hash,
+        inputs_fingerprint: fingerprint,
+        content_hash,
+        computed_at: now,
+        computed_by: actor.to_string(),
+        published_at: None,
+        published_by: None,
+    };
+    Ok(ScoreOutcome {
+        version,
+        created: true,
+        units: rows.units.len(),
+        findings: rows.quality.len(),
+        grades,
+        seconds_loading,
+        seconds_scoring,
+    })
+}
+
+fn grade_counts(rows: &ResultRows) -> Vec<(String, usize)> {
+    ["excellent", "good", "pass", "fail", "ungraded"]
+        .iter()
+        .map(|g| (g.to_string(), rows.units.iter().filter(|u| u.grade == *g).count()))
+        .collect()
+}
+
+/// Publishes a version of `year` (default: the latest): it becomes the
+/// frozen, official result. Publishing an already published version is
+/// refused; its content hash stays what it was computed as.
+pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Result<VersionInfo, ScoringError> {
+    let versions = results::versions(db, year).await?;
+    let target = match number {
+        Some(_) => results::find_version(&versions, year, number),
+        None => versions.last().ok_or_else(|| format!("no result for {year} yet: run `zhengxin score --year {year}` first")),
+    }
+    .map_err(ScoringError::NoResult)?
+    .clone();
+    if let Some(at) = target.published_at {
+        return Err(ScoringError::AlreadyPublished { year, version: target.version, at });
+    }
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    let now = now_cst();
+    const PUBLISH: &str = "UPDATE result_versions SET published_at = $1, published_by = $2 WHERE id = $3 AND published_at IS NULL";
+    on_tx!(&mut tx, conn => {
+        sqlx::query(PUBLISH).bind(now).bind(actor).bind(target.id).execute(conn).await.map_err(DbError::from)?;
+    });
+    audit.record(
+        actor,
+        "publish",
+        "result_versions",
+        &format!("{year}/{}", target.version),
+        serde_json::json!({ "content_hash": target.content_hash }),
+    );
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(VersionInfo {
+        published_at: Some(now),
+        published_by: Some(actor.to_string()),
+        ..target
+    })
+}
+
+/// Re-reads a stored version and recomputes its content hash from its
+/// rows: proof that nothing stored has changed since it was computed.
+pub async fn verify(db: &Db, version: &VersionInfo) -> Result<bool, ScoringError> {
+    let rows = results::read(db, version.id).await?;
+    let rulebook = results::rulebook_text(db, version.id).await?;
+    let hash = rows.content_hash(version.year as i32, version.as_of, &sha256(&rulebook), &version.inputs_fingerprint);
+    Ok(hash == version.content_hash && sha256(&rulebook) == version.rulebook_hash)
+}

@@ -131,9 +131,6 @@ impl Generator {
         for i in 0..n {
             let due_on = day_in_year(&mut rng, year);
             let made_on = due_on - Duration::days(rng.random_range(30..330));
-            if !self.by_until_date(made_on) {
-                continue;
-            }
             let category = CommitmentCategory::ALL[rng.random_range(0..CommitmentCategory::ALL.len())];
             let roll: f64 = rng.random();
             let breach_p = 0.005 + 0.05 * (1.0 - q);
@@ -148,6 +145,13 @@ impl Generator {
             } else {
                 (CommitmentStatus::Pending, None)
             };
+            // The cut-off applies only after every draw: a record it drops
+            // must still use its share of the stream, or the records after it
+            // would change with the day the generator runs (so in every
+            // generator below, nothing the cut-off decides gates a draw).
+            if !self.by_until_date(made_on) {
+                continue;
+            }
             if status == CommitmentStatus::Fulfilled && self.done_by(fulfilled_on).is_none() {
                 status = CommitmentStatus::Pending;
                 fulfilled_on = None;
@@ -188,9 +192,6 @@ impl Generator {
                 1..=13 => date(year, 2, 20) + Duration::days(rng.random_range(0..60)),
                 _ => day_in_year(&mut rng, year),
             };
-            if !self.by_until_date(assigned_on) {
-                continue;
-            }
             let due_on = rng.random_bool(0.2).then(|| assigned_on + Duration::days(rng.random_range(60..100)));
             let deadline = due_on.unwrap_or(assigned_on + Duration::days(90));
             let replied_on = if rng.random_bool(0.80 + 0.19 * q) {
@@ -198,34 +199,36 @@ impl Generator {
             } else {
                 deadline + Duration::days(rng.random_range(1..45))
             };
-            let replied_on = self.done_by(Some(replied_on));
-            let satisfaction = replied_on.and_then(|_| {
-                rng.random_bool(0.9).then(|| {
-                    let r: f64 = rng.random();
-                    if r < 0.70 + 0.25 * q {
-                        Satisfaction::Satisfied
-                    } else if r < 0.97 {
-                        Satisfaction::Basic
-                    } else {
-                        Satisfaction::Unsatisfied
-                    }
-                })
+            let satisfaction = rng.random_bool(0.9).then(|| {
+                let r: f64 = rng.random();
+                if r < 0.70 + 0.25 * q {
+                    Satisfaction::Satisfied
+                } else if r < 0.97 {
+                    Satisfaction::Basic
+                } else {
+                    Satisfaction::Unsatisfied
+                }
             });
-            let resolution = replied_on.and_then(|_| {
-                rng.random_bool(0.92).then(|| {
-                    let r: f64 = rng.random();
-                    if r < 0.25 + 0.35 * q {
-                        Resolution::A
-                    } else if r < 0.75 {
-                        Resolution::B
-                    } else if r < 0.92 {
-                        Resolution::C
-                    } else {
-                        Resolution::D
-                    }
-                })
+            let resolution = rng.random_bool(0.92).then(|| {
+                let r: f64 = rng.random();
+                if r < 0.25 + 0.35 * q {
+                    Resolution::A
+                } else if r < 0.75 {
+                    Resolution::B
+                } else if r < 0.92 {
+                    Resolution::C
+                } else {
+                    Resolution::D
+                }
             });
             let kind = if rng.random_bool(0.55) { ProposalKind::Npc } else { ProposalKind::Cppcc };
+            if !self.by_until_date(assigned_on) {
+                continue;
+            }
+            // No reply yet means no satisfaction or result either.
+            let replied_on = self.done_by(Some(replied_on));
+            let satisfaction = satisfaction.filter(|_| replied_on.is_some());
+            let resolution = resolution.filter(|_| replied_on.is_some());
             let title = format!(
                 "关于{}的{}",
                 [
@@ -280,7 +283,6 @@ impl Generator {
             } else {
                 None
             };
-            let closed_at = closed_at.filter(|c| *c <= self.until);
             let category = match rng.random_range(0..100) {
                 0..35 => TicketCategory::Complaint,
                 35..42 => TicketCategory::Report,
@@ -308,6 +310,8 @@ impl Generator {
                 })
             });
             let repeat = rng.random_bool(0.015 + 0.13 * (1.0 - q));
+            let closed_at = closed_at.filter(|c| *c <= self.until);
+            let satisfaction = satisfaction.filter(|_| closed_at.is_some());
             out.push(HotlineTicket {
                 id: format!("H{year}{}{:06}", unit.code, i + 1),
                 unit_code: unit.code.clone(),
@@ -379,9 +383,6 @@ impl Generator {
                 _ => DishonestyType::Accountability,
             };
             let occurred_on = day_in_year(&mut rng, year);
-            if !self.by_until_date(occurred_on) {
-                continue;
-            }
             let person = matches!(kind, DishonestyType::Discipline | DishonestyType::Accountability);
             let (rectify_deadline, rectified_on) = if kind == DishonestyType::CourtListing {
                 let deadline = occurred_on + Duration::days(rng.random_range(60..200));
@@ -399,11 +400,15 @@ impl Generator {
                 70..90 => Mitigation::Reduced,
                 _ => Mitigation::Exempt,
             };
+            let person_ref = person.then(|| format!("P-{:08x}", rng.random::<u32>()));
+            if !self.by_until_date(occurred_on) {
+                continue;
+            }
             out.push(DishonestyRecord {
                 id: format!("X{year}-{}-{:02}", unit.code, i + 1),
                 unit_code: unit.code.clone(),
                 subject: if person { Subject::Person } else { Subject::Unit },
-                person_ref: person.then(|| format!("P-{:08x}", rng.random::<u32>())),
+                person_ref,
                 kind,
                 occurred_on,
                 rectify_deadline,
@@ -504,6 +509,37 @@ mod tests {
         }
         assert!(early.iter().all(|c| c.made_on <= date(2025, 6, 30)));
         assert!(early.iter().all(|c| c.fulfilled_on.is_none_or(|f| f <= date(2025, 6, 30))));
+    }
+
+    #[test]
+    fn a_later_cutoff_keeps_every_source_stable() {
+        let units = reference_units();
+        let (early, late) = (generator(date(2025, 6, 30).and_hms_opt(23, 59, 59).unwrap()), generator(end_of(2025)));
+        for unit in units.iter().filter(|u| u.group != PeerGroup::Township).take(12) {
+            let later = late.proposals(unit, 2025);
+            for p in early.proposals(unit, 2025) {
+                let same = later.iter().find(|l| l.id == p.id).expect("still there later");
+                assert_eq!((same.assigned_on, same.due_on, same.kind), (p.assigned_on, p.due_on, p.kind));
+                assert!(p.replied_on.is_some() || p.satisfaction.is_none() && p.resolution.is_none());
+            }
+            let later = late.dishonesty(unit, 2025);
+            for d in early.dishonesty(unit, 2025) {
+                let same = later.iter().find(|l| l.id == d.id).expect("still there later");
+                assert_eq!(
+                    (same.kind, same.occurred_on, &same.person_ref, same.mitigation),
+                    (d.kind, d.occurred_on, &d.person_ref, d.mitigation)
+                );
+            }
+            let later = late.hotline(unit, 2025);
+            for t in early.hotline(unit, 2025) {
+                let same = later.iter().find(|l| l.id == t.id).expect("still there later");
+                assert_eq!(
+                    (same.received_at, same.due_at, same.category, same.repeat),
+                    (t.received_at, t.due_at, t.category, t.repeat)
+                );
+                assert!(t.closed_at.is_some() || t.satisfaction.is_none());
+            }
+        }
     }
 
     #[test]

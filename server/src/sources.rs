@@ -315,7 +315,8 @@ impl Source {
     /// (English or Chinese), optionally followed by `-`, `_`, `.` or a space
     /// and anything else (`hotline-2025-03.csv`, `失信记录_2025.xlsx`).
     pub fn from_file_name(file_name: &str) -> Option<Source> {
-        let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
+        let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+        let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
         let lower = stem.to_lowercase();
         ALL.iter()
             .find(|s| {
@@ -345,6 +346,9 @@ mod tests {
         assert_eq!(Source::from_file_name("Hotline-2025-03.xlsx"), Some(Source::Hotline));
         assert_eq!(Source::from_file_name("失信记录_2025.csv"), Some(Source::Dishonesty));
         assert_eq!(Source::from_file_name("units.csv"), Some(Source::Units));
+        assert_eq!(Source::from_file_name("/data/2025/units.csv"), Some(Source::Units));
+        assert_eq!(Source::from_file_name("C:\\exports\\debt.xlsx"), Some(Source::Debt));
+        assert_eq!(Source::from_file_name("/data/hotline/notes.csv"), None);
         assert_eq!(Source::from_file_name("hotlines.csv"), None);
         assert_eq!(Source::from_file_name("notes.txt"), None);
     }

@@ -42,3 +42,12 @@ pub async fn finish(tx: &mut Tx, id: i64, counts: &Counts) -> Result<()> {
     });
     Ok(())
 }
+
+/// Removes a batch that wrote no record (every row already stored as is).
+pub async fn discard(tx: &mut Tx, id: i64) -> Result<()> {
+    const SQL: &str = "DELETE FROM import_batches WHERE id = $1";
+    crate::on_tx!(tx, conn => {
+        sqlx::query(SQL).bind(id).execute(conn).await?;
+    });
+    Ok(())
+}

@@ -305,7 +305,7 @@ fn check_references(file: &Checked, index: &UnitIndex) -> Vec<Issue> {
                     ("township", None) => issue(
                         n,
                         "parent_code",
-                        &unit.code,
+                        "",
                         "township_without_county",
                         "a township needs its county's code in parent_code",
                     ),
@@ -350,11 +350,17 @@ async fn write_all(db: &Db, checked: Vec<Checked>, actor: &str, progress: &Progr
                 of: file.rows.len(),
             });
         }
-        batches::finish(&mut tx, batch_id, &counts).await?;
-        let detail = serde_json::json!({ "file": report.file, "content_hash": report.content_hash, "counts": counts });
-        audit.record(actor, "import", file.spec.table, &batch_id.to_string(), detail);
+        if counts.inserted + counts.updated == 0 {
+            // Nothing new (a re-import, or a header-only file): leave no
+            // trace, so importing the same file twice changes nothing.
+            batches::discard(&mut tx, batch_id).await?;
+        } else {
+            batches::finish(&mut tx, batch_id, &counts).await?;
+            let detail = serde_json::json!({ "file": report.file, "content_hash": report.content_hash, "counts": counts });
+            audit.record(actor, "import", file.spec.table, &batch_id.to_string(), detail);
+            report.batch_id = Some(batch_id);
+        }
         report.counts = Some(counts);
-        report.batch_id = Some(batch_id);
         reports.push(report);
     }
     audit.flush(&mut tx).await?;

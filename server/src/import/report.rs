@@ -40,6 +40,8 @@ pub struct FileReport {
     pub rows: u64,
     /// Filled in once written; absent when the import failed.
     pub counts: Option<Counts>,
+    /// The import batch that records this file; absent when the import
+    /// failed or the file changed nothing.
     pub batch_id: Option<i64>,
 }
 
@@ -76,15 +78,11 @@ impl ImportReport {
         for f in &self.files {
             match &f.counts {
                 Some(c) => {
+                    let batch = f.batch_id.map_or_else(|| "nothing changed".to_string(), |id| format!("batch {id}"));
                     let _ = writeln!(
                         out,
-                        "{}: {} rows: {} new, {} updated, {} unchanged (batch {})",
-                        f.file,
-                        c.total,
-                        c.inserted,
-                        c.updated,
-                        c.unchanged,
-                        f.batch_id.unwrap_or_default()
+                        "{}: {} rows: {} new, {} updated, {} unchanged ({batch})",
+                        f.file, c.total, c.inserted, c.updated, c.unchanged
                     );
                 }
                 None => {

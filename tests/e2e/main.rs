@@ -1,1 +1,11 @@
-fn main() {}
+//! End-to-end tests: real databases (a SQLite file, a fresh PostgreSQL
+//! database), the real importer, the real HTTP server and the real binary.
+//! Every test body runs once per back-end through [`e2e!`].
+
+mod support;
+
+mod cli;
+mod import_bad_input;
+mod import_formats;
+mod import_updates;
+mod serve;

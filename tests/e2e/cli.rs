@@ -1,0 +1,232 @@
+//! The real `zhengxin` binary as the IT team scripts it: help, exit codes
+//! (0 done, 1 the work failed, 2 bad command line), the import report and
+//! its `--json` form, and demo files that import cleanly.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::e2e;
+use crate::support::{TestApp, examples_dir};
+
+/// Runs the binary in `dir` with no `DATABASE_URL` from the environment.
+fn zhengxin_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zhengxin"));
+    command.args(args).current_dir(dir).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("the binary runs")
+}
+
+/// Runs the binary against the test database, off the async workers.
+async fn zhengxin(app: &TestApp, args: &[&str]) -> Output {
+    let mut full = vec!["--database-url".to_string(), app.url.clone()];
+    full.extend(args.iter().map(|a| a.to_string()));
+    let dir = app.dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = full.iter().map(String::as_str).collect();
+        zhengxin_in(&dir, &args, &[])
+    })
+    .await
+    .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("UTF-8 stderr")
+}
+
+#[test]
+fn help_explains_every_command_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = zhengxin_in(dir.path(), &["--help"], &[]);
+    assert_eq!(top.status.code(), Some(0), "{}", stderr(&top));
+    let text = stdout(&top);
+    for expected in [
+        "政务诚信考核",
+        "serve",
+        "import",
+        "seed-demo",
+        "--database-url",
+        "DATABASE_URL",
+        "RUST_LOG",
+        "Examples:",
+    ] {
+        assert!(text.contains(expected), "--help lacks {expected:?}:\n{text}");
+    }
+    for (command, expected) in [
+        ("serve", &["--bind", "127.0.0.1:8080", "--no-demo", "Example:"][..]),
+        ("import", &["--json", "--source", "GB18030", "nothing is written", "Examples:"][..]),
+        ("seed-demo", &["--scale", "--csv", "--years", "Examples:"][..]),
+    ] {
+        let out = zhengxin_in(dir.path(), &[command, "--help"], &[]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = stdout(&out);
+        for e in expected {
+            assert!(text.contains(e), "{command} --help lacks {e:?}:\n{text}");
+        }
+    }
+    // Help touches no database: no SQLite file appears.
+    assert!(!dir.path().join("data").exists());
+}
+
+#[test]
+fn a_wrong_command_line_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--no-such-flag"][..],
+        &["frobnicate"][..],
+        &["import"][..],
+        &["import", "x.csv", "--source", "weather"][..],
+        &["serve", "--bind", "not-an-address"][..],
+        &["seed-demo", "--scale", "lots"][..],
+        &[][..],
+    ] {
+        let out = zhengxin_in(dir.path(), args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains("Usage:") || stderr(&out).starts_with("error: invalid value"), "{args:?}: {}", stderr(&out));
+    }
+    assert!(!dir.path().join("data").exists());
+}
+
+e2e!(a_failed_import_prints_its_report_and_exits_1, |app| {
+    app.import_examples().await;
+    let before = app.fingerprint().await;
+    let paths = app.write_files(&[(
+        "commitments.csv",
+        "id,unit_code,category,title,made_on,due_on,status\nC-CLI-1,330302,policy,t,2025-01-10,2025-06-30,pending\nC-CLI-2,330304,policy,t,2025-01-10,2025-06-30,pending\n".as_bytes(),
+    )]);
+    let out = zhengxin(&app, &["import", paths[0].to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = stdout(&out);
+    let expected = format!(
+        "error: {}, row 3, column unit_code, value \"330304\": no such unit; did you mean 鹿城区 (330302), 龙湾区 (330303), 瑞安市 (330381)? [unknown_unit]\n",
+        paths[0].display()
+    );
+    assert!(report.starts_with(&expected), "{report}");
+    assert!(report.ends_with("import failed: 1 error(s); nothing was written\n"), "{report}");
+    assert_eq!(app.fingerprint().await, before);
+});
+
+e2e!(a_missing_file_fails_with_exit_1, |app| {
+    let out = zhengxin(&app, &["import", "/nonexistent/hotline.csv"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("/nonexistent/hotline.csv: cannot read the file"), "{}", stdout(&out));
+    assert_eq!(app.db.count("units").await.unwrap(), 0);
+});
+
+e2e!(import_json_prints_one_document, |app| {
+    let examples = examples_dir();
+    let out = zhengxin(&app, &["import", "--json", examples.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // All of stdout is exactly one JSON document.
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["errors"], serde_json::json!([]));
+    let files = doc["files"].as_array().unwrap();
+    assert_eq!(files.len(), server::sources::ALL.len());
+    assert_eq!(files[0]["source"], "units");
+    assert_eq!(files[0]["counts"]["inserted"], 8);
+    assert_eq!(files[0]["format"], "csv_utf8");
+    assert_eq!(app.db.count("units").await.unwrap(), 8);
+
+    // A failure is one document too, with every field of every error.
+    let bad = app.write_files(&[("ratings.csv", b"unit_code,year,score\n330302,2026,101\n")]);
+    let out = zhengxin(&app, &["import", "--json", bad[0].to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    assert_eq!(doc["ok"], false);
+    assert_eq!(
+        doc["errors"],
+        serde_json::json!([{
+            "severity": "error",
+            "file": bad[0].display().to_string(),
+            "row": 2,
+            "column": "score",
+            "value": "101",
+            "code": "out_of_range",
+            "message": "a rating is between 0 and 100",
+        }])
+    );
+});
+
+e2e!(the_database_url_may_come_from_the_environment, |app| {
+    let (url, dir, examples) = (app.url.clone(), app.dir.path().to_path_buf(), examples_dir());
+    let out = tokio::task::spawn_blocking(move || zhengxin_in(&dir, &["import", examples.join("units.csv").to_str().unwrap()], &[("DATABASE_URL", &url)]))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).ends_with("import complete\n"), "{}", stdout(&out));
+    assert_eq!(app.db.count("units").await.unwrap(), 8);
+    assert!(!app.dir.path().join("data").exists(), "the default SQLite file was used instead");
+});
+
+e2e!(seed_demo_csv_files_import_cleanly, |app| {
+    let csv_dir = app.dir.path().join("demo-csv");
+    let out = zhengxin(
+        &app,
+        &[
+            "seed-demo",
+            "--csv",
+            csv_dir.to_str().unwrap(),
+            "--scale",
+            "0.01",
+            "--years",
+            "2025",
+            "--until",
+            "2025-12-31",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // One line per file written: "PATH: N rows".
+    let mut written = Vec::new();
+    for line in stdout(&out).lines() {
+        let (path, rows) = line.rsplit_once(": ").expect("PATH: N rows");
+        let rows: i64 = rows.strip_suffix(" rows").unwrap().parse().unwrap();
+        let name = Path::new(path).file_name().unwrap().to_string_lossy().to_string();
+        assert!(Path::new(path).is_file(), "{path}");
+        written.push((name, rows));
+    }
+    let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "units.csv",
+            "commitments.csv",
+            "proposals.csv",
+            "hotline-2025.csv",
+            "debt.csv",
+            "dishonesty.csv",
+            "ratings.csv",
+            "honours.csv"
+        ]
+    );
+    assert!(written.iter().all(|(_, rows)| *rows > 0), "{written:?}");
+    let hotline = written[3].1;
+    assert!((2_000..=4_000).contains(&hotline), "scale 0.01 ≈ 3,000 tickets a year, got {hotline}");
+
+    // The generator's files are canonical: the importer takes them as they are.
+    let out = zhengxin(&app, &["import", csv_dir.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    for ((name, rows), spec) in written.iter().zip(server::sources::ALL) {
+        assert_eq!(app.db.count(spec.table).await.unwrap(), *rows, "{name}");
+    }
+});
+
+e2e!(seed_demo_writes_the_database, |app| {
+    let out = zhengxin(&app, &["seed-demo", "--scale", "0.01", "--years", "2025", "--until", "2025-12-31"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().any(|l| l.starts_with("hotline: ") && l.contains(" new, 0 updated")), "{text}");
+    let units = app.db.count("units").await.unwrap();
+    let tickets = app.db.count("hotline_tickets").await.unwrap();
+    assert_eq!(units as usize, seeds::units::reference_units().len(), "Wenzhou's units");
+    assert!((2_000..=4_000).contains(&tickets), "{tickets}");
+    let years = app.text_rows("SELECT DISTINCT CAST(year AS TEXT) FROM ratings").await;
+    assert_eq!(years, [["2025"]]);
+});

@@ -12,7 +12,7 @@
 use polars::prelude::*;
 
 use crate::columns::*;
-use crate::indicators::Ctx;
+use crate::indicators::{Ctx, hotline};
 use crate::inputs::Inputs;
 
 pub const NO_RECORDS: &str = "no_records";
@@ -38,7 +38,7 @@ fn no_id() -> Expr {
 
 /// Sources whose absence a reviewer must see, with the indicators that
 /// make a source apply to a group and the records of `Y` in it.
-fn year_records(inputs: &Inputs, ctx: Ctx<'_>) -> Vec<(&'static str, &'static [&'static str], LazyFrame)> {
+fn year_records(inputs: &Inputs, ctx: Ctx<'_>, measures: &DataFrame) -> Vec<(&'static str, &'static [&'static str], LazyFrame)> {
     let w = ctx.window;
     vec![
         (
@@ -58,7 +58,12 @@ fn year_records(inputs: &Inputs, ctx: Ctx<'_>) -> Vec<(&'static str, &'static [&
         (
             "hotline",
             &["hotline_ontime", "hotline_satisfaction", "hotline_repeat", "hotline_integrity"][..],
-            inputs.hotline.clone().lazy().filter(col(RECEIVED_AT).dt().year().eq(lit(w.year))),
+            // Tickets are the big source: their per-unit count of tickets
+            // received in Y (by as_of) is already in the measures.
+            measures
+                .clone()
+                .lazy()
+                .filter(col(INDICATOR).eq(lit(hotline::REPEAT_ID)).and(col(DENOMINATOR).gt(lit(0.0)))),
         ),
         (
             "ratings",
@@ -74,10 +79,10 @@ fn year_records(inputs: &Inputs, ctx: Ctx<'_>) -> Vec<(&'static str, &'static [&
 }
 
 /// Every finding for the year; `units` is the engine's unit result.
-pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame) -> PolarsResult<DataFrame> {
+pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame, measures: &DataFrame) -> PolarsResult<DataFrame> {
     let mut frames = Vec::new();
     let all_units = inputs.units.clone().lazy();
-    for (source, ids, records) in year_records(inputs, ctx) {
+    for (source, ids, records) in year_records(inputs, ctx, measures) {
         let groups: Vec<&str> = ctx
             .rules
             .indicators
@@ -104,7 +109,6 @@ pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame) -> PolarsResul
     for (source, df, id) in [
         ("commitments", &inputs.commitments, col(ID)),
         ("proposals", &inputs.proposals, col(ID)),
-        ("hotline", &inputs.hotline, col(ID)),
         ("dishonesty", &inputs.dishonesty, col(ID)),
         ("honours", &inputs.honours, col(ID)),
         ("debt", &inputs.debt, col(YEAR)),
@@ -116,6 +120,19 @@ pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame) -> PolarsResul
             .join(all_units.clone().select([col(UNIT_CODE)]), [col(UNIT_CODE)], [col(UNIT_CODE)], JoinArgs::new(JoinType::Anti));
         frames.push(finding(unknown, UNKNOWN_UNIT, source, id, lit("the record names a unit that is not in the unit list")));
     }
+    // Tickets by unit code from the measures, one finding per unknown code.
+    let unknown_ticket_units = measures
+        .clone()
+        .lazy()
+        .filter(col(INDICATOR).eq(lit(hotline::REPEAT_ID)))
+        .join(all_units.clone().select([col(UNIT_CODE)]), [col(UNIT_CODE)], [col(UNIT_CODE)], JoinArgs::new(JoinType::Anti));
+    frames.push(finding(
+        unknown_ticket_units,
+        UNKNOWN_UNIT,
+        "hotline",
+        no_id(),
+        lit("hotline tickets of this year name a unit that is not in the unit list"),
+    ));
     let impossible: [(&str, &DataFrame, Expr, &str); 6] = [
         ("hotline", &inputs.hotline, col(CLOSED_AT).lt(col(RECEIVED_AT)), "closed_at is before received_at"),
         ("hotline", &inputs.hotline, col(DUE_AT).lt(col(RECEIVED_AT)), "due_at is before received_at"),

@@ -27,9 +27,12 @@ pub fn assess(inputs: &Inputs, rules: &Rulebook, window: &Window, previous: Opti
         return Err(EngineError::BadWindow(format!("the rulebook is for {}, not {}", rules.year, window.year)));
     }
     let ctx = Ctx { window, rules };
-    let indicator_rows = indicator_results(inputs, ctx)?;
+    // Collected once: indicator results and the data-quality report both
+    // read it, so the large sources are aggregated a single time.
+    let measures = all_measures(inputs, ctx).collect()?;
+    let indicator_rows = indicator_results(inputs, ctx, &measures)?;
     let units = unit_results(inputs, ctx, indicator_rows.clone().lazy(), previous)?;
-    let quality = quality::findings(inputs, ctx, &units)?;
+    let quality = quality::findings(inputs, ctx, &units, &measures)?;
     Ok(Assessment {
         units,
         indicators: indicator_rows,
@@ -101,9 +104,9 @@ fn rule_frames(rules: &Rulebook) -> Result<(DataFrame, DataFrame), EngineError> 
 
 /// One row per unit and rulebook indicator: value, numerator, denominator,
 /// applicability and points `s_i` (null when n/a). Points are not rounded.
-pub fn indicator_results(inputs: &Inputs, ctx: Ctx<'_>) -> Result<DataFrame, EngineError> {
+pub fn indicator_results(inputs: &Inputs, ctx: Ctx<'_>, measures: &DataFrame) -> Result<DataFrame, EngineError> {
     let (rule_df, app_df) = rule_frames(ctx.rules)?;
-    let measures = all_measures(inputs, ctx);
+    let measures = measures.clone().lazy();
     let grid = inputs
         .units
         .clone()

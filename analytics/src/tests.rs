@@ -692,3 +692,26 @@ mod rulebooks {
         assert_eq!(Rulebook::parse(&book.to_toml()).unwrap(), book);
     }
 }
+
+#[test]
+fn the_quality_report_lists_unknown_units_and_impossible_dates() {
+    let mut set = departments(&[80.0]);
+    set.hotline.push(ticket("H1", "D00", "2025-03-01 09:00:00", "2025-03-02 09:00:00", Some("2025-02-01 09:00:00")));
+    set.hotline.push(ticket("H2", "NOPE", "2025-03-01 09:00:00", "2025-03-02 09:00:00", None));
+    set.dishonesty.push(record("R1", "GONE", DishonestyType::Penalty, "2025-02-01"));
+    let a = assess(&set);
+    let q = &a.quality;
+    let rows: Vec<String> = (0..q.height())
+        .map(|i| {
+            ["kind", "source", "unit_code", "record_id"]
+                .iter()
+                .map(|c| q.column(c).unwrap().get(i).unwrap().str_value().to_string())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    assert!(rows.contains(&"impossible_date/hotline/D00/H1".to_string()), "{rows:?}");
+    assert!(rows.contains(&"unknown_unit/hotline/NOPE/null".to_string()), "{rows:?}");
+    assert!(rows.contains(&"unknown_unit/dishonesty/GONE/R1".to_string()), "{rows:?}");
+    assert!(rows.contains(&"no_records/commitments/D00/null".to_string()), "{rows:?}");
+}

@@ -157,18 +157,25 @@ pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<
     let mut out = Vec::new();
     for spec in sources::ALL {
         let batch_id = batches::start(&mut tx, spec.file_stem, &plan.label(), "", actor).await?;
+        // The generator's keys are distinct within a source.
+        let run = Run {
+            spec,
+            batch_id,
+            actor,
+            stored: records::stored(&mut tx, spec).await?,
+        };
         let mut counts = Counts::default();
         if spec.source == Source::Hotline {
             for &year in &plan.years {
                 for unit in &units {
                     let rows: Vec<Vec<Value>> = plan.generator.hotline(unit, year).iter().map(ticket_row).collect();
-                    write(&mut tx, &mut audit, spec, &rows, batch_id, actor, &mut counts).await?;
+                    write(&mut tx, &mut audit, &run, rows, &mut counts).await?;
                 }
                 progress(spec.file_stem, counts.total);
             }
         } else {
             let rows = tables.remove(&spec.source).unwrap_or_default();
-            write(&mut tx, &mut audit, spec, &rows, batch_id, actor, &mut counts).await?;
+            write(&mut tx, &mut audit, &run, rows, &mut counts).await?;
             progress(spec.file_stem, counts.total);
         }
         batches::finish(&mut tx, batch_id, &counts).await?;
@@ -186,19 +193,23 @@ pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<
     Ok(out)
 }
 
-async fn write(
-    tx: &mut Tx,
-    audit: &mut AuditLog,
-    spec: &SourceSpec,
-    rows: &[Vec<Value>],
+/// One source's writes within the seeding transaction.
+struct Run<'a> {
+    spec: &'static SourceSpec,
     batch_id: i64,
-    actor: &str,
-    counts: &mut Counts,
-) -> Result<(), DbError> {
-    for chunk in rows.chunks(50_000) {
-        counts.add(&records::upsert(tx, audit, spec, chunk, batch_id, actor).await?);
+    actor: &'a str,
+    stored: records::Stored,
+}
+
+async fn write(tx: &mut Tx, audit: &mut AuditLog, run: &Run<'_>, rows: Vec<Vec<Value>>, counts: &mut Counts) -> Result<(), DbError> {
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(50_000).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        counts.add(&records::upsert(tx, audit, run.spec, chunk, run.batch_id, run.actor, run.stored).await?);
     }
-    Ok(())
 }
 
 /// Writes the demo data as canonical import files (UTF-8 with BOM, English

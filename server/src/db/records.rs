@@ -20,33 +20,67 @@ const LOOKUP_CHUNK: usize = 500;
 /// without the values themselves.
 const PERSONAL: &[&str] = &["person_ref"];
 
-/// The natural key of a row, as one string (parts joined by U+001F).
-pub fn key_of(spec: &SourceSpec, row: &[Value]) -> String {
-    spec.key.iter().map(|&i| row[i].to_canonical()).collect::<Vec<_>>().join("\u{1f}")
+/// What the table may already hold of the rows a run of upserts writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// The table was empty when the run began and the run's rows have
+    /// distinct keys (one checked file, one demo source): every row is new.
+    Nothing,
+    /// Rows may exist already: look every key up.
+    Maybe,
 }
 
-/// Writes `rows` (in the spec's column order) under `batch_id`.
-pub async fn upsert(tx: &mut Tx, audit: &mut AuditLog, spec: &SourceSpec, rows: &[Vec<Value>], batch_id: i64, actor: &str) -> Result<Counts> {
-    let existing = fetch_existing(tx, spec, rows).await?;
+/// What `spec`'s table holds now, for a run of upserts whose rows have
+/// distinct keys. Deciding once per run spares the key lookups of every
+/// later chunk of a first load (the table is no longer empty after the
+/// first one).
+pub async fn stored(tx: &mut Tx, spec: &SourceSpec) -> Result<Stored> {
+    let sql = AssertSqlSafe(format!("SELECT 1 FROM {} LIMIT 1", spec.table));
+    let empty = crate::on_tx!(tx, conn => sqlx::query(sql).fetch_optional(conn).await?.is_none());
+    Ok(if empty { Stored::Nothing } else { Stored::Maybe })
+}
+
+/// The natural key of a row, as one string (parts joined by U+001F).
+pub fn key_of(spec: &SourceSpec, row: &[Value]) -> String {
+    match spec.key {
+        [only] => row[*only].to_canonical(),
+        key => key.iter().map(|&i| row[i].to_canonical()).collect::<Vec<_>>().join("\u{1f}"),
+    }
+}
+
+/// Writes `rows` (in the spec's column order) under `batch_id`; `stored`
+/// comes from [`stored`] at the start of the run. Takes the rows so new
+/// ones move into the insert without a copy.
+pub async fn upsert(tx: &mut Tx, audit: &mut AuditLog, spec: &SourceSpec, rows: Vec<Vec<Value>>, batch_id: i64, actor: &str, stored: Stored) -> Result<Counts> {
     let mut counts = Counts {
         total: rows.len() as u64,
         ..Counts::default()
     };
-    let mut new_rows = Vec::new();
-    let mut changed = Vec::new();
-    for row in rows {
-        match existing.get(&key_of(spec, row)) {
-            None => new_rows.push(row.clone()),
-            Some(old) if old == row => counts.unchanged += 1,
-            Some(old) => changed.push((old, row)),
+    let existing = match stored {
+        Stored::Nothing => HashMap::new(),
+        Stored::Maybe => fetch_existing(tx, spec, &rows).await?,
+    };
+    let (new_rows, changed) = if existing.is_empty() {
+        (rows, Vec::new())
+    } else {
+        let mut new_rows = Vec::new();
+        let mut changed = Vec::new();
+        for row in rows {
+            let key = key_of(spec, &row);
+            match existing.get(&key) {
+                None => new_rows.push(row),
+                Some(old) if *old == row => counts.unchanged += 1,
+                Some(old) => changed.push((key, old, row)),
+            }
         }
-    }
+        (new_rows, changed)
+    };
     counts.inserted = new_rows.len() as u64;
     counts.updated = changed.len() as u64;
-    dialect::insert_new_rows(tx, spec, &new_rows, batch_id).await?;
-    for (old, new) in changed {
-        update_row(tx, spec, new, batch_id).await?;
-        audit.record(actor, "update", spec.table, &key_of(spec, new), diff(spec, old, new, batch_id));
+    dialect::insert_new_rows(tx, spec, new_rows, batch_id).await?;
+    for (key, old, new) in changed {
+        update_row(tx, spec, &new, batch_id).await?;
+        audit.record(actor, "update", spec.table, &key, diff(spec, old, &new, batch_id));
     }
     Ok(counts)
 }
@@ -64,7 +98,7 @@ async fn fetch_existing(tx: &mut Tx, spec: &SourceSpec, rows: &[Vec<Value>]) -> 
         }
         return Ok(found);
     }
-    if rows.is_empty() || table_is_empty(tx, spec).await? {
+    if rows.is_empty() {
         return Ok(found);
     }
     let key_col = &spec.columns[spec.key[0]];
@@ -81,12 +115,6 @@ async fn fetch_existing(tx: &mut Tx, spec: &SourceSpec, rows: &[Vec<Value>]) -> 
         }
     }
     Ok(found)
-}
-
-/// A first load into an empty table needs no lookups at all.
-async fn table_is_empty(tx: &mut Tx, spec: &SourceSpec) -> Result<bool> {
-    let sql = AssertSqlSafe(format!("SELECT 1 FROM {} LIMIT 1", spec.table));
-    Ok(crate::on_tx!(tx, conn => sqlx::query(sql).fetch_optional(conn).await?.is_none()))
 }
 
 /// Runs a `SELECT` of the spec's columns (in order) with text parameters.

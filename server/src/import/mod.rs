@@ -342,12 +342,20 @@ async fn write_all(db: &Db, checked: Vec<Checked>, actor: &str, progress: &Progr
         let mut report = file.report;
         let batch_id = batches::start(&mut tx, file.spec.file_stem, &report.file, &report.content_hash, actor).await?;
         let mut counts = Counts::default();
-        for chunk in file.rows.chunks(WRITE_CHUNK) {
-            counts.add(&records::upsert(&mut tx, &mut audit, file.spec, chunk, batch_id, actor).await?);
+        // A file's keys are distinct (checked), so this holds for all its chunks.
+        let stored = records::stored(&mut tx, file.spec).await?;
+        let of = file.rows.len();
+        let mut rows = file.rows.into_iter();
+        loop {
+            let chunk: Vec<Vec<Value>> = rows.by_ref().take(WRITE_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            counts.add(&records::upsert(&mut tx, &mut audit, file.spec, chunk, batch_id, actor, stored).await?);
             progress(Progress::Written {
                 file: report.file.clone(),
                 rows: counts.total as usize,
-                of: file.rows.len(),
+                of,
             });
         }
         if counts.inserted + counts.updated == 0 {

@@ -147,7 +147,8 @@ e2e!(duplicate_ids_within_a_file, |app| {
     let hotline = "id,unit_code,received_at,due_at,closed_at,category,integrity_related,verified,satisfaction,repeat\n\
 H-D-1,330302,2025-03-07 09:00,2025-03-10 09:00,,complaint,0,0,,0\n\
 H-D-2,330302,2025-03-07 09:00,2025-03-10 09:00,,complaint,0,0,,0\n\
-H-D-1,330303,2025-03-08 09:00,2025-03-11 09:00,,consult,0,0,,0\n";
+H-D-1,330303,2025-03-08 09:00,2025-03-11 09:00,,consult,0,0,,0\n\
+H-D-1,330303,2025-03-09 09:00,2025-03-12 09:00,,consult,0,0,,0\n";
     // A composite key (unit and year) counts as one id.
     let ratings = "unit_code,year,score\n330302,2026,80\n330303,2026,81\n330302,2026,82\n";
     let (report, paths) = refused(&app, &[("hotline.csv", hotline.as_bytes()), ("ratings.csv", ratings.as_bytes())]).await;
@@ -155,11 +156,14 @@ H-D-1,330303,2025-03-08 09:00,2025-03-11 09:00,,consult,0,0,,0\n";
         keys(&report),
         [
             at(&paths[0], Some(4), Some("id"), Some("H-D-1"), "duplicate_key"),
+            at(&paths[0], Some(5), Some("id"), Some("H-D-1"), "duplicate_key"),
             at(&paths[1], Some(4), Some("unit_code"), Some("330302/2026"), "duplicate_key"),
         ]
     );
+    // Every repeat points at the first occurrence.
     assert_eq!(report.errors[0].message, "duplicate id: the same record is already on row 2");
-    assert_eq!(report.errors[1].message, "duplicate unit_code+year: the same record is already on row 2");
+    assert_eq!(report.errors[1].message, "duplicate id: the same record is already on row 2");
+    assert_eq!(report.errors[2].message, "duplicate unit_code+year: the same record is already on row 2");
 });
 
 e2e!(township_without_a_county, |app| {

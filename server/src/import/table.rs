@@ -3,6 +3,7 @@
 //! every problem instead of stopping at the first.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use super::cells::{self, Cell};
 use super::read::{FileError, RowVisitor};
@@ -223,15 +224,21 @@ impl RowVisitor for TableParser<'_> {
             let value = row[spec.column_index(column).expect("known")].to_canonical();
             self.issue(Severity::Error, Some(row_number), Some(column), Some(&value), e.code, e.message);
         }
-        let key = key_of(spec, &row);
-        if let Some(first) = self.seen.insert(key.clone(), row_number) {
+        let duplicate_of = match self.seen.entry(key_of(spec, &row)) {
+            Entry::Occupied(first) => Some((*first.get(), first.key().replace('\u{1f}', "/"))),
+            Entry::Vacant(slot) => {
+                slot.insert(row_number);
+                None
+            }
+        };
+        if let Some((first, key)) = duplicate_of {
             let key_names = spec.key.iter().map(|&k| spec.columns[k].name).collect::<Vec<_>>().join("+");
             let message = format!("duplicate {key_names}: the same record is already on row {first}");
             self.issue(
                 Severity::Error,
                 Some(row_number),
                 Some(spec.columns[spec.key[0]].name),
-                Some(&key.replace('\u{1f}', "/")),
+                Some(&key),
                 "duplicate_key",
                 message,
             );

@@ -5,6 +5,7 @@
 //! it also writes the inputs for `scripts/bench-score`'s DuckDB reference.
 //!
 //! `cargo bench --bench score -- --scale 10 --times 10 --parquet /tmp/zx`
+//! (under `cargo test` it runs at scale 0.01 as a smoke test).
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -87,9 +88,13 @@ fn time_engine(label: &str, inputs: &Inputs, rules: &analytics::rulebook::Rulebo
 }
 
 fn main() {
-    let scale: f64 = arg("--scale", "10").parse().expect("--scale N");
-    let times: usize = arg("--times", "10").parse().expect("--times N");
-    let reps: usize = arg("--reps", "5").parse().expect("--reps N");
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this
+    // binary too, and then it runs small so the suite stays quick.
+    let full = std::env::args().any(|a| a == "--bench");
+    let (scale, times, reps) = if full { ("10", "10", "5") } else { ("0.01", "2", "1") };
+    let scale: f64 = arg("--scale", scale).parse().expect("--scale N");
+    let times: usize = arg("--times", times).parse().expect("--times N");
+    let reps: usize = arg("--reps", reps).parse().expect("--reps N");
     let parquet = arg("--parquet", "");
     let year = 2025;
     let started = Instant::now();

@@ -19,7 +19,7 @@ fn zhengxin_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 /// Runs the binary against the test database, off the async workers.
-async fn zhengxin(app: &TestApp, args: &[&str]) -> Output {
+pub async fn zhengxin(app: &TestApp, args: &[&str]) -> Output {
     let mut full = vec!["--database-url".to_string(), app.url.clone()];
     full.extend(args.iter().map(|a| a.to_string()));
     let dir = app.dir.path().to_path_buf();
@@ -31,7 +31,7 @@ async fn zhengxin(app: &TestApp, args: &[&str]) -> Output {
     .unwrap()
 }
 
-fn stdout(o: &Output) -> String {
+pub fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("UTF-8 stdout")
 }
 

@@ -8,4 +8,5 @@ mod cli;
 mod import_bad_input;
 mod import_formats;
 mod import_updates;
+mod scoring;
 mod serve;

@@ -132,6 +132,40 @@ pub enum Command {
         #[arg(long)]
         version: Option<i64>,
     },
+    /// Explain a unit's points: formula, value, and the records that cost points.
+    #[command(
+        after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin explain --year 2025 --unit 330302\n  zhengxin explain --year 2025 --unit 330302 --indicator hotline_ontime --json"
+    )]
+    Explain {
+        #[arg(long)]
+        year: i32,
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
+        /// One indicator id instead of all.
+        #[arg(long)]
+        indicator: Option<String>,
+        #[arg(long)]
+        version: Option<i64>,
+        /// Record ids listed per indicator in the human report (all with --json).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The data-quality report of a stored result: missing data, unknown
+    /// units, impossible dates, ungraded units.
+    #[command(after_help = "Example:\n  zhengxin quality --year 2025 --json")]
+    Quality {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        version: Option<i64>,
+        /// Print one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Work with rulebooks: `zhengxin rulebook check FILE` validates one.
     #[command(subcommand)]
     Rulebook(RulebookCommand),

@@ -18,6 +18,9 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        restore_sigpipe();
+    }
     match run(cli).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -185,6 +188,35 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             }
             Ok(true)
         }
+        Command::Explain { year, unit, indicator, version, limit, json } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let versions = scoring::results::versions(&db, year).await?;
+            let v = scoring::results::find_version(&versions, year, version).map_err(|m| anyhow::anyhow!(m))?;
+            let explanation = scoring::explain::unit(&db, v, &unit, indicator.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&explanation)?);
+            } else {
+                print!("{}", scoring::explain::human(&explanation, limit));
+            }
+            Ok(true)
+        }
+        Command::Quality { year, version, json } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let versions = scoring::results::versions(&db, year).await?;
+            let v = scoring::results::find_version(&versions, year, version).map_err(|m| anyhow::anyhow!(m))?;
+            let findings = scoring::results::read(&db, v.id).await?.quality;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "year": year, "version": v.version, "findings": findings }))?);
+            } else {
+                println!("{year} version {}: {} finding(s)", v.version, findings.len());
+                for f in &findings {
+                    let unit = f.unit_code.as_deref().unwrap_or("-");
+                    let record = f.record_id.as_deref().map(|r| format!(" record {r}")).unwrap_or_default();
+                    println!("{:<16} {:<12} {unit}{record}: {}", f.kind, f.source, f.detail);
+                }
+            }
+            Ok(true)
+        }
         Command::Rulebook(RulebookCommand::Check { file }) => {
             let rules = read_rulebook(&file)?;
             println!("{}: rulebook for {} is valid: {} indicators", file.display(), rules.year, rules.indicators.len());
@@ -198,6 +230,19 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             print!("{text}");
             Ok(true)
         }
+    }
+}
+
+/// `zhengxin export --output - | head` must stop quietly when the reader
+/// goes away, as Unix tools do, instead of panicking on a broken pipe: Rust
+/// ignores SIGPIPE by default, so the commands restore the default action.
+/// `serve` keeps ignoring it: a client that hangs up must not end the server.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default has no
+    // memory-safety preconditions; no handler of ours is involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

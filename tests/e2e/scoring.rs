@@ -149,3 +149,29 @@ e2e!(exports_follow_section_9, |app| {
     let lost = book.worksheet_range("扣分说明").unwrap();
     assert!(lost.rows().skip(2).any(|r| r[0] == Data::String("330303".into()) && r[2] == Data::String("dishonesty".into())));
 });
+
+e2e!(explanations_name_the_records_that_cost_points, |app| {
+    app.import_examples().await;
+    score_2025(&app).await;
+    let out = zhengxin(&app, &["explain", "--year", "2025", "--unit", "330302", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let e: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(e["data_unchanged"], true);
+    let find = |id: &str| e["indicators"].as_array().unwrap().iter().find(|i| i["indicator"] == id).unwrap().clone();
+    // C2025-002 was fulfilled late, C2025-003 breached: both cost points;
+    // C2025-001 (on time) was counted and cost nothing.
+    let ontime = find("commit_ontime");
+    assert_eq!(ontime["counted"], serde_json::json!(["C2025-001", "C2025-002", "C2025-003"]));
+    assert_eq!(ontime["cost_points"], serde_json::json!(["C2025-002", "C2025-003"]));
+    assert_eq!(find("commit_breach")["cost_points"], serde_json::json!(["C2025-003"]));
+    assert_eq!(find("dishonesty")["cost_points"], serde_json::json!(["X2025-001"]));
+    assert_eq!(find("debt_ratio")["counted"], serde_json::Value::Null, "from the yearly row, not records");
+    assert!(find("commit_ontime")["formula"].as_str().unwrap().contains("0.6"));
+
+    let out = zhengxin(&app, &["explain", "--year", "2025", "--unit", "330302", "--indicator", "hotline_ontme"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown indicator hotline_ontme"));
+    let out = zhengxin(&app, &["quality", "--year", "2025", "--json"]).await;
+    let q: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(q["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "no_records"));
+});

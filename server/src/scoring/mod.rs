@@ -3,6 +3,7 @@
 //! content hash; publishing freezes one. Published versions are never
 //! changed: new data or rules make a new version.
 
+pub mod explain;
 pub mod export;
 pub mod load;
 pub mod results;

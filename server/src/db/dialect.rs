@@ -153,20 +153,26 @@ fn copy_text_cell(buf: &mut String, v: &Value) {
     }
 }
 
-/// The hotline tickets received in a year, for scoring: the columns the
-/// engine reads, in `columns.rs` order. SQLite would walk the
+/// The columns of the hotline tickets that scoring reads, in order.
+const TICKET_COLUMNS: &str = "id, unit_code, received_at, due_at, closed_at, integrity_related, verified, satisfaction, is_repeat";
+
+/// SQLite: the tickets received in a year. SQLite would walk the
 /// `received_at` index and look every row up (3.6× slower than one pass
 /// over the table, measured on 6 M tickets); the unary `+` makes it scan.
-/// PostgreSQL's planner chooses for itself.
-pub fn hotline_year_query(db: &Db) -> &'static str {
-    match db {
-        Db::Sqlite(_) => {
-            "SELECT id, unit_code, received_at, due_at, closed_at, integrity_related, verified, satisfaction, is_repeat FROM hotline_tickets WHERE +received_at >= $1 AND +received_at < $2"
-        }
-        Db::Postgres(_) => {
-            "SELECT id, unit_code, received_at, due_at, closed_at, integrity_related, verified, satisfaction, is_repeat FROM hotline_tickets WHERE received_at >= $1 AND received_at < $2"
-        }
-    }
+pub fn hotline_year_sqlite() -> String {
+    format!("SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE +received_at >= ?1 AND +received_at < ?2")
+}
+
+/// PostgreSQL: the same tickets as `COPY … TO STDOUT` text, which streams
+/// rows far faster than row-by-row fetching. COPY takes no parameters;
+/// the bounds are formatted from typed date-times, never from user text.
+pub fn hotline_year_copy(start: chrono::NaiveDateTime, next: chrono::NaiveDateTime) -> String {
+    let f = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S");
+    format!(
+        "COPY (SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE received_at >= TIMESTAMP '{}' AND received_at < TIMESTAMP '{}') TO STDOUT",
+        f(start),
+        f(next)
+    )
 }
 
 #[cfg(test)]

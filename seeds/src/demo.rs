@@ -81,7 +81,7 @@ impl Generator {
     /// A unit's integrity "quality" in `year`, in [0, 1]: a stable trait with a
     /// small yearly drift, so ranks are sticky but move.
     pub fn quality(&self, unit: &str, year: i32) -> f64 {
-        let base: f64 = self.rng("quality", 0, unit).random_range(0.15..1.0);
+        let base: f64 = self.rng("quality", 0, unit).random_range(0.45..1.0);
         let drift: f64 = self.rng("drift", year, unit).random_range(-0.12..0.12);
         (base + drift).clamp(0.0, 1.0)
     }

@@ -166,9 +166,58 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Manage users: add, passwd, disable, list.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for machine clients: create (printed once), revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Work with rulebooks: `zhengxin rulebook check FILE` validates one.
     #[command(subcommand)]
     Rulebook(RulebookCommand),
+}
+
+/// The password of `user add` and `user passwd` is read from standard input
+/// when it is not a terminal (one line), else prompted for twice; it is
+/// never a command-line argument.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user.
+    #[command(
+        after_help = "Examples:\n  zhengxin user add wang.li --role assessor\n  echo 'a-long-password' | zhengxin user add lucheng --role unit --unit 330302"
+    )]
+    Add {
+        username: String,
+        #[arg(long, value_parser = ["leader", "assessor", "unit", "admin"])]
+        role: String,
+        /// The unit of a `unit` user (required for that role only).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Set a user's password (signs them out everywhere).
+    Passwd { username: String },
+    /// Disable a user (signs them out; nothing is deleted).
+    Disable { username: String },
+    /// List users.
+    List {
+        /// Print one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a bearer token for USERNAME; it is printed once, only its hash is kept.
+    #[command(after_help = "Example:\n  zhengxin token create etl-bot --name nightly-import")]
+    Create {
+        username: String,
+        /// A label saying what the token is for.
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

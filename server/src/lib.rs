@@ -3,6 +3,7 @@
 //! pure `analytics` and `dashboards` crates to the outside world.
 //!
 //! # Brief overview
+//! - [`auth`]: users, roles, sessions and API tokens.
 //! - [`cli`]: the command line (clap), one variant per command.
 //! - [`config::Config`]: resolved settings; its `Debug` hides passwords.
 //! - [`db::Db`]: one pool over either back-end; [`db::records`] is the one
@@ -14,6 +15,7 @@
 //!   versions, publication, exports.
 //! - [`http`]: the router and pages; [`serve`] runs it.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

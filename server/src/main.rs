@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use server::cli::{Cli, Command, RulebookCommand};
+use server::cli::{Cli, Command, RulebookCommand, TokenCommand, UserCommand};
 use server::config::{self, Config};
 use server::db::Db;
-use server::{import, scoring};
+use server::{auth, import, scoring};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -217,6 +217,53 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             }
             Ok(true)
         }
+        Command::User(command) => {
+            let db = Db::connect(&cli.database_url).await?;
+            match command {
+                UserCommand::Add { username, role, unit } => {
+                    let role = auth::Role::parse(&role).expect("clap checked the role");
+                    let password = read_password()?;
+                    auth::users::add(&db, &username, role, unit.as_deref(), &password, &actor()).await?;
+                    println!("user {username} added ({})", role.code());
+                }
+                UserCommand::Passwd { username } => {
+                    let password = read_password()?;
+                    auth::users::set_password(&db, &username, &password, &actor()).await?;
+                    println!("password of {username} changed");
+                }
+                UserCommand::Disable { username } => {
+                    auth::users::disable(&db, &username, &actor()).await?;
+                    println!("user {username} disabled");
+                }
+                UserCommand::List { json } => {
+                    let users = auth::users::list(&db).await?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "users": users }))?);
+                    } else {
+                        for u in users {
+                            let state = if u.disabled { "disabled" } else { "active" };
+                            println!("{:<24} {:<9} {:<12} {state}", u.username, u.role.code(), u.unit_code.unwrap_or_default());
+                        }
+                    }
+                }
+            }
+            Ok(true)
+        }
+        Command::Token(command) => {
+            let db = Db::connect(&cli.database_url).await?;
+            match command {
+                TokenCommand::Create { username, name } => {
+                    let t = auth::tokens::create(&db, &username, &name, &actor()).await?;
+                    eprintln!("token {} for {username}: shown once, keep it safe", t.id);
+                    println!("{}", t.token);
+                }
+                TokenCommand::Revoke { id } => {
+                    auth::tokens::revoke(&db, id, &actor()).await?;
+                    println!("token {id} revoked");
+                }
+            }
+            Ok(true)
+        }
         Command::Rulebook(RulebookCommand::Check { file }) => {
             let rules = read_rulebook(&file)?;
             println!("{}: rulebook for {} is valid: {} indicators", file.display(), rules.year, rules.indicators.len());
@@ -243,6 +290,62 @@ fn restore_sigpipe() {
     // memory-safety preconditions; no handler of ours is involved.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// A new password: one line from standard input when it is not a terminal,
+/// else typed twice at a prompt without echo.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let prompt = |label: &str| -> anyhow::Result<String> {
+        eprint!("{label}");
+        std::io::stderr().flush()?;
+        let _quiet = EchoOff::new();
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        eprintln!();
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    };
+    let first = prompt("新密码 / new password: ")?;
+    let second = prompt("再次输入 / repeat: ")?;
+    anyhow::ensure!(first == second, "the two passwords differ");
+    Ok(first)
+}
+
+/// Turns terminal echo off while it lives.
+struct EchoOff(Option<libc::termios>);
+
+impl EchoOff {
+    fn new() -> EchoOff {
+        // SAFETY: termios is plain data; tcgetattr fills it or fails, and
+        // only a filled one is used.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut t) != 0 {
+                return EchoOff(None);
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &t);
+            EchoOff(Some(saved))
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if let Some(saved) = self.0 {
+            // SAFETY: restores the settings read in `new`.
+            unsafe {
+                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &saved);
+            }
+        }
     }
 }
 

@@ -1,0 +1,116 @@
+//! Who may do what: users with one role each (and a unit for `unit`
+//! users), argon2 password hashes, server-side sessions with a CSRF token,
+//! and API tokens for machine clients. Secrets (session ids, tokens) are
+//! stored only as SHA-256 hashes.
+//!
+//! Roles (enforced on the server for pages, exports and API alike):
+//! - `leader`: everything, read-only;
+//! - `assessor`: everything, plus import, scoring, objection decisions,
+//!   publication, exports;
+//! - `unit`: its own unit in full; other units only as name, group, total,
+//!   rank and grade;
+//! - `admin`: user management.
+
+pub mod passwords;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use serde::Serialize;
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Leader,
+    Assessor,
+    Unit,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Leader, Role::Assessor, Role::Unit, Role::Admin];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Leader => "leader",
+            Role::Assessor => "assessor",
+            Role::Unit => "unit",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == text)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Leader => "领导",
+            Role::Assessor => "考核组",
+            Role::Unit => "被考核单位",
+            Role::Admin => "系统管理员",
+        }
+    }
+}
+
+/// A signed-in user, as every request sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The unit a `unit` user belongs to.
+    pub unit_code: Option<String>,
+}
+
+impl User {
+    /// May see everything of `unit_code` (indicators, explanations, records)?
+    pub fn sees_unit_in_full(&self, unit_code: &str) -> bool {
+        match self.role {
+            Role::Leader | Role::Assessor => true,
+            Role::Unit => self.unit_code.as_deref() == Some(unit_code),
+            Role::Admin => false,
+        }
+    }
+
+    /// May see rankings (every unit's name, group, total, rank, grade)?
+    pub fn sees_rankings(&self) -> bool {
+        self.role != Role::Admin
+    }
+
+    pub fn is_assessor(&self) -> bool {
+        self.role == Role::Assessor
+    }
+}
+
+/// Auth failures the layers above tell apart.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("no secure random numbers: {0}")]
+    Random(String),
+}
+
+impl From<sqlx::Error> for AuthError {
+    fn from(e: sqlx::Error) -> Self {
+        AuthError::Db(e.into())
+    }
+}
+
+/// A fresh secret: 32 random bytes as hex.
+pub fn random_secret() -> Result<String, AuthError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AuthError::Random(e.to_string()))?;
+    Ok(crate::db::audit::to_hex(&bytes))
+}
+
+/// How a secret is stored.
+pub fn secret_hash(secret: &str) -> String {
+    crate::scoring::sha256(secret)
+}

@@ -20,22 +20,18 @@ async fn refused(app: &TestApp, files: &[(&str, &[u8])]) -> (ImportReport, Vec<P
 }
 
 /// An error as a comparable tuple: (file, row, column, value, code).
-fn key(issue: &Issue) -> (String, Option<usize>, Option<String>, Option<String>, &'static str) {
+type ErrorAt = (String, Option<usize>, Option<String>, Option<String>, &'static str);
+
+fn key(issue: &Issue) -> ErrorAt {
     assert_eq!(issue.severity, Severity::Error);
     (issue.file.clone(), issue.row, issue.column.clone(), issue.value.clone(), issue.code)
 }
 
-fn at(
-    path: &Path,
-    row: Option<usize>,
-    column: Option<&str>,
-    value: Option<&str>,
-    code: &'static str,
-) -> (String, Option<usize>, Option<String>, Option<String>, &'static str) {
+fn at(path: &Path, row: Option<usize>, column: Option<&str>, value: Option<&str>, code: &'static str) -> ErrorAt {
     (path.display().to_string(), row, column.map(str::to_string), value.map(str::to_string), code)
 }
 
-fn keys(report: &ImportReport) -> Vec<(String, Option<usize>, Option<String>, Option<String>, &'static str)> {
+fn keys(report: &ImportReport) -> Vec<ErrorAt> {
     report.errors.iter().map(key).collect()
 }
 

@@ -6,7 +6,8 @@
 //! applies to its group), `missing_debt` (a county without a debt row for
 //! `Y`: its debt indicators are n/a, never silently neutral),
 //! `unknown_unit` (a record names a unit that does not exist),
-//! `impossible_date` (e.g. closed before received), `ungraded` (a unit with
+//! `impossible_date` (e.g. closed before received), `inconsistent_debt`
+//! (more overdue than due), `ungraded` (a unit with
 //! nothing but deductions behind its score, §5).
 
 use polars::prelude::*;
@@ -20,6 +21,7 @@ pub const MISSING_DEBT: &str = "missing_debt";
 pub const UNKNOWN_UNIT: &str = "unknown_unit";
 pub const IMPOSSIBLE_DATE: &str = "impossible_date";
 pub const UNGRADED: &str = "ungraded";
+pub const INCONSISTENT_DEBT: &str = "inconsistent_debt";
 
 /// A finding frame with the report's columns.
 fn finding(lf: LazyFrame, kind: &str, source: &str, record_id: Expr, detail: Expr) -> LazyFrame {
@@ -44,16 +46,23 @@ fn year_records(inputs: &Inputs, ctx: Ctx<'_>, measures: &DataFrame) -> Vec<(&'s
         (
             "commitments",
             &["commit_ontime", "commit_breach"][..],
-            inputs
-                .commitments
-                .clone()
-                .lazy()
-                .filter(w.date_in_year(col(DUE_ON)).or(w.date_in_year(col(MADE_ON)))),
+            // Like every population of the method: what exists by as_of
+            // and is not voided.
+            inputs.commitments.clone().lazy().filter(
+                w.date_in_year(col(DUE_ON))
+                    .or(w.date_in_year(col(MADE_ON)))
+                    .and(w.date_by_as_of(col(MADE_ON)))
+                    .and(col(VOIDED).not()),
+            ),
         ),
         (
             "proposals",
             &["proposal_ontime", "proposal_satisfaction", "proposal_resolution"][..],
-            inputs.proposals.clone().lazy().filter(w.date_in_year(col(ASSIGNED_ON))),
+            inputs.proposals.clone().lazy().filter(
+                w.date_in_year(col(ASSIGNED_ON))
+                    .and(w.date_by_as_of(col(ASSIGNED_ON)))
+                    .and(col(VOIDED).not()),
+            ),
         ),
         (
             "hotline",
@@ -145,6 +154,20 @@ pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame, measures: &Dat
         let rows = df.clone().lazy().filter(bad.fill_null(lit(false)));
         frames.push(finding(rows, IMPOSSIBLE_DATE, source, col(ID), lit(detail)));
     }
+    // "0 when due_amount is 0" scores full points; overdue debt with
+    // nothing due is a contradiction a reviewer should see.
+    let contradictory = inputs.debt.clone().lazy().filter(
+        col(YEAR)
+            .eq(lit(ctx.window.year))
+            .and(col(OVERDUE_AMOUNT).gt(col(DUE_AMOUNT))),
+    );
+    frames.push(finding(
+        contradictory,
+        INCONSISTENT_DEBT,
+        "debt",
+        col(YEAR),
+        lit("overdue_amount is larger than due_amount"),
+    ));
     let ungraded = units.clone().lazy().filter(col(GRADED).not());
     frames.push(finding(
         ungraded,

@@ -715,3 +715,27 @@ fn the_quality_report_lists_unknown_units_and_impossible_dates() {
     assert!(rows.contains(&"unknown_unit/dishonesty/GONE/R1".to_string()), "{rows:?}");
     assert!(rows.contains(&"no_records/commitments/D00/null".to_string()), "{rows:?}");
 }
+
+#[test]
+fn missing_sources_are_judged_as_of_and_without_voided_records() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    set.ratings.push(rating("330302", 2025, 80.0));
+    set.proposals.push(proposal("P1", "330302", "2025-08-01", None, None, None));
+    set.commitments.push(commitment("C1", "330302", "2025-01-05", "2025-03-31", CommitmentStatus::Breached, None));
+    set.debt.push(debt("330302", 2025, 100.0, 90.0, 100.0, 0.0, 1.0, 0));
+    let kinds = |a: &Assessment| -> Vec<String> {
+        let q = &a.quality;
+        (0..q.height())
+            .map(|i| format!("{}/{}", q.column(KIND).unwrap().get(i).unwrap().str_value(), q.column(SOURCE).unwrap().get(i).unwrap().str_value()))
+            .collect()
+    };
+    // As of June the proposal has not been assigned yet; C1 is voided.
+    let june = assess_at(&set, &["C1"], 2025, "2025-06-30 23:59:59", None);
+    assert!(kinds(&june).contains(&"no_records/proposals".to_string()), "{:?}", kinds(&june));
+    assert!(kinds(&june).contains(&"no_records/commitments".to_string()));
+    assert!(kinds(&june).contains(&"inconsistent_debt/debt".to_string()));
+    let december = assess(&set);
+    assert!(!kinds(&december).contains(&"no_records/proposals".to_string()));
+    assert!(!kinds(&december).contains(&"no_records/commitments".to_string()));
+}

@@ -27,6 +27,12 @@ impl Window {
                 "as_of {as_of} is before {year} begins: nothing of {year} can have happened yet"
             )));
         }
+        // The engine sees the world as it stood at as_of; a later instant
+        // has not been seen yet (unfulfilled commitments would count as
+        // late, unrectified listings as vetoes, before their time).
+        if as_of > now {
+            return Err(EngineError::BadWindow(format!("as_of {as_of} is in the future (now is {now})")));
+        }
         Ok(Window { year, as_of })
     }
 
@@ -130,6 +136,13 @@ mod tests {
         let now = at("2026-11-25 10:00:00");
         assert_eq!(Window::new(2025, None, now).unwrap().as_of, at("2025-12-31 23:59:59"));
         assert_eq!(Window::new(2026, None, now).unwrap().as_of, now);
+    }
+
+    #[test]
+    fn as_of_in_the_future_is_refused() {
+        let now = at("2026-11-25 10:00:00");
+        assert!(matches!(Window::new(2026, Some(at("2026-12-31 23:59:59")), now), Err(EngineError::BadWindow(_))));
+        assert!(Window::new(2026, Some(now), now).is_ok());
     }
 
     #[test]

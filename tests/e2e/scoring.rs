@@ -120,6 +120,7 @@ e2e!(exports_follow_section_9, |app| {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
     let text = String::from_utf8(out.stdout[3..].to_vec()).unwrap();
+    assert!(text.ends_with("\r\n") && !text.replace("\r\n", "").contains('\n'), "RFC 4180 CRLF records");
     let mut lines = text.lines();
     let header = lines.next().unwrap();
     assert!(header.starts_with("unit_code,unit_name,group,parent_code,total,base,bonus,rank,county_rank,grade,vetoed,veto_reason,commit_ontime,commit_breach,"));

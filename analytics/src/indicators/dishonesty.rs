@@ -65,7 +65,8 @@ pub fn flagged(lf: LazyFrame, ctx: Ctx<'_>) -> LazyFrame {
 }
 
 /// Vetoed units with their reason: the qualifying listings' ids, earliest
-/// occurred_on first, joined with `;`.
+/// occurred_on first (listings of the same day by id, a reading the method
+/// leaves open), joined with `;`.
 pub fn vetoes(flagged: LazyFrame) -> LazyFrame {
     flagged
         .filter(col(VETOES))

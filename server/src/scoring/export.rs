@@ -105,7 +105,8 @@ pub fn csv(rows: &ResultRows, rules: &Rulebook) -> Result<Vec<u8>, String> {
     let (header, body) = table(rows, rules);
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut w = csv::Writer::from_writer(&mut out);
+        // RFC 4180 records end in CRLF.
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
         w.write_record(&header).map_err(|e| e.to_string())?;
         for row in body {
             w.write_record(row.iter().map(Cell::csv_text)).map_err(|e| e.to_string())?;

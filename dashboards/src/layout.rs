@@ -40,11 +40,52 @@ header{background:#9b1c1c;color:#fff;padding:.8rem 1.5rem;display:flex;justify-c
 header a{color:#fff}main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}\
 table{border-collapse:collapse;background:#fff;min-width:24rem}th,td{border:1px solid #d0d5dd;padding:.4rem .8rem;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:600;padding:.4rem 0}\
-.note{color:#52606d}@media print{header{background:none;color:#000}}";
+.note{color:#52606d}nav a,nav .user{margin-left:.8rem}form.inline{display:inline;margin-left:.8rem}\
+.grade-excellent{background:#e3f4e8}.grade-good{background:#e8f0fb}.grade-pass{background:#fdf6e3}.grade-fail{background:#fbe4e4}.grade-ungraded{background:#eef0f2}\
+.board{display:grid;grid-template-columns:minmax(20rem,1fr) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}\
+.flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\
+.error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
+button{padding:.4rem .9rem}svg text{font-family:inherit}\
+@media print{header,nav,form{display:none}thead{display:table-header-group}main{max-width:none}}";
+
+/// Who is signed in, for the header: name, role and the CSRF token the
+/// sign-out form carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nav {
+    pub username: String,
+    pub role_zh: String,
+    pub role_en: String,
+    pub csrf: String,
+}
 
 /// Wraps `body` in the shell. `path` is the current page's path, for the
 /// language switch.
 pub fn page(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
+    shell(lang, title, path, None, body)
+}
+
+/// The shell of a signed-in page: navigation and the sign-out button.
+pub fn signed_in(lang: Lang, title: &str, path: &str, nav: &Nav, body: Markup) -> Markup {
+    shell(lang, title, path, Some(nav), body)
+}
+
+/// `path` with the language parameter (and `query`, already encoded).
+pub fn link(lang: Lang, path: &str, query: &str) -> String {
+    let mut out = path.to_string();
+    let mut sep = if path.contains('?') { '&' } else { '?' };
+    if !query.is_empty() {
+        out.push(sep);
+        out.push_str(query);
+        sep = '&';
+    }
+    if lang == Lang::En {
+        out.push(sep);
+        out.push_str("lang=en");
+    }
+    out
+}
+
+fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, body: Markup) -> Markup {
     let (other, other_label) = match lang {
         Lang::Zh => ("en", "English"),
         Lang::En => ("zh", "中文"),
@@ -60,8 +101,22 @@ pub fn page(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
             }
             body {
                 header {
-                    strong { (lang.pick("政信 · 政务诚信考核", "Zhengxin · Government integrity assessment")) }
-                    a href={ (path) "?lang=" (other) } lang=(if other == "en" { "en" } else { "zh-CN" }) { (other_label) }
+                    strong { a href=(link(lang, "/", "")) { (lang.pick("政信 · 政务诚信考核", "Zhengxin · Government integrity assessment")) } }
+                    nav aria-label=(lang.pick("主导航", "Main")) {
+                        @if let Some(nav) = nav {
+                            a href=(link(lang, "/", "")) { (lang.pick("考核总览", "Overview")) }
+                            " "
+                            a href=(link(lang, "/data", "")) { (lang.pick("数据概况", "Data")) }
+                            " "
+                            span.user { (nav.username) " · " (lang.pick(&nav.role_zh, &nav.role_en)) }
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(nav.csrf);
+                                button type="submit" { (lang.pick("退出", "Sign out")) }
+                            }
+                        }
+                        " "
+                        a href={ (path) (if path.contains('?') { "&" } else { "?" }) "lang=" (other) } lang=(if other == "en" { "en" } else { "zh-CN" }) { (other_label) }
+                    }
                 }
                 main { (body) }
             }

@@ -6,6 +6,9 @@
 //!   ([`layout::Lang`]).
 //! - [`pages`]: one module per page; each takes its view model and returns
 //!   `Markup`.
+//! - [`charts`]: SVG charts (plotters), each with a title and a text
+//!   alternative.
 
+pub mod charts;
 pub mod layout;
 pub mod pages;

@@ -212,6 +212,35 @@ async fn write(tx: &mut Tx, audit: &mut AuditLog, run: &Run<'_>, rows: Vec<Vec<V
     }
 }
 
+/// The demo accounts, one per role: (user name, role, unit). Their password
+/// is [`DEMO_PASSWORD`]; the README lists them.
+pub const DEMO_ACCOUNTS: [(&str, crate::auth::Role, Option<&str>); 4] = [
+    ("leader", crate::auth::Role::Leader, None),
+    ("assessor", crate::auth::Role::Assessor, None),
+    ("lucheng", crate::auth::Role::Unit, Some("330302")),
+    ("admin", crate::auth::Role::Admin, None),
+];
+
+/// The demo accounts' password (documented; change it on a real install).
+pub const DEMO_PASSWORD: &str = "zhengxin-demo";
+
+/// What a fresh demo install needs beyond the records: every year scored
+/// (oldest first, so each has its year-over-year change), the finished
+/// years published, and one account per role.
+pub async fn prepare(db: &Db, years: &[i32], until: NaiveDateTime, actor: &str) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    for &year in years {
+        crate::scoring::score(db, year, None, None, actor).await?;
+        if year < until.year() {
+            crate::scoring::publish(db, year, None, actor).await?;
+        }
+    }
+    for (name, role, unit) in DEMO_ACCOUNTS {
+        crate::auth::users::add(db, name, role, unit, DEMO_PASSWORD, actor).await?;
+    }
+    Ok(())
+}
+
 /// Writes the demo data as canonical import files (UTF-8 with BOM, English
 /// headers) into `dir`: one file per source, the hotline one per year.
 pub fn write_csv(dir: &Path, plan: &DemoPlan) -> std::io::Result<Vec<(String, u64)>> {

@@ -44,6 +44,12 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
         let counts = demo::seed(&db, &plan, "system:demo", &|source, rows| tracing::info!(source, rows, "demo data")).await?;
         let total: u64 = counts.iter().map(|(_, c)| c.total).sum();
         tracing::info!(rows = total, seconds = started.elapsed().as_secs_f64(), "演示数据已载入 (demo data loaded)");
+        demo::prepare(&db, &plan.years, plan.generator.until, "system:demo").await?;
+        tracing::info!(
+            accounts = "leader, assessor, lucheng (鹿城区), admin",
+            password = demo::DEMO_PASSWORD,
+            "演示年度已评分并发布，演示账号已创建 (demo years scored and published; demo accounts created)"
+        );
     }
     let state = http::AppState::new(db.clone(), config);
     let app = http::router::router(state);

@@ -10,3 +10,4 @@ mod import_formats;
 mod import_updates;
 mod scoring;
 mod serve;
+mod web;

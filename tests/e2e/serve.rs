@@ -2,10 +2,11 @@
 //! demo data loaded into an empty database (and only into an empty one).
 
 use crate::e2e;
-use crate::support::{Response, TestApp};
+use crate::support::TestApp;
+use crate::web::{Browser, Page};
 
-/// The record count the start page shows for each source, in page order.
-fn page_counts(page: &Response) -> Vec<i64> {
+/// The record count the data page shows for each source, in page order.
+fn page_counts(page: &Page) -> Vec<i64> {
     page.body
         .split("<td class=\"num\">")
         .skip(1)
@@ -27,16 +28,17 @@ e2e!(an_empty_database_gets_the_demo_data, |app| {
     let health = server.get("/healthz").await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok"));
 
-    let home = server.get("/").await;
-    assert_eq!(home.status, 200);
-    assert_eq!(home.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(
-        home.body.contains("<html lang=\"zh-CN\">") && home.body.contains("12345热线工单"),
-        "{}",
-        home.body
-    );
-    let shown = page_counts(&home);
-    assert_eq!(shown.len(), server::sources::ALL.len(), "{}", home.body);
+    // Pages need signing in; the demo brings one account per role.
+    let mut browser = Browser::new(&server);
+    assert_eq!(browser.get("/").await.location(), "/login?next=/");
+    let signed = browser.sign_in("leader", server::demo::DEMO_PASSWORD).await;
+    assert_eq!(signed.status, 303);
+    let data = browser.get("/data").await;
+    assert_eq!(data.status, 200);
+    assert_eq!(data.headers.get("content-type").unwrap(), "text/html; charset=utf-8");
+    assert!(data.body.contains("<html lang=\"zh-CN\">") && data.body.contains("12345热线工单"), "{}", data.body);
+    let shown = page_counts(&data);
+    assert_eq!(shown.len(), server::sources::ALL.len(), "{}", data.body);
     assert!(shown.iter().all(|&n| n > 0), "every source has demo records: {shown:?}");
     assert_eq!(shown, stored_counts(&app).await);
     assert_eq!(shown[0] as usize, seeds::units::reference_units().len());
@@ -46,10 +48,24 @@ e2e!(an_empty_database_gets_the_demo_data, |app| {
         crate::support::Backend::Sqlite => "sqlite",
         crate::support::Backend::Postgres => "postgres",
     };
-    assert!(home.body.contains(&format!("数据库：{backend}")), "{}", home.body);
-
-    let english = server.get("/?lang=en").await;
+    assert!(data.body.contains(&format!("数据库：{backend}")), "{}", data.body);
+    let english = browser.get("/data?lang=en").await;
     assert!(english.body.contains("12345 hotline tickets"), "{}", english.body);
+
+    // Every demo year is scored; the finished ones are published.
+    let until = server::config::now_cst();
+    for year in seeds::demo::YEARS {
+        let versions = server::scoring::results::versions(&app.db, year).await.unwrap();
+        assert_eq!(versions.len(), 1, "{year} is scored");
+        assert_eq!(versions[0].published_at.is_some(), year < chrono::Datelike::year(&until), "{year}");
+    }
+    let overview = browser.get("/").await;
+    assert_eq!(overview.status, 200);
+    assert!(overview.body.contains("已发布"), "the overview shows the latest published year");
+    for (name, _, _) in server::demo::DEMO_ACCOUNTS {
+        let mut b = Browser::new(&server);
+        assert_eq!(b.sign_in(name, server::demo::DEMO_PASSWORD).await.status, 303, "{name}");
+    }
     server.stop().await;
 });
 
@@ -57,26 +73,25 @@ e2e!(without_demo_data_the_server_starts_empty, |app| {
     let server = app.serve(None).await;
     server.ready().await;
     assert_eq!(server.get("/healthz").await.body, "ok");
-    let home = server.get("/").await;
-    assert_eq!(home.status, 200);
-    assert!(home.body.contains("尚未导入任何数据"), "{}", home.body);
-    assert!(page_counts(&home).is_empty());
-    assert_eq!(home.header("x-frame-options"), Some("DENY"));
+    let login = server.get("/login").await;
+    assert_eq!(login.status, 200);
+    assert_eq!(login.header("x-frame-options"), Some("DENY"));
+    assert_eq!(server.get("/").await.status, 303, "no page without signing in");
     server.stop().await;
     assert!(stored_counts(&app).await.iter().all(|&n| n == 0));
+    assert_eq!(app.db.count("users").await.unwrap(), 0, "no demo accounts without demo data");
 });
 
 e2e!(a_database_with_data_is_not_seeded, |app| {
     app.import_examples().await;
     let before = app.fingerprint().await;
-    let examples = stored_counts(&app).await;
     let server = app.serve(Some(0.01)).await;
     server.ready().await;
-    let home = server.get("/").await;
-    assert_eq!(page_counts(&home), examples);
-    assert_eq!(examples[0], 8);
+    assert_eq!(server.get("/healthz").await.body, "ok");
     server.stop().await;
     assert_eq!(app.fingerprint().await, before);
+    assert_eq!(app.db.count("users").await.unwrap(), 0);
+    assert_eq!(app.db.count("result_versions").await.unwrap(), 0);
 });
 
 e2e!(unknown_paths_are_404, |app| {

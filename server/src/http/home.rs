@@ -30,7 +30,7 @@ fn label_en(source: sources::Source) -> &'static str {
     }
 }
 
-pub async fn home(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
+pub async fn home(State(state): State<AppState>, _session: super::session::PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
     let mut counts = Vec::new();
     for spec in sources::ALL {
         counts.push(SourceCount {

@@ -1,9 +1,18 @@
-//! HTTP: shared state, the router and one module per page family.
+//! HTTP: shared state, the router and one module per page family. Pages
+//! read stored results; they never recompute on a page view.
 
+pub mod api;
 pub mod home;
+pub mod login;
+pub mod overview;
 pub mod router;
+pub mod session;
+pub mod units;
 
 use std::sync::Arc;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::config::Config;
 use crate::db::Db;
@@ -21,17 +30,78 @@ impl AppState {
     }
 }
 
-/// Errors at the HTTP edge: the status and message a user sees; the
-/// internal cause is logged, never shown.
+/// Errors at the HTTP edge of the pages: the status and message a user
+/// sees; an internal cause is logged, never shown.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("internal error")]
-    Internal(#[from] crate::db::DbError),
+    Internal(String),
+    /// Not signed in: pages send the browser to the sign-in form.
+    #[error("not signed in")]
+    SignIn { next: String },
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
 }
 
-impl axum::response::IntoResponse for AppError {
-    fn into_response(self) -> axum::response::Response {
-        tracing::error!(error = ?self, "request failed");
-        (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误 / internal error").into_response()
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
+        AppError::Internal(e.to_string())
     }
+}
+
+impl From<crate::auth::AuthError> for AppError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::scoring::ScoringError> for AppError {
+    fn from(e: crate::scoring::ScoringError) -> Self {
+        match e {
+            crate::scoring::ScoringError::NoResult(_) => AppError::NotFound,
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, zh, en) = match &self {
+            AppError::SignIn { next } => {
+                let target = format!("/login?next={}", percent_encode(next));
+                return Redirect::to(&target).into_response();
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后重试。", "Internal error; please try again later.")
+            }
+            AppError::Forbidden => (StatusCode::FORBIDDEN, "您无权查看此内容。", "You may not see this."),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "未找到该内容。", "Not found."),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "请求有误。", "Bad request."),
+        };
+        let body = dashboards::layout::page(
+            dashboards::layout::Lang::Zh,
+            zh,
+            "/",
+            maud::html! { h1 { (zh) } p lang="en" { (en) } p { a href="/" { "返回首页 / Home" } } },
+        );
+        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body.into_string()).into_response()
+    }
+}
+
+/// Percent-encodes a path for a query value.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

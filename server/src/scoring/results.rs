@@ -255,19 +255,25 @@ pub async fn insert(tx: &mut Tx, id: i64, rows: &ResultRows) -> Result<()> {
 
 const SELECT_UNITS: &str = "SELECT unit_code, unit_name, grp, parent_code, total, base, bonus, rank, county_rank, group_size, grade, vetoed, veto_reason, prev_total, prev_rank, total_change, rank_change FROM unit_results WHERE version_id = $1";
 const SELECT_INDICATORS: &str = "SELECT unit_code, indicator, dimension, weight, numerator, denominator, value, applicable, points FROM indicator_results WHERE version_id = $1 ORDER BY position";
+const SELECT_UNIT_INDICATORS: &str = "SELECT unit_code, indicator, dimension, weight, numerator, denominator, value, applicable, points FROM indicator_results WHERE version_id = $1 AND unit_code = $2 ORDER BY position";
 const SELECT_FINDINGS: &str = "SELECT kind, source, unit_code, record_id, detail FROM quality_findings WHERE version_id = $1 ORDER BY position";
 
 /// Reads the rows of version `id`; units in the engine's order (group,
 /// rank, code).
 pub async fn read(db: &Db, id: i64) -> Result<ResultRows> {
-    let mut rows = ResultRows {
-        units: Vec::new(),
-        indicators: Vec::new(),
-        quality: Vec::new(),
-    };
+    Ok(ResultRows {
+        units: read_units(db, id).await?,
+        indicators: read_indicators(db, id, None).await?,
+        quality: read_quality(db, id).await?,
+    })
+}
+
+/// The unit rows of version `id`, by group, then rank, then code.
+pub async fn read_units(db: &Db, id: i64) -> Result<Vec<UnitResult>> {
+    let mut units = Vec::new();
     on_db!(db, pool => {
         for r in sqlx::query(SELECT_UNITS).bind(id).fetch_all(pool).await? {
-            rows.units.push(UnitResult {
+            units.push(UnitResult {
                 unit_code: r.try_get(0)?, unit_name: r.try_get(1)?, group: r.try_get(2)?, parent_code: r.try_get(3)?,
                 total: r.try_get(4)?, base: r.try_get(5)?, bonus: r.try_get(6)?, rank: r.try_get(7)?,
                 county_rank: r.try_get(8)?, group_size: r.try_get(9)?, grade: r.try_get(10)?, vetoed: r.try_get(11)?,
@@ -275,19 +281,62 @@ pub async fn read(db: &Db, id: i64) -> Result<ResultRows> {
                 total_change: r.try_get(15)?, rank_change: r.try_get(16)?,
             });
         }
-        for r in sqlx::query(SELECT_INDICATORS).bind(id).fetch_all(pool).await? {
-            rows.indicators.push(IndicatorResult {
+    });
+    units.sort_by(|a, b| {
+        group_order(&a.group)
+            .cmp(&group_order(&b.group))
+            .then(a.rank.is_none().cmp(&b.rank.is_none()))
+            .then(a.rank.cmp(&b.rank))
+            .then(a.unit_code.cmp(&b.unit_code))
+    });
+    Ok(units)
+}
+
+/// The indicator rows of version `id` (of one unit when given), in the
+/// engine's order.
+pub async fn read_indicators(db: &Db, id: i64, unit_code: Option<&str>) -> Result<Vec<IndicatorResult>> {
+    let mut out = Vec::new();
+    let sql = match unit_code {
+        Some(_) => SELECT_UNIT_INDICATORS,
+        None => SELECT_INDICATORS,
+    };
+    on_db!(db, pool => {
+        let mut q = sqlx::query(sql).bind(id);
+        if let Some(code) = unit_code {
+            q = q.bind(code);
+        }
+        for r in q.fetch_all(pool).await? {
+            out.push(IndicatorResult {
                 unit_code: r.try_get(0)?, indicator: r.try_get(1)?, dimension: r.try_get(2)?, weight: r.try_get(3)?,
                 numerator: r.try_get(4)?, denominator: r.try_get(5)?, value: r.try_get(6)?, applicable: r.try_get(7)?,
                 points: r.try_get(8)?,
             });
         }
+    });
+    Ok(out)
+}
+
+/// The data-quality findings of version `id`.
+pub async fn read_quality(db: &Db, id: i64) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    on_db!(db, pool => {
         for r in sqlx::query(SELECT_FINDINGS).bind(id).fetch_all(pool).await? {
-            rows.quality.push(Finding { kind: r.try_get(0)?, source: r.try_get(1)?, unit_code: r.try_get(2)?, record_id: r.try_get(3)?, detail: r.try_get(4)? });
+            out.push(Finding { kind: r.try_get(0)?, source: r.try_get(1)?, unit_code: r.try_get(2)?, record_id: r.try_get(3)?, detail: r.try_get(4)? });
         }
     });
-    rows.units.sort_by(|a, b| group_order(&a.group).cmp(&group_order(&b.group)).then(a.rank.is_none().cmp(&b.rank.is_none())).then(a.rank.cmp(&b.rank)).then(a.unit_code.cmp(&b.unit_code)));
-    Ok(rows)
+    Ok(out)
+}
+
+/// The years that have a result, oldest first.
+pub async fn years(db: &Db) -> Result<Vec<i32>> {
+    Ok(on_db!(db, pool => {
+        sqlx::query("SELECT DISTINCT year FROM result_versions ORDER BY year")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0).map(|y| y as i32))
+            .collect::<std::result::Result<Vec<_>, _>>()?
+    }))
 }
 
 /// Groups in the order pages and exports show them.

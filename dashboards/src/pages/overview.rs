@@ -1,0 +1,203 @@
+//! The leadership overview of a year: one ranking board per peer group
+//! (table and bar chart), grade distribution, red flags, biggest movers,
+//! data-quality alerts, and whether the result is published.
+
+use maud::{Markup, PreEscaped, html};
+
+use super::{fixed, grade_label, group_label};
+use crate::charts::bars::{self, Bar};
+use crate::layout::{Lang, Nav, link, signed_in};
+
+/// One unit on a board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankRow {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub total: f64,
+    pub rank: Option<i64>,
+    pub grade: String,
+    pub vetoed: bool,
+    pub rank_change: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    pub group: String,
+    pub rows: Vec<RankRow>,
+}
+
+/// A red flag: a veto, an overdue court listing, missing debt data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedFlag {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// The result version shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionBadge {
+    pub version: i64,
+    pub as_of: String,
+    pub published: bool,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverviewView {
+    pub lang: Lang,
+    pub nav: Nav,
+    pub years: Vec<i32>,
+    pub year: i32,
+    /// None: the year has no result yet.
+    pub version: Option<VersionBadge>,
+    pub boards: Vec<Board>,
+    /// (grade, count) in grade order.
+    pub grades: Vec<(String, usize)>,
+    pub red_flags: Vec<RedFlag>,
+    /// Units whose rank moved most against last year.
+    pub movers: Vec<(String, RankRow)>,
+    /// (kind, count) of data-quality findings.
+    pub quality: Vec<(String, usize)>,
+}
+
+fn quality_label(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "no_records" => lang.pick("数据源无记录", "No records in a source"),
+        "missing_debt" => lang.pick("缺少债务数据", "Debt data missing"),
+        "unknown_unit" => lang.pick("未知单位", "Unknown unit"),
+        "impossible_date" => lang.pick("日期矛盾", "Impossible dates"),
+        "ungraded" => lang.pick("未评定单位", "Ungraded units"),
+        _ => lang.pick("其他", "Other"),
+    }
+}
+
+fn board(lang: Lang, year: i32, b: &Board) -> Markup {
+    let title = format!("{} · {}", group_label(lang, &b.group), lang.pick("排名", "ranking"));
+    let bars: Vec<Bar> = b
+        .rows
+        .iter()
+        .map(|r| Bar {
+            label: r.unit_name.clone(),
+            value: r.total,
+            grade: r.grade.clone(),
+        })
+        .collect();
+    let description = b
+        .rows
+        .iter()
+        .map(|r| format!("{} {:.2} {}", r.unit_name, r.total, grade_label(lang, &r.grade)))
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "));
+    html! {
+        section.board aria-labelledby={ "board-" (b.group) } {
+            table {
+                caption #{ "board-" (b.group) } { (title) }
+                thead { tr {
+                    th scope="col" { (lang.pick("排名", "Rank")) }
+                    th scope="col" { (lang.pick("单位", "Unit")) }
+                    th scope="col" { (lang.pick("总分", "Total")) }
+                    th scope="col" { (lang.pick("等次", "Grade")) }
+                    th scope="col" { (lang.pick("名次变化", "Rank change")) }
+                } }
+                tbody {
+                    @for r in &b.rows {
+                        tr class={ "grade-" (r.grade) } {
+                            td.num { (r.rank.map_or("–".to_string(), |v| v.to_string())) }
+                            th scope="row" { a href=(link(lang, &format!("/units/{}", r.unit_code), &format!("year={year}"))) { (r.unit_name) } }
+                            td.num { (format!("{:.2}", r.total)) }
+                            td { (grade_label(lang, &r.grade)) @if r.vetoed { " " span.flag { (lang.pick("（一票否决）", "(veto)")) } } }
+                            td.num { (change(r.rank_change)) }
+                        }
+                    }
+                }
+            }
+            figure {
+                (PreEscaped(bars::render(&title, &description, &bars)))
+                figcaption.note { (lang.pick("条形颜色表示等次；数值见左表。", "Bar colours show the grade; the table gives the numbers.")) }
+            }
+        }
+    }
+}
+
+/// `+3`, `−2` or a dash: positive means the unit moved up.
+fn change(v: Option<i64>) -> String {
+    match v {
+        Some(v) if v > 0 => format!("↑{v}"),
+        Some(v) if v < 0 => format!("↓{}", -v),
+        Some(_) => "0".into(),
+        None => "–".into(),
+    }
+}
+
+pub fn render(v: &OverviewView) -> Markup {
+    let lang = v.lang;
+    let title = format!("{} {}", v.year, lang.pick("年度政务诚信考核总览", "integrity assessment overview"));
+    signed_in(
+        lang,
+        &title,
+        "/",
+        &v.nav,
+        html! {
+            h1 { (title) }
+            form method="get" action="/" {
+                label for="year" { (lang.pick("考核年度", "Year")) }
+                select #year name="year" {
+                    @for y in &v.years { option value=(y) selected[*y == v.year] { (y) } }
+                }
+                @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                " " button type="submit" { (lang.pick("查看", "Show")) }
+            }
+            @match &v.version {
+                None => {
+                    p.note role="status" { (lang.pick("该年度尚无考核结果。考核组可运行 zhengxin score --year 计算。", "No result for this year yet. The assessment team can compute one with zhengxin score --year.")) }
+                }
+                Some(ver) => {
+                    p role="status" {
+                        @if ver.published {
+                            span.badge { (lang.pick("已发布", "Published")) }
+                        } @else {
+                            span.badge { (lang.pick("暂定结果（未发布）", "Provisional (not published)")) }
+                        }
+                        " " (lang.pick("第", "Version ")) (ver.version) (lang.pick("版，截至 ", ", as of ")) (ver.as_of)
+                        " · " small { (lang.pick("内容哈希 ", "content hash ")) code { (&ver.content_hash[..16.min(ver.content_hash.len())]) } }
+                    }
+                    h2 { (lang.pick("等次分布", "Grades")) }
+                    table {
+                        caption { (lang.pick("各等次单位数", "Units per grade")) }
+                        thead { tr { @for (g, _) in &v.grades { th scope="col" { (grade_label(lang, g)) } } } }
+                        tbody { tr { @for (_, n) in &v.grades { td.num { (n) } } } }
+                    }
+                    h2 { (lang.pick("风险提示", "Red flags")) }
+                    @if v.red_flags.is_empty() {
+                        p.note { (lang.pick("无一票否决、逾期未整改或缺失债务数据。", "No vetoes, overdue rectifications or missing debt data.")) }
+                    } @else {
+                        ul { @for f in &v.red_flags {
+                            li { span.flag { (f.unit_name) } " (" (f.unit_code) ")：" (lang.pick(&f.zh, &f.en)) }
+                        } }
+                    }
+                    @for b in &v.boards { h2 { (group_label(lang, &b.group)) } (board(lang, v.year, b)) }
+                    h2 { (lang.pick("名次变化最大", "Biggest movers")) }
+                    @if v.movers.is_empty() {
+                        p.note { (lang.pick("无上年结果可比。", "No previous year to compare with.")) }
+                    } @else {
+                        table {
+                            caption { (lang.pick("与上年相比", "Against last year")) }
+                            thead { tr { th scope="col" { (lang.pick("组别", "Group")) } th scope="col" { (lang.pick("单位", "Unit")) } th scope="col" { (lang.pick("名次变化", "Rank change")) } th scope="col" { (lang.pick("总分", "Total")) } } }
+                            tbody { @for (g, r) in &v.movers {
+                                tr { td { (group_label(lang, g)) } th scope="row" { (r.unit_name) } td.num { (change(r.rank_change)) } td.num { (fixed(Some(r.total), 2)) } }
+                            } }
+                        }
+                    }
+                    h2 { (lang.pick("数据质量提示", "Data-quality alerts")) }
+                    @if v.quality.is_empty() {
+                        p.note { (lang.pick("未发现数据质量问题。", "No data-quality findings.")) }
+                    } @else {
+                        ul { @for (k, n) in &v.quality { li { (quality_label(lang, k)) "：" (n) } } }
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,177 @@
+//! A unit's scorecard: total, rank, grade and veto; points per dimension
+//! and per indicator with what was lost; the trend over the years; and the
+//! change of each indicator's points against last year ("why did my rank
+//! change"). Other units' users see only the headline.
+
+use maud::{Markup, PreEscaped, html};
+
+use super::overview::VersionBadge;
+use super::{fixed, grade_label, group_label};
+use crate::charts::bars::{self, Bar};
+use crate::layout::{Lang, Nav, link, signed_in};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorRow {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub dimension: String,
+    pub formula: String,
+    pub weight: f64,
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    /// None: not applicable.
+    pub points: Option<f64>,
+    /// Last year's points, for the change.
+    pub previous_points: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendPoint {
+    pub year: i32,
+    pub total: f64,
+    pub rank: Option<i64>,
+    pub grade: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScorecardView {
+    pub lang: Lang,
+    pub nav: Nav,
+    pub year: i32,
+    pub version: VersionBadge,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub group: String,
+    pub total: f64,
+    pub base: f64,
+    pub bonus: f64,
+    pub rank: Option<i64>,
+    pub county_rank: Option<i64>,
+    pub group_size: i64,
+    pub grade: String,
+    pub vetoed: bool,
+    pub veto_reason: Option<String>,
+    /// False for another unit's user: headline only.
+    pub full: bool,
+    pub indicators: Vec<IndicatorRow>,
+    /// (key, Chinese name) of each dimension, in order.
+    pub dimensions: Vec<(String, String)>,
+    pub trend: Vec<TrendPoint>,
+}
+
+pub fn render(v: &ScorecardView) -> Markup {
+    let lang = v.lang;
+    let title = format!("{} · {} {}", v.unit_name, v.year, lang.pick("年度考核", "assessment"));
+    let path = format!("/units/{}", v.unit_code);
+    signed_in(
+        lang,
+        &title,
+        &path,
+        &v.nav,
+        html! {
+            p { a href=(link(lang, "/", &format!("year={}", v.year))) { "← " (lang.pick("返回总览", "Back to the overview")) } }
+            h1 { (v.unit_name) " " small.note { (v.unit_code) " · " (group_label(lang, &v.group)) } }
+            p role="status" {
+                span.badge { @if v.version.published { (lang.pick("已发布", "Published")) } @else { (lang.pick("暂定结果（未发布）", "Provisional (not published)")) } }
+                " " (lang.pick("第", "Version ")) (v.version.version) (lang.pick("版，截至 ", ", as of ")) (v.version.as_of)
+            }
+            table {
+                caption { (v.year) " " (lang.pick("考核结果", "result")) }
+                tbody {
+                    tr { th scope="row" { (lang.pick("总分", "Total")) } td.num { (format!("{:.2}", v.total)) } }
+                    @if v.full {
+                        tr { th scope="row" { (lang.pick("基础得分", "Base")) } td.num { (format!("{:.4}", v.base)) } }
+                        tr { th scope="row" { (lang.pick("加分", "Bonus")) } td.num { (v.bonus) } }
+                    }
+                    tr { th scope="row" { (lang.pick("组内排名", "Rank in group")) } td.num { (v.rank.map_or("–".into(), |r| format!("{r} / {}", v.group_size))) } }
+                    @if let Some(r) = v.county_rank { tr { th scope="row" { (lang.pick("县内排名", "Rank in county")) } td.num { (r) } } }
+                    tr class={ "grade-" (v.grade) } { th scope="row" { (lang.pick("等次", "Grade")) } td { (grade_label(lang, &v.grade)) } }
+                    @if v.vetoed && v.full {
+                        tr { th scope="row" { (lang.pick("一票否决", "Veto")) } td.flag { (lang.pick("失信被执行人逾期未整改：", "Court listing not rectified by its deadline: ")) (v.veto_reason.clone().unwrap_or_default()) } }
+                    }
+                }
+            }
+            @if v.full { (details(v)) } @else {
+                p.note { (lang.pick("其他单位的指标明细仅对本单位、考核组和领导可见。", "Indicator details of other units are visible only to that unit, the assessment team and leadership.")) }
+            }
+        },
+    )
+}
+
+fn details(v: &ScorecardView) -> Markup {
+    let lang = v.lang;
+    let per_dimension: Vec<(String, String, f64, f64)> = v
+        .dimensions
+        .iter()
+        .map(|(key, name)| {
+            let rows = v.indicators.iter().filter(|i| &i.dimension == key && i.points.is_some());
+            let (points, weight) = rows.fold((0.0, 0.0), |(p, w), i| (p + i.points.unwrap_or(0.0), w + i.weight));
+            (key.clone(), name.clone(), points, weight)
+        })
+        .filter(|d| d.3 > 0.0)
+        .collect();
+    let bars: Vec<Bar> = per_dimension
+        .iter()
+        .map(|(_, name, p, w)| Bar {
+            label: name.clone(),
+            value: 100.0 * p / w,
+            grade: if p / w >= 0.9 { "excellent" } else if p / w >= 0.8 { "good" } else if p / w >= 0.6 { "pass" } else { "fail" }.into(),
+        })
+        .collect();
+    let chart_title = lang.pick("各维度得分率（%）", "Score rate per dimension (%)");
+    let description = per_dimension
+        .iter()
+        .map(|(_, name, p, w)| format!("{name} {:.1}%", 100.0 * p / w))
+        .collect::<Vec<_>>()
+        .join("; ");
+    html! {
+        h2 { (lang.pick("维度得分", "Points per dimension")) }
+        section.board {
+            table {
+                caption { (chart_title) }
+                thead { tr { th scope="col" { (lang.pick("维度", "Dimension")) } th scope="col" { (lang.pick("得分", "Points")) } th scope="col" { (lang.pick("适用分值", "Applicable weight")) } } }
+                tbody { @for (_, name, p, w) in &per_dimension { tr { th scope="row" { (name) } td.num { (format!("{p:.4}")) } td.num { (w) } } } }
+            }
+            figure { (PreEscaped(bars::render(chart_title, &description, &bars))) }
+        }
+        h2 { (lang.pick("指标明细", "Indicators")) }
+        table {
+            caption { (lang.pick("每项指标的数值、阈值与失分", "Each indicator's value, thresholds and points lost")) }
+            thead { tr {
+                th scope="col" { (lang.pick("指标", "Indicator")) }
+                th scope="col" { (lang.pick("数值", "Value")) }
+                th scope="col" { (lang.pick("分子/分母", "Numerator / denominator")) }
+                th scope="col" { (lang.pick("计分公式", "Formula")) }
+                th scope="col" { (lang.pick("得分", "Points")) }
+                th scope="col" { (lang.pick("失分", "Lost")) }
+                th scope="col" { (lang.pick("较上年", "vs last year")) }
+            } }
+            tbody {
+                @for i in &v.indicators {
+                    tr {
+                        th scope="row" { a href=(link(lang, &format!("/units/{}/indicators/{}", v.unit_code, i.id), &format!("year={}", v.year))) { (lang.pick(&i.name_zh, &i.name_en)) } }
+                        @match i.points {
+                            None => { td colspan="6" .note { (lang.pick("不适用（不计分值）", "Not applicable (no weight)")) } }
+                            Some(p) => {
+                                td.num { (fixed(i.value, 4)) }
+                                td.num { (fixed(i.numerator, 0)) " / " (fixed(i.denominator, 0)) }
+                                td { code { (i.formula) } }
+                                td.num { (format!("{p:.4}")) " / " (i.weight) }
+                                td.num { (format!("{:.4}", i.weight - p)) }
+                                td.num { (i.previous_points.map_or("–".into(), |q| format!("{:+.4}", p - q))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (lang.pick("历年走势", "Trend")) }
+        table {
+            caption { (lang.pick("历年总分与排名", "Total and rank by year")) }
+            thead { tr { th scope="col" { (lang.pick("年度", "Year")) } th scope="col" { (lang.pick("总分", "Total")) } th scope="col" { (lang.pick("排名", "Rank")) } th scope="col" { (lang.pick("等次", "Grade")) } } }
+            tbody { @for t in &v.trend { tr { th scope="row" { (t.year) } td.num { (format!("{:.2}", t.total)) } td.num { (t.rank.map_or("–".into(), |r| r.to_string())) } td { (grade_label(lang, &t.grade)) } } } }
+        }
+    }
+}

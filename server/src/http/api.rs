@@ -1,0 +1,212 @@
+//! The JSON API under `/api/v1` (interfaces.md): the session cookie or a
+//! bearer token; errors as `{"error": {"code", "message"}}` with 401 not
+//! signed in, 403 not allowed, 404 unknown or not yours, 422 bad input;
+//! lists paginated with the total in the body. The same permissions as the
+//! pages. `openapi.json` describes exactly these routes.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::overview::pick_year;
+use crate::auth::User;
+use crate::scoring::results::{self, IndicatorResult, VersionInfo};
+use crate::scoring::{ScoringError, explain};
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+
+    fn not_found(what: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} is unknown or not yours"))
+    }
+
+    fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%cause, "API request failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(serde_json::json!({ "error": { "code": self.code, "message": self.message } }))).into_response()
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<super::AppError> for ApiError {
+    fn from(e: super::AppError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<ScoringError> for ApiError {
+    fn from(e: ScoringError) -> Self {
+        match e {
+            ScoringError::NoResult(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
+            ScoringError::Engine(analytics::EngineError::UnknownIndicator(id)) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_indicator", format!("unknown indicator {id}"))
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// The signed-in user of an API request, or 401.
+pub struct ApiUser(pub User);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match super::session::api_user(parts, state).await.map_err(ApiError::internal)? {
+            Some(u) => Ok(ApiUser(u)),
+            None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send Authorization: Bearer TOKEN")),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RankingQuery {
+    pub year: Option<i32>,
+    pub group: Option<String>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VersionSummary {
+    pub version: i64,
+    pub as_of: String,
+    pub published: bool,
+    pub content_hash: String,
+}
+
+fn summary(v: &VersionInfo) -> VersionSummary {
+    VersionSummary {
+        version: v.version,
+        as_of: v.as_of.to_string(),
+        published: v.published_at.is_some(),
+        content_hash: v.content_hash.clone(),
+    }
+}
+
+/// What every signed-in user may see of any unit.
+#[derive(Debug, Serialize)]
+pub struct RankingItem {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub group: String,
+    pub total: f64,
+    pub rank: Option<i64>,
+    pub grade: String,
+}
+
+async fn version_for(state: &AppState, year: Option<i32>) -> Result<(i32, VersionInfo), ApiError> {
+    let (_, year, version) = pick_year(&state.db, year).await?;
+    let v = version.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_result", format!("no result for {year}")))?;
+    Ok((year, v))
+}
+
+/// `GET /api/v1/rankings`
+pub async fn rankings(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<RankingQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+    if !user.sees_rankings() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this role does not see rankings"));
+    }
+    if let Some(g) = &q.group
+        && !["county", "department", "township"].contains(&g.as_str())
+    {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_group", "group is county, department or township"));
+    }
+    let per_page = q.per_page.unwrap_or(50);
+    if !(1..=500).contains(&per_page) || q.page == Some(0) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_page", "page ≥ 1 and 1 ≤ per_page ≤ 500"));
+    }
+    let page = q.page.unwrap_or(1);
+    let (year, v) = version_for(&state, q.year).await?;
+    let units = results::read_units(&state.db, v.id).await?;
+    let matching: Vec<_> = units.iter().filter(|u| q.group.as_ref().is_none_or(|g| &u.group == g)).collect();
+    let items: Vec<RankingItem> = matching
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|u| RankingItem {
+            unit_code: u.unit_code.clone(),
+            unit_name: u.unit_name.clone(),
+            group: u.group.clone(),
+            total: u.total,
+            rank: u.rank,
+            grade: u.grade.clone(),
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "year": year, "version": summary(&v), "total": matching.len(), "page": page, "per_page": per_page, "items": items,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnitQuery {
+    pub year: Option<i32>,
+    pub indicator: Option<String>,
+}
+
+/// `GET /api/v1/units/{code}`: the full result for those who may see it,
+/// else the ranking item only.
+pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(code): Path<String>, Query(q): Query<UnitQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+    if !user.sees_rankings() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this role does not see results"));
+    }
+    let (year, v) = version_for(&state, q.year).await?;
+    let units = results::read_units(&state.db, v.id).await?;
+    let u = units.into_iter().find(|u| u.unit_code == code).ok_or_else(|| ApiError::not_found("unit"))?;
+    if !user.sees_unit_in_full(&code) {
+        return Ok(Json(serde_json::json!({
+            "year": year, "version": summary(&v),
+            "unit": RankingItem { unit_code: u.unit_code, unit_name: u.unit_name, group: u.group, total: u.total, rank: u.rank, grade: u.grade },
+        })));
+    }
+    let indicators: Vec<IndicatorResult> = results::read_indicators(&state.db, v.id, Some(&code)).await?;
+    Ok(Json(serde_json::json!({ "year": year, "version": summary(&v), "unit": u, "indicators": indicators })))
+}
+
+/// `GET /api/v1/units/{code}/explanations`: formula, value and the record
+/// ids behind each indicator (or one, with `indicator`).
+pub async fn explanations(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    Query(q): Query<UnitQuery>,
+) -> Result<Json<explain::UnitExplanation>, ApiError> {
+    if !user.sees_unit_in_full(&code) {
+        return Err(ApiError::not_found("unit"));
+    }
+    let (_, v) = version_for(&state, q.year).await?;
+    Ok(Json(explain::unit(&state.db, &v, &code, q.indicator.as_deref()).await?))
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// The OpenAPI 3 description of the routes above; a test checks that every
+/// path in it is routed and every API route is in it.
+pub const OPENAPI: &str = include_str!("openapi.json");

@@ -1,0 +1,126 @@
+//! The overview page of a year (default: the latest year with a published
+//! result, else the latest scored).
+
+use axum::extract::{Query, State};
+use dashboards::layout::Lang;
+use dashboards::pages::overview::{Board, OverviewView, RankRow, RedFlag, VersionBadge, render};
+use maud::Markup;
+use serde::Deserialize;
+
+use super::session::{PageSession, nav};
+use super::{AppError, AppState};
+use crate::db::Db;
+use crate::scoring::results::{self, UnitResult, VersionInfo};
+
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+    pub lang: Option<String>,
+}
+
+/// The year to show and its default version (None: no result yet).
+pub async fn pick_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, Option<VersionInfo>), AppError> {
+    let years = results::years(db).await?;
+    let mut published_latest = None;
+    for y in years.iter().rev() {
+        let versions = results::versions(db, *y).await?;
+        if versions.iter().any(|v| v.published_at.is_some()) {
+            published_latest = Some(*y);
+            break;
+        }
+    }
+    let default_year = published_latest.or(years.last().copied()).unwrap_or_else(|| chrono::Datelike::year(&crate::db::now_cst()));
+    let year = asked.unwrap_or(default_year);
+    let versions = results::versions(db, year).await?;
+    Ok((years, year, results::default_version(&versions).cloned()))
+}
+
+pub fn badge(v: &VersionInfo) -> VersionBadge {
+    VersionBadge {
+        version: v.version,
+        as_of: v.as_of.to_string(),
+        published: v.published_at.is_some(),
+        content_hash: v.content_hash.clone(),
+    }
+}
+
+pub fn rank_row(u: &UnitResult) -> RankRow {
+    RankRow {
+        unit_code: u.unit_code.clone(),
+        unit_name: u.unit_name.clone(),
+        total: u.total,
+        rank: u.rank,
+        grade: u.grade.clone(),
+        vetoed: u.vetoed,
+        rank_change: u.rank_change,
+    }
+}
+
+pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<YearQuery>) -> Result<Markup, AppError> {
+    if !session.user.sees_rankings() {
+        return Err(AppError::Forbidden);
+    }
+    let lang = Lang::from_param(q.lang.as_deref());
+    let (mut years, year, version) = pick_year(&state.db, q.year).await?;
+    if !years.contains(&year) {
+        years.push(year);
+        years.sort();
+    }
+    let mut view = OverviewView {
+        lang,
+        nav: nav(&session),
+        years,
+        year,
+        version: version.as_ref().map(badge),
+        boards: Vec::new(),
+        grades: Vec::new(),
+        red_flags: Vec::new(),
+        movers: Vec::new(),
+        quality: Vec::new(),
+    };
+    if let Some(v) = &version {
+        let units = results::read_units(&state.db, v.id).await?;
+        let quality = results::read_quality(&state.db, v.id).await?;
+        for group in ["county", "department", "township"] {
+            let rows: Vec<RankRow> = units.iter().filter(|u| u.group == group).map(rank_row).collect();
+            if !rows.is_empty() {
+                view.boards.push(Board { group: group.into(), rows });
+            }
+        }
+        view.grades = ["excellent", "good", "pass", "fail", "ungraded"]
+            .iter()
+            .map(|g| (g.to_string(), units.iter().filter(|u| u.grade == *g).count()))
+            .collect();
+        let name_of = |code: &str| units.iter().find(|u| u.unit_code == code).map_or(code.to_string(), |u| u.unit_name.clone());
+        for u in units.iter().filter(|u| u.vetoed) {
+            let ids = u.veto_reason.clone().unwrap_or_default();
+            view.red_flags.push(RedFlag {
+                unit_code: u.unit_code.clone(),
+                unit_name: u.unit_name.clone(),
+                zh: format!("一票否决：失信被执行人逾期未整改（{ids}）"),
+                en: format!("Veto: court listing not rectified by its deadline ({ids})"),
+            });
+        }
+        for f in quality.iter().filter(|f| f.kind == "missing_debt") {
+            let code = f.unit_code.clone().unwrap_or_default();
+            view.red_flags.push(RedFlag {
+                unit_name: name_of(&code),
+                unit_code: code,
+                zh: "缺少本年度政府债务数据，债务指标不计分".into(),
+                en: "No debt data for the year: debt indicators are not applicable".into(),
+            });
+        }
+        let mut movers: Vec<&UnitResult> = units.iter().filter(|u| u.rank_change.is_some_and(|c| c != 0)).collect();
+        movers.sort_by_key(|u| (-u.rank_change.unwrap_or(0).abs(), u.unit_code.clone()));
+        view.movers = movers.into_iter().take(10).map(|u| (u.group.clone(), rank_row(u))).collect();
+        let mut kinds: Vec<(String, usize)> = Vec::new();
+        for f in &quality {
+            match kinds.iter_mut().find(|(k, _)| *k == f.kind) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((f.kind.clone(), 1)),
+            }
+        }
+        view.quality = kinds;
+    }
+    Ok(render(&view))
+}

@@ -1,0 +1,244 @@
+//! The web pages and the JSON API against a real server: signing in and
+//! out with CSRF, what each role may see (and the forbidden cases, which
+//! must return no data), English pages, the OpenAPI document.
+
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use server::auth::Role;
+
+use crate::e2e;
+use crate::support::{Server, TestApp};
+
+const PASSWORD: &str = "a-test-password";
+
+/// The examples scored and published, one user per role, a running server.
+async fn site(app: &TestApp) -> Server {
+    app.import_examples().await;
+    server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap();
+    server::scoring::publish(&app.db, 2025, None, "test").await.unwrap();
+    for (name, role, unit) in [
+        ("leader", Role::Leader, None),
+        ("assessor", Role::Assessor, None),
+        ("lucheng", Role::Unit, Some("330302")),
+        ("admin", Role::Admin, None),
+    ] {
+        server::auth::users::add(&app.db, name, role, unit, PASSWORD, "test").await.unwrap();
+    }
+    let s = app.serve(None).await;
+    s.ready().await;
+    s
+}
+
+/// A browser without JavaScript: keeps its session cookie, follows no
+/// redirects by itself.
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+    session: Option<String>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+fn cookie_value(headers: &reqwest::header::HeaderMap, name: &str) -> Option<(String, String)> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| (v.split(';').next().unwrap()[name.len() + 1..].to_string(), v.to_string()))
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("a hidden {name} field")) + marker.len();
+    body[start..start + body[start..].find('"').unwrap()].to_string()
+}
+
+impl Browser {
+    pub fn new(server: &Server) -> Browser {
+        Browser {
+            base: format!("http://{}", server.addr),
+            client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
+            session: None,
+        }
+    }
+
+    async fn send(&self, rb: reqwest::RequestBuilder, extra_cookie: Option<String>) -> Page {
+        let mut cookies: Vec<String> = self.session.iter().map(|s| format!("zx_session={s}")).collect();
+        cookies.extend(extra_cookie);
+        let rb = if cookies.is_empty() { rb } else { rb.header("cookie", cookies.join("; ")) };
+        let r = rb.send().await.expect("the server answers");
+        Page {
+            status: r.status(),
+            headers: r.headers().clone(),
+            body: r.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(self.client.get(format!("{}{path}", self.base)), None).await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)], extra_cookie: Option<String>) -> Page {
+        self.send(self.client.post(format!("{}{path}", self.base)).form(form), extra_cookie).await
+    }
+
+    /// Signs in through the form; returns the answer to the POST.
+    pub async fn sign_in(&mut self, user: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let (login_csrf, _) = cookie_value(&form.headers, "zx_login_csrf").expect("the form sets its CSRF cookie");
+        let csrf = hidden(&form.body, "csrf");
+        let page = self
+            .post("/login", &[("username", user), ("password", password), ("csrf", &csrf), ("next", "/")], Some(format!("zx_login_csrf={login_csrf}")))
+            .await;
+        if let Some((session, _)) = cookie_value(&page.headers, "zx_session") {
+            self.session = Some(session);
+        }
+        page
+    }
+
+    async fn signed_in(server: &Server, user: &str) -> Browser {
+        let mut b = Browser::new(server);
+        let page = b.sign_in(user, PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{user} signs in");
+        b
+    }
+}
+
+e2e!(signing_in_and_out_with_csrf, |app| {
+    let server = site(&app).await;
+    let mut b = Browser::new(&server);
+    let page = b.get("/units/330302?year=2025").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/login?next=/units/330302%3Fyear%3D2025");
+
+    let wrong = b.sign_in("leader", "not-the-password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("用户名或密码不正确") && wrong.body.contains("value=\"leader\""));
+    assert!(b.session.is_none());
+
+    let form = b.get("/login").await;
+    let (cookie, _) = cookie_value(&form.headers, "zx_login_csrf").unwrap();
+    let forged = b
+        .post("/login", &[("username", "leader"), ("password", PASSWORD), ("csrf", "forged")], Some(format!("zx_login_csrf={cookie}")))
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    assert!(cookie_value(&forged.headers, "zx_session").is_none());
+
+    let ok = b.sign_in("leader", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let (_, set) = cookie_value(&ok.headers, "zx_session").unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let overview = b.get("/").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.body.contains("2025 年度政务诚信考核总览") && overview.body.contains("瑞安市"));
+    assert!(overview.body.contains("一票否决") && overview.body.contains("X2025-003"), "the veto is a red flag");
+    assert!(overview.body.contains("<svg role=\"img\""), "a chart with its table");
+    assert_eq!(overview.headers.get("x-frame-options").unwrap(), "DENY");
+
+    let csrf = hidden(&overview.body, "csrf");
+    assert_eq!(b.post("/logout", &[("csrf", "forged")], None).await.status, StatusCode::BAD_REQUEST);
+    let out = b.post("/logout", &[("csrf", &csrf)], None).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(b.get("/").await.status, StatusCode::SEE_OTHER, "the session is gone");
+    server.stop().await;
+});
+
+e2e!(each_role_sees_what_it_may_and_no_more, |app| {
+    let server = site(&app).await;
+    let leader = Browser::signed_in(&server, "leader").await;
+    let page = leader.get("/units/330303").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("计分公式"), "leadership sees every unit in full");
+
+    let unit = Browser::signed_in(&server, "lucheng").await;
+    let own = unit.get("/units/330302").await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.body.contains("计分公式") && own.body.contains("失信记录"));
+    let drill = unit.get("/units/330302/indicators/dishonesty").await;
+    assert_eq!(drill.status, StatusCode::OK);
+    assert!(drill.body.contains("X2025-001"), "the record that cost the point");
+
+    let other = unit.get("/units/330303").await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(other.body.contains("龙湾区") && !other.body.contains("计分公式"), "another unit: headline only");
+    assert!(!other.body.contains("X2025-002"));
+    let forbidden = unit.get("/units/330303/indicators/dishonesty").await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert!(!forbidden.body.contains("X2025-002"));
+
+    let admin = Browser::signed_in(&server, "admin").await;
+    assert_eq!(admin.get("/").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(admin.get("/units/330302").await.status, StatusCode::FORBIDDEN);
+
+    // The API: same rules, JSON errors.
+    let anonymous = Browser::new(&server);
+    let r = anonymous.get("/api/v1/rankings").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let e: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(e["error"]["code"], "unauthorized");
+
+    let r = unit.get("/api/v1/units/330303").await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["unit"]["unit_name"], "龙湾区");
+    assert!(v.get("indicators").is_none() && v["unit"].get("base").is_none(), "{v}");
+    let r = unit.get("/api/v1/units/330303/explanations").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("X2025-002"));
+    let r = unit.get("/api/v1/units/330302/explanations?indicator=dishonesty").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("X2025-001"));
+    let r = admin.get("/api/v1/rankings").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = leader.get("/api/v1/rankings?group=city").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A bearer token acts with its user's role and unit.
+    let token = server::auth::tokens::create(&app.db, "lucheng", "test", "test").await.unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://{}", server.addr);
+    let r = client.get(format!("{base}/api/v1/units/330302")).bearer_auth(&token.token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("\"indicators\""));
+    let r = client.get(format!("{base}/api/v1/units/330303/explanations")).bearer_auth(&token.token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    server::auth::tokens::revoke(&app.db, token.id, "test").await.unwrap();
+    let r = client.get(format!("{base}/api/v1/units/330302")).bearer_auth(&token.token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    server.stop().await;
+});
+
+e2e!(rankings_are_paginated_and_the_openapi_document_is_served, |app| {
+    let server = site(&app).await;
+    let leader = Browser::signed_in(&server, "leader").await;
+    let r = leader.get("/api/v1/rankings?per_page=2&page=2").await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["total"], 8);
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    assert_eq!(v["version"]["published"], true);
+    let doc = Browser::new(&server).get("/api/v1/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+    for path in doc["paths"].as_object().unwrap().keys() {
+        let concrete = path.replace("{code}", "330302");
+        let r = leader.get(&format!("/api/v1{concrete}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{path} answers as documented");
+    }
+    let english = leader.get("/?lang=en").await;
+    assert!(english.body.contains("<html lang=\"en\">") && english.body.contains("Red flags"));
+    for zh in ["风险提示", "等次分布", "考核年度", "退出"] {
+        assert!(!english.body.contains(zh), "no Chinese label {zh} on the English page");
+    }
+    server.stop().await;
+});

@@ -8,6 +8,8 @@
 //! accepted objection (异议成立) stays in the data, marked, and counts for
 //! nothing.
 
+use std::collections::HashSet;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
@@ -130,10 +132,9 @@ impl Inputs {
         Ok(())
     }
 
-    /// Builds the inputs from records; `voided` names the ids voided by
-    /// accepted objections (any source).
-    pub fn from_records(set: &RecordSet, voided: &std::collections::HashSet<String>) -> Result<Inputs, EngineError> {
-        let v = |id: &String| voided.contains(id);
+    /// Builds the inputs from records and the ids voided by accepted
+    /// objections.
+    pub fn from_records(set: &RecordSet, voided: &Voided) -> Result<Inputs, EngineError> {
         let s = |name: &str, values: Vec<String>| Column::new(name.into(), values);
         let os = |name: &str, values: Vec<Option<String>>| Column::new(name.into(), values);
         let d = |name: &str, values: Vec<NaiveDate>| Column::new(name.into(), values).cast(&DataType::Date);
@@ -164,7 +165,7 @@ impl Inputs {
             d(DUE_ON, c.iter().map(|r| r.due_on).collect()),
             ok(s(STATUS, c.iter().map(|r| r.status.code().to_string()).collect())),
             od(FULFILLED_ON, c.iter().map(|r| r.fulfilled_on).collect()),
-            ok(b(VOIDED, c.iter().map(|r| v(&r.id)).collect())),
+            ok(b(VOIDED, c.iter().map(|r| voided.commitments.contains(&r.id)).collect())),
         ])?;
         let p = &set.proposals;
         let proposals = frame(vec![
@@ -175,7 +176,7 @@ impl Inputs {
             od(REPLIED_ON, p.iter().map(|r| r.replied_on).collect()),
             ok(os(SATISFACTION, p.iter().map(|r| r.satisfaction.map(|x| x.code().to_string())).collect())),
             ok(os(RESOLUTION, p.iter().map(|r| r.resolution.map(|x| x.code().to_string())).collect())),
-            ok(b(VOIDED, p.iter().map(|r| v(&r.id)).collect())),
+            ok(b(VOIDED, p.iter().map(|r| voided.proposals.contains(&r.id)).collect())),
         ])?;
         let h = &set.hotline;
         let hotline = frame(vec![
@@ -188,7 +189,7 @@ impl Inputs {
             ok(b(VERIFIED, h.iter().map(|r| r.verified).collect())),
             ok(os(SATISFACTION, h.iter().map(|r| r.satisfaction.map(|x| x.code().to_string())).collect())),
             ok(b(REPEAT, h.iter().map(|r| r.repeat).collect())),
-            ok(b(VOIDED, h.iter().map(|r| v(&r.id)).collect())),
+            ok(b(VOIDED, h.iter().map(|r| voided.hotline.contains(&r.id)).collect())),
         ])?;
         let db = &set.debt;
         let debt = frame(vec![
@@ -211,7 +212,7 @@ impl Inputs {
             od(RECTIFY_DEADLINE, x.iter().map(|r| r.rectify_deadline).collect()),
             od(RECTIFIED_ON, x.iter().map(|r| r.rectified_on).collect()),
             ok(s(MITIGATION, x.iter().map(|r| r.mitigation.code().to_string()).collect())),
-            ok(b(VOIDED, x.iter().map(|r| v(&r.id)).collect())),
+            ok(b(VOIDED, x.iter().map(|r| voided.dishonesty.contains(&r.id)).collect())),
         ])?;
         let ratings = frame(vec![
             ok(s(UNIT_CODE, set.ratings.iter().map(|r| r.unit_code.clone()).collect())),
@@ -236,6 +237,30 @@ impl Inputs {
         };
         inputs.check()?;
         Ok(inputs)
+    }
+}
+
+/// The ids voided by accepted objections (异议成立), per source: ids are
+/// unique within a source only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Voided {
+    pub commitments: HashSet<String>,
+    pub proposals: HashSet<String>,
+    pub hotline: HashSet<String>,
+    pub dishonesty: HashSet<String>,
+}
+
+impl Voided {
+    /// The set of `source` (`commitments`, `proposals`, `hotline`,
+    /// `dishonesty`), for filling from storage.
+    pub fn of_mut(&mut self, source: &str) -> Option<&mut HashSet<String>> {
+        match source {
+            "commitments" => Some(&mut self.commitments),
+            "proposals" => Some(&mut self.proposals),
+            "hotline" => Some(&mut self.hotline),
+            "dishonesty" => Some(&mut self.dishonesty),
+            _ => None,
+        }
     }
 }
 

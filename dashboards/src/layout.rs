@@ -106,6 +106,8 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, body: Markup) -
                         @if let Some(nav) = nav {
                             a href=(link(lang, "/", "")) { (lang.pick("考核总览", "Overview")) }
                             " "
+                            a href=(link(lang, "/objections", "")) { (lang.pick("异议处理", "Objections")) }
+                            " "
                             a href=(link(lang, "/data", "")) { (lang.pick("数据概况", "Data")) }
                             " "
                             span.user { (nav.username) " · " (lang.pick(&nav.role_zh, &nav.role_en)) }

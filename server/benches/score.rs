@@ -7,10 +7,9 @@
 //! `cargo bench --bench score -- --scale 10 --times 10 --parquet /tmp/zx`
 //! (under `cargo test` it runs at scale 0.01 as a smoke test).
 
-use std::collections::HashSet;
 use std::time::Instant;
 
-use analytics::inputs::{Inputs, RecordSet, SOURCES};
+use analytics::inputs::{Inputs, RecordSet, SOURCES, Voided};
 use analytics::polars::prelude::*;
 use analytics::window::Window;
 use chrono::NaiveDate;
@@ -99,7 +98,7 @@ fn main() {
     let year = 2025;
     let started = Instant::now();
     let set = generate(scale, year);
-    let inputs = Inputs::from_records(&set, &HashSet::new()).unwrap();
+    let inputs = Inputs::from_records(&set, &Voided::default()).unwrap();
     drop(set);
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
     let rules = seeds::rulebooks::for_year(year).unwrap();

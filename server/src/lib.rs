@@ -11,6 +11,7 @@
 //! - [`sources`]: the import formats as data.
 //! - [`import`]: files → checked rows → one transaction.
 //! - [`demo`]: the demo dataset, seeded or written as files.
+//! - [`objections`]: 异议, filed by units, decided by the assessment team.
 //! - [`scoring`]: scoring a year from storage into numbered result
 //!   versions, publication, exports.
 //! - [`http`]: the router and pages; [`serve`] runs it.
@@ -22,6 +23,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod objections;
 pub mod scoring;
 pub mod sources;
 

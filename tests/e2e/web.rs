@@ -242,3 +242,70 @@ e2e!(rankings_are_paginated_and_the_openapi_document_is_served, |app| {
     }
     server.stop().await;
 });
+
+/// The path of the first decision form on the objections page.
+fn decide_action(body: &str) -> String {
+    let start = body.find("action=\"/objections/").expect("a decision form") + "action=\"".len();
+    body[start..start + body[start..].find('"').unwrap()].to_string()
+}
+
+e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
+    let server = site(&app).await;
+    let unit = Browser::signed_in(&server, "lucheng").await;
+    let drill = unit.get("/units/330302/indicators/dishonesty").await;
+    assert!(drill.body.contains("提出异议") && drill.body.contains("X2025-001"));
+    let csrf = hidden(&drill.body, "csrf");
+
+    let empty = unit.post("/objections", &[("csrf", &csrf), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "  ")], None).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("请填写理由") && empty.body.contains("aria-invalid=\"true\""));
+    let not_ours = unit
+        .post("/objections", &[("csrf", &csrf), ("source", "dishonesty"), ("record_id", "X2025-002"), ("reason", "不是本单位的记录")], None)
+        .await;
+    assert_eq!(not_ours.status, StatusCode::NOT_FOUND, "another unit's record");
+    let forged = unit.post("/objections", &[("csrf", "x"), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "r")], None).await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.db.count("objections").await.unwrap(), 0, "nothing stored by bad requests");
+
+    let filed = unit
+        .post("/objections", &[("csrf", &csrf), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "已主动纠错并获信用修复")], None)
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER);
+    let mine = unit.get("/objections").await;
+    assert!(mine.body.contains("X2025-001") && mine.body.contains("待处理"));
+
+    let leader = Browser::signed_in(&server, "leader").await;
+    let seen = leader.get("/objections").await;
+    assert!(seen.body.contains("X2025-001") && !seen.body.contains("/decide"), "leadership reads, does not decide");
+    let assessor = Browser::signed_in(&server, "assessor").await;
+    let page = assessor.get("/objections").await;
+    let action = decide_action(&page.body);
+    let csrf = hidden(&page.body, "csrf");
+    let leader_csrf = hidden(&seen.body, "csrf");
+    assert_eq!(leader.post(&action, &[("csrf", &leader_csrf), ("decision", "accept"), ("reason", "r")], None).await.status, StatusCode::FORBIDDEN);
+    let no_reason = assessor.post(&action, &[("csrf", &csrf), ("decision", "accept"), ("reason", "")], None).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let accepted = assessor.post(&action, &[("csrf", &csrf), ("decision", "accept"), ("reason", "经核实，信用修复材料齐全")], None).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+    assert_eq!(assessor.post(&action, &[("csrf", &csrf), ("decision", "reject"), ("reason", "again")], None).await.status, StatusCode::NOT_FOUND, "decided once");
+
+    // Rescoring makes version 2; the published version 1 stays as it was.
+    let rescored = assessor.post("/score", &[("csrf", &csrf), ("year", "2025")], None).await;
+    assert_eq!(rescored.status, StatusCode::SEE_OTHER);
+    let versions = server::scoring::results::versions(&app.db, 2025).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert!(versions[0].published_at.is_some() && versions[1].published_at.is_none());
+    let points = |rows: Vec<server::scoring::results::IndicatorResult>| rows.into_iter().find(|r| r.indicator == "dishonesty").unwrap().points;
+    assert_eq!(points(server::scoring::results::read_indicators(&app.db, versions[0].id, Some("330302")).await.unwrap()), Some(14.0));
+    assert_eq!(points(server::scoring::results::read_indicators(&app.db, versions[1].id, Some("330302")).await.unwrap()), Some(15.0));
+    let overview = assessor.get("/").await;
+    assert!(overview.body.contains("已有更新的第 2 版") && overview.body.contains("action=\"/publish\""));
+    assert_eq!(assessor.post("/publish", &[("csrf", &csrf), ("year", "2025")], None).await.status, StatusCode::SEE_OTHER);
+    assert!(server::scoring::results::versions(&app.db, 2025).await.unwrap()[1].published_at.is_some());
+    assert_eq!(unit.post("/publish", &[("csrf", &hidden(&mine.body, "csrf")), ("year", "2025")], None).await.status, StatusCode::FORBIDDEN);
+
+    let decided = unit.get("/objections").await;
+    assert!(decided.body.contains("异议成立") && decided.body.contains("经核实，信用修复材料齐全"));
+    assert_eq!(app.scalar("SELECT id FROM dishonesty_records WHERE id = 'X2025-001'").await, "X2025-001", "the record is kept");
+    server.stop().await;
+});

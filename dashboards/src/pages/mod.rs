@@ -1,5 +1,6 @@
 pub mod home;
 pub mod login;
+pub mod objections;
 pub mod overview;
 pub mod scorecard;
 

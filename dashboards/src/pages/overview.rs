@@ -60,6 +60,10 @@ pub struct OverviewView {
     pub movers: Vec<(String, RankRow)>,
     /// (kind, count) of data-quality findings.
     pub quality: Vec<(String, usize)>,
+    /// The assessment team: rescore and publish forms.
+    pub can_manage: bool,
+    /// A newer, unpublished version than the one shown (its number).
+    pub pending_version: Option<i64>,
 }
 
 fn quality_label(lang: Lang, kind: &str) -> &'static str {
@@ -131,6 +135,25 @@ fn change(v: Option<i64>) -> String {
     }
 }
 
+/// The assessment team's forms: rescore the year; publish its latest
+/// version when that is not published yet.
+fn manage(lang: Lang, nav: &Nav, year: i32, publishable: bool) -> Markup {
+    html! {
+        form.inline method="post" action="/score" {
+            input type="hidden" name="csrf" value=(nav.csrf);
+            input type="hidden" name="year" value=(year);
+            button type="submit" { (lang.pick("重新评分", "Rescore")) }
+        }
+        @if publishable {
+            form.inline method="post" action="/publish" {
+                input type="hidden" name="csrf" value=(nav.csrf);
+                input type="hidden" name="year" value=(year);
+                button type="submit" { (lang.pick("发布最新版本", "Publish the latest version")) }
+            }
+        }
+    }
+}
+
 pub fn render(v: &OverviewView) -> Markup {
     let lang = v.lang;
     let title = format!("{} {}", v.year, lang.pick("年度政务诚信考核总览", "integrity assessment overview"));
@@ -163,6 +186,13 @@ pub fn render(v: &OverviewView) -> Markup {
                         " " (lang.pick("第", "Version ")) (ver.version) (lang.pick("版，截至 ", ", as of ")) (ver.as_of)
                         " · " small { (lang.pick("内容哈希 ", "content hash ")) code { (&ver.content_hash[..16.min(ver.content_hash.len())]) } }
                     }
+                    @if let Some(n) = v.pending_version {
+                        p.note role="status" {
+                            (lang.pick("已有更新的第 ", "A newer version ")) (n)
+                            (lang.pick(" 版结果（未发布），本页显示已发布版本。", " exists (not published); this page shows the published one."))
+                        }
+                    }
+                    @if v.can_manage { (manage(lang, &v.nav, v.year, !ver.published || v.pending_version.is_some())) }
                     h2 { (lang.pick("等次分布", "Grades")) }
                     table {
                         caption { (lang.pick("各等次单位数", "Units per grade")) }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod home;
 pub mod login;
+pub mod objections;
 pub mod overview;
 pub mod router;
 pub mod session;

@@ -77,7 +77,13 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         red_flags: Vec::new(),
         movers: Vec::new(),
         quality: Vec::new(),
+        can_manage: session.user.is_assessor(),
+        pending_version: None,
     };
+    if let Some(v) = &version {
+        let latest = results::versions(&state.db, year).await?.pop();
+        view.pending_version = latest.filter(|l| l.id != v.id && l.published_at.is_none()).map(|l| l.version);
+    }
     if let Some(v) = &version {
         let units = results::read_units(&state.db, v.id).await?;
         let quality = results::read_quality(&state.db, v.id).await?;

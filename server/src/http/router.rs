@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, home, login, overview, units};
+use super::{AppState, api, home, login, objections, overview, units};
 
 /// The largest request body accepted (uploads included).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -27,6 +27,10 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{code}/indicators/{indicator}", get(units::indicator))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/objections", get(objections::page).post(objections::file))
+        .route("/objections/{id}/decide", post(objections::decide))
+        .route("/score", post(objections::rescore))
+        .route("/publish", post(objections::publish))
         .route("/healthz", get(home::healthz))
         .nest("/api/v1", api)
         .layer(axum::middleware::map_response(security_headers))

@@ -123,6 +123,10 @@ pub async fn indicator(
     let pages = cost.len().div_ceil(PER_PAGE).max(1);
     let shown: Vec<&String> = cost.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
     let title = format!("{} · {}", code, lang.pick(&i.name_zh, &i.name_en));
+    // Only the unit itself objects to its records.
+    let objectable = (session.user.role == crate::auth::Role::Unit)
+        .then(|| crate::objections::source_of_indicator(&indicator))
+        .flatten();
     let path = format!("/units/{code}/indicators/{indicator}");
     let body = html! {
         p { a href=(dashboards::layout::link(lang, &format!("/units/{code}"), &format!("year={year}"))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }
@@ -147,8 +151,28 @@ pub async fn indicator(
                 h2 { (lang.pick("造成失分的记录", "Records that cost points")) " (" (cost.len()) ")" }
                 table {
                     caption { (lang.pick("第", "Page ")) (page) (lang.pick("页 共", " of ")) (pages) (lang.pick("页", "")) }
-                    thead { tr { th scope="col" { "#" } th scope="col" { (lang.pick("记录编号", "Record id")) } } }
-                    tbody { @for (n, id) in shown.iter().enumerate() { tr { td.num { ((page - 1) * PER_PAGE + n + 1) } td { code { (id) } } } } }
+                    thead { tr {
+                        th scope="col" { "#" }
+                        th scope="col" { (lang.pick("记录编号", "Record id")) }
+                        @if let Some(_) = objectable { th scope="col" { (lang.pick("异议", "Objection")) } }
+                    } }
+                    tbody { @for (n, id) in shown.iter().enumerate() { tr {
+                        td.num { ((page - 1) * PER_PAGE + n + 1) }
+                        td { code { (id) } }
+                        @if let Some(source) = objectable {
+                            td {
+                                form method="post" action="/objections" {
+                                    input type="hidden" name="csrf" value=(session.csrf);
+                                    input type="hidden" name="source" value=(source);
+                                    input type="hidden" name="record_id" value=(id);
+                                    input type="text" name="reason" required maxlength="1000"
+                                        aria-label={ (lang.pick("对记录提出异议的理由：", "Reason to object to record ")) (id) }
+                                        placeholder=(lang.pick("异议理由", "Reason"));
+                                    " " button type="submit" { (lang.pick("提出异议", "Object")) }
+                                }
+                            }
+                        }
+                    } } }
                 }
                 nav aria-label=(lang.pick("分页", "Pages")) {
                     @if page > 1 { a href=(dashboards::layout::link(lang, &path, &format!("year={year}&page={}", page - 1))) { (lang.pick("上一页", "Previous")) } " " }

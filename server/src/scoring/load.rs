@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use analytics::domain::*;
-use analytics::inputs::{Inputs, RecordSet};
+use analytics::inputs::{Inputs, RecordSet, Voided};
 use analytics::records::*;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use sha2::{Digest, Sha256};
@@ -59,16 +59,16 @@ const DEBT: &str = "SELECT unit_code, year, debt_limit, balance, capacity, due_a
 const DISHONESTY: &str = "SELECT id, unit_code, subject, person_ref, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records WHERE occurred_on <= $1";
 const RATINGS: &str = "SELECT unit_code, year, score FROM ratings WHERE year = $1";
 const HONOURS: &str = "SELECT id, unit_code, year, level, title FROM honours WHERE year = $1";
-const VOIDED: &str = "SELECT record_id FROM objections WHERE status = 'accepted'";
+const VOIDED: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted'";
 
 /// Reads every record that can matter for `year`, but the hotline
 /// tickets: those are millions and go straight into columns
 /// ([`hotline_frame`]).
-pub async fn records(db: &Db, year: i32) -> Result<(RecordSet, HashSet<String>)> {
+pub async fn records(db: &Db, year: i32) -> Result<(RecordSet, Voided)> {
     let b = bounds(year);
     let y = i64::from(year);
     let mut set = RecordSet::default();
-    let mut voided = HashSet::new();
+    let mut voided = Voided::default();
     on_db!(db, pool => {
         for r in sqlx::query(UNITS).fetch_all(pool).await? {
             set.units.push(Unit {
@@ -141,7 +141,10 @@ pub async fn records(db: &Db, year: i32) -> Result<(RecordSet, HashSet<String>)>
             });
         }
         for r in sqlx::query(VOIDED).fetch_all(pool).await? {
-            voided.insert(r.try_get::<String, _>(0)?);
+            let source: String = r.try_get(0)?;
+            if let Some(set) = voided.of_mut(&source) {
+                set.insert(r.try_get::<String, _>(1)?);
+            }
         }
     });
     Ok((set, voided))
@@ -150,7 +153,7 @@ pub async fn records(db: &Db, year: i32) -> Result<(RecordSet, HashSet<String>)>
 /// Reads the year's inputs as engine DataFrames.
 pub async fn inputs(db: &Db, year: i32) -> std::result::Result<Inputs, crate::scoring::ScoringError> {
     let (set, voided) = records(db, year).await?;
-    let tickets = hotline_columns(db, year, &voided).await?;
+    let tickets = hotline_columns(db, year, &voided.hotline).await?;
     let inputs = tokio::task::spawn_blocking(move || -> std::result::Result<Inputs, analytics::EngineError> {
         let mut inputs = Inputs::from_records(&set, &voided)?;
         inputs.hotline = tickets.into_frame()?;

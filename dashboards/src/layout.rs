@@ -46,7 +46,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:lef
 .flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\
 .error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}\
-@media print{header,nav,form{display:none}thead{display:table-header-group}main{max-width:none}}";
+@media print{header,nav,form{display:none}thead{display:table-header-group}tr,figure{break-inside:avoid}main{max-width:none;margin:0}a{color:inherit;text-decoration:none}}\
+@page{size:A4;margin:16mm 14mm 18mm;@bottom-center{content:\"第 \" counter(page) \" 页 共 \" counter(pages) \" 页\";font-size:9pt;color:#52606d}}";
 
 /// Who is signed in, for the header: name, role and the CSRF token the
 /// sign-out form carries.

@@ -309,3 +309,29 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     assert_eq!(app.scalar("SELECT id FROM dishonesty_records WHERE id = 'X2025-001'").await, "X2025-001", "the record is kept");
     server.stop().await;
 });
+
+e2e!(leadership_downloads_the_result_table_and_units_may_not, |app| {
+    let server = site(&app).await;
+    let leader = Browser::signed_in(&server, "leader").await;
+    let overview = leader.get("/").await;
+    assert!(overview.body.contains("href=\"/exports/2025/rankings.xlsx?version=1\""));
+    assert!(overview.body.contains("@page{size:A4") && overview.body.contains("counter(pages)"), "A4 print with page numbers");
+    let csv = leader.get("/exports/2025/rankings.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.headers.get("content-disposition").unwrap(),
+        "attachment; filename=\"zhengxin-2025-v1-rankings.csv\"; filename*=UTF-8''zhengxin-2025-v1-rankings.csv"
+    );
+    assert!(csv.body.starts_with('\u{feff}') && csv.body.contains("330381,瑞安市,county,"));
+    let xlsx = leader.get("/exports/2025/rankings.xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.headers.get("content-type").unwrap().to_str().unwrap().contains("spreadsheetml"));
+    assert_eq!(leader.get("/exports/2025/rankings.pdf").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(leader.get("/exports/2019/rankings.csv").await.status, StatusCode::NOT_FOUND);
+    let unit = Browser::signed_in(&server, "lucheng").await;
+    let refused = unit.get("/exports/2025/rankings.csv").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!refused.body.contains("330381,"), "no data");
+    assert!(!unit.get("/").await.body.contains("/exports/"), "no download link for units");
+    server.stop().await;
+});

@@ -64,6 +64,8 @@ pub struct OverviewView {
     pub can_manage: bool,
     /// A newer, unpublished version than the one shown (its number).
     pub pending_version: Option<i64>,
+    /// Leadership and the assessment team download the full table.
+    pub can_export: bool,
 }
 
 fn quality_label(lang: Lang, kind: &str) -> &'static str {
@@ -193,6 +195,15 @@ pub fn render(v: &OverviewView) -> Markup {
                         }
                     }
                     @if v.can_manage { (manage(lang, &v.nav, v.year, !ver.published || v.pending_version.is_some())) }
+                    @if v.can_export {
+                        p {
+                            (lang.pick("下载结果表：", "Download the result table: "))
+                            a href={ "/exports/" (v.year) "/rankings.xlsx?version=" (ver.version) } { "Excel" }
+                            " · "
+                            a href={ "/exports/" (v.year) "/rankings.csv?version=" (ver.version) } { "CSV" }
+                            " · " (lang.pick("打印本页即为 A4 报告。", "Printing this page gives the A4 report."))
+                        }
+                    }
                     h2 { (lang.pick("等次分布", "Grades")) }
                     table {
                         caption { (lang.pick("各等次单位数", "Units per grade")) }

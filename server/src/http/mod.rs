@@ -2,6 +2,7 @@
 //! read stored results; they never recompute on a page view.
 
 pub mod api;
+pub mod exports;
 pub mod home;
 pub mod login;
 pub mod objections;

@@ -79,6 +79,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         quality: Vec::new(),
         can_manage: session.user.is_assessor(),
         pending_version: None,
+        can_export: matches!(session.user.role, crate::auth::Role::Leader | crate::auth::Role::Assessor),
     };
     if let Some(v) = &version {
         let latest = results::versions(&state.db, year).await?.pop();

@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, home, login, objections, overview, units};
+use super::{AppState, api, exports, home, login, objections, overview, units};
 
 /// The largest request body accepted (uploads included).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/objections/{id}/decide", post(objections::decide))
         .route("/score", post(objections::rescore))
         .route("/publish", post(objections::publish))
+        .route("/exports/{year}/{file}", get(exports::rankings))
         .route("/healthz", get(home::healthz))
         .nest("/api/v1", api)
         .layer(axum::middleware::map_response(security_headers))

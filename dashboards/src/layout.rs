@@ -39,7 +39,7 @@ const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft Ya
 header{background:#9b1c1c;color:#fff;padding:.8rem 1.5rem;display:flex;justify-content:space-between;align-items:center}\
 header a{color:#fff}main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}\
 table{border-collapse:collapse;background:#fff;min-width:24rem}th,td{border:1px solid #d0d5dd;padding:.4rem .8rem;text-align:left}\
-td.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:600;padding:.4rem 0}\
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[scope=row]{white-space:nowrap}caption{text-align:left;font-weight:600;padding:.4rem 0}\
 .note{color:#52606d}nav a,nav .user{margin-left:.8rem}form.inline{display:inline;margin-left:.8rem}\
 .grade-excellent{background:#e3f4e8}.grade-good{background:#e8f0fb}.grade-pass{background:#fdf6e3}.grade-fail{background:#fbe4e4}.grade-ungraded{background:#eef0f2}\
 .board{display:grid;grid-template-columns:minmax(20rem,1fr) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}\

@@ -4,6 +4,8 @@
 
 mod support;
 
+mod browser;
+
 mod cli;
 mod import_bad_input;
 mod import_formats;

@@ -9,10 +9,10 @@ use server::auth::Role;
 use crate::e2e;
 use crate::support::{Server, TestApp};
 
-const PASSWORD: &str = "a-test-password";
+pub const PASSWORD: &str = "a-test-password";
 
 /// The examples scored and published, one user per role, a running server.
-async fn site(app: &TestApp) -> Server {
+pub async fn site(app: &TestApp) -> Server {
     app.import_examples().await;
     server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap();
     server::scoring::publish(&app.db, 2025, None, "test").await.unwrap();

@@ -1,0 +1,215 @@
+//! Headless Chromium (Debian's `chromium` and `chromedriver`, driven over
+//! the W3C WebDriver protocol) walking the pages as each role would:
+//! sign in, overview → scorecard → records, file an objection, decide it,
+//! rescore, publish, switch to English. Screenshots of every step land in
+//! `$CARGO_TARGET_TMPDIR/screenshots/` to be looked at.
+//!
+//! Needs `chromium`, `chromium-driver` and `fonts-noto-cjk` (`.ci/run`
+//! installs them); without them the tests fail saying so.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::e2e;
+use crate::support::{Server, TestApp};
+use crate::web::{PASSWORD, site};
+
+/// The W3C identifier of an element in WebDriver answers.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    process: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+    shots: PathBuf,
+    prefix: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Driver {
+    async fn start(prefix: &str) -> Driver {
+        let port = free_port();
+        let process = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is not installed: apt-get install chromium chromium-driver fonts-noto-cjk (.ci/run does)");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-quic".into(),
+            "--window-size=1280,1400".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "chrome",
+            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args } } } });
+        let answer: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("a browser session: {answer}")).to_string();
+        let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        Driver { process, base, session, http, _profile: profile, shots, prefix: prefix.to_string() }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, url);
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        if answer["value"].get("error").is_some() {
+            panic!("WebDriver {path}: {}", answer["value"]);
+        }
+        answer["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self.call(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": css }))).await;
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({ "text": text }))).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
+    }
+
+    async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", None).await.as_str().unwrap().to_string()
+    }
+
+    /// The page source once `cond` holds: a click that submits a form
+    /// returns before the next page has loaded.
+    async fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        for _ in 0..100 {
+            let page = self.source().await;
+            if cond(&page) {
+                return page;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {what}");
+    }
+
+    async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string()
+    }
+
+    /// Saves a PNG of the viewport as `<prefix>-<name>.png`.
+    async fn shot(&self, name: &str) {
+        let data = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap()).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(self.shots.join(format!("{}-{name}.png", self.prefix)), png).unwrap();
+    }
+
+    async fn sign_in(&self, server: &Server, user: &str) {
+        self.goto(&format!("http://{}/login", server.addr)).await;
+        self.type_into("#username", user).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("button[type=submit]").await;
+    }
+
+    async fn quit(mut self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn backend(app: &TestApp) -> &'static str {
+    match app.backend {
+        crate::support::Backend::Sqlite => "sqlite",
+        crate::support::Backend::Postgres => "postgres",
+    }
+}
+
+e2e!(leadership_walks_overview_unit_records_and_english, |app| {
+    let server = site(&app).await;
+    let b = Driver::start(&format!("{}-leader", backend(&app))).await;
+    b.sign_in(&server, "leader").await;
+    let page = b.wait_for("the overview", |p| p.contains("2025 年度政务诚信考核总览")).await;
+    assert!(b.url().await.ends_with('/'), "signed in, on the overview");
+    assert!(page.contains("瑞安市"));
+    b.shot("1-overview").await;
+    b.click("a[href^='/units/330302']").await;
+    let page = b.wait_for("the scorecard", |p| p.contains("指标明细")).await;
+    assert!(page.contains("鹿城区"));
+    b.shot("2-scorecard").await;
+    b.click("a[href*='/indicators/dishonesty']").await;
+    b.wait_for("the records", |p| p.contains("X2025-001")).await;
+    b.shot("3-records").await;
+    b.goto(&format!("http://{}/?lang=en", server.addr)).await;
+    let page = b.wait_for("the English overview", |p| p.contains("<html lang=\"en\"")).await;
+    assert!(page.contains("integrity assessment overview") && !page.contains("风险提示"));
+    b.shot("4-overview-en").await;
+    b.quit().await;
+    server.stop().await;
+});
+
+e2e!(a_unit_objects_and_the_assessment_team_decides_in_the_browser, |app| {
+    let server = site(&app).await;
+    let unit = Driver::start(&format!("{}-unit", backend(&app))).await;
+    unit.sign_in(&server, "lucheng").await;
+    unit.wait_for("the overview", |p| p.contains("考核总览")).await;
+    unit.goto(&format!("http://{}/units/330302/indicators/dishonesty", server.addr)).await;
+    unit.type_into("input[name=reason]", "已主动纠错并获信用修复").await;
+    unit.shot("1-objection-form").await;
+    unit.click("form[action='/objections'] button").await;
+    unit.wait_for("the filed objection", |p| p.contains("待处理")).await;
+    assert!(unit.url().await.ends_with("/objections"));
+    unit.shot("2-objection-filed").await;
+
+    let assessor = Driver::start(&format!("{}-assessor", backend(&app))).await;
+    assessor.sign_in(&server, "assessor").await;
+    assessor.wait_for("the overview", |p| p.contains("考核总览")).await;
+    assessor.goto(&format!("http://{}/objections", server.addr)).await;
+    assessor.type_into("input[name=reason][id^=decision-reason]", "经核实，信用修复材料齐全").await;
+    assessor.click("button[value=accept]").await;
+    assessor.wait_for("the decision", |p| p.contains("经核实，信用修复材料齐全")).await;
+    assessor.shot("1-decided").await;
+    assessor.click("form[action='/score'] button").await;
+    assessor.wait_for("the rescored version awaiting publication", |p| p.contains("已有更新的第 2 版")).await;
+    assessor.shot("2-rescored").await;
+    assessor.click("form[action='/publish'] button").await;
+    let page = assessor.wait_for("the published version", |p| p.contains("第2版") && !p.contains("已有更新的第 2 版")).await;
+    assert!(page.contains("已发布"));
+    assessor.shot("3-published").await;
+    unit.goto(&format!("http://{}/objections", server.addr)).await;
+    unit.wait_for("the decision", |p| p.contains("经核实，信用修复材料齐全")).await;
+    unit.quit().await;
+    assessor.quit().await;
+    server.stop().await;
+});

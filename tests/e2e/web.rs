@@ -300,6 +300,11 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     assert_eq!(points(server::scoring::results::read_indicators(&app.db, versions[1].id, Some("330302")).await.unwrap()), Some(15.0));
     let overview = assessor.get("/").await;
     assert!(overview.body.contains("已有更新的第 2 版") && overview.body.contains("action=\"/publish\""));
+    // Page bodies are cached per result state; every form still carries
+    // this session's own CSRF token, never the cache's placeholder.
+    let again = assessor.get("/").await;
+    let tokens: Vec<&str> = again.body.split("name=\"csrf\" value=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+    assert!(tokens.len() >= 3 && tokens.iter().all(|t| *t == csrf), "{tokens:?}");
     assert_eq!(assessor.post("/publish", &[("csrf", &csrf), ("year", "2025")], None).await.status, StatusCode::SEE_OTHER);
     assert!(server::scoring::results::versions(&app.db, 2025).await.unwrap()[1].published_at.is_some());
     assert_eq!(unit.post("/publish", &[("csrf", &hidden(&mine.body, "csrf")), ("year", "2025")], None).await.status, StatusCode::FORBIDDEN);

@@ -156,14 +156,22 @@ fn manage(lang: Lang, nav: &Nav, year: i32, publishable: bool) -> Markup {
     }
 }
 
+/// The page title of the overview of `year`.
+pub fn title(lang: Lang, year: i32) -> String {
+    format!("{} {}", year, lang.pick("年度政务诚信考核总览", "integrity assessment overview"))
+}
+
 pub fn render(v: &OverviewView) -> Markup {
+    signed_in(v.lang, &title(v.lang, v.year), "/", &v.nav, body(v))
+}
+
+/// The page without its shell: the same for every user of a role, so it
+/// can be kept per result version (the forms' CSRF token is `v.nav.csrf`;
+/// a cached body is rendered with a placeholder and filled in per request).
+pub fn body(v: &OverviewView) -> Markup {
     let lang = v.lang;
-    let title = format!("{} {}", v.year, lang.pick("年度政务诚信考核总览", "integrity assessment overview"));
-    signed_in(
-        lang,
-        &title,
-        "/",
-        &v.nav,
+    let title = title(lang, v.year);
+    {
         html! {
             h1 { (title) }
             form method="get" action="/" {
@@ -239,6 +247,6 @@ pub fn render(v: &OverviewView) -> Markup {
                     }
                 }
             }
-        },
-    )
+        }
+    }
 }

@@ -61,15 +61,20 @@ pub struct ScorecardView {
     pub trend: Vec<TrendPoint>,
 }
 
+/// The page title of a unit's scorecard.
+pub fn title(lang: Lang, unit_name: &str, year: i32) -> String {
+    format!("{} · {} {}", unit_name, year, lang.pick("年度考核", "assessment"))
+}
+
 pub fn render(v: &ScorecardView) -> Markup {
-    let lang = v.lang;
-    let title = format!("{} · {} {}", v.unit_name, v.year, lang.pick("年度考核", "assessment"));
     let path = format!("/units/{}", v.unit_code);
-    signed_in(
-        lang,
-        &title,
-        &path,
-        &v.nav,
+    signed_in(v.lang, &title(v.lang, &v.unit_name, v.year), &path, &v.nav, body(v))
+}
+
+/// The page without its shell (no per-user content: cacheable per version).
+pub fn body(v: &ScorecardView) -> Markup {
+    let lang = v.lang;
+    {
         html! {
             p { a href=(link(lang, "/", &format!("year={}", v.year))) { "← " (lang.pick("返回总览", "Back to the overview")) } }
             h1 { (v.unit_name) " " small.note { (v.unit_code) " · " (group_label(lang, &v.group)) } }
@@ -96,8 +101,8 @@ pub fn render(v: &ScorecardView) -> Markup {
             @if v.full { (details(v)) } @else {
                 p.note { (lang.pick("其他单位的指标明细仅对本单位、考核组和领导可见。", "Indicator details of other units are visible only to that unit, the assessment team and leadership.")) }
             }
-        },
-    )
+        }
+    }
 }
 
 fn details(v: &ScorecardView) -> Markup {

@@ -2,6 +2,7 @@
 //! read stored results; they never recompute on a page view.
 
 pub mod api;
+pub mod cache;
 pub mod exports;
 pub mod home;
 pub mod login;
@@ -24,11 +25,16 @@ use crate::db::Db;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    pub pages: Arc<cache::PageCache>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
-        AppState { db, config: Arc::new(config) }
+        AppState {
+            db,
+            config: Arc::new(config),
+            pages: Arc::default(),
+        }
     }
 }
 

@@ -3,12 +3,13 @@
 
 use axum::extract::{Query, State};
 use dashboards::layout::Lang;
-use dashboards::pages::overview::{Board, OverviewView, RankRow, RedFlag, VersionBadge, render};
-use maud::Markup;
+use dashboards::layout::signed_in;
+use dashboards::pages::overview::{self, Board, OverviewView, RankRow, RedFlag, VersionBadge};
+use maud::{Markup, PreEscaped};
 use serde::Deserialize;
 
 use super::session::{PageSession, nav};
-use super::{AppError, AppState};
+use super::{AppError, AppState, cache};
 use crate::db::Db;
 use crate::scoring::results::{self, UnitResult, VersionInfo};
 
@@ -20,15 +21,9 @@ pub struct YearQuery {
 
 /// The year to show and its default version (None: no result yet).
 pub async fn pick_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, Option<VersionInfo>), AppError> {
-    let years = results::years(db).await?;
-    let mut published_latest = None;
-    for y in years.iter().rev() {
-        let versions = results::versions(db, *y).await?;
-        if versions.iter().any(|v| v.published_at.is_some()) {
-            published_latest = Some(*y);
-            break;
-        }
-    }
+    let published = results::years_published(db).await?;
+    let years: Vec<i32> = published.iter().map(|(y, _)| *y).collect();
+    let published_latest = published.iter().rev().find(|(_, p)| *p).map(|(y, _)| *y);
     let default_year = published_latest.or(years.last().copied()).unwrap_or_else(|| chrono::Datelike::year(&crate::db::now_cst()));
     let year = asked.unwrap_or(default_year);
     let versions = results::versions(db, year).await?;
@@ -66,9 +61,42 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         years.push(year);
         years.sort();
     }
+    let can_manage = session.user.is_assessor();
+    let can_export = matches!(session.user.role, crate::auth::Role::Leader | crate::auth::Role::Assessor);
+    let key = format!(
+        "overview|{}|{year}|{}|{can_manage}|{can_export}",
+        cache::epoch(&state.db).await?,
+        lang.code()
+    );
+    let body = match state.pages.get(&key) {
+        Some(body) => body,
+        None => {
+            let view = build(&state, lang, &session, years, year, version, can_manage, can_export).await?;
+            state.pages.put(key, overview::body(&view).into_string())
+        }
+    };
+    let filled = body.replace(cache::CSRF_SLOT, &session.csrf);
+    Ok(signed_in(lang, &overview::title(lang, year), "/", &nav(&session), PreEscaped(filled)))
+}
+
+/// The overview's view model, read from the stored result (the forms'
+/// CSRF token left as the cache's placeholder).
+#[allow(clippy::too_many_arguments)]
+async fn build(
+    state: &AppState,
+    lang: Lang,
+    session: &crate::auth::sessions::Session,
+    years: Vec<i32>,
+    year: i32,
+    version: Option<VersionInfo>,
+    can_manage: bool,
+    can_export: bool,
+) -> Result<OverviewView, AppError> {
+    let mut slot = nav(session);
+    slot.csrf = cache::CSRF_SLOT.to_string();
     let mut view = OverviewView {
         lang,
-        nav: nav(&session),
+        nav: slot,
         years,
         year,
         version: version.as_ref().map(badge),
@@ -77,9 +105,9 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         red_flags: Vec::new(),
         movers: Vec::new(),
         quality: Vec::new(),
-        can_manage: session.user.is_assessor(),
+        can_manage,
         pending_version: None,
-        can_export: matches!(session.user.role, crate::auth::Role::Leader | crate::auth::Role::Assessor),
+        can_export,
     };
     if let Some(v) = &version {
         let latest = results::versions(&state.db, year).await?.pop();
@@ -129,5 +157,5 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         }
         view.quality = kinds;
     }
-    Ok(render(&view))
+    Ok(view)
 }

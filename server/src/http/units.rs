@@ -2,13 +2,14 @@
 
 use axum::extract::{Path, Query, State};
 use dashboards::layout::Lang;
-use dashboards::pages::scorecard::{IndicatorRow, ScorecardView, TrendPoint, render};
-use maud::{Markup, html};
+use dashboards::layout::signed_in;
+use dashboards::pages::scorecard::{self, IndicatorRow, ScorecardView, TrendPoint};
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::overview::{badge, pick_year};
 use super::session::{PageSession, nav};
-use super::{AppError, AppState};
+use super::{AppError, AppState, cache};
 use crate::scoring::{explain, results};
 
 #[derive(Debug, Deserialize)]
@@ -31,17 +32,46 @@ pub async fn scorecard(
     let lang = Lang::from_param(q.lang.as_deref());
     let (years, year, version) = pick_year(&state.db, q.year).await?;
     let version = version.ok_or(AppError::NotFound)?;
+    let full = user.sees_unit_in_full(&code);
+    let key = format!("scorecard|{}|{code}|{year}|{}|{full}", cache::epoch(&state.db).await?, lang.code());
+    let (body, unit_name) = match state.pages.get(&key) {
+        Some(cached) => {
+            let (name, body) = cached.split_once('\n').unwrap_or_default();
+            (body.to_string(), name.to_string())
+        }
+        None => {
+            let view = build_scorecard(&state, lang, &session, &code, years, year, version, full).await?;
+            let body = scorecard::body(&view).into_string();
+            state.pages.put(key, format!("{}\n{body}", view.unit_name));
+            (body, view.unit_name)
+        }
+    };
+    let path = format!("/units/{code}");
+    Ok(signed_in(lang, &scorecard::title(lang, &unit_name, year), &path, &nav(&session), PreEscaped(body)))
+}
+
+/// A scorecard's view model, read from the stored results.
+#[allow(clippy::too_many_arguments)]
+async fn build_scorecard(
+    state: &AppState,
+    lang: Lang,
+    session: &crate::auth::sessions::Session,
+    code: &str,
+    years: Vec<i32>,
+    year: i32,
+    version: results::VersionInfo,
+    full: bool,
+) -> Result<ScorecardView, AppError> {
     let units = results::read_units(&state.db, version.id).await?;
     let unit = units.iter().find(|u| u.unit_code == code).ok_or(AppError::NotFound)?;
-    let full = user.sees_unit_in_full(&code);
     let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut indicators = Vec::new();
     let mut trend = Vec::new();
     if full {
-        let rows = results::read_indicators(&state.db, version.id, Some(&code)).await?;
+        let rows = results::read_indicators(&state.db, version.id, Some(code)).await?;
         let previous = match results::default_version(&results::versions(&state.db, year - 1).await?) {
-            Some(p) => results::read_indicators(&state.db, p.id, Some(&code)).await?,
+            Some(p) => results::read_indicators(&state.db, p.id, Some(code)).await?,
             None => Vec::new(),
         };
         for r in rows {
@@ -91,7 +121,7 @@ pub async fn scorecard(
         dimensions: rules.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         trend,
     };
-    Ok(render(&view))
+    Ok(view)
 }
 
 /// Record ids shown per page of a drill-down.

@@ -327,6 +327,20 @@ pub async fn read_quality(db: &Db, id: i64) -> Result<Vec<Finding>> {
     Ok(out)
 }
 
+/// The years that have a result, oldest first, each with whether one of
+/// its versions is published.
+pub async fn years_published(db: &Db) -> Result<Vec<(i32, bool)>> {
+    const SQL: &str = "SELECT year, COUNT(published_at) FROM result_versions GROUP BY year ORDER BY year";
+    Ok(on_db!(db, pool => {
+        sqlx::query(SQL)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get::<i64, _>(0)? as i32, r.try_get::<i64, _>(1)? > 0)))
+            .collect::<std::result::Result<Vec<_>, _>>()?
+    }))
+}
+
 /// The years that have a result, oldest first.
 pub async fn years(db: &Db) -> Result<Vec<i32>> {
     Ok(on_db!(db, pool => {

@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use sqlx::Row;
 
-use super::{AuthError, User, random_secret, secret_hash, users};
+use super::{AuthError, Role, User, random_secret, secret_hash};
 use crate::db::{Db, now_cst};
 use crate::{on_db, on_tx};
 
@@ -38,18 +38,24 @@ pub async fn create(db: &Db, user: &User) -> Result<Session, AuthError> {
 }
 
 /// The live session with this cookie value, if any.
+/// One query: every page view asks it.
 pub async fn find(db: &Db, id: &str) -> Result<Option<Session>, AuthError> {
-    const SQL: &str = "SELECT user_id, csrf, expires_at FROM sessions WHERE id_hash = $1";
-    let row: Option<(i64, String, NaiveDateTime)> = on_db!(db, pool => {
-        match sqlx::query(SQL).bind(secret_hash(id)).fetch_optional(pool).await? {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)),
+    const SQL: &str = "SELECT s.csrf, s.expires_at, u.id, u.username, u.role, u.unit_code FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled = $2";
+    let row: Option<(String, NaiveDateTime, i64, String, String, Option<String>)> = on_db!(db, pool => {
+        match sqlx::query(SQL).bind(secret_hash(id)).bind(false).fetch_optional(pool).await? {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?)),
             None => None,
         }
     });
-    let Some((user_id, csrf, _)) = row.filter(|r| r.2 > now_cst()) else {
+    let Some((csrf, _, user_id, username, role, unit_code)) = row.filter(|r| r.1 > now_cst()) else {
         return Ok(None);
     };
-    Ok(users::by_id(db, user_id).await?.map(|user| Session { id: id.to_string(), csrf, user }))
+    let role = Role::parse(&role).ok_or_else(|| crate::db::DbError::Corrupt(format!("role {role}")))?;
+    Ok(Some(Session {
+        id: id.to_string(),
+        csrf,
+        user: User { id: user_id, username, role, unit_code },
+    }))
 }
 
 /// Ends a session.

@@ -19,13 +19,25 @@ pub struct YearQuery {
     pub lang: Option<String>,
 }
 
+/// The years with results, the year to show (asked, else the latest
+/// with a published result, else the latest scored) and the results'
+/// epoch for the page cache: one query.
+pub async fn choose_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, String), AppError> {
+    let states = results::year_states(db).await?;
+    let years: Vec<i32> = states.iter().map(|s| s.year).collect();
+    let published_latest = states.iter().rev().find(|s| s.published > 0).map(|s| s.year);
+    let default_year = published_latest.or(years.last().copied()).unwrap_or_else(|| chrono::Datelike::year(&crate::db::now_cst()));
+    let epoch = states
+        .iter()
+        .map(|s| format!("{}:{}:{}:{}", s.year, s.versions, s.newest_id, s.published))
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok((years, asked.unwrap_or(default_year), epoch))
+}
+
 /// The year to show and its default version (None: no result yet).
 pub async fn pick_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, Option<VersionInfo>), AppError> {
-    let published = results::years_published(db).await?;
-    let years: Vec<i32> = published.iter().map(|(y, _)| *y).collect();
-    let published_latest = published.iter().rev().find(|(_, p)| *p).map(|(y, _)| *y);
-    let default_year = published_latest.or(years.last().copied()).unwrap_or_else(|| chrono::Datelike::year(&crate::db::now_cst()));
-    let year = asked.unwrap_or(default_year);
+    let (years, year, _) = choose_year(db, asked).await?;
     let versions = results::versions(db, year).await?;
     Ok((years, year, results::default_version(&versions).cloned()))
 }
@@ -56,21 +68,18 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         return Err(AppError::Forbidden);
     }
     let lang = Lang::from_param(q.lang.as_deref());
-    let (mut years, year, version) = pick_year(&state.db, q.year).await?;
+    let (mut years, year, epoch) = choose_year(&state.db, q.year).await?;
     if !years.contains(&year) {
         years.push(year);
         years.sort();
     }
     let can_manage = session.user.is_assessor();
     let can_export = matches!(session.user.role, crate::auth::Role::Leader | crate::auth::Role::Assessor);
-    let key = format!(
-        "overview|{}|{year}|{}|{can_manage}|{can_export}",
-        cache::epoch(&state.db).await?,
-        lang.code()
-    );
+    let key = format!("overview|{epoch}|{year}|{}|{can_manage}|{can_export}", lang.code());
     let body = match state.pages.get(&key) {
         Some(body) => body,
         None => {
+            let version = results::default_version(&results::versions(&state.db, year).await?).cloned();
             let view = build(&state, lang, &session, years, year, version, can_manage, can_export).await?;
             state.pages.put(key, overview::body(&view).into_string())
         }

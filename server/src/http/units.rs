@@ -7,9 +7,9 @@ use dashboards::pages::scorecard::{self, IndicatorRow, ScorecardView, TrendPoint
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use super::overview::{badge, pick_year};
+use super::overview::{badge, choose_year, pick_year};
 use super::session::{PageSession, nav};
-use super::{AppError, AppState, cache};
+use super::{AppError, AppState};
 use crate::scoring::{explain, results};
 
 #[derive(Debug, Deserialize)]
@@ -30,16 +30,16 @@ pub async fn scorecard(
         return Err(AppError::Forbidden);
     }
     let lang = Lang::from_param(q.lang.as_deref());
-    let (years, year, version) = pick_year(&state.db, q.year).await?;
-    let version = version.ok_or(AppError::NotFound)?;
+    let (years, year, epoch) = choose_year(&state.db, q.year).await?;
     let full = user.sees_unit_in_full(&code);
-    let key = format!("scorecard|{}|{code}|{year}|{}|{full}", cache::epoch(&state.db).await?, lang.code());
+    let key = format!("scorecard|{epoch}|{code}|{year}|{}|{full}", lang.code());
     let (body, unit_name) = match state.pages.get(&key) {
         Some(cached) => {
             let (name, body) = cached.split_once('\n').unwrap_or_default();
             (body.to_string(), name.to_string())
         }
         None => {
+            let version = results::default_version(&results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
             let view = build_scorecard(&state, lang, &session, &code, years, year, version, full).await?;
             let body = scorecard::body(&view).into_string();
             state.pages.put(key, format!("{}\n{body}", view.unit_name));

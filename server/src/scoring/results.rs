@@ -327,28 +327,32 @@ pub async fn read_quality(db: &Db, id: i64) -> Result<Vec<Finding>> {
     Ok(out)
 }
 
-/// The years that have a result, oldest first, each with whether one of
-/// its versions is published.
-pub async fn years_published(db: &Db) -> Result<Vec<(i32, bool)>> {
-    const SQL: &str = "SELECT year, COUNT(published_at) FROM result_versions GROUP BY year ORDER BY year";
+/// A year's results at a glance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearState {
+    pub year: i32,
+    pub versions: i64,
+    pub newest_id: i64,
+    pub published: i64,
+}
+
+/// Every year with a result, oldest first, in one query. Any scoring or
+/// publication changes it, so pages use it as their cache's epoch.
+pub async fn year_states(db: &Db) -> Result<Vec<YearState>> {
+    const SQL: &str = "SELECT year, COUNT(*), MAX(id), COUNT(published_at) FROM result_versions GROUP BY year ORDER BY year";
     Ok(on_db!(db, pool => {
         sqlx::query(SQL)
             .fetch_all(pool)
             .await?
             .iter()
-            .map(|r| Ok::<_, sqlx::Error>((r.try_get::<i64, _>(0)? as i32, r.try_get::<i64, _>(1)? > 0)))
-            .collect::<std::result::Result<Vec<_>, _>>()?
-    }))
-}
-
-/// The years that have a result, oldest first.
-pub async fn years(db: &Db) -> Result<Vec<i32>> {
-    Ok(on_db!(db, pool => {
-        sqlx::query("SELECT DISTINCT year FROM result_versions ORDER BY year")
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>(0).map(|y| y as i32))
+            .map(|r| {
+                Ok::<_, sqlx::Error>(YearState {
+                    year: r.try_get::<i64, _>(0)? as i32,
+                    versions: r.try_get(1)?,
+                    newest_id: r.try_get(2)?,
+                    published: r.try_get(3)?,
+                })
+            })
             .collect::<std::result::Result<Vec<_>, _>>()?
     }))
 }

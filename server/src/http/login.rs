@@ -9,7 +9,7 @@ use dashboards::layout::Lang;
 use dashboards::pages::login::{LoginView, render};
 use serde::Deserialize;
 
-use super::session::{LOGIN_CSRF_COOKIE, PageSession, SESSION_COOKIE, cookie, same_token, set_cookie};
+use super::session::{LOGIN_CSRF_COOKIE, PageSession, SESSION_COOKIE, check_csrf, cookie, same_token, set_cookie};
 use super::{AppError, AppState};
 use crate::auth;
 
@@ -84,9 +84,7 @@ pub struct CsrfForm {
 }
 
 pub async fn logout(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<CsrfForm>) -> Result<Response, AppError> {
-    if !same_token(&session.csrf, &f.csrf) {
-        return Err(AppError::BadRequest("CSRF token mismatch".into()));
-    }
+    check_csrf(&session, &f.csrf)?;
     auth::sessions::end(&state.db, &session.id).await?;
     Ok(([(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0))], Redirect::to("/login")).into_response())
 }

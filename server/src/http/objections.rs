@@ -11,7 +11,7 @@ use maud::Markup;
 use serde::Deserialize;
 
 use super::overview::pick_year;
-use super::session::{PageSession, nav, same_token};
+use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::Role;
 use crate::objections::{self, ObjectionError};
@@ -65,9 +65,7 @@ pub struct FileForm {
 }
 
 pub async fn file(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<FileForm>) -> Result<Response, AppError> {
-    if !same_token(&session.csrf, &f.csrf) {
-        return Err(AppError::BadRequest("CSRF token mismatch".into()));
-    }
+    check_csrf(&session, &f.csrf)?;
     if session.user.role != Role::Unit {
         return Err(AppError::Forbidden);
     }
@@ -91,9 +89,7 @@ pub struct DecideForm {
 }
 
 pub async fn decide(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Result<Response, AppError> {
-    if !same_token(&session.csrf, &f.csrf) {
-        return Err(AppError::BadRequest("CSRF token mismatch".into()));
-    }
+    check_csrf(&session, &f.csrf)?;
     if !session.user.is_assessor() {
         return Err(AppError::Forbidden);
     }
@@ -121,9 +117,7 @@ pub struct YearForm {
 }
 
 fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> Result<i32, AppError> {
-    if !same_token(&session.csrf, &f.csrf) {
-        return Err(AppError::BadRequest("CSRF token mismatch".into()));
-    }
+    check_csrf(&session, &f.csrf)?;
     if !session.user.is_assessor() {
         return Err(AppError::Forbidden);
     }

@@ -75,6 +75,15 @@ pub fn nav(session: &Session) -> dashboards::layout::Nav {
     }
 }
 
+/// Refuses a form whose CSRF token is not the session's.
+pub fn check_csrf(session: &Session, token: &str) -> Result<(), AppError> {
+    if same_token(&session.csrf, token) {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest("CSRF token mismatch".into()))
+    }
+}
+
 /// Constant-time comparison of two tokens.
 pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

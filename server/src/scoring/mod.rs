@@ -34,8 +34,6 @@ pub enum ScoringError {
     AlreadyPublished { year: i32, version: i64, at: NaiveDateTime },
     #[error("scoring was interrupted: {0}")]
     Interrupted(String),
-    #[error("cannot write the export: {0}")]
-    Export(String),
 }
 
 impl From<sqlx::Error> for ScoringError {

@@ -66,10 +66,10 @@ async fn previous_year(db: &Db, year: i32) -> Result<Option<analytics::polars::p
     let Some(v) = results::default_version(&versions) else {
         return Ok(None);
     };
-    let rows = results::read(db, v.id).await?;
-    let codes: Vec<String> = rows.units.iter().map(|u| u.unit_code.clone()).collect();
-    let totals: Vec<f64> = rows.units.iter().map(|u| u.total).collect();
-    let ranks: Vec<Option<u32>> = rows.units.iter().map(|u| u.rank.map(|r| r as u32)).collect();
+    let units = results::read_units(db, v.id).await?;
+    let codes: Vec<String> = units.iter().map(|u| u.unit_code.clone()).collect();
+    let totals: Vec<f64> = units.iter().map(|u| u.total).collect();
+    let ranks: Vec<Option<u32>> = units.iter().map(|u| u.rank.map(|r| r as u32)).collect();
     let df = df!(UNIT_CODE => codes, TOTAL => totals, RANK => ranks).map_err(analytics::EngineError::from)?;
     Ok(Some(df))
 }
@@ -97,16 +97,11 @@ pub async fn score(db: &Db, year: i32, as_of: Option<NaiveDateTime>, rules: Opti
     let seconds_loading = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
     let rulebook_text = rules.to_toml();
-    let (assessment, rules) = tokio::task::spawn_blocking(move || {
-        let a = analytics::score::assess(&inputs, &rules, &window, previous.as_ref());
-        (a, rules)
-    })
-    .await
-    .map_err(|e| ScoringError::Interrupted(e.to_string()))?;
-    let assessment = assessment?;
+    let assessment = tokio::task::spawn_blocking(move || analytics::score::assess(&inputs, &rules, &window, previous.as_ref()))
+        .await
+        .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
     let rows = ResultRows::from_assessment(&assessment);
     let seconds_scoring = started.elapsed().as_secs_f64();
-    drop(rules);
     let rulebook_hash = sha256(&rulebook_text);
     let content_hash = rows.content_hash(year, window.as_of, &rulebook_hash, &fingerprint);
     let grades = grade_counts(&rows);

@@ -1,9 +1,9 @@
-//! The start page until the dashboards arrive: what data is loaded, per
-//! source, so a newcomer sees at once that the product runs and has data.
+//! The data page: how many records of each source are stored, and on
+//! which database, so the team sees at once what the results rest on.
 
 use maud::{Markup, html};
 
-use crate::layout::{Lang, page};
+use crate::layout::{Lang, Nav, signed_in};
 
 /// One source and how many records of it are stored.
 #[derive(Debug, Clone)]
@@ -16,6 +16,7 @@ pub struct SourceCount {
 #[derive(Debug, Clone)]
 pub struct HomeView {
     pub lang: Lang,
+    pub nav: Nav,
     /// `sqlite` or `postgres`.
     pub backend: String,
     pub sources: Vec<SourceCount>,
@@ -25,10 +26,11 @@ pub fn render(view: &HomeView) -> Markup {
     let lang = view.lang;
     let empty = view.sources.iter().all(|s| s.rows == 0);
     let title = lang.pick("数据概况", "Data overview");
-    page(
+    signed_in(
         lang,
         title,
-        "/",
+        "/data",
+        &view.nav,
         html! {
             h1 { (title) }
             @if empty {
@@ -44,7 +46,7 @@ pub fn render(view: &HomeView) -> Markup {
                     }
                 }
             }
-            p.note { (lang.pick("排名看板将在评分引擎完成后提供。数据库：", "Ranking dashboards follow once scoring is in place. Database: ")) (view.backend) }
+            p.note { (lang.pick("数据库：", "Database: ")) (view.backend) }
         },
     )
 }
@@ -56,6 +58,12 @@ mod tests {
     fn view(lang: Lang, rows: i64) -> HomeView {
         HomeView {
             lang,
+            nav: Nav {
+                username: "leader".into(),
+                role_zh: "领导".into(),
+                role_en: "leader".into(),
+                csrf: "t".into(),
+            },
             backend: "sqlite".into(),
             sources: vec![SourceCount {
                 label_zh: "12345热线工单".into(),

@@ -30,7 +30,7 @@ fn label_en(source: sources::Source) -> &'static str {
     }
 }
 
-pub async fn home(State(state): State<AppState>, _session: super::session::PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
+pub async fn home(State(state): State<AppState>, super::session::PageSession(session): super::session::PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
     let mut counts = Vec::new();
     for spec in sources::ALL {
         counts.push(SourceCount {
@@ -41,6 +41,7 @@ pub async fn home(State(state): State<AppState>, _session: super::session::PageS
     }
     let view = HomeView {
         lang: Lang::from_param(q.lang.as_deref()),
+        nav: super::session::nav(&session),
         backend: state.db.backend().to_string(),
         sources: counts,
     };

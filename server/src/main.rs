@@ -170,8 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Command::Export { year, format, output, version } => {
             let db = Db::connect(&cli.database_url).await?;
-            let versions = scoring::results::versions(&db, year).await?;
-            let v = scoring::results::find_version(&versions, year, version).map_err(|m| anyhow::anyhow!(m))?;
+            let v = &stored_version(&db, year, version).await?;
             let rows = scoring::results::read(&db, v.id).await?;
             let rules = analytics::rulebook::Rulebook::parse(&scoring::results::rulebook_text(&db, v.id).await?)?;
             let bytes = match format.as_str() {
@@ -190,8 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Command::Explain { year, unit, indicator, version, limit, json } => {
             let db = Db::connect(&cli.database_url).await?;
-            let versions = scoring::results::versions(&db, year).await?;
-            let v = scoring::results::find_version(&versions, year, version).map_err(|m| anyhow::anyhow!(m))?;
+            let v = &stored_version(&db, year, version).await?;
             let explanation = scoring::explain::unit(&db, v, &unit, indicator.as_deref()).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&explanation)?);
@@ -202,9 +200,8 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Command::Quality { year, version, json } => {
             let db = Db::connect(&cli.database_url).await?;
-            let versions = scoring::results::versions(&db, year).await?;
-            let v = scoring::results::find_version(&versions, year, version).map_err(|m| anyhow::anyhow!(m))?;
-            let findings = scoring::results::read(&db, v.id).await?.quality;
+            let v = &stored_version(&db, year, version).await?;
+            let findings = scoring::results::read_quality(&db, v.id).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "year": year, "version": v.version, "findings": findings }))?);
             } else {
@@ -347,6 +344,14 @@ impl Drop for EchoOff {
             }
         }
     }
+}
+
+/// A stored result version of `year` (default: the latest published, else
+/// the latest), or an error that says which exist.
+async fn stored_version(db: &Db, year: i32, version: Option<i64>) -> anyhow::Result<scoring::results::VersionInfo> {
+    let versions = scoring::results::versions(db, year).await?;
+    let found = scoring::results::find_version(&versions, year, version).map_err(|m| anyhow::anyhow!(m))?;
+    Ok(found.clone())
 }
 
 /// Reads and validates a rulebook file.

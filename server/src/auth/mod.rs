@@ -44,6 +44,11 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.code() == text)
     }
 
+    /// A role as stored; anything else means the database was altered.
+    pub fn stored(text: &str) -> Result<Role, crate::db::DbError> {
+        Role::parse(text).ok_or_else(|| crate::db::DbError::Corrupt(format!("role {text}")))
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Role::Leader => "领导",

@@ -50,7 +50,7 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<Session>, AuthError> {
     let Some((csrf, _, user_id, username, role, unit_code)) = row.filter(|r| r.1 > now_cst()) else {
         return Ok(None);
     };
-    let role = Role::parse(&role).ok_or_else(|| crate::db::DbError::Corrupt(format!("role {role}")))?;
+    let role = Role::stored(&role)?;
     Ok(Some(Session {
         id: id.to_string(),
         csrf,

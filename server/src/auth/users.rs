@@ -96,7 +96,7 @@ pub async fn list(db: &Db) -> Result<Vec<UserInfo>, AuthError> {
             let role: String = r.try_get(1)?;
             out.push(UserInfo {
                 username: r.try_get(0)?,
-                role: Role::parse(&role).ok_or_else(|| DbError::Corrupt(format!("role {role}")))?,
+                role: Role::stored(&role)?,
                 unit_code: r.try_get(2)?,
                 disabled: r.try_get(3)?,
             });
@@ -117,7 +117,7 @@ pub async fn authenticate(db: &Db, username: &str, password: &str) -> Result<Opt
                 let user = User {
                     id: r.try_get(0)?,
                     username: r.try_get(1)?,
-                    role: Role::parse(&role).ok_or_else(|| DbError::Corrupt(format!("role {role}")))?,
+                    role: Role::stored(&role)?,
                     unit_code: r.try_get(3)?,
                 };
                 Some((user, r.try_get::<String, _>(4)?))
@@ -144,7 +144,7 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, AuthError> {
                 Some(User {
                     id: r.try_get(0)?,
                     username: r.try_get(1)?,
-                    role: Role::parse(&role).ok_or_else(|| DbError::Corrupt(format!("role {role}")))?,
+                    role: Role::stored(&role)?,
                     unit_code: r.try_get(3)?,
                 })
             }

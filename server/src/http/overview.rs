@@ -79,8 +79,8 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let body = match state.pages.get(&key) {
         Some(body) => body,
         None => {
-            let version = results::default_version(&results::versions(&state.db, year).await?).cloned();
-            let view = build(&state, lang, &session, years, year, version, can_manage, can_export).await?;
+            let versions = results::versions(&state.db, year).await?;
+            let view = build(&state, lang, &session, years, year, &versions, can_manage, can_export).await?;
             state.pages.put(key, overview::body(&view).into_string())
         }
     };
@@ -97,10 +97,11 @@ async fn build(
     session: &crate::auth::sessions::Session,
     years: Vec<i32>,
     year: i32,
-    version: Option<VersionInfo>,
+    versions: &[VersionInfo],
     can_manage: bool,
     can_export: bool,
 ) -> Result<OverviewView, AppError> {
+    let version = results::default_version(versions);
     let mut slot = nav(session);
     slot.csrf = cache::CSRF_SLOT.to_string();
     let mut view = OverviewView {
@@ -108,7 +109,7 @@ async fn build(
         nav: slot,
         years,
         year,
-        version: version.as_ref().map(badge),
+        version: version.map(badge),
         boards: Vec::new(),
         grades: Vec::new(),
         red_flags: Vec::new(),
@@ -118,11 +119,9 @@ async fn build(
         pending_version: None,
         can_export,
     };
-    if let Some(v) = &version {
-        let latest = results::versions(&state.db, year).await?.pop();
+    if let Some(v) = version {
+        let latest = versions.last();
         view.pending_version = latest.filter(|l| l.id != v.id && l.published_at.is_none()).map(|l| l.version);
-    }
-    if let Some(v) = &version {
         let units = results::read_units(&state.db, v.id).await?;
         let quality = results::read_quality(&state.db, v.id).await?;
         for group in ["county", "department", "township"] {

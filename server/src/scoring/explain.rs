@@ -66,8 +66,7 @@ fn flag(df: &DataFrame, name: &str, i: usize) -> bool {
 
 /// Explains `unit_code`'s result in `version`, for one indicator or all.
 pub async fn unit(db: &Db, version: &VersionInfo, unit_code: &str, only: Option<&str>) -> Result<UnitExplanation, ScoringError> {
-    let rows = results::read(db, version.id).await?;
-    if !rows.units.iter().any(|u| u.unit_code == unit_code) {
+    if !results::read_units(db, version.id).await?.iter().any(|u| u.unit_code == unit_code) {
         return Err(ScoringError::NoResult(format!("no unit {unit_code} in {} version {}", version.year, version.version)));
     }
     let rules = Rulebook::parse(&results::rulebook_text(db, version.id).await?)?;
@@ -82,7 +81,7 @@ pub async fn unit(db: &Db, version: &VersionInfo, unit_code: &str, only: Option<
     let window = Window::new(year, Some(version.as_of), version.as_of)?;
     let code = unit_code.to_string();
     let only = only.map(str::to_string);
-    let stored: Vec<results::IndicatorResult> = rows.indicators.into_iter().filter(|r| r.unit_code == unit_code).collect();
+    let stored = results::read_indicators(db, version.id, Some(unit_code)).await?;
     let indicators = tokio::task::spawn_blocking(move || -> Result<Vec<IndicatorExplanation>, ScoringError> {
         let ctx = Ctx { window: &window, rules: &rules };
         let mut out = Vec::new();

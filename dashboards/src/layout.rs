@@ -45,7 +45,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[
 .board{display:grid;grid-template-columns:minmax(20rem,1fr) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}\
 .flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\
 .error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
-button{padding:.4rem .9rem}svg text{font-family:inherit}\
+button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
+ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}\
 @media print{header,nav,form{display:none}thead{display:table-header-group}tr,figure{break-inside:avoid}main{max-width:none;margin:0}a{color:inherit;text-decoration:none}}\
 @page{size:A4;margin:16mm 14mm 18mm;@bottom-center{content:\"第 \" counter(page) \" 页 共 \" counter(pages) \" 页\";font-size:9pt;color:#52606d}}";
 
@@ -62,12 +63,24 @@ pub struct Nav {
 /// Wraps `body` in the shell. `path` is the current page's path, for the
 /// language switch.
 pub fn page(lang: Lang, title: &str, path: &str, body: Markup) -> Markup {
-    shell(lang, title, path, None, body)
+    shell(lang, title, path, None, None, body)
 }
 
 /// The shell of a signed-in page: navigation and the sign-out button.
 pub fn signed_in(lang: Lang, title: &str, path: &str, nav: &Nav, body: Markup) -> Markup {
-    shell(lang, title, path, Some(nav), body)
+    shell(lang, title, path, Some(nav), None, body)
+}
+
+/// A signed-in page that reloads itself (or goes on to another) after
+/// `refresh.0` seconds: progress without scripts.
+pub fn signed_in_refreshing(lang: Lang, title: &str, path: &str, nav: &Nav, refresh: Option<(u32, String)>, body: Markup) -> Markup {
+    shell(lang, title, path, Some(nav), refresh, body)
+}
+
+/// The half of a server message written "中文 / English" that suits
+/// `lang` (the whole text when it has no such halves).
+pub fn bilingual(lang: Lang, text: &str) -> &str {
+    text.split_once(" / ").map_or(text, |(zh, en)| lang.pick(zh, en))
 }
 
 /// `path` with the language parameter (and `query`, already encoded).
@@ -86,7 +99,7 @@ pub fn link(lang: Lang, path: &str, query: &str) -> String {
     out
 }
 
-fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, body: Markup) -> Markup {
+fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option<(u32, String)>, body: Markup) -> Markup {
     let (other, other_label) = match lang {
         Lang::Zh => ("en", "English"),
         Lang::En => ("zh", "中文"),
@@ -97,6 +110,7 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, body: Markup) -
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some((seconds, target)) = &refresh { meta http-equiv="refresh" content={ (seconds) "; url=" (target) }; }
                 title { (title) " · " (lang.pick("政信", "Zhengxin")) }
                 style { (STYLE) }
             }
@@ -105,11 +119,23 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, body: Markup) -
                     strong { a href=(link(lang, "/", "")) { (lang.pick("政信 · 政务诚信考核", "Zhengxin · Government integrity assessment")) } }
                     nav aria-label=(lang.pick("主导航", "Main")) {
                         @if let Some(nav) = nav {
-                            a href=(link(lang, "/", "")) { (lang.pick("考核总览", "Overview")) }
-                            " "
-                            a href=(link(lang, "/objections", "")) { (lang.pick("异议处理", "Objections")) }
-                            " "
-                            a href=(link(lang, "/data", "")) { (lang.pick("数据概况", "Data")) }
+                            @if nav.role_en == "admin" {
+                                a href=(link(lang, "/admin/users", "")) { (lang.pick("用户管理", "Users")) }
+                            } @else {
+                                a href=(link(lang, "/", "")) { (lang.pick("考核总览", "Overview")) }
+                                " "
+                                a href=(link(lang, "/objections", "")) { (lang.pick("异议处理", "Objections")) }
+                                " "
+                                @if nav.role_en == "assessor" {
+                                    a href=(link(lang, "/import", "")) { (lang.pick("数据导入", "Import")) }
+                                    " "
+                                }
+                                @if nav.role_en != "unit" {
+                                    a href=(link(lang, "/publication", "")) { (lang.pick("结果发布", "Publication")) }
+                                    " "
+                                }
+                                a href=(link(lang, "/data", "")) { (lang.pick("数据概况", "Data")) }
+                            }
                             " "
                             span.user { (nav.username) " · " (lang.pick(&nav.role_zh, &nav.role_en)) }
                             form.inline method="post" action="/logout" {

@@ -14,6 +14,7 @@
 //! - [`objections`]: 异议, filed by units, decided by the assessment team.
 //! - [`scoring`]: scoring a year from storage into numbered result
 //!   versions, publication, exports.
+//! - [`jobs`]: long work started from the web, with its progress.
 //! - [`http`]: the router and pages; [`serve`] runs it.
 
 pub mod auth;
@@ -23,6 +24,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod jobs;
 pub mod objections;
 pub mod scoring;
 pub mod sources;

@@ -24,6 +24,11 @@ const SOURCES: [(&str, &str, &str); 4] = [
     ("dishonesty", "dishonesty_records", "unit_code"),
 ];
 
+/// Whether `source` holds individual records a unit may object to.
+pub fn record_source(source: &str) -> bool {
+    SOURCES.iter().any(|(s, _, _)| *s == source)
+}
+
 /// The source of an indicator's records, for the drill-down's forms.
 pub fn source_of_indicator(indicator: &str) -> Option<&'static str> {
     match indicator.split('_').next() {

@@ -13,3 +13,4 @@ mod import_updates;
 mod scoring;
 mod serve;
 mod web;
+mod web_work;

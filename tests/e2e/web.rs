@@ -59,7 +59,7 @@ fn cookie_value(headers: &reqwest::header::HeaderMap, name: &str) -> Option<(Str
         .map(|v| (v.split(';').next().unwrap()[name.len() + 1..].to_string(), v.to_string()))
 }
 
-fn hidden(body: &str, name: &str) -> String {
+pub fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body.find(&marker).unwrap_or_else(|| panic!("a hidden {name} field")) + marker.len();
     body[start..start + body[start..].find('"').unwrap()].to_string()
@@ -90,7 +90,48 @@ impl Browser {
         self.send(self.client.get(format!("{}{path}", self.base)), None).await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)], extra_cookie: Option<String>) -> Page {
+    /// Posts a `multipart/form-data` form: text fields, then files as
+    /// (field, file name, bytes).
+    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Page {
+        const BOUNDARY: &str = "zhengxin-test-boundary-7d1c";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        for (name, file, bytes) in files {
+            body.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let rb = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(body);
+        self.send(rb, None).await
+    }
+
+    /// The `Cookie` header value of this browser's session.
+    pub fn cookie(&self) -> String {
+        format!("zx_session={}", self.session.as_deref().unwrap_or_default())
+    }
+
+    /// Follows a job's page until the job ends; returns its last page.
+    pub async fn wait_for_job(&self, job: &str) -> Page {
+        assert!(job.starts_with("/jobs/"), "a job page, not {job}");
+        for _ in 0..1200 {
+            let page = self.get(job).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            if !page.body.contains("aria-live=\"polite\"") {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{job} did not end within a minute");
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)], extra_cookie: Option<String>) -> Page {
         self.send(self.client.post(format!("{}{path}", self.base)).form(form), extra_cookie).await
     }
 
@@ -108,7 +149,7 @@ impl Browser {
         page
     }
 
-    async fn signed_in(server: &Server, user: &str) -> Browser {
+    pub async fn signed_in(server: &Server, user: &str) -> Browser {
         let mut b = Browser::new(server);
         let page = b.sign_in(user, PASSWORD).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{user} signs in");
@@ -179,7 +220,8 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
     assert!(!forbidden.body.contains("X2025-002"));
 
     let admin = Browser::signed_in(&server, "admin").await;
-    assert_eq!(admin.get("/").await.status, StatusCode::FORBIDDEN);
+    let home = admin.get("/").await;
+    assert_eq!((home.status, home.location()), (StatusCode::SEE_OTHER, "/admin/users"), "the administrator's home");
     assert_eq!(admin.get("/units/330302").await.status, StatusCode::FORBIDDEN);
 
     // The API: same rules, JSON errors.
@@ -231,7 +273,7 @@ e2e!(rankings_are_paginated_and_the_openapi_document_is_served, |app| {
     assert_eq!(doc.status, StatusCode::OK);
     let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
     for path in doc["paths"].as_object().unwrap().keys() {
-        let concrete = path.replace("{code}", "330302");
+        let concrete = path.replace("{code}", "330302").replace("{indicator}", "dishonesty");
         let r = leader.get(&format!("/api/v1{concrete}")).await;
         assert_eq!(r.status, StatusCode::OK, "{path} answers as documented");
     }
@@ -292,6 +334,8 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     // Rescoring makes version 2; the published version 1 stays as it was.
     let rescored = assessor.post("/score", &[("csrf", &csrf), ("year", "2025")], None).await;
     assert_eq!(rescored.status, StatusCode::SEE_OTHER);
+    let done = assessor.wait_for_job(rescored.location()).await;
+    assert!(done.body.contains("已完成") && done.body.contains("url=/publication?year=2025"), "{}", done.body);
     let versions = server::scoring::results::versions(&app.db, 2025).await.unwrap();
     assert_eq!(versions.len(), 2);
     assert!(versions[0].published_at.is_some() && versions[1].published_at.is_none());
@@ -299,14 +343,25 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     assert_eq!(points(server::scoring::results::read_indicators(&app.db, versions[0].id, Some("330302")).await.unwrap()), Some(14.0));
     assert_eq!(points(server::scoring::results::read_indicators(&app.db, versions[1].id, Some("330302")).await.unwrap()), Some(15.0));
     let overview = assessor.get("/").await;
-    assert!(overview.body.contains("已有更新的第 2 版") && overview.body.contains("action=\"/publish\""));
+    assert!(overview.body.contains("已有更新的第 2 版") && overview.body.contains("href=\"/publication?year=2025\""));
+    let publication = assessor.get("/publication?year=2025").await;
+    assert_eq!(publication.status, StatusCode::OK);
+    assert!(publication.body.contains("第 2 版与已发布的第 1 版相比的变化"), "{}", publication.body);
+    assert!(publication.body.contains("鹿城区") && publication.body.contains("<del>14.0000</del> → <ins>15.0000</ins>"), "the unit and the indicator that moved");
+    assert!(publication.body.contains("action=\"/publish\""));
+    assert_eq!(unit.get("/publication?year=2025").await.status, StatusCode::FORBIDDEN);
+    let leader_view = leader.get("/publication?year=2025").await;
+    assert!(leader_view.body.contains("鹿城区") && !leader_view.body.contains("action=\"/publish\""), "leadership reads, does not publish");
     // Page bodies are cached per result state; every form still carries
     // this session's own CSRF token, never the cache's placeholder.
     let again = assessor.get("/").await;
     let tokens: Vec<&str> = again.body.split("name=\"csrf\" value=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
-    assert!(tokens.len() >= 3 && tokens.iter().all(|t| *t == csrf), "{tokens:?}");
-    assert_eq!(assessor.post("/publish", &[("csrf", &csrf), ("year", "2025")], None).await.status, StatusCode::SEE_OTHER);
+    assert!(tokens.len() >= 2 && tokens.iter().all(|t| *t == csrf), "{tokens:?}");
+    let published = assessor.post("/publish", &[("csrf", &csrf), ("year", "2025")], None).await;
+    assert_eq!((published.status, published.location()), (StatusCode::SEE_OTHER, "/publication?year=2025"));
     assert!(server::scoring::results::versions(&app.db, 2025).await.unwrap()[1].published_at.is_some());
+    let after = assessor.get("/publication?year=2025").await;
+    assert!(!after.body.contains("action=\"/publish\""), "nothing left to publish");
     assert_eq!(unit.post("/publish", &[("csrf", &hidden(&mine.body, "csrf")), ("year", "2025")], None).await.status, StatusCode::FORBIDDEN);
 
     let decided = unit.get("/objections").await;

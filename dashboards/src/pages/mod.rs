@@ -1,8 +1,13 @@
 pub mod home;
+pub mod imports;
+pub mod jobs;
 pub mod login;
 pub mod objections;
 pub mod overview;
+pub mod publication;
+pub mod records;
 pub mod scorecard;
+pub mod users;
 
 use crate::layout::Lang;
 

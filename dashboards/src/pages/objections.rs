@@ -131,7 +131,7 @@ pub fn form_error(lang: Lang, nav: &Nav, action: &str, hidden: &[(&str, String)]
                 @for (name, value) in hidden { input type="hidden" name=(name) value=(value); }
                 label for="field" { (lang.pick("理由", "Reason")) }
                 input #field type="text" name=(field) value=(typed) required maxlength="1000" aria-describedby="field-error" aria-invalid="true";
-                p #field-error .error role="alert" { (message) }
+                p #field-error .error role="alert" { (crate::layout::bilingual(lang, message)) }
                 button type="submit" { (lang.pick("提交", "Submit")) }
             }
         },

@@ -137,8 +137,9 @@ fn change(v: Option<i64>) -> String {
     }
 }
 
-/// The assessment team's forms: rescore the year; publish its latest
-/// version when that is not published yet.
+/// The assessment team's forms: rescore the year; when its latest version
+/// is not published, the way to the publication page, which shows what
+/// changed before anything is published.
 fn manage(lang: Lang, nav: &Nav, year: i32, publishable: bool) -> Markup {
     html! {
         form.inline method="post" action="/score" {
@@ -147,11 +148,7 @@ fn manage(lang: Lang, nav: &Nav, year: i32, publishable: bool) -> Markup {
             button type="submit" { (lang.pick("重新评分", "Rescore")) }
         }
         @if publishable {
-            form.inline method="post" action="/publish" {
-                input type="hidden" name="csrf" value=(nav.csrf);
-                input type="hidden" name="year" value=(year);
-                button type="submit" { (lang.pick("发布最新版本", "Publish the latest version")) }
-            }
+            " " a href=(crate::layout::link(lang, "/publication", &format!("year={year}"))) { (lang.pick("查看变化并发布最新版本", "Review the changes and publish the latest version")) }
         }
     }
 }

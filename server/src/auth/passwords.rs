@@ -10,7 +10,7 @@ pub const MIN_LENGTH: usize = 8;
 
 pub fn hash(password: &str) -> Result<String, AuthError> {
     if password.chars().count() < MIN_LENGTH {
-        return Err(AuthError::Invalid(format!("a password needs at least {MIN_LENGTH} characters")));
+        return Err(AuthError::Invalid(format!("密码至少 {MIN_LENGTH} 个字符 / a password needs at least {MIN_LENGTH} characters")));
     }
     Argon2::default()
         .hash_password(password.as_bytes())

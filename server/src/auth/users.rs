@@ -25,12 +25,12 @@ fn valid_username(name: &str) -> bool {
 /// Adds a user; `unit_code` is required for (and only for) `unit` users.
 pub async fn add(db: &Db, username: &str, role: Role, unit_code: Option<&str>, password: &str, actor: &str) -> Result<(), AuthError> {
     if !valid_username(username) {
-        return Err(AuthError::Invalid("a user name is 1–64 letters, digits, '.', '_' or '-'".into()));
+        return Err(AuthError::Invalid("用户名为 1–64 个字母、数字或 . _ - / a user name is 1–64 letters, digits, '.', '_' or '-'".into()));
     }
     match (role, unit_code) {
-        (Role::Unit, None) => return Err(AuthError::Invalid("a unit user needs --unit UNIT_CODE".into())),
+        (Role::Unit, None) => return Err(AuthError::Invalid("单位用户须指定所属单位 / a unit user needs --unit UNIT_CODE".into())),
         (Role::Unit, Some(_)) | (_, None) => {}
-        (_, Some(_)) => return Err(AuthError::Invalid("only unit users belong to a unit".into())),
+        (_, Some(_)) => return Err(AuthError::Invalid("只有单位用户属于某个单位 / only unit users belong to a unit".into())),
     }
     let hash = passwords::hash(password)?;
     let mut tx = db.begin_write().await?;
@@ -40,7 +40,7 @@ pub async fn add(db: &Db, username: &str, role: Role, unit_code: Option<&str>, p
             sqlx::query("SELECT code FROM units WHERE code = $1").bind(code).fetch_optional(conn).await?.map(|r| r.try_get(0)).transpose()?
         });
         if known.is_none() {
-            return Err(AuthError::Invalid(format!("no unit {code}")));
+            return Err(AuthError::Invalid(format!("没有单位 {code} / no unit {code}")));
         }
     }
     const INSERT: &str = "INSERT INTO users (username, password_hash, role, unit_code, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -48,7 +48,7 @@ pub async fn add(db: &Db, username: &str, role: Role, unit_code: Option<&str>, p
         sqlx::query(INSERT).bind(username).bind(&hash).bind(role.code()).bind(unit_code).bind(false).bind(now_cst()).execute(conn).await.map(|_| ())
     });
     match inserted.map_err(DbError::from) {
-        Err(DbError::Conflict(_)) => return Err(AuthError::Invalid(format!("user {username} already exists"))),
+        Err(DbError::Conflict(_)) => return Err(AuthError::Invalid(format!("用户 {username} 已存在 / user {username} already exists"))),
         other => {
             other?;
         }
@@ -81,7 +81,7 @@ async fn update(db: &Db, username: &str, actor: &str, action: &str, sql: &'stati
         changed
     });
     if changed == 0 {
-        return Err(AuthError::Invalid(format!("no user {username}")));
+        return Err(AuthError::Invalid(format!("没有用户 {username} / no user {username}")));
     }
     audit.record(actor, action, "users", username, serde_json::json!({}));
     audit.flush(&mut tx).await?;

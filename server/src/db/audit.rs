@@ -114,6 +114,27 @@ impl AuditLog {
     }
 }
 
+/// The audit entries about one entity, oldest first: a record's history.
+pub async fn history(db: &super::Db, entity: &str, key: &str) -> Result<Vec<AuditEntry>> {
+    const SQL: &str = "SELECT at, actor, action, entity, entity_key, detail, prev_hash, hash FROM audit_log WHERE entity = $1 AND entity_key = $2 ORDER BY id";
+    let mut out = Vec::new();
+    crate::on_db!(db, pool => {
+        for r in sqlx::query(SQL).bind(entity).bind(key).fetch_all(pool).await? {
+            out.push(AuditEntry {
+                at: r.try_get(0)?,
+                actor: r.try_get(1)?,
+                action: r.try_get(2)?,
+                entity: r.try_get(3)?,
+                entity_key: r.try_get(4)?,
+                detail: r.try_get(5)?,
+                prev_hash: r.try_get(6)?,
+                hash: r.try_get(7)?,
+            });
+        }
+    });
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

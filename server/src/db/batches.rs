@@ -51,3 +51,30 @@ pub async fn discard(tx: &mut Tx, id: i64) -> Result<()> {
     });
     Ok(())
 }
+
+/// Where a record came from: one import batch as people read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchInfo {
+    pub id: i64,
+    pub source: String,
+    pub file_name: String,
+    pub actor: String,
+    pub imported_at: chrono::NaiveDateTime,
+}
+
+pub async fn info(db: &super::Db, id: i64) -> Result<Option<BatchInfo>> {
+    const SQL: &str = "SELECT id, source, file_name, actor, imported_at FROM import_batches WHERE id = $1";
+    let found = crate::on_db!(db, pool => {
+        match sqlx::query(SQL).bind(id).fetch_optional(pool).await? {
+            Some(r) => Some(BatchInfo {
+                id: r.try_get(0)?,
+                source: r.try_get(1)?,
+                file_name: r.try_get(2)?,
+                actor: r.try_get(3)?,
+                imported_at: r.try_get(4)?,
+            }),
+            None => None,
+        }
+    });
+    Ok(found)
+}

@@ -10,7 +10,7 @@ use sqlx::AssertSqlSafe;
 
 use super::audit::AuditLog;
 use super::batches::Counts;
-use super::{Result, Tx, Value, dialect};
+use super::{Db, DbError, Result, Tx, Value, dialect};
 use crate::sources::SourceSpec;
 
 /// Ids looked up per `IN (…)` query.
@@ -165,6 +165,44 @@ async fn update_row(tx: &mut Tx, spec: &SourceSpec, row: &[Value], batch_id: i64
         q.execute(conn).await?;
     });
     Ok(())
+}
+
+/// Records of `spec` (a source with a one-column key) by id, in the order
+/// of `ids`, each with the import batch that last wrote it; ids not
+/// stored are left out. Read in chunks so any number of ids works.
+pub async fn by_ids(db: &Db, spec: &SourceSpec, ids: &[String]) -> Result<Vec<(Vec<Value>, Option<i64>)>> {
+    const CHUNK: usize = 500;
+    let [key] = spec.key else {
+        return Err(DbError::Corrupt(format!("{} has no single-column key", spec.table)));
+    };
+    let key_col = spec.columns[*key].db;
+    let select = spec.columns.iter().map(|c| c.db).collect::<Vec<_>>().join(", ");
+    let mut found: HashMap<String, (Vec<Value>, Option<i64>)> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT {select}, batch_id FROM {} WHERE {key_col} IN ({params})", spec.table);
+        crate::on_db!(db, pool => {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for row in q.fetch_all(pool).await? {
+                let mut values = Vec::with_capacity(spec.columns.len());
+                for (i, c) in spec.columns.iter().enumerate() {
+                    values.push(crate::decode_value!(row, i, c.kind));
+                }
+                let batch: Option<i64> = sqlx::Row::try_get(&row, spec.columns.len())?;
+                found.insert(values[*key].to_canonical(), (values, batch));
+            }
+        });
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// Whether a column holds a reference to a person, shown only to the
+/// assessment team and never exported to units.
+pub fn is_personal(column: &str) -> bool {
+    PERSONAL.contains(&column)
 }
 
 /// `{"batch": N, "changes": {"column": [old, new], …}}`, personal

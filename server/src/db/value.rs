@@ -31,6 +31,10 @@ impl Value {
         d.map_or(Value::Null, Value::DateTime)
     }
 
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Text(s) => Some(s),

@@ -54,7 +54,13 @@ impl From<crate::db::DbError> for ApiError {
 
 impl From<super::AppError> for ApiError {
     fn from(e: super::AppError) -> Self {
-        ApiError::internal(e)
+        match e {
+            // A unit asking for another unit's data learns nothing, not even
+            // that the unit exists.
+            super::AppError::Forbidden | super::AppError::NotFound => ApiError::not_found("this unit, indicator or result"),
+            super::AppError::BadRequest(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_request", m),
+            other => ApiError::internal(other),
+        }
     }
 }
 

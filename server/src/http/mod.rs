@@ -5,12 +5,17 @@ pub mod api;
 pub mod cache;
 pub mod exports;
 pub mod home;
+pub mod imports;
+pub mod jobs;
 pub mod login;
 pub mod objections;
 pub mod overview;
+pub mod publication;
+pub mod records;
 pub mod router;
 pub mod session;
 pub mod units;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -26,6 +31,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub pages: Arc<cache::PageCache>,
+    pub jobs: Arc<crate::jobs::Jobs>,
 }
 
 impl AppState {
@@ -34,6 +40,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             pages: Arc::default(),
+            jobs: Arc::default(),
         }
     }
 }

@@ -62,6 +62,8 @@ pub struct FileForm {
     pub source: String,
     pub record_id: String,
     pub reason: String,
+    /// The language of the page the form was on.
+    pub lang: Option<String>,
 }
 
 pub async fn file(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<FileForm>) -> Result<Response, AppError> {
@@ -69,12 +71,16 @@ pub async fn file(State(state): State<AppState>, PageSession(session): PageSessi
     if session.user.role != Role::Unit {
         return Err(AppError::Forbidden);
     }
+    let lang = Lang::from_param(f.lang.as_deref());
     match objections::file(&state.db, &session.user, &f.source, &f.record_id, &f.reason).await {
-        Ok(_) => Ok(Redirect::to("/objections").into_response()),
+        Ok(_) => Ok(Redirect::to(&dashboards::layout::link(lang, "/objections", "")).into_response()),
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
         Err(ObjectionError::Invalid(message)) => {
-            let hidden = [("source", f.source.clone()), ("record_id", f.record_id.clone())];
-            let page = form_error(Lang::Zh, &nav(&session), "/objections", &hidden, "reason", &f.reason, &message);
+            let mut hidden = vec![("source", f.source.clone()), ("record_id", f.record_id.clone())];
+            if lang == Lang::En {
+                hidden.push(("lang", "en".into()));
+            }
+            let page = form_error(lang, &nav(&session), "/objections", &hidden, "reason", &f.reason, &message);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(ObjectionError::Db(e)) => Err(e.into()),
@@ -116,7 +122,7 @@ pub struct YearForm {
     pub year: String,
 }
 
-fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> Result<i32, AppError> {
+pub fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> Result<i32, AppError> {
     check_csrf(&session, &f.csrf)?;
     if !session.user.is_assessor() {
         return Err(AppError::Forbidden);
@@ -124,23 +130,11 @@ fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> Resu
     f.year.trim().parse().map_err(|_| AppError::BadRequest("year is a number".into()))
 }
 
-/// Rescoring a year (the assessment team): a new version when anything
-/// changed, e.g. after objections were accepted.
-pub async fn rescore(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<YearForm>) -> Result<Response, AppError> {
-    let year = assessor_year(&session, &f)?;
-    match scoring::score(&state.db, year, None, None, &session.user.username).await {
-        Ok(_) => Ok(Redirect::to(&format!("/?year={year}")).into_response()),
-        Err(scoring::ScoringError::Rulebook(e)) => Err(AppError::BadRequest(e.to_string())),
-        Err(scoring::ScoringError::Engine(e)) => Err(AppError::BadRequest(e.to_string())),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Publishing a year's latest version (the assessment team).
 pub async fn publish(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<YearForm>) -> Result<Response, AppError> {
     let year = assessor_year(&session, &f)?;
     match scoring::publish(&state.db, year, None, &session.user.username).await {
-        Ok(_) => Ok(Redirect::to(&format!("/?year={year}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/publication?year={year}")).into_response()),
         Err(scoring::ScoringError::AlreadyPublished { .. }) => Err(AppError::BadRequest("already published".into())),
         Err(e) => Err(e.into()),
     }

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use dashboards::layout::Lang;
 use dashboards::layout::signed_in;
 use dashboards::pages::overview::{self, Board, OverviewView, RankRow, RedFlag, VersionBadge};
-use maud::{Markup, PreEscaped};
+use maud::PreEscaped;
 use serde::Deserialize;
 
 use super::session::{PageSession, nav};
@@ -63,9 +63,12 @@ pub fn rank_row(u: &UnitResult) -> RankRow {
     }
 }
 
-pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<YearQuery>) -> Result<Markup, AppError> {
-    if !session.user.sees_rankings() {
-        return Err(AppError::Forbidden);
+pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<YearQuery>) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    if session.user.role == crate::auth::Role::Admin {
+        // The administrator sees no results; their home is user management.
+        let lang = Lang::from_param(q.lang.as_deref());
+        return Ok(axum::response::Redirect::to(&dashboards::layout::link(lang, "/admin/users", "")).into_response());
     }
     let lang = Lang::from_param(q.lang.as_deref());
     let (mut years, year, epoch) = choose_year(&state.db, q.year).await?;
@@ -85,7 +88,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         }
     };
     let filled = body.replace(cache::CSRF_SLOT, &session.csrf);
-    Ok(signed_in(lang, &overview::title(lang, year), "/", &nav(&session), PreEscaped(filled)))
+    Ok(signed_in(lang, &overview::title(lang, year), "/", &nav(&session), PreEscaped(filled)).into_response())
 }
 
 /// The overview's view model, read from the stored result (the forms'

@@ -6,36 +6,64 @@ use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, exports, home, login, objections, overview, units};
+use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, publication, records, units, users};
 
-/// The largest request body accepted (uploads included).
-pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// The largest request body of anything but an upload (forms, API).
+pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 /// The API routes, also listed in `openapi.json` (a test keeps them equal).
-pub const API_ROUTES: [&str; 4] = ["/rankings", "/units/{code}", "/units/{code}/explanations", "/openapi.json"];
+pub const API_ROUTES: [&str; 5] = [
+    "/rankings",
+    "/units/{code}",
+    "/units/{code}/explanations",
+    "/units/{code}/indicators/{indicator}/records",
+    "/openapi.json",
+];
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route(API_ROUTES[0], get(api::rankings))
         .route(API_ROUTES[1], get(api::unit))
         .route(API_ROUTES[2], get(api::explanations))
-        .route(API_ROUTES[3], get(api::openapi));
-    Router::new()
+        .route(API_ROUTES[3], get(records::api))
+        .route(API_ROUTES[4], get(api::openapi));
+    let pages = Router::new()
         .route("/", get(overview::page))
         .route("/data", get(home::home))
         .route("/units/{code}", get(units::scorecard))
-        .route("/units/{code}/indicators/{indicator}", get(units::indicator))
+        .route("/units/{code}/indicators/{indicator}", get(records::page))
+        .route("/units/{code}/indicators/{indicator}/records.csv", get(records::csv))
+        .route("/units/{code}/records/{source}/{id}", get(records::record))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/objections", get(objections::page).post(objections::file))
         .route("/objections/{id}/decide", post(objections::decide))
-        .route("/score", post(objections::rescore))
+        .route("/score", post(jobs::rescore))
         .route("/publish", post(objections::publish))
+        .route("/publication", get(publication::page))
+        .route("/import", get(imports::page))
+        .route("/import/{id}", get(imports::show))
+        .route("/import/{id}/check", post(imports::recheck))
+        .route("/import/{id}/commit", post(imports::commit))
+        .route("/import/{id}/discard", post(imports::discard))
+        .route("/jobs/{id}", get(jobs::page))
+        .route("/admin/users", get(users::page).post(users::add))
+        .route("/admin/users/{username}/password", post(users::password))
+        .route("/admin/users/{username}/disable", post(users::disable))
         .route("/exports/{year}/{file}", get(exports::rankings))
         .route("/healthz", get(home::healthz))
         .nest("/api/v1", api)
+        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES));
+    // Uploads are limited while they stream, inside the handler, so that an
+    // upload over the limit gets the import page with the reason, not a bare
+    // refusal; reading stops at the limit.
+    let uploads = Router::new().route(
+        "/import",
+        post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES)),
+    );
+    pages
+        .merge(uploads)
         .layer(axum::middleware::map_response(security_headers))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

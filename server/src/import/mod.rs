@@ -12,6 +12,7 @@ pub mod read;
 pub mod refs;
 pub mod report;
 pub mod rules;
+pub mod staging;
 pub mod table;
 
 use std::path::{Path, PathBuf};
@@ -143,13 +144,7 @@ fn display_name(path: &Path) -> String {
 
 /// Imports `inputs` in one transaction, or nothing at all.
 pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor: &str, progress: ProgressFn) -> Result<ImportReport, ImportError> {
-    let index = UnitIndex::new(units::all(db).await?);
-    let check_progress = progress.clone();
-    let (checked, mut issues) = tokio::task::spawn_blocking(move || check_all(inputs, index, &check_progress))
-        .await
-        .map_err(|e| ImportError::Interrupted(e.to_string()))?;
-    issues.splice(0..0, prior_issues);
-    let (errors, warnings): (Vec<Issue>, Vec<Issue>) = issues.into_iter().partition(|i| i.severity == Severity::Error);
+    let (checked, errors, warnings) = check_against_storage(db, inputs, prior_issues, &progress).await?;
     if !errors.is_empty() {
         let files = checked.into_iter().map(|c| c.report).collect();
         return Ok(ImportReport {
@@ -166,6 +161,33 @@ pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor
         errors,
         warnings,
     })
+}
+
+/// Checks `inputs` exactly as [`import`] would, against the units stored
+/// now, and writes nothing: the web's import page shows this report before
+/// the assessment team commits. `ok` means committing would be accepted
+/// (unless the stored units change in between; committing checks again).
+pub async fn check(db: &Db, inputs: Vec<Input>, progress: ProgressFn) -> Result<ImportReport, ImportError> {
+    let (checked, errors, warnings) = check_against_storage(db, inputs, Vec::new(), &progress).await?;
+    Ok(ImportReport {
+        ok: errors.is_empty(),
+        files: checked.into_iter().map(|c| c.report).collect(),
+        errors,
+        warnings,
+    })
+}
+
+/// Reads and checks `inputs` on a blocking thread; the issues come back
+/// split into errors and warnings, `prior_issues` first.
+async fn check_against_storage(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, progress: &ProgressFn) -> Result<(Vec<Checked>, Vec<Issue>, Vec<Issue>), ImportError> {
+    let index = UnitIndex::new(units::all(db).await?);
+    let check_progress = progress.clone();
+    let (checked, mut issues) = tokio::task::spawn_blocking(move || check_all(inputs, index, &check_progress))
+        .await
+        .map_err(|e| ImportError::Interrupted(e.to_string()))?;
+    issues.splice(0..0, prior_issues);
+    let (errors, warnings) = issues.into_iter().partition(|i| i.severity == Severity::Error);
+    Ok((checked, errors, warnings))
 }
 
 /// Reads and checks every file; files come back in import order.

@@ -103,11 +103,17 @@ fn unit_row(u: &UnitResult, rules: &Rulebook, indicators: Option<&HashMap<&str, 
 /// The CSV bytes: BOM, header, one row per unit.
 pub fn csv(rows: &ResultRows, rules: &Rulebook) -> Result<Vec<u8>, String> {
     let (header, body) = table(rows, rules);
+    csv_bytes(&header, body)
+}
+
+/// Any table as CSV that Excel opens without mojibake: UTF-8 with a BOM,
+/// CRLF line ends, formula-looking text neutralised by [`Cell::csv_text`].
+pub fn csv_bytes(header: &[String], body: impl IntoIterator<Item = Vec<Cell>>) -> Result<Vec<u8>, String> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         // RFC 4180 records end in CRLF.
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
-        w.write_record(&header).map_err(|e| e.to_string())?;
+        w.write_record(header).map_err(|e| e.to_string())?;
         for row in body {
             w.write_record(row.iter().map(Cell::csv_text)).map_err(|e| e.to_string())?;
         }

@@ -82,6 +82,43 @@ pub fn sha256(text: &str) -> String {
 /// `rules` (default: the shipped rulebook of the year) and stores the
 /// result as a new version, unless the newest identical one exists.
 pub async fn score(db: &Db, year: i32, as_of: Option<NaiveDateTime>, rules: Option<Rulebook>, actor: &str) -> Result<ScoreOutcome, ScoringError> {
+    score_with_progress(db, year, as_of, rules, actor, &|_| {}).await
+}
+
+/// The steps of a scoring run, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreStep {
+    Loading,
+    Computing,
+    Storing,
+}
+
+impl ScoreStep {
+    pub const COUNT: u32 = 3;
+
+    pub fn number(self) -> u32 {
+        self as u32 + 1
+    }
+
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            ScoreStep::Loading => ("读取数据", "Reading the records"),
+            ScoreStep::Computing => ("计算得分、排名和等次", "Computing scores, ranks and grades"),
+            ScoreStep::Storing => ("保存结果版本", "Storing the result version"),
+        }
+    }
+}
+
+/// [`score`], telling `on_step` as each step begins.
+pub async fn score_with_progress(
+    db: &Db,
+    year: i32,
+    as_of: Option<NaiveDateTime>,
+    rules: Option<Rulebook>,
+    actor: &str,
+    on_step: &(dyn Fn(ScoreStep) + Send + Sync),
+) -> Result<ScoreOutcome, ScoringError> {
+    on_step(ScoreStep::Loading);
     let rules = match rules {
         Some(r) => r,
         None => seeds::rulebooks::for_year(year)?,
@@ -95,6 +132,7 @@ pub async fn score(db: &Db, year: i32, as_of: Option<NaiveDateTime>, rules: Opti
     let inputs = load::inputs(db, year).await?;
     let previous = previous_year(db, year).await?;
     let seconds_loading = started.elapsed().as_secs_f64();
+    on_step(ScoreStep::Computing);
     let started = std::time::Instant::now();
     let rulebook_text = rules.to_toml();
     let assessment = tokio::task::spawn_blocking(move || analytics::score::assess(&inputs, &rules, &window, previous.as_ref()))
@@ -117,6 +155,7 @@ pub async fn score(db: &Db, year: i32, as_of: Option<NaiveDateTime>, rules: Opti
             seconds_scoring,
         });
     }
+    on_step(ScoreStep::Storing);
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     let now = now_cst();

@@ -1,0 +1,23 @@
+-- Uploads from the import page wait here, checked but not written, until
+-- the assessment team commits or discards them. The files' bytes are kept
+-- only while an upload waits; the row and its report stay as history.
+
+CREATE TABLE staged_imports (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    status     TEXT NOT NULL CHECK (status IN ('staged', 'committed', 'discarded')),
+    report     TEXT,
+    created_by TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    decided_by TEXT,
+    decided_at TIMESTAMP
+);
+
+CREATE TABLE staged_import_files (
+    staged_id BIGINT NOT NULL REFERENCES staged_imports(id),
+    position  INTEGER NOT NULL,
+    file_name TEXT NOT NULL,
+    source    TEXT,
+    size      BIGINT NOT NULL,
+    bytes     BYTEA,
+    PRIMARY KEY (staged_id, position)
+);

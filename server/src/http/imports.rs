@@ -1,0 +1,344 @@
+//! The import page (the assessment team): upload, a check of every row,
+//! then commit or discard. Uploads wait in storage
+//! ([`crate::import::staging`]); checking and committing run as jobs whose
+//! progress [`super::jobs`] shows.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header::{CONNECTION, CONTENT_LENGTH};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use dashboards::layout::Lang;
+use dashboards::pages::imports::{self, FileRow, ImportsView, IssueRow, ReportView, UploadRow, UploadView};
+use maud::Markup;
+use serde::Deserialize;
+
+use super::objections::LangQuery;
+use super::session::{PageSession, check_csrf, nav};
+use super::{AppError, AppState};
+use crate::auth::sessions::Session;
+use crate::import::staging::{self, StoredReport};
+use crate::import::{self, Input, Progress, ProgressFn};
+use crate::jobs::JobHandle;
+use crate::sources::{ALL, Source};
+
+/// The largest upload (all files of one form together).
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// Room for the form's fields and part headers around the files.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+/// Files per upload.
+const MAX_FILES: usize = 20;
+/// Uploads listed on the page.
+const LISTED: i64 = 50;
+
+fn assessor(session: &Session) -> Result<(), AppError> {
+    if session.user.is_assessor() { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+fn imports_view(lang: Lang, session: &Session, uploads: Vec<staging::Staged>) -> ImportsView {
+    ImportsView {
+        lang,
+        nav: nav(session),
+        uploads: uploads
+            .into_iter()
+            .map(|s| UploadRow {
+                id: s.id,
+                status: s.status,
+                created_by: s.created_by,
+                created_at: s.created_at.to_string(),
+                files: s.files.into_iter().map(|f| f.file_name).collect(),
+                ok: s.report.as_ref().map(|r| r.ok),
+                errors_total: s.report.map_or(0, |r| r.errors_total),
+            })
+            .collect(),
+        max_mib: MAX_UPLOAD_BYTES >> 20,
+        sources: ALL.iter().map(|s| (s.file_stem.to_string(), s.zh.to_string())).collect(),
+        error: None,
+    }
+}
+
+pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
+    assessor(&session)?;
+    let lang = Lang::from_param(q.lang.as_deref());
+    let uploads = staging::recent(&state.db, LISTED).await?;
+    Ok(imports::list(&imports_view(lang, &session, uploads)))
+}
+
+fn too_large() -> (StatusCode, String) {
+    let message = format!("上传的文件合计超过 {0} MiB，未保存任何内容。 / The upload exceeds {0} MiB; nothing was kept.", MAX_UPLOAD_BYTES >> 20);
+    (StatusCode::PAYLOAD_TOO_LARGE, message)
+}
+
+/// The last part of an uploaded file's name, without control characters:
+/// a name is only ever shown and matched to a source, never a path.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    if cleaned.is_empty() { "upload".into() } else { cleaned }
+}
+
+/// Receives an upload, stores it and starts its check.
+pub async fn upload(State(state): State<AppState>, PageSession(session): PageSession, headers: HeaderMap, mut form: Multipart) -> Result<Response, AppError> {
+    assessor(&session)?;
+    // A body announced as too large is refused before any of it is read.
+    let announced = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_UPLOAD_BYTES as u64 + MULTIPART_OVERHEAD) {
+        let uploads = staging::recent(&state.db, LISTED).await?;
+        let mut view = imports_view(Lang::Zh, &session, uploads);
+        let (status, message) = too_large();
+        view.error = Some(message);
+        return Ok((status, [(CONNECTION, "close")], imports::list(&view)).into_response());
+    }
+    let mut csrf = String::new();
+    let mut source = None;
+    let mut inputs = Vec::new();
+    let problem = loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break None,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                break Some(too_large());
+            }
+            Err(e) => return Err(AppError::BadRequest(e.body_text())),
+        };
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
+            "source" => {
+                let text = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+                source = Source::parse(&text);
+            }
+            "files" => {
+                let name = clean_file_name(field.file_name().unwrap_or_default());
+                match field.bytes().await {
+                    Ok(bytes) if bytes.is_empty() && name == "upload" => {}
+                    Ok(bytes) => inputs.push(Input { file_name: name, bytes: bytes.to_vec(), source: None }),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        break Some(too_large());
+                    }
+                    Err(e) => return Err(AppError::BadRequest(e.body_text())),
+                }
+            }
+            _ => {}
+        }
+    };
+    // The token arrives first in the form; an over-large upload may stop
+    // reading before it, and then nothing is done but saying so.
+    if problem.is_none() || !csrf.is_empty() {
+        check_csrf(&session, &csrf)?;
+    }
+    let problem = problem.or_else(|| match inputs.len() {
+        0 => Some((StatusCode::UNPROCESSABLE_ENTITY, "请选择至少一个文件。 / Choose at least one file.".to_string())),
+        n if n > MAX_FILES => Some((StatusCode::UNPROCESSABLE_ENTITY, format!("一次最多上传 {MAX_FILES} 个文件。 / At most {MAX_FILES} files per upload."))),
+        _ => None,
+    });
+    if let Some((status, message)) = problem {
+        let uploads = staging::recent(&state.db, LISTED).await?;
+        let mut view = imports_view(Lang::Zh, &session, uploads);
+        view.error = Some(message);
+        return Ok((status, imports::list(&view)).into_response());
+    }
+    for input in &mut inputs {
+        input.source = source;
+    }
+    let id = staging::stage(&state.db, &inputs, &session.user.username).await?;
+    drop(inputs);
+    let job = start_check(&state, id, &session.user.username);
+    Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
+}
+
+/// Progress of the importer as job progress: reading is step 1, writing 2.
+fn import_progress(job: JobHandle) -> ProgressFn {
+    Arc::new(move |p| match p {
+        Progress::Read { rows, .. } => job.at(1, ("逐行检查", "Checking every row"), rows as u64, None),
+        Progress::Written { rows, of, .. } => job.at(2, ("写入数据", "Writing the records"), rows as u64, Some(of as u64)),
+    })
+}
+
+/// Checks a waiting upload in the background; returns the job's id.
+fn start_check(state: &AppState, id: i64, by: &str) -> u64 {
+    let job = match state.jobs.start(&format!("import:{id}"), (&format!("检查上传 #{id}"), &format!("Checking upload #{id}")), 1, by) {
+        Ok(job) => job,
+        Err(running) => return running,
+    };
+    let job_id = job.id;
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        job.step(1, "逐行检查", "Checking every row", None);
+        let next = Some(format!("/import/{id}"));
+        let outcome = async {
+            let inputs = staging::inputs(&db, id).await?;
+            let report = import::check(&db, inputs, import_progress(job.clone())).await.map_err(|e| crate::db::DbError::Corrupt(e.to_string()))?;
+            staging::set_report(&db, id, &StoredReport::from_report(&report, false)).await
+        }
+        .await;
+        match outcome {
+            Ok(()) => job.finish(next),
+            Err(e) => {
+                tracing::error!(upload = id, cause = %e, "checking an upload failed");
+                job.fail("内部错误，请重试。 / Internal error; please try again.".into(), next);
+            }
+        }
+    });
+    job_id
+}
+
+pub async fn show(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
+    assessor(&session)?;
+    let lang = Lang::from_param(q.lang.as_deref());
+    let staged = staging::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let years: Vec<i32> = {
+        let mut years: Vec<i32> = crate::scoring::results::year_states(&state.db).await?.iter().map(|y| y.year).collect();
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years
+    };
+    let report = staged.report.as_ref();
+    let file_report = |name: &str| report.and_then(|r| r.files.iter().find(|f| f.file == name));
+    let view = UploadView {
+        lang,
+        nav: nav(&session),
+        id,
+        status: staged.status.clone(),
+        created_by: staged.created_by.clone(),
+        created_at: staged.created_at.to_string(),
+        decided_by: staged.decided_by.clone(),
+        decided_at: staged.decided_at.map(|t| t.to_string()),
+        files: staged
+            .files
+            .iter()
+            .map(|f| {
+                let r = file_report(&f.file_name);
+                FileRow {
+                    file_name: f.file_name.clone(),
+                    source: r
+                        .and_then(|r| r.source.as_deref())
+                        .or(f.source.as_deref())
+                        .and_then(Source::parse)
+                        .map(|s| (s.spec().zh.to_string(), s.spec().file_stem.to_string())),
+                    size: f.size,
+                    format: r.and_then(|r| r.format.clone()),
+                    rows: r.map(|r| r.rows),
+                    counts: r.and_then(|r| r.counts.as_ref()).map(|c| (c.total, c.inserted, c.updated, c.unchanged)),
+                }
+            })
+            .collect(),
+        report: report.map(|r| ReportView {
+            ok: r.ok,
+            committed: r.committed,
+            issues: r
+                .errors
+                .iter()
+                .chain(&r.warnings)
+                .map(|i| IssueRow {
+                    error: i.severity == "error",
+                    file: i.file.clone(),
+                    row: i.row,
+                    column: i.column.clone(),
+                    value: i.value.clone(),
+                    code: i.code.clone(),
+                    message: i.message.clone(),
+                })
+                .collect(),
+            errors_total: r.errors_total,
+            warnings_total: r.warnings_total,
+        }),
+        years,
+    };
+    Ok(imports::upload(&view))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// Checks a waiting upload again (after an interrupted check).
+pub async fn recheck(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    assessor(&session)?;
+    waiting(&state, id).await?;
+    let job = start_check(&state, id, &session.user.username);
+    Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
+}
+
+/// A waiting upload, or why it cannot be acted on.
+async fn waiting(state: &AppState, id: i64) -> Result<staging::Staged, AppError> {
+    let staged = staging::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if staged.status != "staged" {
+        return Err(AppError::BadRequest(format!("upload {id} is already {}", staged.status)));
+    }
+    Ok(staged)
+}
+
+/// Commits a waiting upload: the normal import, checking again, in one
+/// transaction, as a job with progress.
+pub async fn commit(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    assessor(&session)?;
+    let staged = waiting(&state, id).await?;
+    if !staged.report.as_ref().is_some_and(|r| r.ok) {
+        return Err(AppError::BadRequest(format!("upload {id} has not passed its check")));
+    }
+    let actor = session.user.username.clone();
+    let job = match state.jobs.start(&format!("import:{id}"), (&format!("导入上传 #{id}"), &format!("Importing upload #{id}")), 2, &actor) {
+        Ok(job) => job,
+        Err(running) => return Ok(Redirect::to(&format!("/jobs/{running}")).into_response()),
+    };
+    let job_id = job.id;
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        job.step(1, "逐行检查", "Checking every row", None);
+        let next = Some(format!("/import/{id}"));
+        let outcome = async {
+            let inputs = staging::inputs(&db, id).await?;
+            let report = import::import(&db, inputs, Vec::new(), &actor, import_progress(job.clone()))
+                .await
+                .map_err(|e| crate::db::DbError::Corrupt(e.to_string()))?;
+            let stored = StoredReport::from_report(&report, report.ok);
+            if report.ok {
+                staging::finish(&db, id, "committed", Some(&stored), &actor).await?;
+            } else {
+                staging::set_report(&db, id, &stored).await?;
+            }
+            Ok::<bool, crate::db::DbError>(report.ok)
+        }
+        .await;
+        match outcome {
+            Ok(true) => job.finish(next),
+            Ok(false) => job.fail("数据在检查后发生变化，再次检查未通过；未写入任何数据。 / The data changed since the check and the upload no longer passes; nothing was written.".into(), next),
+            Err(e) => {
+                tracing::error!(upload = id, cause = %e, "committing an upload failed");
+                job.fail("内部错误，未写入任何数据，请重试。 / Internal error; nothing was written; please try again.".into(), next);
+            }
+        }
+    });
+    Ok(Redirect::to(&format!("/jobs/{job_id}")).into_response())
+}
+
+/// Discards a waiting upload: nothing is written, its bytes are dropped.
+pub async fn discard(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    assessor(&session)?;
+    waiting(&state, id).await?;
+    if state.jobs.running().iter().any(|j| j.subject == format!("import:{id}")) {
+        return Err(AppError::BadRequest(format!("upload {id} is being worked on")));
+    }
+    staging::finish(&state.db, id, "discarded", None, &session.user.username).await?;
+    Ok(Redirect::to(&format!("/import/{id}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_file_name;
+
+    #[test]
+    fn uploaded_names_lose_their_paths_and_control_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\Users\\x\\hotline-2025.csv"), "hotline-2025.csv");
+        assert_eq!(clean_file_name("a\u{0}b\r\n.csv"), "ab.csv");
+        assert_eq!(clean_file_name("..."), "upload");
+        assert_eq!(clean_file_name(""), "upload");
+    }
+}

@@ -1,0 +1,75 @@
+//! Long work started from the web: its progress page, and rescoring a
+//! year (the assessment team), which runs as such a job.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use dashboards::layout::Lang;
+use dashboards::pages::jobs::{JobState, JobView, render};
+use maud::Markup;
+
+use super::objections::{LangQuery, YearForm, assessor_year};
+use super::session::{PageSession, nav};
+use super::{AppError, AppState};
+use crate::jobs::JobStatus;
+use crate::scoring::{self, ScoreStep};
+
+pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<u64>, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
+    if !session.user.is_assessor() {
+        return Err(AppError::Forbidden);
+    }
+    let job = state.jobs.get(id).ok_or(AppError::NotFound)?;
+    let view = JobView {
+        lang: Lang::from_param(q.lang.as_deref()),
+        nav: nav(&session),
+        id,
+        title_zh: job.title_zh,
+        title_en: job.title_en,
+        started_by: job.started_by,
+        started_at: job.started_at.to_string(),
+        state: match job.status {
+            JobStatus::Running => JobState::Running,
+            JobStatus::Done => JobState::Done,
+            JobStatus::Failed => JobState::Failed(job.error.unwrap_or_default()),
+        },
+        step: job.step,
+        steps: job.steps,
+        step_zh: job.step_zh,
+        step_en: job.step_en,
+        done: job.done,
+        of: job.of,
+        next: job.next,
+    };
+    Ok(render(&view))
+}
+
+/// Rescoring a year (the assessment team), in the background: a new
+/// version when anything changed, e.g. after an import or accepted
+/// objections. The job's page then leads to the publication page, which
+/// shows what changed.
+pub async fn rescore(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<YearForm>) -> Result<Response, AppError> {
+    let year = assessor_year(&session, &f)?;
+    let actor = session.user.username.clone();
+    let title = (format!("重新评分 {year} 年度"), format!("Rescoring {year}"));
+    let job = match state.jobs.start(&format!("score:{year}"), (&title.0, &title.1), ScoreStep::COUNT, &actor) {
+        Ok(job) => job,
+        Err(running) => return Ok(Redirect::to(&format!("/jobs/{running}")).into_response()),
+    };
+    let job_id = job.id;
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let on_step = {
+            let job = job.clone();
+            move |step: ScoreStep| job.step(step.number(), step.label().0, step.label().1, None)
+        };
+        match scoring::score_with_progress(&db, year, None, None, &actor, &on_step).await {
+            Ok(_) => job.finish(Some(format!("/publication?year={year}"))),
+            Err(e @ (scoring::ScoringError::Rulebook(_) | scoring::ScoringError::Engine(_))) => job.fail(e.to_string(), Some("/publication".into())),
+            Err(e) => {
+                tracing::error!(year, cause = %e, "rescoring failed");
+                job.fail("内部错误，未保存任何结果，请重试。 / Internal error; nothing was stored; please try again.".into(), Some("/publication".into()));
+            }
+        }
+    });
+    Ok(Redirect::to(&format!("/jobs/{job_id}")).into_response())
+}

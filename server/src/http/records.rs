@@ -1,0 +1,414 @@
+//! The drill-down: from one indicator of one unit to the records behind
+//! it (page, CSV and API), and from a record to its fields and history.
+//! Only users who see the unit in full get here; person references are
+//! shown to the assessment team only.
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use dashboards::layout::Lang;
+use dashboards::pages::records::{self, Computation, FieldChange, HistoryRow, RecordRow, RecordView, RecordsView, Show};
+use maud::Markup;
+use serde::Deserialize;
+
+use super::exports::attachment;
+use super::overview::pick_year;
+use super::session::{PageSession, nav};
+use super::{AppError, AppState};
+use crate::auth::{Role, User};
+use crate::db::{Value, audit, batches, records as stored};
+use crate::scoring::explain::{self, IndicatorExplanation};
+use crate::scoring::export::{Cell, csv_bytes};
+use crate::scoring::results;
+use crate::sources::{Column, Kind, Source, SourceSpec};
+
+/// Records per page of the drill-down (and the API's default).
+pub const PER_PAGE: usize = 100;
+/// The API's largest page.
+const MAX_PER_PAGE: usize = 1000;
+/// How a person reference looks to everyone but the assessment team.
+const MASKED: &str = "***";
+
+#[derive(Debug, Deserialize)]
+pub struct RecordsQuery {
+    pub year: Option<i32>,
+    pub lang: Option<String>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+    /// `cost` (default), `counted` or `voided`.
+    pub show: Option<String>,
+    /// Keeps records whose id or any field contains this text.
+    pub q: Option<String>,
+}
+
+/// The records of one indicator's list, filtered.
+pub struct Drill {
+    pub year: i32,
+    pub explanation: IndicatorExplanation,
+    pub data_unchanged: bool,
+    pub spec: Option<&'static SourceSpec>,
+    pub show: Show,
+    pub sizes: (usize, usize, usize),
+    cost: HashSet<String>,
+    voided: HashSet<String>,
+    /// The ids listed, when unfiltered (rows are read a page at a time).
+    ids: Vec<String>,
+    /// The rows listed, when filtered (all had to be read to filter).
+    filtered: Option<Vec<Vec<Value>>>,
+    mask: bool,
+}
+
+/// The source whose records an indicator counts.
+fn spec_of(indicator: &str) -> Option<&'static SourceSpec> {
+    crate::objections::source_of_indicator(indicator).and_then(Source::parse).map(Source::spec)
+}
+
+impl Drill {
+    pub async fn load(state: &AppState, user: &User, code: &str, indicator: &str, q: &RecordsQuery) -> Result<Drill, AppError> {
+        if !user.sees_unit_in_full(code) {
+            return Err(AppError::Forbidden);
+        }
+        let (_, year, version) = pick_year(&state.db, q.year).await?;
+        let version = version.ok_or(AppError::NotFound)?;
+        let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if rules.indicator(indicator).is_none() {
+            return Err(AppError::NotFound);
+        }
+        let e = explain::unit(&state.db, &version, code, Some(indicator)).await?;
+        let explanation = e.indicators.into_iter().next().ok_or(AppError::NotFound)?;
+        let show = Show::parse(q.show.as_deref());
+        let list = |l: &Option<Vec<String>>| l.clone().unwrap_or_default();
+        let (cost, counted, voided) = (list(&explanation.cost_points), list(&explanation.counted), list(&explanation.voided));
+        let sizes = (cost.len(), counted.len(), voided.len());
+        let ids = match show {
+            Show::Cost => cost.clone(),
+            Show::Counted => counted,
+            Show::Voided => voided.clone(),
+        };
+        let spec = spec_of(indicator).filter(|_| explanation.counted.is_some());
+        let mask = user.role != Role::Assessor;
+        let filter = q.q.as_deref().map(str::trim).unwrap_or_default().to_lowercase();
+        let filtered = match (spec, filter.is_empty()) {
+            (Some(spec), false) => {
+                let rows = stored::by_ids(&state.db, spec, &ids).await?;
+                Some(
+                    rows.into_iter()
+                        .map(|(values, _)| values)
+                        .filter(|values| spec.columns.iter().zip(values).any(|(c, v)| !(mask && stored::is_personal(c.name)) && v.to_canonical().to_lowercase().contains(&filter)))
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
+        Ok(Drill {
+            year,
+            data_unchanged: e.data_unchanged,
+            explanation,
+            spec,
+            show,
+            sizes,
+            cost: cost.into_iter().collect(),
+            voided: voided.into_iter().collect(),
+            ids,
+            filtered,
+            mask,
+        })
+    }
+
+    /// Records matching, over all pages.
+    pub fn matching(&self) -> usize {
+        self.filtered.as_ref().map_or(self.ids.len(), Vec::len)
+    }
+
+    /// The rows of page `page` (1-based) of `per_page`.
+    pub async fn page(&self, state: &AppState, page: usize, per_page: usize) -> Result<Vec<Vec<Value>>, AppError> {
+        let skip = (page - 1) * per_page;
+        match (&self.filtered, self.spec) {
+            (Some(rows), _) => Ok(rows.iter().skip(skip).take(per_page).cloned().collect()),
+            (None, Some(spec)) => {
+                let ids: Vec<String> = self.ids.iter().skip(skip).take(per_page).cloned().collect();
+                Ok(stored::by_ids(&state.db, spec, &ids).await?.into_iter().map(|(v, _)| v).collect())
+            }
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+
+    /// Every row listed.
+    pub async fn all(&self, state: &AppState) -> Result<Vec<Vec<Value>>, AppError> {
+        self.page(state, 1, usize::MAX).await
+    }
+
+    fn id_of(&self, row: &[Value]) -> String {
+        self.spec.map(|s| row[s.key[0]].to_canonical()).unwrap_or_default()
+    }
+
+    fn scoring(&self, id: &str) -> &'static str {
+        if self.voided.contains(id) {
+            "voided"
+        } else if self.cost.contains(id) {
+            "cost"
+        } else {
+            "counted"
+        }
+    }
+
+    fn hides(&self, c: &Column) -> bool {
+        self.mask && stored::is_personal(c.name)
+    }
+}
+
+/// A value as a page shows it.
+fn shown(lang: Lang, v: &Value) -> String {
+    match v {
+        Value::Null => "–".into(),
+        Value::Bool(b) => lang.pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }).into(),
+        other => other.to_canonical(),
+    }
+}
+
+fn page_number(q: &RecordsQuery) -> usize {
+    q.page.unwrap_or(1).max(1)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path((code, indicator)): Path<(String, String)>,
+    Query(q): Query<RecordsQuery>,
+) -> Result<Markup, AppError> {
+    let lang = Lang::from_param(q.lang.as_deref());
+    let d = Drill::load(&state, &session.user, &code, &indicator, &q).await?;
+    let pages = d.matching().div_ceil(PER_PAGE).max(1);
+    let page = page_number(&q).min(pages);
+    let rows = d.page(&state, page, PER_PAGE).await?;
+    let i = &d.explanation;
+    let view = RecordsView {
+        lang,
+        nav: nav(&session),
+        year: d.year,
+        unit_code: code.clone(),
+        indicator: indicator.clone(),
+        name_zh: i.name_zh.clone(),
+        name_en: i.name_en.clone(),
+        computation: Computation {
+            formula: i.formula.clone(),
+            value: i.value,
+            numerator: i.numerator,
+            denominator: i.denominator,
+            points: i.points,
+            weight: i.weight,
+        },
+        data_unchanged: d.data_unchanged,
+        source: d.spec.map(|s| s.file_stem.to_string()),
+        show: d.show,
+        sizes: d.sizes,
+        filter: q.q.clone().unwrap_or_default().trim().to_string(),
+        columns: d.spec.map_or_else(Vec::new, |s| s.columns.iter().map(|c| (c.zh.to_string(), c.name.to_string())).collect()),
+        rows: rows
+            .iter()
+            .map(|row| {
+                let id = d.id_of(row);
+                let scoring = d.scoring(&id);
+                RecordRow {
+                    cells: d.spec.map_or_else(Vec::new, |s| {
+                        s.columns.iter().zip(row).map(|(c, v)| if d.hides(c) && !v.is_null() { MASKED.into() } else { shown(lang, v) }).collect()
+                    }),
+                    costs: scoring == "cost",
+                    voided: scoring == "voided",
+                    id,
+                }
+            })
+            .collect(),
+        matching: d.matching(),
+        page,
+        pages,
+        can_object: session.user.role == Role::Unit,
+    };
+    Ok(records::render(&view))
+}
+
+/// Every record of the list as CSV, in the import format's columns (so a
+/// corrected file can be imported again) plus how it was scored.
+pub async fn csv(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path((code, indicator)): Path<(String, String)>,
+    Query(q): Query<RecordsQuery>,
+) -> Result<Response, AppError> {
+    let d = Drill::load(&state, &session.user, &code, &indicator, &q).await?;
+    let spec = d.spec.ok_or(AppError::NotFound)?;
+    let mut header: Vec<String> = spec.columns.iter().map(|c| c.name.to_string()).collect();
+    header.push("scoring".into());
+    let rows = d.all(&state).await?;
+    let body = rows.iter().map(|row| {
+        let mut cells: Vec<Cell> = spec
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(c, v)| match v {
+                Value::Null => Cell::Empty,
+                _ if d.hides(c) => Cell::Text(MASKED.into()),
+                Value::Int(i) => Cell::Number(*i as f64, Some(0)),
+                Value::Float(f) => Cell::Number(*f, None),
+                other => Cell::Text(other.to_canonical()),
+            })
+            .collect();
+        cells.push(Cell::Text(d.scoring(&d.id_of(row)).into()));
+        cells
+    });
+    let bytes = csv_bytes(&header, body).map_err(AppError::Internal)?;
+    let name = format!("zhengxin-{}-{code}-{indicator}-{}.csv", d.year, d.show.code());
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], bytes).into_response())
+}
+
+/// `GET /api/v1/units/{code}/indicators/{indicator}/records`
+pub async fn api(
+    State(state): State<AppState>,
+    user: super::api::ApiUser,
+    Path((code, indicator)): Path<(String, String)>,
+    Query(q): Query<RecordsQuery>,
+) -> Result<Response, super::api::ApiError> {
+    let d = Drill::load(&state, &user.0, &code, &indicator, &q).await?;
+    let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
+    let page = page_number(&q);
+    let rows = d.page(&state, page, per_page).await?;
+    let records: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let mut fields = serde_json::Map::new();
+            for (c, v) in d.spec.map(|s| s.columns).unwrap_or_default().iter().zip(row) {
+                let value = if d.hides(c) && !v.is_null() { MASKED.into() } else { v.to_json() };
+                fields.insert(c.name.to_string(), value);
+            }
+            serde_json::json!({ "id": d.id_of(row), "scoring": d.scoring(&d.id_of(row)), "fields": fields })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "year": d.year,
+        "unit_code": code,
+        "indicator": indicator,
+        "source": d.spec.map(|s| s.file_stem),
+        "show": d.show.code(),
+        "total": d.matching(),
+        "page": page,
+        "per_page": per_page,
+        "records": records,
+    }))
+    .into_response())
+}
+
+/// One record: its fields, the batch that last wrote it, and its history
+/// (changes by later imports, objections and their decisions).
+pub async fn record(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path((code, source, id)): Path<(String, String, String)>,
+    Query(q): Query<RecordsQuery>,
+) -> Result<Markup, AppError> {
+    if !session.user.sees_unit_in_full(&code) {
+        return Err(AppError::Forbidden);
+    }
+    let lang = Lang::from_param(q.lang.as_deref());
+    let spec = Source::parse(&source)
+        .map(Source::spec)
+        .filter(|s| s.key.len() == 1 && crate::objections::record_source(s.file_stem))
+        .ok_or(AppError::NotFound)?;
+    let (values, batch) = stored::by_ids(&state.db, spec, std::slice::from_ref(&id)).await?.pop().ok_or(AppError::NotFound)?;
+    let owner = spec.columns.iter().zip(&values).find(|(c, _)| c.kind == Kind::UnitRef).map(|(_, v)| v.to_canonical());
+    if owner.as_deref() != Some(code.as_str()) {
+        return Err(AppError::NotFound);
+    }
+    let mask = session.user.role != Role::Assessor;
+    let mut fields: Vec<(String, String, String)> = spec
+        .columns
+        .iter()
+        .zip(&values)
+        .map(|(c, v)| (c.zh.to_string(), c.name.to_string(), if mask && stored::is_personal(c.name) && !v.is_null() { MASKED.into() } else { shown(lang, v) }))
+        .collect();
+    if let Some(b) = match batch {
+        Some(b) => batches::info(&state.db, b).await?,
+        None => None,
+    } {
+        fields.push((
+            "最近写入".into(),
+            "Last written by".into(),
+            format!("#{} {} · {} · {}", b.id, b.file_name.rsplit(['/', '\\']).next().unwrap_or_default(), b.actor, b.imported_at),
+        ));
+    }
+    let mut history: Vec<(chrono::NaiveDateTime, HistoryRow)> = Vec::new();
+    for e in audit::history(&state.db, spec.table, &id).await? {
+        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+        let changes = detail["changes"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(field, pair)| {
+                        let text = |v: &serde_json::Value| match v {
+                            serde_json::Value::Null => "–".to_string(),
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        FieldChange { field: field.clone(), before: text(&pair[0]), after: text(&pair[1]) }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let batch = detail["batch"].as_i64().map(|b| format!(" #{b}")).unwrap_or_default();
+        history.push((
+            e.at,
+            HistoryRow {
+                at: e.at.to_string(),
+                actor: e.actor,
+                what_zh: format!("导入更新（批次{batch}）"),
+                what_en: format!("Updated by an import (batch{batch})"),
+                changes,
+            },
+        ));
+    }
+    let objections = crate::objections::list(&state.db, Some(&code)).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    for o in objections.into_iter().filter(|o| o.source == spec.file_stem && o.record_id == id) {
+        history.push((
+            o.filed_at,
+            HistoryRow {
+                at: o.filed_at.to_string(),
+                actor: o.filed_by.clone(),
+                what_zh: format!("提出异议 #{}：{}", o.id, o.reason),
+                what_en: format!("Objection #{} filed: {}", o.id, o.reason),
+                changes: Vec::new(),
+            },
+        ));
+        if let (Some(at), Some(by)) = (o.decided_at, o.decided_by.clone()) {
+            let reason = o.decision_reason.clone().unwrap_or_default();
+            let (zh, en) = if o.status == "accepted" { ("异议成立，记录作废", "accepted, record voided") } else { ("异议不成立", "rejected") };
+            history.push((
+                at,
+                HistoryRow {
+                    at: at.to_string(),
+                    actor: by,
+                    what_zh: format!("异议 #{} {zh}：{reason}", o.id),
+                    what_en: format!("Objection #{} {en}: {reason}", o.id),
+                    changes: Vec::new(),
+                },
+            ));
+        }
+    }
+    history.sort_by_key(|(at, _)| *at);
+    let (source_zh, source_en) = (spec.zh.to_string(), spec.file_stem.to_string());
+    let (_, year, _) = pick_year(&state.db, q.year).await?;
+    let view = RecordView {
+        lang,
+        nav: nav(&session),
+        year,
+        unit_code: code,
+        source_zh,
+        source_en,
+        id,
+        fields,
+        history: history.into_iter().map(|(_, h)| h).collect(),
+    };
+    Ok(records::record(&view))
+}

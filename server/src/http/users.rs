@@ -1,0 +1,163 @@
+//! User management on the web (the administrator), the same operations as
+//! `zhengxin user add|passwd|disable`, each one audited transaction. Bad
+//! input shows the page again with the message beside the field and what
+//! was typed kept (never a password).
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use dashboards::layout::{Lang, link};
+use dashboards::pages::users::{FormError, Typed, UserRow, UsersView, render};
+use serde::Deserialize;
+
+use super::session::{PageSession, check_csrf, nav};
+use super::{AppError, AppState};
+use crate::auth::sessions::Session;
+use crate::auth::{AuthError, Role, passwords, users};
+use crate::db::units;
+
+#[derive(Debug, Deserialize)]
+pub struct UsersQuery {
+    pub lang: Option<String>,
+    /// What the last action did: `added`, `password` or `disabled`.
+    pub done: Option<String>,
+    pub user: Option<String>,
+}
+
+fn admin(session: &Session) -> Result<(), AppError> {
+    if session.user.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersView, AppError> {
+    let list = users::list(&state.db).await?;
+    let units = units::all(&state.db).await?;
+    Ok(UsersView {
+        lang,
+        nav: nav(session),
+        users: list
+            .into_iter()
+            .map(|u| UserRow {
+                unit: u.unit_code.as_ref().map(|c| {
+                    let name = units.iter().find(|x| &x.code == c).map(|x| x.name.as_str()).unwrap_or_default();
+                    format!("{c} {name}")
+                }),
+                username: u.username,
+                role: u.role.code().to_string(),
+                disabled: u.disabled,
+            })
+            .collect(),
+        units: units.into_iter().map(|u| (u.code, u.name)).collect(),
+        notice: None,
+        error: None,
+        typed: Typed::default(),
+        min_password: passwords::MIN_LENGTH,
+    })
+}
+
+pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<UsersQuery>) -> Result<Response, AppError> {
+    admin(&session)?;
+    let lang = Lang::from_param(q.lang.as_deref());
+    let mut v = view(&state, &session, lang).await?;
+    let who = q.user.unwrap_or_default();
+    v.notice = match q.done.as_deref() {
+        Some("added") => Some(format!("已新增用户 {who} / User {who} added")),
+        Some("password") => Some(format!("已为 {who} 设置新密码，其登录会话已结束 / New password set for {who}; their sessions were ended")),
+        Some("disabled") => Some(format!("已停用 {who}，其登录会话已结束 / {who} disabled; their sessions were ended")),
+        _ => None,
+    };
+    Ok(render(&v).into_response())
+}
+
+fn done(lang: Lang, what: &str, user: &str) -> Response {
+    Redirect::to(&link(lang, "/admin/users", &format!("done={what}&user={}", super::percent_encode(user)))).into_response()
+}
+
+/// The page again with `error` beside its field (422).
+async fn again(state: &AppState, session: &Session, lang: Lang, error: FormError, typed: Typed) -> Result<Response, AppError> {
+    let mut v = view(state, session, lang).await?;
+    v.error = Some(error);
+    v.typed = typed;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&v)).into_response())
+}
+
+/// Which field an [`AuthError::Invalid`] message is about.
+fn field_of(message: &str) -> &'static str {
+    if message.contains("user name") || message.contains("already exists") {
+        "username"
+    } else if message.contains("password") {
+        "password"
+    } else if message.contains("unit") {
+        "unit_code"
+    } else {
+        "username"
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddForm {
+    pub csrf: String,
+    pub username: String,
+    pub role: String,
+    #[serde(default)]
+    pub unit_code: String,
+    pub password: String,
+    pub lang: Option<String>,
+}
+
+pub async fn add(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<AddForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    admin(&session)?;
+    let lang = Lang::from_param(f.lang.as_deref());
+    let typed = Typed { username: f.username.trim().to_string(), role: f.role.clone(), unit_code: f.unit_code.clone() };
+    let role = Role::parse(&f.role).ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
+    let unit = Some(f.unit_code.trim()).filter(|u| !u.is_empty());
+    match users::add(&state.db, typed.username.as_str(), role, unit, &f.password, &session.user.username).await {
+        Ok(()) => Ok(done(lang, "added", &typed.username)),
+        Err(AuthError::Invalid(message)) => {
+            let error = FormError { form: "add".into(), field: field_of(&message).into(), message };
+            again(&state, &session, lang, error, typed).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    pub csrf: String,
+    pub password: String,
+    pub lang: Option<String>,
+}
+
+pub async fn password(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    admin(&session)?;
+    let lang = Lang::from_param(f.lang.as_deref());
+    match users::set_password(&state.db, &username, &f.password, &session.user.username).await {
+        Ok(()) => Ok(done(lang, "password", &username)),
+        Err(AuthError::Invalid(message)) if message.contains("no user") => Err(AppError::NotFound),
+        Err(AuthError::Invalid(message)) => again(&state, &session, lang, FormError { form: username, field: "password".into(), message }, Typed::default()).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisableForm {
+    pub csrf: String,
+    pub lang: Option<String>,
+}
+
+pub async fn disable(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    admin(&session)?;
+    let lang = Lang::from_param(f.lang.as_deref());
+    if username == session.user.username {
+        let error = FormError { form: String::new(), field: String::new(), message: "不能停用自己的账号 / You cannot disable your own account".into() };
+        return again(&state, &session, lang, error, Typed::default()).await;
+    }
+    match users::disable(&state.db, &username, &session.user.username).await {
+        Ok(()) => Ok(done(lang, "disabled", &username)),
+        Err(AuthError::Invalid(_)) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}

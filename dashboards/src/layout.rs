@@ -46,7 +46,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[
 .flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\
 .error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
-ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}\
+ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}\
 @media print{header,nav,form{display:none}thead{display:table-header-group}tr,figure{break-inside:avoid}main{max-width:none;margin:0}a{color:inherit;text-decoration:none}}\
 @page{size:A4;margin:16mm 14mm 18mm;@bottom-center{content:\"第 \" counter(page) \" 页 共 \" counter(pages) \" 页\";font-size:9pt;color:#52606d}}";
 

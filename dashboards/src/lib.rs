@@ -12,3 +12,6 @@
 pub mod charts;
 pub mod layout;
 pub mod pages;
+
+#[cfg(test)]
+mod snapshots;

@@ -164,7 +164,7 @@ pub fn render(v: &RecordsView) -> Markup {
             @if v.rows.is_empty() {
                 p.note role="status" { @if v.filter.is_empty() { (lang.pick("没有这类记录。", "No such records.")) } @else { (lang.pick("没有符合筛选条件的记录。", "No record matches the filter.")) } }
             } @else {
-                div.scroll {
+                div.scroll role="region" tabindex="0" aria-label=(v.show.label(lang)) {
                 table {
                     caption { (v.show.label(lang)) " · " (v.matching) (lang.pick(" 条 · 第 ", " records · page ")) (v.page) (lang.pick(" 页，共 ", " of ")) (v.pages) (lang.pick(" 页", "")) }
                     thead { tr {
@@ -196,9 +196,11 @@ pub fn render(v: &RecordsView) -> Markup {
                     } } }
                 }
                 }
-                nav aria-label=(lang.pick("分页", "Pages")) {
-                    @if v.page > 1 { a href=(link(lang, &path, &query(v, v.show, v.page - 1))) { (lang.pick("上一页", "Previous")) } " " }
-                    @if v.page < v.pages { a href=(link(lang, &path, &query(v, v.show, v.page + 1))) { (lang.pick("下一页", "Next")) } }
+                @if v.pages > 1 {
+                    nav aria-label=(lang.pick("分页", "Pages")) {
+                        @if v.page > 1 { a href=(link(lang, &path, &query(v, v.show, v.page - 1))) { (lang.pick("上一页", "Previous")) } " " }
+                        @if v.page < v.pages { a href=(link(lang, &path, &query(v, v.show, v.page + 1))) { (lang.pick("下一页", "Next")) } }
+                    }
                 }
             }
         }

@@ -1,0 +1,292 @@
+//! Snapshot tests (insta) of every page and chart on small fixed view
+//! models: a change to the markup shows up as a reviewed diff. HTML is
+//! split one tag per line so the diffs are readable; signed-in pages are
+//! snapshotted by their `<main>`, the shell once on its own.
+//!
+//! Update after an intended change: `INSTA_UPDATE=always cargo test -p
+//! dashboards`, then review `git diff`.
+
+use crate::layout::{Lang, Nav};
+use crate::pages::{imports, jobs, overview, publication, records, scorecard, users};
+
+fn nav(role: &str) -> Nav {
+    Nav { username: format!("{role}-user"), role_zh: "考核组".into(), role_en: role.into(), csrf: "CSRF".into() }
+}
+
+/// One tag per line.
+fn lines(html: &str) -> String {
+    html.replace("><", ">\n<")
+}
+
+/// The `<main>` of a page, one tag per line.
+fn main_of(html: &str) -> String {
+    let start = html.find("<main>").expect("a page has a <main>");
+    let end = html.rfind("</main>").expect("and closes it") + "</main>".len();
+    lines(&html[start..end])
+}
+
+fn badge() -> overview::VersionBadge {
+    overview::VersionBadge { version: 2, as_of: "2025-12-31 23:59:59".into(), published: true, content_hash: "ab12cd34ef56ab12cd34ef56".into() }
+}
+
+fn row(code: &str, name: &str, total: f64, rank: i64, grade: &str) -> overview::RankRow {
+    overview::RankRow { unit_code: code.into(), unit_name: name.into(), total, rank: Some(rank), grade: grade.into(), vetoed: grade == "fail", rank_change: Some(1) }
+}
+
+#[test]
+fn the_shell_of_a_signed_in_page() {
+    let html = crate::layout::signed_in(Lang::Zh, "标题", "/x?year=2025", &nav("assessor"), maud::html! { p { "正文" } }).into_string();
+    insta::assert_snapshot!(lines(&html));
+}
+
+#[test]
+fn a_bar_chart() {
+    let bars = vec![
+        crate::charts::bars::Bar { label: "鹿城区".into(), value: 91.5, grade: "excellent".into() },
+        crate::charts::bars::Bar { label: "龙湾区".into(), value: 58.25, grade: "fail".into() },
+    ];
+    insta::assert_snapshot!(lines(&crate::charts::bars::render("县（市、区）排名", "鹿城区 91.50 分；龙湾区 58.25 分", &bars)));
+}
+
+fn overview_view(lang: Lang) -> overview::OverviewView {
+    overview::OverviewView {
+        lang,
+        nav: nav("leader"),
+        years: vec![2024, 2025],
+        year: 2025,
+        version: Some(badge()),
+        boards: vec![overview::Board {
+            group: "county".into(),
+            rows: vec![row("330302", "鹿城区", 91.5, 1, "excellent"), row("330303", "龙湾区", 58.25, 2, "fail")],
+        }],
+        grades: vec![("excellent".into(), 1), ("good".into(), 0), ("pass".into(), 0), ("fail".into(), 1), ("ungraded".into(), 0)],
+        red_flags: vec![overview::RedFlag { unit_code: "330303".into(), unit_name: "龙湾区".into(), zh: "一票否决：X2025-003".into(), en: "Veto: X2025-003".into() }],
+        movers: vec![("up".into(), row("330302", "鹿城区", 91.5, 1, "excellent"))],
+        quality: vec![("missing_debt".into(), 1)],
+        can_manage: true,
+        pending_version: Some(3),
+        can_export: true,
+    }
+}
+
+#[test]
+fn the_overview_in_both_languages() {
+    insta::assert_snapshot!("overview_zh", main_of(&overview::render(&overview_view(Lang::Zh)).into_string()));
+    insta::assert_snapshot!("overview_en", main_of(&overview::render(&overview_view(Lang::En)).into_string()));
+}
+
+#[test]
+fn a_scorecard_in_full_and_as_a_headline() {
+    let mut v = scorecard::ScorecardView {
+        lang: Lang::Zh,
+        nav: nav("unit"),
+        year: 2025,
+        version: badge(),
+        unit_code: "330302".into(),
+        unit_name: "鹿城区".into(),
+        group: "county".into(),
+        total: 82.97,
+        base: 80.9743,
+        bonus: 2.0,
+        rank: Some(2),
+        county_rank: None,
+        group_size: 12,
+        grade: "good".into(),
+        vetoed: false,
+        veto_reason: None,
+        full: true,
+        indicators: vec![scorecard::IndicatorRow {
+            id: "hotline_ontime".into(),
+            name_zh: "热线按期办结率".into(),
+            name_en: "Hotline tickets closed on time".into(),
+            dimension: "D3".into(),
+            formula: "linear(bad=0.85, good=1.00)".into(),
+            weight: 6.0,
+            value: Some(0.9),
+            numerator: Some(9.0),
+            denominator: Some(10.0),
+            points: Some(2.0),
+            previous_points: Some(3.0),
+        }],
+        dimensions: vec![("D3".into(), "12345热线".into())],
+        trend: vec![scorecard::TrendPoint { year: 2024, total: 80.0, rank: Some(3), grade: "good".into() }],
+    };
+    insta::assert_snapshot!("scorecard_full", main_of(&scorecard::render(&v).into_string()));
+    v.full = false;
+    v.indicators.clear();
+    insta::assert_snapshot!("scorecard_headline", main_of(&scorecard::render(&v).into_string()));
+}
+
+#[test]
+fn an_upload_with_its_report() {
+    let v = imports::UploadView {
+        lang: Lang::Zh,
+        nav: nav("assessor"),
+        id: 7,
+        status: "staged".into(),
+        created_by: "assessor".into(),
+        created_at: "2026-11-25 10:00:00".into(),
+        decided_by: None,
+        decided_at: None,
+        files: vec![imports::FileRow {
+            file_name: "hotline-2025.csv".into(),
+            source: Some(("12345热线工单".into(), "hotline".into())),
+            size: 363,
+            format: Some("csv_utf8".into()),
+            rows: Some(2),
+            counts: None,
+        }],
+        report: Some(imports::ReportView {
+            ok: false,
+            committed: false,
+            issues: vec![imports::IssueRow {
+                error: true,
+                file: "hotline-2025.csv".into(),
+                row: Some(3),
+                column: Some("unit_code".into()),
+                value: Some("339999".into()),
+                code: "unknown_unit".into(),
+                message: "no such unit".into(),
+            }],
+            errors_total: 1,
+            warnings_total: 0,
+        }),
+        years: vec![2025],
+    };
+    insta::assert_snapshot!(main_of(&imports::upload(&v).into_string()));
+}
+
+#[test]
+fn the_import_page_empty_and_after_a_refused_upload() {
+    let v = imports::ImportsView {
+        lang: Lang::Zh,
+        nav: nav("assessor"),
+        uploads: Vec::new(),
+        max_mib: 64,
+        sources: vec![("hotline".into(), "12345热线工单".into())],
+        error: Some("请选择至少一个文件。 / Choose at least one file.".into()),
+    };
+    insta::assert_snapshot!(main_of(&imports::list(&v).into_string()));
+}
+
+#[test]
+fn a_running_job_refreshes_itself() {
+    let v = jobs::JobView {
+        lang: Lang::Zh,
+        nav: nav("assessor"),
+        id: 3,
+        title_zh: "重新评分 2025 年度".into(),
+        title_en: "Rescoring 2025".into(),
+        started_by: "assessor".into(),
+        started_at: "2026-11-25 10:00:00".into(),
+        state: jobs::JobState::Running,
+        step: 2,
+        steps: 3,
+        step_zh: "计算得分、排名和等次".into(),
+        step_en: "Computing scores, ranks and grades".into(),
+        done: 0,
+        of: None,
+        next: None,
+    };
+    let html = jobs::render(&v).into_string();
+    assert!(html.contains("<meta http-equiv=\"refresh\" content=\"1; url=/jobs/3\">"));
+    insta::assert_snapshot!(main_of(&html));
+}
+
+#[test]
+fn what_a_version_changed() {
+    let v = publication::PublicationView {
+        lang: Lang::Zh,
+        nav: nav("assessor"),
+        year: 2025,
+        years: vec![2025, 2024],
+        versions: vec![publication::VersionRow {
+            number: 1,
+            computed_at: "2026-01-05 09:00:00".into(),
+            computed_by: "assessor".into(),
+            as_of: "2025-12-31 23:59:59".into(),
+            content_hash: "ab12cd34ef56ab12cd34ef56".into(),
+            published_at: Some("2026-01-06 09:00:00".into()),
+            published_by: Some("assessor".into()),
+        }],
+        comparison: Some(publication::Comparison {
+            base: 1,
+            base_published: true,
+            target: 2,
+            changes: vec![publication::UnitChange {
+                code: "330302".into(),
+                name: "鹿城区".into(),
+                group: "county".into(),
+                before_total: Some(56.0),
+                after_total: Some(62.0),
+                before_rank: Some(2),
+                after_rank: Some(2),
+                before_grade: Some("fail".into()),
+                after_grade: Some("pass".into()),
+                indicators: vec![publication::IndicatorChange { name_zh: "热线按期办结率".into(), name_en: "Hotline on time".into(), before: Some(0.0), after: Some(2.3636) }],
+            }],
+            unchanged: 7,
+        }),
+        publishable: Some(2),
+    };
+    insta::assert_snapshot!(main_of(&publication::render(&v).into_string()));
+}
+
+#[test]
+fn records_behind_an_indicator_and_one_record() {
+    let v = records::RecordsView {
+        lang: Lang::Zh,
+        nav: nav("unit"),
+        year: 2025,
+        unit_code: "330302".into(),
+        indicator: "dishonesty".into(),
+        name_zh: "失信记录".into(),
+        name_en: "Dishonesty records".into(),
+        computation: records::Computation { formula: "15 − deductions".into(), value: None, numerator: None, denominator: None, points: Some(14.0), weight: 15.0 },
+        data_unchanged: true,
+        source: Some("dishonesty".into()),
+        show: records::Show::Cost,
+        sizes: (1, 2, 0),
+        filter: String::new(),
+        columns: vec![("记录编号".into(), "id".into()), ("人员标识".into(), "person_ref".into())],
+        rows: vec![records::RecordRow { id: "X2025-001".into(), cells: vec!["X2025-001".into(), "***".into()], costs: true, voided: false }],
+        matching: 1,
+        page: 1,
+        pages: 1,
+        can_object: true,
+    };
+    insta::assert_snapshot!("records_list", main_of(&records::render(&v).into_string()));
+    let r = records::RecordView {
+        lang: Lang::En,
+        nav: nav("unit"),
+        year: 2025,
+        unit_code: "330302".into(),
+        source_zh: "失信记录".into(),
+        source_en: "dishonesty".into(),
+        id: "X2025-001".into(),
+        fields: vec![("记录编号".into(), "id".into(), "X2025-001".into())],
+        history: vec![records::HistoryRow {
+            at: "2026-02-01 10:00:00".into(),
+            actor: "assessor".into(),
+            what_zh: "导入更新（批次 #4）".into(),
+            what_en: "Updated by an import (batch #4)".into(),
+            changes: vec![records::FieldChange { field: "rectified_on".into(), before: "–".into(), after: "2025-07-15".into() }],
+        }],
+    };
+    insta::assert_snapshot!("record_en", main_of(&records::record(&r).into_string()));
+}
+
+#[test]
+fn user_management_with_an_error_beside_its_field() {
+    let v = users::UsersView {
+        lang: Lang::Zh,
+        nav: nav("admin"),
+        users: vec![users::UserRow { username: "lucheng".into(), role: "unit".into(), unit: Some("330302 鹿城区".into()), disabled: false }],
+        units: vec![("330302".into(), "鹿城区".into())],
+        notice: None,
+        error: Some(users::FormError { form: "add".into(), field: "password".into(), message: "密码至少 8 个字符 / a password needs at least 8 characters".into() }),
+        typed: users::Typed { username: "wang.wei".into(), role: "unit".into(), unit_code: "330302".into() },
+        min_password: 8,
+    };
+    insta::assert_snapshot!(main_of(&users::render(&v).into_string()));
+}

@@ -47,7 +47,10 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[
 .error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
 ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}\
-@media print{header,nav,form{display:none}thead{display:table-header-group}tr,figure{break-inside:avoid}main{max-width:none;margin:0}a{color:inherit;text-decoration:none}}\
+.print-hint{font-size:.9rem}\
+@media print{header,nav,form,.print-hint{display:none}body{background:#fff;font-size:10.5pt}thead{display:table-header-group}tr,figure,svg{break-inside:avoid}\
+h1,h2,caption{break-after:avoid}table{width:100%;min-width:0}.board{display:block}.board svg{max-width:100%;height:auto;margin-top:.5rem}\
+main{max-width:none;margin:0}a{color:inherit;text-decoration:none}.scroll{overflow:visible}}\
 @page{size:A4;margin:16mm 14mm 18mm;@bottom-center{content:\"第 \" counter(page) \" 页 共 \" counter(pages) \" 页\";font-size:9pt;color:#52606d}}";
 
 /// Who is signed in, for the header: name, role and the CSRF token the
@@ -147,7 +150,12 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                         a href={ (path) (if path.contains('?') { "&" } else { "?" }) "lang=" (other) } lang=(if other == "en" { "en" } else { "zh-CN" }) { (other_label) }
                     }
                 }
-                main { (body) }
+                main {
+                    (body)
+                    @if nav.is_some() {
+                        p.note.print-hint { (lang.pick("打印：按 Ctrl+P（A4，表头每页重复，页脚有页码）。", "To print, press Ctrl+P (A4, table headers repeat on every page, page numbers in the footer).")) }
+                    }
+                }
             }
         }
     }

@@ -135,6 +135,17 @@ impl Driver {
         std::fs::write(self.shots.join(format!("{}-{name}.png", self.prefix)), png).unwrap();
     }
 
+    /// Prints the page as Chromium would on A4 (W3C WebDriver print) and
+    /// saves `<prefix>-<name>.pdf` beside the screenshots; returns its bytes.
+    async fn print_a4(&self, name: &str) -> Vec<u8> {
+        let data = self
+            .call(reqwest::Method::POST, "/print", Some(json!({ "page": { "width": 21.0, "height": 29.7 }, "background": true })))
+            .await;
+        let pdf = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap()).unwrap();
+        std::fs::write(self.shots.join(format!("{}-{name}.pdf", self.prefix)), &pdf).unwrap();
+        pdf
+    }
+
     async fn sign_in(&self, server: &Server, user: &str) {
         self.goto(&format!("http://{}/login", server.addr)).await;
         self.type_into("#username", user).await;
@@ -164,6 +175,8 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     assert!(b.url().await.ends_with('/'), "signed in, on the overview");
     assert!(page.contains("瑞安市"));
     b.shot("1-overview").await;
+    let pdf = b.print_a4("1-overview-a4").await;
+    assert!(pdf.starts_with(b"%PDF"), "the overview prints");
     b.click("a[href^='/units/330302']").await;
     let page = b.wait_for("the scorecard", |p| p.contains("指标明细")).await;
     assert!(page.contains("鹿城区"));

@@ -19,21 +19,79 @@ const CAPACITY: usize = 2048;
 #[derive(Debug, Default)]
 pub struct PageCache {
     entries: Mutex<HashMap<String, Arc<String>>>,
+    /// Renders under way: requests for the same missing page wait for the
+    /// one render instead of each doing it (after results change, fifty
+    /// connections asking for the overview would otherwise render it fifty
+    /// times at once).
+    flights: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<String>>>>>,
 }
 
 impl PageCache {
-    pub fn get(&self, key: &str) -> Option<Arc<String>> {
-        self.entries.lock().ok()?.get(key).cloned()
-    }
-
-    pub fn put(&self, key: String, body: String) -> Arc<String> {
-        let body = Arc::new(body);
+    /// The cached body under `key`, or the one `render` makes, rendered
+    /// once however many requests ask at the same time. A failed render is
+    /// not cached; the next request tries again.
+    pub async fn get_or_render<F, Fut, E>(&self, key: &str, render: F) -> Result<Arc<String>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<String, E>>,
+    {
+        if let Some(hit) = self.get(key) {
+            return Ok(hit);
+        }
+        let flight = match self.flights.lock() {
+            Ok(mut flights) => flights.entry(key.to_string()).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        let body = flight.get_or_try_init(|| async { render().await.map(Arc::new) }).await?.clone();
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= CAPACITY {
                 entries.clear();
             }
-            entries.insert(key, body.clone());
+            entries.insert(key.to_string(), body.clone());
         }
-        body
+        if let Ok(mut flights) = self.flights.lock() {
+            flights.remove(key);
+        }
+        Ok(body)
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<String>> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_render_once_and_failures_are_not_kept() {
+        let cache = Arc::new(PageCache::default());
+        let renders = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (cache, renders) = (cache.clone(), renders.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get_or_render("page", || async {
+                        renders.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        Ok::<_, ()>("body".to_string())
+                    })
+                    .await
+                    .unwrap()
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().as_str(), "body");
+        }
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        let failed = cache.get_or_render("other", || async { Err::<String, &str>("no") }).await;
+        assert_eq!(failed, Err("no"));
+        assert!(cache.get("other").is_none());
+        assert_eq!(cache.get_or_render("other", || async { Ok::<_, ()>("now".to_string()) }).await.unwrap().as_str(), "now");
     }
 }

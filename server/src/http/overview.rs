@@ -79,14 +79,14 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let can_manage = session.user.is_assessor();
     let can_export = matches!(session.user.role, crate::auth::Role::Leader | crate::auth::Role::Assessor);
     let key = format!("overview|{epoch}|{year}|{}|{can_manage}|{can_export}", lang.code());
-    let body = match state.pages.get(&key) {
-        Some(body) => body,
-        None => {
+    let body = state
+        .pages
+        .get_or_render(&key, || async {
             let versions = results::versions(&state.db, year).await?;
             let view = build(&state, lang, &session, years, year, &versions, can_manage, can_export).await?;
-            state.pages.put(key, overview::body(&view).into_string())
-        }
-    };
+            Ok::<_, AppError>(overview::body(&view).into_string())
+        })
+        .await?;
     let filled = body.replace(cache::CSRF_SLOT, &session.csrf);
     Ok(signed_in(lang, &overview::title(lang, year), "/", &nav(&session), PreEscaped(filled)).into_response())
 }

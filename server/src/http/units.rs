@@ -33,21 +33,18 @@ pub async fn scorecard(
     let (years, year, epoch) = choose_year(&state.db, q.year).await?;
     let full = user.sees_unit_in_full(&code);
     let key = format!("scorecard|{epoch}|{code}|{year}|{}|{full}", lang.code());
-    let (body, unit_name) = match state.pages.get(&key) {
-        Some(cached) => {
-            let (name, body) = cached.split_once('\n').unwrap_or_default();
-            (body.to_string(), name.to_string())
-        }
-        None => {
+    // The unit's name (for the title), a newline, then the body.
+    let cached = state
+        .pages
+        .get_or_render(&key, || async {
             let version = results::default_version(&results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
             let view = build_scorecard(&state, lang, &session, &code, years, year, version, full).await?;
-            let body = scorecard::body(&view).into_string();
-            state.pages.put(key, format!("{}\n{body}", view.unit_name));
-            (body, view.unit_name)
-        }
-    };
+            Ok::<_, AppError>(format!("{}\n{}", view.unit_name, scorecard::body(&view).into_string()))
+        })
+        .await?;
+    let (unit_name, body) = cached.split_once('\n').unwrap_or_default();
     let path = format!("/units/{code}");
-    Ok(signed_in(lang, &scorecard::title(lang, &unit_name, year), &path, &nav(&session), PreEscaped(body)))
+    Ok(signed_in(lang, &scorecard::title(lang, unit_name, year), &path, &nav(&session), PreEscaped(body.to_string())))
 }
 
 /// A scorecard's view model, read from the stored results.

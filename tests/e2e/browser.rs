@@ -146,6 +146,12 @@ impl Driver {
         pdf
     }
 
+    /// Shows the page as printed (CSS print media) until `screen` is called.
+    async fn media(&self, media: &str) {
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": media } })))
+            .await;
+    }
+
     async fn sign_in(&self, server: &Server, user: &str) {
         self.goto(&format!("http://{}/login", server.addr)).await;
         self.type_into("#username", user).await;
@@ -177,6 +183,9 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     b.shot("1-overview").await;
     let pdf = b.print_a4("1-overview-a4").await;
     assert!(pdf.starts_with(b"%PDF"), "the overview prints");
+    b.media("print").await;
+    b.shot("1-overview-print").await;
+    b.media("").await;
     b.click("a[href^='/units/330302']").await;
     let page = b.wait_for("the scorecard", |p| p.contains("指标明细")).await;
     assert!(page.contains("鹿城区"));

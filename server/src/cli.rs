@@ -119,7 +119,7 @@ pub enum Command {
     },
     /// Export a stored result as CSV (UTF-8 with BOM) or XLSX.
     #[command(
-        after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin export --year 2025 --format xlsx --output zhengxin-2025.xlsx\n  zhengxin export --year 2025 --format csv --output - --version 2"
+        after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin export --year 2025 --format xlsx --output zhengxin-2025.xlsx\n  zhengxin export --year 2025 --format csv --output - --version 2\n  zhengxin export --year 2025 --format csv --output county.csv --group county\n  zhengxin export --year 2025 --format xlsx --output lucheng.xlsx --unit 330302"
     )]
     Export {
         #[arg(long)]
@@ -131,6 +131,12 @@ pub enum Command {
         output: PathBuf,
         #[arg(long)]
         version: Option<i64>,
+        /// Only one peer group's rows.
+        #[arg(long, value_parser = ["county", "department", "township"])]
+        group: Option<String>,
+        /// Only one unit's row (its indicator points).
+        #[arg(long)]
+        unit: Option<String>,
     },
     /// Explain a unit's points: formula, value, and the records that cost points.
     #[command(

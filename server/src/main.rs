@@ -168,10 +168,13 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             }
             Ok(intact.iter().all(|ok| *ok))
         }
-        Command::Export { year, format, output, version } => {
+        Command::Export { year, format, output, version, group, unit } => {
             let db = Db::connect(&cli.database_url).await?;
             let v = &stored_version(&db, year, version).await?;
-            let rows = scoring::results::read(&db, v.id).await?;
+            let rows = scoring::results::read(&db, v.id).await?.only(group.as_deref(), unit.as_deref());
+            if let Some(code) = unit.as_deref().filter(|_| rows.units.is_empty()) {
+                anyhow::bail!("no unit {code} in {year} version {}", v.version);
+            }
             let rules = analytics::rulebook::Rulebook::parse(&scoring::results::rulebook_text(&db, v.id).await?)?;
             let bytes = match format.as_str() {
                 "csv" => scoring::export::csv(&rows, &rules),

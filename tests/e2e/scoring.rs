@@ -149,6 +149,19 @@ e2e!(exports_follow_section_9, |app| {
     assert_eq!(counties.height(), 2 + 3);
     let lost = book.worksheet_range("扣分说明").unwrap();
     assert!(lost.rows().skip(2).any(|r| r[0] == Data::String("330303".into()) && r[2] == Data::String("dishonesty".into())));
+
+    // One unit's row, or one group's, in the same format.
+    let out = zhengxin(&app, &["export", "--year", "2025", "--format", "csv", "--output", "-", "--unit", "330381"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout[3..].to_vec()).unwrap();
+    assert_eq!(text.lines().count(), 2);
+    assert!(text.lines().nth(1).unwrap().starts_with("330381,瑞安市,county,"));
+    let out = zhengxin(&app, &["export", "--year", "2025", "--format", "csv", "--output", "-", "--group", "township"]).await;
+    let text = String::from_utf8(out.stdout[3..].to_vec()).unwrap();
+    assert!(text.lines().skip(1).all(|l| l.split(',').nth(2) == Some("township")) && text.lines().count() > 1);
+    let out = zhengxin(&app, &["export", "--year", "2025", "--format", "csv", "--output", "-", "--unit", "999999"]).await;
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no unit 999999"));
 });
 
 e2e!(explanations_name_the_records_that_cost_points, |app| {

@@ -393,5 +393,18 @@ e2e!(leadership_downloads_the_result_table_and_units_may_not, |app| {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(!refused.body.contains("330381,"), "no data");
     assert!(!unit.get("/").await.body.contains("/exports/"), "no download link for units");
+    // A unit takes its own row, in the same format, and nothing else.
+    let own = unit.get("/exports/2025/rankings.csv?unit=330302").await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.body.contains("\r\n330302,鹿城区,county,") && own.body.lines().count() == 2, "{}", own.body);
+    assert!(own.headers.get("content-disposition").unwrap().to_str().unwrap().contains("rankings-330302.csv"));
+    assert!(unit.get("/units/330302").await.body.contains("/exports/2025/rankings.csv?version=1&amp;unit=330302"));
+    let other = unit.get("/exports/2025/rankings.xlsx?unit=330303").await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    assert!(!other.body.contains("龙湾区"));
+    assert_eq!(unit.get("/exports/2025/rankings.csv?unit=330302&group=township").await.status, StatusCode::NOT_FOUND);
+    let group = leader.get("/exports/2025/rankings.csv?group=department").await;
+    assert!(group.body.contains("\r\nD002,") && !group.body.contains("330302,") && group.body.lines().count() == 3, "{}", group.body);
+    assert_eq!(leader.get("/exports/2025/rankings.csv?group=city").await.status, StatusCode::NOT_FOUND);
     server.stop().await;
 });

@@ -79,7 +79,9 @@ fn quality_label(lang: Lang, kind: &str) -> &'static str {
     }
 }
 
-fn board(lang: Lang, year: i32, b: &Board) -> Markup {
+/// A board: the group's ranking table and chart, and (for those who may
+/// download) the group's rows in the export format of `version`.
+fn board(lang: Lang, year: i32, b: &Board, export: Option<i64>) -> Markup {
     let title = format!("{} · {}", group_label(lang, &b.group), lang.pick("排名", "ranking"));
     let bars: Vec<Bar> = b
         .rows
@@ -122,6 +124,14 @@ fn board(lang: Lang, year: i32, b: &Board) -> Markup {
             figure {
                 (PreEscaped(bars::render(&title, &description, &bars)))
                 figcaption.note { (lang.pick("条形颜色表示等次；数值见左表。", "Bar colours show the grade; the table gives the numbers.")) }
+                @if let Some(version) = export {
+                    p.note {
+                        (lang.pick("下载本组：", "Download this group: "))
+                        a href={ "/exports/" (year) "/rankings.xlsx?version=" (version) "&group=" (b.group) } { "Excel" }
+                        " · "
+                        a href={ "/exports/" (year) "/rankings.csv?version=" (version) "&group=" (b.group) } { "CSV" }
+                    }
+                }
             }
         }
     }
@@ -220,10 +230,10 @@ pub fn body(v: &OverviewView) -> Markup {
                         p.note { (lang.pick("无一票否决、逾期未整改或缺失债务数据。", "No vetoes, overdue rectifications or missing debt data.")) }
                     } @else {
                         ul { @for f in &v.red_flags {
-                            li { span.flag { (f.unit_name) } " (" (f.unit_code) ")：" (lang.pick(&f.zh, &f.en)) }
+                            li { span.flag { (f.unit_name) } " (" (f.unit_code) ")" (lang.pick("：", ": ")) (lang.pick(&f.zh, &f.en)) }
                         } }
                     }
-                    @for b in &v.boards { h2 { (group_label(lang, &b.group)) } (board(lang, v.year, b)) }
+                    @for b in &v.boards { h2 { (group_label(lang, &b.group)) } (board(lang, v.year, b, v.can_export.then_some(ver.version))) }
                     h2 { (lang.pick("名次变化最大", "Biggest movers")) }
                     @if v.movers.is_empty() {
                         p.note { (lang.pick("无上年结果可比。", "No previous year to compare with.")) }

@@ -142,6 +142,12 @@ fn details(v: &ScorecardView) -> Markup {
             figure { (PreEscaped(bars::render(chart_title, &description, &bars))) }
         }
         h2 { (lang.pick("指标明细", "Indicators")) }
+        p.note {
+            (lang.pick("下载本单位得分（结果表格式）：", "Download this unit's points (result table format): "))
+            a href={ "/exports/" (v.year) "/rankings.xlsx?version=" (v.version.version) "&unit=" (v.unit_code) } { "Excel" }
+            " · "
+            a href={ "/exports/" (v.year) "/rankings.csv?version=" (v.version.version) "&unit=" (v.unit_code) } { "CSV" }
+        }
         table {
             caption { (lang.pick("每项指标的数值、阈值与失分", "Each indicator's value, thresholds and points lost")) }
             thead { tr {

@@ -1,6 +1,7 @@
 //! Downloads of a stored result: the §9 table as CSV or XLSX, the same
-//! bytes as `zhengxin export`. Leadership and the assessment team only:
-//! the table holds every unit's indicator points.
+//! bytes as `zhengxin export` (whole, one group, or one unit). The table
+//! holds every unit's indicator points: leadership and the assessment team
+//! take any of it, a unit's own user only its own row.
 
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -15,6 +16,10 @@ use crate::scoring::{export, results};
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
     pub version: Option<i64>,
+    /// Only one peer group's rows.
+    pub group: Option<String>,
+    /// Only one unit's row: the one export a unit's own user may take.
+    pub unit: Option<String>,
 }
 
 /// `Content-Disposition` for a download named `name` (RFC 6266: a plain
@@ -35,8 +40,13 @@ pub async fn rankings(
     Path((year, file)): Path<(i32, String)>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    if !matches!(session.user.role, Role::Leader | Role::Assessor) {
+    let whole_table = matches!(session.user.role, Role::Leader | Role::Assessor);
+    let own_row = q.unit.as_deref().is_some_and(|code| session.user.sees_unit_in_full(code));
+    if !whole_table && !own_row {
         return Err(AppError::Forbidden);
+    }
+    if q.group.as_deref().is_some_and(|g| !["county", "department", "township"].contains(&g)) {
+        return Err(AppError::NotFound);
     }
     let format = match file.as_str() {
         "rankings.csv" => "csv",
@@ -45,7 +55,10 @@ pub async fn rankings(
     };
     let versions = results::versions(&state.db, year).await?;
     let v = results::find_version(&versions, year, q.version).map_err(|_| AppError::NotFound)?;
-    let rows = results::read(&state.db, v.id).await?;
+    let rows = results::read(&state.db, v.id).await?.only(q.group.as_deref(), q.unit.as_deref());
+    if rows.units.is_empty() {
+        return Err(AppError::NotFound);
+    }
     let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, v.id).await?)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let (bytes, content_type) = match format {
@@ -56,7 +69,12 @@ pub async fn rankings(
         ),
     };
     let bytes = bytes.map_err(AppError::Internal)?;
-    let name = format!("zhengxin-{year}-v{}-rankings.{format}", v.version);
+    let scope = match (q.group.as_deref(), q.unit.as_deref()) {
+        (_, Some(unit)) => format!("-{}", unit.chars().filter(char::is_ascii_alphanumeric).collect::<String>()),
+        (Some(group), None) => format!("-{group}"),
+        (None, None) => String::new(),
+    };
+    let name = format!("zhengxin-{year}-v{}-rankings{scope}.{format}", v.version);
     Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], bytes).into_response())
 }
 

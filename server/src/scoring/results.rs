@@ -114,6 +114,20 @@ fn boolean(v: AnyValue<'_>) -> bool {
 }
 
 impl ResultRows {
+    /// Only one peer group's and/or one unit's rows, for a narrower export
+    /// in the same format. Quality findings follow their unit; findings
+    /// about no unit stay only in an export of more than one unit.
+    pub fn only(mut self, group: Option<&str>, unit: Option<&str>) -> ResultRows {
+        self.units.retain(|u| group.is_none_or(|g| u.group == g) && unit.is_none_or(|c| u.unit_code == c));
+        let kept: std::collections::HashSet<&str> = self.units.iter().map(|u| u.unit_code.as_str()).collect();
+        self.indicators.retain(|i| kept.contains(i.unit_code.as_str()));
+        self.quality.retain(|q| match &q.unit_code {
+            Some(code) => kept.contains(code.as_str()),
+            None => unit.is_none() && group.is_none(),
+        });
+        self
+    }
+
     /// The engine's frames as rows (a few thousand: units × indicators).
     pub fn from_assessment(a: &Assessment) -> ResultRows {
         let u = &a.units;
@@ -414,4 +428,67 @@ pub fn find_version(versions: &[VersionInfo], year: i32, number: Option<i64>) ->
             format!("{year} has no version {} (versions: {})", number.unwrap_or_default(), known.join(", "))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(code: &str, group: &str) -> UnitResult {
+        UnitResult {
+            unit_code: code.into(),
+            unit_name: code.into(),
+            group: group.into(),
+            parent_code: None,
+            total: 80.0,
+            base: 80.0,
+            bonus: 0.0,
+            rank: Some(1),
+            county_rank: None,
+            group_size: 1,
+            grade: "good".into(),
+            vetoed: false,
+            veto_reason: None,
+            prev_total: None,
+            prev_rank: None,
+            total_change: None,
+            rank_change: None,
+        }
+    }
+
+    fn points(code: &str) -> IndicatorResult {
+        IndicatorResult {
+            unit_code: code.into(),
+            indicator: "dishonesty".into(),
+            dimension: "D5".into(),
+            weight: 15.0,
+            numerator: None,
+            denominator: None,
+            value: None,
+            applicable: true,
+            points: Some(15.0),
+        }
+    }
+
+    fn finding(code: Option<&str>) -> Finding {
+        Finding { kind: "k".into(), source: "s".into(), unit_code: code.map(Into::into), record_id: None, detail: String::new() }
+    }
+
+    #[test]
+    fn a_narrower_export_keeps_only_its_units_rows_and_findings() {
+        let rows = ResultRows {
+            units: vec![unit("330302", "county"), unit("D002", "department")],
+            indicators: vec![points("330302"), points("D002")],
+            quality: vec![finding(Some("330302")), finding(Some("D002")), finding(None)],
+        };
+        let one = rows.clone().only(None, Some("330302"));
+        assert_eq!(one.units.len(), 1);
+        assert!(one.indicators.iter().all(|i| i.unit_code == "330302") && one.indicators.len() == 1);
+        assert_eq!(one.quality, vec![finding(Some("330302"))]);
+        let group = rows.clone().only(Some("department"), None);
+        assert_eq!(group.units[0].unit_code, "D002");
+        assert_eq!(group.quality, vec![finding(Some("D002"))]);
+        assert_eq!(rows.clone().only(None, None), rows);
+        assert!(rows.only(Some("township"), Some("330302")).units.is_empty());
+    }
 }

@@ -155,6 +155,12 @@ impl JobHandle {
         });
     }
 
+    /// Marks the job failed if dropped while it still runs: a task that
+    /// panics does not leave its page (and its subject) running forever.
+    pub fn guard(&self) -> JobGuard {
+        JobGuard(self.clone())
+    }
+
     pub fn finish(&self, next: Option<String>) {
         self.update(|j| {
             j.status = JobStatus::Done;
@@ -168,6 +174,21 @@ impl JobHandle {
             j.status = JobStatus::Failed;
             j.error = Some(message);
             j.next = next;
+        });
+    }
+}
+
+/// See [`JobHandle::guard`].
+#[derive(Debug)]
+pub struct JobGuard(JobHandle);
+
+impl Drop for JobGuard {
+    fn drop(&mut self) {
+        self.0.update(|j| {
+            if j.status == JobStatus::Running {
+                j.status = JobStatus::Failed;
+                j.error = Some("处理意外中断，没有写入部分结果，请重试。 / The work stopped unexpectedly; nothing partial was written; please try again.".into());
+            }
         });
     }
 }
@@ -192,5 +213,11 @@ mod tests {
         assert_eq!(jobs.running().len(), 1);
         // Once finished, the same subject may run again.
         assert!(jobs.start("score:2025", ("评分", "Scoring"), 3, "assessor").is_ok());
+        // A task that ends without saying so (a panic) fails its job.
+        {
+            let _guard = b.guard();
+        }
+        let failed = jobs.get(b.id).unwrap();
+        assert!(failed.status == JobStatus::Failed && failed.error.is_some());
     }
 }

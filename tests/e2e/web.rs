@@ -362,6 +362,9 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     assert!(server::scoring::results::versions(&app.db, 2025).await.unwrap()[1].published_at.is_some());
     let after = assessor.get("/publication?year=2025").await;
     assert!(!after.body.contains("action=\"/publish\""), "nothing left to publish");
+    let first = assessor.get("/publication?year=2025&version=1").await;
+    assert!(first.status == StatusCode::OK && !first.body.contains("相比的变化"), "version 1 has nothing before it to compare with");
+    assert_eq!(assessor.get("/publication?year=2025&version=9").await.status, StatusCode::NOT_FOUND);
     assert_eq!(unit.post("/publish", &[("csrf", &hidden(&mine.body, "csrf")), ("year", "2025")], None).await.status, StatusCode::FORBIDDEN);
 
     let decided = unit.get("/objections").await;

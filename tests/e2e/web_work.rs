@@ -75,7 +75,11 @@ e2e!(the_assessment_team_imports_checks_commits_rescores_and_publishes, |app| {
     let upload = next_of(&done.body);
     let report = assessor.get(&upload).await;
     assert!(report.body.contains("检查未通过") && report.body.contains("未知单位") && report.body.contains("日期无效"), "{}", report.body);
-    assert!(report.body.contains("<td class=\"num\">3</td>") && report.body.contains("<td class=\"num\">4</td>"), "row numbers as a spreadsheet shows them");
+    assert!(
+        report.body.contains("<td class=\"num\">3</td><td>unit_code</td><td><code>339999</code>")
+            && report.body.contains("<td class=\"num\">4</td><td>received_at</td>"),
+        "rows numbered as a spreadsheet shows them, with the column and the value"
+    );
     assert!(!report.body.contains("/commit\""), "a failed upload cannot be committed");
     assert_eq!(records(&app).await, before, "checking writes nothing");
     let discarded = assessor.post(&format!("{upload}/discard"), &[("csrf", &csrf)], None).await;
@@ -83,6 +87,14 @@ e2e!(the_assessment_team_imports_checks_commits_rescores_and_publishes, |app| {
     assert!(assessor.get(&upload).await.body.contains("已放弃"));
     let id = upload_id(&upload);
     assert_eq!(app.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM staged_import_files WHERE staged_id = {id} AND bytes IS NULL")).await, "1", "a discarded upload's bytes are dropped");
+    assert_eq!(assessor.post(&format!("{upload}/commit"), &[("csrf", &csrf)], None).await.status, StatusCode::BAD_REQUEST, "a failed upload is never committed");
+    assert_eq!(records(&app).await, before);
+
+    // A good upload discarded stays discarded.
+    let sent = assessor.post_multipart("/import", &[("csrf", &csrf)], &[("files", "hotline.csv", GOOD_HOTLINE.as_bytes())]).await;
+    let upload = next_of(&assessor.wait_for_job(sent.location()).await.body);
+    assert!(assessor.get(&upload).await.body.contains("检查通过"));
+    assert_eq!(assessor.post(&format!("{upload}/discard"), &[("csrf", &csrf)], None).await.status, StatusCode::SEE_OTHER);
     assert_eq!(assessor.post(&format!("{upload}/commit"), &[("csrf", &csrf)], None).await.status, StatusCode::BAD_REQUEST, "a discarded upload stays discarded");
     assert_eq!(records(&app).await, before);
 
@@ -112,7 +124,7 @@ e2e!(the_assessment_team_imports_checks_commits_rescores_and_publishes, |app| {
     assert!(committed.body.contains("已导入") && committed.body.contains("form method=\"post\" action=\"/score\""), "{}", committed.body);
     assert_eq!(app.scalar("SELECT CAST(closed_at AS TEXT) FROM hotline_tickets WHERE id = 'H2025-0000102'").await.get(..10), Some("2025-05-02"));
     assert_ne!(records(&app).await, before);
-    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action IN ('import_stage', 'import_committed', 'import_discarded')").await, "4");
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action IN ('import_stage', 'import_committed', 'import_discarded')").await, "6");
 
     let rescoring = assessor.post("/score", &[("csrf", &csrf), ("year", "2025")], None).await;
     let done = assessor.wait_for_job(rescoring.location()).await;
@@ -176,8 +188,11 @@ e2e!(drill_down_shows_fields_filters_exports_and_history_to_those_who_may, |app|
     assert!(masked.body.contains("***") && !masked.body.contains("P-0b44e6d1"));
     let masked_csv = leader.get("/units/330302006/indicators/dishonesty/records.csv?year=2025&show=counted").await;
     assert!(masked_csv.body.contains("X2025-005") && !masked_csv.body.contains("P-0b44e6d1"), "{}", masked_csv.body);
+    let filter = "/units/330302006/indicators/dishonesty?year=2025&show=counted&q=P-0b44e6d1";
+    assert!(leader.get(filter).await.body.contains("没有符合筛选条件的记录"), "a masked field is not searchable either");
     let assessor = Browser::signed_in(&server, "assessor").await;
     assert!(assessor.get("/units/330302006/records/dishonesty/X2025-005").await.body.contains("P-0b44e6d1"));
+    assert!(assessor.get(filter).await.body.contains("P-0b44e6d1"), "the assessment team finds it");
 
     // Another unit's records: no page, no CSV, no API, no record, no data.
     for path in [

@@ -140,7 +140,8 @@ pub fn list(v: &ImportsView) -> Markup {
                 "Upload one or more CSV/XLSX files (named for their source, e.g. hotline-2025.csv, or choose the source below). Every row is checked first and every problem listed; nothing is written until you commit, or discard the upload.")) }
             form method="post" action="/import" enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(v.nav.csrf);
-                label for="files" { (lang.pick("文件", "Files")) " " small.note { "（" (lang.pick("合计不超过", "at most")) " " (v.max_mib) " MiB）" } }
+                @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                label for="files" { (lang.pick("文件", "Files")) " " small.note { (lang.pick("（合计不超过 ", "(at most ")) (v.max_mib) (lang.pick(" MiB）", " MiB in all)")) } }
                 @if let Some(error) = &v.error {
                     input #files type="file" name="files" multiple required aria-invalid="true" aria-describedby="files-error" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
                     p #files-error .error role="alert" { (crate::layout::bilingual(lang, error)) }
@@ -234,6 +235,7 @@ pub fn upload(v: &UploadView) -> Markup {
                         @if !v.years.is_empty() {
                             form method="post" action="/score" {
                                 input type="hidden" name="csrf" value=(v.nav.csrf);
+                                @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
                                 label for="rescore-year" { (lang.pick("重新评分年度", "Year to rescore")) }
                                 select #rescore-year name="year" { @for y in &v.years { option value=(y) { (y) } } }
                                 " " button type="submit" { (lang.pick("重新评分", "Rescore")) }
@@ -262,6 +264,7 @@ fn action(v: &UploadView, verb: &str, label: &str) -> Markup {
     html! {
         form.inline method="post" action={ "/import/" (v.id) "/" (verb) } {
             input type="hidden" name="csrf" value=(v.nav.csrf);
+            @if v.lang == Lang::En { input type="hidden" name="lang" value="en"; }
             button type="submit" { (label) }
         }
     }

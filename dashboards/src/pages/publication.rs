@@ -115,6 +115,8 @@ pub fn render(v: &PublicationView) -> Markup {
             form method="post" action="/publish" {
                 input type="hidden" name="csrf" value=(v.nav.csrf);
                 input type="hidden" name="year" value=(v.year);
+                input type="hidden" name="version" value=(number);
+                @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
                 p { button type="submit" { (lang.pick("发布第 ", "Publish version ")) (number) (lang.pick(" 版", "")) } " "
                     small.note { (lang.pick("发布后该版本冻结，作为正式结果。", "Once published the version is frozen as the official result.")) } }
             }

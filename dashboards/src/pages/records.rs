@@ -244,7 +244,7 @@ pub struct RecordView {
 pub fn record(v: &RecordView) -> Markup {
     let lang = v.lang;
     let title = format!("{} {}", lang.pick(&v.source_zh, &v.source_en), v.id);
-    let path = format!("/units/{}/records/{}", v.unit_code, v.id);
+    let path = format!("/units/{}/records/{}/{}", v.unit_code, v.source_en, encode(&v.id));
     signed_in(lang, &title, &path, &v.nav, html! {
         p { a href=(link(lang, &format!("/units/{}", v.unit_code), &format!("year={}", v.year))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }
         h1 { (title) }

@@ -114,9 +114,10 @@ impl AuditLog {
     }
 }
 
-/// The audit entries about one entity, oldest first: a record's history.
+/// The changes of one record, oldest first (imports audit their batch
+/// under the same table name, keyed by batch id: those are left out).
 pub async fn history(db: &super::Db, entity: &str, key: &str) -> Result<Vec<AuditEntry>> {
-    const SQL: &str = "SELECT at, actor, action, entity, entity_key, detail, prev_hash, hash FROM audit_log WHERE entity = $1 AND entity_key = $2 ORDER BY id";
+    const SQL: &str = "SELECT at, actor, action, entity, entity_key, detail, prev_hash, hash FROM audit_log WHERE entity = $1 AND entity_key = $2 AND action = 'update' ORDER BY id";
     let mut out = Vec::new();
     crate::on_db!(db, pool => {
         for r in sqlx::query(SQL).bind(entity).bind(key).fetch_all(pool).await? {

@@ -42,15 +42,15 @@ impl PageCache {
             Ok(mut flights) => flights.entry(key.to_string()).or_default().clone(),
             Err(_) => Arc::default(),
         };
+        // The flight ends however the render does (done, failed, or the
+        // request dropped), so unknown keys leave nothing behind.
+        let _landing = Landing { flights: &self.flights, key };
         let body = flight.get_or_try_init(|| async { render().await.map(Arc::new) }).await?.clone();
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= CAPACITY {
                 entries.clear();
             }
             entries.insert(key.to_string(), body.clone());
-        }
-        if let Ok(mut flights) = self.flights.lock() {
-            flights.remove(key);
         }
         Ok(body)
     }
@@ -59,6 +59,20 @@ impl PageCache {
         self.entries.lock().ok()?.get(key).cloned()
     }
 
+}
+
+/// Removes a flight from the map when dropped.
+struct Landing<'a> {
+    flights: &'a Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<String>>>>>,
+    key: &'a str,
+}
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut flights) = self.flights.lock() {
+            flights.remove(self.key);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -92,6 +106,7 @@ mod tests {
         let failed = cache.get_or_render("other", || async { Err::<String, &str>("no") }).await;
         assert_eq!(failed, Err("no"));
         assert!(cache.get("other").is_none());
+        assert!(cache.flights.lock().unwrap().is_empty(), "failed renders leave no flight behind");
         assert_eq!(cache.get_or_render("other", || async { Ok::<_, ()>("now".to_string()) }).await.unwrap().as_str(), "now");
     }
 }

@@ -10,7 +10,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header::{CONNECTION, CONTENT_LENGTH};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use dashboards::layout::Lang;
+use dashboards::layout::{Lang, link};
 use dashboards::pages::imports::{self, FileRow, ImportsView, IssueRow, ReportView, UploadRow, UploadView};
 use maud::Markup;
 use serde::Deserialize;
@@ -27,7 +27,7 @@ use crate::sources::{ALL, Source};
 /// The largest upload (all files of one form together).
 pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// Room for the form's fields and part headers around the files.
-const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 /// Files per upload.
 const MAX_FILES: usize = 20;
 /// Uploads listed on the page.
@@ -81,18 +81,25 @@ pub fn clean_file_name(name: &str) -> String {
 }
 
 /// Receives an upload, stores it and starts its check.
-pub async fn upload(State(state): State<AppState>, PageSession(session): PageSession, headers: HeaderMap, mut form: Multipart) -> Result<Response, AppError> {
+pub async fn upload(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Result<Response, AppError> {
     assessor(&session)?;
     // A body announced as too large is refused before any of it is read.
     let announced = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > MAX_UPLOAD_BYTES as u64 + MULTIPART_OVERHEAD) {
         let uploads = staging::recent(&state.db, LISTED).await?;
-        let mut view = imports_view(Lang::Zh, &session, uploads);
+        let mut view = imports_view(Lang::from_param(q.lang.as_deref()), &session, uploads);
         let (status, message) = too_large();
         view.error = Some(message);
         return Ok((status, [(CONNECTION, "close")], imports::list(&view)).into_response());
     }
     let mut csrf = String::new();
+    let mut lang = Lang::from_param(q.lang.as_deref());
     let mut source = None;
     let mut inputs = Vec::new();
     let problem = loop {
@@ -106,6 +113,7 @@ pub async fn upload(State(state): State<AppState>, PageSession(session): PageSes
         };
         match field.name().unwrap_or_default() {
             "csrf" => csrf = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
+            "lang" => lang = Lang::from_param(Some(field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?.as_str())),
             "source" => {
                 let text = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
                 source = Source::parse(&text);
@@ -136,7 +144,7 @@ pub async fn upload(State(state): State<AppState>, PageSession(session): PageSes
     });
     if let Some((status, message)) = problem {
         let uploads = staging::recent(&state.db, LISTED).await?;
-        let mut view = imports_view(Lang::Zh, &session, uploads);
+        let mut view = imports_view(lang, &session, uploads);
         view.error = Some(message);
         return Ok((status, imports::list(&view)).into_response());
     }
@@ -146,7 +154,7 @@ pub async fn upload(State(state): State<AppState>, PageSession(session): PageSes
     let id = staging::stage(&state.db, &inputs, &session.user.username).await?;
     drop(inputs);
     let job = start_check(&state, id, &session.user.username);
-    Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
+    Ok(Redirect::to(&link(lang, &format!("/jobs/{job}"), "")).into_response())
 }
 
 /// Progress of the importer as job progress: reading is step 1, writing 2.
@@ -166,6 +174,7 @@ fn start_check(state: &AppState, id: i64, by: &str) -> u64 {
     let job_id = job.id;
     let db = state.db.clone();
     tokio::spawn(async move {
+        let _guard = job.guard();
         job.step(1, "逐行检查", "Checking every row", None);
         let next = Some(format!("/import/{id}"));
         let outcome = async {
@@ -252,6 +261,7 @@ pub async fn show(State(state): State<AppState>, PageSession(session): PageSessi
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
     pub csrf: String,
+    pub lang: Option<String>,
 }
 
 /// Checks a waiting upload again (after an interrupted check).
@@ -260,7 +270,7 @@ pub async fn recheck(State(state): State<AppState>, PageSession(session): PageSe
     assessor(&session)?;
     waiting(&state, id).await?;
     let job = start_check(&state, id, &session.user.username);
-    Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
+    Ok(Redirect::to(&link(Lang::from_param(f.lang.as_deref()), &format!("/jobs/{job}"), "")).into_response())
 }
 
 /// A waiting upload, or why it cannot be acted on.
@@ -282,51 +292,76 @@ pub async fn commit(State(state): State<AppState>, PageSession(session): PageSes
         return Err(AppError::BadRequest(format!("upload {id} has not passed its check")));
     }
     let actor = session.user.username.clone();
+    let lang = Lang::from_param(f.lang.as_deref());
+    // The job slot of this upload is taken atomically: a commit never runs
+    // beside a check, another commit or a discard of the same upload.
     let job = match state.jobs.start(&format!("import:{id}"), (&format!("导入上传 #{id}"), &format!("Importing upload #{id}")), 2, &actor) {
         Ok(job) => job,
-        Err(running) => return Ok(Redirect::to(&format!("/jobs/{running}")).into_response()),
+        Err(running) => return Ok(Redirect::to(&link(lang, &format!("/jobs/{running}"), "")).into_response()),
     };
     let job_id = job.id;
     let db = state.db.clone();
     tokio::spawn(async move {
+        let _guard = job.guard();
         job.step(1, "逐行检查", "Checking every row", None);
         let next = Some(format!("/import/{id}"));
         let outcome = async {
             let inputs = staging::inputs(&db, id).await?;
+            if inputs.is_empty() {
+                return Ok::<_, crate::db::DbError>(Committed::NotWaiting);
+            }
             let report = import::import(&db, inputs, Vec::new(), &actor, import_progress(job.clone()))
                 .await
                 .map_err(|e| crate::db::DbError::Corrupt(e.to_string()))?;
             let stored = StoredReport::from_report(&report, report.ok);
-            if report.ok {
-                staging::finish(&db, id, "committed", Some(&stored), &actor).await?;
-            } else {
+            if !report.ok {
                 staging::set_report(&db, id, &stored).await?;
+                return Ok(Committed::Refused);
             }
-            Ok::<bool, crate::db::DbError>(report.ok)
+            match staging::finish(&db, id, "committed", Some(&stored), &actor).await? {
+                true => Ok(Committed::Yes),
+                false => Ok(Committed::NotWaiting),
+            }
         }
         .await;
         match outcome {
-            Ok(true) => job.finish(next),
-            Ok(false) => job.fail("数据在检查后发生变化，再次检查未通过；未写入任何数据。 / The data changed since the check and the upload no longer passes; nothing was written.".into(), next),
+            Ok(Committed::Yes) => job.finish(next),
+            Ok(Committed::NotWaiting) => job.fail("该上传已不在待确认状态。 / This upload is no longer awaiting a decision.".into(), next),
+            Ok(Committed::Refused) => job.fail("数据在检查后发生变化，再次检查未通过；未写入任何数据。 / The data changed since the check and the upload no longer passes; nothing was written.".into(), next),
             Err(e) => {
                 tracing::error!(upload = id, cause = %e, "committing an upload failed");
                 job.fail("内部错误，未写入任何数据，请重试。 / Internal error; nothing was written; please try again.".into(), next);
             }
         }
     });
-    Ok(Redirect::to(&format!("/jobs/{job_id}")).into_response())
+    Ok(Redirect::to(&link(lang, &format!("/jobs/{job_id}"), "")).into_response())
+}
+
+/// How a commit ended.
+enum Committed {
+    Yes,
+    /// The check found errors (data changed since the first check).
+    Refused,
+    /// The upload was decided meanwhile.
+    NotWaiting,
 }
 
 /// Discards a waiting upload: nothing is written, its bytes are dropped.
+/// It takes the upload's job slot, so it cannot overlap a commit.
 pub async fn discard(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
     assessor(&session)?;
     waiting(&state, id).await?;
-    if state.jobs.running().iter().any(|j| j.subject == format!("import:{id}")) {
+    let Ok(job) = state.jobs.start(&format!("import:{id}"), (&format!("放弃上传 #{id}"), &format!("Discarding upload #{id}")), 1, &session.user.username) else {
         return Err(AppError::BadRequest(format!("upload {id} is being worked on")));
+    };
+    let _guard = job.guard();
+    let discarded = staging::finish(&state.db, id, "discarded", None, &session.user.username).await;
+    job.finish(Some(format!("/import/{id}")));
+    if !discarded? {
+        return Err(AppError::BadRequest(format!("upload {id} is no longer waiting")));
     }
-    staging::finish(&state.db, id, "discarded", None, &session.user.username).await?;
-    Ok(Redirect::to(&format!("/import/{id}")).into_response())
+    Ok(Redirect::to(&link(Lang::from_param(f.lang.as_deref()), &format!("/import/{id}"), "")).into_response())
 }
 
 #[cfg(test)]

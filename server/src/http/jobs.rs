@@ -4,7 +4,7 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use dashboards::layout::Lang;
+use dashboards::layout::{Lang, link};
 use dashboards::pages::jobs::{JobState, JobView, render};
 use maud::Markup;
 
@@ -49,27 +49,31 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
 /// shows what changed.
 pub async fn rescore(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<YearForm>) -> Result<Response, AppError> {
     let year = assessor_year(&session, &f)?;
+    let lang = Lang::from_param(f.lang.as_deref());
     let actor = session.user.username.clone();
     let title = (format!("重新评分 {year} 年度"), format!("Rescoring {year}"));
     let job = match state.jobs.start(&format!("score:{year}"), (&title.0, &title.1), ScoreStep::COUNT, &actor) {
         Ok(job) => job,
-        Err(running) => return Ok(Redirect::to(&format!("/jobs/{running}")).into_response()),
+        Err(running) => return Ok(Redirect::to(&link(lang, &format!("/jobs/{running}"), "")).into_response()),
     };
     let job_id = job.id;
     let db = state.db.clone();
     tokio::spawn(async move {
+        let _guard = job.guard();
         let on_step = {
             let job = job.clone();
             move |step: ScoreStep| job.step(step.number(), step.label().0, step.label().1, None)
         };
         match scoring::score_with_progress(&db, year, None, None, &actor, &on_step).await {
             Ok(_) => job.finish(Some(format!("/publication?year={year}"))),
-            Err(e @ (scoring::ScoringError::Rulebook(_) | scoring::ScoringError::Engine(_))) => job.fail(e.to_string(), Some("/publication".into())),
+            Err(e @ (scoring::ScoringError::Rulebook(_) | scoring::ScoringError::Engine(_))) => {
+                job.fail(format!("无法评分（{e}）。 / Cannot score: {e}."), Some("/publication".into()))
+            }
             Err(e) => {
                 tracing::error!(year, cause = %e, "rescoring failed");
                 job.fail("内部错误，未保存任何结果，请重试。 / Internal error; nothing was stored; please try again.".into(), Some("/publication".into()));
             }
         }
     });
-    Ok(Redirect::to(&format!("/jobs/{job_id}")).into_response())
+    Ok(Redirect::to(&link(lang, &format!("/jobs/{job_id}"), "")).into_response())
 }

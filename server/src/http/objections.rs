@@ -120,6 +120,9 @@ pub async fn decide(State(state): State<AppState>, PageSession(session): PageSes
 pub struct YearForm {
     pub csrf: String,
     pub year: String,
+    /// The version to publish: the one the page showed (default: latest).
+    pub version: Option<String>,
+    pub lang: Option<String>,
 }
 
 pub fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> Result<i32, AppError> {
@@ -133,8 +136,14 @@ pub fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> 
 /// Publishing a year's latest version (the assessment team).
 pub async fn publish(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<YearForm>) -> Result<Response, AppError> {
     let year = assessor_year(&session, &f)?;
-    match scoring::publish(&state.db, year, None, &session.user.username).await {
-        Ok(_) => Ok(Redirect::to(&format!("/publication?year={year}")).into_response()),
+    let version = match f.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest("version is a number".into()))?),
+        None => None,
+    };
+    let lang = Lang::from_param(f.lang.as_deref());
+    match scoring::publish(&state.db, year, version, &session.user.username).await {
+        Ok(_) => Ok(Redirect::to(&dashboards::layout::link(lang, "/publication", &format!("year={year}"))).into_response()),
+        Err(scoring::ScoringError::NoResult(_)) => Err(AppError::NotFound),
         Err(scoring::ScoringError::AlreadyPublished { .. }) => Err(AppError::BadRequest("already published".into())),
         Err(e) => Err(e.into()),
     }

@@ -71,14 +71,12 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     Ok(render(&view))
 }
 
-/// What `target` is compared with: the published version (the latest one
-/// published before or after it), else the version just before it.
+/// What `target` is compared with: the latest version published before
+/// it, else the version just before it (so the comparison always runs
+/// forwards in time).
 fn base_of<'a>(versions: &'a [VersionInfo], target: &VersionInfo) -> Option<&'a VersionInfo> {
-    versions
-        .iter()
-        .rev()
-        .find(|v| v.published_at.is_some() && v.id != target.id)
-        .or_else(|| versions.iter().rev().find(|v| v.version < target.version))
+    let earlier = || versions.iter().rev().filter(|v| v.version < target.version);
+    earlier().find(|v| v.published_at.is_some()).or_else(|| earlier().next())
 }
 
 /// Unit by unit, what differs between two versions of a year.

@@ -47,6 +47,7 @@ pub struct RecordsQuery {
 /// The records of one indicator's list, filtered.
 pub struct Drill {
     pub year: i32,
+    pub unit_code: String,
     pub explanation: IndicatorExplanation,
     pub data_unchanged: bool,
     pub spec: Option<&'static SourceSpec>,
@@ -95,9 +96,11 @@ impl Drill {
         let filtered = match (spec, filter.is_empty()) {
             (Some(spec), false) => {
                 let rows = stored::by_ids(&state.db, spec, &ids).await?;
+                let unit = spec.columns.iter().position(|c| c.kind == Kind::UnitRef);
                 Some(
                     rows.into_iter()
                         .map(|(values, _)| values)
+                        .filter(|values| unit.is_some_and(|i| values[i].as_str() == Some(code)))
                         .filter(|values| spec.columns.iter().zip(values).any(|(c, v)| !(mask && stored::is_personal(c.name)) && v.to_canonical().to_lowercase().contains(&filter)))
                         .collect(),
                 )
@@ -106,6 +109,7 @@ impl Drill {
         };
         Ok(Drill {
             year,
+            unit_code: code.to_string(),
             data_unchanged: e.data_unchanged,
             explanation,
             spec,
@@ -126,15 +130,26 @@ impl Drill {
 
     /// The rows of page `page` (1-based) of `per_page`.
     pub async fn page(&self, state: &AppState, page: usize, per_page: usize) -> Result<Vec<Vec<Value>>, AppError> {
-        let skip = (page - 1) * per_page;
+        let skip = page.saturating_sub(1).saturating_mul(per_page);
         match (&self.filtered, self.spec) {
             (Some(rows), _) => Ok(rows.iter().skip(skip).take(per_page).cloned().collect()),
             (None, Some(spec)) => {
                 let ids: Vec<String> = self.ids.iter().skip(skip).take(per_page).cloned().collect();
-                Ok(stored::by_ids(&state.db, spec, &ids).await?.into_iter().map(|(v, _)| v).collect())
+                Ok(self.owned(stored::by_ids(&state.db, spec, &ids).await?))
             }
             (None, None) => Ok(Vec::new()),
         }
+    }
+
+    /// Keeps only rows of the unit asked for: the ids come from the
+    /// unit's explanation, and this holds even if data changed since.
+    fn owned(&self, rows: Vec<(Vec<Value>, Option<i64>)>) -> Vec<Vec<Value>> {
+        let Some(spec) = self.spec else { return Vec::new() };
+        let unit = spec.columns.iter().position(|c| c.kind == Kind::UnitRef);
+        rows.into_iter()
+            .map(|(values, _)| values)
+            .filter(|values| unit.is_some_and(|i| values[i].as_str() == Some(self.unit_code.as_str())))
+            .collect()
     }
 
     /// Every row listed.
@@ -274,7 +289,7 @@ pub async fn api(
 ) -> Result<Response, super::api::ApiError> {
     let d = Drill::load(&state, &user.0, &code, &indicator, &q).await?;
     let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
-    let page = page_number(&q);
+    let page = page_number(&q).min(d.matching().div_ceil(per_page).max(1));
     let rows = d.page(&state, page, per_page).await?;
     let records: Vec<serde_json::Value> = rows
         .iter()

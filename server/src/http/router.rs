@@ -59,12 +59,16 @@ pub fn router(state: AppState) -> Router {
     // refusal; reading stops at the limit.
     let uploads = Router::new().route(
         "/import",
-        post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES)),
+        post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES + imports::MULTIPART_OVERHEAD as usize)),
     );
     pages
         .merge(uploads)
         .layer(axum::middleware::map_response(security_headers))
-        .layer(TraceLayer::new_for_http())
+        // Requests are logged by method and path only: a query may carry a
+        // search for a person reference, which must not reach the logs.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .with_state(state)
 }
 

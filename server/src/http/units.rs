@@ -39,7 +39,10 @@ pub async fn scorecard(
         .get_or_render(&key, || async {
             let version = results::default_version(&results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
             let view = build_scorecard(&state, lang, &session, &code, years, year, version, full).await?;
-            Ok::<_, AppError>(format!("{}\n{}", view.unit_name, scorecard::body(&view).into_string()))
+            // The name is only the title; a line break in it (Excel's
+            // Alt+Enter) must not move the split into the body.
+            let name = view.unit_name.replace(['\n', '\r'], " ");
+            Ok::<_, AppError>(format!("{name}\n{}", scorecard::body(&view).into_string()))
         })
         .await?;
     let (unit_name, body) = cached.split_once('\n').unwrap_or_default();

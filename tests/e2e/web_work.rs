@@ -180,6 +180,9 @@ e2e!(drill_down_shows_fields_filters_exports_and_history_to_those_who_may, |app|
     assert!(app.import_files(&[("hotline.csv", changed.as_bytes())]).await.ok);
     let record = unit.get("/units/330302/records/hotline/H2025-0000002?year=2025").await;
     assert!(record.body.contains("导入更新") && record.body.contains("closed_at") && record.body.contains("<del>2025-03-13 11:00:00</del>"), "{}", record.body);
+    // Lists are derived once per data state: the change shows at once.
+    let after = unit.get("/units/330302/indicators/hotline_ontime?year=2025&show=counted").await;
+    assert!(after.body.contains("2025-03-11 11:00:00") && after.body.contains("注意：本版本计算后数据有变动"), "{}", after.body);
 
     // Person references: masked for everyone but the assessment team.
     let leader = Browser::signed_in(&server, "leader").await;

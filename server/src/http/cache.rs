@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::scoring::explain::UnitExplanation;
+
 /// Stands in for the viewer's CSRF token inside a cached body.
 pub const CSRF_SLOT: &str = "__zx_csrf_slot__";
 
@@ -59,6 +61,38 @@ impl PageCache {
         self.entries.lock().ok()?.get(key).cloned()
     }
 
+}
+
+/// Explanations the drill-down has derived, per (result version, stored
+/// data's fingerprint, unit): deriving one reads the whole year's records,
+/// which a paged list, its filter, its CSV and the API would otherwise do
+/// on every request. A change of data changes the fingerprint, so a stale
+/// explanation is never served. Single-flight like the pages.
+#[derive(Debug, Default)]
+pub struct ExplanationCache {
+    entries: Mutex<HashMap<(i64, String, String), Arc<tokio::sync::OnceCell<Arc<UnitExplanation>>>>>,
+}
+
+/// Explanations kept (each holds a unit's record ids: up to a few MB).
+const EXPLANATIONS: usize = 64;
+
+impl ExplanationCache {
+    pub async fn get_or_derive<F, Fut, E>(&self, key: (i64, String, String), derive: F) -> Result<Arc<UnitExplanation>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<UnitExplanation, E>>,
+    {
+        let cell = match self.entries.lock() {
+            Ok(mut entries) => {
+                if entries.len() >= EXPLANATIONS && !entries.contains_key(&key) {
+                    entries.clear();
+                }
+                entries.entry(key).or_default().clone()
+            }
+            Err(_) => Arc::default(),
+        };
+        Ok(cell.get_or_try_init(|| async { derive().await.map(Arc::new) }).await?.clone())
+    }
 }
 
 /// Removes a flight from the map when dropped.

@@ -32,6 +32,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub pages: Arc<cache::PageCache>,
     pub jobs: Arc<crate::jobs::Jobs>,
+    pub explanations: Arc<cache::ExplanationCache>,
 }
 
 impl AppState {
@@ -41,6 +42,7 @@ impl AppState {
             config: Arc::new(config),
             pages: Arc::default(),
             jobs: Arc::default(),
+            explanations: Arc::default(),
         }
     }
 }

@@ -79,8 +79,9 @@ impl Drill {
         if rules.indicator(indicator).is_none() {
             return Err(AppError::NotFound);
         }
-        let e = explain::unit(&state.db, &version, code, Some(indicator)).await?;
-        let explanation = e.indicators.into_iter().next().ok_or(AppError::NotFound)?;
+        let key = (version.id, crate::scoring::load::fingerprint(&state.db).await?, code.to_string());
+        let e = state.explanations.get_or_derive(key, || explain::unit(&state.db, &version, code, None)).await?;
+        let explanation = e.indicators.iter().find(|i| i.indicator == indicator).cloned().ok_or(AppError::NotFound)?;
         let show = Show::parse(q.show.as_deref());
         let list = |l: &Option<Vec<String>>| l.clone().unwrap_or_default();
         let (cost, counted, voided) = (list(&explanation.cost_points), list(&explanation.counted), list(&explanation.voided));

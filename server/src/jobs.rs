@@ -103,6 +103,27 @@ impl Jobs {
         Ok(JobHandle { jobs: self.clone(), id })
     }
 
+    /// Runs `work` as a job about `subject` in the background, its
+    /// handle guarded so a panic fails the job; or, when a job about the
+    /// same subject is running, starts nothing. Either way: the job's id.
+    pub fn spawn<F, Fut>(self: &Arc<Self>, subject: &str, title: (&str, &str), steps: u32, by: &str, work: F) -> u64
+    where
+        F: FnOnce(JobHandle) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        match self.start(subject, title, steps, by) {
+            Err(running) => running,
+            Ok(job) => {
+                let id = job.id;
+                tokio::spawn(async move {
+                    let _guard = job.guard();
+                    work(job).await;
+                });
+                id
+            }
+        }
+    }
+
     pub fn get(&self, id: u64) -> Option<Job> {
         self.inner.lock().expect("jobs lock").jobs.get(&id).cloned()
     }

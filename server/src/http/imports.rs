@@ -15,6 +15,7 @@ use dashboards::pages::imports::{self, FileRow, ImportsView, IssueRow, ReportVie
 use maud::Markup;
 use serde::Deserialize;
 
+use super::jobs::to_job;
 use super::objections::LangQuery;
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
@@ -154,7 +155,7 @@ pub async fn upload(
     let id = staging::stage(&state.db, &inputs, &session.user.username).await?;
     drop(inputs);
     let job = start_check(&state, id, &session.user.username);
-    Ok(Redirect::to(&link(lang, &format!("/jobs/{job}"), "")).into_response())
+    Ok(to_job(lang, job))
 }
 
 /// Progress of the importer as job progress: reading is step 1, writing 2.
@@ -167,14 +168,8 @@ fn import_progress(job: JobHandle) -> ProgressFn {
 
 /// Checks a waiting upload in the background; returns the job's id.
 fn start_check(state: &AppState, id: i64, by: &str) -> u64 {
-    let job = match state.jobs.start(&format!("import:{id}"), (&format!("检查上传 #{id}"), &format!("Checking upload #{id}")), 1, by) {
-        Ok(job) => job,
-        Err(running) => return running,
-    };
-    let job_id = job.id;
     let db = state.db.clone();
-    tokio::spawn(async move {
-        let _guard = job.guard();
+    state.jobs.spawn(&format!("import:{id}"), (&format!("检查上传 #{id}"), &format!("Checking upload #{id}")), 1, by, move |job| async move {
         job.step(1, "逐行检查", "Checking every row", None);
         let next = Some(format!("/import/{id}"));
         let outcome = async {
@@ -190,8 +185,7 @@ fn start_check(state: &AppState, id: i64, by: &str) -> u64 {
                 job.fail("内部错误，请重试。 / Internal error; please try again.".into(), next);
             }
         }
-    });
-    job_id
+    })
 }
 
 pub async fn show(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
@@ -270,7 +264,7 @@ pub async fn recheck(State(state): State<AppState>, PageSession(session): PageSe
     assessor(&session)?;
     waiting(&state, id).await?;
     let job = start_check(&state, id, &session.user.username);
-    Ok(Redirect::to(&link(Lang::from_param(f.lang.as_deref()), &format!("/jobs/{job}"), "")).into_response())
+    Ok(to_job(Lang::from_param(f.lang.as_deref()), job))
 }
 
 /// A waiting upload, or why it cannot be acted on.
@@ -294,15 +288,11 @@ pub async fn commit(State(state): State<AppState>, PageSession(session): PageSes
     let actor = session.user.username.clone();
     let lang = Lang::from_param(f.lang.as_deref());
     // The job slot of this upload is taken atomically: a commit never runs
-    // beside a check, another commit or a discard of the same upload.
-    let job = match state.jobs.start(&format!("import:{id}"), (&format!("导入上传 #{id}"), &format!("Importing upload #{id}")), 2, &actor) {
-        Ok(job) => job,
-        Err(running) => return Ok(Redirect::to(&link(lang, &format!("/jobs/{running}"), "")).into_response()),
-    };
-    let job_id = job.id;
+    // beside a check, another commit or a discard of the same upload (a
+    // running one is shown instead).
     let db = state.db.clone();
-    tokio::spawn(async move {
-        let _guard = job.guard();
+    let title = (format!("导入上传 #{id}"), format!("Importing upload #{id}"));
+    let job_id = state.jobs.spawn(&format!("import:{id}"), (&title.0, &title.1), 2, &actor.clone(), move |job| async move {
         job.step(1, "逐行检查", "Checking every row", None);
         let next = Some(format!("/import/{id}"));
         let outcome = async {
@@ -334,7 +324,7 @@ pub async fn commit(State(state): State<AppState>, PageSession(session): PageSes
             }
         }
     });
-    Ok(Redirect::to(&link(lang, &format!("/jobs/{job_id}"), "")).into_response())
+    Ok(to_job(lang, job_id))
 }
 
 /// How a commit ended.

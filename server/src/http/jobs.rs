@@ -52,14 +52,8 @@ pub async fn rescore(State(state): State<AppState>, PageSession(session): PageSe
     let lang = Lang::from_param(f.lang.as_deref());
     let actor = session.user.username.clone();
     let title = (format!("重新评分 {year} 年度"), format!("Rescoring {year}"));
-    let job = match state.jobs.start(&format!("score:{year}"), (&title.0, &title.1), ScoreStep::COUNT, &actor) {
-        Ok(job) => job,
-        Err(running) => return Ok(Redirect::to(&link(lang, &format!("/jobs/{running}"), "")).into_response()),
-    };
-    let job_id = job.id;
     let db = state.db.clone();
-    tokio::spawn(async move {
-        let _guard = job.guard();
+    let job_id = state.jobs.spawn(&format!("score:{year}"), (&title.0, &title.1), ScoreStep::COUNT, &actor.clone(), move |job| async move {
         let on_step = {
             let job = job.clone();
             move |step: ScoreStep| job.step(step.number(), step.label().0, step.label().1, None)
@@ -75,5 +69,10 @@ pub async fn rescore(State(state): State<AppState>, PageSession(session): PageSe
             }
         }
     });
-    Ok(Redirect::to(&link(lang, &format!("/jobs/{job_id}"), "")).into_response())
+    Ok(to_job(lang, job_id))
+}
+
+/// The answer to a form that started (or found) a job: its page.
+pub fn to_job(lang: Lang, id: u64) -> Response {
+    Redirect::to(&link(lang, &format!("/jobs/{id}"), "")).into_response()
 }

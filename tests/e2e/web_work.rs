@@ -272,3 +272,38 @@ e2e!(the_administrator_manages_users_on_the_web, |app| {
     assert!(server::auth::users::list(&app.db).await.unwrap().iter().all(|u| u.username != "x"));
     server.stop().await;
 });
+
+e2e!(every_new_page_answers_each_role_as_it_may, |app| {
+    let server = site(&app).await;
+    // (path, leader, assessor, unit of 330302, admin)
+    let table: [(&str, u16, u16, u16, u16); 9] = [
+        ("/import", 403, 200, 403, 403),
+        ("/publication?year=2025", 200, 200, 403, 403),
+        ("/admin/users", 403, 403, 403, 200),
+        ("/units/330302/indicators/hotline_ontime?show=counted", 200, 200, 200, 403),
+        ("/units/330303/indicators/hotline_ontime?show=counted", 200, 200, 403, 403),
+        ("/units/330302/records/hotline/H2025-0000001", 200, 200, 200, 403),
+        ("/units/330302/indicators/hotline_ontime/records.csv?show=counted", 200, 200, 200, 403),
+        ("/exports/2025/rankings.csv?unit=330302", 200, 200, 200, 403),
+        ("/jobs/1", 403, 404, 403, 403),
+    ];
+    let mut browsers = Vec::new();
+    for user in ["leader", "assessor", "lucheng", "admin"] {
+        browsers.push(Browser::signed_in(&server, user).await);
+    }
+    for (path, leader, assessor, unit, admin) in table {
+        for (b, expected) in browsers.iter().zip([leader, assessor, unit, admin]) {
+            let page = b.get(path).await;
+            assert_eq!(page.status.as_u16(), expected, "{path}: {}", &page.body[..page.body.len().min(300)]);
+            if expected != 200 {
+                assert!(!page.body.contains("H2025-0000001") && !page.body.contains("330302,鹿城区"), "{path}: no data");
+            }
+        }
+    }
+    let anonymous = Browser::new(&server);
+    for (path, ..) in table {
+        let page = anonymous.get(path).await;
+        assert!(page.status == StatusCode::SEE_OTHER && page.location().starts_with("/login?next="), "{path} asks to sign in");
+    }
+    server.stop().await;
+});

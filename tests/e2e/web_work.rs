@@ -300,6 +300,11 @@ e2e!(every_new_page_answers_each_role_as_it_may, |app| {
             }
         }
     }
+    // Error pages speak the page's language, one language each.
+    let zh = browsers[2].get("/import").await.body;
+    assert!(zh.contains("您无权查看此内容") && !zh.contains("You may not"));
+    let en = browsers[2].get("/import?lang=en").await.body;
+    assert!(en.contains("<html lang=\"en\">") && en.contains("You may not see this") && !en.contains("您无权"), "{en}");
     let anonymous = Browser::new(&server);
     for (path, ..) in table {
         let page = anonymous.get(path).await;

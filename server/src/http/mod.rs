@@ -100,14 +100,46 @@ impl IntoResponse for AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "未找到该内容。", "Not found."),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "请求有误。", "Bad request."),
         };
-        let body = dashboards::layout::page(
-            dashboards::layout::Lang::Zh,
-            zh,
-            "/",
-            maud::html! { h1 { (zh) } p lang="en" { (en) } p { a href="/" { "返回首页 / Home" } } },
-        );
-        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body.into_string()).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], error_page(dashboards::layout::Lang::Zh, zh, en)).into_response();
+        response.extensions_mut().insert(ErrorText { zh, en });
+        response
     }
+}
+
+/// An error page in one language.
+fn error_page(lang: dashboards::layout::Lang, zh: &str, en: &str) -> String {
+    let text = lang.pick(zh, en);
+    dashboards::layout::page(
+        lang,
+        text,
+        "/",
+        maud::html! { h1 { (text) } p { a href=(dashboards::layout::link(lang, "/", "")) { (lang.pick("返回首页", "Home")) } } },
+    )
+    .into_string()
+}
+
+/// The texts of an error page, so that [`localize_errors`] can render it
+/// again in the language of the request.
+#[derive(Debug, Clone, Copy)]
+struct ErrorText {
+    zh: &'static str,
+    en: &'static str,
+}
+
+/// Error pages are rendered without the request at hand, in Chinese; an
+/// English request (`?lang=en`) gets them in English.
+pub async fn localize_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = dashboards::layout::Lang::from_param(
+        request.uri().query().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang="))),
+    );
+    let mut response = next.run(request).await;
+    if lang == dashboards::layout::Lang::En
+        && let Some(text) = response.extensions_mut().remove::<ErrorText>()
+    {
+        let status = response.status();
+        return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], error_page(lang, text.zh, text.en)).into_response();
+    }
+    response
 }
 
 /// Percent-encodes a path for a query value.

@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     );
     pages
         .merge(uploads)
+        .layer(axum::middleware::from_fn(super::localize_errors))
         .layer(axum::middleware::map_response(security_headers))
         // Requests are logged by method and path only: a query may carry a
         // search for a person reference, which must not reach the logs.

@@ -46,7 +46,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[
 .flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\
 .error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
-ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}\
+ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}nav.lists{margin:1rem 0}nav.lists a,nav.lists strong{margin:0 1rem 0 0}\
 .print-hint{font-size:.9rem}\
 @media print{header,nav,form,.print-hint{display:none}body{background:#fff;font-size:10.5pt}thead{display:table-header-group}tr,figure,svg{break-inside:avoid}\
 h1,h2,caption{break-after:avoid}table{width:100%;min-width:0}.board{display:block}.board svg{max-width:100%;height:auto;margin-top:.5rem}\

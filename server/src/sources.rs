@@ -61,6 +61,26 @@ impl Vocabulary {
         }
     }
 
+    /// The Chinese label of a stored code, for pages.
+    pub fn label_zh(self, code: &str) -> Option<&'static str> {
+        fn l<T: Copy>(v: Option<T>, label: fn(T) -> &'static str) -> Option<&'static str> {
+            v.map(label)
+        }
+        match self {
+            Vocabulary::Group => l(PeerGroup::parse(code), PeerGroup::label_zh),
+            Vocabulary::CommitmentCategory => l(CommitmentCategory::parse(code), CommitmentCategory::label_zh),
+            Vocabulary::CommitmentStatus => l(CommitmentStatus::parse(code), CommitmentStatus::label_zh),
+            Vocabulary::ProposalKind => l(ProposalKind::parse(code), ProposalKind::label_zh),
+            Vocabulary::Satisfaction => l(Satisfaction::parse(code), Satisfaction::label_zh),
+            Vocabulary::Resolution => l(Resolution::parse(code), Resolution::label_zh),
+            Vocabulary::TicketCategory => l(TicketCategory::parse(code), TicketCategory::label_zh),
+            Vocabulary::Subject => l(Subject::parse(code), Subject::label_zh),
+            Vocabulary::DishonestyType => l(DishonestyType::parse(code), DishonestyType::label_zh),
+            Vocabulary::Mitigation => l(Mitigation::parse(code), Mitigation::label_zh),
+            Vocabulary::HonourLevel => l(HonourLevel::parse(code), HonourLevel::label_zh),
+        }
+    }
+
     /// The accepted spellings, for error messages.
     pub fn accepted(self) -> String {
         match self {

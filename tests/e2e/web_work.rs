@@ -174,6 +174,9 @@ e2e!(drill_down_shows_fields_filters_exports_and_history_to_those_who_may, |app|
 
     let record = unit.get("/units/330302/records/hotline/H2025-0000002?year=2025").await;
     assert_eq!(record.status, StatusCode::OK);
+    assert!(record.body.contains("<td>投诉</td>") && record.body.contains("<td>不满意</td>"), "codes by their Chinese labels: {}", record.body);
+    let english = unit.get("/units/330302/records/hotline/H2025-0000002?year=2025&lang=en").await;
+    assert!(english.body.contains("<td>complaint</td>") && !english.body.contains("投诉"));
     assert!(record.body.contains("2025-03-13 11:00:00") && record.body.contains("最近写入"), "{}", record.body);
     // A later import changes the record: its history shows the change.
     let changed = crate::support::example("hotline.csv").replace("2025/3/13 11:00", "2025/3/11 11:00");

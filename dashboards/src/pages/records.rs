@@ -142,7 +142,7 @@ pub fn render(v: &RecordsView) -> Markup {
         @if v.source.is_none() {
             p.note { (lang.pick("该指标按年度数据行计分，无逐条记录。", "This indicator comes from the year's row, not from individual records.")) }
         } @else {
-            nav aria-label=(lang.pick("记录范围", "Which records")) {
+            nav.lists aria-label=(lang.pick("记录范围", "Which records")) {
                 @for (show, size) in [(Show::Cost, v.sizes.0), (Show::Counted, v.sizes.1), (Show::Voided, v.sizes.2)] {
                     @if show == v.show { strong aria-current="true" { (show.label(lang)) " (" (size) ")" } }
                     @else { a href=(link(lang, &path, &query(v, show, 1))) { (show.label(lang)) " (" (size) ")" } }

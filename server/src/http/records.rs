@@ -177,12 +177,14 @@ impl Drill {
     }
 }
 
-/// A value as a page shows it.
-fn shown(lang: Lang, v: &Value) -> String {
-    match v {
-        Value::Null => "–".into(),
-        Value::Bool(b) => lang.pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }).into(),
-        other => other.to_canonical(),
+/// A value of `column` as a page shows it: codes of a vocabulary by their
+/// Chinese label on Chinese pages, yes/no in words.
+fn shown(lang: Lang, column: &Column, v: &Value) -> String {
+    match (v, column.kind) {
+        (Value::Null, _) => "–".into(),
+        (Value::Bool(b), _) => lang.pick(if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }).into(),
+        (Value::Text(code), Kind::Enum(vocabulary)) if lang == Lang::Zh => vocabulary.label_zh(code).map_or_else(|| code.clone(), str::to_string),
+        (other, _) => other.to_canonical(),
     }
 }
 
@@ -231,7 +233,7 @@ pub async fn page(
                 let scoring = d.scoring(&id);
                 RecordRow {
                     cells: d.spec.map_or_else(Vec::new, |s| {
-                        s.columns.iter().zip(row).map(|(c, v)| if d.hides(c) && !v.is_null() { MASKED.into() } else { shown(lang, v) }).collect()
+                        s.columns.iter().zip(row).map(|(c, v)| if d.hides(c) && !v.is_null() { MASKED.into() } else { shown(lang, c, v) }).collect()
                     }),
                     costs: scoring == "cost",
                     voided: scoring == "voided",
@@ -343,7 +345,7 @@ pub async fn record(
         .columns
         .iter()
         .zip(&values)
-        .map(|(c, v)| (c.zh.to_string(), c.name.to_string(), if mask && stored::is_personal(c.name) && !v.is_null() { MASKED.into() } else { shown(lang, v) }))
+        .map(|(c, v)| (c.zh.to_string(), c.name.to_string(), if mask && stored::is_personal(c.name) && !v.is_null() { MASKED.into() } else { shown(lang, c, v) }))
         .collect();
     if let Some(b) = match batch {
         Some(b) => batches::info(&state.db, b).await?,

@@ -97,11 +97,10 @@ impl Drill {
         let filtered = match (spec, filter.is_empty()) {
             (Some(spec), false) => {
                 let rows = stored::by_ids(&state.db, spec, &ids).await?;
-                let unit = spec.columns.iter().position(|c| c.kind == Kind::UnitRef);
                 Some(
                     rows.into_iter()
                         .map(|(values, _)| values)
-                        .filter(|values| unit.is_some_and(|i| values[i].as_str() == Some(code)))
+                        .filter(|values| belongs_to(spec, values, code))
                         .filter(|values| spec.columns.iter().zip(values).any(|(c, v)| !(mask && stored::is_personal(c.name)) && v.to_canonical().to_lowercase().contains(&filter)))
                         .collect(),
                 )
@@ -146,11 +145,7 @@ impl Drill {
     /// unit's explanation, and this holds even if data changed since.
     fn owned(&self, rows: Vec<(Vec<Value>, Option<i64>)>) -> Vec<Vec<Value>> {
         let Some(spec) = self.spec else { return Vec::new() };
-        let unit = spec.columns.iter().position(|c| c.kind == Kind::UnitRef);
-        rows.into_iter()
-            .map(|(values, _)| values)
-            .filter(|values| unit.is_some_and(|i| values[i].as_str() == Some(self.unit_code.as_str())))
-            .collect()
+        rows.into_iter().map(|(values, _)| values).filter(|values| belongs_to(spec, values, &self.unit_code)).collect()
     }
 
     /// Every row listed.
@@ -175,6 +170,12 @@ impl Drill {
     fn hides(&self, c: &Column) -> bool {
         self.mask && stored::is_personal(c.name)
     }
+}
+
+/// Whether a record (`spec`'s columns) belongs to unit `code`: its unit
+/// column (each record source has exactly one) names it.
+fn belongs_to(spec: &SourceSpec, values: &[Value], code: &str) -> bool {
+    spec.columns.iter().zip(values).find(|(c, _)| c.kind == Kind::UnitRef).is_some_and(|(_, v)| v.as_str() == Some(code))
 }
 
 /// A value of `column` as a page shows it: codes of a vocabulary by their
@@ -336,8 +337,7 @@ pub async fn record(
         .filter(|s| s.key.len() == 1 && crate::objections::record_source(s.file_stem))
         .ok_or(AppError::NotFound)?;
     let (values, batch) = stored::by_ids(&state.db, spec, std::slice::from_ref(&id)).await?.pop().ok_or(AppError::NotFound)?;
-    let owner = spec.columns.iter().zip(&values).find(|(c, _)| c.kind == Kind::UnitRef).map(|(_, v)| v.to_canonical());
-    if owner.as_deref() != Some(code.as_str()) {
+    if !belongs_to(spec, &values, &code) {
         return Err(AppError::NotFound);
     }
     let mask = session.user.role != Role::Assessor;

@@ -172,7 +172,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Manage users: add, passwd, disable, list.
+    /// Manage users: add, passwd, disable, enable, list.
     #[command(subcommand)]
     User(UserCommand),
     /// API tokens for machine clients: create (printed once), revoke.
@@ -204,6 +204,8 @@ pub enum UserCommand {
     Passwd { username: String },
     /// Disable a user (signs them out; nothing is deleted).
     Disable { username: String },
+    /// Enable a disabled user again.
+    Enable { username: String },
     /// List users.
     List {
         /// Print one JSON document on stdout.

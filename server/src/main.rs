@@ -235,6 +235,10 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                     auth::users::disable(&db, &username, &actor()).await?;
                     println!("user {username} disabled");
                 }
+                UserCommand::Enable { username } => {
+                    auth::users::enable(&db, &username, &actor()).await?;
+                    println!("user {username} enabled");
+                }
                 UserCommand::List { json } => {
                     let users = auth::users::list(&db).await?;
                     if json {

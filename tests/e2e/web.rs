@@ -112,6 +112,11 @@ impl Browser {
         self.send(rb, None).await
     }
 
+    /// Posts a form as sent from the page at `referer`.
+    pub async fn post_from(&self, path: &str, form: &[(&str, &str)], referer: &str) -> Page {
+        self.send(self.client.post(format!("{}{path}", self.base)).header("referer", referer).form(form), None).await
+    }
+
     /// The `Cookie` header value of this browser's session.
     pub fn cookie(&self) -> String {
         format!("zx_session={}", self.session.as_deref().unwrap_or_default())

@@ -261,11 +261,16 @@ e2e!(the_administrator_manages_users_on_the_web, |app| {
     let disabled = admin.post("/admin/users/wang.wei/disable", &[("csrf", &csrf)], None).await;
     assert_eq!(disabled.status, StatusCode::SEE_OTHER);
     assert_eq!(Browser::new(&server).sign_in("wang.wei", "another-password").await.status, StatusCode::UNAUTHORIZED);
+    assert!(admin.get("/admin/users").await.body.contains("action=\"/admin/users/wang.wei/enable\""));
+    let enabled = admin.post("/admin/users/wang.wei/enable", &[("csrf", &csrf)], None).await;
+    assert_eq!(enabled.status, StatusCode::SEE_OTHER);
+    assert_eq!(Browser::new(&server).sign_in("wang.wei", "another-password").await.status, StatusCode::SEE_OTHER, "enabled again, same password");
+    assert_eq!(admin.post("/admin/users/wang.wei/disable", &[("csrf", &csrf)], None).await.status, StatusCode::SEE_OTHER);
     let own = admin.post("/admin/users/admin/disable", &[("csrf", &csrf)], None).await;
     assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "no one locks themselves out");
     assert_eq!(admin.post("/admin/users/nobody/disable", &[("csrf", &csrf)], None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(admin.post("/admin/users/wang.wei/disable", &[("csrf", "forged")], None).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE entity = 'users' AND entity_key = 'wang.wei'").await, "3");
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE entity = 'users' AND entity_key = 'wang.wei'").await, "5");
 
     let leader = Browser::signed_in(&server, "leader").await;
     assert_eq!(leader.get("/admin/users").await.status, StatusCode::FORBIDDEN);
@@ -308,6 +313,11 @@ e2e!(every_new_page_answers_each_role_as_it_may, |app| {
     assert!(zh.contains("您无权查看此内容") && !zh.contains("You may not"));
     let en = browsers[2].get("/import?lang=en").await.body;
     assert!(en.contains("<html lang=\"en\">") && en.contains("You may not see this") && !en.contains("您无权"), "{en}");
+    // A form sent from an English page: its error page is English too.
+    let csrf = hidden(&browsers[0].get("/").await.body, "csrf");
+    let referer = format!("http://{}/?lang=en", server.addr);
+    let refused = browsers[0].post_from("/score", &[("csrf", &csrf), ("year", "2025")], &referer).await;
+    assert!(refused.status == StatusCode::FORBIDDEN && refused.body.contains("You may not see this"), "{}", refused.body);
     let anonymous = Browser::new(&server);
     for (path, ..) in table {
         let page = anonymous.get(path).await;

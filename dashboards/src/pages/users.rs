@@ -1,5 +1,6 @@
 //! 用户管理 (the administrator): every account with its role and unit;
-//! adding one, setting a new password, disabling one. Nothing is deleted.
+//! adding one, setting a new password, disabling and enabling one.
+//! Nothing is deleted.
 
 use maud::{Markup, html};
 
@@ -76,7 +77,13 @@ pub fn render(v: &UsersView) -> Markup {
                 td { (role_label(lang, &u.role)) }
                 td { (u.unit.clone().unwrap_or_else(|| "–".into())) }
                 td { @if u.disabled { span.note { (lang.pick("已停用", "Disabled")) } } @else { (lang.pick("启用", "Enabled")) } }
-                td { @if !u.disabled {
+                td { @if u.disabled {
+                    form method="post" action={ "/admin/users/" (u.username) "/enable" } {
+                        input type="hidden" name="csrf" value=(v.nav.csrf);
+                        @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                        button type="submit" { (lang.pick("重新启用", "Enable")) }
+                    }
+                } @else {
                     form method="post" action={ "/admin/users/" (u.username) "/password" } {
                         input type="hidden" name="csrf" value=(v.nav.csrf);
                         @if lang == Lang::En { input type="hidden" name="lang" value="en"; }

@@ -62,20 +62,33 @@ pub async fn add(db: &Db, username: &str, role: Role, unit_code: Option<&str>, p
 /// Sets a new password (and signs the user out everywhere).
 pub async fn set_password(db: &Db, username: &str, password: &str, actor: &str) -> Result<(), AuthError> {
     let hash = passwords::hash(password)?;
-    update(db, username, actor, "user_passwd", "UPDATE users SET password_hash = $1 WHERE username = $2", Some(hash)).await
+    update(db, username, actor, "user_passwd", Change::Password(hash)).await
 }
 
 /// Disables a user (and signs them out); nothing is deleted.
 pub async fn disable(db: &Db, username: &str, actor: &str) -> Result<(), AuthError> {
-    update(db, username, actor, "user_disable", "UPDATE users SET disabled = $1 WHERE username = $2", None).await
+    update(db, username, actor, "user_disable", Change::Disabled(true)).await
 }
 
-async fn update(db: &Db, username: &str, actor: &str, action: &str, sql: &'static str, hash: Option<String>) -> Result<(), AuthError> {
+/// Enables a disabled user again, with the password they had.
+pub async fn enable(db: &Db, username: &str, actor: &str) -> Result<(), AuthError> {
+    update(db, username, actor, "user_enable", Change::Disabled(false)).await
+}
+
+enum Change {
+    Password(String),
+    Disabled(bool),
+}
+
+/// One change to a user, with its audit entry; the user's sessions end.
+async fn update(db: &Db, username: &str, actor: &str, action: &str, change: Change) -> Result<(), AuthError> {
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     let changed = on_tx!(&mut tx, conn => {
-        let q = sqlx::query(sql);
-        let q = match &hash { Some(h) => q.bind(h.as_str()), None => q.bind(true) };
+        let q = match &change {
+            Change::Password(hash) => sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2").bind(hash.as_str()),
+            Change::Disabled(disabled) => sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2").bind(*disabled),
+        };
         let changed = q.bind(username).execute(&mut *conn).await?.rows_affected();
         sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)").bind(username).execute(&mut *conn).await?;
         changed

@@ -127,11 +127,16 @@ struct ErrorText {
 }
 
 /// Error pages are rendered without the request at hand, in Chinese; an
-/// English request (`?lang=en`) gets them in English.
+/// English request gets them in English: `?lang=en` in its address, or,
+/// for a form sent from an English page, in the page it came from (the
+/// `Referer`, which the same-origin referrer policy keeps on this site).
 pub async fn localize_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let lang = dashboards::layout::Lang::from_param(
-        request.uri().query().and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang="))),
-    );
+    fn lang_of(query: Option<&str>) -> Option<&str> {
+        query.and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
+    }
+    let referer = request.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let asked = lang_of(request.uri().query()).or_else(|| lang_of(referer.as_deref().and_then(|r| r.split_once('?')).map(|(_, q)| q)));
+    let lang = dashboards::layout::Lang::from_param(asked);
     let mut response = next.run(request).await;
     if lang == dashboards::layout::Lang::En
         && let Some(text) = response.extensions_mut().remove::<ErrorText>()

@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(users::page).post(users::add))
         .route("/admin/users/{username}/password", post(users::password))
         .route("/admin/users/{username}/disable", post(users::disable))
+        .route("/admin/users/{username}/enable", post(users::enable))
         .route("/exports/{year}/{file}", get(exports::rankings))
         .route("/healthz", get(home::healthz))
         .nest("/api/v1", api)

@@ -1,5 +1,5 @@
 //! User management on the web (the administrator), the same operations as
-//! `zhengxin user add|passwd|disable`, each one audited transaction. Bad
+//! `zhengxin user add|passwd|disable|enable`, each one audited transaction. Bad
 //! input shows the page again with the message beside the field and what
 //! was typed kept (never a password).
 
@@ -64,6 +64,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         Some("added") => Some(format!("已新增用户 {who} / User {who} added")),
         Some("password") => Some(format!("已为 {who} 设置新密码，其登录会话已结束 / New password set for {who}; their sessions were ended")),
         Some("disabled") => Some(format!("已停用 {who}，其登录会话已结束 / {who} disabled; their sessions were ended")),
+        Some("enabled") => Some(format!("已重新启用 {who} / {who} enabled again")),
         _ => None,
     };
     Ok(render(&v).into_response())
@@ -145,6 +146,16 @@ pub async fn password(State(state): State<AppState>, PageSession(session): PageS
 pub struct DisableForm {
     pub csrf: String,
     pub lang: Option<String>,
+}
+
+pub async fn enable(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    admin(&session)?;
+    match users::enable(&state.db, &username, &session.user.username).await {
+        Ok(()) => Ok(done(Lang::from_param(f.lang.as_deref()), "enabled", &username)),
+        Err(AuthError::Invalid(_)) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn disable(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {

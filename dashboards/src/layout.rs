@@ -47,7 +47,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[
 .error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
 ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}nav.lists{margin:1rem 0}nav.lists a,nav.lists strong{margin:0 1rem 0 0}\
-.print-hint{font-size:.9rem}\
+.print-hint{font-size:.9rem}.skip{position:absolute;left:-9999px}.skip:focus{left:1rem;top:.5rem;z-index:1;background:#fff;color:#9b1c1c;padding:.3rem .6rem}\
 @media print{header,nav,form,.print-hint{display:none}body{background:#fff;font-size:10.5pt}thead{display:table-header-group}tr,figure,svg{break-inside:avoid}\
 h1,h2,caption{break-after:avoid}table{width:100%;min-width:0}.board{display:block}.board svg{max-width:100%;height:auto;margin-top:.5rem}\
 main{max-width:none;margin:0}a{color:inherit;text-decoration:none}.scroll{overflow:visible}}\
@@ -118,6 +118,7 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                 style { (STYLE) }
             }
             body {
+                a.skip href="#main" { (lang.pick("跳到正文", "Skip to the content")) }
                 header {
                     strong { a href=(link(lang, "/", "")) { (lang.pick("政信 · 政务诚信考核", "Zhengxin · Government integrity assessment")) } }
                     nav aria-label=(lang.pick("主导航", "Main")) {
@@ -150,7 +151,7 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                         a href={ (path) (if path.contains('?') { "&" } else { "?" }) "lang=" (other) } lang=(if other == "en" { "en" } else { "zh-CN" }) { (other_label) }
                     }
                 }
-                main {
+                main #main tabindex="-1" {
                     (body)
                     @if nav.is_some() {
                         p.note.print-hint { (lang.pick("打印：按 Ctrl+P（A4，表头每页重复，页脚有页码）。", "To print, press Ctrl+P (A4, table headers repeat on every page, page numbers in the footer).")) }

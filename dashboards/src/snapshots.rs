@@ -20,7 +20,7 @@ fn lines(html: &str) -> String {
 
 /// The `<main>` of a page, one tag per line.
 fn main_of(html: &str) -> String {
-    let start = html.find("<main>").expect("a page has a <main>");
+    let start = html.find("<main").expect("a page has a <main>");
     let end = html.rfind("</main>").expect("and closes it") + "</main>".len();
     lines(&html[start..end])
 }

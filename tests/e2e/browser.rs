@@ -1,7 +1,7 @@
 //! Headless Chromium (Debian's `chromium` and `chromedriver`, driven over
 //! the W3C WebDriver protocol) walking the pages as each role would:
-//! sign in, overview → scorecard → records, file an objection, decide it,
-//! rescore, publish, switch to English. Screenshots of every step land in
+//! sign in, overview → scorecard → records → downloads, file an objection,
+//! decide it, rescore, publish, import, manage users, switch to English. Screenshots of every step land in
 //! `$CARGO_TARGET_TMPDIR/screenshots/` to be looked at.
 //!
 //! Needs `chromium`, `chromium-driver` and `fonts-noto-cjk` (`.ci/run`
@@ -146,6 +146,30 @@ impl Driver {
         pdf
     }
 
+    /// Lets the browser save downloads into `dir` (Chrome DevTools).
+    async fn downloads_into(&self, dir: &std::path::Path) {
+        let params = json!({ "behavior": "allow", "downloadPath": dir.display().to_string() });
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": "Browser.setDownloadBehavior", "params": params })))
+            .await;
+    }
+
+    /// Clicks a download link and returns the file it saved in `dir`.
+    async fn download(&self, css: &str, dir: &std::path::Path, suffix: &str) -> Vec<u8> {
+        let before: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).collect();
+        self.click(css).await;
+        for _ in 0..100 {
+            let done = std::fs::read_dir(dir)
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| !before.contains(p) && p.to_string_lossy().ends_with(suffix));
+            if let Some(file) = done {
+                return std::fs::read(file).unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no {suffix} download from {css}");
+    }
+
     /// Shows the page as printed (CSS print media) until `screen` is called.
     async fn media(&self, media: &str) {
         self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": media } })))
@@ -186,6 +210,10 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     b.media("print").await;
     b.shot("1-overview-print").await;
     b.media("").await;
+    let downloads = tempfile::tempdir().unwrap();
+    b.downloads_into(downloads.path()).await;
+    let xlsx = b.download("a[href^='/exports/2025/rankings.xlsx?version=1']", downloads.path(), "rankings.xlsx").await;
+    assert!(xlsx.starts_with(b"PK"), "the result table downloads as a workbook");
     b.click("a[href^='/units/330302']").await;
     let page = b.wait_for("the scorecard", |p| p.contains("指标明细")).await;
     assert!(page.contains("鹿城区"));
@@ -193,6 +221,9 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     b.click("a[href*='/indicators/dishonesty']").await;
     b.wait_for("the records", |p| p.contains("X2025-001")).await;
     b.shot("3-records").await;
+    let csv = b.download("a[href*='/records.csv']", downloads.path(), ".csv").await;
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("\u{feff}id,") && csv.contains("X2025-001"), "{csv}");
     b.goto(&format!("http://{}/?lang=en", server.addr)).await;
     let page = b.wait_for("the English overview", |p| p.contains("<html lang=\"en\"")).await;
     assert!(page.contains("integrity assessment overview") && !page.contains("风险提示"));

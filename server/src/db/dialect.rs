@@ -1,11 +1,9 @@
 //! The only SQL that differs between SQLite and PostgreSQL, both versions
-//! side by side: how a write transaction starts, and how many new rows are
-//! loaded at once (batched multi-row `INSERT` on SQLite, `COPY` on
-//! PostgreSQL).
+//! side by side: how a write transaction starts, and how new rows are
+//! loaded in bulk (a prepared `INSERT` stepped on the transaction's own
+//! SQLite connection, `COPY` on PostgreSQL).
 
-use sqlx::AssertSqlSafe;
-
-use super::{Db, Result, Tx, Value};
+use super::{Db, DbError, Result, Tx, Value};
 use crate::sources::SourceSpec;
 
 /// An arbitrary but fixed key for PostgreSQL's advisory lock that
@@ -27,11 +25,6 @@ pub async fn begin_write(db: &Db) -> Result<Tx> {
     }
 }
 
-/// Rows per multi-row `INSERT` on SQLite, largest first. Only these sizes
-/// are ever prepared, so the statement cache serves every batch.
-const SQLITE_ROWS_PER_INSERT: [usize; 3] = [256, 16, 1];
-/// SQLite allows 32,766 bound parameters per statement.
-const SQLITE_MAX_PARAMS: usize = 32_766;
 /// Rows per `COPY` message to PostgreSQL.
 const COPY_CHUNK: usize = 20_000;
 
@@ -41,24 +34,28 @@ pub async fn insert_new_rows(tx: &mut Tx, spec: &SourceSpec, rows: Vec<Vec<Value
     let columns: Vec<&str> = spec.columns.iter().map(|c| c.db).chain(["batch_id"]).collect();
     match tx {
         Tx::Sqlite(tx) => {
-            let sizes = sqlite_chunk_sizes(rows.len(), columns.len());
-            let mut rows = rows.into_iter();
-            for size in sizes {
-                let sql = multi_row_insert(spec.table, &columns, size);
-                let mut q = sqlx::query(AssertSqlSafe(sql));
-                for row in rows.by_ref().take(size) {
-                    for (c, v) in spec.columns.iter().zip(row) {
-                        // Owned text moves into the statement; sqlx copies borrowed text.
-                        q = match (sqlite_text(&v), v) {
-                            (Some(text), _) => q.bind(text),
-                            (None, Value::Text(s)) => q.bind(s),
-                            (None, v) => crate::bind_value!(q, c.kind, &v),
-                        };
-                    }
-                    q = q.bind(batch_id);
-                }
-                q.execute(&mut **tx).await?;
+            if rows.is_empty() {
+                return Ok(());
             }
+            // The rows go in through the transaction's own connection,
+            // locked out of sqlx's worker thread for the duration: one
+            // prepared single-row INSERT stepped per row, values bound in
+            // place. Through sqlx every value was copied into an argument
+            // buffer first, which cost as much as SQLite's own B-tree work.
+            //
+            // It runs right here, holding the lock, and blocks this runtime
+            // thread for as long as one call's rows take (callers pass at
+            // most 50,000: about a tenth of a second). Not in
+            // `block_in_place`: with sqlx's handle lock taken and released
+            // in quick succession that hung the seeding of the demo data
+            // (a test shows it); not on a blocking thread either, where a
+            // dropped future would release the lock while SQLite still
+            // works on the handle.
+            let sql = format!("INSERT INTO {} ({}) VALUES ({})", spec.table, columns.join(", "), vec!["?"; columns.len()].join(","));
+            let mut locked = (&mut **tx).lock_handle().await?;
+            let handle = locked.as_raw_handle();
+            sqlite_insert(handle.as_ptr(), &sql, spec, rows, batch_id)?;
+            drop(locked);
         }
         Tx::Postgres(tx) => {
             let statement = format!("COPY {} ({}) FROM STDIN", spec.table, columns.join(", "));
@@ -85,29 +82,44 @@ pub async fn insert_new_rows(tx: &mut Tx, spec: &SourceSpec, rows: Vec<Vec<Value
     Ok(())
 }
 
-/// How many rows each `INSERT` of `rows` rows takes: the sizes of
-/// [`SQLITE_ROWS_PER_INSERT`], largest first.
-fn sqlite_chunk_sizes(rows: usize, columns: usize) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut rest = rows;
-    for size in SQLITE_ROWS_PER_INSERT {
-        let size = size.min(SQLITE_MAX_PARAMS / columns).max(1);
-        while rest >= size {
-            out.push(size);
-            rest -= size;
+/// Steps `sql` (a single-row `INSERT` of `spec`'s columns and the batch
+/// id) once per row on the locked connection `handle`. Values are stored
+/// exactly as sqlx stores them (dates as its text, booleans as 0/1), so
+/// either path reads them back alike.
+fn sqlite_insert(handle: *mut rusqlite::ffi::sqlite3, sql: &str, spec: &SourceSpec, rows: Vec<Vec<Value>>, batch_id: i64) -> Result<()> {
+    use rusqlite::types::{Null, ToSqlOutput, Value as Sql};
+    let fail = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => DbError::Conflict(e.to_string()),
+        _ => DbError::Corrupt(format!("inserting into {}: {e}", spec.table)),
+    };
+    // SAFETY: sqlx's lock on the connection is held by the caller for the
+    // whole call, so nothing else uses the handle; `from_handle` does not
+    // close it when dropped.
+    let conn = unsafe { rusqlite::Connection::from_handle(handle) }.map_err(fail)?;
+    {
+        let mut insert = conn.prepare(sql).map_err(fail)?;
+        let batch = spec.columns.len() + 1;
+        for row in rows {
+            for (i, v) in row.iter().enumerate() {
+                let index = i + 1;
+                let bound = match v {
+                    Value::Null => insert.raw_bind_parameter(index, Null),
+                    Value::Text(s) => insert.raw_bind_parameter(index, s.as_str()),
+                    Value::Int(n) => insert.raw_bind_parameter(index, n),
+                    Value::Float(f) => insert.raw_bind_parameter(index, f),
+                    Value::Bool(b) => insert.raw_bind_parameter(index, i64::from(*b)),
+                    other => match sqlite_text(other) {
+                        Some(text) => insert.raw_bind_parameter(index, ToSqlOutput::Owned(Sql::Text(text))),
+                        None => insert.raw_bind_parameter(index, other.to_canonical()),
+                    },
+                };
+                bound.map_err(fail)?;
+            }
+            insert.raw_bind_parameter(batch, batch_id).map_err(fail)?;
+            insert.raw_execute().map_err(fail)?;
         }
     }
-    out
-}
-
-/// `INSERT … VALUES (?,?),(?,?)…` for SQLite. Anonymous `?` rather than
-/// the portable `$N`: sqlx binds each numbered parameter after looking its
-/// name up in a list SQLite scans from the start, which makes binding a
-/// statement of thousands of `$N` quadratic (two thirds of a large
-/// import's time went there); `?` parameters have no names to look up.
-fn multi_row_insert(table: &str, columns: &[&str], rows: usize) -> String {
-    let row = format!("({})", vec!["?"; columns.len()].join(","));
-    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![row; rows].join(","))
+    conn.close().map_err(|(_, e)| fail(e))
 }
 
 /// A date or whole-second date-time as the text sqlx's SQLite driver stores
@@ -179,18 +191,55 @@ pub fn hotline_year_copy(start: chrono::NaiveDateTime, next: chrono::NaiveDateTi
 mod tests {
     use super::*;
 
-    #[test]
-    fn multi_row_insert_has_one_parameter_per_value() {
-        assert_eq!(multi_row_insert("t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES (?,?),(?,?)");
+    /// Rows of every kind of value, inserted in bulk on SQLite, read back
+    /// through sqlx exactly as they went in; a duplicate key is reported as
+    /// a conflict (on which the importer rolls its transaction back).
+    async fn bulk_insert_round_trips() {
+        use crate::sources::{DEBT, HOTLINE};
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
+        let at = |d: u32, h: u32| Value::DateTime(chrono::NaiveDate::from_ymd_opt(2025, 3, d).unwrap().and_hms_opt(h, 5, 0).unwrap());
+        let tickets = vec![
+            vec![Value::text("H1"), Value::text("330302"), at(7, 9), at(10, 9), at(8, 16), Value::text("complaint"), Value::Bool(true), Value::Bool(false), Value::text("satisfied"), Value::Bool(false)],
+            vec![Value::text("H2"), Value::text("330302"), at(7, 10), at(12, 10), Value::Null, Value::text("consult"), Value::Bool(false), Value::Bool(true), Value::Null, Value::Bool(true)],
+        ];
+        let debt = vec![vec![Value::text("330302"), Value::Int(2025), Value::Float(100.5), Value::Float(80.25), Value::Float(120.0), Value::Float(9.0), Value::Float(0.0), Value::Int(1)]];
+        let mut tx = db.begin_write().await.unwrap();
+        crate::on_tx!(&mut tx, conn => {
+            sqlx::query("INSERT INTO units (code, name, grp) VALUES ('330302', '鹿城区', 'county')").execute(conn).await.unwrap();
+        });
+        let batch = super::super::batches::start(&mut tx, "hotline", "t.csv", "hash", "test").await.unwrap();
+        insert_new_rows(&mut tx, &HOTLINE, tickets.clone(), batch).await.unwrap();
+        insert_new_rows(&mut tx, &DEBT, debt.clone(), batch).await.unwrap();
+        let again = insert_new_rows(&mut tx, &HOTLINE, vec![tickets[0].clone()], batch).await;
+        assert!(matches!(again, Err(DbError::Conflict(_))), "{again:?}");
+        tx.commit().await.unwrap();
+        let ids = vec!["H2".to_string(), "H1".to_string()];
+        let read = super::super::records::by_ids(&db, &HOTLINE, &ids).await.unwrap();
+        assert_eq!(read, vec![(tickets[1].clone(), Some(batch)), (tickets[0].clone(), Some(batch))]);
+        let select = DEBT.columns.iter().map(|c| c.db).collect::<Vec<_>>().join(", ");
+        let Db::Sqlite(pool) = &db else { unreachable!("a SQLite test") };
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {select} FROM debt"))).fetch_one(pool).await.unwrap();
+        let decode = || -> std::result::Result<Vec<Value>, sqlx::Error> {
+            let mut values = Vec::new();
+            for (i, c) in DEBT.columns.iter().enumerate() {
+                values.push(crate::decode_value!(row, i, c.kind));
+            }
+            Ok(values)
+        };
+        let values = decode().unwrap();
+        assert_eq!(values, debt[0]);
+        db.close().await;
     }
 
-    #[test]
-    fn sqlite_batches_use_few_statement_sizes() {
-        let rows = 256 * 2 + 16 * 3 + 5;
-        let sizes = sqlite_chunk_sizes(rows, 11);
-        assert_eq!(sizes, [256, 256, 16, 16, 16, 1, 1, 1, 1, 1]);
-        assert_eq!(sizes.iter().sum::<usize>(), rows);
-        assert_eq!(sqlite_chunk_sizes(3, 20_000), [1, 1, 1]);
+    #[tokio::test]
+    async fn bulk_insert_round_trips_on_one_thread() {
+        bulk_insert_round_trips().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bulk_insert_round_trips_beside_other_threads() {
+        bulk_insert_round_trips().await;
     }
 
     #[test]

@@ -54,7 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 // Small files finish too fast to need progress lines.
                 match p {
                     import::Progress::Read { file, rows } if rows >= PROGRESS_MIN_ROWS => eprintln!("read    {file}: {rows} rows ({:.0} rows/s)", rate(rows)),
-                    import::Progress::Written { file, rows, of } if of >= PROGRESS_MIN_ROWS => eprintln!("written {file}: {rows}/{of} rows"),
+                    import::Progress::Written { file, rows } if rows >= PROGRESS_MIN_ROWS => eprintln!("written {file}: {rows} rows"),
                     _ => {}
                 }
             });

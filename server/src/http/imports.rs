@@ -158,11 +158,13 @@ pub async fn upload(
     Ok(to_job(lang, job))
 }
 
-/// Progress of the importer as job progress: reading is step 1, writing 2.
+/// Progress of the importer as job progress (one step: rows are written as
+/// they are read).
 fn import_progress(job: JobHandle) -> ProgressFn {
     Arc::new(move |p| match p {
         Progress::Read { rows, .. } => job.at(1, ("逐行检查", "Checking every row"), rows as u64, None),
-        Progress::Written { rows, of, .. } => job.at(2, ("写入数据", "Writing the records"), rows as u64, Some(of as u64)),
+        // Rows are written while later ones are still read and checked.
+        Progress::Written { rows, .. } => job.at(1, ("逐行检查并写入", "Checking and writing every row"), rows as u64, None),
     })
 }
 
@@ -292,7 +294,7 @@ pub async fn commit(State(state): State<AppState>, PageSession(session): PageSes
     // running one is shown instead).
     let db = state.db.clone();
     let title = (format!("导入上传 #{id}"), format!("Importing upload #{id}"));
-    let job_id = state.jobs.spawn(&format!("import:{id}"), (&title.0, &title.1), 2, &actor.clone(), move |job| async move {
+    let job_id = state.jobs.spawn(&format!("import:{id}"), (&title.0, &title.1), 1, &actor.clone(), move |job| async move {
         job.step(1, "逐行检查", "Checking every row", None);
         let next = Some(format!("/import/{id}"));
         let outcome = async {

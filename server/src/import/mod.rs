@@ -29,8 +29,6 @@ use report::{FileReport, ImportReport, Issue, Severity};
 
 /// The largest file accepted (the web upload has its own, smaller limit).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
-/// Rows written per upsert step; bounds statement sizes and shows progress.
-const WRITE_CHUNK: usize = 50_000;
 
 /// One file to import.
 #[derive(Debug, Clone)]
@@ -45,7 +43,8 @@ pub struct Input {
 #[derive(Debug, Clone)]
 pub enum Progress {
     Read { file: String, rows: usize },
-    Written { file: String, rows: usize, of: usize },
+    /// Rows written so far; reading goes on meanwhile, so there is no total.
+    Written { file: String, rows: usize },
 }
 
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
@@ -58,7 +57,9 @@ pub enum ImportError {
     Interrupted(String),
 }
 
-/// A file that passed every check, ready to write.
+/// A file after its checks. Its rows have left for the writer as they were
+/// read, except a unit register's and debt rows, which the checks across
+/// files still need (they are small).
 struct Checked {
     report: FileReport,
     spec: &'static SourceSpec,
@@ -142,25 +143,69 @@ fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// What the checking thread hands the writer, file by file, as it reads.
+enum Checked2Writer {
+    /// A file begins: its source, name and content hash.
+    File { spec: &'static SourceSpec, name: String, content_hash: String },
+    /// Rows of the current file that passed every check of their own.
+    Rows(Vec<Vec<Value>>),
+    /// The current file is done.
+    End,
+}
+
 /// Imports `inputs` in one transaction, or nothing at all.
+///
+/// Reading-and-checking and writing overlap on two threads: rows leave the
+/// checker in chunks as they are read and are written into the open
+/// transaction at once. Whether anything is kept is decided only at the
+/// end, when every file has been read: any error in any file (including
+/// the checks across files) rolls the whole transaction back, so what is
+/// stored is exactly what the one-pass importer stored before, and a
+/// failed import leaves the database as it was.
 pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor: &str, progress: ProgressFn) -> Result<ImportReport, ImportError> {
-    let (checked, errors, warnings) = check_against_storage(db, inputs, prior_issues, &progress).await?;
-    if !errors.is_empty() {
-        let files = checked.into_iter().map(|c| c.report).collect();
-        return Ok(ImportReport {
-            ok: false,
-            files,
-            errors,
-            warnings,
-        });
+    let index = UnitIndex::new(units::all(db).await?);
+    let doomed = prior_issues.iter().any(|i| i.severity == Severity::Error);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Checked2Writer>(2);
+    let check_progress = progress.clone();
+    let checker = tokio::task::spawn_blocking(move || {
+        let mut hand_over = |message: Checked2Writer| {
+            // A writer that stopped (after a failed write) drops its end;
+            // checking goes on, so the report still lists every problem.
+            if !doomed {
+                let _ = sender.blocking_send(message);
+            }
+        };
+        check_all(inputs, index, &check_progress, &mut hand_over)
+    });
+    let mut writer = Writer::begin(db, actor).await?;
+    let mut failed: Option<DbError> = None;
+    while let Some(message) = receiver.recv().await {
+        if failed.is_none()
+            && let Err(e) = writer.take(message, &progress).await
+        {
+            failed = Some(e);
+            receiver.close();
+        }
     }
-    let files = write_all(db, checked, actor, &progress).await?;
-    Ok(ImportReport {
-        ok: true,
-        files,
-        errors,
-        warnings,
-    })
+    let (checked, mut issues) = checker.await.map_err(|e| ImportError::Interrupted(e.to_string()))?;
+    issues.splice(0..0, prior_issues);
+    let (errors, warnings): (Vec<Issue>, Vec<Issue>) = issues.into_iter().partition(|i| i.severity == Severity::Error);
+    let mut files: Vec<FileReport> = checked.into_iter().map(|c| c.report).collect();
+    if !errors.is_empty() {
+        // Dropping the writer rolls its transaction back. A write that
+        // failed on rows the checks refuse (a duplicate key) is explained
+        // by the report, not by the database's error.
+        drop(writer);
+        return Ok(ImportReport { ok: false, files, errors, warnings });
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    for (report, (counts, batch_id)) in files.iter_mut().zip(writer.commit().await?) {
+        report.counts = Some(counts);
+        report.batch_id = batch_id;
+    }
+    Ok(ImportReport { ok: true, files, errors, warnings })
 }
 
 /// Checks `inputs` exactly as [`import`] would, against the units stored
@@ -168,7 +213,11 @@ pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor
 /// the assessment team commits. `ok` means committing would be accepted
 /// (unless the stored units change in between; committing checks again).
 pub async fn check(db: &Db, inputs: Vec<Input>, progress: ProgressFn) -> Result<ImportReport, ImportError> {
-    let (checked, errors, warnings) = check_against_storage(db, inputs, Vec::new(), &progress).await?;
+    let index = UnitIndex::new(units::all(db).await?);
+    let (checked, issues) = tokio::task::spawn_blocking(move || check_all(inputs, index, &progress, &mut |_| {}))
+        .await
+        .map_err(|e| ImportError::Interrupted(e.to_string()))?;
+    let (errors, warnings): (Vec<Issue>, Vec<Issue>) = issues.into_iter().partition(|i| i.severity == Severity::Error);
     Ok(ImportReport {
         ok: errors.is_empty(),
         files: checked.into_iter().map(|c| c.report).collect(),
@@ -177,21 +226,8 @@ pub async fn check(db: &Db, inputs: Vec<Input>, progress: ProgressFn) -> Result<
     })
 }
 
-/// Reads and checks `inputs` on a blocking thread; the issues come back
-/// split into errors and warnings, `prior_issues` first.
-async fn check_against_storage(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, progress: &ProgressFn) -> Result<(Vec<Checked>, Vec<Issue>, Vec<Issue>), ImportError> {
-    let index = UnitIndex::new(units::all(db).await?);
-    let check_progress = progress.clone();
-    let (checked, mut issues) = tokio::task::spawn_blocking(move || check_all(inputs, index, &check_progress))
-        .await
-        .map_err(|e| ImportError::Interrupted(e.to_string()))?;
-    issues.splice(0..0, prior_issues);
-    let (errors, warnings) = issues.into_iter().partition(|i| i.severity == Severity::Error);
-    Ok((checked, errors, warnings))
-}
-
 /// Reads and checks every file; files come back in import order.
-fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn) -> (Vec<Checked>, Vec<Issue>) {
+fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn, hand_over: &mut dyn FnMut(Checked2Writer)) -> (Vec<Checked>, Vec<Issue>) {
     let mut issues = Vec::new();
     let mut checked = Vec::new();
     let mut unrecognised = Vec::new();
@@ -220,12 +256,23 @@ fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn
             .or_else(|| Source::from_file_name(&input.file_name))
             .expect("filtered above")
             .spec();
-        let (file, file_issues) = check_file(spec, &input, &index, progress);
+        hand_over(Checked2Writer::File {
+            spec,
+            name: input.file_name.clone(),
+            content_hash: to_hex(&Sha256::digest(&input.bytes)),
+        });
+        let (file, file_issues) = check_file(spec, &input, &index, progress, hand_over);
         if spec.source == Source::Units {
             for row in &file.rows {
                 index.insert(unit_ref_of(row));
             }
         }
+        if keeps_rows(spec) {
+            for chunk in file.rows.chunks(table::STREAM_CHUNK) {
+                hand_over(Checked2Writer::Rows(chunk.to_vec()));
+            }
+        }
+        hand_over(Checked2Writer::End);
         issues.extend(file_issues);
         checked.push(file);
     }
@@ -235,24 +282,40 @@ fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn
     (checked, issues)
 }
 
-fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progress: &ProgressFn) -> (Checked, Vec<Issue>) {
+/// The sources whose rows the checks across files need whole: the unit
+/// register (townships' counties) and debt (counties only). They are small
+/// and go to the writer once read; all others leave as they are read.
+fn keeps_rows(spec: &SourceSpec) -> bool {
+    matches!(spec.source, Source::Units | Source::Debt)
+}
+
+fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progress: &ProgressFn, hand_over: &mut dyn FnMut(Checked2Writer)) -> (Checked, Vec<Issue>) {
     let name = input.file_name.clone();
     let mut tick = |rows: usize| {
         if rows % 100_000 == 0 {
             progress(Progress::Read { file: name.clone(), rows });
         }
     };
+    let mut send_rows = |rows: Vec<Vec<Value>>| hand_over(Checked2Writer::Rows(rows));
     let mut parser = table::TableParser::new(spec, &input.file_name, index, &mut tick);
+    if !keeps_rows(spec) {
+        parser = parser.streaming(&mut send_rows);
+    }
     let format = read::read(&input.bytes, &mut parser);
+    parser.flush();
     let table::TableParser {
-        rows, row_numbers, mut issues, ..
+        rows,
+        row_numbers,
+        mut issues,
+        kept,
+        ..
     } = parser;
     let mut report = FileReport {
         file: input.file_name.clone(),
         source: Some(spec.source),
         format: None,
         content_hash: to_hex(&Sha256::digest(&input.bytes)),
-        rows: rows.len() as u64,
+        rows: kept as u64,
         counts: None,
         batch_id: None,
     };
@@ -268,7 +331,7 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
     match format {
         Ok(f) => {
             report.format = Some(f);
-            if rows.is_empty() && issues.iter().all(|i| i.severity != Severity::Error) {
+            if kept == 0 && issues.iter().all(|i| i.severity != Severity::Error) {
                 issues.push(file_issue(
                     Severity::Warning,
                     "no_rows",
@@ -280,7 +343,7 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
     }
     progress(Progress::Read {
         file: input.file_name.clone(),
-        rows: rows.len(),
+        rows: kept,
     });
     (
         Checked {
@@ -356,44 +419,68 @@ fn check_references(file: &Checked, index: &UnitIndex) -> Vec<Issue> {
     issues
 }
 
-async fn write_all(db: &Db, checked: Vec<Checked>, actor: &str, progress: &ProgressFn) -> Result<Vec<FileReport>, ImportError> {
-    let mut tx = db.begin_write().await?;
-    let mut audit = AuditLog::open(&mut tx).await?;
-    let mut reports = Vec::new();
-    for file in checked {
-        let mut report = file.report;
-        let batch_id = batches::start(&mut tx, file.spec.file_stem, &report.file, &report.content_hash, actor).await?;
-        let mut counts = Counts::default();
-        // A file's keys are distinct (checked), so this holds for all its chunks.
-        let stored = records::stored(&mut tx, file.spec).await?;
-        let of = file.rows.len();
-        let mut rows = file.rows.into_iter();
-        loop {
-            let chunk: Vec<Vec<Value>> = rows.by_ref().take(WRITE_CHUNK).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            counts.add(&records::upsert(&mut tx, &mut audit, file.spec, chunk, batch_id, actor, stored).await?);
-            progress(Progress::Written {
-                file: report.file.clone(),
-                rows: counts.total as usize,
-                of,
-            });
-        }
-        if counts.inserted + counts.updated == 0 {
-            // Nothing new (a re-import, or a header-only file): leave no
-            // trace, so importing the same file twice changes nothing.
-            batches::discard(&mut tx, batch_id).await?;
-        } else {
-            batches::finish(&mut tx, batch_id, &counts).await?;
-            let detail = serde_json::json!({ "file": report.file, "content_hash": report.content_hash, "counts": counts });
-            audit.record(actor, "import", file.spec.table, &batch_id.to_string(), detail);
-            report.batch_id = Some(batch_id);
-        }
-        report.counts = Some(counts);
-        reports.push(report);
+/// The writing side of [`import`]: one transaction, one import batch per
+/// file, rows upserted as they arrive.
+struct Writer<'a> {
+    tx: crate::db::Tx,
+    audit: AuditLog,
+    actor: &'a str,
+    file: Option<WritingFile>,
+    /// Per file, in order: its counts and batch (none when it changed nothing).
+    done: Vec<(Counts, Option<i64>)>,
+}
+
+struct WritingFile {
+    spec: &'static SourceSpec,
+    name: String,
+    content_hash: String,
+    batch_id: i64,
+    stored: records::Stored,
+    counts: Counts,
+}
+
+impl<'a> Writer<'a> {
+    async fn begin(db: &Db, actor: &'a str) -> Result<Writer<'a>, DbError> {
+        let mut tx = db.begin_write().await?;
+        let audit = AuditLog::open(&mut tx).await?;
+        Ok(Writer { tx, audit, actor, file: None, done: Vec::new() })
     }
-    audit.flush(&mut tx).await?;
-    tx.commit().await?;
-    Ok(reports)
+
+    async fn take(&mut self, message: Checked2Writer, progress: &ProgressFn) -> Result<(), DbError> {
+        match message {
+            Checked2Writer::File { spec, name, content_hash } => {
+                let batch_id = batches::start(&mut self.tx, spec.file_stem, &name, &content_hash, self.actor).await?;
+                // A file's keys are distinct (checked), so this holds for all its chunks.
+                let stored = records::stored(&mut self.tx, spec).await?;
+                self.file = Some(WritingFile { spec, name, content_hash, batch_id, stored, counts: Counts::default() });
+            }
+            Checked2Writer::Rows(rows) => {
+                let Some(f) = self.file.as_mut() else { return Ok(()) };
+                let counts = records::upsert(&mut self.tx, &mut self.audit, f.spec, rows, f.batch_id, self.actor, f.stored).await?;
+                f.counts.add(&counts);
+                progress(Progress::Written { file: f.name.clone(), rows: f.counts.total as usize });
+            }
+            Checked2Writer::End => {
+                let Some(f) = self.file.take() else { return Ok(()) };
+                if f.counts.inserted + f.counts.updated == 0 {
+                    // Nothing new (a re-import, or a header-only file): leave no
+                    // trace, so importing the same file twice changes nothing.
+                    batches::discard(&mut self.tx, f.batch_id).await?;
+                    self.done.push((f.counts, None));
+                } else {
+                    batches::finish(&mut self.tx, f.batch_id, &f.counts).await?;
+                    let detail = serde_json::json!({ "file": f.name, "content_hash": f.content_hash, "counts": f.counts });
+                    self.audit.record(self.actor, "import", f.spec.table, &f.batch_id.to_string(), detail);
+                    self.done.push((f.counts, Some(f.batch_id)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn commit(mut self) -> Result<Vec<(Counts, Option<i64>)>, DbError> {
+        self.audit.flush(&mut self.tx).await?;
+        self.tx.commit().await?;
+        Ok(self.done)
+    }
 }

@@ -37,7 +37,15 @@ pub struct TableParser<'a> {
     pub issues: Vec<Issue>,
     seen: HashMap<String, usize>,
     on_progress: &'a mut dyn FnMut(usize),
+    /// Rows kept so far (also those already handed to `sink`).
+    pub kept: usize,
+    /// When set, kept rows leave in chunks of [`STREAM_CHUNK`] as they are
+    /// read (and `rows`/`row_numbers` hold only the rest).
+    sink: Option<&'a mut dyn FnMut(Vec<Vec<Value>>)>,
 }
+
+/// Rows handed to a sink at once.
+pub const STREAM_CHUNK: usize = 50_000;
 
 impl<'a> TableParser<'a> {
     pub fn new(spec: &'static SourceSpec, file: &str, units: &'a UnitIndex, on_progress: &'a mut dyn FnMut(usize)) -> Self {
@@ -52,6 +60,24 @@ impl<'a> TableParser<'a> {
             issues: Vec::new(),
             seen: HashMap::new(),
             on_progress,
+            kept: 0,
+            sink: None,
+        }
+    }
+
+    /// Hands kept rows to `sink` in chunks as they are read.
+    pub fn streaming(mut self, sink: &'a mut dyn FnMut(Vec<Vec<Value>>)) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Hands what is left to the sink, if there is one.
+    pub fn flush(&mut self) {
+        if let Some(sink) = self.sink.as_mut()
+            && !self.rows.is_empty()
+        {
+            self.row_numbers.clear();
+            sink(std::mem::take(&mut self.rows));
         }
     }
 
@@ -246,7 +272,11 @@ impl RowVisitor for TableParser<'_> {
         if self.error_count() == errors_before {
             self.rows.push(row);
             self.row_numbers.push(row_number);
-            (self.on_progress)(self.rows.len());
+            self.kept += 1;
+            (self.on_progress)(self.kept);
+            if self.rows.len() >= STREAM_CHUNK {
+                self.flush();
+            }
         }
     }
 }

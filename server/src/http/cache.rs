@@ -7,105 +7,77 @@
 //! content (the header, CSRF tokens) is filled in per request.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
 
 use crate::scoring::explain::UnitExplanation;
 
 /// Stands in for the viewer's CSRF token inside a cached body.
 pub const CSRF_SLOT: &str = "__zx_csrf_slot__";
 
-/// Entries kept before the cache starts afresh (a few per unit and
+/// Page bodies kept before the cache starts afresh (a few per unit and
 /// language: a few megabytes).
-const CAPACITY: usize = 2048;
+pub const PAGES: usize = 2048;
 
-#[derive(Debug, Default)]
-pub struct PageCache {
-    entries: Mutex<HashMap<String, Arc<String>>>,
-    /// Renders under way: requests for the same missing page wait for the
-    /// one render instead of each doing it (after results change, fifty
-    /// connections asking for the overview would otherwise render it fifty
-    /// times at once).
-    flights: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<String>>>>>,
-}
+/// Explanations kept (each holds a unit's record ids: up to a few MB).
+pub const EXPLANATIONS: usize = 64;
 
-impl PageCache {
-    /// The cached body under `key`, or the one `render` makes, rendered
-    /// once however many requests ask at the same time. A failed render is
-    /// not cached; the next request tries again.
-    pub async fn get_or_render<F, Fut, E>(&self, key: &str, render: F) -> Result<Arc<String>, E>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<String, E>>,
-    {
-        if let Some(hit) = self.get(key) {
-            return Ok(hit);
-        }
-        let flight = match self.flights.lock() {
-            Ok(mut flights) => flights.entry(key.to_string()).or_default().clone(),
-            Err(_) => Arc::default(),
-        };
-        // The flight ends however the render does (done, failed, or the
-        // request dropped), so unknown keys leave nothing behind.
-        let _landing = Landing { flights: &self.flights, key };
-        let body = flight.get_or_try_init(|| async { render().await.map(Arc::new) }).await?.clone();
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CAPACITY {
-                entries.clear();
-            }
-            entries.insert(key.to_string(), body.clone());
-        }
-        Ok(body)
-    }
-
-    pub fn get(&self, key: &str) -> Option<Arc<String>> {
-        self.entries.lock().ok()?.get(key).cloned()
-    }
-
-}
+/// Rendered page bodies by key (page, result epoch, language, what the
+/// role may see).
+pub type PageCache = OnceCache<String, String>;
 
 /// Explanations the drill-down has derived, per (result version, stored
 /// data's fingerprint, unit): deriving one reads the whole year's records,
 /// which a paged list, its filter, its CSV and the API would otherwise do
 /// on every request. A change of data changes the fingerprint, so a stale
-/// explanation is never served. Single-flight like the pages.
-#[derive(Debug, Default)]
-pub struct ExplanationCache {
-    entries: Mutex<HashMap<(i64, String, String), Arc<tokio::sync::OnceCell<Arc<UnitExplanation>>>>>,
+/// explanation is never served.
+pub type ExplanationCache = OnceCache<(i64, String, String), UnitExplanation>;
+
+/// Values computed once per key, however many requests ask at the same
+/// time: the others wait for the one computation (after results change,
+/// fifty connections asking for the overview would otherwise render it
+/// fifty times at once). A failed computation is not kept; the next
+/// request tries again. When `capacity` keys are held it starts afresh.
+#[derive(Debug)]
+pub struct OnceCache<K, V> {
+    cells: Mutex<HashMap<K, Arc<OnceCell<Arc<V>>>>>,
+    capacity: usize,
 }
 
-/// Explanations kept (each holds a unit's record ids: up to a few MB).
-const EXPLANATIONS: usize = 64;
+impl<K: Eq + Hash + Clone, V> OnceCache<K, V> {
+    pub fn new(capacity: usize) -> Self {
+        OnceCache { cells: Mutex::default(), capacity }
+    }
 
-impl ExplanationCache {
-    pub async fn get_or_derive<F, Fut, E>(&self, key: (i64, String, String), derive: F) -> Result<Arc<UnitExplanation>, E>
+    /// The value under `key`, computing it with `init` if no one has.
+    pub async fn get_or_try_init<F, Fut, E>(&self, key: K, init: F) -> Result<Arc<V>, E>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<UnitExplanation, E>>,
+        Fut: std::future::Future<Output = Result<V, E>>,
     {
-        let cell = match self.entries.lock() {
-            Ok(mut entries) => {
-                if entries.len() >= EXPLANATIONS && !entries.contains_key(&key) {
-                    entries.clear();
+        let cell = match self.cells.lock() {
+            Ok(mut cells) => match cells.get(&key) {
+                Some(cell) => cell.clone(),
+                None => {
+                    if cells.len() >= self.capacity {
+                        cells.clear();
+                    }
+                    cells.entry(key.clone()).or_default().clone()
                 }
-                entries.entry(key).or_default().clone()
-            }
+            },
             Err(_) => Arc::default(),
         };
-        Ok(cell.get_or_try_init(|| async { derive().await.map(Arc::new) }).await?.clone())
-    }
-}
-
-/// Removes a flight from the map when dropped.
-struct Landing<'a> {
-    flights: &'a Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<String>>>>>,
-    key: &'a str,
-}
-
-impl Drop for Landing<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut flights) = self.flights.lock() {
-            flights.remove(self.key);
+        let value = cell.get_or_try_init(|| async { init().await.map(Arc::new) }).await.cloned();
+        if value.is_err()
+            && let Ok(mut cells) = self.cells.lock()
+            && cells.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell) && !c.initialized())
+        {
+            // Unknown keys (a unit code that does not exist) leave nothing.
+            cells.remove(&key);
         }
+        value
     }
 }
 
@@ -117,14 +89,14 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_misses_render_once_and_failures_are_not_kept() {
-        let cache = Arc::new(PageCache::default());
+        let cache = Arc::new(PageCache::new(PAGES));
         let renders = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
         for _ in 0..20 {
             let (cache, renders) = (cache.clone(), renders.clone());
             tasks.push(tokio::spawn(async move {
                 cache
-                    .get_or_render("page", || async {
+                    .get_or_try_init("page".to_string(), || async {
                         renders.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                         Ok::<_, ()>("body".to_string())
@@ -137,10 +109,10 @@ mod tests {
             assert_eq!(t.await.unwrap().as_str(), "body");
         }
         assert_eq!(renders.load(Ordering::SeqCst), 1);
-        let failed = cache.get_or_render("other", || async { Err::<String, &str>("no") }).await;
+        let failed = cache.get_or_try_init("other".to_string(), || async { Err::<String, &str>("no") }).await;
         assert_eq!(failed, Err("no"));
-        assert!(cache.get("other").is_none());
-        assert!(cache.flights.lock().unwrap().is_empty(), "failed renders leave no flight behind");
-        assert_eq!(cache.get_or_render("other", || async { Ok::<_, ()>("now".to_string()) }).await.unwrap().as_str(), "now");
+        let held: Vec<String> = cache.cells.lock().unwrap().keys().cloned().collect();
+        assert_eq!(held, ["page"], "a failed render leaves nothing behind");
+        assert_eq!(cache.get_or_try_init("other".to_string(), || async { Ok::<_, ()>("now".to_string()) }).await.unwrap().as_str(), "now");
     }
 }

@@ -40,9 +40,9 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
-            pages: Arc::default(),
+            pages: Arc::new(cache::PageCache::new(cache::PAGES)),
             jobs: Arc::default(),
-            explanations: Arc::default(),
+            explanations: Arc::new(cache::ExplanationCache::new(cache::EXPLANATIONS)),
         }
     }
 }

@@ -81,7 +81,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let key = format!("overview|{epoch}|{year}|{}|{can_manage}|{can_export}", lang.code());
     let body = state
         .pages
-        .get_or_render(&key, || async {
+        .get_or_try_init(key, || async {
             let versions = results::versions(&state.db, year).await?;
             let view = build(&state, lang, &session, years, year, &versions, can_manage, can_export).await?;
             Ok::<_, AppError>(overview::body(&view).into_string())

@@ -80,7 +80,7 @@ impl Drill {
             return Err(AppError::NotFound);
         }
         let key = (version.id, crate::scoring::load::fingerprint(&state.db).await?, code.to_string());
-        let e = state.explanations.get_or_derive(key, || explain::unit(&state.db, &version, code, None)).await?;
+        let e = state.explanations.get_or_try_init(key, || explain::unit(&state.db, &version, code, None)).await?;
         let explanation = e.indicators.iter().find(|i| i.indicator == indicator).cloned().ok_or(AppError::NotFound)?;
         let show = Show::parse(q.show.as_deref());
         let list = |l: &Option<Vec<String>>| l.clone().unwrap_or_default();
@@ -303,7 +303,8 @@ pub async fn api(
                 let value = if d.hides(c) && !v.is_null() { MASKED.into() } else { v.to_json() };
                 fields.insert(c.name.to_string(), value);
             }
-            serde_json::json!({ "id": d.id_of(row), "scoring": d.scoring(&d.id_of(row)), "fields": fields })
+            let id = d.id_of(row);
+            serde_json::json!({ "scoring": d.scoring(&id), "id": id, "fields": fields })
         })
         .collect();
     Ok(Json(serde_json::json!({

@@ -36,7 +36,7 @@ pub async fn scorecard(
     // The unit's name (for the title), a newline, then the body.
     let cached = state
         .pages
-        .get_or_render(&key, || async {
+        .get_or_try_init(key, || async {
             let version = results::default_version(&results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
             let view = build_scorecard(&state, lang, &session, &code, years, year, version, full).await?;
             // The name is only the title; a line break in it (Excel's

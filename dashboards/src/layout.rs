@@ -86,6 +86,14 @@ pub fn bilingual(lang: Lang, text: &str) -> &str {
     text.split_once(" / ").map_or(text, |(zh, en)| lang.pick(zh, en))
 }
 
+/// Percent-encoding of everything but RFC 3986's unreserved characters:
+/// for a query value or one path segment.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 /// `path` with the language parameter (and `query`, already encoded).
 pub fn link(lang: Lang, path: &str, query: &str) -> String {
     let mut out = path.to_string();

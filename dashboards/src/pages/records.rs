@@ -5,7 +5,7 @@
 use maud::{Markup, html};
 
 use super::fixed;
-use crate::layout::{Lang, Nav, link, signed_in};
+use crate::layout::{Lang, Nav, encode, link, signed_in};
 
 /// Which records of an indicator are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,13 +106,6 @@ fn query(v: &RecordsView, show: Show, page: usize) -> String {
         q.push_str(&format!("&page={page}"));
     }
     q
-}
-
-/// Percent-encoding for a query value.
-pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 pub fn title(v: &RecordsView) -> String {

@@ -26,11 +26,7 @@ pub struct ExportQuery {
 /// ASCII fallback and the UTF-8 name percent-encoded).
 pub fn attachment(name: &str) -> String {
     let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' }).collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", dashboards::layout::encode(name))
 }
 
 /// `GET /exports/{year}/rankings.{csv|xlsx}`

@@ -288,12 +288,21 @@ e2e!(one_bad_file_fails_the_whole_import, |app| {
 e2e!(every_bad_row_is_listed, |app| {
     app.import_examples().await;
     let mut hotline = String::from("id,unit_code,received_at,due_at,closed_at,category,integrity_related,verified,satisfaction,repeat\n");
-    for i in 0..250 {
+    for i in 0..1_250 {
         hotline.push_str(&format!("H-L-{i},330302,2025-03-07 09:00,2025-03-10 09:00,,complaint,0,0,,perhaps\n"));
     }
+    for i in 0..30 {
+        hotline.push_str(&format!("H-U-{i},339999,2025-03-07 09:00,2025-03-10 09:00,,complaint,0,0,,0\n"));
+    }
     let (report, paths) = refused(&app, &[("hotline.csv", hotline.as_bytes())]).await;
-    assert_eq!(report.errors.len(), 250);
-    assert_eq!(key(&report.errors[249]), at(&paths[0], Some(251), Some("repeat"), Some("perhaps"), "bad_bool"));
-    // People get the first 200 and a pointer to the rest.
-    assert!(report.human().contains("… and 50 more errors (run with --json to list them all)"));
+    // The first 1,000 in full, every one counted per file, column and code.
+    assert_eq!(report.errors.len(), 1_000);
+    assert_eq!(key(&report.errors[999]), at(&paths[0], Some(1_001), Some("repeat"), Some("perhaps"), "bad_bool"));
+    assert_eq!(report.error_count, 1_280);
+    let counts: Vec<(Option<&str>, &str, u64)> = report.counts.iter().map(|c| (c.column.as_deref(), c.code, c.count)).collect();
+    assert_eq!(counts, [(Some("repeat"), "bad_bool", 1_250), (Some("unit_code"), "unknown_unit", 30)]);
+    // People get the first 200 and the counts of all.
+    let human = report.human();
+    assert!(human.contains("… and 1080 more errors; by file, column and problem:"), "{human}");
+    assert!(human.contains(", column unit_code: 30 × unknown_unit") && human.contains("import failed: 1280 error(s)"), "{human}");
 });

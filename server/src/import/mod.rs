@@ -14,6 +14,7 @@ pub mod report;
 pub mod rules;
 pub mod staging;
 pub mod table;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use crate::db::batches::{self, Counts};
 use crate::db::{Db, DbError, Value, records, units};
 use crate::sources::{Source, SourceSpec};
 use refs::UnitIndex;
-use report::{FileReport, ImportReport, Issue, Severity};
+use report::{FileReport, ImportReport, Issue, IssueLog, Severity};
 
 /// The largest file accepted (the web upload has its own, smaller limit).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
@@ -188,15 +189,14 @@ pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor
         }
     }
     let (checked, mut issues) = checker.await.map_err(|e| ImportError::Interrupted(e.to_string()))?;
-    issues.splice(0..0, prior_issues);
-    let (errors, warnings): (Vec<Issue>, Vec<Issue>) = issues.into_iter().partition(|i| i.severity == Severity::Error);
+    issues.prepend(prior_issues);
     let mut files: Vec<FileReport> = checked.into_iter().map(|c| c.report).collect();
-    if !errors.is_empty() {
+    if issues.errors() > 0 {
         // Dropping the writer rolls its transaction back. A write that
         // failed on rows the checks refuse (a duplicate key) is explained
         // by the report, not by the database's error.
         drop(writer);
-        return Ok(ImportReport { ok: false, files, errors, warnings });
+        return Ok(issues.into_report(false, files));
     }
     if let Some(e) = failed {
         return Err(e.into());
@@ -205,7 +205,7 @@ pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor
         report.counts = Some(counts);
         report.batch_id = batch_id;
     }
-    Ok(ImportReport { ok: true, files, errors, warnings })
+    Ok(issues.into_report(true, files))
 }
 
 /// Checks `inputs` exactly as [`import`] would, against the units stored
@@ -217,18 +217,12 @@ pub async fn check(db: &Db, inputs: Vec<Input>, progress: ProgressFn) -> Result<
     let (checked, issues) = tokio::task::spawn_blocking(move || check_all(inputs, index, &progress, &mut |_| {}))
         .await
         .map_err(|e| ImportError::Interrupted(e.to_string()))?;
-    let (errors, warnings): (Vec<Issue>, Vec<Issue>) = issues.into_iter().partition(|i| i.severity == Severity::Error);
-    Ok(ImportReport {
-        ok: errors.is_empty(),
-        files: checked.into_iter().map(|c| c.report).collect(),
-        errors,
-        warnings,
-    })
+    Ok(issues.into_report(true, checked.into_iter().map(|c| c.report).collect()))
 }
 
 /// Reads and checks every file; files come back in import order.
-fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn, hand_over: &mut dyn FnMut(Checked2Writer)) -> (Vec<Checked>, Vec<Issue>) {
-    let mut issues = Vec::new();
+fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn, hand_over: &mut dyn FnMut(Checked2Writer)) -> (Vec<Checked>, IssueLog) {
+    let mut issues = IssueLog::default();
     let mut checked = Vec::new();
     let mut unrecognised = Vec::new();
     inputs.retain(|i| {
@@ -277,7 +271,7 @@ fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn
         checked.push(file);
     }
     for file in &checked {
-        issues.extend(check_references(file, &index));
+        check_references(file, &index, &mut issues);
     }
     (checked, issues)
 }
@@ -289,7 +283,7 @@ fn keeps_rows(spec: &SourceSpec) -> bool {
     matches!(spec.source, Source::Units | Source::Debt)
 }
 
-fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progress: &ProgressFn, hand_over: &mut dyn FnMut(Checked2Writer)) -> (Checked, Vec<Issue>) {
+fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progress: &ProgressFn, hand_over: &mut dyn FnMut(Checked2Writer)) -> (Checked, IssueLog) {
     let name = input.file_name.clone();
     let mut tick = |rows: usize| {
         if rows % 100_000 == 0 {
@@ -331,7 +325,7 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
     match format {
         Ok(f) => {
             report.format = Some(f);
-            if kept == 0 && issues.iter().all(|i| i.severity != Severity::Error) {
+            if kept == 0 && issues.errors() == 0 {
                 issues.push(file_issue(
                     Severity::Warning,
                     "no_rows",
@@ -368,8 +362,7 @@ fn unit_ref_of(row: &[Value]) -> units::UnitRef {
 
 /// Checks that need the whole unit register: a township's county, and
 /// debt rows belonging to counties.
-fn check_references(file: &Checked, index: &UnitIndex) -> Vec<Issue> {
-    let mut issues = Vec::new();
+fn check_references(file: &Checked, index: &UnitIndex, issues: &mut IssueLog) {
     let mut issue = |row: usize, column: &str, value: &str, code, message: &str| {
         issues.push(Issue {
             severity: Severity::Error,
@@ -416,7 +409,6 @@ fn check_references(file: &Checked, index: &UnitIndex) -> Vec<Issue> {
         }
         _ => {}
     }
-    issues
 }
 
 /// The writing side of [`import`]: one transaction, one import batch per

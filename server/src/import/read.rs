@@ -4,11 +4,9 @@
 //! reader never panics on input.
 
 use std::borrow::Cow;
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx};
 
 use super::cells::Cell;
+use super::xlsx::{self, MAX_COLUMNS};
 
 /// A whole-file problem: the file cannot be read as a table at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +15,7 @@ pub struct FileError {
     pub message: String,
 }
 
-fn file_err(code: &'static str, message: impl Into<String>) -> FileError {
+pub(super) fn file_err(code: &'static str, message: impl Into<String>) -> FileError {
     FileError { code, message: message.into() }
 }
 
@@ -51,12 +49,33 @@ pub fn read(bytes: &[u8], visitor: &mut dyn RowVisitor) -> Result<Format, FileEr
         return Err(file_err("empty_file", "the file is empty (0 bytes)"));
     }
     if bytes.starts_with(ZIP_MAGIC) {
-        read_xlsx(bytes, visitor)?;
+        xlsx::guard(bytes)?;
+        xlsx::read(bytes, &mut WidthLimit(visitor))?;
         return Ok(Format::Xlsx);
     }
     let (text, format) = decode_text(bytes)?;
-    read_csv(&text, visitor)?;
+    read_csv(&text, &mut WidthLimit(visitor))?;
     Ok(format)
+}
+
+/// Refuses a header wider than [`MAX_COLUMNS`] before the visitor sees it,
+/// whatever the format: a row of 100,000 columns is a hostile file, not a
+/// source export.
+struct WidthLimit<'v>(&'v mut dyn RowVisitor);
+
+impl RowVisitor for WidthLimit<'_> {
+    fn header(&mut self, headers: Vec<String>) -> Result<(), FileError> {
+        if headers.len() > MAX_COLUMNS {
+            return Err(file_err(
+                "too_many_columns",
+                format!("the header has {} columns; the limit is {MAX_COLUMNS}", headers.len()),
+            ));
+        }
+        self.0.header(headers)
+    }
+    fn row(&mut self, row: usize, cells: &[Cell<'_>]) {
+        self.0.row(row, cells)
+    }
 }
 
 /// Decodes CSV bytes: UTF-8 (BOM optional) when valid, else GB18030 (a
@@ -89,7 +108,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<(Cow<'_, str>, Format), FileError> {
     Ok((decoded, Format::CsvGb18030))
 }
 
-fn normalize_header(h: &str) -> String {
+pub(super) fn normalize_header(h: &str) -> String {
     super::cells::normalize_width(h).trim().to_string()
 }
 
@@ -131,51 +150,6 @@ fn read_csv(text: &str, visitor: &mut dyn RowVisitor) -> Result<(), FileError> {
 fn csv_error(e: &csv::Error) -> FileError {
     let at = e.position().map(|p| format!(" at row {}", p.line())).unwrap_or_default();
     file_err("bad_csv", format!("the CSV cannot be read{at}: {e}"))
-}
-
-fn read_xlsx(bytes: &[u8], visitor: &mut dyn RowVisitor) -> Result<(), FileError> {
-    let bad = |e: String| file_err("bad_xlsx", format!("the workbook cannot be read: {e}"));
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
-    let range = match book.worksheet_range_at(0) {
-        Some(r) => r.map_err(|e| bad(e.to_string()))?,
-        None => return Err(file_err("no_header", "the workbook has no sheet")),
-    };
-    let start_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut rows = range.rows().enumerate();
-    let header = loop {
-        match rows.next() {
-            None => return Err(file_err("no_header", "the first sheet has no header row")),
-            Some((_, r)) if r.iter().all(|c| matches!(c, Data::Empty)) => continue,
-            Some((_, r)) => break r,
-        }
-    };
-    visitor.header(header.iter().map(|c| normalize_header(&c.to_string())).collect())?;
-    let mut owned: Vec<String> = Vec::new();
-    for (i, r) in rows {
-        if r.iter().all(|c| matches!(c, Data::Empty)) {
-            continue;
-        }
-        owned.clear();
-        owned.extend(r.iter().map(|c| match c {
-            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Error(e) => format!("#{e:?}"),
-            _ => String::new(),
-        }));
-        let cells: Vec<Cell<'_>> = r
-            .iter()
-            .zip(&owned)
-            .map(|(c, text)| match c {
-                Data::Empty => Cell::Empty,
-                Data::Int(n) => Cell::Number(*n as f64),
-                Data::Float(f) => Cell::Number(*f),
-                Data::Bool(b) => Cell::Bool(*b),
-                Data::DateTime(dt) => dt.as_datetime().map_or(Cell::Number(dt.as_f64()), Cell::DateTime),
-                _ => Cell::Text(text),
-            })
-            .collect();
-        visitor.row(start_row + i + 1, &cells);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

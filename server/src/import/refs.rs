@@ -53,6 +53,15 @@ impl UnitIndex {
         }
     }
 
+    /// The code of the one unit with exactly this name, without working
+    /// out suggestions when there is none.
+    pub fn by_name_exact(&self, name: &str) -> Option<&str> {
+        match self.by_name.get(name).map(Vec::as_slice) {
+            Some([code]) => Some(code.as_str()),
+            _ => None,
+        }
+    }
+
     /// Only an exact name is accepted; anything else gets suggestions.
     pub fn by_name(&self, name: &str) -> Resolved<'_> {
         match self.by_name.get(name).map(Vec::as_slice) {

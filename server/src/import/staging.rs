@@ -103,9 +103,9 @@ impl StoredReport {
                 })
                 .collect(),
             errors: issues(&report.errors),
-            errors_total: report.errors.len(),
+            errors_total: report.error_count as usize,
             warnings: issues(&report.warnings),
-            warnings_total: report.warnings.len(),
+            warnings_total: report.warning_count as usize,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::hash_map::Entry;
 use super::cells::{self, Cell};
 use super::read::{FileError, RowVisitor};
 use super::refs::{Resolved, UnitIndex};
-use super::report::{Issue, Severity};
+use super::report::{Issue, IssueLog, Severity};
 use super::rules;
 use crate::db::Value;
 use crate::db::records::key_of;
@@ -34,8 +34,11 @@ pub struct TableParser<'a> {
     pub rows: Vec<Vec<Value>>,
     /// Row number of each kept row, parallel to `rows`.
     pub row_numbers: Vec<usize>,
-    pub issues: Vec<Issue>,
+    pub issues: IssueLog,
     seen: HashMap<String, usize>,
+    /// The message for each distinct unknown unit cell (by name or by
+    /// code), so suggestions are computed once per value.
+    unit_messages: HashMap<(bool, String), String>,
     on_progress: &'a mut dyn FnMut(usize),
     /// Rows kept so far (also those already handed to `sink`).
     pub kept: usize,
@@ -57,8 +60,9 @@ impl<'a> TableParser<'a> {
             width: 0,
             rows: Vec::new(),
             row_numbers: Vec::new(),
-            issues: Vec::new(),
+            issues: IssueLog::default(),
             seen: HashMap::new(),
+            unit_messages: HashMap::new(),
             on_progress,
             kept: 0,
             sink: None,
@@ -82,6 +86,10 @@ impl<'a> TableParser<'a> {
     }
 
     fn issue(&mut self, severity: Severity, row: Option<usize>, column: Option<&str>, value: Option<&str>, code: &'static str, message: String) {
+        if !self.issues.wants_detail() {
+            self.issues.count(severity, &self.file, column, code);
+            return;
+        }
         let masked = column.is_some_and(|c| MASKED.contains(&c));
         self.issues.push(Issue {
             severity,
@@ -94,25 +102,32 @@ impl<'a> TableParser<'a> {
         });
     }
 
-    fn error_count(&self) -> usize {
-        self.issues.iter().filter(|i| i.severity == Severity::Error).count()
+    fn error_count(&self) -> u64 {
+        self.issues.errors()
     }
 
     /// Resolves a unit cell (by code, or by exact name) to its code.
     fn resolve_unit(&mut self, row: usize, column: usize, by_name: bool, text: &str) -> Option<String> {
         let spec_column = &self.spec.columns[column];
-        let (header, resolved) = if by_name {
-            (spec_column.name_alias.map_or(spec_column.name, |a| a.0), self.units.by_name(text))
+        let header = if by_name { spec_column.name_alias.map_or(spec_column.name, |a| a.0) } else { spec_column.name };
+        let resolved = if by_name { self.units.by_name_exact(text) } else { self.units.get(text).map(|u| u.code.as_str()) };
+        if let Some(code) = resolved {
+            return Some(code.to_string());
+        }
+        let message = if !self.issues.wants_detail() {
+            String::new()
+        } else if let Some(m) = self.unit_messages.get(&(by_name, text.to_string())) {
+            m.clone()
         } else {
-            (spec_column.name, self.units.by_code(text))
-        };
-        let message = match resolved {
-            Resolved::Found(u) => return Some(u.code.clone()),
-            Resolved::Unknown { suggestions } if suggestions.is_empty() => "no such unit".to_string(),
-            Resolved::Unknown { suggestions } => {
-                format!("no such unit; did you mean {}?", suggestions.join(", "))
-            }
-            Resolved::Ambiguous { codes } => format!("several units have this name ({}); give unit_code instead", codes.join(", ")),
+            let resolved = if by_name { self.units.by_name(text) } else { self.units.by_code(text) };
+            let m = match resolved {
+                Resolved::Found(u) => return Some(u.code.clone()),
+                Resolved::Unknown { suggestions } if suggestions.is_empty() => "no such unit".to_string(),
+                Resolved::Unknown { suggestions } => format!("no such unit; did you mean {}?", suggestions.join(", ")),
+                Resolved::Ambiguous { codes } => format!("several units have this name ({}); give unit_code instead", codes.join(", ")),
+            };
+            self.unit_messages.insert((by_name, text.to_string()), m.clone());
+            m
         };
         self.issue(Severity::Error, Some(row), Some(header), Some(text), "unknown_unit", message);
         None

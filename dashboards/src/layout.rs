@@ -36,6 +36,7 @@ impl Lang {
 }
 
 const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;color:#1f2933;background:#f7f8fa}\
+div.demo{background:#fde68a;color:#3b2f00;padding:.4rem 1.5rem;font-weight:bold}\
 header{background:#9b1c1c;color:#fff;padding:.8rem 1.5rem;display:flex;justify-content:space-between;align-items:center}\
 header a{color:#fff}main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}\
 table{border-collapse:collapse;background:#fff;min-width:24rem}th,td{border:1px solid #d0d5dd;padding:.4rem .8rem;text-align:left}\
@@ -108,6 +109,17 @@ pub fn link(lang: Lang, path: &str, query: &str) -> String {
         out.push_str("lang=en");
     }
     out
+}
+
+/// The banner every page of a demo install carries, in screen and print:
+/// its data are generated and its accounts' password is public.
+pub fn demo_banner(lang: Lang) -> Markup {
+    html! {
+        div.demo role="note" {
+            (lang.pick("演示数据：本系统载入的是生成的演示数据，不是真实考核结果；演示账号的密码是公开的。",
+                "演示数据 Demo data: the records are generated, not a real assessment, and the demo accounts' password is public."))
+        }
+    }
 }
 
 fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option<(u32, String)>, body: Markup) -> Markup {

@@ -29,8 +29,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the web pages and API. An empty database first gets the demo data.
-    #[command(after_help = "Example:\n  zhengxin serve --bind 0.0.0.0:8080")]
+    /// Serve the web pages and API. An empty database first gets the demo data
+    /// (not on a network address; a real install starts with `zhengxin init`).
+    #[command(after_help = "Examples:\n  zhengxin serve                                  # demo on http://127.0.0.1:8080\n  zhengxin init && zhengxin serve --bind 0.0.0.0:8080   # a real install")]
     Serve {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -38,10 +39,35 @@ pub enum Command {
         /// Start with an empty database instead of loading the demo data.
         #[arg(long)]
         no_demo: bool,
+        /// Serve a non-loopback address although demo accounts with the
+        /// published password exist (a demonstration on a network, on purpose).
+        #[arg(long)]
+        demo_on_network: bool,
+        /// The address people use, e.g. https://zhengxin.wenzhou.gov.cn behind
+        /// nginx. An https:// address makes cookies Secure (with the __Host-
+        /// prefix) and sends HSTS.
+        #[arg(long, env = "ZHENGXIN_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<String>,
+        /// The reverse proxy's address: only its X-Forwarded-For and
+        /// X-Forwarded-Proto headers are believed.
+        #[arg(long, env = "ZHENGXIN_TRUSTED_PROXY")]
+        trusted_proxy: Option<std::net::IpAddr>,
+        /// Minutes without a request after which a session ends.
+        #[arg(long, env = "ZHENGXIN_IDLE_MINUTES", default_value_t = crate::config::DEFAULT_IDLE_MINUTES, value_parser = clap::value_parser!(u32).range(1..=1440))]
+        idle_minutes: u32,
         /// Size of the demo data loaded into an empty database (1 ≈ 300,000
         /// hotline tickets a year).
         #[arg(long, default_value_t = 1.0)]
         demo_scale: f64,
+    },
+    /// Start a real install: create (and migrate) the database and its first
+    /// administrator, whose password is prompted for. No demo data is loaded
+    /// into an initialised database.
+    #[command(after_help = "Example:\n  DATABASE_URL=postgres://zx@db/zx zhengxin init --admin wang.admin")]
+    Init {
+        /// The first administrator's user name.
+        #[arg(long, default_value = "admin")]
+        admin: String,
     },
     /// Import source files (CSV or XLSX) in one transaction: all or nothing.
     #[command(
@@ -273,5 +299,14 @@ mod tests {
     #[test]
     fn a_date_alone_means_the_end_of_that_day() {
         assert_eq!(parse_instant("2026-06-30").unwrap().to_string(), "2026-06-30 23:59:59");
+    }
+}
+
+/// A public URL: http:// or https://, a host, no trailing slash needed.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(char::is_whitespace) => Ok(text.trim_end_matches('/').to_string()),
+        _ => Err("expected an address such as https://zhengxin.example.gov.cn".into()),
     }
 }

@@ -13,6 +13,42 @@ pub struct Config {
     /// Load the demo data at this scale into an empty database; `None` to
     /// start empty.
     pub demo_scale: Option<f64>,
+    /// Serve a non-loopback address although demo accounts with the
+    /// published password exist.
+    pub demo_on_network: bool,
+    /// The address people use, when it differs from `bind` (behind a
+    /// proxy). An `https://` address turns on `Secure` cookies with the
+    /// `__Host-` prefix and HSTS.
+    pub public_url: Option<String>,
+    /// A reverse proxy whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+    /// believed (only requests from this address).
+    pub trusted_proxy: Option<std::net::IpAddr>,
+    /// A session ends after this many minutes without a request.
+    pub idle_minutes: u32,
+}
+
+/// Minutes without a request after which a session ends, by default.
+pub const DEFAULT_IDLE_MINUTES: u32 = 30;
+
+impl Config {
+    /// A configuration for `database_url` with every other setting at its
+    /// default (loopback, no demo data).
+    pub fn new(database_url: String, bind: SocketAddr) -> Config {
+        Config {
+            database_url,
+            bind,
+            demo_scale: None,
+            demo_on_network: false,
+            public_url: None,
+            trusted_proxy: None,
+            idle_minutes: DEFAULT_IDLE_MINUTES,
+        }
+    }
+
+    /// Whether people reach the site over HTTPS.
+    pub fn https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -21,6 +57,10 @@ impl std::fmt::Debug for Config {
             .field("database_url", &crate::db::redact(&self.database_url))
             .field("bind", &self.bind)
             .field("demo_scale", &self.demo_scale)
+            .field("demo_on_network", &self.demo_on_network)
+            .field("public_url", &self.public_url)
+            .field("trusted_proxy", &self.trusted_proxy)
+            .field("idle_minutes", &self.idle_minutes)
             .finish()
     }
 }
@@ -36,11 +76,7 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_password() {
-        let c = Config {
-            database_url: "postgres://zx:hunter2@db/zx".into(),
-            bind: "127.0.0.1:8080".parse().unwrap(),
-            demo_scale: None,
-        };
+        let c = Config::new("postgres://zx:hunter2@db/zx".into(), "127.0.0.1:8080".parse().unwrap());
         let shown = format!("{c:?}");
         assert!(!shown.contains("hunter2") && shown.contains("zx:***@db"));
     }

@@ -153,6 +153,7 @@ pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<
     let units = seeds::units::reference_units();
     let mut tables = plan.tables(&units);
     let mut tx = db.begin_write().await?;
+    crate::db::settings::mark_demo(&mut tx).await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     let mut out = Vec::new();
     for spec in sources::ALL {
@@ -223,6 +224,18 @@ pub const DEMO_ACCOUNTS: [(&str, crate::auth::Role, Option<&str>); 4] = [
 
 /// The demo accounts' password (documented; change it on a real install).
 pub const DEMO_PASSWORD: &str = "zhengxin-demo";
+
+/// The demo accounts that can still sign in with the published password:
+/// while there is one, the install must not face a network.
+pub async fn open_demo_accounts(db: &Db) -> Result<Vec<String>, crate::auth::AuthError> {
+    let mut open = Vec::new();
+    for (name, _, _) in DEMO_ACCOUNTS {
+        if crate::auth::users::authenticate(db, name, DEMO_PASSWORD).await?.is_some() {
+            open.push(name.to_string());
+        }
+    }
+    Ok(open)
+}
 
 /// What a fresh demo install needs beyond the records: every year scored
 /// (oldest first, so each has its year-over-year change), the finished

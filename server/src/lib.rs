@@ -39,9 +39,16 @@ use db::Db;
 /// `main` and by every end-to-end test.
 pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url).await?;
-    if let Some(scale) = config.demo_scale
-        && db.count("units").await? == 0
-    {
+    let addr = listener.local_addr()?;
+    // Known passwords must not face a network by accident.
+    let guarded = !addr.ip().is_loopback() && !config.demo_on_network;
+    let fresh = db.count("units").await? == 0 && db.count("users").await? == 0;
+    if let Some(scale) = config.demo_scale.filter(|_| fresh) {
+        anyhow::ensure!(
+            !guarded,
+            "refusing to load the demo data, whose accounts have a published password, on the network address {addr}: \
+             start a real install with `zhengxin init`, serve the demo on 127.0.0.1, or pass --demo-on-network"
+        );
         tracing::info!(scale, "数据库为空，正在载入演示数据 (empty database: loading the demo data)");
         let plan = demo::DemoPlan::standard(scale, config::now_cst());
         let started = std::time::Instant::now();
@@ -55,10 +62,22 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
             "演示年度已评分并发布，演示账号已创建 (demo years scored and published; demo accounts created)"
         );
     }
-    let state = http::AppState::new(db.clone(), config);
+    if guarded {
+        let open = demo::open_demo_accounts(&db).await?;
+        anyhow::ensure!(
+            open.is_empty(),
+            "refusing to serve the network address {addr}: the demo account(s) {} still sign in with the published password; \
+             change or disable them (`zhengxin user passwd NAME`, `zhengxin user disable NAME`) or pass --demo-on-network",
+            open.join(", ")
+        );
+    }
+    let demo = db::settings::is_demo(&db).await?;
+    let state = http::AppState::new(db.clone(), config, demo);
     let app = http::router::router(state);
-    tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    tracing::info!(%addr, demo, "serving");
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     db.close().await;
     Ok(())
 }

@@ -40,15 +40,37 @@ async fn main() -> ExitCode {
 /// Runs one command; `Ok(false)` when the work itself failed (bad input).
 async fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
-        Command::Serve { bind, no_demo, demo_scale } => {
+        Command::Serve {
+            bind,
+            no_demo,
+            demo_scale,
+            demo_on_network,
+            public_url,
+            trusted_proxy,
+            idle_minutes,
+        } => {
             let config = Config {
-                database_url: cli.database_url,
-                bind,
                 demo_scale: (!no_demo).then_some(demo_scale),
+                demo_on_network,
+                public_url,
+                trusted_proxy,
+                idle_minutes,
+                ..Config::new(cli.database_url, bind)
             };
             tracing::info!(?config, "starting");
             let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
             server::serve(config, listener, shutdown_signal()).await?;
+            Ok(true)
+        }
+        Command::Init { admin } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let users = db.count("users").await?;
+            anyhow::ensure!(users == 0, "this database is already set up ({users} user(s)); manage accounts with `zhengxin user`");
+            eprintln!("the first administrator, {admin}: choose a password of at least {} characters", auth::passwords::MIN_LENGTH);
+            let password = read_password()?;
+            auth::users::add(&db, &admin, auth::Role::Admin, None, &password, &actor()).await?;
+            println!("initialised {}: administrator {admin} created; no demo data will be loaded", server::db::redact(&cli.database_url));
+            println!("next: zhengxin serve --bind ADDR:PORT, sign in as {admin}, add users on /admin/users, import data");
             Ok(true)
         }
         Command::Import { paths, source, json } => {

@@ -58,7 +58,8 @@ fn help_explains_every_command_and_exits_0() {
         assert!(text.contains(expected), "--help lacks {expected:?}:\n{text}");
     }
     for (command, expected) in [
-        ("serve", &["--bind", "127.0.0.1:8080", "--no-demo", "Example:"][..]),
+        ("serve", &["--bind", "127.0.0.1:8080", "--no-demo", "--demo-on-network", "--public-url", "--idle-minutes", "Examples:"][..]),
+        ("init", &["--admin", "administrator", "Example:"][..]),
         ("import", &["--json", "--source", "GB18030", "nothing is written", "Examples:"][..]),
         ("seed-demo", &["--scale", "--csv", "--years", "Examples:"][..]),
     ] {

@@ -12,5 +12,6 @@ mod import_formats;
 mod import_updates;
 mod scoring;
 mod serve;
+mod trust;
 mod web;
 mod web_work;

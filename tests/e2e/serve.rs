@@ -31,6 +31,9 @@ e2e!(an_empty_database_gets_the_demo_data, |app| {
     // Pages need signing in; the demo brings one account per role.
     let mut browser = Browser::new(&server);
     assert_eq!(browser.get("/").await.location(), "/login?next=/");
+    // A demo install says so on every page, the sign-in form included.
+    let form = browser.get("/login").await;
+    assert!(form.body.contains("<body><div class=\"demo\" role=\"note\">演示数据"), "{}", form.body);
     let signed = browser.sign_in("leader", server::demo::DEMO_PASSWORD).await;
     assert_eq!(signed.status, 303);
     let data = browser.get("/data").await;
@@ -51,6 +54,7 @@ e2e!(an_empty_database_gets_the_demo_data, |app| {
     assert!(data.body.contains(&format!("数据库：{backend}")), "{}", data.body);
     let english = browser.get("/data?lang=en").await;
     assert!(english.body.contains("12345 hotline tickets"), "{}", english.body);
+    assert!(english.body.contains("Demo data: the records are generated"), "{}", english.body);
 
     // Every demo year is scored; the finished ones are published.
     let until = server::config::now_cst();
@@ -76,6 +80,7 @@ e2e!(without_demo_data_the_server_starts_empty, |app| {
     let login = server.get("/login").await;
     assert_eq!(login.status, 200);
     assert_eq!(login.header("x-frame-options"), Some("DENY"));
+    assert!(!login.body.contains("演示数据"), "no demo banner without demo data");
     assert_eq!(server.get("/").await.status, 303, "no page without signing in");
     server.stop().await;
     assert!(stored_counts(&app).await.iter().all(|&n| n == 0));

@@ -203,9 +203,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let config = server::config::Config {
-            database_url: self.url.clone(),
-            bind: addr,
             demo_scale,
+            ..server::config::Config::new(self.url.clone(), addr)
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server::serve(config, listener, async move {

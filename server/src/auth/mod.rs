@@ -13,6 +13,7 @@
 
 pub mod passwords;
 pub mod sessions;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 
@@ -82,6 +83,16 @@ impl User {
     /// May see rankings (every unit's name, group, total, rank, grade)?
     pub fn sees_rankings(&self) -> bool {
         self.role != Role::Admin
+    }
+
+    /// What this user may see, as a cache key part: two users with the
+    /// same scope may share a rendered page, two with different ones never.
+    pub fn view_scope(&self) -> String {
+        match self.role {
+            Role::Leader | Role::Assessor => "all".to_string(),
+            Role::Unit => format!("unit:{}", self.unit_code.as_deref().unwrap_or("")),
+            Role::Admin => "none".to_string(),
+        }
     }
 
     pub fn is_assessor(&self) -> bool {

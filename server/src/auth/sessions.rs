@@ -2,10 +2,13 @@
 //! `SameSite=Strict` cookie; the database holds its hash, the user, the
 //! session's CSRF token and when it expires.
 
+use std::net::IpAddr;
+
 use chrono::{Duration, NaiveDateTime};
 use sqlx::Row;
 
 use super::{AuthError, Role, User, random_secret, secret_hash};
+use crate::db::audit::AuditLog;
 use crate::db::{Db, now_cst};
 use crate::{on_db, on_tx};
 
@@ -21,41 +24,84 @@ pub struct Session {
     pub user: User,
 }
 
-/// Opens a session for `user`.
-pub async fn create(db: &Db, user: &User) -> Result<Session, AuthError> {
+/// Opens a session for `user`, signed in from `address`; the sign-in is
+/// audited in the same transaction.
+pub async fn create(db: &Db, user: &User, address: IpAddr) -> Result<Session, AuthError> {
     let id = random_secret()?;
     let csrf = random_secret()?;
     let now = now_cst();
     let mut tx = db.begin_write().await?;
-    const SQL: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+    let mut audit = AuditLog::open(&mut tx).await?;
+    const SQL: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)";
     on_tx!(&mut tx, conn => {
         sqlx::query(SQL).bind(secret_hash(&id)).bind(user.id).bind(&csrf).bind(now).bind(now + Duration::hours(LIFETIME_HOURS)).execute(&mut *conn).await?;
         // Expired sessions of anyone are swept on the way.
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut *conn).await?;
     });
+    audit.record(&user.username, "sign_in", "users", &user.username, serde_json::json!({ "address": address.to_string() }));
+    audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(Session { id, csrf, user: user.clone() })
 }
 
-/// The live session with this cookie value, if any.
-/// One query: every page view asks it.
-pub async fn find(db: &Db, id: &str) -> Result<Option<Session>, AuthError> {
-    const SQL: &str = "SELECT s.csrf, s.expires_at, u.id, u.username, u.role, u.unit_code FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled = $2";
-    let row: Option<(String, NaiveDateTime, i64, String, String, Option<String>)> = on_db!(db, pool => {
-        match sqlx::query(SQL).bind(secret_hash(id)).bind(false).fetch_optional(pool).await? {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?)),
+/// Audits a failed sign-in: the name typed (at most 64 characters) and the
+/// address, never the password.
+pub async fn record_failure(db: &Db, typed_name: &str, address: IpAddr, throttled: bool) -> Result<(), AuthError> {
+    let name: String = typed_name.chars().take(64).collect();
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    let detail = serde_json::json!({ "address": address.to_string(), "throttled": throttled });
+    audit.record(&format!("web:{name}"), "sign_in_failed", "users", &name, detail);
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How often a session's last request is written down (at most).
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// The live session with this cookie value, if any: not expired and used
+/// within the last `idle_minutes`. One query: every page view asks it; the
+/// time of use is written at most once a minute, off the request's path.
+pub async fn find(db: &Db, id: &str, idle_minutes: u32) -> Result<Option<Session>, AuthError> {
+    const SQL: &str = "SELECT s.csrf, s.expires_at, COALESCE(s.last_seen_at, s.created_at), u.id, u.username, u.role, u.unit_code \
+                       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled = $2";
+    type Found = (String, NaiveDateTime, NaiveDateTime, i64, String, String, Option<String>);
+    let hash = secret_hash(id);
+    let row: Option<Found> = on_db!(db, pool => {
+        match sqlx::query(SQL).bind(&hash).bind(false).fetch_optional(pool).await? {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?)),
             None => None,
         }
     });
-    let Some((csrf, _, user_id, username, role, unit_code)) = row.filter(|r| r.1 > now_cst()) else {
+    let now = now_cst();
+    let idle = Duration::minutes(i64::from(idle_minutes));
+    let Some((csrf, _, last_seen, user_id, username, role, unit_code)) = row.filter(|r| r.1 > now && r.2 + idle > now) else {
         return Ok(None);
     };
+    if now - last_seen >= TOUCH_EVERY {
+        let db = db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = touch(&db, &hash, now).await {
+                tracing::debug!(error = %e, "a session's time of use was not written");
+            }
+        });
+    }
     let role = Role::stored(&role)?;
     Ok(Some(Session {
         id: id.to_string(),
         csrf,
         user: User { id: user_id, username, role, unit_code },
     }))
+}
+
+async fn touch(db: &Db, hash: &str, now: NaiveDateTime) -> Result<(), AuthError> {
+    let mut tx = db.begin_write().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(hash).execute(conn).await?;
+    });
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Ends a session.

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod batches;
 pub mod dialect;
 pub mod records;
+pub mod settings;
 pub mod units;
 pub mod value;
 

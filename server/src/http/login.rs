@@ -6,12 +6,14 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboards::layout::Lang;
-use dashboards::pages::login::{LoginView, render};
+use dashboards::pages::login::{LoginProblem, LoginView, render};
 use serde::Deserialize;
 
-use super::session::{LOGIN_CSRF_COOKIE, PageSession, SESSION_COOKIE, check_csrf, cookie, same_token, set_cookie};
+use super::client::Client;
+use super::session::{LOGIN_CSRF_COOKIE, PageSession, SESSION_COOKIE, check_csrf, cookie, same_token};
 use super::{AppError, AppState};
 use crate::auth;
+use crate::auth::throttle::Refusal;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -19,30 +21,57 @@ pub struct LoginQuery {
     pub lang: Option<String>,
 }
 
-/// Only same-site paths are followed after signing in.
-fn safe_next(next: Option<&str>) -> String {
+/// Only same-site absolute paths are followed after signing in. Browsers
+/// drop tabs and newlines from a `Location` and read a backslash as a
+/// slash, so `/\t/evil.example/` would become `//evil.example/`: any
+/// control character, backslash or leading `//` sends the user home
+/// instead, and so does anything that is not plain printable ASCII after
+/// percent-encoding (what a browser sends).
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    let same_site = |n: &str| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+            && !n.to_ascii_lowercase().contains("%5c")
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if same_site(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
 
-fn form_page(lang: Lang, username: &str, failed: bool, next: &str) -> Result<Response, AppError> {
+fn form_page(client: Client, lang: Lang, username: &str, problem: Option<LoginProblem>, next: &str) -> Result<Response, AppError> {
+    use axum::http::StatusCode;
     let csrf = auth::random_secret()?;
     let view = LoginView {
         lang,
         csrf: csrf.clone(),
         username: username.to_string(),
-        failed,
+        problem,
         next: next.to_string(),
     };
-    let status = if failed { axum::http::StatusCode::UNAUTHORIZED } else { axum::http::StatusCode::OK };
-    Ok((status, [(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600))], render(&view)).into_response())
+    let status = match problem {
+        None => StatusCode::OK,
+        Some(LoginProblem::Refused) => StatusCode::UNAUTHORIZED,
+        Some(LoginProblem::Wait(_) | LoginProblem::Busy) => StatusCode::TOO_MANY_REQUESTS,
+    };
+    let retry_after = match problem {
+        Some(LoginProblem::Wait(seconds)) => seconds,
+        _ => 1,
+    };
+    let mut response = (status, [(header::SET_COOKIE, client.set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600))], render(&view)).into_response();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+    }
+    Ok(response)
 }
 
-pub async fn form(Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
-    form_page(Lang::from_param(q.lang.as_deref()), "", false, &safe_next(q.next.as_deref()))
+pub async fn form(client: Client, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+    form_page(client, Lang::from_param(q.lang.as_deref()), "", None, &safe_next(q.next.as_deref()))
 }
+
+/// The longest user name there can be (see `auth::users`).
+const MAX_USERNAME_CHARS: usize = 64;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
@@ -53,21 +82,50 @@ pub struct LoginForm {
     pub lang: Option<String>,
 }
 
-pub async fn submit(State(state): State<AppState>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
+/// Checks a sign-in, throttled per account and address (see
+/// [`crate::auth::throttle`]): a refused attempt is answered at once with
+/// how long to wait, without checking the password.
+pub async fn submit(State(state): State<AppState>, client: Client, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
     let lang = Lang::from_param(f.lang.as_deref());
     let next = safe_next(f.next.as_deref());
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let expected = cookie(&headers, &client.cookie_name(LOGIN_CSRF_COOKIE)).unwrap_or_default();
     if expected.is_empty() || !same_token(&expected, &f.csrf) {
         return Err(AppError::BadRequest("the sign-in form's CSRF token does not match".into()));
     }
-    match auth::users::authenticate(&state.db, f.username.trim(), &f.password).await? {
+    let username: String = f.username.trim().chars().take(MAX_USERNAME_CHARS + 1).collect();
+    let now = std::time::Instant::now();
+    let permit = match state.throttle.admit(&username, client.address, now) {
+        Ok(permit) => permit,
+        Err(Refusal::Wait(wait)) => {
+            tracing::info!("sign-in throttled");
+            return form_page(client, lang, &username, Some(LoginProblem::Wait(wait.as_secs().max(1))), &next);
+        }
+        Err(Refusal::Busy) => return form_page(client, lang, &username, Some(LoginProblem::Busy), &next),
+    };
+    let user = if username.chars().count() > MAX_USERNAME_CHARS {
+        None
+    } else {
+        auth::users::authenticate(&state.db, &username, &f.password).await?
+    };
+    drop(permit);
+    match user {
         None => {
             tracing::info!("sign-in refused");
-            form_page(lang, f.username.trim(), true, &next)
+            state.throttle.failed(&username, client.address, now);
+            // Audited off the answer's path: a failure must not wait for
+            // (or be lost to) a busy database.
+            let (db, name) = (state.db.clone(), username.clone());
+            tokio::spawn(async move {
+                if let Err(e) = auth::sessions::record_failure(&db, &name, client.address, false).await {
+                    tracing::warn!(error = %e, "a failed sign-in could not be audited");
+                }
+            });
+            form_page(client, lang, &username, Some(LoginProblem::Refused), &next)
         }
         Some(user) => {
-            let session = auth::sessions::create(&state.db, &user).await?;
-            let cookie = set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
+            state.throttle.succeeded(&username, client.address);
+            let session = auth::sessions::create(&state.db, &user, client.address).await?;
+            let cookie = client.set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
             let target = if lang == Lang::En && !next.contains("lang=") {
                 format!("{next}{}lang=en", if next.contains('?') { '&' } else { '?' })
             } else {
@@ -83,10 +141,10 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<CsrfForm>) -> Result<Response, AppError> {
+pub async fn logout(State(state): State<AppState>, client: Client, PageSession(session): PageSession, Form(f): Form<CsrfForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
     auth::sessions::end(&state.db, &session.id).await?;
-    Ok(([(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0))], Redirect::to("/login")).into_response())
+    Ok(([(header::SET_COOKIE, client.set_cookie(SESSION_COOKIE, "", 0))], Redirect::to("/login")).into_response())
 }
 
 #[cfg(test)]
@@ -100,5 +158,9 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
         assert_eq!(safe_next(None), "/");
+        // What browsers strip or fold would turn these into //evil.example/.
+        for hostile in ["/\t/evil.example/", "/\n/evil.example/", "/\r/evil.example/", "/ /evil.example", "/%5C/evil.example", "/\u{0}/x", "/\u{3000}/x"] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod client;
 pub mod exports;
 pub mod home;
 pub mod imports;
@@ -33,11 +34,16 @@ pub struct AppState {
     pub pages: Arc<cache::PageCache>,
     pub jobs: Arc<crate::jobs::Jobs>,
     pub explanations: Arc<cache::ExplanationCache>,
+    /// The database holds the demo data: every page says so.
+    pub demo: bool,
+    pub throttle: Arc<crate::auth::throttle::SignInThrottle>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> AppState {
+    pub fn new(db: Db, config: Config, demo: bool) -> AppState {
         AppState {
+            demo,
+            throttle: Arc::default(),
             db,
             config: Arc::new(config),
             pages: Arc::new(cache::PageCache::new(cache::PAGES)),
@@ -145,6 +151,36 @@ pub async fn localize_errors(request: axum::extract::Request, next: axum::middle
         return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], error_page(lang, text.zh, text.en)).into_response();
     }
     response
+}
+
+/// On a demo install, puts the demo banner at the top of every HTML page
+/// (signed in or not, error pages too), in the page's language. Pages are
+/// rendered by the pure `dashboards` crate, which knows nothing of installs;
+/// so the banner goes in here, right after `<body>`.
+pub async fn demo_banner(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !state.demo || !is_html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Our own pages, a few hundred kilobytes at most.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response();
+    };
+    let page = String::from_utf8_lossy(&bytes);
+    let lang = if page.contains("<html lang=\"en\"") { dashboards::layout::Lang::En } else { dashboards::layout::Lang::Zh };
+    let banner = dashboards::layout::demo_banner(lang).into_string();
+    let with_banner = match page.find("<body>") {
+        Some(at) => format!("{}{banner}{}", &page[..at + "<body>".len()], &page[at + "<body>".len()..]),
+        None => page.into_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(with_banner))
 }
 
 /// Percent-encodes a path for a query value.

@@ -78,7 +78,9 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     }
     let can_manage = session.user.is_assessor();
     let can_export = matches!(session.user.role, crate::auth::Role::Leader | crate::auth::Role::Assessor);
-    let key = format!("overview|{epoch}|{year}|{}|{can_manage}|{can_export}", lang.code());
+    // The scope is part of the key: a unit's overview leaves out what only
+    // the units themselves and the city may see.
+    let key = format!("overview|{epoch}|{year}|{}|{can_manage}|{can_export}|{}", lang.code(), session.user.view_scope());
     let body = state
         .pages
         .get_or_try_init(key, || async {
@@ -138,15 +140,24 @@ async fn build(
             .map(|g| (g.to_string(), units.iter().filter(|u| u.grade == *g).count()))
             .collect();
         let name_of = |code: &str| units.iter().find(|u| u.unit_code == code).map_or(code.to_string(), |u| u.unit_name.clone());
+        // Another unit's veto shows as a veto, never with its record ids;
+        // data-quality findings are shown only for the units seen in full
+        // (a finding without a unit: only to those who see every unit).
+        let user = &session.user;
+        let sees_finding = |code: Option<&str>| code.map_or(user.view_scope() == "all", |c| user.sees_unit_in_full(c));
         for u in units.iter().filter(|u| u.vetoed) {
-            let ids = u.veto_reason.clone().unwrap_or_default();
+            let (zh, en) = match u.veto_reason.clone().filter(|_| user.sees_unit_in_full(&u.unit_code)) {
+                Some(ids) => (format!("一票否决：失信被执行人逾期未整改（{ids}）"), format!("Veto: court listing not rectified by its deadline ({ids})")),
+                None => ("一票否决：失信被执行人逾期未整改".to_string(), "Veto: court listing not rectified by its deadline".to_string()),
+            };
             view.red_flags.push(RedFlag {
                 unit_code: u.unit_code.clone(),
                 unit_name: u.unit_name.clone(),
-                zh: format!("一票否决：失信被执行人逾期未整改（{ids}）"),
-                en: format!("Veto: court listing not rectified by its deadline ({ids})"),
+                zh,
+                en,
             });
         }
+        let quality: Vec<_> = quality.into_iter().filter(|f| sees_finding(f.unit_code.as_deref())).collect();
         for f in quality.iter().filter(|f| f.kind == "missing_debt") {
             let code = f.unit_code.clone().unwrap_or_default();
             view.red_flags.push(RedFlag {

@@ -65,7 +65,8 @@ pub fn router(state: AppState) -> Router {
     pages
         .merge(uploads)
         .layer(axum::middleware::from_fn(super::localize_errors))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::demo_banner))
+        .layer(axum::middleware::map_response_with_state(state.clone(), security_headers))
         // Requests are logged by method and path only: a query may carry a
         // search for a person reference, which must not reach the logs.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
@@ -75,9 +76,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Headers every response carries: no sniffing, no framing, no inline
-/// scripts, no referrer leaks, no caching of signed-in pages.
-async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+/// scripts, no referrer leaks, no caching of signed-in pages; and, when
+/// people reach the site over HTTPS, HSTS.
+async fn security_headers(axum::extract::State(state): axum::extract::State<AppState>, mut response: axum::response::Response) -> axum::response::Response {
     let h = response.headers_mut();
+    if state.config.https() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

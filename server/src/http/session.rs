@@ -26,10 +26,6 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// A `Set-Cookie` value: `HttpOnly`, `SameSite=Strict`, whole site.
-pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64) -> String {
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}")
-}
 
 /// A page request's signed-in session; pages without one redirect to the
 /// sign-in form.
@@ -40,10 +36,11 @@ impl FromRequestParts<AppState> for PageSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
-        let Some(id) = cookie(&parts.headers, SESSION_COOKIE) else {
+        let name = super::client::Client::of(parts, &state.config).cookie_name(SESSION_COOKIE);
+        let Some(id) = cookie(&parts.headers, &name) else {
             return Err(AppError::SignIn { next });
         };
-        match auth::sessions::find(&state.db, &id).await? {
+        match auth::sessions::find(&state.db, &id, state.config.idle_minutes).await? {
             Some(s) => Ok(PageSession(s)),
             None => Err(AppError::SignIn { next }),
         }
@@ -59,8 +56,9 @@ pub async fn api_user(parts: &Parts, state: &AppState) -> Result<Option<User>, a
             None => Ok(None),
         };
     }
-    match cookie(&parts.headers, SESSION_COOKIE) {
-        Some(id) => Ok(auth::sessions::find(&state.db, &id).await?.map(|s| s.user)),
+    let name = super::client::Client::of(parts, &state.config).cookie_name(SESSION_COOKIE);
+    match cookie(&parts.headers, &name) {
+        Some(id) => Ok(auth::sessions::find(&state.db, &id, state.config.idle_minutes).await?.map(|s| s.user)),
         None => Ok(None),
     }
 }

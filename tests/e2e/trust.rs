@@ -1,0 +1,159 @@
+//! Trust under attack and accident: hostile files, guessed passwords,
+//! redirects off the site, what a unit may see of others, demo installs on
+//! a network, and a real install's first start.
+
+use std::io::Write;
+
+use reqwest::StatusCode;
+
+use crate::e2e;
+use crate::web::{Browser, PASSWORD, hidden, site};
+
+/// A workbook whose first sheet holds exactly `cells` (reference, text).
+fn workbook(cells: &[(&str, &str)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut part = |name: &str, body: &str| {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    };
+    part("_rels/.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#);
+    part("xl/workbook.xml", r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#);
+    part("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#);
+    let mut rows = String::new();
+    for (at, text) in cells {
+        let row: String = at.chars().filter(char::is_ascii_digit).collect();
+        rows.push_str(&format!(r#"<row r="{row}"><c r="{at}" t="inlineStr"><is><t>{text}</t></is></c></row>"#));
+    }
+    part("xl/worksheets/sheet1.xml", &format!(r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#));
+    zip.finish().unwrap().into_inner()
+}
+
+e2e!(a_workbook_with_a_far_cell_is_refused_and_nothing_is_written, |app| {
+    app.import_examples().await;
+    let before = app.fingerprint().await;
+    // Issue 10's file: A1 and XFD1048576 only. A dense reader asks for 17
+    // billion cells; this one reads two and refuses the second.
+    let bytes = workbook(&[("A1", "code"), ("XFD1048576", "x")]);
+    assert!(bytes.len() < 2_000, "{} bytes", bytes.len());
+    let report = app.import_files(&[("units.xlsx", &bytes)]).await;
+    assert!(!report.ok);
+    let e = crate::support::only_error(&report);
+    assert_eq!(e.code, "too_many_columns");
+    assert_eq!(e.message, "row 1048576 has a value in column 16384; the limit is 1000 columns");
+    assert_eq!(app.fingerprint().await, before);
+});
+
+e2e!(after_signing_in_only_this_site_is_followed, |app| {
+    let server = site(&app).await;
+    for hostile in ["/\t/evil.example/", "//evil.example/", "/\\evil.example/", "https://evil.example/", "/%5C/evil.example"] {
+        let b = Browser::new(&server);
+        let form = b.get(&format!("/login?next={}", server::http::percent_encode(hostile))).await;
+        assert_eq!(hidden(&form.body, "next"), "/", "the form does not carry {hostile:?}");
+        let csrf = hidden(&form.body, "csrf");
+        let cookie = form.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+        let page = b
+            .post("/login", &[("username", "leader"), ("password", PASSWORD), ("csrf", &csrf), ("next", hostile)], Some(cookie))
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location(), "/", "{hostile:?}");
+    }
+    server.stop().await;
+});
+
+e2e!(a_unit_sees_that_others_are_vetoed_but_not_why, |app| {
+    let server = site(&app).await;
+    let leader = Browser::signed_in(&server, "leader").await.get("/").await.body;
+    assert!(leader.contains("X2025-003"), "leadership sees the record behind 瑞安市's veto");
+    let unit = Browser::signed_in(&server, "lucheng").await;
+    let overview = unit.get("/").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.body.contains("瑞安市") && overview.body.contains("一票否决"), "the veto itself is headline");
+    assert!(!overview.body.contains("X2025-"), "no record id of another unit:\n{}", overview.body);
+    // The cached page of leadership is not served to the unit, nor back.
+    assert!(Browser::signed_in(&server, "leader").await.get("/").await.body.contains("X2025-003"));
+    server.stop().await;
+});
+
+e2e!(guessing_passwords_is_slowed_down_and_audited, |app| {
+    let server = site(&app).await;
+    let mut b = Browser::new(&server);
+    for i in 0..server::auth::throttle::FREE_FAILURES {
+        assert_eq!(b.sign_in("assessor", "wrong-password").await.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let refused = b.sign_in("assessor", PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert_eq!(refused.headers.get("retry-after").unwrap(), "1");
+    assert!(refused.body.contains("登录失败次数过多，请 1 秒后再试"), "{}", refused.body);
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(b.sign_in("assessor", PASSWORD).await.status, StatusCode::SEE_OTHER, "after the delay the user signs in");
+
+    // Failures and the sign-in are audited with the address, never a password.
+    for _ in 0..50 {
+        if app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'sign_in_failed'").await == "5" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let rows = app.text_rows("SELECT actor, action, entity_key, detail FROM audit_log WHERE action LIKE 'sign_in%' ORDER BY id").await;
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert_eq!(rows[0][..3], ["web:assessor", "sign_in_failed", "assessor"]);
+    assert_eq!(rows[5][..3], ["assessor", "sign_in", "assessor"]);
+    assert!(rows.iter().all(|r| r[3].contains("127.0.0.1")), "{rows:?}");
+    let all = app.text_rows("SELECT detail FROM audit_log").await;
+    assert!(!all.iter().flatten().any(|d| d.contains("wrong-password") || d.contains(PASSWORD)));
+    server.stop().await;
+});
+
+e2e!(demo_accounts_never_face_a_network_by_accident, |app| {
+    let network = || async {
+        let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+        let config = server::config::Config {
+            demo_scale: Some(0.01),
+            ..server::config::Config::new(app.url.clone(), listener.local_addr().unwrap())
+        };
+        server::serve(config, listener, async {}).await
+    };
+    let e = network().await.expect_err("an empty database gets no demo data on a network address");
+    assert!(e.to_string().contains("refusing to load the demo data"), "{e}");
+    assert_eq!(app.db.count("units").await.unwrap(), 0, "nothing was loaded");
+
+    // A demo account with the published password blocks a network address.
+    app.import_examples().await;
+    server::auth::users::add(&app.db, "assessor", server::auth::Role::Assessor, None, server::demo::DEMO_PASSWORD, "test").await.unwrap();
+    let e = network().await.expect_err("the open demo account blocks serving");
+    assert!(e.to_string().contains("the demo account(s) assessor still sign in with the published password"), "{e}");
+    server::auth::users::set_password(&app.db, "assessor", "a-real-secret-now", "test").await.unwrap();
+    network().await.expect("with the password changed, the server serves (and stops at once)");
+});
+
+e2e!(a_real_install_starts_with_init_and_gets_no_demo_data, |app| {
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zhengxin"))
+            .arg("--database-url")
+            .arg(&app.url)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = tokio::task::block_in_place(|| run(&["init", "--admin", "wang.admin"], "first-admin-secret\n"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("administrator wang.admin created"));
+    let again = tokio::task::block_in_place(|| run(&["init"], "another-secret\n"));
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already set up (1 user(s))"));
+
+    let server = app.serve(Some(0.01)).await;
+    server.ready().await;
+    let mut b = Browser::new(&server);
+    assert_eq!(b.sign_in("wang.admin", "first-admin-secret").await.status, StatusCode::SEE_OTHER);
+    assert!(!b.get("/admin/users").await.body.contains("演示数据"));
+    server.stop().await;
+    assert_eq!(app.db.count("units").await.unwrap(), 0, "an initialised database gets no demo data");
+});

@@ -243,12 +243,22 @@ pub enum UserCommand {
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a bearer token for USERNAME; it is printed once, only its hash is kept.
-    #[command(after_help = "Example:\n  zhengxin token create etl-bot --name nightly-import")]
+    #[command(after_help = "Examples:\n  zhengxin token create etl-bot --name nightly-import\n  zhengxin token create etl-bot --expires 90d\n  zhengxin token create etl-bot --expires 2027-06-30")]
     Create {
         username: String,
         /// A label saying what the token is for.
         #[arg(long, default_value = "api")]
         name: String,
+        /// When the token stops working: a date (the end of that day, China
+        /// Standard Time) or a number of days such as 90d.
+        #[arg(long, default_value = "365d", value_parser = parse_expiry)]
+        expires: Expiry,
+    },
+    /// List tokens: owner, label, created, last used, expiry, state.
+    List {
+        /// One JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
     },
     /// Revoke a token by its id.
     Revoke { id: i64 },
@@ -309,4 +319,34 @@ fn parse_public_url(text: &str) -> Result<String, String> {
         Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(char::is_whitespace) => Ok(text.trim_end_matches('/').to_string()),
         _ => Err("expected an address such as https://zhengxin.example.gov.cn".into()),
     }
+}
+
+/// When a token expires, as given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// The end of this day.
+    On(chrono::NaiveDate),
+    /// This many days from now.
+    InDays(u32),
+}
+
+impl Expiry {
+    pub fn at(self, now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        match self {
+            Expiry::On(day) => day.and_hms_opt(23, 59, 59).expect("a valid time"),
+            Expiry::InDays(days) => now + chrono::Duration::days(i64::from(days)),
+        }
+    }
+}
+
+fn parse_expiry(text: &str) -> Result<Expiry, String> {
+    if let Some(days) = text.strip_suffix('d') {
+        return match days.parse::<u32>() {
+            Ok(n) if (1..=3660).contains(&n) => Ok(Expiry::InDays(n)),
+            _ => Err("expected 1d to 3660d".into()),
+        };
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Expiry::On)
+        .map_err(|_| "expected a date YYYY-MM-DD or a number of days such as 90d".into())
 }

@@ -284,10 +284,38 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Token(command) => {
             let db = Db::connect(&cli.database_url).await?;
             match command {
-                TokenCommand::Create { username, name } => {
-                    let t = auth::tokens::create(&db, &username, &name, &actor()).await?;
-                    eprintln!("token {} for {username}: shown once, keep it safe", t.id);
+                TokenCommand::Create { username, name, expires } => {
+                    let expires_at = expires.at(config::now_cst());
+                    let t = auth::tokens::create(&db, &username, &name, expires_at, &actor()).await?;
+                    eprintln!("token {} for {username}, valid until {expires_at}: shown once, keep it safe", t.id);
                     println!("{}", t.token);
+                }
+                TokenCommand::List { json } => {
+                    let tokens = auth::tokens::list(&db).await?;
+                    let now = config::now_cst();
+                    if json {
+                        let list: Vec<serde_json::Value> = tokens
+                            .iter()
+                            .map(|t| {
+                                let mut v = serde_json::to_value(t).expect("serialisable");
+                                v["live"] = t.live(now).into();
+                                v
+                            })
+                            .collect();
+                        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "tokens": list }))?);
+                    } else {
+                        println!("{:>4}  {:<20} {:<20} {:<19}  {:<19}  {:<19}  state", "id", "owner", "label", "created", "last used", "expires");
+                        for t in &tokens {
+                            let state = match () {
+                                _ if t.revoked_at.is_some() => "revoked",
+                                _ if t.owner_disabled => "owner disabled",
+                                _ if t.expires_at <= now => "expired",
+                                _ => "live",
+                            };
+                            let used = t.last_used_at.map_or("never".to_string(), |d| d.to_string());
+                            println!("{:>4}  {:<20} {:<20} {:<19}  {:<19}  {:<19}  {state}", t.id, t.owner, t.name, t.created_at, used, t.expires_at);
+                        }
+                    }
                 }
                 TokenCommand::Revoke { id } => {
                     auth::tokens::revoke(&db, id, &actor()).await?;

@@ -157,3 +157,52 @@ e2e!(a_real_install_starts_with_init_and_gets_no_demo_data, |app| {
     server.stop().await;
     assert_eq!(app.db.count("units").await.unwrap(), 0, "an initialised database gets no demo data");
 });
+
+e2e!(api_tokens_expire_and_die_with_their_user, |app| {
+    let server = site(&app).await;
+    let now = server::config::now_cst();
+    let get = |token: String| {
+        let url = format!("http://{}/api/v1/rankings", server.addr);
+        async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status() }
+    };
+    let soon = server::auth::tokens::create(&app.db, "leader", "nightly", now + chrono::Duration::days(30), "test").await.unwrap();
+    let other = server::auth::tokens::create(&app.db, "lucheng", "unit-bot", now + chrono::Duration::days(30), "test").await.unwrap();
+    assert_eq!(get(soon.token.clone()).await, StatusCode::OK);
+    assert!(server::auth::tokens::create(&app.db, "leader", "past", now - chrono::Duration::days(1), "test").await.is_err());
+
+    // The use is written down (off the request's path).
+    let mut listed = Vec::new();
+    for _ in 0..50 {
+        listed = server::auth::tokens::list(&app.db).await.unwrap();
+        if listed.iter().any(|t| t.id == soon.id && t.last_used_at.is_some()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let info = listed.iter().find(|t| t.id == soon.id).unwrap();
+    assert_eq!((info.owner.as_str(), info.name.as_str()), ("leader", "nightly"));
+    assert!(info.last_used_at.is_some() && info.live(now));
+
+    // Expired: refused.
+    let past = (now - chrono::Duration::minutes(1)).format("%Y-%m-%d %H:%M:%S").to_string();
+    let sql = sqlx::AssertSqlSafe(format!("UPDATE api_tokens SET expires_at = '{past}' WHERE id = {}", soon.id));
+    match app.db.clone() {
+        server::db::Db::Sqlite(pool) => { sqlx::query(sql).execute(&pool).await.unwrap(); }
+        server::db::Db::Postgres(pool) => { sqlx::query(sql).execute(&pool).await.unwrap(); }
+    }
+    assert_eq!(get(soon.token.clone()).await, StatusCode::UNAUTHORIZED);
+
+    // A disabled owner's token: refused; listed as such.
+    assert_eq!(get(other.token.clone()).await, StatusCode::OK);
+    server::auth::users::disable(&app.db, "lucheng", "test").await.unwrap();
+    assert_eq!(get(other.token.clone()).await, StatusCode::UNAUTHORIZED);
+    let listed = server::auth::tokens::list(&app.db).await.unwrap();
+    assert!(listed.iter().all(|t| !t.live(server::config::now_cst())), "{listed:?}");
+    let out = crate::cli::zhengxin(&app, &["token", "list"]).await;
+    let table = crate::cli::stdout(&out);
+    assert!(out.status.success());
+    for expected in ["owner", "last used", "leader", "nightly", "expired", "unit-bot", "owner disabled"] {
+        assert!(table.contains(expected), "token list lacks {expected:?}:\n{table}");
+    }
+    server.stop().await;
+});

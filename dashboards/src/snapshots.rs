@@ -206,6 +206,7 @@ fn what_a_version_changed() {
             computed_by: "assessor".into(),
             as_of: "2025-12-31 23:59:59".into(),
             content_hash: "ab12cd34ef56ab12cd34ef56".into(),
+            audit_head: Some("9f8e7d6c5b4a9f8e7d6c5b4a".into()),
             published_at: Some("2026-01-06 09:00:00".into()),
             published_by: Some("assessor".into()),
         }],

@@ -60,6 +60,9 @@ pub enum Command {
         #[arg(long, default_value_t = 1.0)]
         demo_scale: f64,
     },
+    /// The audit log: check that no entry was edited, inserted, removed or cut off.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Start a real install: create (and migrate) the database and its first
     /// administrator, whose password is prompted for. No demo data is loaded
     /// into an initialised database.
@@ -319,6 +322,17 @@ fn parse_public_url(text: &str) -> Result<String, String> {
         Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(char::is_whitespace) => Ok(text.trim_end_matches('/').to_string()),
         _ => Err("expected an address such as https://zhengxin.example.gov.cn".into()),
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain from the first entry; exit 1 naming the first bad entry.
+    #[command(after_help = "Checks every entry's hash over its fields and its predecessor's hash, and\nthat the chain still holds the head each result version recorded (so a cut-off\ntail shows). Prints the number of entries and the head hash: note it down, a\nlater head must follow from it.\n\nExamples:\n  zhengxin audit verify\n  zhengxin audit verify --json | jq .problem")]
+    Verify {
+        /// One JSON document instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// When a token expires, as given on the command line.

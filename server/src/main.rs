@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use server::cli::{Cli, Command, RulebookCommand, TokenCommand, UserCommand};
+use server::cli::{AuditCommand, Cli, Command, RulebookCommand, TokenCommand, UserCommand};
 use server::config::{self, Config};
 use server::db::Db;
 use server::{auth, import, scoring};
@@ -61,6 +61,19 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
             server::serve(config, listener, shutdown_signal()).await?;
             Ok(true)
+        }
+        Command::Audit(AuditCommand::Verify { json }) => {
+            let db = Db::connect(&cli.database_url).await?;
+            let found = server::db::audit::verify(&db).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+            } else {
+                match &found.problem {
+                    None => println!("audit log intact: {} entries; head {}", found.entries, found.head),
+                    Some(p) => println!("AUDIT LOG BROKEN at entry {} ({}): {}", p.id, p.kind, p.message),
+                }
+            }
+            Ok(found.problem.is_none())
         }
         Command::Init { admin } => {
             let db = Db::connect(&cli.database_url).await?;
@@ -209,6 +222,8 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 _ => scoring::export::xlsx(&rows, &rules, &format!("{year}年度政务诚信考核结果 第{}版", v.version)),
             }
             .map_err(|m| anyhow::anyhow!(m))?;
+            let detail = serde_json::json!({ "format": format, "group": group, "unit": unit, "units": rows.units.len(), "output": output.display().to_string() });
+            server::db::audit::record_one(&db, &actor(), "export", "result_versions", &format!("{year}/{}", v.version), detail).await?;
             if output.as_os_str() == "-" {
                 use std::io::Write;
                 std::io::stdout().write_all(&bytes)?;

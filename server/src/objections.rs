@@ -110,7 +110,7 @@ pub async fn file(db: &Db, user: &User, source: &str, record_id: &str, reason: &
         sqlx::query(INSERT).bind(source).bind(record_id).bind(&unit).bind(&reason).bind(&user.username).bind(now_cst())
             .fetch_one(conn).await?.try_get(0)?
     });
-    audit.record(&user.username, "objection_file", "objections", &id.to_string(), serde_json::json!({ "source": source, "record": record_id }));
+    audit.record(&user.username, "objection_file", "objections", &id.to_string(), serde_json::json!({ "source": source, "record": record_id, "reason": reason }));
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(id)
@@ -129,7 +129,7 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, accept: bool, reason: &st
     if changed == 0 {
         return Err(ObjectionError::NotFound);
     }
-    audit.record(&assessor.username, &format!("objection_{status}"), "objections", &id.to_string(), serde_json::json!({ "status": status }));
+    audit.record(&assessor.username, &format!("objection_{status}"), "objections", &id.to_string(), serde_json::json!({ "status": status, "reason": reason }));
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(())

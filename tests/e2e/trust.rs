@@ -9,6 +9,14 @@ use reqwest::StatusCode;
 use crate::e2e;
 use crate::web::{Browser, PASSWORD, hidden, site};
 
+/// Runs a statement as someone with the database file would (sqlite3, psql).
+async fn execute(app: &crate::support::TestApp, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    server::on_db!(&app.db, pool => {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    });
+}
+
 /// A workbook whose first sheet holds exactly `cells` (reference, text).
 fn workbook(cells: &[(&str, &str)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -185,11 +193,7 @@ e2e!(api_tokens_expire_and_die_with_their_user, |app| {
 
     // Expired: refused.
     let past = (now - chrono::Duration::minutes(1)).format("%Y-%m-%d %H:%M:%S").to_string();
-    let sql = sqlx::AssertSqlSafe(format!("UPDATE api_tokens SET expires_at = '{past}' WHERE id = {}", soon.id));
-    match app.db.clone() {
-        server::db::Db::Sqlite(pool) => { sqlx::query(sql).execute(&pool).await.unwrap(); }
-        server::db::Db::Postgres(pool) => { sqlx::query(sql).execute(&pool).await.unwrap(); }
-    }
+    execute(&app, &format!("UPDATE api_tokens SET expires_at = '{past}' WHERE id = {}", soon.id)).await;
     assert_eq!(get(soon.token.clone()).await, StatusCode::UNAUTHORIZED);
 
     // A disabled owner's token: refused; listed as such.
@@ -205,4 +209,80 @@ e2e!(api_tokens_expire_and_die_with_their_user, |app| {
         assert!(table.contains(expected), "token list lacks {expected:?}:\n{table}");
     }
     server.stop().await;
+});
+
+e2e!(audit_verify_names_the_first_edited_inserted_removed_or_cut_entry, |app| {
+    app.import_examples().await;
+    server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap();
+    server::auth::users::add(&app.db, "wang", server::auth::Role::Leader, None, "a-long-password", "test").await.unwrap();
+    server::auth::users::disable(&app.db, "wang", "test").await.unwrap();
+    // Exports are audited too: who, which version, what.
+    let out = crate::cli::zhengxin(&app, &["export", "--year", "2025", "--format", "csv", "--output", "-", "--group", "county"]).await;
+    assert!(out.status.success());
+    let export = app.text_rows("SELECT entity_key, detail FROM audit_log WHERE action = 'export'").await;
+    assert_eq!(export.len(), 1);
+    assert_eq!(export[0][0], "2025/1");
+    assert!(export[0][1].contains("\"group\":\"county\""), "{:?}", export[0]);
+    let intact = server::db::audit::verify(&app.db).await.unwrap();
+    assert_eq!(intact.problem, None);
+    let entries: i64 = app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log").await.parse().unwrap();
+    assert_eq!(intact.entries, entries as u64);
+    let out = crate::cli::zhengxin(&app, &["audit", "verify"]).await;
+    assert!(out.status.success() && crate::cli::stdout(&out).contains(&format!("audit log intact: {entries} entries; head {}", intact.head)));
+
+    // Each kind of tampering, undone before the next.
+    let id = |sql: &str| {
+        let app = &app;
+        let sql = sql.to_string();
+        async move { app.scalar(&sql).await.parse::<i64>().unwrap() }
+    };
+    let score_entry = id("SELECT CAST(id AS TEXT) FROM audit_log WHERE action = 'score'").await;
+    let detail = app.scalar(&format!("SELECT detail FROM audit_log WHERE id = {score_entry}")).await;
+    execute(&app, &format!("UPDATE audit_log SET detail = '{{}}' WHERE id = {score_entry}")).await;
+    let edited = server::db::audit::verify(&app.db).await.unwrap().problem.unwrap();
+    assert_eq!((edited.id, edited.kind), (score_entry, "edited"));
+    let out = crate::cli::zhengxin(&app, &["audit", "verify", "--json"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(crate::cli::stdout(&out).contains("\"kind\": \"edited\""));
+    execute(&app, &format!("UPDATE audit_log SET detail = '{}' WHERE id = {score_entry}", detail.replace('\'', "''"))).await;
+    assert_eq!(server::db::audit::verify(&app.db).await.unwrap().problem, None);
+
+    // Removing an entry in the middle breaks the next one's link.
+    let user_add = id("SELECT CAST(id AS TEXT) FROM audit_log WHERE action = 'user_add'").await;
+    execute(&app, &format!("CREATE TABLE saved AS SELECT * FROM audit_log WHERE id = {user_add}")).await;
+    execute(&app, &format!("DELETE FROM audit_log WHERE id = {user_add}")).await;
+    let removed = server::db::audit::verify(&app.db).await.unwrap().problem.unwrap();
+    assert_eq!((removed.id, removed.kind), (user_add + 1, "broken_link"));
+    let restore = match app.backend {
+        crate::support::Backend::Sqlite => "INSERT INTO audit_log SELECT * FROM saved",
+        crate::support::Backend::Postgres => "INSERT INTO audit_log OVERRIDING SYSTEM VALUE SELECT * FROM saved",
+    };
+    execute(&app, restore).await;
+    assert_eq!(server::db::audit::verify(&app.db).await.unwrap().problem, None);
+
+    // Cutting the tail back to before the score entry: the version's head is gone.
+    execute(&app, &format!("DELETE FROM audit_log WHERE id >= {score_entry}")).await;
+    let cut = server::db::audit::verify(&app.db).await.unwrap().problem.unwrap();
+    assert_eq!((cut.id, cut.kind), (score_entry - 1, "cut"));
+    assert!(cut.message.contains("2025 version 1"), "{}", cut.message);
+});
+
+e2e!(concurrent_scorings_store_one_version_and_publishing_twice_publishes_once, |app| {
+    app.import_examples().await;
+    let (a, b) = tokio::join!(
+        server::scoring::score(&app.db, 2025, None, None, "one"),
+        server::scoring::score(&app.db, 2025, None, None, "two"),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.version.id, b.version.id);
+    assert_eq!(usize::from(a.created) + usize::from(b.created), 1, "exactly one stored it");
+    assert_eq!(server::scoring::results::versions(&app.db, 2025).await.unwrap().len(), 1);
+    let (a, b) = tokio::join!(
+        server::scoring::publish(&app.db, 2025, Some(1), "one"),
+        server::scoring::publish(&app.db, 2025, Some(1), "two"),
+    );
+    assert_eq!(usize::from(a.is_ok()) + usize::from(b.is_ok()), 1, "{a:?} {b:?}");
+    let refused = if a.is_ok() { b } else { a };
+    assert!(matches!(refused, Err(server::scoring::ScoringError::AlreadyPublished { .. })), "{refused:?}");
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'publish'").await, "1");
 });

@@ -14,6 +14,10 @@ pub struct VersionRow {
     pub computed_by: String,
     pub as_of: String,
     pub content_hash: String,
+    /// The audit chain's head when the version was stored: if the log is
+    /// later cut before it, `zhengxin audit verify` says so, and a printed
+    /// copy of this page shows what the head was.
+    pub audit_head: Option<String>,
     pub published_at: Option<String>,
     pub published_by: Option<String>,
 }
@@ -97,6 +101,7 @@ pub fn render(v: &PublicationView) -> Markup {
                     th scope="col" { (lang.pick("计算时间", "Computed")) }
                     th scope="col" { (lang.pick("数据截至", "Data as of")) }
                     th scope="col" { (lang.pick("内容哈希", "Content hash")) }
+                    th scope="col" { (lang.pick("审计链头", "Audit chain head")) }
                     th scope="col" { (lang.pick("发布", "Published")) }
                 } }
                 tbody { @for r in &v.versions { tr {
@@ -104,6 +109,10 @@ pub fn render(v: &PublicationView) -> Markup {
                     td { (r.computed_at) br; small.note { (r.computed_by) } }
                     td { (r.as_of) }
                     td { code title=(r.content_hash) { (r.content_hash.get(..12).unwrap_or(&r.content_hash)) "…" } }
+                    td { @match &r.audit_head {
+                        Some(head) => code title=(head) { (head.get(..12).unwrap_or(head)) "…" },
+                        None => span.note { "—" },
+                    } }
                     td { @match (&r.published_at, &r.published_by) {
                         (Some(at), Some(by)) => { strong { (lang.pick("已发布", "Published")) } br; small.note { (by) " · " (at) } },
                         _ => span.note { (lang.pick("未发布", "Not published")) },

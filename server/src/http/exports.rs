@@ -71,6 +71,8 @@ pub async fn rankings(
         (None, None) => String::new(),
     };
     let name = format!("zhengxin-{year}-v{}-rankings{scope}.{format}", v.version);
+    let detail = serde_json::json!({ "format": format, "group": q.group, "unit": q.unit, "units": rows.units.len() });
+    crate::db::audit::record_one(&state.db, &session.user.username, "export", "result_versions", &format!("{year}/{}", v.version), detail).await?;
     Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], bytes).into_response())
 }
 

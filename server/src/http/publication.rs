@@ -61,6 +61,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
                 computed_by: v.computed_by.clone(),
                 as_of: v.as_of.to_string(),
                 content_hash: v.content_hash.clone(),
+                audit_head: v.audit_head.clone(),
                 published_at: v.published_at.map(|t| t.to_string()),
                 published_by: v.published_by.clone(),
             })

@@ -157,6 +157,19 @@ pub async fn score_with_progress(
     }
     on_step(ScoreStep::Storing);
     let mut tx = db.begin_write().await?;
+    // Under the writer lock: a scoring of the same year that finished
+    // meanwhile may have stored this very result.
+    if let Some(same) = results::versions_in(&mut tx, year).await?.into_iter().rev().find(|v| v.content_hash == content_hash) {
+        return Ok(ScoreOutcome {
+            version: same,
+            created: false,
+            units: rows.units.len(),
+            findings: rows.quality.len(),
+            grades,
+            seconds_loading,
+            seconds_scoring,
+        });
+    }
     let mut audit = AuditLog::open(&mut tx).await?;
     let now = now_cst();
     const INSERT: &str = "INSERT INTO result_versions (year, version, as_of, rulebook, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by) VALUES ($1, (SELECT COALESCE(MAX(version), 0) + 1 FROM result_versions WHERE year = $1), $2, $3, $4, $5, $6, $7, $8) RETURNING id, version";
@@ -175,6 +188,10 @@ pub async fn score_with_progress(
         &format!("{year}/{version}"),
         serde_json::json!({ "as_of": window.as_of.to_string(), "content_hash": content_hash, "inputs": fingerprint, "rulebook": rulebook_hash }),
     );
+    let audit_head = audit.head().to_string();
+    on_tx!(&mut tx, conn => {
+        sqlx::query("UPDATE result_versions SET audit_head = $1 WHERE id = $2").bind(&audit_head).bind(id).execute(conn).await.map_err(DbError::from)?;
+    });
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     let version = VersionInfo {
@@ -189,6 +206,7 @@ pub async fn score_with_progress(
         computed_by: actor.to_string(),
         published_at: None,
         published_by: None,
+        audit_head: Some(audit_head),
     };
     Ok(ScoreOutcome {
         version,
@@ -226,9 +244,14 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
     let mut audit = AuditLog::open(&mut tx).await?;
     let now = now_cst();
     const PUBLISH: &str = "UPDATE result_versions SET published_at = $1, published_by = $2 WHERE id = $3 AND published_at IS NULL";
-    on_tx!(&mut tx, conn => {
-        sqlx::query(PUBLISH).bind(now).bind(actor).bind(target.id).execute(conn).await.map_err(DbError::from)?;
+    let changed = on_tx!(&mut tx, conn => {
+        sqlx::query(PUBLISH).bind(now).bind(actor).bind(target.id).execute(conn).await.map_err(DbError::from)?.rows_affected()
     });
+    if changed == 0 {
+        // Published by someone else between our read and our lock.
+        let at = results::versions_in(&mut tx, year).await?.into_iter().find(|v| v.id == target.id).and_then(|v| v.published_at).unwrap_or(now);
+        return Err(ScoringError::AlreadyPublished { year, version: target.version, at });
+    }
     audit.record(
         actor,
         "publish",

@@ -74,6 +74,9 @@ pub struct VersionInfo {
     pub computed_by: String,
     pub published_at: Option<NaiveDateTime>,
     pub published_by: Option<String>,
+    /// The audit chain's head when this version was stored (none for
+    /// versions stored before heads were kept).
+    pub audit_head: Option<String>,
 }
 
 /// Every row of a result.
@@ -376,30 +379,45 @@ pub fn group_order(group: &str) -> usize {
     ["county", "department", "township"].iter().position(|g| *g == group).unwrap_or(3)
 }
 
-const VERSION_COLUMNS: &str = "id, year, version, as_of, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, published_at, published_by";
+const VERSION_COLUMNS: &str = "id, year, version, as_of, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, published_at, published_by, audit_head";
 
 /// Every version of `year`, oldest first.
 pub async fn versions(db: &Db, year: i32) -> Result<Vec<VersionInfo>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {VERSION_COLUMNS} FROM result_versions WHERE year = $1 ORDER BY version"));
     Ok(on_db!(db, pool => {
-        let decode = |r: &_| -> std::result::Result<VersionInfo, sqlx::Error> {
-            let r: &_ = r;
-            Ok(VersionInfo {
-                id: Row::try_get(r, 0)?,
-                year: Row::try_get(r, 1)?,
-                version: Row::try_get(r, 2)?,
-                as_of: Row::try_get(r, 3)?,
-                rulebook_hash: Row::try_get(r, 4)?,
-                inputs_fingerprint: Row::try_get(r, 5)?,
-                content_hash: Row::try_get(r, 6)?,
-                computed_at: Row::try_get(r, 7)?,
-                computed_by: Row::try_get(r, 8)?,
-                published_at: Row::try_get(r, 9)?,
-                published_by: Row::try_get(r, 10)?,
-            })
-        };
-        sqlx::query(sql).bind(i64::from(year)).fetch_all(pool).await?.iter().map(decode).collect::<std::result::Result<Vec<_>, _>>()?
+        sqlx::query(sql).bind(i64::from(year)).fetch_all(pool).await?.iter().map(|r| version_of(r)).collect::<std::result::Result<Vec<_>, _>>()?
     }))
+}
+
+/// [`versions`], read inside a write transaction (under the writer lock).
+pub async fn versions_in(tx: &mut crate::db::Tx, year: i32) -> Result<Vec<VersionInfo>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {VERSION_COLUMNS} FROM result_versions WHERE year = $1 ORDER BY version"));
+    Ok(crate::on_tx!(tx, conn => {
+        sqlx::query(sql).bind(i64::from(year)).fetch_all(conn).await?.iter().map(|r| version_of(r)).collect::<std::result::Result<Vec<_>, _>>()?
+    }))
+}
+
+fn version_of<R: Row>(r: &R) -> std::result::Result<VersionInfo, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> NaiveDateTime: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(VersionInfo {
+        id: r.try_get(0)?,
+        year: r.try_get(1)?,
+        version: r.try_get(2)?,
+        as_of: r.try_get(3)?,
+        rulebook_hash: r.try_get(4)?,
+        inputs_fingerprint: r.try_get(5)?,
+        content_hash: r.try_get(6)?,
+        computed_at: r.try_get(7)?,
+        computed_by: r.try_get(8)?,
+        published_at: r.try_get(9)?,
+        published_by: r.try_get(10)?,
+        audit_head: r.try_get(11)?,
+    })
 }
 
 /// The rulebook text stored with version `id`.

@@ -60,6 +60,12 @@ pub enum Command {
         #[arg(long, default_value_t = 1.0)]
         demo_scale: f64,
     },
+    /// Back up the database to FILE while the server goes on serving and writing.
+    #[command(after_help = "SQLite: a checked copy of the database file (VACUUM INTO). PostgreSQL: a\npg_dump archive (custom format; needs pg_dump of the server's major version or newer).\nThe file must not exist yet.\n\nExamples:\n  zhengxin backup /backups/zhengxin-$(date +%F).db\n  DATABASE_URL=postgres://zx@db/zx zhengxin backup /backups/zhengxin-$(date +%F).pgdump")]
+    Backup { file: PathBuf },
+    /// Restore FILE (from `zhengxin backup`) into an empty database, then verify it.
+    #[command(after_help = "The target must be empty: a SQLite file that does not exist yet, or a new\nPostgreSQL database (createdb). Afterwards the schema is brought up to date,\nthe audit chain is verified and every result version's content hash re-checked.\n\nExamples:\n  zhengxin --database-url sqlite://restored.db restore /backups/zhengxin-2026-11-30.db\n  createdb zx_restored && zhengxin --database-url postgres://zx@db/zx_restored restore zhengxin.pgdump")]
+    Restore { file: PathBuf },
     /// The audit log: check that no entry was edited, inserted, removed or cut off.
     #[command(subcommand)]
     Audit(AuditCommand),

@@ -62,6 +62,36 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             server::serve(config, listener, shutdown_signal()).await?;
             Ok(true)
         }
+        Command::Backup { file } => {
+            let db = Db::connect(&cli.database_url).await?;
+            let detail = serde_json::json!({ "file": file.display().to_string() });
+            server::db::audit::record_one(&db, &actor(), "backup", "database", db.backend(), detail).await?;
+            let started = std::time::Instant::now();
+            let kind = server::db::backup::backup(&db, &cli.database_url, &file).await?;
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            println!("backup written: {} ({kind:?}, {:.1} MiB, {:.1} s)", file.display(), size as f64 / 1048576.0, started.elapsed().as_secs_f64());
+            Ok(true)
+        }
+        Command::Restore { file } => {
+            let (kind, db) = server::db::backup::restore(&cli.database_url, &file).await?;
+            let chain = server::db::audit::verify(&db).await?;
+            let mut intact = chain.problem.is_none();
+            let mut versions = 0;
+            for year in scoring::results::year_states(&db).await?.into_iter().map(|s| s.year) {
+                for v in scoring::results::versions(&db, year).await? {
+                    versions += 1;
+                    if !scoring::verify(&db, &v).await? {
+                        intact = false;
+                        println!("result {year} version {} does not match its content hash", v.version);
+                    }
+                }
+            }
+            match &chain.problem {
+                None => println!("restored {} ({kind:?}) into {}: audit log intact ({} entries, head {}); {versions} result version(s) match their hashes", file.display(), server::db::redact(&cli.database_url), chain.entries, chain.head),
+                Some(p) => println!("restored, but the AUDIT LOG IS BROKEN at entry {}: {}", p.id, p.message),
+            }
+            Ok(intact)
+        }
         Command::Audit(AuditCommand::Verify { json }) => {
             let db = Db::connect(&cli.database_url).await?;
             let found = server::db::audit::verify(&db).await?;

@@ -9,7 +9,7 @@ use crate::e2e;
 use crate::support::{TestApp, examples_dir};
 
 /// Runs the binary in `dir` with no `DATABASE_URL` from the environment.
-fn zhengxin_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub fn zhengxin_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zhengxin"));
     command.args(args).current_dir(dir).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
     for (k, v) in env {

@@ -122,10 +122,29 @@ impl TestApp {
         self.db.close().await;
         if let Some(name) = self.pg_database {
             let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.expect("admin connection");
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                .execute(&mut admin)
-                .await
-                .expect("drop test database");
+            for db in [name.clone(), format!("{name}_r")] {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("drop test database");
+            }
+        }
+    }
+
+    /// The URL of a second, empty database on the same back-end (created,
+    /// not migrated), for restoring into; dropped by [`Self::cleanup`].
+    pub async fn empty_database_url(&self) -> String {
+        match &self.pg_database {
+            None => format!("sqlite://{}", self.dir.path().join("restored.db").display()),
+            Some(name) => {
+                let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.expect("admin connection");
+                let restored = format!("{name}_r");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{restored}\"")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create a second test database");
+                with_database(&pg_admin_url(), &restored)
+            }
         }
     }
 

@@ -286,3 +286,53 @@ e2e!(concurrent_scorings_store_one_version_and_publishing_twice_publishes_once, 
     assert!(matches!(refused, Err(server::scoring::ScoringError::AlreadyPublished { .. })), "{refused:?}");
     assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'publish'").await, "1");
 });
+
+e2e!(a_backup_taken_under_write_load_restores_into_an_empty_database_and_verifies, |app| {
+    app.import_examples().await;
+    server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap();
+    server::scoring::publish(&app.db, 2025, None, "test").await.unwrap();
+    // A writer adds users (each with its audit entry) all through the backup.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = tokio::spawn({
+        let (db, stop) = (app.db.clone(), stop.clone());
+        async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                server::auth::users::add(&db, &format!("load{n}"), server::auth::Role::Leader, None, "a-long-password", "load").await.unwrap();
+                n += 1;
+            }
+            n
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let file = app.dir.path().join("backup.bin");
+    let out = crate::cli::zhengxin(&app, &["backup", file.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.unwrap();
+    assert!(written > 0);
+    let again = crate::cli::zhengxin(&app, &["backup", file.to_str().unwrap()]).await;
+    assert_eq!(again.status.code(), Some(1), "a backup never overwrites");
+
+    let target = app.empty_database_url().await;
+    let restore = |target: String| {
+        let (dir, file) = (app.dir.path().to_path_buf(), file.clone());
+        tokio::task::spawn_blocking(move || crate::cli::zhengxin_in(&dir, &["--database-url", &target, "restore", file.to_str().unwrap()], &[]))
+    };
+    let out = restore(target.clone()).await.unwrap();
+    let said = crate::cli::stdout(&out);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("audit log intact") && said.contains("1 result version(s) match their hashes"), "{said}");
+    let restored = server::db::Db::connect(&target).await.unwrap();
+    assert_eq!(server::db::audit::verify(&restored).await.unwrap().problem, None);
+    let live = server::scoring::results::versions(&app.db, 2025).await.unwrap();
+    let copy = server::scoring::results::versions(&restored, 2025).await.unwrap();
+    assert_eq!(copy.iter().map(|v| (&v.content_hash, v.published_at)).collect::<Vec<_>>(), live.iter().map(|v| (&v.content_hash, v.published_at)).collect::<Vec<_>>());
+    assert_eq!(restored.count("units").await.unwrap(), app.db.count("units").await.unwrap());
+    let users = restored.count("users").await.unwrap();
+    assert!(users >= 1 && users <= app.db.count("users").await.unwrap(), "a snapshot from during the writes: {users}");
+    restored.close().await;
+    let twice = restore(target).await.unwrap();
+    assert_eq!(twice.status.code(), Some(1), "never into a database that holds data");
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("restore into a new"), "{}", String::from_utf8_lossy(&twice.stderr));
+});

@@ -8,6 +8,7 @@
 //! so that the audit chain and natural-key upserts never race.
 
 pub mod audit;
+pub mod backup;
 pub mod batches;
 pub mod dialect;
 pub mod records;

@@ -55,6 +55,9 @@ pub enum Command {
         /// Minutes without a request after which a session ends.
         #[arg(long, env = "ZHENGXIN_IDLE_MINUTES", default_value_t = crate::config::DEFAULT_IDLE_MINUTES, value_parser = clap::value_parser!(u32).range(1..=1440))]
         idle_minutes: u32,
+        /// Hours an upload may wait for a decision before it is discarded.
+        #[arg(long, env = "ZHENGXIN_STAGED_HOURS", default_value_t = crate::config::DEFAULT_STAGED_HOURS, value_parser = clap::value_parser!(u32).range(1..=720))]
+        staged_hours: u32,
         /// Size of the demo data loaded into an empty database (1 ≈ 300,000
         /// hotline tickets a year).
         #[arg(long, default_value_t = 1.0)]

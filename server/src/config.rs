@@ -25,10 +25,15 @@ pub struct Config {
     pub trusted_proxy: Option<std::net::IpAddr>,
     /// A session ends after this many minutes without a request.
     pub idle_minutes: u32,
+    /// An upload waiting for a decision is discarded after this many hours.
+    pub staged_hours: u32,
 }
 
 /// Minutes without a request after which a session ends, by default.
 pub const DEFAULT_IDLE_MINUTES: u32 = 30;
+
+/// Hours an upload may wait for a decision, by default.
+pub const DEFAULT_STAGED_HOURS: u32 = 24;
 
 impl Config {
     /// A configuration for `database_url` with every other setting at its
@@ -42,6 +47,7 @@ impl Config {
             public_url: None,
             trusted_proxy: None,
             idle_minutes: DEFAULT_IDLE_MINUTES,
+            staged_hours: DEFAULT_STAGED_HOURS,
         }
     }
 
@@ -61,6 +67,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("trusted_proxy", &self.trusted_proxy)
             .field("idle_minutes", &self.idle_minutes)
+            .field("staged_hours", &self.staged_hours)
             .finish()
     }
 }

@@ -72,12 +72,29 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
         );
     }
     let demo = db::settings::is_demo(&db).await?;
+    // Uploads nobody decided on are discarded after a while: they may hold
+    // personal data that was meant to be imported or thrown away.
+    let expiry = tokio::spawn({
+        let (db, hours) = (db.clone(), config.staged_hours);
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                match import::staging::expire(&db, hours).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(uploads = n, hours, "waiting uploads expired and discarded"),
+                    Err(e) => tracing::warn!(error = %e, "expiring waiting uploads failed"),
+                }
+            }
+        }
+    });
     let state = http::AppState::new(db.clone(), config, demo);
     let app = http::router::router(state);
     tracing::info!(%addr, demo, "serving");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await?;
+    expiry.abort();
     db.close().await;
     Ok(())
 }

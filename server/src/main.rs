@@ -48,6 +48,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             public_url,
             trusted_proxy,
             idle_minutes,
+            staged_hours,
         } => {
             let config = Config {
                 demo_scale: (!no_demo).then_some(demo_scale),
@@ -55,6 +56,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 public_url,
                 trusted_proxy,
                 idle_minutes,
+                staged_hours,
                 ..Config::new(cli.database_url, bind)
             };
             tracing::info!(?config, "starting");

@@ -336,3 +336,65 @@ e2e!(a_backup_taken_under_write_load_restores_into_an_empty_database_and_verifie
     assert_eq!(twice.status.code(), Some(1), "never into a database that holds data");
     assert!(String::from_utf8_lossy(&twice.stderr).contains("restore into a new"), "{}", String::from_utf8_lossy(&twice.stderr));
 });
+
+/// Every byte of the database as it lies on disk (SQLite: the file and its
+/// WAL), or every stored upload byte (PostgreSQL), to search for a value.
+async fn stored_bytes(app: &crate::support::TestApp) -> Vec<u8> {
+    match app.backend {
+        crate::support::Backend::Sqlite => {
+            let path = app.url.trim_start_matches("sqlite://").to_string();
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+            bytes
+        }
+        crate::support::Backend::Postgres => {
+            let rows = app.text_rows("SELECT COALESCE(encode(bytes, 'escape'), '') FROM staged_import_files").await;
+            rows.concat().concat().into_bytes()
+        }
+    }
+}
+
+e2e!(a_dropped_column_never_reaches_the_database_and_waiting_uploads_expire, |app| {
+    let server = site(&app).await;
+    let assessor = Browser::signed_in(&server, "assessor").await;
+    let csrf = hidden(&assessor.get("/import").await.body, "csrf");
+    let phone = "13912345678";
+    let file = format!(
+        "id,unit_code,received_at,due_at,closed_at,category,integrity_related,verified,satisfaction,repeat,caller_phone\n\
+         H2025-P1,330302,2025-03-07 09:00,2025-03-10 09:00,2025-03-08 10:00,complaint,0,0,satisfied,0,{phone}\n"
+    );
+    let mut uploads = Vec::new();
+    for _ in 0..2 {
+        let sent = assessor.post_multipart("/import", &[("csrf", &csrf)], &[("files", "hotline.csv", file.as_bytes())]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let done = assessor.wait_for_job(sent.location()).await;
+        let start = done.body.find("url=").unwrap() + 4;
+        let upload = done.body[start..start + done.body[start..].find('"').unwrap()].to_string();
+        let page = assessor.get(&upload).await;
+        assert!(page.body.contains("检查通过") && page.body.contains("caller_phone"), "checked, the extra column named:\n{}", page.body);
+        uploads.push(upload);
+    }
+    // Waiting, and after a decision: the phone number is nowhere.
+    let contains = |hay: &[u8]| hay.windows(phone.len()).any(|w| w == phone.as_bytes());
+    assert!(!contains(&stored_bytes(&app).await), "a waiting upload holds only the columns the importer reads");
+    assert_eq!(assessor.post(&format!("{}/commit", uploads[0]), &[("csrf", &csrf)], None).await.status, StatusCode::SEE_OTHER);
+    for _ in 0..100 {
+        if app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM hotline_tickets WHERE id = 'H2025-P1'").await == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM hotline_tickets WHERE id = 'H2025-P1'").await, "1", "committed from the canonical form");
+    assert!(!contains(&stored_bytes(&app).await));
+
+    // The second waits past its time and is discarded by the system.
+    let id = uploads[1].rsplit('/').next().unwrap();
+    let long_ago = (server::config::now_cst() - chrono::Duration::hours(25)).format("%Y-%m-%d %H:%M:%S").to_string();
+    execute(&app, &format!("UPDATE staged_imports SET created_at = '{long_ago}' WHERE id = {id}")).await;
+    assert_eq!(server::import::staging::expire(&app.db, 24).await.unwrap(), 1);
+    assert_eq!(server::import::staging::expire(&app.db, 24).await.unwrap(), 0);
+    assert_eq!(app.scalar(&format!("SELECT status FROM staged_imports WHERE id = {id}")).await, "discarded");
+    assert_eq!(app.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM staged_import_files WHERE staged_id = {id} AND bytes IS NOT NULL")).await, "0");
+    assert_eq!(app.scalar(&format!("SELECT actor FROM audit_log WHERE action = 'import_discarded' AND entity_key = '{id}'")).await, "system:expiry");
+    server.stop().await;
+});

@@ -152,7 +152,22 @@ pub async fn upload(
     for input in &mut inputs {
         input.source = source;
     }
-    let id = staging::stage(&state.db, &inputs, &session.user.username).await?;
+    // Only what the importer reads is kept while the upload waits: a
+    // dropped column's values never reach the database.
+    let sizes: Vec<u64> = inputs.iter().map(|i| i.bytes.len() as u64).collect();
+    let inputs = tokio::task::spawn_blocking(move || {
+        inputs
+            .into_iter()
+            .map(|mut input| {
+                let spec = input.source.or_else(|| Source::from_file_name(&input.file_name)).map(Source::spec);
+                input.bytes = crate::import::canonical::canonical(&input.bytes, spec);
+                input
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = staging::stage(&state.db, &inputs, &sizes, &session.user.username).await?;
     drop(inputs);
     let job = start_check(&state, id, &session.user.username);
     Ok(to_job(lang, job))

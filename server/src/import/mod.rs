@@ -7,6 +7,7 @@
 //! goes through [`crate::db::records::upsert`], the same path demo seeding
 //! uses, so re-imports change nothing and changed values are audited.
 
+pub mod canonical;
 pub mod cells;
 pub mod read;
 pub mod refs;
@@ -253,7 +254,7 @@ fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn
         hand_over(Checked2Writer::File {
             spec,
             name: input.file_name.clone(),
-            content_hash: to_hex(&Sha256::digest(&input.bytes)),
+            content_hash: content_hash(&input.bytes),
         });
         let (file, file_issues) = check_file(spec, &input, &index, progress, hand_over);
         if spec.source == Source::Units {
@@ -308,7 +309,7 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
         file: input.file_name.clone(),
         source: Some(spec.source),
         format: None,
-        content_hash: to_hex(&Sha256::digest(&input.bytes)),
+        content_hash: content_hash(&input.bytes),
         rows: kept as u64,
         counts: None,
         batch_id: None,
@@ -348,6 +349,12 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
         },
         issues,
     )
+}
+
+/// The SHA-256 of the file as it was sent (for an upload waiting in its
+/// canonical form: of the original).
+fn content_hash(bytes: &[u8]) -> String {
+    canonical::original_hash(bytes).unwrap_or_else(|| to_hex(&Sha256::digest(bytes)))
 }
 
 fn unit_ref_of(row: &[Value]) -> units::UnitRef {

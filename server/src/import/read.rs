@@ -19,8 +19,24 @@ pub(super) fn file_err(code: &'static str, message: impl Into<String>) -> FileEr
     FileError { code, message: message.into() }
 }
 
+/// Every code a whole-file problem of the readers can have.
+pub const FILE_ERROR_CODES: [&str; 12] = [
+    "empty_file",
+    "unsupported_encoding",
+    "bad_encoding",
+    "not_a_table",
+    "no_header",
+    "bad_csv",
+    "bad_xlsx",
+    "xlsx_too_large",
+    "xlsx_too_complex",
+    "too_many_columns",
+    "bad_staged",
+    "bad_header",
+];
+
 /// What a file turned out to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     CsvUtf8,
@@ -43,10 +59,14 @@ pub trait RowVisitor {
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
-/// Reads `bytes` as CSV or XLSX (decided by content, not by name).
+/// Reads `bytes` as CSV or XLSX (decided by content, not by name), or as
+/// the canonical form an upload waits in ([`super::canonical`]).
 pub fn read(bytes: &[u8], visitor: &mut dyn RowVisitor) -> Result<Format, FileError> {
     if bytes.is_empty() {
         return Err(file_err("empty_file", "the file is empty (0 bytes)"));
+    }
+    if bytes.starts_with(super::canonical::MAGIC) {
+        return super::canonical::read(bytes, &mut WidthLimit(visitor));
     }
     if bytes.starts_with(ZIP_MAGIC) {
         xlsx::guard(bytes)?;

@@ -132,8 +132,10 @@ pub struct Staged {
     pub files: Vec<StagedFile>,
 }
 
-/// Stores an upload's files; it waits, unchecked, as `staged`.
-pub async fn stage(db: &Db, inputs: &[Input], actor: &str) -> Result<i64> {
+/// Stores an upload's files (in their canonical form, see
+/// [`super::canonical`]; `sizes` are the files' sizes as sent); it waits,
+/// unchecked, as `staged`.
+pub async fn stage(db: &Db, inputs: &[Input], sizes: &[u64], actor: &str) -> Result<i64> {
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     const INSERT: &str = "INSERT INTO staged_imports (status, created_by, created_at) VALUES ('staged', $1, $2) RETURNING id";
@@ -146,7 +148,7 @@ pub async fn stage(db: &Db, inputs: &[Input], actor: &str) -> Result<i64> {
                 .bind(position as i32)
                 .bind(&input.file_name)
                 .bind(input.source.map(|s| s.spec().file_stem))
-                .bind(input.bytes.len() as i64)
+                .bind(sizes.get(position).map_or(input.bytes.len() as i64, |&n| n as i64))
                 .bind(input.bytes.as_slice())
                 .execute(&mut *conn)
                 .await?;
@@ -208,6 +210,23 @@ pub async fn finish(db: &Db, id: i64, status: &str, report: Option<&StoredReport
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Discards the uploads that have waited longer than `hours` (their bytes
+/// dropped, the decision audited as the system's); returns how many.
+pub async fn expire(db: &Db, hours: u32) -> Result<usize> {
+    const WAITING: &str = "SELECT id FROM staged_imports WHERE status = 'staged' AND created_at < $1 ORDER BY id";
+    let cutoff = now_cst() - chrono::Duration::hours(i64::from(hours));
+    let ids: Vec<i64> = on_db!(db, pool => {
+        sqlx::query(WAITING).bind(cutoff).fetch_all(pool).await?.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?
+    });
+    let mut expired = 0;
+    for id in ids {
+        if finish(db, id, "discarded", None, "system:expiry").await? {
+            expired += 1;
+        }
+    }
+    Ok(expired)
 }
 
 const SELECT: &str = "SELECT id, status, report, created_by, created_at, decided_by, decided_at FROM staged_imports";

@@ -22,6 +22,25 @@ enum Target {
     UnitName(usize),
 }
 
+/// Where a header's cells go, if anywhere.
+fn target_of(spec: &SourceSpec, header: &str) -> Option<Target> {
+    spec.columns.iter().enumerate().find_map(|(i, c)| {
+        if header.eq_ignore_ascii_case(c.name) || header == c.zh {
+            Some(Target::Column(i))
+        } else if c.name_alias.is_some_and(|(en, zh)| header.eq_ignore_ascii_case(en) || header == zh) {
+            Some(Target::UnitName(i))
+        } else {
+            None
+        }
+    })
+}
+
+/// Whether a file column with this header is read at all (an extra column
+/// is dropped unread).
+pub fn is_read(spec: &SourceSpec, header: &str) -> bool {
+    target_of(spec, header).is_some()
+}
+
 /// Columns whose cell values never appear in a report.
 const MASKED: &[&str] = &["person_ref"];
 
@@ -147,19 +166,8 @@ fn cell_text(cell: &Cell<'_>) -> String {
 impl RowVisitor for TableParser<'_> {
     fn header(&mut self, headers: Vec<String>) -> Result<(), FileError> {
         let spec = self.spec;
-        let find = |h: &str| -> Option<Target> {
-            spec.columns.iter().enumerate().find_map(|(i, c)| {
-                if h.eq_ignore_ascii_case(c.name) || h == c.zh {
-                    Some(Target::Column(i))
-                } else if c.name_alias.is_some_and(|(en, zh)| h.eq_ignore_ascii_case(en) || h == zh) {
-                    Some(Target::UnitName(i))
-                } else {
-                    None
-                }
-            })
-        };
         self.width = headers.len();
-        self.targets = headers.iter().map(|h| find(h)).collect();
+        self.targets = headers.iter().map(|h| target_of(spec, h)).collect();
         let mut problems = Vec::new();
         let mut seen_columns: HashMap<String, &str> = HashMap::new();
         for (h, t) in headers.iter().zip(&self.targets) {

@@ -282,7 +282,10 @@ fn user_management_with_an_error_beside_its_field() {
     let v = users::UsersView {
         lang: Lang::Zh,
         nav: nav("admin"),
-        users: vec![users::UserRow { username: "lucheng".into(), role: "unit".into(), unit: Some("330302 鹿城区".into()), disabled: false }],
+        users: vec![
+            users::UserRow { username: "lucheng".into(), role: "unit".into(), unit: Some("330302 鹿城区".into()), disabled: false, locked: None },
+            users::UserRow { username: "wang".into(), role: "leader".into(), unit: None, disabled: false, locked: Some((7, 4)) },
+        ],
         units: vec![("330302".into(), "鹿城区".into())],
         notice: None,
         error: Some(users::FormError { form: "add".into(), field: "password".into(), message: "密码至少 8 个字符 / a password needs at least 8 characters".into() }),

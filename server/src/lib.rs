@@ -91,9 +91,7 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
     let state = http::AppState::new(db.clone(), config, demo);
     let app = http::router::router(state);
     tracing::info!(%addr, demo, "serving");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    http::listen::serve(listener, app, shutdown).await?;
     expiry.abort();
     db.close().await;
     Ok(())

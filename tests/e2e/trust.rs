@@ -85,6 +85,7 @@ e2e!(a_unit_sees_that_others_are_vetoed_but_not_why, |app| {
 
 e2e!(guessing_passwords_is_slowed_down_and_audited, |app| {
     let server = site(&app).await;
+    let admin = Browser::signed_in(&server, "admin").await;
     let mut b = Browser::new(&server);
     for i in 0..server::auth::throttle::FREE_FAILURES {
         assert_eq!(b.sign_in("assessor", "wrong-password").await.status, StatusCode::UNAUTHORIZED, "attempt {i}");
@@ -93,6 +94,15 @@ e2e!(guessing_passwords_is_slowed_down_and_audited, |app| {
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
     assert_eq!(refused.headers.get("retry-after").unwrap(), "1");
     assert!(refused.body.contains("登录失败次数过多，请 1 秒后再试"), "{}", refused.body);
+    // The administrator sees the lock and lifts it (audited).
+    let users = admin.get("/admin/users").await.body;
+    assert!(users.contains("登录已锁定：连续失败 5 次") && users.contains("action=\"/admin/users/assessor/unlock\""), "{users}");
+    let csrf = hidden(&users, "csrf");
+    assert_eq!(admin.post("/admin/users/assessor/unlock", &[("csrf", &csrf)], None).await.status, StatusCode::SEE_OTHER);
+    assert!(!admin.get("/admin/users").await.body.contains("登录已锁定"));
+    assert_eq!(admin.post("/admin/users/nobody/unlock", &[("csrf", &csrf)], None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.scalar("SELECT actor FROM audit_log WHERE action = 'user_unlock'").await, "admin");
+    // The address still waits its delay.
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     assert_eq!(b.sign_in("assessor", PASSWORD).await.status, StatusCode::SEE_OTHER, "after the delay the user signs in");
 
@@ -103,7 +113,7 @@ e2e!(guessing_passwords_is_slowed_down_and_audited, |app| {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let rows = app.text_rows("SELECT actor, action, entity_key, detail FROM audit_log WHERE action LIKE 'sign_in%' ORDER BY id").await;
+    let rows = app.text_rows("SELECT actor, action, entity_key, detail FROM audit_log WHERE action LIKE 'sign_in%' AND entity_key = 'assessor' ORDER BY id").await;
     assert_eq!(rows.len(), 6, "{rows:?}");
     assert_eq!(rows[0][..3], ["web:assessor", "sign_in_failed", "assessor"]);
     assert_eq!(rows[5][..3], ["assessor", "sign_in", "assessor"]);

@@ -13,6 +13,8 @@ pub struct UserRow {
     pub role: String,
     pub unit: Option<String>,
     pub disabled: bool,
+    /// Sign-in is throttled after failed attempts: (failures, seconds to wait).
+    pub locked: Option<(u32, u64)>,
 }
 
 /// A form's bad input: which form and field, and why.
@@ -76,7 +78,23 @@ pub fn render(v: &UsersView) -> Markup {
                 th scope="row" { (u.username) }
                 td { (role_label(lang, &u.role)) }
                 td { (u.unit.clone().unwrap_or_else(|| "–".into())) }
-                td { @if u.disabled { span.note { (lang.pick("已停用", "Disabled")) } } @else { (lang.pick("启用", "Enabled")) } }
+                td {
+                    @if u.disabled { span.note { (lang.pick("已停用", "Disabled")) } } @else { (lang.pick("启用", "Enabled")) }
+                    @if let Some((failures, wait)) = u.locked {
+                        br;
+                        strong.error {
+                            @match lang {
+                                Lang::Zh => { "登录已锁定：连续失败 " (failures) " 次，" (wait) " 秒后可再试" },
+                                Lang::En => { "Sign-in locked: " (failures) " failures, next attempt in " (wait) " s" },
+                            }
+                        }
+                        form method="post" action={ "/admin/users/" (u.username) "/unlock" } {
+                            input type="hidden" name="csrf" value=(v.nav.csrf);
+                            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                            button type="submit" { (lang.pick("解除锁定", "Unlock")) }
+                        }
+                    }
+                }
                 td { @if u.disabled {
                     form method="post" action={ "/admin/users/" (u.username) "/enable" } {
                         input type="hidden" name="csrf" value=(v.nav.csrf);

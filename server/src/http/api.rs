@@ -205,7 +205,18 @@ pub async fn explanations(
         return Err(ApiError::not_found("unit"));
     }
     let (_, v) = version_for(&state, q.year).await?;
-    Ok(Json(explain::unit(&state.db, &v, &code, q.indicator.as_deref()).await?))
+    // Derived once per (version, data state, unit) and shared with the
+    // drill-down page: the derivation reads the year's records.
+    let key = (v.id, crate::scoring::load::fingerprint(&state.db).await?, code.clone());
+    let all = state.explanations.get_or_try_init(key, || explain::unit(&state.db, &v, &code, None)).await?;
+    let mut answer = (*all).clone();
+    if let Some(only) = q.indicator.as_deref() {
+        answer.indicators.retain(|i| i.indicator == only);
+        if answer.indicators.is_empty() {
+            return Err(ScoringError::Engine(analytics::EngineError::UnknownIndicator(only.to_string())).into());
+        }
+    }
+    Ok(Json(answer))
 }
 
 /// `GET /api/v1/openapi.json`

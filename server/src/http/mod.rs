@@ -8,6 +8,7 @@ pub mod exports;
 pub mod home;
 pub mod imports;
 pub mod jobs;
+pub mod listen;
 pub mod login;
 pub mod objections;
 pub mod overview;
@@ -37,13 +38,22 @@ pub struct AppState {
     /// The database holds the demo data: every page says so.
     pub demo: bool,
     pub throttle: Arc<crate::auth::throttle::SignInThrottle>,
+    /// Places for expensive requests (exports, record lists, explanations).
+    pub expensive: Arc<tokio::sync::Semaphore>,
 }
+
+/// Expensive requests served at once; two cores.
+pub const EXPENSIVE_AT_ONCE: usize = 4;
+/// How long an expensive request waits for a place before it is turned
+/// away with 503 and `Retry-After`.
+pub const EXPENSIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl AppState {
     pub fn new(db: Db, config: Config, demo: bool) -> AppState {
         AppState {
             demo,
             throttle: Arc::default(),
+            expensive: Arc::new(tokio::sync::Semaphore::new(EXPENSIVE_AT_ONCE)),
             db,
             config: Arc::new(config),
             pages: Arc::new(cache::PageCache::new(cache::PAGES)),
@@ -181,6 +191,25 @@ pub async fn demo_banner(axum::extract::State(state): axum::extract::State<AppSt
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(with_banner))
+}
+
+/// Lets at most [`EXPENSIVE_AT_ONCE`] expensive requests run at once; the
+/// next wait up to [`EXPENSIVE_WAIT`], then get 503 with `Retry-After`, so
+/// a burst of exports cannot starve every other page of CPU and memory.
+pub async fn limit_expensive(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::time::timeout(EXPENSIVE_WAIT, state.expensive.clone().acquire_owned()).await {
+        Ok(Ok(place)) => {
+            let response = next.run(request).await;
+            drop(place);
+            response
+        }
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "服务器繁忙，请稍后再试。 / The server is busy; try again in a few seconds.",
+        )
+            .into_response(),
+    }
 }
 
 /// Percent-encodes a path for a query value.

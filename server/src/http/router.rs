@@ -1,15 +1,21 @@
 //! Every route in one place, with the layers that apply to all of them.
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, publication, records, units, users};
 
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// How long any request but an upload may take, body included.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long an upload may take to arrive (64 MiB at about 80 KB/s).
+pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The API routes, also listed in `openapi.json` (a test keeps them equal).
 pub const API_ROUTES: [&str; 5] = [
@@ -21,18 +27,19 @@ pub const API_ROUTES: [&str; 5] = [
 ];
 
 pub fn router(state: AppState) -> Router {
+    let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive);
     let api = Router::new()
         .route(API_ROUTES[0], get(api::rankings))
         .route(API_ROUTES[1], get(api::unit))
-        .route(API_ROUTES[2], get(api::explanations))
-        .route(API_ROUTES[3], get(records::api))
+        .route(API_ROUTES[2], get(api::explanations).route_layer(expensive()))
+        .route(API_ROUTES[3], get(records::api).route_layer(expensive()))
         .route(API_ROUTES[4], get(api::openapi));
     let pages = Router::new()
         .route("/", get(overview::page))
         .route("/data", get(home::home))
         .route("/units/{code}", get(units::scorecard))
-        .route("/units/{code}/indicators/{indicator}", get(records::page))
-        .route("/units/{code}/indicators/{indicator}/records.csv", get(records::csv))
+        .route("/units/{code}/indicators/{indicator}", get(records::page).route_layer(expensive()))
+        .route("/units/{code}/indicators/{indicator}/records.csv", get(records::csv).route_layer(expensive()))
         .route("/units/{code}/records/{source}/{id}", get(records::record))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
@@ -51,17 +58,20 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{username}/password", post(users::password))
         .route("/admin/users/{username}/disable", post(users::disable))
         .route("/admin/users/{username}/enable", post(users::enable))
-        .route("/exports/{year}/{file}", get(exports::rankings))
+        .route("/admin/users/{username}/unlock", post(users::unlock))
+        .route("/exports/{year}/{file}", get(exports::rankings).route_layer(expensive()))
         .route("/healthz", get(home::healthz))
         .nest("/api/v1", api)
-        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT));
     // Uploads are limited while they stream, inside the handler, so that an
     // upload over the limit gets the import page with the reason, not a bare
     // refusal; reading stops at the limit.
     let uploads = Router::new().route(
         "/import",
         post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES + imports::MULTIPART_OVERHEAD as usize)),
-    );
+    )
+    .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
     pages
         .merge(uploads)
         .layer(axum::middleware::from_fn(super::localize_errors))

@@ -32,6 +32,7 @@ fn admin(session: &Session) -> Result<(), AppError> {
 async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersView, AppError> {
     let list = users::list(&state.db).await?;
     let units = units::all(&state.db).await?;
+    let locked = state.throttle.locked(std::time::Instant::now());
     Ok(UsersView {
         lang,
         nav: nav(session),
@@ -42,6 +43,7 @@ async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersVi
                     let name = units.iter().find(|x| &x.code == c).map(|x| x.name.as_str()).unwrap_or_default();
                     format!("{c} {name}")
                 }),
+                locked: locked.iter().find(|l| l.username == u.username).map(|l| (l.failures, l.wait_seconds)),
                 username: u.username,
                 role: u.role.code().to_string(),
                 disabled: u.disabled,
@@ -65,6 +67,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         Some("password") => Some(format!("已为 {who} 设置新密码，其登录会话已结束 / New password set for {who}; their sessions were ended")),
         Some("disabled") => Some(format!("已停用 {who}，其登录会话已结束 / {who} disabled; their sessions were ended")),
         Some("enabled") => Some(format!("已重新启用 {who} / {who} enabled again")),
+        Some("unlocked") => Some(format!("已解除 {who} 的登录锁定 / Sign-in unlocked for {who}")),
         _ => None,
     };
     Ok(render(&v).into_response())
@@ -171,4 +174,17 @@ pub async fn disable(State(state): State<AppState>, PageSession(session): PageSe
         Err(AuthError::Invalid(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Lifts the sign-in delay of an account (after the administrator has
+/// made sure its owner, not a guesser, is the one locked out).
+pub async fn unlock(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    admin(&session)?;
+    if !users::list(&state.db).await?.iter().any(|u| u.username == username) {
+        return Err(AppError::NotFound);
+    }
+    state.throttle.unlock(&username);
+    crate::db::audit::record_one(&state.db, &session.user.username, "user_unlock", "users", &username, serde_json::json!({})).await?;
+    Ok(done(Lang::from_param(f.lang.as_deref()), "unlocked", &username))
 }

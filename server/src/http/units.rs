@@ -32,7 +32,8 @@ pub async fn scorecard(
     let lang = Lang::from_param(q.lang.as_deref());
     let (years, year, epoch) = choose_year(&state.db, q.year).await?;
     let full = user.sees_unit_in_full(&code);
-    let key = format!("scorecard|{epoch}|{code}|{year}|{}|{full}", lang.code());
+    // The viewer's scope is part of the key, as on every cached page.
+    let key = format!("scorecard|{epoch}|{code}|{year}|{}|{full}|{}", lang.code(), user.view_scope());
     // The unit's name (for the title), a newline, then the body.
     let cached = state
         .pages

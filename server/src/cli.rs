@@ -83,7 +83,7 @@ pub enum Command {
     },
     /// Import source files (CSV or XLSX) in one transaction: all or nothing.
     #[command(
-        after_help = "A file's name says its source: units, commitments, proposals, hotline, debt,\ndishonesty, ratings or honours (also 单位.csv, 失信记录-2025.xlsx, hotline-2025-03.csv).\nA folder imports every such file in it, units first. Headers may be English or\nChinese; CSV may be UTF-8 (with or without BOM) or GB18030/GBK.\nOn any error nothing is written, every bad row is listed, and the exit status is 1.\n\nExamples:\n  zhengxin import exports/2025/\n  zhengxin import hotline-2025.csv units.xlsx --json\n  zhengxin import --source hotline 12345-export.csv"
+        after_help = "A file's name says its source: units, commitments, proposals, hotline, debt,\ndishonesty, ratings or honours (also 单位.csv, 失信记录-2025.xlsx, hotline-2025-03.csv).\nA folder imports every such file in it, units first. Headers may be English or\nChinese; CSV may be UTF-8 (with or without BOM) or GB18030/GBK.\nOn any error nothing is written, every bad row is listed, and the exit status is 1.\n\nExamples:\n  zhengxin import exports/2025/\n  zhengxin import hotline-2025.csv units.xlsx --json\n  zhengxin import --check hotline-2025.csv          # check only, write nothing\n  zhengxin import --source hotline 12345-export.csv"
     )]
     Import {
         /// Files or folders to import.
@@ -95,6 +95,9 @@ pub enum Command {
         /// Print one JSON document on stdout instead of the report.
         #[arg(long)]
         json: bool,
+        /// Only check the files and report, writing nothing (exit 1 if an import would fail).
+        #[arg(long)]
+        check: bool,
     },
     /// Write the demo dataset (real Wenzhou units, generated records, 2023–2026)
     /// into the database, or as canonical import files with --csv.
@@ -311,7 +314,7 @@ mod tests {
     #[test]
     fn import_takes_paths_and_a_source() {
         let cli = Cli::try_parse_from(["zhengxin", "import", "a.csv", "b", "--source", "hotline", "--json"]).unwrap();
-        let Command::Import { paths, source, json } = cli.command else { panic!() };
+        let Command::Import { paths, source, json, .. } = cli.command else { panic!() };
         assert_eq!(paths.len(), 2);
         assert_eq!(source, Some(crate::sources::Source::Hotline));
         assert!(json);

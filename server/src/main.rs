@@ -118,7 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             println!("next: zhengxin serve --bind ADDR:PORT, sign in as {admin}, add users on /admin/users, import data");
             Ok(true)
         }
-        Command::Import { paths, source, json } => {
+        Command::Import { paths, source, json, check } => {
             let db = Db::connect(&cli.database_url).await?;
             let (inputs, issues) = import::collect(&paths, source);
             let started = std::time::Instant::now();
@@ -131,7 +131,11 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                     _ => {}
                 }
             });
-            let report = import::import(&db, inputs, issues, &actor(), progress).await?;
+            let report = if check {
+                import::check(&db, inputs, issues, progress).await?
+            } else {
+                import::import(&db, inputs, issues, &actor(), progress).await?
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -65,20 +65,26 @@ pub async fn backup(db: &Db, url: &str, path: &Path) -> Result<BackupKind, Backu
     if path.exists() {
         return Err(BackupError::Refused(format!("{} exists; a backup never overwrites a file", path.display())));
     }
-    match db {
+    // Written beside the target and renamed when whole and checked: a
+    // backup that is stopped half-way never lies under the backup's name.
+    let partial = PathBuf::from(format!("{}.partial", path.display()));
+    let _ = std::fs::remove_file(&partial);
+    let file = partial.to_str().ok_or_else(|| BackupError::Refused(format!("{} is not a UTF-8 path", path.display())))?;
+    let kind = match db {
         Db::Sqlite(pool) => {
-            let target = path.to_str().ok_or_else(|| BackupError::Refused(format!("{} is not a UTF-8 path", path.display())))?;
-            sqlx::query("VACUUM INTO $1").bind(target).execute(pool).await?;
-            check_sqlite_file(path).await?;
-            Ok(BackupKind::Sqlite)
+            sqlx::query("VACUUM INTO $1").bind(file).execute(pool).await?;
+            check_sqlite_file(&partial).await?;
+            BackupKind::Sqlite
         }
         Db::Postgres(_) => {
             let (url, password) = without_password(url);
-            let file = path.to_str().ok_or_else(|| BackupError::Refused(format!("{} is not a UTF-8 path", path.display())))?;
             run_tool("pg_dump", &["--format=custom", "--no-owner", "--no-privileges", "--file", file, "--dbname", &url], password.as_deref()).await?;
-            Ok(BackupKind::PgDump)
+            BackupKind::PgDump
         }
-    }
+    };
+    std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(|source| BackupError::Io { path: partial.clone(), source })?;
+    std::fs::rename(&partial, path).map_err(|source| BackupError::Io { path: path.into(), source })?;
+    Ok(kind)
 }
 
 /// Restores the backup at `path` into the empty database at `url`, then

@@ -191,7 +191,7 @@ fn start_check(state: &AppState, id: i64, by: &str) -> u64 {
         let next = Some(format!("/import/{id}"));
         let outcome = async {
             let inputs = staging::inputs(&db, id).await?;
-            let report = import::check(&db, inputs, import_progress(job.clone())).await.map_err(|e| crate::db::DbError::Corrupt(e.to_string()))?;
+            let report = import::check(&db, inputs, Vec::new(), import_progress(job.clone())).await.map_err(|e| crate::db::DbError::Corrupt(e.to_string()))?;
             staging::set_report(&db, id, &StoredReport::from_report(&report, false)).await
         }
         .await;

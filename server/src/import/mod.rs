@@ -9,6 +9,8 @@
 
 pub mod canonical;
 pub mod cells;
+#[cfg(test)]
+mod fuzz;
 pub mod read;
 pub mod refs;
 pub mod report;
@@ -213,11 +215,12 @@ pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor
 /// now, and writes nothing: the web's import page shows this report before
 /// the assessment team commits. `ok` means committing would be accepted
 /// (unless the stored units change in between; committing checks again).
-pub async fn check(db: &Db, inputs: Vec<Input>, progress: ProgressFn) -> Result<ImportReport, ImportError> {
+pub async fn check(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, progress: ProgressFn) -> Result<ImportReport, ImportError> {
     let index = UnitIndex::new(units::all(db).await?);
-    let (checked, issues) = tokio::task::spawn_blocking(move || check_all(inputs, index, &progress, &mut |_| {}))
+    let (checked, mut issues) = tokio::task::spawn_blocking(move || check_all(inputs, index, &progress, &mut |_| {}))
         .await
         .map_err(|e| ImportError::Interrupted(e.to_string()))?;
+    issues.prepend(prior_issues);
     Ok(issues.into_report(true, checked.into_iter().map(|c| c.report).collect()))
 }
 

@@ -8,9 +8,10 @@
 //! CPU time. A correct password resets its account and address.
 //!
 //! Checking a password runs argon2 (about 19 MiB and tens of milliseconds):
-//! at most [`MAX_CONCURRENT_HASHES`] run at once and anything beyond is
+//! at most [`MAX_CONCURRENT_HASHES`] run at once; up to [`MAX_WAITING`]
+//! more wait in line for at most [`HASH_WAIT`], and anything beyond is
 //! answered "busy" at once, so no flood of sign-ins can exhaust memory or
-//! the blocking thread pool.
+//! the blocking thread pool, while a real user in a crowd still gets a turn.
 //!
 //! The state lives in memory, by design: it is lost on a restart (which an
 //! attacker cannot cause), and it costs no database write per guess. It is
@@ -30,6 +31,10 @@ pub const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
 pub const MAX_CONCURRENT_HASHES: usize = 4;
 /// Accounts (and, separately, addresses) tracked at once.
 pub const MAX_TRACKED: usize = 100_000;
+/// Sign-ins that may wait for a password check.
+pub const MAX_WAITING: usize = 256;
+/// How long a sign-in waits for a password check before it is "busy".
+pub const HASH_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy)]
 struct Failures {
@@ -71,15 +76,13 @@ pub struct SignInThrottle {
     accounts: Mutex<HashMap<String, Failures>>,
     addresses: Mutex<HashMap<IpAddr, Failures>>,
     hashing: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    hash_wait: Duration,
 }
 
 impl Default for SignInThrottle {
     fn default() -> Self {
-        SignInThrottle {
-            accounts: Mutex::default(),
-            addresses: Mutex::default(),
-            hashing: tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES),
-        }
+        SignInThrottle::with_hash_wait(HASH_WAIT)
     }
 }
 
@@ -87,8 +90,21 @@ impl Default for SignInThrottle {
 pub struct Permit<'a>(#[allow(dead_code)] tokio::sync::SemaphorePermit<'a>);
 
 impl SignInThrottle {
-    /// May an attempt on `username` from `address` be checked now?
-    pub fn admit(&self, username: &str, address: IpAddr, now: Instant) -> Result<Permit<'_>, Refusal> {
+    /// A throttle whose sign-ins wait at most `hash_wait` for a check.
+    pub fn with_hash_wait(hash_wait: Duration) -> SignInThrottle {
+        SignInThrottle {
+            accounts: Mutex::default(),
+            addresses: Mutex::default(),
+            hashing: tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            hash_wait,
+        }
+    }
+
+    /// May an attempt on `username` from `address` be checked now? Waits
+    /// in line for a password check (see [`HASH_WAIT`]).
+    pub async fn admit(&self, username: &str, address: IpAddr, now: Instant) -> Result<Permit<'_>, Refusal> {
+        use std::sync::atomic::Ordering;
         let wait = |f: Option<&Failures>| f.map(|f| f.open_at().saturating_duration_since(now)).unwrap_or_default();
         let account_wait = wait(lock(&self.accounts).get(username));
         let address_wait = wait(lock(&self.addresses).get(&address));
@@ -96,7 +112,19 @@ impl SignInThrottle {
         if !longest.is_zero() {
             return Err(Refusal::Wait(longest));
         }
-        self.hashing.try_acquire().map(Permit).map_err(|_| Refusal::Busy)
+        if let Ok(permit) = self.hashing.try_acquire() {
+            return Ok(Permit(permit));
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Refusal::Busy);
+        }
+        let permit = tokio::time::timeout(self.hash_wait, self.hashing.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        match permit {
+            Ok(Ok(permit)) => Ok(Permit(permit)),
+            _ => Err(Refusal::Busy),
+        }
     }
 
     /// Records a failed check.
@@ -161,48 +189,57 @@ mod tests {
     const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
     const AWAY: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
 
-    #[test]
-    fn five_failures_are_free_then_delays_double() {
+    #[tokio::test]
+    async fn five_failures_are_free_then_delays_double() {
         let t = SignInThrottle::default();
         let start = Instant::now();
         for i in 0..FREE_FAILURES {
-            assert!(t.admit("wang", HOME, start).is_ok(), "attempt {i}");
+            assert!(t.admit("wang", HOME, start).await.is_ok(), "attempt {i}");
             t.failed("wang", HOME, start);
         }
-        assert_eq!(t.admit("wang", AWAY, start).err(), Some(Refusal::Wait(Duration::from_secs(1))), "the account waits, from anywhere");
-        assert_eq!(t.admit("li", HOME, start).err(), Some(Refusal::Wait(Duration::from_secs(1))), "the address waits, for any account");
-        assert!(t.admit("li", AWAY, start).is_ok());
+        assert_eq!(t.admit("wang", AWAY, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the account waits, from anywhere");
+        assert_eq!(t.admit("li", HOME, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the address waits, for any account");
+        assert!(t.admit("li", AWAY, start).await.is_ok());
         let later = start + Duration::from_secs(1);
-        assert!(t.admit("wang", HOME, later).is_ok());
+        assert!(t.admit("wang", HOME, later).await.is_ok());
         t.failed("wang", HOME, later);
-        assert_eq!(t.admit("wang", AWAY, later).err(), Some(Refusal::Wait(Duration::from_secs(2))));
+        assert_eq!(t.admit("wang", AWAY, later).await.err(), Some(Refusal::Wait(Duration::from_secs(2))));
         assert_eq!(t.locked(later)[0], Locked { username: "wang".into(), failures: 6, wait_seconds: 2 });
     }
 
-    #[test]
-    fn delays_stop_at_the_maximum_and_success_or_unlock_resets() {
+    #[tokio::test]
+    async fn delays_stop_at_the_maximum_and_success_or_unlock_resets() {
         let t = SignInThrottle::default();
         let now = Instant::now();
         for _ in 0..60 {
             t.failed("wang", HOME, now);
         }
-        assert_eq!(t.admit("wang", AWAY, now).err(), Some(Refusal::Wait(MAX_DELAY)));
+        assert_eq!(t.admit("wang", AWAY, now).await.err(), Some(Refusal::Wait(MAX_DELAY)));
         t.unlock("wang");
-        assert!(t.admit("wang", AWAY, now).is_ok());
-        assert!(t.admit("zhao", HOME, now).is_err(), "the address still waits");
+        assert!(t.admit("wang", AWAY, now).await.is_ok());
+        assert!(t.admit("zhao", HOME, now).await.is_err(), "the address still waits");
         t.succeeded("zhao", HOME);
-        assert!(t.admit("zhao", HOME, now).is_ok());
+        assert!(t.admit("zhao", HOME, now).await.is_ok());
         assert!(t.locked(now).is_empty());
     }
 
-    #[test]
-    fn password_checks_beyond_the_limit_are_busy() {
-        let t = SignInThrottle::default();
+    #[tokio::test]
+    async fn password_checks_beyond_the_limit_wait_then_are_busy() {
+        let wait = Duration::from_millis(200);
+        let t = SignInThrottle::with_hash_wait(wait);
         let now = Instant::now();
-        let held: Vec<_> = (0..MAX_CONCURRENT_HASHES).map(|_| t.admit("a", HOME, now).expect("a place")).collect();
-        assert_eq!(t.admit("b", AWAY, now).err(), Some(Refusal::Busy));
-        drop(held);
-        assert!(t.admit("b", AWAY, now).is_ok());
+        let mut held = Vec::new();
+        for _ in 0..MAX_CONCURRENT_HASHES {
+            held.push(t.admit("a", HOME, now).await.expect("a place"));
+        }
+        // The next waits its turn, and gives up after HASH_WAIT.
+        assert_eq!(t.admit("b", AWAY, now).await.err(), Some(Refusal::Busy));
+        let (waiter, freed) = tokio::join!(t.admit("b", AWAY, now), async {
+            tokio::time::sleep(wait / 2).await;
+            held.pop();
+        });
+        assert!(waiter.is_ok(), "a place freed in time is taken");
+        let _ = freed;
     }
 
     #[test]

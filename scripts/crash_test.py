@@ -154,19 +154,25 @@ def sign_in(base, user, password):
     return opener, page.split('name="csrf" value="')[1].split('"')[0]
 
 
+def start_server(db, port):
+    """The server on `port`, answering; returns (process, base URL)."""
+    server = subprocess.Popen([Z, "--database-url", db.url, "serve", "--no-demo", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.05)
+    return server, base
+
+
 def decide_via_server(db, port, kill_after):
     """Starts the server, signs in as the assessor, sends the decision, and
     kills the server after `kill_after` seconds from sending (None: let it
     finish). Returns seconds the decision took."""
-    server = subprocess.Popen([Z, "--database-url", db.url, "serve", "--no-demo", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(db, port)
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.05)
         opener, csrf = sign_in(base, "assessor", "a-long-password")
         oid = db.query("SELECT id FROM objections WHERE status = 'open' ORDER BY id")[0][0]
         form = urllib.parse.urlencode({"csrf": csrf, "decision": "accept", "reason": "crash test"}).encode()
@@ -207,16 +213,8 @@ def operations(db, work):
     def with_objection():
         # A unit objects to one of its records (through storage, as the
         # web page does); the assessment team decides in the test.
-        port = 18300 + rng.randrange(500)
-        server = subprocess.Popen([Z, "--database-url", db.url, "serve", "--no-demo", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, base_url = start_server(db, 18300 + rng.randrange(500))
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
-                    break
-                except Exception:
-                    time.sleep(0.05)
             opener, csrf = sign_in(base_url, "lucheng", "a-long-password")
             form = urllib.parse.urlencode({"csrf": csrf, "source": "dishonesty", "record_id": "X2025-001", "reason": "crash test"}).encode()
             opener.open(f"{base_url}/objections", form)

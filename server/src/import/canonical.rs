@@ -153,23 +153,8 @@ pub fn read(bytes: &[u8], visitor: &mut dyn RowVisitor) -> Result<Format, FileEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::read::tests::Collect;
     use crate::sources::Source;
-
-    #[derive(Debug, Default, PartialEq)]
-    struct Collect {
-        header: Vec<String>,
-        rows: Vec<(usize, Vec<String>)>,
-    }
-
-    impl RowVisitor for Collect {
-        fn header(&mut self, headers: Vec<String>) -> Result<(), FileError> {
-            self.header = headers;
-            Ok(())
-        }
-        fn row(&mut self, row: usize, cells: &[Cell<'_>]) {
-            self.rows.push((row, cells.iter().map(|c| format!("{c:?}")).collect()));
-        }
-    }
 
     #[test]
     fn dropped_columns_leave_no_value_and_everything_else_reads_the_same() {

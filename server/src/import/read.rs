@@ -20,7 +20,7 @@ pub(super) fn file_err(code: &'static str, message: impl Into<String>) -> FileEr
 }
 
 /// Every code a whole-file problem of the readers can have.
-pub const FILE_ERROR_CODES: [&str; 12] = [
+pub const FILE_ERROR_CODES: [&str; 13] = [
     "empty_file",
     "unsupported_encoding",
     "bad_encoding",
@@ -33,6 +33,7 @@ pub const FILE_ERROR_CODES: [&str; 12] = [
     "too_many_columns",
     "bad_staged",
     "bad_header",
+    "formula_cell",
 ];
 
 /// What a file turned out to be.
@@ -173,13 +174,15 @@ fn csv_error(e: &csv::Error) -> FileError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[derive(Debug, Default)]
-    struct Collect {
-        header: Vec<String>,
-        rows: Vec<(usize, Vec<String>)>,
+    /// A visitor that keeps the header and each row's number and cells
+    /// (as their debug text), for tests of the readers.
+    #[derive(Debug, Default, PartialEq)]
+    pub(crate) struct Collect {
+        pub header: Vec<String>,
+        pub rows: Vec<(usize, Vec<String>)>,
     }
 
     impl RowVisitor for Collect {

@@ -195,14 +195,22 @@ pub fn read(bytes: &[u8], visitor: &mut dyn RowVisitor) -> Result<(), FileError>
     let mut rows = RowAssembler::default();
     let mut header_width: Option<usize> = None;
     loop {
-        let next = cells.next_cell().map_err(|e| bad(&e))?;
+        let next = cells.next_cell_with_formula_metadata().map_err(|e| bad(&e))?;
         let finished_row = match &next {
             Some(cell) => {
-                let (row, column) = cell.get_position();
-                if matches!(cell.get_value(), DataRef::Empty) {
+                let (row, column) = cell.pos;
+                // A formula's cached value may be stale, absent or a payload
+                // meant for whoever opens an export: the import takes values.
+                if cell.formula.is_some() {
+                    return Err(file_err(
+                        "formula_cell",
+                        format!("cell {} holds a formula; the import reads values only: copy the sheet and paste it as values, or save it as CSV", cell_name(row, column)),
+                    ));
+                }
+                if matches!(cell.value, DataRef::Empty) {
                     continue;
                 }
-                rows.push(row as usize, column as usize, cell.get_value().clone())?
+                rows.push(row as usize, column as usize, cell.value.clone())?
             }
             None => rows.take(),
         };
@@ -275,6 +283,18 @@ impl<'a> RowAssembler<'a> {
         let row = self.row.take()?;
         Some((row, std::mem::take(&mut self.values)))
     }
+}
+
+/// A cell's name as a spreadsheet shows it (row and column from 0): C2.
+fn cell_name(row: u32, column: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = column + 1;
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8(letters).expect("ASCII"), row + 1)
 }
 
 fn text_of(value: &DataRef<'_>) -> String {
@@ -392,6 +412,15 @@ mod tests {
         // A far row in a narrow column is fine: nothing is built for the gap.
         let sheet = format!(r#"<row r="1">{}</row><row r="1048576">{}</row>"#, inline("A1", "code"), inline("A1048576", "x"));
         assert_eq!(read_all(&workbook(&sheet, None)).unwrap().rows, [(1_048_576, 1)]);
+    }
+
+    #[test]
+    fn a_formula_cell_is_refused_by_its_name() {
+        let sheet = format!(r#"<row r="1">{}</row><row r="2"><c r="AB2" t="str"><f>1+1</f><v>2</v></c></row>"#, inline("A1", "code"));
+        let e = read_all(&workbook(&sheet, None)).unwrap_err();
+        assert_eq!(e.code, "formula_cell");
+        assert!(e.message.starts_with("cell AB2 holds a formula"), "{}", e.message);
+        assert_eq!((cell_name(0, 0), cell_name(9, 25), cell_name(0, 26), cell_name(1_048_575, 16_383)), ("A1".into(), "Z10".into(), "AA1".into(), "XFD1048576".into()));
     }
 
     #[test]

@@ -143,32 +143,25 @@ pub async fn score_with_progress(
     let rulebook_hash = sha256(&rulebook_text);
     let content_hash = rows.content_hash(year, window.as_of, &rulebook_hash, &fingerprint);
     let grades = grade_counts(&rows);
-    let existing = results::versions(db, year).await?;
-    if let Some(same) = existing.iter().rev().find(|v| v.content_hash == content_hash) {
-        return Ok(ScoreOutcome {
-            version: same.clone(),
-            created: false,
-            units: rows.units.len(),
-            findings: rows.quality.len(),
-            grades,
-            seconds_loading,
-            seconds_scoring,
-        });
+    let existing_outcome = |same: VersionInfo| ScoreOutcome {
+        version: same,
+        created: false,
+        units: rows.units.len(),
+        findings: rows.quality.len(),
+        grades: grades.clone(),
+        seconds_loading,
+        seconds_scoring,
+    };
+    let same_as = |versions: Vec<VersionInfo>| versions.into_iter().rev().find(|v| v.content_hash == content_hash);
+    if let Some(same) = same_as(results::versions(db, year).await?) {
+        return Ok(existing_outcome(same));
     }
     on_step(ScoreStep::Storing);
     let mut tx = db.begin_write().await?;
     // Under the writer lock: a scoring of the same year that finished
     // meanwhile may have stored this very result.
-    if let Some(same) = results::versions_in(&mut tx, year).await?.into_iter().rev().find(|v| v.content_hash == content_hash) {
-        return Ok(ScoreOutcome {
-            version: same,
-            created: false,
-            units: rows.units.len(),
-            findings: rows.quality.len(),
-            grades,
-            seconds_loading,
-            seconds_scoring,
-        });
+    if let Some(same) = same_as(results::versions_in(&mut tx, year).await?) {
+        return Ok(existing_outcome(same));
     }
     let mut audit = AuditLog::open(&mut tx).await?;
     let now = now_cst();

@@ -11,7 +11,10 @@
 //! at most [`MAX_CONCURRENT_HASHES`] run at once; up to [`MAX_WAITING`]
 //! more wait in line for at most [`HASH_WAIT`], and anything beyond is
 //! answered "busy" at once, so no flood of sign-ins can exhaust memory or
-//! the blocking thread pool, while a real user in a crowd still gets a turn.
+//! the blocking thread pool. Sign-ins to an account that exists and has no
+//! recent failures have a lane of their own ([`PRIORITY_HASHES`] checks):
+//! guesses spread over made-up names from many addresses fill the common
+//! lane, and the real user still gets a turn.
 //!
 //! The state lives in memory, by design: it is lost on a restart (which an
 //! attacker cannot cause), and it costs no database write per guess. It is
@@ -31,6 +34,8 @@ pub const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
 pub const MAX_CONCURRENT_HASHES: usize = 4;
 /// Accounts (and, separately, addresses) tracked at once.
 pub const MAX_TRACKED: usize = 100_000;
+/// Password checks reserved for existing accounts without recent failures.
+pub const PRIORITY_HASHES: usize = 2;
 /// Sign-ins that may wait for a password check.
 pub const MAX_WAITING: usize = 256;
 /// How long a sign-in waits for a password check before it is "busy".
@@ -75,9 +80,39 @@ pub struct Locked {
 pub struct SignInThrottle {
     accounts: Mutex<HashMap<String, Failures>>,
     addresses: Mutex<HashMap<IpAddr, Failures>>,
-    hashing: tokio::sync::Semaphore,
-    waiting: std::sync::atomic::AtomicUsize,
+    hashing: Lane,
+    priority: Lane,
     hash_wait: Duration,
+}
+
+/// Password checks of one kind: places, and how many wait for one.
+#[derive(Debug)]
+struct Lane {
+    places: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl Lane {
+    fn new(places: usize) -> Lane {
+        Lane { places: tokio::sync::Semaphore::new(places), waiting: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    async fn take(&self, wait: Duration) -> Result<Permit<'_>, Refusal> {
+        use std::sync::atomic::Ordering;
+        if let Ok(permit) = self.places.try_acquire() {
+            return Ok(Permit(permit));
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Refusal::Busy);
+        }
+        let permit = tokio::time::timeout(wait, self.places.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        match permit {
+            Ok(Ok(permit)) => Ok(Permit(permit)),
+            _ => Err(Refusal::Busy),
+        }
+    }
 }
 
 impl Default for SignInThrottle {
@@ -95,36 +130,25 @@ impl SignInThrottle {
         SignInThrottle {
             accounts: Mutex::default(),
             addresses: Mutex::default(),
-            hashing: tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES),
-            waiting: std::sync::atomic::AtomicUsize::new(0),
+            hashing: Lane::new(MAX_CONCURRENT_HASHES),
+            priority: Lane::new(PRIORITY_HASHES),
             hash_wait,
         }
     }
 
     /// May an attempt on `username` from `address` be checked now? Waits
-    /// in line for a password check (see [`HASH_WAIT`]).
-    pub async fn admit(&self, username: &str, address: IpAddr, now: Instant) -> Result<Permit<'_>, Refusal> {
-        use std::sync::atomic::Ordering;
+    /// in line for a password check (see [`HASH_WAIT`]); `known`: the
+    /// account exists and is enabled.
+    pub async fn admit(&self, username: &str, address: IpAddr, known: bool, now: Instant) -> Result<Permit<'_>, Refusal> {
         let wait = |f: Option<&Failures>| f.map(|f| f.open_at().saturating_duration_since(now)).unwrap_or_default();
-        let account_wait = wait(lock(&self.accounts).get(username));
+        let account = lock(&self.accounts).get(username).copied();
         let address_wait = wait(lock(&self.addresses).get(&address));
-        let longest = account_wait.max(address_wait);
+        let longest = wait(account.as_ref()).max(address_wait);
         if !longest.is_zero() {
             return Err(Refusal::Wait(longest));
         }
-        if let Ok(permit) = self.hashing.try_acquire() {
-            return Ok(Permit(permit));
-        }
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(Refusal::Busy);
-        }
-        let permit = tokio::time::timeout(self.hash_wait, self.hashing.acquire()).await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        match permit {
-            Ok(Ok(permit)) => Ok(Permit(permit)),
-            _ => Err(Refusal::Busy),
-        }
+        let lane = if known && account.is_none() { &self.priority } else { &self.hashing };
+        lane.take(self.hash_wait).await
     }
 
     /// Records a failed check.
@@ -194,16 +218,16 @@ mod tests {
         let t = SignInThrottle::default();
         let start = Instant::now();
         for i in 0..FREE_FAILURES {
-            assert!(t.admit("wang", HOME, start).await.is_ok(), "attempt {i}");
+            assert!(t.admit("wang", HOME, false, start).await.is_ok(), "attempt {i}");
             t.failed("wang", HOME, start);
         }
-        assert_eq!(t.admit("wang", AWAY, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the account waits, from anywhere");
-        assert_eq!(t.admit("li", HOME, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the address waits, for any account");
-        assert!(t.admit("li", AWAY, start).await.is_ok());
+        assert_eq!(t.admit("wang", AWAY, false, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the account waits, from anywhere");
+        assert_eq!(t.admit("li", HOME, false, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the address waits, for any account");
+        assert!(t.admit("li", AWAY, false, start).await.is_ok());
         let later = start + Duration::from_secs(1);
-        assert!(t.admit("wang", HOME, later).await.is_ok());
+        assert!(t.admit("wang", HOME, false, later).await.is_ok());
         t.failed("wang", HOME, later);
-        assert_eq!(t.admit("wang", AWAY, later).await.err(), Some(Refusal::Wait(Duration::from_secs(2))));
+        assert_eq!(t.admit("wang", AWAY, false, later).await.err(), Some(Refusal::Wait(Duration::from_secs(2))));
         assert_eq!(t.locked(later)[0], Locked { username: "wang".into(), failures: 6, wait_seconds: 2 });
     }
 
@@ -214,12 +238,12 @@ mod tests {
         for _ in 0..60 {
             t.failed("wang", HOME, now);
         }
-        assert_eq!(t.admit("wang", AWAY, now).await.err(), Some(Refusal::Wait(MAX_DELAY)));
+        assert_eq!(t.admit("wang", AWAY, false, now).await.err(), Some(Refusal::Wait(MAX_DELAY)));
         t.unlock("wang");
-        assert!(t.admit("wang", AWAY, now).await.is_ok());
-        assert!(t.admit("zhao", HOME, now).await.is_err(), "the address still waits");
+        assert!(t.admit("wang", AWAY, false, now).await.is_ok());
+        assert!(t.admit("zhao", HOME, false, now).await.is_err(), "the address still waits");
         t.succeeded("zhao", HOME);
-        assert!(t.admit("zhao", HOME, now).await.is_ok());
+        assert!(t.admit("zhao", HOME, false, now).await.is_ok());
         assert!(t.locked(now).is_empty());
     }
 
@@ -230,16 +254,20 @@ mod tests {
         let now = Instant::now();
         let mut held = Vec::new();
         for _ in 0..MAX_CONCURRENT_HASHES {
-            held.push(t.admit("a", HOME, now).await.expect("a place"));
+            held.push(t.admit("a", HOME, false, now).await.expect("a place"));
         }
         // The next waits its turn, and gives up after HASH_WAIT.
-        assert_eq!(t.admit("b", AWAY, now).await.err(), Some(Refusal::Busy));
-        let (waiter, freed) = tokio::join!(t.admit("b", AWAY, now), async {
+        assert_eq!(t.admit("b", AWAY, false, now).await.err(), Some(Refusal::Busy));
+        let (waiter, freed) = tokio::join!(t.admit("b", AWAY, false, now), async {
             tokio::time::sleep(wait / 2).await;
             held.pop();
         });
         assert!(waiter.is_ok(), "a place freed in time is taken");
         let _ = freed;
+        // An existing account without failures has its own lane.
+        assert!(t.admit("real", AWAY, true, now).await.is_ok());
+        t.failed("real", AWAY, now);
+        assert_eq!(t.admit("real", AWAY, true, now).await.err(), Some(Refusal::Busy), "after a failure it queues with everyone");
     }
 
     #[test]

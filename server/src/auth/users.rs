@@ -146,6 +146,12 @@ pub async fn authenticate(db: &Db, username: &str, password: &str) -> Result<Opt
     Ok(user.filter(|_| ok))
 }
 
+/// Whether an enabled user has this name (one indexed lookup, no hashing).
+pub async fn exists_enabled(db: &Db, username: &str) -> Result<bool, AuthError> {
+    const SQL: &str = "SELECT 1 FROM users WHERE username = $1 AND disabled = $2";
+    Ok(on_db!(db, pool => sqlx::query(SQL).bind(username).bind(false).fetch_optional(pool).await?.is_some()))
+}
+
 /// Reads a user by id (enabled ones only).
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, AuthError> {
     const SQL: &str = "SELECT id, username, role, unit_code FROM users WHERE id = $1 AND disabled = $2";

@@ -94,7 +94,8 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
     }
     let username: String = f.username.trim().chars().take(MAX_USERNAME_CHARS + 1).collect();
     let now = std::time::Instant::now();
-    let permit = match state.throttle.admit(&username, client.address, now).await {
+    let known = auth::users::exists_enabled(&state.db, &username).await?;
+    let permit = match state.throttle.admit(&username, client.address, known, now).await {
         Ok(permit) => permit,
         Err(Refusal::Wait(wait)) => {
             tracing::info!("sign-in throttled");

@@ -150,13 +150,16 @@ pub enum Command {
         version: Option<i64>,
     },
     /// List a year's result versions with their as_of, hashes and publication.
-    #[command(after_help = "Example:\n  zhengxin results --year 2025 --json")]
+    #[command(after_help = "With --verify each published version is recomputed from today's data as it\nsaw them (its rulebook and as_of, the objections accepted by then, the previous\nyear's result current then) and compared; exit 1 if one differs although no\nimport or decision since explains it.\n\nExamples:\n  zhengxin results --year 2025 --json\n  zhengxin results --year 2025 --verify")]
     Results {
         #[arg(long)]
         year: i32,
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
+        /// Recompute every published version and say whether it reproduces.
+        #[arg(long)]
+        verify: bool,
     },
     /// Export a stored result as CSV (UTF-8 with BOM) or XLSX.
     #[command(

@@ -216,12 +216,35 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             println!("{year}: version {} published; content hash {}", v.version, v.content_hash);
             Ok(true)
         }
-        Command::Results { year, json } => {
+        Command::Results { year, json, verify } => {
             let db = Db::connect(&cli.database_url).await?;
             let versions = scoring::results::versions(&db, year).await?;
             let mut intact = Vec::with_capacity(versions.len());
             for v in &versions {
                 intact.push(scoring::verify(&db, v).await?);
+            }
+            if verify {
+                let mut all_explained = intact.iter().all(|ok| *ok);
+                let mut checks = Vec::new();
+                for v in versions.iter().filter(|v| v.published_at.is_some()) {
+                    let r = scoring::reproduce(&db, v).await?;
+                    all_explained &= !r.unexplained();
+                    checks.push(r);
+                }
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "year": year, "published": checks }))?);
+                } else if checks.is_empty() {
+                    println!("{year}: no published version to verify");
+                }
+                for r in checks.iter().filter(|_| !json) {
+                    let said = match (r.reproduces, r.inputs_unchanged) {
+                        (true, _) => "reproduces exactly from today's data".to_string(),
+                        (false, false) => format!("does not reproduce: the stored inputs changed since (imports or decisions); units that differ: {}", r.differing_units.join(", ")),
+                        (false, true) => format!("DOES NOT REPRODUCE although no recorded change explains it (data altered outside Zhengxin?); units that differ: {}", r.differing_units.join(", ")),
+                    };
+                    println!("{year} version {}: {said}", r.version);
+                }
+                return Ok(all_explained);
             }
             if json {
                 let list: Vec<serde_json::Value> = versions

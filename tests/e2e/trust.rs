@@ -408,3 +408,28 @@ e2e!(a_dropped_column_never_reaches_the_database_and_waiting_uploads_expire, |ap
     assert_eq!(app.scalar(&format!("SELECT actor FROM audit_log WHERE action = 'import_discarded' AND entity_key = '{id}'")).await, "system:expiry");
     server.stop().await;
 });
+
+e2e!(a_published_version_reproduces_and_an_edit_behind_the_apps_back_is_caught, |app| {
+    app.import_examples().await;
+    server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap();
+    server::scoring::publish(&app.db, 2025, None, "test").await.unwrap();
+    let verify = || crate::cli::zhengxin(&app, &["results", "--year", "2025", "--verify"]);
+    let out = verify().await;
+    assert!(out.status.success() && crate::cli::stdout(&out).contains("2025 version 1: reproduces exactly from today's data"), "{}", crate::cli::stdout(&out));
+
+    // Someone with the database file lifts 瑞安市's veto by hand.
+    execute(&app, "UPDATE dishonesty_records SET rectified_on = '2025-09-01' WHERE id = 'X2025-003'").await;
+    let out = verify().await;
+    assert_eq!(out.status.code(), Some(1));
+    let said = crate::cli::stdout(&out);
+    assert!(said.contains("DOES NOT REPRODUCE although no recorded change explains it") && said.contains("330381"), "{said}");
+    execute(&app, "UPDATE dishonesty_records SET rectified_on = NULL WHERE id = 'X2025-003'").await;
+    assert!(verify().await.status.success());
+
+    // The same change made through an import is a recorded change.
+    let dishonesty = crate::support::example("dishonesty.csv").replace("X2025-003,330381,unit,,court_listing,2025-06-01,2025-09-30,,none", "X2025-003,330381,unit,,court_listing,2025-06-01,2025-09-30,2025-09-01,none");
+    assert!(app.import_files(&[("dishonesty.csv", dishonesty.as_bytes())]).await.ok);
+    let out = verify().await;
+    let said = crate::cli::stdout(&out);
+    assert!(out.status.success() && said.contains("does not reproduce: the stored inputs changed since"), "{said}");
+});

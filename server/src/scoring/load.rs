@@ -60,11 +60,12 @@ const DISHONESTY: &str = "SELECT id, unit_code, subject, person_ref, record_type
 const RATINGS: &str = "SELECT unit_code, year, score FROM ratings WHERE year = $1";
 const HONOURS: &str = "SELECT id, unit_code, year, level, title FROM honours WHERE year = $1";
 const VOIDED: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted'";
+const VOIDED_UNTIL: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted' AND decided_at <= $1";
 
 /// Reads every record that can matter for `year`, but the hotline
 /// tickets: those are millions and go straight into columns
 /// ([`hotline_frame`]).
-pub async fn records(db: &Db, year: i32) -> Result<(RecordSet, Voided)> {
+pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTime>) -> Result<(RecordSet, Voided)> {
     let b = bounds(year);
     let y = i64::from(year);
     let mut set = RecordSet::default();
@@ -140,7 +141,11 @@ pub async fn records(db: &Db, year: i32) -> Result<(RecordSet, Voided)> {
                 title: r.try_get(4)?,
             });
         }
-        for r in sqlx::query(VOIDED).fetch_all(pool).await? {
+        let voids = match voids_until {
+            None => sqlx::query(VOIDED).fetch_all(pool).await?,
+            Some(until) => sqlx::query(VOIDED_UNTIL).bind(until).fetch_all(pool).await?,
+        };
+        for r in voids {
             let source: String = r.try_get(0)?;
             if let Some(set) = voided.of_mut(&source) {
                 set.insert(r.try_get::<String, _>(1)?);
@@ -152,7 +157,13 @@ pub async fn records(db: &Db, year: i32) -> Result<(RecordSet, Voided)> {
 
 /// Reads the year's inputs as engine DataFrames.
 pub async fn inputs(db: &Db, year: i32) -> std::result::Result<Inputs, crate::scoring::ScoringError> {
-    let (set, voided) = records(db, year).await?;
+    inputs_voided_until(db, year, None).await
+}
+
+/// [`inputs`] with only the objections accepted by `voids_until` applied
+/// (none: all accepted ones): the inputs a version computed then saw.
+pub async fn inputs_voided_until(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTime>) -> std::result::Result<Inputs, crate::scoring::ScoringError> {
+    let (set, voided) = records(db, year, voids_until).await?;
     let tickets = hotline_columns(db, year, &voided.hotline).await?;
     let inputs = tokio::task::spawn_blocking(move || -> std::result::Result<Inputs, analytics::EngineError> {
         let mut inputs = Inputs::from_records(&set, &voided)?;

@@ -58,11 +58,18 @@ pub struct ScoreOutcome {
 }
 
 /// The result of `Y − 1` the year-over-year change compares with: its
-/// default version (latest published, else latest).
-async fn previous_year(db: &Db, year: i32) -> Result<Option<analytics::polars::prelude::DataFrame>, ScoringError> {
+/// default version (latest published, else latest), as it was at `at`
+/// (none: now).
+async fn previous_year(db: &Db, year: i32, at: Option<NaiveDateTime>) -> Result<Option<analytics::polars::prelude::DataFrame>, ScoringError> {
     use analytics::columns::{RANK, TOTAL, UNIT_CODE};
     use analytics::polars::prelude::*;
-    let versions = results::versions(db, year - 1).await?;
+    let mut versions = results::versions(db, year - 1).await?;
+    if let Some(at) = at {
+        versions.retain(|v| v.computed_at <= at);
+        for v in &mut versions {
+            v.published_at = v.published_at.filter(|p| *p <= at);
+        }
+    }
     let Some(v) = results::default_version(&versions) else {
         return Ok(None);
     };
@@ -130,7 +137,7 @@ pub async fn score_with_progress(
     let started = std::time::Instant::now();
     let fingerprint = load::fingerprint(db).await?;
     let inputs = load::inputs(db, year).await?;
-    let previous = previous_year(db, year).await?;
+    let previous = previous_year(db, year, None).await?;
     let seconds_loading = started.elapsed().as_secs_f64();
     on_step(ScoreStep::Computing);
     let started = std::time::Instant::now();
@@ -268,4 +275,62 @@ pub async fn verify(db: &Db, version: &VersionInfo) -> Result<bool, ScoringError
     let rulebook = results::rulebook_text(db, version.id).await?;
     let hash = rows.content_hash(version.year as i32, version.as_of, &sha256(&rulebook), &version.inputs_fingerprint);
     Ok(hash == version.content_hash && sha256(&rulebook) == version.rulebook_hash)
+}
+
+/// Whether a stored version reproduces from today's data (method §7).
+#[derive(Debug, Clone, Serialize)]
+pub struct Reproduction {
+    pub version: i64,
+    /// Recomputing gives the same rows (units, indicators, findings).
+    pub reproduces: bool,
+    /// The stored inputs' fingerprint is what the version recorded: no
+    /// import batch or objection decision has changed them since.
+    pub inputs_unchanged: bool,
+    /// Units whose total, rank or grade differ, at most 20.
+    pub differing_units: Vec<String>,
+}
+
+impl Reproduction {
+    /// A difference nothing recorded explains: the data were changed behind
+    /// the application's back, or the computation is not deterministic.
+    pub fn unexplained(&self) -> bool {
+        !self.reproduces && self.inputs_unchanged
+    }
+}
+
+/// Recomputes a stored version from today's data as the version saw them:
+/// its rulebook and as_of, the objections accepted by the time it was
+/// computed, and the previous year's result that was current then.
+/// Nothing is stored.
+pub async fn reproduce(db: &Db, version: &VersionInfo) -> Result<Reproduction, ScoringError> {
+    let year = version.year as i32;
+    let rulebook_text = results::rulebook_text(db, version.id).await?;
+    let rules = Rulebook::parse(&rulebook_text)?;
+    let window = Window::new(year, Some(version.as_of), now_cst())?;
+    let inputs = load::inputs_voided_until(db, year, Some(version.computed_at)).await?;
+    let previous = previous_year(db, year, Some(version.computed_at)).await?;
+    let assessment = tokio::task::spawn_blocking(move || analytics::score::assess(&inputs, &rules, &window, previous.as_ref()))
+        .await
+        .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
+    let again = ResultRows::from_assessment(&assessment);
+    let stored = results::read(db, version.id).await?;
+    let hash = |rows: &ResultRows| rows.content_hash(year, version.as_of, &version.rulebook_hash, &version.inputs_fingerprint);
+    let differing_units = stored
+        .units
+        .iter()
+        .filter(|s| {
+            !again
+                .units
+                .iter()
+                .any(|a| a.unit_code == s.unit_code && a.total.to_bits() == s.total.to_bits() && a.rank == s.rank && a.grade == s.grade)
+        })
+        .map(|s| s.unit_code.clone())
+        .take(20)
+        .collect();
+    Ok(Reproduction {
+        version: version.version,
+        reproduces: hash(&again) == hash(&stored),
+        inputs_unchanged: load::fingerprint(db).await? == version.inputs_fingerprint,
+        differing_units,
+    })
 }

@@ -433,3 +433,42 @@ e2e!(a_published_version_reproduces_and_an_edit_behind_the_apps_back_is_caught, 
     let said = crate::cli::stdout(&out);
     assert!(out.status.success() && said.contains("does not reproduce: the stored inputs changed since"), "{said}");
 });
+
+e2e!(sessions_end_when_idle_and_https_cookies_are_secure_host_cookies, |app| {
+    let server = site(&app).await;
+    let b = Browser::signed_in(&server, "leader").await;
+    assert_eq!(b.get("/").await.status, StatusCode::OK);
+    // 31 minutes without a request: the session has ended.
+    let idle = (server::config::now_cst() - chrono::Duration::minutes(31)).format("%Y-%m-%d %H:%M:%S").to_string();
+    execute(&app, &format!("UPDATE sessions SET last_seen_at = '{idle}'")).await;
+    let page = b.get("/").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().starts_with("/login"), "{}", page.location());
+    server.stop().await;
+
+    // Behind HTTPS: __Host- cookies, Secure, and HSTS.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = server::config::Config {
+        public_url: Some("https://zhengxin.example.gov.cn".into()),
+        ..server::config::Config::new(app.url.clone(), addr)
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(config, listener, async move {
+        let _ = stopped.await;
+    }));
+    let mut answer = None;
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(format!("http://{addr}/login")).await {
+            answer = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let answer = answer.expect("the server answers");
+    let cookie = answer.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-zx_login_csrf=") && cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
+    assert_eq!(answer.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+});

@@ -125,7 +125,7 @@ pub fn collect(paths: &[PathBuf], source: Option<Source>) -> (Vec<Input>, Vec<Is
                         &file,
                         Severity::Error,
                         "too_large",
-                        format!("the file is {} MiB; the limit is {} MiB", m.len() >> 20, MAX_FILE_BYTES >> 20),
+                        format!("the file is {} bytes, over the limit of {} MiB ({} bytes)", m.len(), MAX_FILE_BYTES >> 20, MAX_FILE_BYTES),
                     ));
                 }
                 Ok(_) => match std::fs::read(&file) {

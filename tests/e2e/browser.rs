@@ -311,3 +311,25 @@ e2e!(the_assessment_team_imports_in_the_browser_and_the_administrator_manages_us
     admin.quit().await;
     server.stop().await;
 });
+
+e2e!(a_hostile_next_address_leaves_the_browser_on_this_site, |app| {
+    let server = site(&app).await;
+    let b = Driver::start(&format!("{}-redirect", backend(&app))).await;
+    // What browsers fold to //evil.example/: a tab, a backslash, %5C.
+    for hostile in ["/%09/evil.example/", "/%5C/evil.example/", "//evil.example/", "/%2F/evil.example/"] {
+        b.goto(&format!("http://{}/login?next={hostile}", server.addr)).await;
+        b.type_into("#username", "leader").await;
+        b.type_into("#password", PASSWORD).await;
+        b.click("button[type=submit]").await;
+        b.wait_for("a page after signing in", |p| p.contains("考核总览") || p.contains("ERR_") || p.contains("evil")).await;
+        let url = b.url().await;
+        assert!(url.starts_with(&format!("http://{}/", server.addr)), "{hostile} led the browser to {url}");
+        assert!(!url.contains("evil"), "{hostile} led the browser to {url}");
+        // Sign out again for the next attempt.
+        b.goto(&format!("http://{}/", server.addr)).await;
+        b.click("form[action='/logout'] button").await;
+        b.wait_for("the sign-in form", |p| p.contains("id=\"username\"")).await;
+    }
+    b.quit().await;
+    server.stop().await;
+});

@@ -65,6 +65,12 @@ pub struct JobHandle {
 }
 
 impl Jobs {
+    /// Whether a job about `subject` is running in this process.
+    pub fn is_running(&self, subject: &str) -> bool {
+        let inner = self.inner.lock().expect("jobs lock");
+        inner.jobs.values().any(|j| j.subject == subject && j.status == JobStatus::Running)
+    }
+
     /// Starts a job about `subject`, or returns the id of the running one
     /// about the same subject (`Err`).
     pub fn start(self: &Arc<Self>, subject: &str, title: (&str, &str), steps: u32, by: &str) -> Result<JobHandle, u64> {

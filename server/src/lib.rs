@@ -40,14 +40,20 @@ use db::Db;
 pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url).await?;
     let addr = listener.local_addr()?;
-    // Known passwords must not face a network by accident.
-    let guarded = !addr.ip().is_loopback() && !config.demo_on_network;
+    // Known passwords must not face a network by accident: a network
+    // address, or loopback behind a proxy (a public URL or a trusted proxy
+    // says the site is reached from elsewhere).
+    let facing_network = !addr.ip().is_loopback() || config.public_url.is_some() || config.trusted_proxy.is_some();
+    let guarded = facing_network && !config.demo_on_network;
+    if config.public_url.as_deref().is_some_and(|u| u.starts_with("https://")) && config.trusted_proxy.is_none() {
+        tracing::warn!("--public-url is set but --trusted-proxy is not: every request will seem to come from the proxy's address, and sign-in throttling will treat all users as one client");
+    }
     let fresh = db.count("units").await? == 0 && db.count("users").await? == 0;
     if let Some(scale) = config.demo_scale.filter(|_| fresh) {
         anyhow::ensure!(
             !guarded,
-            "refusing to load the demo data, whose accounts have a published password, on the network address {addr}: \
-             start a real install with `zhengxin init`, serve the demo on 127.0.0.1, or pass --demo-on-network"
+            "refusing to load the demo data, whose accounts have a published password, on a server facing the network ({addr}, or behind a proxy): \
+             start a real install with `zhengxin init`, serve the demo on 127.0.0.1 without --public-url, or pass --demo-on-network"
         );
         tracing::info!(scale, "数据库为空，正在载入演示数据 (empty database: loading the demo data)");
         let plan = demo::DemoPlan::standard(scale, config::now_cst());
@@ -66,21 +72,24 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
         let open = demo::open_demo_accounts(&db).await?;
         anyhow::ensure!(
             open.is_empty(),
-            "refusing to serve the network address {addr}: the demo account(s) {} still sign in with the published password; \
+            "refusing to serve {addr} facing the network: the demo account(s) {} still sign in with the published password; \
              change or disable them (`zhengxin user passwd NAME`, `zhengxin user disable NAME`) or pass --demo-on-network",
             open.join(", ")
         );
     }
     let demo = db::settings::is_demo(&db).await?;
+    let state = http::AppState::new(db.clone(), config, demo);
     // Uploads nobody decided on are discarded after a while: they may hold
-    // personal data that was meant to be imported or thrown away.
+    // personal data that was meant to be imported or thrown away. One a job
+    // is checking or committing right now is left to finish.
     let expiry = tokio::spawn({
-        let (db, hours) = (db.clone(), config.staged_hours);
+        let (db, hours, jobs) = (db.clone(), state.config.staged_hours, state.jobs.clone());
         async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
             loop {
                 every.tick().await;
-                match import::staging::expire(&db, hours).await {
+                let busy = |id: i64| jobs.is_running(&format!("import:{id}"));
+                match import::staging::expire(&db, hours, &busy).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(uploads = n, hours, "waiting uploads expired and discarded"),
                     Err(e) => tracing::warn!(error = %e, "expiring waiting uploads failed"),
@@ -88,7 +97,6 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
             }
         }
     });
-    let state = http::AppState::new(db.clone(), config, demo);
     let app = http::router::router(state);
     tracing::info!(%addr, demo, "serving");
     http::listen::serve(listener, app, shutdown).await?;

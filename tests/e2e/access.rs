@@ -172,6 +172,13 @@ e2e!(every_route_answers_each_role_as_it_may_signed_out_too, |app| {
             if page.status != StatusCode::OK && row.path.contains("330303") {
                 assert!(!OTHER_UNIT.iter().any(|d| page.body.contains(d)), "{} refused but shows data", row.path);
             }
+            // Whatever the unit user may open, no other unit's record ids
+            // appear in it (X2025-001 and -005 are 鹿城区's own).
+            if who == 3 {
+                for id in ["X2025-002", "X2025-003", "X2025-004"] {
+                    assert!(!page.body.contains(id), "{} shows the unit another unit's record {id}", row.path);
+                }
+            }
         }
     }
     assert!(wrong.is_empty(), "answers that differ from the access table:\n{}", wrong.join("\n"));

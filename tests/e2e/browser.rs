@@ -201,7 +201,8 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     let server = site(&app).await;
     let b = Driver::start(&format!("{}-leader", backend(&app))).await;
     b.sign_in(&server, "leader").await;
-    let page = b.wait_for("the overview", |p| p.contains("2025 年度政务诚信考核总览")).await;
+    // The print hint closes the page's main part: the whole page has arrived.
+    let page = b.wait_for("the overview", |p| p.contains("2025 年度政务诚信考核总览") && p.contains("打印：按 Ctrl+P")).await;
     assert!(b.url().await.ends_with('/'), "signed in, on the overview");
     assert!(page.contains("瑞安市"));
     b.shot("1-overview").await;

@@ -135,6 +135,16 @@ e2e!(demo_accounts_never_face_a_network_by_accident, |app| {
     let e = network().await.expect_err("an empty database gets no demo data on a network address");
     assert!(e.to_string().contains("refusing to load the demo data"), "{e}");
     assert_eq!(app.db.count("units").await.unwrap(), 0, "nothing was loaded");
+    // Loopback behind a proxy faces the network just the same.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = server::config::Config {
+        demo_scale: Some(0.01),
+        public_url: Some("https://zhengxin.example.gov.cn".into()),
+        ..server::config::Config::new(app.url.clone(), listener.local_addr().unwrap())
+    };
+    let e = server::serve(config, listener, async {}).await.expect_err("no demo data behind a public URL");
+    assert!(e.to_string().contains("refusing to load the demo data"), "{e}");
+    assert_eq!(app.db.count("units").await.unwrap(), 0);
 
     // A demo account with the published password blocks a network address.
     app.import_examples().await;
@@ -401,8 +411,9 @@ e2e!(a_dropped_column_never_reaches_the_database_and_waiting_uploads_expire, |ap
     let id = uploads[1].rsplit('/').next().unwrap();
     let long_ago = (server::config::now_cst() - chrono::Duration::hours(25)).format("%Y-%m-%d %H:%M:%S").to_string();
     execute(&app, &format!("UPDATE staged_imports SET created_at = '{long_ago}' WHERE id = {id}")).await;
-    assert_eq!(server::import::staging::expire(&app.db, 24).await.unwrap(), 1);
-    assert_eq!(server::import::staging::expire(&app.db, 24).await.unwrap(), 0);
+    assert_eq!(server::import::staging::expire(&app.db, 24, &|_| true).await.unwrap(), 0, "not while a job works on it");
+    assert_eq!(server::import::staging::expire(&app.db, 24, &|_| false).await.unwrap(), 1);
+    assert_eq!(server::import::staging::expire(&app.db, 24, &|_| false).await.unwrap(), 0);
     assert_eq!(app.scalar(&format!("SELECT status FROM staged_imports WHERE id = {id}")).await, "discarded");
     assert_eq!(app.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM staged_import_files WHERE staged_id = {id} AND bytes IS NOT NULL")).await, "0");
     assert_eq!(app.scalar(&format!("SELECT actor FROM audit_log WHERE action = 'import_discarded' AND entity_key = '{id}'")).await, "system:expiry");

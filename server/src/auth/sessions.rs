@@ -44,10 +44,11 @@ pub async fn create(db: &Db, user: &User, address: IpAddr) -> Result<Session, Au
     Ok(Session { id, csrf, user: user.clone() })
 }
 
-/// Audits a failed sign-in: the name typed (at most 64 characters) and the
-/// address, never the password.
-pub async fn record_failure(db: &Db, typed_name: &str, address: IpAddr, throttled: bool) -> Result<(), AuthError> {
-    let name: String = typed_name.chars().take(64).collect();
+/// Audits a failed sign-in: the account (only when one has that name:
+/// people sometimes type their password into the name field, and the audit
+/// log keeps what it is given for good) and the address, never a password.
+pub async fn record_failure(db: &Db, typed_name: &str, known: bool, address: IpAddr, throttled: bool) -> Result<(), AuthError> {
+    let name: String = if known { typed_name.chars().take(64).collect() } else { "(no such account)".to_string() };
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     let detail = serde_json::json!({ "address": address.to_string(), "throttled": throttled });

@@ -80,10 +80,21 @@ pub struct Locked {
 pub struct SignInThrottle {
     accounts: Mutex<HashMap<String, Failures>>,
     addresses: Mutex<HashMap<IpAddr, Failures>>,
+    /// Attempts admitted and not yet decided, per account and address: a
+    /// burst sent at once must not all pass before the first failure is
+    /// counted.
+    in_flight: Mutex<(HashMap<String, u32>, HashMap<IpAddr, u32>)>,
     hashing: Lane,
     priority: Lane,
     hash_wait: Duration,
+    /// Failed sign-ins being audited: each waits for the writer; beyond
+    /// this many the audit entry is skipped (and logged as skipped), so a
+    /// flood cannot tie up every database connection.
+    pub failure_audits: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// Failed sign-ins audited at once.
+pub const FAILURE_AUDITS: usize = 8;
 
 /// Password checks of one kind: places, and how many wait for one.
 #[derive(Debug)]
@@ -97,10 +108,10 @@ impl Lane {
         Lane { places: tokio::sync::Semaphore::new(places), waiting: std::sync::atomic::AtomicUsize::new(0) }
     }
 
-    async fn take(&self, wait: Duration) -> Result<Permit<'_>, Refusal> {
+    async fn take(&self, wait: Duration) -> Result<tokio::sync::SemaphorePermit<'_>, Refusal> {
         use std::sync::atomic::Ordering;
         if let Ok(permit) = self.places.try_acquire() {
-            return Ok(Permit(permit));
+            return Ok(permit);
         }
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -109,8 +120,35 @@ impl Lane {
         let permit = tokio::time::timeout(wait, self.places.acquire()).await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         match permit {
-            Ok(Ok(permit)) => Ok(Permit(permit)),
+            Ok(Ok(permit)) => Ok(permit),
             _ => Err(Refusal::Busy),
+        }
+    }
+}
+
+/// An attempt counted as in flight until it is dropped.
+#[derive(Debug)]
+struct Flight<'a> {
+    throttle: &'a SignInThrottle,
+    username: String,
+    address: IpAddr,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let mut flights = lock(&self.throttle.in_flight);
+        let (accounts, addresses) = &mut *flights;
+        if let Some(n) = accounts.get_mut(&self.username) {
+            *n -= 1;
+            if *n == 0 {
+                accounts.remove(&self.username);
+            }
+        }
+        if let Some(n) = addresses.get_mut(&self.address) {
+            *n -= 1;
+            if *n == 0 {
+                addresses.remove(&self.address);
+            }
         }
     }
 }
@@ -121,8 +159,12 @@ impl Default for SignInThrottle {
     }
 }
 
-/// Leave to check one password; dropping it frees the place.
-pub struct Permit<'a>(#[allow(dead_code)] tokio::sync::SemaphorePermit<'a>);
+/// Leave to check one password; dropping it frees the place and ends the
+/// attempt's flight (record its outcome first).
+pub struct Permit<'a> {
+    _place: tokio::sync::SemaphorePermit<'a>,
+    _flight: Flight<'a>,
+}
 
 impl SignInThrottle {
     /// A throttle whose sign-ins wait at most `hash_wait` for a check.
@@ -130,9 +172,11 @@ impl SignInThrottle {
         SignInThrottle {
             accounts: Mutex::default(),
             addresses: Mutex::default(),
+            in_flight: Mutex::default(),
             hashing: Lane::new(MAX_CONCURRENT_HASHES),
             priority: Lane::new(PRIORITY_HASHES),
             hash_wait,
+            failure_audits: std::sync::Arc::new(tokio::sync::Semaphore::new(FAILURE_AUDITS)),
         }
     }
 
@@ -140,15 +184,42 @@ impl SignInThrottle {
     /// in line for a password check (see [`HASH_WAIT`]); `known`: the
     /// account exists and is enabled.
     pub async fn admit(&self, username: &str, address: IpAddr, known: bool, now: Instant) -> Result<Permit<'_>, Refusal> {
-        let wait = |f: Option<&Failures>| f.map(|f| f.open_at().saturating_duration_since(now)).unwrap_or_default();
-        let account = lock(&self.accounts).get(username).copied();
-        let address_wait = wait(lock(&self.addresses).get(&address));
-        let longest = wait(account.as_ref()).max(address_wait);
+        let (account, longest) = self.delay(username, address, now);
         if !longest.is_zero() {
             return Err(Refusal::Wait(longest));
         }
+        // The attempts still allowed before a delay: the free ones left, or
+        // one at a time once delays have begun. Attempts in flight count.
+        let allowed = |f: Option<Failures>| f.map_or(FREE_FAILURES, |f| FREE_FAILURES.saturating_sub(f.count).max(1));
+        let address_failures = lock(&self.addresses).get(&address).copied();
+        {
+            let mut flights = lock(&self.in_flight);
+            let (accounts, addresses) = &mut *flights;
+            let (a, b) = (accounts.get(username).copied().unwrap_or(0), addresses.get(&address).copied().unwrap_or(0));
+            if a >= allowed(account) || b >= allowed(address_failures) {
+                return Err(Refusal::Busy);
+            }
+            *accounts.entry(username.to_string()).or_default() += 1;
+            *addresses.entry(address).or_default() += 1;
+        }
+        let flight = Flight { throttle: self, username: username.to_string(), address };
         let lane = if known && account.is_none() { &self.priority } else { &self.hashing };
-        lane.take(self.hash_wait).await
+        let queued = Instant::now();
+        let place = lane.take(self.hash_wait).await?;
+        // Failures counted while this one waited in line apply to it too.
+        let (_, longest) = self.delay(username, address, now + queued.elapsed());
+        if !longest.is_zero() {
+            return Err(Refusal::Wait(longest));
+        }
+        Ok(Permit { _place: place, _flight: flight })
+    }
+
+    /// The account's failures and how long an attempt must still wait.
+    fn delay(&self, username: &str, address: IpAddr, now: Instant) -> (Option<Failures>, Duration) {
+        let wait = |f: Option<&Failures>| f.map(|f| f.open_at().saturating_duration_since(now)).unwrap_or_default();
+        let account = lock(&self.accounts).get(username).copied();
+        let address_wait = wait(lock(&self.addresses).get(&address));
+        (account, wait(account.as_ref()).max(address_wait))
     }
 
     /// Records a failed check.
@@ -157,10 +228,11 @@ impl SignInThrottle {
         bump(&mut lock(&self.addresses), address, now);
     }
 
-    /// Records a successful sign-in: the account and address start afresh.
-    pub fn succeeded(&self, username: &str, address: IpAddr) {
+    /// Records a successful sign-in: the account starts afresh. The
+    /// address keeps its count: signing in to one's own account between
+    /// guesses at others must not reset them.
+    pub fn succeeded(&self, username: &str, _address: IpAddr) {
         lock(&self.accounts).remove(username);
-        lock(&self.addresses).remove(&address);
     }
 
     /// Accounts that must wait now, longest wait first.
@@ -243,8 +315,38 @@ mod tests {
         assert!(t.admit("wang", AWAY, false, now).await.is_ok());
         assert!(t.admit("zhao", HOME, false, now).await.is_err(), "the address still waits");
         t.succeeded("zhao", HOME);
-        assert!(t.admit("zhao", HOME, false, now).await.is_ok());
+        assert!(t.admit("zhao", HOME, false, now).await.is_err(), "a success elsewhere does not reset the address");
         assert!(t.locked(now).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_burst_gets_no_more_attempts_than_the_free_ones() {
+        let t = SignInThrottle::default();
+        let now = Instant::now();
+        // Five attempts in flight at once (none decided yet), four in the
+        // common lane and one in the lane for known accounts: the sixth is
+        // refused at once although that lane has a place left.
+        let mut held = Vec::new();
+        for i in 0..FREE_FAILURES {
+            let addr = IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, i as u8));
+            let known = i == FREE_FAILURES - 1;
+            held.push(t.admit("wang", addr, known, now).await.expect("a free attempt"));
+        }
+        let started = Instant::now();
+        assert_eq!(t.admit("wang", AWAY, true, now).await.err(), Some(Refusal::Busy));
+        assert!(started.elapsed() < Duration::from_secs(1), "refused without waiting in line");
+        // Their failures recorded, the account waits; in flight is empty again.
+        for i in 0..FREE_FAILURES {
+            t.failed("wang", IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, i as u8)), now);
+        }
+        drop(held);
+        assert_eq!(t.admit("wang", AWAY, false, now).await.err(), Some(Refusal::Wait(Duration::from_secs(1))));
+        assert!(lock(&t.in_flight).0.is_empty() && lock(&t.in_flight).1.is_empty());
+        // After the delay, one attempt at a time.
+        let later = now + Duration::from_secs(1);
+        let one = t.admit("wang", AWAY, false, later).await.expect("one attempt");
+        assert_eq!(t.admit("wang", HOME, true, later).await.err(), Some(Refusal::Busy));
+        drop(one);
     }
 
     #[tokio::test]

@@ -22,15 +22,18 @@ pub struct Client {
 
 impl Client {
     pub fn of(parts: &Parts, config: &Config) -> Client {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let via_proxy = peer.is_some() && peer == config.trusted_proxy;
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        // The proxy appends the address it saw: the last entry.
-        let forwarded_for = header("x-forwarded-for")
+        // An IPv4 peer on a dual-stack socket arrives as ::ffff:a.b.c.d.
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_canonical());
+        let via_proxy = peer.is_some() && peer == config.trusted_proxy.map(|p| p.to_canonical());
+        // The proxy appends the address it saw: the last entry of the last
+        // header line (a client may send lines of its own before it).
+        let last_line = |name: &str| parts.headers.get_all(name).iter().next_back().and_then(|v| v.to_str().ok());
+        let forwarded_for = last_line("x-forwarded-for")
             .filter(|_| via_proxy)
             .and_then(|v| v.rsplit(',').next())
-            .and_then(|a| a.trim().parse::<IpAddr>().ok());
-        let forwarded_https = via_proxy && header("x-forwarded-proto").is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+            .and_then(|a| a.trim().parse::<IpAddr>().ok())
+            .map(|a| a.to_canonical());
+        let forwarded_https = via_proxy && last_line("x-forwarded-proto").is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
         Client {
             // Requests handed to the router without a connection (tests)
             // share one unspecified address.
@@ -86,6 +89,11 @@ mod tests {
         assert_eq!(c, Client { address: "10.9.9.9".parse().unwrap(), https: true });
         let c = Client::of(&parts("10.0.0.6:5000", &forwarded), &config);
         assert_eq!(c.address, "10.0.0.6".parse::<IpAddr>().unwrap());
+        // The proxy seen as an IPv4-mapped IPv6 peer, and a client's own
+        // header line before the proxy's.
+        let two_lines = [("x-forwarded-for", "6.6.6.6"), ("x-forwarded-for", "1.2.3.4, 10.9.9.8")];
+        let c = Client::of(&parts("[::ffff:10.0.0.5]:5000", &two_lines), &config);
+        assert_eq!(c.address, "10.9.9.8".parse::<IpAddr>().unwrap());
     }
 
     #[test]

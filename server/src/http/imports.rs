@@ -123,7 +123,7 @@ pub async fn upload(
                 let name = clean_file_name(field.file_name().unwrap_or_default());
                 match field.bytes().await {
                     Ok(bytes) if bytes.is_empty() && name == "upload" => {}
-                    Ok(bytes) => inputs.push(Input { file_name: name, bytes: bytes.to_vec(), source: None }),
+                    Ok(bytes) => inputs.push(Input { file_name: name, bytes: bytes.to_vec(), source: None, staged: false }),
                     Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                         break Some(too_large());
                     }
@@ -161,6 +161,7 @@ pub async fn upload(
             .map(|mut input| {
                 let spec = input.source.or_else(|| Source::from_file_name(&input.file_name)).map(Source::spec);
                 input.bytes = crate::import::canonical::canonical(&input.bytes, spec);
+                input.staged = true;
                 input
             })
             .collect::<Vec<_>>()

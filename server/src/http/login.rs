@@ -115,12 +115,18 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
             state.throttle.failed(&username, client.address, now);
             // Audited off the answer's path: a failure must not wait for
             // (or be lost to) a busy database.
-            let (db, name) = (state.db.clone(), username.clone());
-            tokio::spawn(async move {
-                if let Err(e) = auth::sessions::record_failure(&db, &name, client.address, false).await {
-                    tracing::warn!(error = %e, "a failed sign-in could not be audited");
+            match state.throttle.failure_audits.clone().try_acquire_owned() {
+                Ok(place) => {
+                    let (db, name) = (state.db.clone(), username.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = auth::sessions::record_failure(&db, &name, known, client.address, false).await {
+                            tracing::warn!(error = %e, "a failed sign-in could not be audited");
+                        }
+                        drop(place);
+                    });
                 }
-            });
+                Err(_) => tracing::warn!("a failed sign-in was not audited: too many audits pending"),
+            }
             form_page(client, lang, &username, Some(LoginProblem::Refused), &next)
         }
         Some(user) => {

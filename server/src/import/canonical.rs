@@ -22,7 +22,7 @@ use super::table::is_read;
 use crate::db::audit::to_hex;
 use crate::sources::SourceSpec;
 
-/// How a canonical file starts; [`read::read`] recognises it by this.
+/// How a canonical file starts.
 pub const MAGIC: &[u8] = b"{\"zhengxin_staged\":1";
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -118,6 +118,7 @@ impl RowVisitor for Writer {
 }
 
 /// Reads a canonical form back: the original's format, header and rows.
+/// Only for bytes this program stored (see [`super::Input::staged`]).
 pub fn read(bytes: &[u8], visitor: &mut dyn RowVisitor) -> Result<Format, FileError> {
     let bad = || file_err("bad_staged", "the staged upload is damaged; upload the file again");
     let mut lines = bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty());
@@ -133,7 +134,9 @@ pub fn read(bytes: &[u8], visitor: &mut dyn RowVisitor) -> Result<Format, FileEr
     visitor.header(header)?;
     for line in lines {
         let (row, width, kept): (usize, usize, Vec<(usize, StagedCell)>) = serde_json::from_slice(line).map_err(|_| bad())?;
-        if width > (1 << 25) || kept.iter().any(|(i, _)| *i >= width) {
+        // Only this program writes the form; a width past any real row is
+        // damage, not data.
+        if width > (1 << 20) || kept.iter().any(|(i, _)| *i >= width) {
             return Err(bad());
         }
         let mut cells = vec![Cell::Empty; width];
@@ -169,7 +172,9 @@ mod tests {
         let mut original = Collect::default();
         let format = read::read(file.as_bytes(), &mut original).unwrap();
         let mut again = Collect::default();
-        assert_eq!(read::read(&staged, &mut again).unwrap(), format);
+        assert_eq!(read(&staged, &mut again).unwrap(), format);
+        // From outside, the same bytes are just text, never the form.
+        assert!(read::read(&staged, &mut Collect::default()).is_ok_and(|f| f != Format::Xlsx));
         let blank = |cells: &[String]| cells.iter().enumerate().map(|(i, c)| if i == 2 { "Empty".to_string() } else { c.clone() }).collect::<Vec<_>>();
         assert_eq!(again.header, original.header);
         assert_eq!(again.rows, original.rows.iter().map(|(r, c)| (*r, blank(c))).collect::<Vec<_>>());
@@ -179,9 +184,11 @@ mod tests {
     #[test]
     fn an_unreadable_file_stays_unreadable_for_the_same_reason() {
         let staged = canonical(b"\xFF\xFEc\0o\0", Some(Source::Units.spec()));
-        let e = read::read(&staged, &mut Collect::default()).unwrap_err();
+        let e = read(&staged, &mut Collect::default()).unwrap_err();
         assert_eq!(e.code, "unsupported_encoding");
         let damaged = [MAGIC, b",garbage\n"].concat();
-        assert_eq!(read::read(&damaged, &mut Collect::default()).unwrap_err().code, "bad_staged");
+        assert_eq!(read(&damaged, &mut Collect::default()).unwrap_err().code, "bad_staged");
+        let wide = [&canonical(b"code\n1\n", Some(Source::Units.spec()))[..], b"[3,99999999,[]]\n"].concat();
+        assert_eq!(read(&wide, &mut Collect::default()).unwrap_err().code, "bad_staged", "a damaged width allocates nothing");
     }
 }

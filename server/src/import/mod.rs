@@ -41,6 +41,9 @@ pub struct Input {
     pub bytes: Vec<u8>,
     /// Given explicitly, or recognised from the file name.
     pub source: Option<Source>,
+    /// The bytes are an upload's canonical form ([`canonical`]), as stored
+    /// while it waits; never set for bytes from outside.
+    pub staged: bool,
 }
 
 /// Progress of a long import, for a terminal or a page.
@@ -133,6 +136,7 @@ pub fn collect(paths: &[PathBuf], source: Option<Source>) -> (Vec<Input>, Vec<Is
                         file_name: display_name(&file),
                         bytes,
                         source,
+                        staged: false,
                     }),
                     Err(e) => issues.push(issue(&file, Severity::Error, "unreadable", format!("cannot read the file: {e}"))),
                 },
@@ -257,7 +261,7 @@ fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn
         hand_over(Checked2Writer::File {
             spec,
             name: input.file_name.clone(),
-            content_hash: content_hash(&input.bytes),
+            content_hash: content_hash(&input),
         });
         let (file, file_issues) = check_file(spec, &input, &index, progress, hand_over);
         if spec.source == Source::Units {
@@ -299,7 +303,7 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
     if !keeps_rows(spec) {
         parser = parser.streaming(&mut send_rows);
     }
-    let format = read::read(&input.bytes, &mut parser);
+    let format = if input.staged { canonical::read(&input.bytes, &mut parser) } else { read::read(&input.bytes, &mut parser) };
     parser.flush();
     let table::TableParser {
         rows,
@@ -312,7 +316,7 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
         file: input.file_name.clone(),
         source: Some(spec.source),
         format: None,
-        content_hash: content_hash(&input.bytes),
+        content_hash: content_hash(input),
         rows: kept as u64,
         counts: None,
         batch_id: None,
@@ -356,8 +360,12 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
 
 /// The SHA-256 of the file as it was sent (for an upload waiting in its
 /// canonical form: of the original).
-fn content_hash(bytes: &[u8]) -> String {
-    canonical::original_hash(bytes).unwrap_or_else(|| to_hex(&Sha256::digest(bytes)))
+fn content_hash(input: &Input) -> String {
+    input
+        .staged
+        .then(|| canonical::original_hash(&input.bytes))
+        .flatten()
+        .unwrap_or_else(|| to_hex(&Sha256::digest(&input.bytes)))
 }
 
 fn unit_ref_of(row: &[Value]) -> units::UnitRef {

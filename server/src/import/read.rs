@@ -60,14 +60,12 @@ pub trait RowVisitor {
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
-/// Reads `bytes` as CSV or XLSX (decided by content, not by name), or as
-/// the canonical form an upload waits in ([`super::canonical`]).
+/// Reads `bytes` as CSV or XLSX (decided by content, not by name). Bytes
+/// from outside are never taken for an upload's canonical form, which only
+/// [`super::canonical::read`] reads.
 pub fn read(bytes: &[u8], visitor: &mut dyn RowVisitor) -> Result<Format, FileError> {
     if bytes.is_empty() {
         return Err(file_err("empty_file", "the file is empty (0 bytes)"));
-    }
-    if bytes.starts_with(super::canonical::MAGIC) {
-        return super::canonical::read(bytes, &mut WidthLimit(visitor));
     }
     if bytes.starts_with(ZIP_MAGIC) {
         xlsx::guard(bytes)?;

@@ -170,6 +170,7 @@ pub async fn inputs(db: &Db, id: i64) -> Result<Vec<Input>> {
         for r in sqlx::query(SQL).bind(id).fetch_all(pool).await? {
             let source: Option<String> = r.try_get(1)?;
             out.push(Input {
+                staged: true,
                 file_name: r.try_get(0)?,
                 source: source.as_deref().and_then(Source::parse),
                 bytes: r.try_get(2)?,
@@ -213,15 +214,16 @@ pub async fn finish(db: &Db, id: i64, status: &str, report: Option<&StoredReport
 }
 
 /// Discards the uploads that have waited longer than `hours` (their bytes
-/// dropped, the decision audited as the system's); returns how many.
-pub async fn expire(db: &Db, hours: u32) -> Result<usize> {
+/// dropped, the decision audited as the system's), but those `busy` says a
+/// job is checking or committing; returns how many.
+pub async fn expire(db: &Db, hours: u32, busy: &(dyn Fn(i64) -> bool + Send + Sync)) -> Result<usize> {
     const WAITING: &str = "SELECT id FROM staged_imports WHERE status = 'staged' AND created_at < $1 ORDER BY id";
     let cutoff = now_cst() - chrono::Duration::hours(i64::from(hours));
     let ids: Vec<i64> = on_db!(db, pool => {
         sqlx::query(WAITING).bind(cutoff).fetch_all(pool).await?.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?
     });
     let mut expired = 0;
-    for id in ids {
+    for id in ids.into_iter().filter(|id| !busy(*id)) {
         if finish(db, id, "discarded", None, "system:expiry").await? {
             expired += 1;
         }

@@ -129,6 +129,9 @@ pub fn guard(bytes: &[u8]) -> Result<(), FileError> {
             }
         }
         // A real shared string takes at least `<si><t>x</t></si>`, 17 bytes.
+        if limit == limits.shared_strings && scan.unreadable {
+            return Err(file_err("bad_xlsx", format!("the workbook part {name} has a uniqueCount that cannot be read")));
+        }
         if limit == limits.shared_strings
             && let Some(announced) = scan.unique_count
             && announced > size / 12 + 1
@@ -143,18 +146,67 @@ pub fn guard(bytes: &[u8]) -> Result<(), FileError> {
 }
 
 /// Counts, over a stream of XML bytes, the longest run between two `<` or
-/// `>`, and finds a `uniqueCount="N"` attribute (kept across chunk edges by
-/// a short tail).
+/// `>`, and reads the first `uniqueCount` attribute (the shared-string
+/// table's, which comes first in its part), however it is spaced or
+/// quoted; one that cannot be read is remembered as such. A short tail is
+/// kept across chunk edges.
 #[derive(Debug, Default)]
 struct XmlScan {
     run: u64,
     longest: u64,
     tail: Vec<u8>,
     unique_count: Option<u64>,
+    /// An attribute `uniqueCount` whose value could not be read.
+    unreadable: bool,
+}
+
+/// What follows an attribute's name.
+enum AttributeValue {
+    Number(u64),
+    /// Not enough bytes yet.
+    Incomplete,
+    Unreadable,
+}
+
+/// The bytes after an attribute name within which its value must be read.
+const ATTRIBUTE_REACH: usize = 256;
+
+fn attribute_value(rest: &[u8]) -> AttributeValue {
+    // Only the reach is read: a value further away is as good as none.
+    let rest = &rest[..rest.len().min(ATTRIBUTE_REACH)];
+    let mut i = 0;
+    let skip_space = |i: &mut usize| {
+        while *i < rest.len() && rest[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    let incomplete = || if rest.len() >= ATTRIBUTE_REACH { AttributeValue::Unreadable } else { AttributeValue::Incomplete };
+    skip_space(&mut i);
+    match rest.get(i) {
+        None => return incomplete(),
+        Some(b'=') => i += 1,
+        Some(_) => return AttributeValue::Unreadable,
+    }
+    skip_space(&mut i);
+    let quote = match rest.get(i) {
+        None => return incomplete(),
+        Some(&q) if q == b'"' || q == b'\'' => q,
+        Some(_) => return AttributeValue::Unreadable,
+    };
+    let digits_start = i + 1;
+    let digits = rest[digits_start..].iter().take_while(|b| b.is_ascii_digit()).count();
+    match rest.get(digits_start + digits) {
+        None => incomplete(),
+        Some(&end) if end == quote && digits > 0 => {
+            let text = std::str::from_utf8(&rest[digits_start..digits_start + digits]).unwrap_or("");
+            AttributeValue::Number(text.parse().unwrap_or(u64::MAX))
+        }
+        Some(_) => AttributeValue::Unreadable,
+    }
 }
 
 impl XmlScan {
-    const ATTRIBUTE: &'static [u8] = b"uniqueCount=";
+    const ATTRIBUTE: &'static [u8] = b"uniqueCount";
 
     fn feed(&mut self, chunk: &[u8]) {
         let mut last = 0usize;
@@ -166,20 +218,21 @@ impl XmlScan {
         self.run += (chunk.len() - last) as u64;
         self.longest = self.longest.max(self.run);
 
+        if self.unique_count.is_some() || self.unreadable {
+            return;
+        }
         let mut window = std::mem::take(&mut self.tail);
         window.extend_from_slice(chunk);
-        for at in memchr::memmem::find_iter(&window, Self::ATTRIBUTE) {
-            let value = &window[at + Self::ATTRIBUTE.len()..];
-            let digits: Vec<u8> = value.iter().skip(1).take_while(|b| b.is_ascii_digit()).copied().collect();
-            let complete = value.len() > digits.len() + 1;
-            if complete && let Ok(n) = std::str::from_utf8(&digits).unwrap_or("").parse::<u64>() {
-                self.unique_count = Some(self.unique_count.unwrap_or(0).max(n));
-            } else if complete && !digits.is_empty() {
-                // More digits than a u64 holds.
-                self.unique_count = Some(u64::MAX);
+        if let Some(at) = memchr::memmem::find(&window, Self::ATTRIBUTE) {
+            match attribute_value(&window[at + Self::ATTRIBUTE.len()..]) {
+                AttributeValue::Number(n) => self.unique_count = Some(n),
+                AttributeValue::Unreadable => self.unreadable = true,
+                // Keep from the name on; the next chunk completes it.
+                AttributeValue::Incomplete => self.tail = window.split_off(at),
             }
+            return;
         }
-        let keep = window.len().min(64);
+        let keep = window.len().min(Self::ATTRIBUTE.len());
         self.tail = window.split_off(window.len() - keep);
     }
 }
@@ -469,5 +522,30 @@ mod tests {
         scan.feed(b"def</si>");
         assert_eq!(scan.unique_count, Some(42));
         assert_eq!(scan.longest, "sst uniqueCount=\"42\"".len() as u64);
+    }
+
+    #[test]
+    fn a_spaced_or_single_quoted_count_is_read_and_a_garbled_one_refused() {
+        // calamine reads all of these; so must the guard.
+        for (xml, expected) in [
+            ("<sst uniqueCount =\"10000000000000\">", Some(10_000_000_000_000)),
+            ("<sst uniqueCount\n=\n'7'>", Some(7)),
+            ("<sst uniqueCount = \"99999999999999999999999\">", Some(u64::MAX)),
+        ] {
+            let mut scan = XmlScan::default();
+            for piece in xml.as_bytes().chunks(3) {
+                scan.feed(piece);
+            }
+            assert_eq!(scan.unique_count, expected, "{xml}");
+        }
+        let mut scan = XmlScan::default();
+        scan.feed(b"<sst uniqueCount=\"12x\">");
+        assert!(scan.unreadable);
+        let mut padded = XmlScan::default();
+        padded.feed(format!("<sst uniqueCount{}=\"5\">", " ".repeat(300)).as_bytes());
+        assert!(padded.unreadable, "padding past the reach is refused, not skipped");
+        let strings = r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount = "999999999999"><si><t>code</t></si></sst>"#;
+        let sheet = r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#;
+        assert_eq!(read_all(&workbook(sheet, Some(strings))).unwrap_err().code, "bad_xlsx");
     }
 }

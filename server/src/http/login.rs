@@ -108,11 +108,13 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
     } else {
         auth::users::authenticate(&state.db, &username, &f.password).await?
     };
-    drop(permit);
+    // The outcome is recorded before the permit (and with it the attempt's
+    // place in flight) is given back, so no other attempt slips in between.
     match user {
         None => {
             tracing::info!("sign-in refused");
-            state.throttle.failed(&username, client.address, now);
+            state.throttle.failed(&username, client.address, std::time::Instant::now());
+            drop(permit);
             // Audited off the answer's path: a failure must not wait for
             // (or be lost to) a busy database.
             match state.throttle.failure_audits.clone().try_acquire_owned() {
@@ -131,6 +133,7 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
         }
         Some(user) => {
             state.throttle.succeeded(&username, client.address);
+            drop(permit);
             let session = auth::sessions::create(&state.db, &user, client.address).await?;
             let cookie = client.set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
             let target = if lang == Lang::En && !next.contains("lang=") {

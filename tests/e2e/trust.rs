@@ -480,6 +480,27 @@ e2e!(sessions_end_when_idle_and_https_cookies_are_secure_host_cookies, |app| {
     let cookie = answer.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(cookie.starts_with("__Host-zx_login_csrf=") && cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
     assert_eq!(answer.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
+    // A whole sign-in under those names: the session cookie is the
+    // __Host- one, and the plain name is not taken for it.
+    let form = answer.text().await.unwrap();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login_csrf = cookie.split(';').next().unwrap().to_string();
+    let signed = client
+        .post(format!("http://{addr}/login"))
+        .header("cookie", &login_csrf)
+        .form(&[("username", "leader"), ("password", crate::web::PASSWORD), ("csrf", &hidden(&form, "csrf")), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let session = signed.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(session.starts_with("__Host-zx_session=") && session.contains("; Secure"), "{session}");
+    let pair = session.split(';').next().unwrap().to_string();
+    let page = client.get(format!("http://{addr}/")).header("cookie", &pair).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let plain = pair.trim_start_matches("__Host-");
+    let page = client.get(format!("http://{addr}/")).header("cookie", plain).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER, "the plain cookie name means nothing behind HTTPS");
     let _ = stop.send(());
     task.await.unwrap().unwrap();
 });

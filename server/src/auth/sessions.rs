@@ -47,19 +47,12 @@ pub async fn create(db: &Db, user: &User, address: IpAddr) -> Result<Session, Au
 /// Audits a failed sign-in: the account (only when one has that name:
 /// people sometimes type their password into the name field, and the audit
 /// log keeps what it is given for good) and the address, never a password.
-pub async fn record_failure(db: &Db, typed_name: &str, known: bool, address: IpAddr, throttled: bool) -> Result<(), AuthError> {
+pub async fn record_failure(db: &Db, typed_name: &str, known: bool, address: IpAddr) -> Result<(), AuthError> {
     let name: String = if known { typed_name.chars().take(64).collect() } else { "(no such account)".to_string() };
-    let mut tx = db.begin_write().await?;
-    let mut audit = AuditLog::open(&mut tx).await?;
-    let detail = serde_json::json!({ "address": address.to_string(), "throttled": throttled });
-    audit.record(&format!("web:{name}"), "sign_in_failed", "users", &name, detail);
-    audit.flush(&mut tx).await?;
-    tx.commit().await?;
+    let detail = serde_json::json!({ "address": address.to_string() });
+    crate::db::audit::record_one(db, &format!("web:{name}"), "sign_in_failed", "users", &name, detail).await?;
     Ok(())
 }
-
-/// How often a session's last request is written down (at most).
-const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 /// The live session with this cookie value, if any: not expired and used
 /// within the last `idle_minutes`. One query: every page view asks it; the
@@ -80,13 +73,8 @@ pub async fn find(db: &Db, id: &str, idle_minutes: u32) -> Result<Option<Session
     let Some((csrf, _, last_seen, user_id, username, role, unit_code)) = row.filter(|r| r.1 > now && r.2 + idle > now) else {
         return Ok(None);
     };
-    if now - last_seen >= TOUCH_EVERY {
-        let db = db.clone();
-        tokio::spawn(async move {
-            if let Err(e) = touch(&db, &hash, now).await {
-                tracing::debug!(error = %e, "a session's time of use was not written");
-            }
-        });
+    if now - last_seen >= crate::db::USE_RECORDED_EVERY {
+        crate::db::record_use_later(db, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", now, hash);
     }
     let role = Role::stored(&role)?;
     Ok(Some(Session {
@@ -94,15 +82,6 @@ pub async fn find(db: &Db, id: &str, idle_minutes: u32) -> Result<Option<Session
         csrf,
         user: User { id: user_id, username, role, unit_code },
     }))
-}
-
-async fn touch(db: &Db, hash: &str, now: NaiveDateTime) -> Result<(), AuthError> {
-    let mut tx = db.begin_write().await?;
-    on_tx!(&mut tx, conn => {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(hash).execute(conn).await?;
-    });
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Ends a session.

@@ -107,39 +107,25 @@ pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, AuthError> {
     Ok(out)
 }
 
-/// How often a token's last use is written down (at most).
-const TOUCH_EVERY: Duration = Duration::minutes(1);
-
 /// The user a bearer token acts for, if the token is live (not revoked,
 /// not expired) and its user enabled. The time of use is written at most
 /// once a minute, off the request's path.
 pub async fn user_for(db: &Db, token: &str) -> Result<Option<User>, AuthError> {
-    const SQL: &str = "SELECT id, user_id, created_at, expires_at, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
-    type Found = (i64, i64, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>);
+    const SQL: &str = "SELECT user_id, created_at, expires_at, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
+    type Found = (i64, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>);
+    let hash = secret_hash(token);
     let found: Option<Found> = on_db!(db, pool => {
-        match sqlx::query(SQL).bind(secret_hash(token)).fetch_optional(pool).await? {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)),
+        match sqlx::query(SQL).bind(&hash).fetch_optional(pool).await? {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)),
             None => None,
         }
     });
     let now = now_cst();
-    let Some((id, user_id, _, _, last_used_at)) = found.filter(|f| expiry(f.2, f.3) > now) else {
+    let Some((user_id, _, _, last_used_at)) = found.filter(|f| expiry(f.1, f.2) > now) else {
         return Ok(None);
     };
-    if last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
-        let db = db.clone();
-        tokio::spawn(async move {
-            let touched = async {
-                let mut tx = db.begin_write().await?;
-                on_tx!(&mut tx, conn => {
-                    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
-                });
-                tx.commit().await
-            };
-            if let Err(e) = touched.await {
-                tracing::debug!(error = %e, "a token's time of use was not written");
-            }
-        });
+    if last_used_at.is_none_or(|t| now - t >= crate::db::USE_RECORDED_EVERY) {
+        crate::db::record_use_later(db, "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2", now, hash);
     }
     users::by_id(db, user_id).await
 }

@@ -187,6 +187,28 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// How often a session's or API token's time of use is written (at most).
+pub const USE_RECORDED_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Writes a time of use off the request's path, best effort: `sql` sets
+/// `$1` (the time) where the key is `$2`. A request never waits for the
+/// writer lock for this, and a write that fails is only logged.
+pub fn record_use_later(db: &Db, sql: &'static str, at: chrono::NaiveDateTime, key: String) {
+    let db = db.clone();
+    tokio::spawn(async move {
+        let written = async {
+            let mut tx = db.begin_write().await?;
+            on_tx!(&mut tx, conn => {
+                sqlx::query(sql).bind(at).bind(&key).execute(conn).await?;
+            });
+            tx.commit().await
+        };
+        if let Err(e) = written.await {
+            tracing::debug!(error = %e, "a time of use was not written");
+        }
+    });
+}
+
 /// The current wall-clock time in China Standard Time, to the second: the
 /// method's clock for audit entries and import batches.
 pub fn now_cst() -> chrono::NaiveDateTime {

@@ -205,11 +205,7 @@ pub async fn explanations(
         return Err(ApiError::not_found("unit"));
     }
     let (_, v) = version_for(&state, q.year).await?;
-    // Derived once per (version, data state, unit) and shared with the
-    // drill-down page: the derivation reads the year's records.
-    let key = (v.id, crate::scoring::load::fingerprint(&state.db).await?, code.clone());
-    let all = state.explanations.get_or_try_init(key, || explain::unit(&state.db, &v, &code, None)).await?;
-    let mut answer = (*all).clone();
+    let mut answer = (*super::cache::explanation(&state, &v, &code).await?).clone();
     if let Some(only) = q.indicator.as_deref() {
         answer.indicators.retain(|i| i.indicator == only);
         if answer.indicators.is_empty() {

@@ -35,6 +35,17 @@ pub type PageCache = OnceCache<String, String>;
 /// explanation is never served.
 pub type ExplanationCache = OnceCache<(i64, String, String), UnitExplanation>;
 
+/// A unit's whole explanation in `version`, derived once per data state
+/// and shared by the drill-down pages and the explanations API.
+pub async fn explanation(
+    state: &super::AppState,
+    version: &crate::scoring::results::VersionInfo,
+    code: &str,
+) -> Result<Arc<UnitExplanation>, crate::scoring::ScoringError> {
+    let key = (version.id, crate::scoring::load::fingerprint(&state.db).await?, code.to_string());
+    state.explanations.get_or_try_init(key, || crate::scoring::explain::unit(&state.db, version, code, None)).await
+}
+
 /// Values computed once per key, however many requests ask at the same
 /// time: the others wait for the one computation (after results change,
 /// fifty connections asking for the overview would otherwise render it

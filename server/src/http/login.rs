@@ -121,7 +121,7 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
                 Ok(place) => {
                     let (db, name) = (state.db.clone(), username.clone());
                     tokio::spawn(async move {
-                        if let Err(e) = auth::sessions::record_failure(&db, &name, known, client.address, false).await {
+                        if let Err(e) = auth::sessions::record_failure(&db, &name, known, client.address).await {
                             tracing::warn!(error = %e, "a failed sign-in could not be audited");
                         }
                         drop(place);

@@ -20,7 +20,7 @@ use super::session::{PageSession, nav};
 use super::{AppError, AppState};
 use crate::auth::{Role, User};
 use crate::db::{Value, audit, batches, records as stored};
-use crate::scoring::explain::{self, IndicatorExplanation};
+use crate::scoring::explain::IndicatorExplanation;
 use crate::scoring::export::{Cell, csv_bytes};
 use crate::scoring::results;
 use crate::sources::{Column, Kind, Source, SourceSpec};
@@ -79,8 +79,7 @@ impl Drill {
         if rules.indicator(indicator).is_none() {
             return Err(AppError::NotFound);
         }
-        let key = (version.id, crate::scoring::load::fingerprint(&state.db).await?, code.to_string());
-        let e = state.explanations.get_or_try_init(key, || explain::unit(&state.db, &version, code, None)).await?;
+        let e = super::cache::explanation(state, &version, code).await?;
         let explanation = e.indicators.iter().find(|i| i.indicator == indicator).cloned().ok_or(AppError::NotFound)?;
         let show = Show::parse(q.show.as_deref());
         let list = |l: &Option<Vec<String>>| l.clone().unwrap_or_default();

@@ -27,6 +27,12 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 
+/// The session cookie's value, under the name this request's scheme uses
+/// (`__Host-` over HTTPS).
+fn session_cookie(parts: &Parts, state: &AppState) -> Option<String> {
+    cookie(&parts.headers, &super::client::Client::of(parts, &state.config).cookie_name(SESSION_COOKIE))
+}
+
 /// A page request's signed-in session; pages without one redirect to the
 /// sign-in form.
 pub struct PageSession(pub Session);
@@ -36,8 +42,7 @@ impl FromRequestParts<AppState> for PageSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
-        let name = super::client::Client::of(parts, &state.config).cookie_name(SESSION_COOKIE);
-        let Some(id) = cookie(&parts.headers, &name) else {
+        let Some(id) = session_cookie(parts, state) else {
             return Err(AppError::SignIn { next });
         };
         match auth::sessions::find(&state.db, &id, state.config.idle_minutes).await? {
@@ -56,8 +61,7 @@ pub async fn api_user(parts: &Parts, state: &AppState) -> Result<Option<User>, a
             None => Ok(None),
         };
     }
-    let name = super::client::Client::of(parts, &state.config).cookie_name(SESSION_COOKIE);
-    match cookie(&parts.headers, &name) {
+    match session_cookie(parts, state) {
         Some(id) => Ok(auth::sessions::find(&state.db, &id, state.config.idle_minutes).await?.map(|s| s.user)),
         None => Ok(None),
     }

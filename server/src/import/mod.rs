@@ -258,12 +258,14 @@ fn check_all(mut inputs: Vec<Input>, mut index: UnitIndex, progress: &ProgressFn
             .or_else(|| Source::from_file_name(&input.file_name))
             .expect("filtered above")
             .spec();
+        // Hashed once: the writer's batch and the report carry the same hash.
+        let hash = content_hash(&input);
         hand_over(Checked2Writer::File {
             spec,
             name: input.file_name.clone(),
-            content_hash: content_hash(&input),
+            content_hash: hash.clone(),
         });
-        let (file, file_issues) = check_file(spec, &input, &index, progress, hand_over);
+        let (file, file_issues) = check_file(spec, &input, hash, &index, progress, hand_over);
         if spec.source == Source::Units {
             for row in &file.rows {
                 index.insert(unit_ref_of(row));
@@ -291,7 +293,14 @@ fn keeps_rows(spec: &SourceSpec) -> bool {
     matches!(spec.source, Source::Units | Source::Debt)
 }
 
-fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progress: &ProgressFn, hand_over: &mut dyn FnMut(Checked2Writer)) -> (Checked, IssueLog) {
+fn check_file(
+    spec: &'static SourceSpec,
+    input: &Input,
+    content_hash: String,
+    index: &UnitIndex,
+    progress: &ProgressFn,
+    hand_over: &mut dyn FnMut(Checked2Writer),
+) -> (Checked, IssueLog) {
     let name = input.file_name.clone();
     let mut tick = |rows: usize| {
         if rows % 100_000 == 0 {
@@ -316,7 +325,7 @@ fn check_file(spec: &'static SourceSpec, input: &Input, index: &UnitIndex, progr
         file: input.file_name.clone(),
         source: Some(spec.source),
         format: None,
-        content_hash: content_hash(input),
+        content_hash,
         rows: kept as u64,
         counts: None,
         batch_id: None,

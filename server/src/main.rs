@@ -9,6 +9,7 @@ use clap::Parser;
 use server::cli::{AuditCommand, Cli, Command, RulebookCommand, TokenCommand, UserCommand};
 use server::config::{self, Config};
 use server::db::Db;
+use server::db::claims::Origin;
 use server::{auth, import, scoring};
 
 /// mimalloc instead of the system allocator: an import allocates rows on
@@ -134,7 +135,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             let report = if check {
                 import::check(&db, inputs, issues, progress).await?
             } else {
-                import::import(&db, inputs, issues, &actor(), progress).await?
+                import::import(&db, inputs, issues, &actor(), Origin::CommandLine, progress).await?
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -188,7 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 None => None,
             };
             let started = std::time::Instant::now();
-            let outcome = scoring::score(&db, year, as_of, rules, &actor()).await?;
+            let outcome = scoring::score_as_job(&db, year, as_of, rules, &actor(), Origin::CommandLine, &|_| {}).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&outcome)?);
             } else {

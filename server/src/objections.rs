@@ -91,7 +91,7 @@ pub async fn file(db: &Db, user: &User, source: &str, record_id: &str, reason: &
     let (_, table, unit_column) = SOURCES.iter().find(|(s, _, _)| *s == source).ok_or(ObjectionError::NotFound)?;
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
-    let owner_sql = sqlx::AssertSqlSafe(format!("SELECT {unit_column} FROM {table} WHERE id = $1"));
+    let owner_sql = sqlx::AssertSqlSafe(format!("SELECT {unit_column} FROM {table} WHERE id = $1 AND {}", crate::db::batches::VISIBLE));
     let owner: Option<String> = on_tx!(&mut tx, conn => {
         sqlx::query(owner_sql).bind(record_id).fetch_optional(conn).await?.map(|r| r.try_get(0)).transpose()?
     });

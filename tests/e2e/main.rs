@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod import_bad_input;
 mod import_formats;
+mod import_steps;
 mod import_updates;
 mod scoring;
 mod serve;

@@ -165,7 +165,9 @@ impl TestApp {
     /// Imports paths exactly as `zhengxin import` does.
     pub async fn import_paths(&self, paths: &[PathBuf]) -> ImportReport {
         let (inputs, issues) = import::collect(paths, None);
-        import::import(&self.db, inputs, issues, "test", Arc::new(|_| {})).await.expect("import ran")
+        import::import(&self.db, inputs, issues, "test", server::db::claims::Origin::CommandLine, Arc::new(|_| {}))
+            .await
+            .expect("import ran")
     }
 
     pub async fn import_files(&self, files: &[(&str, &[u8])]) -> ImportReport {

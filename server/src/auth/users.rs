@@ -37,7 +37,7 @@ pub async fn add(db: &Db, username: &str, role: Role, unit_code: Option<&str>, p
     let mut audit = AuditLog::open(&mut tx).await?;
     if let Some(code) = unit_code {
         let known: Option<String> = on_tx!(&mut tx, conn => {
-            sqlx::query("SELECT code FROM units WHERE code = $1").bind(code).fetch_optional(conn).await?.map(|r| r.try_get(0)).transpose()?
+            sqlx::query(concat!("SELECT code FROM units WHERE code = $1 AND ", crate::visible_records!())).bind(code).fetch_optional(conn).await?.map(|r| r.try_get(0)).transpose()?
         });
         if known.is_none() {
             return Err(AuthError::Invalid(format!("没有单位 {code} / no unit {code}")));

@@ -1,4 +1,10 @@
 //! Import batches: which file brought which records, when and by whom.
+//!
+//! A batch is `pending` from [`start`] to [`finish`]: an import writes in
+//! steps ([`super::steps`]) and marks its batches done in its last one.
+//! Every read of source records keeps to [`VISIBLE`], so a pending import
+//! is never seen in part; [`remove_pending`] takes away what a failed or
+//! killed import left.
 
 use serde::Serialize;
 use sqlx::Row;
@@ -23,9 +29,38 @@ impl Counts {
     }
 }
 
-/// Opens a batch row; its counts are filled in by [`finish`].
+/// The condition a source record must meet to be read: it belongs to no
+/// pending batch. One statement sees one snapshot, so a record is read
+/// exactly when its import's last step committed before the statement began.
+pub const VISIBLE: &str = crate::visible_records!();
+
+/// [`VISIBLE`] as a literal, for `concat!` into constant SQL.
+#[macro_export]
+macro_rules! visible_records {
+    () => {
+        "(batch_id IS NULL OR batch_id NOT IN (SELECT id FROM import_batches WHERE state = 'pending'))"
+    };
+}
+
+/// The tables whose records carry a batch, those naming units before the
+/// unit register (rows go in that order when removed).
+const RECORD_TABLES: [&str; 8] = [
+    "commitments",
+    "proposals",
+    "hotline_tickets",
+    "debt",
+    "dishonesty_records",
+    "ratings",
+    "honours",
+    "units",
+];
+
+/// Rows removed per statement when a pending batch is taken away.
+const REMOVE_CHUNK: i64 = 20_000;
+
+/// Opens a pending batch row; [`finish`] fills in its counts and makes it done.
 pub async fn start(tx: &mut Tx, source: &str, file_name: &str, content_hash: &str, actor: &str) -> Result<i64> {
-    const SQL: &str = "INSERT INTO import_batches (source, file_name, content_hash, rows_total, rows_inserted, rows_updated, rows_unchanged, actor, imported_at) VALUES ($1, $2, $3, 0, 0, 0, 0, $4, $5) RETURNING id";
+    const SQL: &str = "INSERT INTO import_batches (source, file_name, content_hash, rows_total, rows_inserted, rows_updated, rows_unchanged, actor, imported_at, state) VALUES ($1, $2, $3, 0, 0, 0, 0, $4, $5, 'pending') RETURNING id";
     let id = crate::on_tx!(tx, conn => {
         sqlx::query(SQL).bind(source).bind(file_name).bind(content_hash).bind(actor).bind(now_cst())
             .fetch_one(conn).await?.try_get::<i64, _>(0)?
@@ -34,7 +69,7 @@ pub async fn start(tx: &mut Tx, source: &str, file_name: &str, content_hash: &st
 }
 
 pub async fn finish(tx: &mut Tx, id: i64, counts: &Counts) -> Result<()> {
-    const SQL: &str = "UPDATE import_batches SET rows_total = $1, rows_inserted = $2, rows_updated = $3, rows_unchanged = $4 WHERE id = $5";
+    const SQL: &str = "UPDATE import_batches SET rows_total = $1, rows_inserted = $2, rows_updated = $3, rows_unchanged = $4, state = 'done' WHERE id = $5";
     crate::on_tx!(tx, conn => {
         sqlx::query(SQL)
             .bind(counts.total as i64).bind(counts.inserted as i64).bind(counts.updated as i64).bind(counts.unchanged as i64).bind(id)
@@ -50,6 +85,42 @@ pub async fn discard(tx: &mut Tx, id: i64) -> Result<()> {
         sqlx::query(SQL).bind(id).execute(conn).await?;
     });
     Ok(())
+}
+
+/// The batches still pending: an import writing now, or one that failed
+/// or was killed before its last step.
+pub async fn pending(db: &super::Db) -> Result<Vec<i64>> {
+    const SQL: &str = "SELECT id FROM import_batches WHERE state = 'pending' ORDER BY id";
+    Ok(crate::on_db!(db, pool => sqlx::query_scalar::<_, i64>(SQL).fetch_all(pool).await?))
+}
+
+/// Removes pending batches `ids` and everything they wrote, in steps.
+/// Their records were never visible, so removing them changes nothing
+/// anyone has read. The caller makes sure no import is writing them
+/// (it holds the import's claim, [`super::claims`]).
+pub async fn remove_pending(db: &super::Db, ids: &[i64]) -> Result<()> {
+    let mut steps = super::steps::Steps::new(db);
+    for &id in ids {
+        for table in RECORD_TABLES {
+            // A unit register goes in one statement: a township and its
+            // county removed in different steps would fail the parent check.
+            let chunk = if table == "units" { i64::MAX } else { REMOVE_CHUNK };
+            loop {
+                let removed = super::dialect::remove_batch_rows(steps.tx().await?, table, id, chunk).await?;
+                steps.next().await?;
+                if removed < chunk as u64 {
+                    break;
+                }
+            }
+        }
+        let tx = steps.tx().await?;
+        crate::on_tx!(tx, conn => {
+            sqlx::query("DELETE FROM import_pending_updates WHERE batch_id = $1").bind(id).execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM import_batches WHERE id = $1 AND state = 'pending'").bind(id).execute(&mut *conn).await?;
+        });
+        steps.next().await?;
+    }
+    steps.commit().await
 }
 
 /// Where a record came from: one import batch as people read it.

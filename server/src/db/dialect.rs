@@ -3,6 +3,7 @@
 //! loaded in bulk (a prepared `INSERT` stepped on the transaction's own
 //! SQLite connection, `COPY` on PostgreSQL).
 
+use super::batches::VISIBLE;
 use super::{Db, DbError, Result, Tx, Value};
 use crate::sources::SourceSpec;
 
@@ -23,6 +24,33 @@ pub async fn begin_write(db: &Db) -> Result<Tx> {
             Ok(Tx::Postgres(tx))
         }
     }
+}
+
+/// Deletes at most `limit` rows of `table` (a source table) written by
+/// batch `batch_id`; returns how many went. SQLite finds them by rowid,
+/// PostgreSQL by ctid: neither has `DELETE … LIMIT` in the other's form.
+pub async fn remove_batch_rows(tx: &mut Tx, table: &'static str, batch_id: i64, limit: i64) -> Result<u64> {
+    let removed = match tx {
+        Tx::Sqlite(tx) => {
+            let sql = format!("DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE batch_id = $1 LIMIT $2)");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(batch_id)
+                .bind(limit)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+        }
+        Tx::Postgres(tx) => {
+            let sql = format!("DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE batch_id = $1 LIMIT $2)");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(batch_id)
+                .bind(limit)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+        }
+    };
+    Ok(removed)
 }
 
 /// Rows per `COPY` message to PostgreSQL.
@@ -172,7 +200,7 @@ const TICKET_COLUMNS: &str = "id, unit_code, received_at, due_at, closed_at, int
 /// `received_at` index and look every row up (3.6× slower than one pass
 /// over the table, measured on 6 M tickets); the unary `+` makes it scan.
 pub fn hotline_year_sqlite() -> String {
-    format!("SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE +received_at >= ?1 AND +received_at < ?2")
+    format!("SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE +received_at >= ?1 AND +received_at < ?2 AND {VISIBLE}")
 }
 
 /// PostgreSQL: the same tickets as `COPY … TO STDOUT` text, which streams
@@ -181,7 +209,7 @@ pub fn hotline_year_sqlite() -> String {
 pub fn hotline_year_copy(start: chrono::NaiveDateTime, next: chrono::NaiveDateTime) -> String {
     let f = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S");
     format!(
-        "COPY (SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE received_at >= TIMESTAMP '{}' AND received_at < TIMESTAMP '{}') TO STDOUT",
+        "COPY (SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE received_at >= TIMESTAMP '{}' AND received_at < TIMESTAMP '{}' AND {VISIBLE}) TO STDOUT",
         f(start),
         f(next)
     )
@@ -213,6 +241,7 @@ mod tests {
         insert_new_rows(&mut tx, &DEBT, debt.clone(), batch).await.unwrap();
         let again = insert_new_rows(&mut tx, &HOTLINE, vec![tickets[0].clone()], batch).await;
         assert!(matches!(again, Err(DbError::Conflict(_))), "{again:?}");
+        super::super::batches::finish(&mut tx, batch, &Default::default()).await.unwrap();
         tx.commit().await.unwrap();
         let ids = vec!["H2".to_string(), "H1".to_string()];
         let read = super::super::records::by_ids(&db, &HOTLINE, &ids).await.unwrap();

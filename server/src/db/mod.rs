@@ -10,9 +10,11 @@
 pub mod audit;
 pub mod backup;
 pub mod batches;
+pub mod claims;
 pub mod dialect;
 pub mod records;
 pub mod settings;
+pub mod steps;
 pub mod units;
 pub mod value;
 
@@ -155,6 +157,13 @@ impl Db {
     /// Number of rows in `table`, which must be one of the known tables.
     pub async fn count(&self, table: &'static str) -> Result<i64> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await?))
+    }
+
+    /// Number of records in `table` (a source table) that readers see:
+    /// none of a pending import ([`batches::VISIBLE`]).
+    pub async fn count_records(&self, table: &'static str) -> Result<i64> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE {}", batches::VISIBLE));
         Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await?))
     }
 

@@ -48,41 +48,125 @@ pub fn key_of(spec: &SourceSpec, row: &[Value]) -> String {
     }
 }
 
-/// Writes `rows` (in the spec's column order) under `batch_id`; `stored`
-/// comes from [`stored`] at the start of the run. Takes the rows so new
-/// ones move into the insert without a copy.
-pub async fn upsert(tx: &mut Tx, audit: &mut AuditLog, spec: &SourceSpec, rows: Vec<Vec<Value>>, batch_id: i64, actor: &str, stored: Stored) -> Result<Counts> {
-    let mut counts = Counts {
-        total: rows.len() as u64,
-        ..Counts::default()
-    };
+/// `rows` sorted by what the table holds: new, changed (key, stored row,
+/// new row) and how many are stored as they are.
+struct Sorted {
+    new_rows: Vec<Vec<Value>>,
+    changed: Vec<(String, Vec<Value>, Vec<Value>)>,
+    unchanged: u64,
+}
+
+async fn sort_rows(tx: &mut Tx, spec: &SourceSpec, rows: Vec<Vec<Value>>, stored: Stored) -> Result<Sorted> {
     let existing = match stored {
         Stored::Nothing => HashMap::new(),
         Stored::Maybe => fetch_existing(tx, spec, &rows).await?,
     };
-    let (new_rows, changed) = if existing.is_empty() {
-        (rows, Vec::new())
-    } else {
-        let mut new_rows = Vec::new();
-        let mut changed = Vec::new();
-        for row in rows {
-            let key = key_of(spec, &row);
-            match existing.get(&key) {
-                None => new_rows.push(row),
-                Some(old) if *old == row => counts.unchanged += 1,
-                Some(old) => changed.push((key, old, row)),
-            }
-        }
-        (new_rows, changed)
+    if existing.is_empty() {
+        return Ok(Sorted {
+            new_rows: rows,
+            changed: Vec::new(),
+            unchanged: 0,
+        });
+    }
+    let mut existing = existing;
+    let mut sorted = Sorted {
+        new_rows: Vec::new(),
+        changed: Vec::new(),
+        unchanged: 0,
     };
-    counts.inserted = new_rows.len() as u64;
-    counts.updated = changed.len() as u64;
-    dialect::insert_new_rows(tx, spec, new_rows, batch_id).await?;
-    for (key, old, new) in changed {
+    for row in rows {
+        let key = key_of(spec, &row);
+        match existing.remove(&key) {
+            None => sorted.new_rows.push(row),
+            Some(old) if old == row => sorted.unchanged += 1,
+            Some(old) => sorted.changed.push((key, old, row)),
+        }
+    }
+    Ok(sorted)
+}
+
+impl Sorted {
+    fn counts(&self, total: usize) -> Counts {
+        Counts {
+            total: total as u64,
+            inserted: self.new_rows.len() as u64,
+            updated: self.changed.len() as u64,
+            unchanged: self.unchanged,
+        }
+    }
+}
+
+/// Writes `rows` (in the spec's column order) under `batch_id`, all at
+/// once in `tx`: new rows inserted, changed ones updated in place with an
+/// audit entry each. `stored` comes from [`stored`] at the start of the
+/// run. Takes the rows so new ones move into the insert without a copy.
+pub async fn upsert(tx: &mut Tx, audit: &mut AuditLog, spec: &SourceSpec, rows: Vec<Vec<Value>>, batch_id: i64, actor: &str, stored: Stored) -> Result<Counts> {
+    let total = rows.len();
+    let sorted = sort_rows(tx, spec, rows, stored).await?;
+    let counts = sorted.counts(total);
+    dialect::insert_new_rows(tx, spec, sorted.new_rows, batch_id).await?;
+    for (key, old, new) in sorted.changed {
         update_row(tx, spec, &new, batch_id).await?;
-        audit.record(actor, "update", spec.table, &key, diff(spec, old, &new, batch_id));
+        audit.record(actor, "update", spec.table, &key, diff(spec, &old, &new, batch_id));
     }
     Ok(counts)
+}
+
+/// Like [`upsert`], for a write in steps under a pending batch: new rows
+/// go in at once (unseen while the batch is pending), changed rows wait in
+/// `import_pending_updates` (an update in place would be seen) until
+/// [`apply_deferred`] applies them in the last step. `seq` numbers the
+/// waiting rows of the batch.
+pub async fn upsert_deferred(tx: &mut Tx, spec: &SourceSpec, rows: Vec<Vec<Value>>, batch_id: i64, stored: Stored, seq: &mut i64) -> Result<Counts> {
+    const SQL: &str = "INSERT INTO import_pending_updates (batch_id, seq, row_json) VALUES ($1, $2, $3)";
+    let total = rows.len();
+    let sorted = sort_rows(tx, spec, rows, stored).await?;
+    let counts = sorted.counts(total);
+    dialect::insert_new_rows(tx, spec, sorted.new_rows, batch_id).await?;
+    for (_, _, new) in sorted.changed {
+        let json = serde_json::Value::Array(new.iter().map(Value::to_tagged).collect()).to_string();
+        *seq += 1;
+        crate::on_tx!(tx, conn => {
+            sqlx::query(SQL).bind(batch_id).bind(*seq).bind(json).execute(conn).await?;
+        });
+    }
+    Ok(counts)
+}
+
+/// Applies the changed rows [`upsert_deferred`] kept for `batch_id`, each
+/// with its audit entry naming the changed fields, and forgets them.
+pub async fn apply_deferred(tx: &mut Tx, audit: &mut AuditLog, spec: &SourceSpec, batch_id: i64, actor: &str) -> Result<()> {
+    const PAGE: &str = "SELECT seq, row_json FROM import_pending_updates WHERE batch_id = $1 AND seq > $2 ORDER BY seq LIMIT 2000";
+    const FORGET: &str = "DELETE FROM import_pending_updates WHERE batch_id = $1";
+    let mut after = 0i64;
+    loop {
+        let page: Vec<(i64, String)> = crate::on_tx!(tx, conn => sqlx::query_as(PAGE).bind(batch_id).bind(after).fetch_all(conn).await?);
+        let Some(&(last, _)) = page.last() else { break };
+        after = last;
+        let mut rows = Vec::with_capacity(page.len());
+        for (seq, json) in page {
+            let corrupt = || DbError::Corrupt(format!("waiting update {seq} of batch {batch_id} is unreadable"));
+            let cells: Vec<serde_json::Value> = serde_json::from_str(&json).map_err(|_| corrupt())?;
+            let row = cells.iter().map(Value::from_tagged).collect::<Option<Vec<_>>>().ok_or_else(corrupt)?;
+            if row.len() != spec.columns.len() {
+                return Err(corrupt());
+            }
+            rows.push(row);
+        }
+        let mut stored = fetch_existing(tx, spec, &rows).await?;
+        for new in rows {
+            let key = key_of(spec, &new);
+            let old = stored
+                .remove(&key)
+                .ok_or_else(|| DbError::Corrupt(format!("{} {key}: the record a waiting update changes is gone", spec.table)))?;
+            update_row(tx, spec, &new, batch_id).await?;
+            audit.record(actor, "update", spec.table, &key, diff(spec, &old, &new, batch_id));
+        }
+    }
+    crate::on_tx!(tx, conn => {
+        sqlx::query(FORGET).bind(batch_id).execute(conn).await?;
+    });
+    Ok(())
 }
 
 /// The stored rows whose keys appear in `rows`, by key.
@@ -180,7 +264,11 @@ pub async fn by_ids(db: &Db, spec: &SourceSpec, ids: &[String]) -> Result<Vec<(V
     let mut found: HashMap<String, (Vec<Value>, Option<i64>)> = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
-        let sql = format!("SELECT {select}, batch_id FROM {} WHERE {key_col} IN ({params})", spec.table);
+        let sql = format!(
+            "SELECT {select}, batch_id FROM {} WHERE {key_col} IN ({params}) AND {}",
+            spec.table,
+            super::batches::VISIBLE
+        );
         crate::on_db!(db, pool => {
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for id in chunk {

@@ -15,7 +15,11 @@ pub struct UnitRef {
 }
 
 pub async fn all(db: &Db) -> Result<Vec<UnitRef>> {
-    const SQL: &str = "SELECT code, name, grp, parent_code FROM units ORDER BY code";
+    const SQL: &str = concat!(
+        "SELECT code, name, grp, parent_code FROM units WHERE ",
+        crate::visible_records!(),
+        " ORDER BY code"
+    );
     let mut out = Vec::new();
     crate::on_db!(db, pool => {
         for row in sqlx::query(SQL).fetch_all(pool).await? {

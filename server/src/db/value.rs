@@ -68,6 +68,41 @@ impl Value {
     }
 }
 
+impl Value {
+    /// The value as tagged JSON that reads back exactly ([`Value::from_tagged`]):
+    /// a number keeps its type, a float its every bit (written in Rust's
+    /// shortest round-trip form and parsed by Rust, not by the JSON reader).
+    pub fn to_tagged(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Text(s) => json!({ "t": s }),
+            Value::Int(i) => json!({ "i": i }),
+            Value::Float(f) => json!({ "f": f.to_string() }),
+            Value::Bool(b) => json!({ "b": b }),
+            Value::Date(d) => json!({ "d": d.to_string() }),
+            Value::DateTime(d) => json!({ "dt": d.format("%Y-%m-%dT%H:%M:%S%.f").to_string() }),
+        }
+    }
+
+    /// Reads [`Value::to_tagged`]'s form; `None` for anything else.
+    pub fn from_tagged(json: &serde_json::Value) -> Option<Value> {
+        let serde_json::Value::Object(map) = json else {
+            return json.is_null().then_some(Value::Null);
+        };
+        let (tag, v) = map.iter().next().filter(|_| map.len() == 1)?;
+        Some(match tag.as_str() {
+            "t" => Value::Text(v.as_str()?.to_string()),
+            "i" => Value::Int(v.as_i64()?),
+            "f" => Value::Float(v.as_str()?.parse().ok()?),
+            "b" => Value::Bool(v.as_bool()?),
+            "d" => Value::Date(v.as_str()?.parse().ok()?),
+            "dt" => Value::DateTime(NaiveDateTime::parse_from_str(v.as_str()?, "%Y-%m-%dT%H:%M:%S%.f").ok()?),
+            _ => return None,
+        })
+    }
+}
+
 /// Binds `$value` (a `&Value`) of column kind `$kind` to the query `$q`.
 /// A macro rather than a function so one body serves both back-ends' query
 /// types; nulls are bound with the column's type, which PostgreSQL needs.
@@ -109,4 +144,35 @@ macro_rules! decode_value {
             Kind::Decimal => $row.try_get::<Option<f64>, _>($i)?.map_or(Value::Null, Value::Float),
         }
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_values_read_back_exactly() {
+        let d = NaiveDate::from_ymd_opt(2025, 2, 28).unwrap();
+        let values = [
+            Value::Null,
+            Value::text("温州 \"quoted\"\n"),
+            Value::Int(-7),
+            Value::Float(0.1 + 0.2),
+            Value::Float(1e-300),
+            Value::Float(-0.0),
+            Value::Bool(true),
+            Value::Date(d),
+            Value::DateTime(d.and_hms_milli_opt(23, 59, 58, 250).unwrap()),
+            Value::DateTime(d.and_hms_opt(0, 0, 0).unwrap()),
+        ];
+        for v in values {
+            let back = Value::from_tagged(&v.to_tagged()).unwrap();
+            match (&v, &back) {
+                (Value::Float(a), Value::Float(b)) => assert_eq!(a.to_bits(), b.to_bits()),
+                _ => assert_eq!(back, v),
+            }
+        }
+        assert_eq!(Value::from_tagged(&serde_json::json!({ "x": 1 })), None);
+        assert_eq!(Value::from_tagged(&serde_json::json!("bare")), None);
+    }
 }

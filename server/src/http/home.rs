@@ -40,7 +40,7 @@ pub async fn home(State(state): State<AppState>, super::session::PageSession(ses
         counts.push(SourceCount {
             label_zh: spec.zh.to_string(),
             label_en: label_en(spec.source).to_string(),
-            rows: state.db.count(spec.table).await?,
+            rows: state.db.count_records(spec.table).await?,
         });
     }
     let view = HomeView {

@@ -20,6 +20,7 @@ use super::objections::LangQuery;
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::sessions::Session;
+use crate::db::claims::{Origin, RunningJob};
 use crate::import::staging::{self, StoredReport};
 use crate::import::{self, Input, Progress, ProgressFn};
 use crate::jobs::JobHandle;
@@ -316,11 +317,12 @@ pub async fn commit(State(state): State<AppState>, PageSession(session): PageSes
         let outcome = async {
             let inputs = staging::inputs(&db, id).await?;
             if inputs.is_empty() {
-                return Ok::<_, crate::db::DbError>(Committed::NotWaiting);
+                return Ok::<_, import::ImportError>(Committed::NotWaiting);
             }
-            let report = import::import(&db, inputs, Vec::new(), &actor, import_progress(job.clone()))
-                .await
-                .map_err(|e| crate::db::DbError::Corrupt(e.to_string()))?;
+            let report = match import::import(&db, inputs, Vec::new(), &actor, Origin::Web, import_progress(job.clone())).await {
+                Err(import::ImportError::Busy(running)) => return Ok(Committed::Busy(running)),
+                other => other?,
+            };
             let stored = StoredReport::from_report(&report, report.ok);
             if !report.ok {
                 staging::set_report(&db, id, &stored).await?;
@@ -335,6 +337,13 @@ pub async fn commit(State(state): State<AppState>, PageSession(session): PageSes
         match outcome {
             Ok(Committed::Yes) => job.finish(next),
             Ok(Committed::NotWaiting) => job.fail("该上传已不在待确认状态。 / This upload is no longer awaiting a decision.".into(), next),
+            Ok(Committed::Busy(running)) => job.fail(
+                format!(
+                    "另一个导入正在进行（{}），未写入任何数据；请在其结束后重试。 / {running}; nothing was written; try again when it has ended.",
+                    running.started_zh()
+                ),
+                next,
+            ),
             Ok(Committed::Refused) => job.fail("数据在检查后发生变化，再次检查未通过；未写入任何数据。 / The data changed since the check and the upload no longer passes; nothing was written.".into(), next),
             Err(e) => {
                 tracing::error!(upload = id, cause = %e, "committing an upload failed");
@@ -352,6 +361,8 @@ enum Committed {
     Refused,
     /// The upload was decided meanwhile.
     NotWaiting,
+    /// Another import, from any process, is running.
+    Busy(RunningJob),
 }
 
 /// Discards a waiting upload: nothing is written, its bytes are dropped.

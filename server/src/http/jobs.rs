@@ -11,6 +11,7 @@ use maud::Markup;
 use super::objections::{LangQuery, YearForm, assessor_year};
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
+use crate::db::claims::Origin;
 use crate::jobs::JobStatus;
 use crate::scoring::{self, ScoreStep};
 
@@ -58,8 +59,12 @@ pub async fn rescore(State(state): State<AppState>, PageSession(session): PageSe
             let job = job.clone();
             move |step: ScoreStep| job.step(step.number(), step.label().0, step.label().1, None)
         };
-        match scoring::score_with_progress(&db, year, None, None, &actor, &on_step).await {
+        match scoring::score_as_job(&db, year, None, None, &actor, Origin::Web, &on_step).await {
             Ok(_) => job.finish(Some(format!("/publication?year={year}"))),
+            Err(scoring::ScoringError::Busy(running)) => job.fail(
+                format!("该年度正在评分（{}）；请在其结束后查看结果。 / {running}; see its result when it has ended.", running.started_zh()),
+                Some("/publication".into()),
+            ),
             Err(e @ (scoring::ScoringError::Rulebook(_) | scoring::ScoringError::Engine(_))) => {
                 job.fail(format!("无法评分（{e}）。 / Cannot score: {e}."), Some("/publication".into()))
             }

@@ -1,11 +1,15 @@
 //! Importing source files (`import-formats.md`): CSV or XLSX, one file per
-//! source, all files of one call in one transaction. Every file is read and
-//! checked completely before anything is written; on any error the report
-//! lists every bad row and the database is left as it was.
+//! source, all files of one call kept together or not at all. On any error
+//! the report lists every bad row and the database is left as it was.
 //!
-//! Reading and checking are CPU work and run on a blocking thread; writing
-//! goes through [`crate::db::records::upsert`], the same path demo seeding
-//! uses, so re-imports change nothing and changed values are audited.
+//! Reading and checking are CPU work and run on a blocking thread. Writing
+//! overlaps them, in steps of at most half a second ([`crate::db::steps`])
+//! so that sign-ins and objections never wait long behind an import: new
+//! records go in under pending batches nobody reads, changed records wait
+//! aside, and one last short step applies the changes, audits them and
+//! marks the batches done. A failed or killed import's pending batches are
+//! removed before the next import writes. Only one import runs at a time,
+//! in any process ([`crate::db::claims`]).
 
 pub mod canonical;
 pub mod cells;
@@ -26,6 +30,8 @@ use sha2::{Digest, Sha256};
 
 use crate::db::audit::{AuditLog, to_hex};
 use crate::db::batches::{self, Counts};
+use crate::db::claims::{self, Origin, RunningJob};
+use crate::db::steps::Steps;
 use crate::db::{Db, DbError, Value, records, units};
 use crate::sources::{Source, SourceSpec};
 use refs::UnitIndex;
@@ -49,9 +55,15 @@ pub struct Input {
 /// Progress of a long import, for a terminal or a page.
 #[derive(Debug, Clone)]
 pub enum Progress {
-    Read { file: String, rows: usize },
+    Read {
+        file: String,
+        rows: usize,
+    },
     /// Rows written so far; reading goes on meanwhile, so there is no total.
-    Written { file: String, rows: usize },
+    Written {
+        file: String,
+        rows: usize,
+    },
 }
 
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
@@ -62,7 +74,13 @@ pub enum ImportError {
     Db(#[from] DbError),
     #[error("the import was interrupted: {0}")]
     Interrupted(String),
+    /// Another import holds the claim.
+    #[error("cannot import now: {0}")]
+    Busy(RunningJob),
 }
+
+/// The claim every import takes, whichever process runs it.
+pub const CLAIM: &str = "import";
 
 /// A file after its checks. Its rows have left for the writer as they were
 /// read, except a unit register's and debt rows, which the checks across
@@ -128,7 +146,12 @@ pub fn collect(paths: &[PathBuf], source: Option<Source>) -> (Vec<Input>, Vec<Is
                         &file,
                         Severity::Error,
                         "too_large",
-                        format!("the file is {} bytes, over the limit of {} MiB ({} bytes)", m.len(), MAX_FILE_BYTES >> 20, MAX_FILE_BYTES),
+                        format!(
+                            "the file is {} bytes, over the limit of {} MiB ({} bytes)",
+                            m.len(),
+                            MAX_FILE_BYTES >> 20,
+                            MAX_FILE_BYTES
+                        ),
                     ));
                 }
                 Ok(_) => match std::fs::read(&file) {
@@ -154,23 +177,59 @@ fn display_name(path: &Path) -> String {
 /// What the checking thread hands the writer, file by file, as it reads.
 enum Checked2Writer {
     /// A file begins: its source, name and content hash.
-    File { spec: &'static SourceSpec, name: String, content_hash: String },
+    File {
+        spec: &'static SourceSpec,
+        name: String,
+        content_hash: String,
+    },
     /// Rows of the current file that passed every check of their own.
     Rows(Vec<Vec<Value>>),
     /// The current file is done.
     End,
 }
 
-/// Imports `inputs` in one transaction, or nothing at all.
+/// Imports `inputs` whole, or nothing at all.
 ///
 /// Reading-and-checking and writing overlap on two threads: rows leave the
-/// checker in chunks as they are read and are written into the open
-/// transaction at once. Whether anything is kept is decided only at the
+/// checker in chunks as they are read and are written at once, in steps,
+/// under pending batches. Whether anything is kept is decided only at the
 /// end, when every file has been read: any error in any file (including
-/// the checks across files) rolls the whole transaction back, so what is
-/// stored is exactly what the one-pass importer stored before, and a
-/// failed import leaves the database as it was.
-pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor: &str, progress: ProgressFn) -> Result<ImportReport, ImportError> {
+/// the checks across files) removes what was written, so what is stored
+/// is exactly what the one-pass importer stored before, and a failed
+/// import leaves the database as it was.
+pub async fn import(
+    db: &Db,
+    inputs: Vec<Input>,
+    prior_issues: Vec<Issue>,
+    actor: &str,
+    origin: Origin,
+    progress: ProgressFn,
+) -> Result<ImportReport, ImportError> {
+    let claim = match claims::claim(db, CLAIM, "an import", actor, origin).await? {
+        Ok(claim) => claim,
+        Err(running) => return Err(ImportError::Busy(running)),
+    };
+    // Holding the claim, nothing else writes pending batches: any there
+    // are were left by an import that failed to finish.
+    batches::remove_pending(db, &batches::pending(db).await?).await?;
+    let report = import_claimed(db, inputs, prior_issues, actor, progress).await;
+    claim.release().await?;
+    report
+}
+
+/// Removes what imports that failed to finish (killed, crashed) wrote,
+/// unless an import is running now; returns how many batches went.
+pub async fn recover(db: &Db) -> Result<usize, ImportError> {
+    let Ok(claim) = claims::claim(db, CLAIM, "removing an interrupted import", "system", Origin::CommandLine).await? else {
+        return Ok(0);
+    };
+    let pending = batches::pending(db).await?;
+    batches::remove_pending(db, &pending).await?;
+    claim.release().await?;
+    Ok(pending.len())
+}
+
+async fn import_claimed(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor: &str, progress: ProgressFn) -> Result<ImportReport, ImportError> {
     let index = UnitIndex::new(units::all(db).await?);
     let doomed = prior_issues.iter().any(|i| i.severity == Severity::Error);
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Checked2Writer>(2);
@@ -185,9 +244,26 @@ pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor
         };
         check_all(inputs, index, &check_progress, &mut hand_over)
     });
-    let mut writer = Writer::begin(db, actor).await?;
+    let mut writer = Writer::new(db, actor);
     let mut failed: Option<DbError> = None;
-    while let Some(message) = receiver.recv().await {
+    loop {
+        let message = match receiver.try_recv() {
+            Ok(m) => m,
+            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                // Nothing to write yet: let the lock go while waiting.
+                if failed.is_none()
+                    && let Err(e) = writer.steps.commit().await
+                {
+                    failed = Some(e);
+                    receiver.close();
+                }
+                match receiver.recv().await {
+                    Some(m) => m,
+                    None => break,
+                }
+            }
+            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => break,
+        };
         if failed.is_none()
             && let Err(e) = writer.take(message, &progress).await
         {
@@ -198,17 +274,16 @@ pub async fn import(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor
     let (checked, mut issues) = checker.await.map_err(|e| ImportError::Interrupted(e.to_string()))?;
     issues.prepend(prior_issues);
     let mut files: Vec<FileReport> = checked.into_iter().map(|c| c.report).collect();
-    if issues.errors() > 0 {
-        // Dropping the writer rolls its transaction back. A write that
-        // failed on rows the checks refuse (a duplicate key) is explained
-        // by the report, not by the database's error.
-        drop(writer);
-        return Ok(issues.into_report(false, files));
+    if issues.errors() > 0 || failed.is_some() {
+        // A write that failed on rows the checks refuse (a duplicate key)
+        // is explained by the report, not by the database's error.
+        writer.abandon().await?;
+        return match failed {
+            Some(e) if issues.errors() == 0 => Err(e.into()),
+            _ => Ok(issues.into_report(false, files)),
+        };
     }
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    for (report, (counts, batch_id)) in files.iter_mut().zip(writer.commit().await?) {
+    for (report, (counts, batch_id)) in files.iter_mut().zip(writer.finish().await?) {
         report.counts = Some(counts);
         report.batch_id = batch_id;
     }
@@ -312,7 +387,11 @@ fn check_file(
     if !keeps_rows(spec) {
         parser = parser.streaming(&mut send_rows);
     }
-    let format = if input.staged { canonical::read(&input.bytes, &mut parser) } else { read::read(&input.bytes, &mut parser) };
+    let format = if input.staged {
+        canonical::read(&input.bytes, &mut parser)
+    } else {
+        read::read(&input.bytes, &mut parser)
+    };
     parser.flush();
     let table::TableParser {
         rows,
@@ -438,15 +517,16 @@ fn check_references(file: &Checked, index: &UnitIndex, issues: &mut IssueLog) {
     }
 }
 
-/// The writing side of [`import`]: one transaction, one import batch per
-/// file, rows upserted as they arrive.
+/// The writing side of [`import`]: steps that write new records under a
+/// pending batch per file and set changed ones aside, then one last step
+/// that applies the changes and makes the batches done.
 struct Writer<'a> {
-    tx: crate::db::Tx,
-    audit: AuditLog,
+    db: &'a Db,
+    steps: Steps,
     actor: &'a str,
     file: Option<WritingFile>,
-    /// Per file, in order: its counts and batch (none when it changed nothing).
-    done: Vec<(Counts, Option<i64>)>,
+    /// Every file written, in order.
+    written: Vec<WritingFile>,
 }
 
 struct WritingFile {
@@ -456,50 +536,87 @@ struct WritingFile {
     batch_id: i64,
     stored: records::Stored,
     counts: Counts,
+    /// Changed rows set aside so far (their last sequence number).
+    deferred: i64,
 }
 
 impl<'a> Writer<'a> {
-    async fn begin(db: &Db, actor: &'a str) -> Result<Writer<'a>, DbError> {
-        let mut tx = db.begin_write().await?;
-        let audit = AuditLog::open(&mut tx).await?;
-        Ok(Writer { tx, audit, actor, file: None, done: Vec::new() })
+    fn new(db: &'a Db, actor: &'a str) -> Writer<'a> {
+        Writer {
+            db,
+            steps: Steps::new(db),
+            actor,
+            file: None,
+            written: Vec::new(),
+        }
     }
 
     async fn take(&mut self, message: Checked2Writer, progress: &ProgressFn) -> Result<(), DbError> {
         match message {
             Checked2Writer::File { spec, name, content_hash } => {
-                let batch_id = batches::start(&mut self.tx, spec.file_stem, &name, &content_hash, self.actor).await?;
+                let tx = self.steps.tx().await?;
+                let batch_id = batches::start(tx, spec.file_stem, &name, &content_hash, self.actor).await?;
                 // A file's keys are distinct (checked), so this holds for all its chunks.
-                let stored = records::stored(&mut self.tx, spec).await?;
-                self.file = Some(WritingFile { spec, name, content_hash, batch_id, stored, counts: Counts::default() });
+                let stored = records::stored(tx, spec).await?;
+                self.file = Some(WritingFile {
+                    spec,
+                    name,
+                    content_hash,
+                    batch_id,
+                    stored,
+                    counts: Counts::default(),
+                    deferred: 0,
+                });
             }
             Checked2Writer::Rows(rows) => {
                 let Some(f) = self.file.as_mut() else { return Ok(()) };
-                let counts = records::upsert(&mut self.tx, &mut self.audit, f.spec, rows, f.batch_id, self.actor, f.stored).await?;
+                let tx = self.steps.tx().await?;
+                let counts = records::upsert_deferred(tx, f.spec, rows, f.batch_id, f.stored, &mut f.deferred).await?;
                 f.counts.add(&counts);
-                progress(Progress::Written { file: f.name.clone(), rows: f.counts.total as usize });
+                progress(Progress::Written {
+                    file: f.name.clone(),
+                    rows: f.counts.total as usize,
+                });
             }
             Checked2Writer::End => {
-                let Some(f) = self.file.take() else { return Ok(()) };
-                if f.counts.inserted + f.counts.updated == 0 {
-                    // Nothing new (a re-import, or a header-only file): leave no
-                    // trace, so importing the same file twice changes nothing.
-                    batches::discard(&mut self.tx, f.batch_id).await?;
-                    self.done.push((f.counts, None));
-                } else {
-                    batches::finish(&mut self.tx, f.batch_id, &f.counts).await?;
-                    let detail = serde_json::json!({ "file": f.name, "content_hash": f.content_hash, "counts": f.counts });
-                    self.audit.record(self.actor, "import", f.spec.table, &f.batch_id.to_string(), detail);
-                    self.done.push((f.counts, Some(f.batch_id)));
+                if let Some(f) = self.file.take() {
+                    self.written.push(f);
                 }
             }
         }
-        Ok(())
+        self.steps.next().await
     }
 
-    async fn commit(mut self) -> Result<Vec<(Counts, Option<i64>)>, DbError> {
-        self.audit.flush(&mut self.tx).await?;
-        self.tx.commit().await?;
-        Ok(self.done)
+    /// The last step: applies the changes set aside, makes every batch
+    /// done (or removes it when its file changed nothing, so importing
+    /// the same file twice leaves no trace) and audits each file.
+    async fn finish(mut self) -> Result<Vec<(Counts, Option<i64>)>, DbError> {
+        self.steps.commit().await?;
+        let mut tx = self.db.begin_write().await?;
+        let mut audit = AuditLog::open(&mut tx).await?;
+        let mut done = Vec::new();
+        for f in self.written {
+            if f.counts.inserted + f.counts.updated == 0 {
+                batches::discard(&mut tx, f.batch_id).await?;
+                done.push((f.counts, None));
+                continue;
+            }
+            records::apply_deferred(&mut tx, &mut audit, f.spec, f.batch_id, self.actor).await?;
+            batches::finish(&mut tx, f.batch_id, &f.counts).await?;
+            let detail = serde_json::json!({ "file": f.name, "content_hash": f.content_hash, "counts": f.counts });
+            audit.record(self.actor, "import", f.spec.table, &f.batch_id.to_string(), detail);
+            done.push((f.counts, Some(f.batch_id)));
+        }
+        audit.flush(&mut tx).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Removes everything this import wrote: the open step is rolled back,
+    /// the committed ones taken away.
+    async fn abandon(mut self) -> Result<(), DbError> {
+        self.steps.rollback();
+        let ids: Vec<i64> = self.written.iter().chain(&self.file).map(|f| f.batch_id).collect();
+        batches::remove_pending(self.db, &ids).await
     }
 }

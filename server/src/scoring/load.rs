@@ -19,7 +19,7 @@ use analytics::polars::prelude::StringChunkedBuilder;
 
 use crate::db::audit::to_hex;
 use crate::db::{Db, DbError, Result};
-use crate::on_db;
+use crate::{on_db, visible_records};
 
 fn bad(what: &str, value: &str) -> DbError {
     DbError::Corrupt(format!("stored {what} {value:?} is not a known code"))
@@ -52,13 +52,25 @@ fn bounds(year: i32) -> Bounds {
     }
 }
 
-const UNITS: &str = "SELECT code, name, grp, parent_code FROM units ORDER BY code";
-const COMMITMENTS: &str = "SELECT id, unit_code, category, title, made_on, due_on, status, fulfilled_on FROM commitments WHERE (due_on >= $1 AND due_on <= $2) OR (made_on >= $1 AND made_on <= $2)";
-const PROPOSALS: &str = "SELECT id, kind, title, lead_unit_code, assigned_on, due_on, replied_on, satisfaction, resolution FROM proposals WHERE assigned_on >= $1 AND assigned_on <= $2";
-const DEBT: &str = "SELECT unit_code, year, debt_limit, balance, capacity, due_amount, overdue_amount, violations FROM debt WHERE year = $1";
-const DISHONESTY: &str = "SELECT id, unit_code, subject, person_ref, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records WHERE occurred_on <= $1";
-const RATINGS: &str = "SELECT unit_code, year, score FROM ratings WHERE year = $1";
-const HONOURS: &str = "SELECT id, unit_code, year, level, title FROM honours WHERE year = $1";
+const UNITS: &str = concat!("SELECT code, name, grp, parent_code FROM units WHERE ", visible_records!(), " ORDER BY code");
+const COMMITMENTS: &str = concat!(
+    "SELECT id, unit_code, category, title, made_on, due_on, status, fulfilled_on FROM commitments WHERE ((due_on >= $1 AND due_on <= $2) OR (made_on >= $1 AND made_on <= $2)) AND ",
+    visible_records!()
+);
+const PROPOSALS: &str = concat!(
+    "SELECT id, kind, title, lead_unit_code, assigned_on, due_on, replied_on, satisfaction, resolution FROM proposals WHERE assigned_on >= $1 AND assigned_on <= $2 AND ",
+    visible_records!()
+);
+const DEBT: &str = concat!(
+    "SELECT unit_code, year, debt_limit, balance, capacity, due_amount, overdue_amount, violations FROM debt WHERE year = $1 AND ",
+    visible_records!()
+);
+const DISHONESTY: &str = concat!(
+    "SELECT id, unit_code, subject, person_ref, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records WHERE occurred_on <= $1 AND ",
+    visible_records!()
+);
+const RATINGS: &str = concat!("SELECT unit_code, year, score FROM ratings WHERE year = $1 AND ", visible_records!());
+const HONOURS: &str = concat!("SELECT id, unit_code, year, level, title FROM honours WHERE year = $1 AND ", visible_records!());
 const VOIDED: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted'";
 const VOIDED_UNTIL: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted' AND decided_at <= $1";
 
@@ -427,7 +439,8 @@ mod tests {
 /// plus the accepted objections, identifies the stored inputs exactly;
 /// reading it costs two small queries instead of a pass over the data.
 pub async fn fingerprint(db: &Db) -> Result<String> {
-    const BATCHES: &str = "SELECT id, source, rows_inserted, rows_updated FROM import_batches WHERE rows_inserted > 0 OR rows_updated > 0 ORDER BY id";
+    const BATCHES: &str =
+        "SELECT id, source, rows_inserted, rows_updated FROM import_batches WHERE (rows_inserted > 0 OR rows_updated > 0) AND state = 'done' ORDER BY id";
     const ACCEPTED: &str = "SELECT id FROM objections WHERE status = 'accepted' ORDER BY id";
     let mut h = Sha256::new();
     on_db!(db, pool => {

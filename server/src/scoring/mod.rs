@@ -34,6 +34,9 @@ pub enum ScoringError {
     AlreadyPublished { year: i32, version: i64, at: NaiveDateTime },
     #[error("scoring was interrupted: {0}")]
     Interrupted(String),
+    /// The same year is being scored by another job, in any process.
+    #[error("cannot score now: {0}")]
+    Busy(crate::db::claims::RunningJob),
 }
 
 impl From<sqlx::Error> for ScoringError {
@@ -116,6 +119,28 @@ impl ScoreStep {
     }
 }
 
+/// [`score_with_progress`] as a job someone started (on the web or the
+/// command line): it claims the year first, so that two people scoring
+/// the same year at once are told of each other instead of both working.
+pub async fn score_as_job(
+    db: &Db,
+    year: i32,
+    as_of: Option<NaiveDateTime>,
+    rules: Option<Rulebook>,
+    actor: &str,
+    origin: crate::db::claims::Origin,
+    on_step: &(dyn Fn(ScoreStep) + Send + Sync),
+) -> Result<ScoreOutcome, ScoringError> {
+    let title = format!("a scoring of {year}");
+    let claim = match crate::db::claims::claim(db, &format!("score:{year}"), &title, actor, origin).await? {
+        Ok(claim) => claim,
+        Err(running) => return Err(ScoringError::Busy(running)),
+    };
+    let outcome = score_with_progress(db, year, as_of, rules, actor, on_step).await;
+    claim.release().await?;
+    outcome
+}
+
 /// [`score`], telling `on_step` as each step begins.
 pub async fn score_with_progress(
     db: &Db,
@@ -131,12 +156,15 @@ pub async fn score_with_progress(
         None => seeds::rulebooks::for_year(year)?,
     };
     if rules.year != year {
-        return Err(analytics::rulebook::RulebookError::WrongYear { expected: year, found: rules.year }.into());
+        return Err(analytics::rulebook::RulebookError::WrongYear {
+            expected: year,
+            found: rules.year,
+        }
+        .into());
     }
     let window = Window::new(year, as_of, now_cst())?;
     let started = std::time::Instant::now();
-    let fingerprint = load::fingerprint(db).await?;
-    let inputs = load::inputs(db, year).await?;
+    let (fingerprint, inputs) = read_steady(db, year).await?;
     let previous = previous_year(db, year, None).await?;
     let seconds_loading = started.elapsed().as_secs_f64();
     on_step(ScoreStep::Computing);
@@ -219,6 +247,23 @@ pub async fn score_with_progress(
     })
 }
 
+/// The year's inputs and the fingerprint they match. They are read by
+/// several statements; an import or an objection decision that lands
+/// between them changes the fingerprint, and the reading starts again.
+async fn read_steady(db: &Db, year: i32) -> Result<(String, analytics::inputs::Inputs), ScoringError> {
+    const ATTEMPTS: usize = 5;
+    for _ in 0..ATTEMPTS {
+        let before = load::fingerprint(db).await?;
+        let inputs = load::inputs(db, year).await?;
+        if load::fingerprint(db).await? == before {
+            return Ok((before, inputs));
+        }
+    }
+    Err(ScoringError::Interrupted(format!(
+        "the data changed each of {ATTEMPTS} times it was read; score again later"
+    )))
+}
+
 fn grade_counts(rows: &ResultRows) -> Vec<(String, usize)> {
     ["excellent", "good", "pass", "fail", "ungraded"]
         .iter()
@@ -233,12 +278,18 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
     let versions = results::versions(db, year).await?;
     let target = match number {
         Some(_) => results::find_version(&versions, year, number),
-        None => versions.last().ok_or_else(|| format!("no result for {year} yet: run `zhengxin score --year {year}` first")),
+        None => versions
+            .last()
+            .ok_or_else(|| format!("no result for {year} yet: run `zhengxin score --year {year}` first")),
     }
     .map_err(ScoringError::NoResult)?
     .clone();
     if let Some(at) = target.published_at {
-        return Err(ScoringError::AlreadyPublished { year, version: target.version, at });
+        return Err(ScoringError::AlreadyPublished {
+            year,
+            version: target.version,
+            at,
+        });
     }
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
@@ -249,8 +300,17 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
     });
     if changed == 0 {
         // Published by someone else between our read and our lock.
-        let at = results::versions_in(&mut tx, year).await?.into_iter().find(|v| v.id == target.id).and_then(|v| v.published_at).unwrap_or(now);
-        return Err(ScoringError::AlreadyPublished { year, version: target.version, at });
+        let at = results::versions_in(&mut tx, year)
+            .await?
+            .into_iter()
+            .find(|v| v.id == target.id)
+            .and_then(|v| v.published_at)
+            .unwrap_or(now);
+        return Err(ScoringError::AlreadyPublished {
+            year,
+            version: target.version,
+            at,
+        });
     }
     audit.record(
         actor,

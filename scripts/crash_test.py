@@ -9,8 +9,12 @@ For each operation the database is first brought to a known state
 then, N times: reset to before, start the operation, kill it with SIGKILL
 after a random delay between 0 and 1.2 x its usual duration, and check:
 - the database opens and is intact (SQLite: PRAGMA integrity_check);
-- its state (row counts of every table, and the columns a decision
-  changes) equals before or after, never anything in between;
+- its state as readers see it (row counts of every table, and the
+  columns a decision changes) equals before or after, never anything in
+  between;
+- for an import, which writes in steps: running it again to the end
+  leaves exactly what the uninterrupted run left, every stored row
+  counted (what the killed run wrote is removed first);
 - `zhengxin audit verify` passes and `zhengxin results` re-checks every
   stored version's content hash;
 - for a backup: the backup file is either absent or whole (it restores).
@@ -122,15 +126,28 @@ TABLES = [
 ]
 
 
-def state(db, ignore=()):
+SOURCE_TABLES = TABLES[:8]
+
+# What readers see of a source table: no record of a pending import batch
+# (an import writes in steps and marks its batches done in its last one).
+VISIBLE = "(batch_id IS NULL OR batch_id NOT IN (SELECT id FROM import_batches WHERE state = 'pending'))"
+
+
+def state(db, ignore=(), raw=False):
     """What an interrupted operation may leave only whole or not at all
-    (`ignore`: tables that other, finished steps of the run change)."""
+    (`ignore`: tables that other, finished steps of the run change). By
+    default as readers see it; `raw`: every stored row, pending or not."""
     s = {}
     for t in TABLES:
         if t in ignore:
             continue
+        where = ""
+        if not raw and t in SOURCE_TABLES:
+            where = f" WHERE {VISIBLE}"
+        elif not raw and t == "import_batches":
+            where = " WHERE state = 'done'"
         try:
-            s[t] = int(db.query(f"SELECT COUNT(*) FROM {t}")[0][0])
+            s[t] = int(db.query(f"SELECT COUNT(*) FROM {t}{where}")[0][0])
         except Exception:
             pass
     s["published"] = [str(r[0]) for r in db.query("SELECT CASE WHEN published_at IS NULL THEN 'no' ELSE 'yes' END FROM result_versions ORDER BY id")]
@@ -297,6 +314,7 @@ def main():
                     z(db.url, *op)
                     duration = time.monotonic() - started
                 after = state(db, ignore)
+                after_raw = state(db, ignore, raw=True)
                 assert before != after, f"{name} changed nothing"
                 counts = {"before": 0, "after": 0, "between": 0, "mid": 0}
                 other = []
@@ -326,6 +344,12 @@ def main():
                     problems = checks(db, work)
                     if op != "decide" and op[0] == "backup" and not backup_whole(db, op[1], work):
                         problems.append("a killed backup left a file that does not restore")
+                    if op != "decide" and op[0] == "import":
+                        rerun = z(db.url, *op, check=False)
+                        if rerun.returncode != 0:
+                            problems.append("the import run again failed: " + rerun.stderr.strip()[-200:])
+                        elif state(db, ignore, raw=True) != after_raw:
+                            problems.append("the import run again left other rows than an uninterrupted run")
                     other.extend(f"run {run}: {p}" for p in problems)
                 failed |= counts["between"] > 0 or bool(other)
                 print(f"| {db.name} | {name} ({duration:.2f} s) | {N} | {counts['mid']} | {counts['before']} | {counts['after']} | {counts['between']} | {'; '.join(other)[:300] or 'none'} |", flush=True)

@@ -238,10 +238,13 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                     println!("{year}: no published version to verify");
                 }
                 for r in checks.iter().filter(|_| !json) {
-                    let said = match (r.reproduces, r.inputs_unchanged) {
-                        (true, _) => "reproduces exactly from today's data".to_string(),
-                        (false, false) => format!("does not reproduce: the stored inputs changed since (imports or decisions); units that differ: {}", r.differing_units.join(", ")),
-                        (false, true) => format!("DOES NOT REPRODUCE although no recorded change explains it (data altered outside Zhengxin?); units that differ: {}", r.differing_units.join(", ")),
+                    let differ = r.differing_units.join(", ");
+                    let said = match (r.reproduces, r.inputs_unchanged, r.changes_recorded) {
+                        (true, true, _) => "reproduces exactly from today's data".to_string(),
+                        (true, false, true) => "reproduces, although imports or decisions changed its inputs since".to_string(),
+                        (false, _, true) => format!("does not reproduce: imports or decisions changed its inputs since; units that differ: {differ}"),
+                        (true, false, false) => "ITS INPUTS CHANGED although no import or decision explains it (data altered outside Zhengxin?); the results still reproduce".to_string(),
+                        (false, _, false) => format!("DOES NOT REPRODUCE although no import or decision explains it (data altered outside Zhengxin?); units that differ: {differ}"),
                     };
                     println!("{year} version {}: {said}", r.version);
                 }

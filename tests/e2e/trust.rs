@@ -433,8 +433,21 @@ e2e!(a_published_version_reproduces_and_an_edit_behind_the_apps_back_is_caught, 
     let out = verify().await;
     assert_eq!(out.status.code(), Some(1));
     let said = crate::cli::stdout(&out);
-    assert!(said.contains("DOES NOT REPRODUCE although no recorded change explains it") && said.contains("330381"), "{said}");
+    assert!(said.contains("DOES NOT REPRODUCE although no import or decision explains it") && said.contains("330381"), "{said}");
     execute(&app, "UPDATE dishonesty_records SET rectified_on = NULL WHERE id = 'X2025-003'").await;
+    assert!(verify().await.status.success());
+
+    // An edit that changes no score is caught by the inputs' digest:
+    // 鹿城区's fulfilled commitment C2025-001 made a day later.
+    execute(&app, "UPDATE commitments SET made_on = '2025-01-11' WHERE id = 'C2025-001'").await;
+    let version = server::scoring::results::versions(&app.db, 2025).await.unwrap().remove(0);
+    let check = server::scoring::reproduce(&app.db, &version).await.unwrap();
+    assert!(check.reproduces && !check.inputs_unchanged && !check.changes_recorded && check.unexplained(), "{check:?}");
+    let out = verify().await;
+    assert_eq!(out.status.code(), Some(1));
+    let said = crate::cli::stdout(&out);
+    assert!(said.contains("ITS INPUTS CHANGED although no import or decision explains it"), "{said}");
+    execute(&app, "UPDATE commitments SET made_on = '2025-01-10' WHERE id = 'C2025-001'").await;
     assert!(verify().await.status.success());
 
     // The same change made through an import is a recorded change.
@@ -442,7 +455,7 @@ e2e!(a_published_version_reproduces_and_an_edit_behind_the_apps_back_is_caught, 
     assert!(app.import_files(&[("dishonesty.csv", dishonesty.as_bytes())]).await.ok);
     let out = verify().await;
     let said = crate::cli::stdout(&out);
-    assert!(out.status.success() && said.contains("does not reproduce: the stored inputs changed since"), "{said}");
+    assert!(out.status.success() && said.contains("does not reproduce: imports or decisions changed its inputs since"), "{said}");
 });
 
 e2e!(sessions_end_when_idle_and_https_cookies_are_secure_host_cookies, |app| {

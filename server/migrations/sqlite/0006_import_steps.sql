@@ -38,3 +38,9 @@ CREATE TABLE running_jobs (
     started_at TEXT NOT NULL,
     renewed_at TEXT NOT NULL
 );
+
+-- The content digest of the inputs a version was computed from (every
+-- value scoring read), beside the fingerprint of the batches and
+-- decisions behind them: an edit made outside Zhengxin changes the one and
+-- not the other. Versions stored before have none.
+ALTER TABLE result_versions ADD COLUMN inputs_digest TEXT;

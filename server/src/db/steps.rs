@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use super::{Db, Result, Tx};
 
 /// The longest the lock is held before a step commits.
-pub const HOLD: Duration = Duration::from_millis(500);
+pub const HOLD: Duration = Duration::from_millis(250);
 
 /// How long the lock is left free after a hold, on SQLite: longer than the
 /// busy handler's longest wait between retries (100 ms).

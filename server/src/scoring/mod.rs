@@ -3,6 +3,7 @@
 //! content hash; publishing freezes one. Published versions are never
 //! changed: new data or rules make a new version.
 
+pub mod digest;
 pub mod explain;
 pub mod export;
 pub mod load;
@@ -156,11 +157,7 @@ pub async fn score_with_progress(
         None => seeds::rulebooks::for_year(year)?,
     };
     if rules.year != year {
-        return Err(analytics::rulebook::RulebookError::WrongYear {
-            expected: year,
-            found: rules.year,
-        }
-        .into());
+        return Err(analytics::rulebook::RulebookError::WrongYear { expected: year, found: rules.year }.into());
     }
     let window = Window::new(year, as_of, now_cst())?;
     let started = std::time::Instant::now();
@@ -170,13 +167,15 @@ pub async fn score_with_progress(
     on_step(ScoreStep::Computing);
     let started = std::time::Instant::now();
     let rulebook_text = rules.to_toml();
-    let assessment = tokio::task::spawn_blocking(move || analytics::score::assess(&inputs, &rules, &window, previous.as_ref()))
-        .await
-        .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
+    let (assessment, inputs_digest) = tokio::task::spawn_blocking(move || -> Result<_, analytics::EngineError> {
+        Ok((analytics::score::assess(&inputs, &rules, &window, previous.as_ref())?, digest::digest(&inputs)?))
+    })
+    .await
+    .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
     let rows = ResultRows::from_assessment(&assessment);
     let seconds_scoring = started.elapsed().as_secs_f64();
     let rulebook_hash = sha256(&rulebook_text);
-    let content_hash = rows.content_hash(year, window.as_of, &rulebook_hash, &fingerprint);
+    let content_hash = rows.content_hash(year, window.as_of, &rulebook_hash, &results::inputs_identity(&fingerprint, Some(&inputs_digest)));
     let grades = grade_counts(&rows);
     let existing_outcome = |same: VersionInfo| ScoreOutcome {
         version: same,
@@ -200,11 +199,11 @@ pub async fn score_with_progress(
     }
     let mut audit = AuditLog::open(&mut tx).await?;
     let now = now_cst();
-    const INSERT: &str = "INSERT INTO result_versions (year, version, as_of, rulebook, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by) VALUES ($1, (SELECT COALESCE(MAX(version), 0) + 1 FROM result_versions WHERE year = $1), $2, $3, $4, $5, $6, $7, $8) RETURNING id, version";
+    const INSERT: &str = "INSERT INTO result_versions (year, version, as_of, rulebook, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, inputs_digest) VALUES ($1, (SELECT COALESCE(MAX(version), 0) + 1 FROM result_versions WHERE year = $1), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, version";
     let (id, version): (i64, i64) = on_tx!(&mut tx, conn => {
         let r = sqlx::query(INSERT)
             .bind(i64::from(year)).bind(window.as_of).bind(&rulebook_text).bind(&rulebook_hash)
-            .bind(&fingerprint).bind(&content_hash).bind(now).bind(actor)
+            .bind(&fingerprint).bind(&content_hash).bind(now).bind(actor).bind(&inputs_digest)
             .fetch_one(conn).await.map_err(DbError::from)?;
         (r.try_get(0).map_err(DbError::from)?, r.try_get(1).map_err(DbError::from)?)
     });
@@ -214,7 +213,7 @@ pub async fn score_with_progress(
         "score",
         "result_versions",
         &format!("{year}/{version}"),
-        serde_json::json!({ "as_of": window.as_of.to_string(), "content_hash": content_hash, "inputs": fingerprint, "rulebook": rulebook_hash }),
+        serde_json::json!({ "as_of": window.as_of.to_string(), "content_hash": content_hash, "inputs": fingerprint, "inputs_digest": inputs_digest, "rulebook": rulebook_hash }),
     );
     let audit_head = audit.head().to_string();
     on_tx!(&mut tx, conn => {
@@ -235,6 +234,7 @@ pub async fn score_with_progress(
         published_at: None,
         published_by: None,
         audit_head: Some(audit_head),
+        inputs_digest: Some(inputs_digest),
     };
     Ok(ScoreOutcome {
         version,
@@ -259,9 +259,7 @@ async fn read_steady(db: &Db, year: i32) -> Result<(String, analytics::inputs::I
             return Ok((before, inputs));
         }
     }
-    Err(ScoringError::Interrupted(format!(
-        "the data changed each of {ATTEMPTS} times it was read; score again later"
-    )))
+    Err(ScoringError::Interrupted(format!("the data changed each of {ATTEMPTS} times it was read; score again later")))
 }
 
 fn grade_counts(rows: &ResultRows) -> Vec<(String, usize)> {
@@ -278,18 +276,12 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
     let versions = results::versions(db, year).await?;
     let target = match number {
         Some(_) => results::find_version(&versions, year, number),
-        None => versions
-            .last()
-            .ok_or_else(|| format!("no result for {year} yet: run `zhengxin score --year {year}` first")),
+        None => versions.last().ok_or_else(|| format!("no result for {year} yet: run `zhengxin score --year {year}` first")),
     }
     .map_err(ScoringError::NoResult)?
     .clone();
     if let Some(at) = target.published_at {
-        return Err(ScoringError::AlreadyPublished {
-            year,
-            version: target.version,
-            at,
-        });
+        return Err(ScoringError::AlreadyPublished { year, version: target.version, at });
     }
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
@@ -300,17 +292,8 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
     });
     if changed == 0 {
         // Published by someone else between our read and our lock.
-        let at = results::versions_in(&mut tx, year)
-            .await?
-            .into_iter()
-            .find(|v| v.id == target.id)
-            .and_then(|v| v.published_at)
-            .unwrap_or(now);
-        return Err(ScoringError::AlreadyPublished {
-            year,
-            version: target.version,
-            at,
-        });
+        let at = results::versions_in(&mut tx, year).await?.into_iter().find(|v| v.id == target.id).and_then(|v| v.published_at).unwrap_or(now);
+        return Err(ScoringError::AlreadyPublished { year, version: target.version, at });
     }
     audit.record(
         actor,
@@ -333,7 +316,7 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
 pub async fn verify(db: &Db, version: &VersionInfo) -> Result<bool, ScoringError> {
     let rows = results::read(db, version.id).await?;
     let rulebook = results::rulebook_text(db, version.id).await?;
-    let hash = rows.content_hash(version.year as i32, version.as_of, &sha256(&rulebook), &version.inputs_fingerprint);
+    let hash = rows.content_hash(version.year as i32, version.as_of, &sha256(&rulebook), &version.inputs_identity());
     Ok(hash == version.content_hash && sha256(&rulebook) == version.rulebook_hash)
 }
 
@@ -343,9 +326,13 @@ pub struct Reproduction {
     pub version: i64,
     /// Recomputing gives the same rows (units, indicators, findings).
     pub reproduces: bool,
-    /// The stored inputs' fingerprint is what the version recorded: no
-    /// import batch or objection decision has changed them since.
+    /// Today's inputs, as the version saw them, are what it was computed
+    /// from: their content digest is the one it recorded (for versions
+    /// without a digest: no import or decision changed them since).
     pub inputs_unchanged: bool,
+    /// An import batch or an objection decision changed the data since
+    /// the version was computed (its fingerprint differs).
+    pub changes_recorded: bool,
     /// Units whose total, rank or grade differ, at most 20.
     pub differing_units: Vec<String>,
 }
@@ -354,7 +341,7 @@ impl Reproduction {
     /// A difference nothing recorded explains: the data were changed behind
     /// the application's back, or the computation is not deterministic.
     pub fn unexplained(&self) -> bool {
-        !self.reproduces && self.inputs_unchanged
+        (!self.reproduces || !self.inputs_unchanged) && !self.changes_recorded
     }
 }
 
@@ -369,12 +356,15 @@ pub async fn reproduce(db: &Db, version: &VersionInfo) -> Result<Reproduction, S
     let window = Window::new(year, Some(version.as_of), now_cst())?;
     let inputs = load::inputs_voided_until(db, year, Some(version.computed_at)).await?;
     let previous = previous_year(db, year, Some(version.computed_at)).await?;
-    let assessment = tokio::task::spawn_blocking(move || analytics::score::assess(&inputs, &rules, &window, previous.as_ref()))
-        .await
-        .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
+    let (assessment, digest_now) = tokio::task::spawn_blocking(move || -> Result<_, analytics::EngineError> {
+        Ok((analytics::score::assess(&inputs, &rules, &window, previous.as_ref())?, digest::digest(&inputs)?))
+    })
+    .await
+    .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
     let again = ResultRows::from_assessment(&assessment);
     let stored = results::read(db, version.id).await?;
-    let hash = |rows: &ResultRows| rows.content_hash(year, version.as_of, &version.rulebook_hash, &version.inputs_fingerprint);
+    let hash = |rows: &ResultRows| rows.content_hash(year, version.as_of, &version.rulebook_hash, &version.inputs_identity());
+    let changes_recorded = load::fingerprint(db).await? != version.inputs_fingerprint;
     let differing_units = stored
         .units
         .iter()
@@ -390,7 +380,11 @@ pub async fn reproduce(db: &Db, version: &VersionInfo) -> Result<Reproduction, S
     Ok(Reproduction {
         version: version.version,
         reproduces: hash(&again) == hash(&stored),
-        inputs_unchanged: load::fingerprint(db).await? == version.inputs_fingerprint,
+        inputs_unchanged: match &version.inputs_digest {
+            Some(d) => *d == digest_now,
+            None => !changes_recorded,
+        },
+        changes_recorded,
         differing_units,
     })
 }

@@ -77,6 +77,25 @@ pub struct VersionInfo {
     /// The audit chain's head when this version was stored (none for
     /// versions stored before heads were kept).
     pub audit_head: Option<String>,
+    /// The content digest of its inputs ([`super::digest`]); none for
+    /// versions stored before digests were kept.
+    pub inputs_digest: Option<String>,
+}
+
+impl VersionInfo {
+    /// What the content hash says of the inputs: their fingerprint, and
+    /// their digest where the version has one.
+    pub fn inputs_identity(&self) -> String {
+        inputs_identity(&self.inputs_fingerprint, self.inputs_digest.as_deref())
+    }
+}
+
+/// See [`VersionInfo::inputs_identity`].
+pub fn inputs_identity(fingerprint: &str, digest: Option<&str>) -> String {
+    match digest {
+        Some(d) => format!("{fingerprint}+{d}"),
+        None => fingerprint.to_string(),
+    }
 }
 
 /// Every row of a result.
@@ -379,7 +398,7 @@ pub fn group_order(group: &str) -> usize {
     ["county", "department", "township"].iter().position(|g| *g == group).unwrap_or(3)
 }
 
-const VERSION_COLUMNS: &str = "id, year, version, as_of, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, published_at, published_by, audit_head";
+const VERSION_COLUMNS: &str = "id, year, version, as_of, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, published_at, published_by, audit_head, inputs_digest";
 
 /// Every version of `year`, oldest first.
 pub async fn versions(db: &Db, year: i32) -> Result<Vec<VersionInfo>> {
@@ -417,6 +436,7 @@ where
         published_at: r.try_get(9)?,
         published_by: r.try_get(10)?,
         audit_head: r.try_get(11)?,
+        inputs_digest: r.try_get(12)?,
     })
 }
 

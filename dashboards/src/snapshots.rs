@@ -165,6 +165,10 @@ fn the_import_page_empty_and_after_a_refused_upload() {
         max_mib: 64,
         sources: vec![("hotline".into(), "12345热线工单".into())],
         error: Some("请选择至少一个文件。 / Choose at least one file.".into()),
+        running: vec![(
+            "另一个导入正在进行（etl，命令行于 2026-11-25 10:00:00 开始）；在其结束前，新的导入会被拒绝。".into(),
+            "an import is running, started by etl from the command line at 2026-11-25 10:00:00; a new import is refused until it ends.".into(),
+        )],
     };
     insta::assert_snapshot!(main_of(&imports::list(&v).into_string()));
 }

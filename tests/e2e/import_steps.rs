@@ -226,3 +226,16 @@ e2e!(a_scoring_started_on_the_web_is_seen_by_the_command_line, |app| {
     let out = crate::cli::zhengxin(&app, &["score", "--year", "2025"]).await;
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 });
+
+e2e!(the_import_page_shows_an_import_running_from_the_command_line, |app| {
+    let server = crate::web::site(&app).await;
+    let b = crate::web::Browser::signed_in(&server, "assessor").await;
+    assert!(!b.get("/import?lang=en").await.body.contains("an import is running"));
+    let held = claims::claim(&app.db, import::CLAIM, "an import", "etl", Origin::CommandLine).await.unwrap().unwrap();
+    let page = b.get("/import?lang=en").await;
+    assert!(page.body.contains("an import is running, started by etl from the command line"), "{}", page.body);
+    assert!(b.get("/import").await.body.contains("另一个导入正在进行（etl，命令行于"));
+    held.release().await.unwrap();
+    assert!(!b.get("/import?lang=en").await.body.contains("an import is running"));
+    server.stop().await;
+});

@@ -30,6 +30,9 @@ pub struct ImportsView {
     pub sources: Vec<(String, String)>,
     /// Why the last upload was refused, shown next to the file field.
     pub error: Option<String>,
+    /// Imports running now, on the web or the command line: (Chinese,
+    /// English) sentences naming who started each, where and when.
+    pub running: Vec<(String, String)>,
 }
 
 /// One file of an upload, with what the check (or the commit) found.
@@ -138,6 +141,7 @@ pub fn list(v: &ImportsView) -> Markup {
             p.note { (lang.pick(
                 "上传一个或多个 CSV/XLSX 文件（文件名表明数据类别，如 hotline-2025.csv，或在下面选择）。系统先逐行检查并列出全部问题，不写入任何数据；确认无误后再导入，或放弃。",
                 "Upload one or more CSV/XLSX files (named for their source, e.g. hotline-2025.csv, or choose the source below). Every row is checked first and every problem listed; nothing is written until you commit, or discard the upload.")) }
+            @for (zh, en) in &v.running { p.note role="status" { strong { (lang.pick(zh, en)) } } }
             form method="post" action="/import" enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(v.nav.csrf);
                 @if lang == Lang::En { input type="hidden" name="lang" value="en"; }

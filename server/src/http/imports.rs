@@ -20,7 +20,7 @@ use super::objections::LangQuery;
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::sessions::Session;
-use crate::db::claims::{Origin, RunningJob};
+use crate::db::claims::{self, Origin, RunningJob};
 use crate::import::staging::{self, StoredReport};
 use crate::import::{self, Input, Progress, ProgressFn};
 use crate::jobs::JobHandle;
@@ -39,10 +39,20 @@ fn assessor(session: &Session) -> Result<(), AppError> {
     if session.user.is_assessor() { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-fn imports_view(lang: Lang, session: &Session, uploads: Vec<staging::Staged>) -> ImportsView {
-    ImportsView {
+/// The import page's view: recent uploads, and an import running now in
+/// any process (the command line's too), so nobody starts one in vain.
+async fn imports_view(state: &AppState, lang: Lang, session: &Session) -> Result<ImportsView, AppError> {
+    let uploads = staging::recent(&state.db, LISTED).await?;
+    let running = claims::running(&state.db).await?.into_iter().filter(|j| j.subject == import::CLAIM).map(|j| {
+        (
+            format!("另一个导入正在进行（{}）；在其结束前，新的导入会被拒绝。", j.started_zh()),
+            format!("{j}; a new import is refused until it ends."),
+        )
+    });
+    Ok(ImportsView {
         lang,
         nav: nav(session),
+        running: running.collect(),
         uploads: uploads
             .into_iter()
             .map(|s| UploadRow {
@@ -58,14 +68,13 @@ fn imports_view(lang: Lang, session: &Session, uploads: Vec<staging::Staged>) ->
         max_mib: MAX_UPLOAD_BYTES >> 20,
         sources: ALL.iter().map(|s| (s.file_stem.to_string(), s.zh.to_string())).collect(),
         error: None,
-    }
+    })
 }
 
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
     assessor(&session)?;
     let lang = Lang::from_param(q.lang.as_deref());
-    let uploads = staging::recent(&state.db, LISTED).await?;
-    Ok(imports::list(&imports_view(lang, &session, uploads)))
+    Ok(imports::list(&imports_view(&state, lang, &session).await?))
 }
 
 fn too_large() -> (StatusCode, String) {
@@ -94,8 +103,7 @@ pub async fn upload(
     // A body announced as too large is refused before any of it is read.
     let announced = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > MAX_UPLOAD_BYTES as u64 + MULTIPART_OVERHEAD) {
-        let uploads = staging::recent(&state.db, LISTED).await?;
-        let mut view = imports_view(Lang::from_param(q.lang.as_deref()), &session, uploads);
+        let mut view = imports_view(&state, Lang::from_param(q.lang.as_deref()), &session).await?;
         let (status, message) = too_large();
         view.error = Some(message);
         return Ok((status, [(CONNECTION, "close")], imports::list(&view)).into_response());
@@ -145,8 +153,7 @@ pub async fn upload(
         _ => None,
     });
     if let Some((status, message)) = problem {
-        let uploads = staging::recent(&state.db, LISTED).await?;
-        let mut view = imports_view(lang, &session, uploads);
+        let mut view = imports_view(&state, lang, &session).await?;
         view.error = Some(message);
         return Ok((status, imports::list(&view)).into_response());
     }

@@ -53,6 +53,38 @@ pub async fn remove_batch_rows(tx: &mut Tx, table: &'static str, batch_id: i64, 
     Ok(removed)
 }
 
+/// How often a SQLite writer that finds the database locked tries again.
+pub const BUSY_RETRY: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// How long it keeps trying before the write fails as busy.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// SQLite: replaces the connection's busy handler with one that retries
+/// every [`BUSY_RETRY`] for [`BUSY_TIMEOUT`]. SQLite's own (what
+/// `busy_timeout` installs) backs off to one try per 100 ms, so a writer
+/// could only be sure to get in during a pause of over 100 ms in another
+/// writer's work; with this one a long job in steps needs to pause a few
+/// milliseconds ([`super::steps::PAUSE`]).
+pub async fn retry_when_busy(conn: &mut sqlx::SqliteConnection) -> std::result::Result<(), sqlx::Error> {
+    unsafe extern "C" fn retry(_: *mut std::ffi::c_void, tries: std::ffi::c_int) -> std::ffi::c_int {
+        if BUSY_RETRY * u32::try_from(tries).unwrap_or(u32::MAX) >= BUSY_TIMEOUT {
+            return 0;
+        }
+        // On sqlx's worker thread for this connection, like SQLite's own
+        // handler's sleep.
+        std::thread::sleep(BUSY_RETRY);
+        1
+    }
+    let mut locked = conn.lock_handle().await?;
+    let handle = locked.as_raw_handle();
+    // SAFETY: the handle is locked for this call; the callback keeps no state.
+    let rc = unsafe { rusqlite::ffi::sqlite3_busy_handler(handle.as_ptr(), Some(retry), std::ptr::null_mut()) };
+    if rc != rusqlite::ffi::SQLITE_OK {
+        return Err(sqlx::Error::Protocol(format!("cannot set the busy handler (SQLite error {rc})")));
+    }
+    Ok(())
+}
+
 /// Rows per `COPY` message to PostgreSQL.
 const COPY_CHUNK: usize = 20_000;
 

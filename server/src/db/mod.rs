@@ -109,7 +109,9 @@ impl Db {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(15))
+                // Replaced right after connecting (`retry_when_busy`); set
+                // too so the connection waits even before that.
+                .busy_timeout(dialect::BUSY_TIMEOUT)
                 .foreign_keys(true)
                 // A large import touches far more pages than the 2 MiB
                 // default cache holds; spilling them mid-transaction and
@@ -120,7 +122,11 @@ impl Db {
             if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| DbError::Other(sqlx::Error::Io(e)))?;
             }
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| Box::pin(dialect::retry_when_busy(conn)))
+                .connect_with(options)
+                .await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -10,13 +10,13 @@
 //! - PostgreSQL queues advisory-lock requests in order, so a writer that
 //!   waited is granted the lock as soon as the step commits; no pause is
 //!   needed.
-//! - SQLite has no queue: a waiting writer retries on a timer whose longest
-//!   interval is 100 ms (sqlite3's default busy handler), so a pause of
-//!   more than that always contains one of its retries.
+//! - SQLite has no queue: a waiting writer retries on a timer, every 2 ms
+//!   with our busy handler ([`super::dialect::retry_when_busy`]), so a
+//!   pause of a few times that always contains one of its retries.
 //!
 //! The longest a writer waits behind a job in steps is therefore one hold
-//! plus the statement in flight when the hold ends (at most 50,000 rows,
-//! about a tenth of a second), plus the busy handler's 100 ms on SQLite.
+//! plus the statement in flight when the hold ends (an import writes
+//! 10,000 rows per statement), plus a retry interval on SQLite.
 //!
 //! What a job writes in steps is committed step by step: it must be made
 //! invisible to readers until its last step (imports mark their batches
@@ -29,9 +29,10 @@ use super::{Db, Result, Tx};
 /// The longest the lock is held before a step commits.
 pub const HOLD: Duration = Duration::from_millis(250);
 
-/// How long the lock is left free after a hold, on SQLite: longer than the
-/// busy handler's longest wait between retries (100 ms).
-pub const PAUSE: Duration = Duration::from_millis(120);
+/// How long the lock is left free after a hold, on SQLite: several times
+/// the busy handler's interval between retries (2 ms), so a waiting writer
+/// in this or another process gets in.
+pub const PAUSE: Duration = Duration::from_millis(10);
 
 /// A transaction that commits and reopens itself as it goes.
 pub struct Steps {

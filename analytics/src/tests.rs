@@ -746,3 +746,100 @@ fn missing_sources_are_judged_as_of_and_without_voided_records() {
     assert!(!kinds(&december).contains(&"no_records/proposals".to_string()));
     assert!(!kinds(&december).contains(&"no_records/commitments".to_string()));
 }
+
+// ---- Rules of the method, one test each (issue 16) -----------------------
+
+/// §2: "A plain date … is by `as_of` when it falls on or before that day":
+/// a veto deadline on as_of's calendar day has passed even at its first
+/// second, and a record occurring that day has happened.
+#[test]
+fn a_plain_date_on_as_ofs_calendar_day_is_by_as_of() {
+    let mut set = departments(&[95.0]);
+    set.dishonesty.push(listing("L1", "D00", "2025-03-01", "2025-06-30", None));
+    let vetoed_at = |as_of: &str| grade(&assess_at(&set, &[], 2025, as_of, None), "D00") == "fail";
+    assert!(vetoed_at("2025-06-30 00:00:00"), "the deadline day has come");
+    assert!(!vetoed_at("2025-06-29 23:59:59"), "the day before, the deadline is still ahead");
+
+    let mut set = departments(&[95.0]);
+    set.dishonesty.push(record("J1", "D00", DishonestyType::Judgment, "2025-06-30"));
+    let dishonesty_at = |as_of: &str| points(&assess_at(&set, &[], 2025, as_of, None), "D00", "dishonesty");
+    assert_eq!(dishonesty_at("2025-06-30 00:00:00"), Some(15.0 - 2.0), "a judgment of that day counts");
+    assert_eq!(dishonesty_at("2025-06-29 23:59:59"), Some(15.0), "not yet the day before");
+}
+
+/// §3 `proposal_ontime`: the 3-month default applies only when due_on is
+/// missing; a given due_on is the deadline.
+#[test]
+fn an_explicit_proposal_due_on_overrides_the_three_month_default() {
+    let replied_late = proposal("P1", "D00", "2025-01-10", Some("2025-02-01"), None, None);
+    let mut set = departments(&[95.0]);
+    set.proposals.push(replied_late.clone());
+    // By default due 2025-04-10: replied in time, full points.
+    assert_eq!(points(&assess(&set), "D00", "proposal_ontime"), Some(5.0));
+    set.proposals[0] = Proposal { due_on: Some(d("2025-01-20")), ..replied_late };
+    // Due 2025-01-20, replied 2025-02-01: late; on-time share 0 → 0 points.
+    assert_eq!(points(&assess(&set), "D00", "proposal_ontime"), Some(0.0));
+}
+
+/// §5: the excellence quota is max(1, ⌊0.30 × n⌋): one place in groups of
+/// one to six graded units, two from seven.
+#[test]
+fn the_excellence_quota_is_at_least_one_in_a_small_group() {
+    // Ratings 94, 93, …, 88: distinct totals (95 and above all earn the
+    // full 10 points and would tie), every one over 90.
+    for (n, quota) in [(1, 1), (2, 1), (3, 1), (4, 1), (6, 1), (7, 2)] {
+        let scores: Vec<f64> = (0..n).map(|i| 94.0 - f64::from(i)).collect();
+        let a = assess(&departments(&scores));
+        let excellent = (0..n).filter(|i| grade(&a, &format!("D{i:02}")) == "excellent").count();
+        assert_eq!(excellent, quota, "n = {n}");
+        for i in 0..n {
+            assert!(f(&a, &format!("D{i:02}"), TOTAL) >= 90.0, "n = {n}: every unit is above the excellence line");
+        }
+    }
+}
+
+/// §5 bonus: national +3, provincial +2, city +1, at most +5, honours of
+/// `Y` only.
+#[test]
+fn honours_of_the_year_add_their_level_and_no_other_year_counts() {
+    let bonus = |honours: &[(i32, HonourLevel)]| {
+        let mut set = departments(&[70.0]);
+        for (i, (year, level)) in honours.iter().enumerate() {
+            set.honours.push(honour(&format!("HN{i}"), "D00", *year, *level));
+        }
+        f(&assess(&set), "D00", BONUS)
+    };
+    assert_eq!(bonus(&[(2025, HonourLevel::City)]), 1.0);
+    assert_eq!(bonus(&[(2025, HonourLevel::National)]), 3.0);
+    assert_eq!(bonus(&[(2025, HonourLevel::Provincial), (2025, HonourLevel::City)]), 3.0);
+    // Below the cap, an honour of another year would show if it counted.
+    assert_eq!(bonus(&[(2025, HonourLevel::Provincial), (2024, HonourLevel::National), (2026, HonourLevel::City)]), 2.0);
+    assert_eq!(bonus(&[(2024, HonourLevel::National)]), 0.0);
+}
+
+/// §3 hotline: "received in `Y`" is the calendar year in China Standard
+/// Time, and satisfaction counts every rated ticket received by as_of,
+/// due or not.
+#[test]
+fn hotline_tickets_count_by_the_year_they_were_received_and_ratings_whether_due_or_not() {
+    let rated = |id: &str, received: &str, due: &str, sat: Satisfaction| HotlineTicket {
+        satisfaction: Some(sat),
+        ..ticket(id, "D00", received, due, Some(received))
+    };
+    let mut set = departments(&[80.0]);
+    // The last second of 2024: not a ticket of 2025.
+    set.hotline.push(rated("H0", "2024-12-31 23:59:59", "2025-01-02 00:00:00", Satisfaction::Unsatisfied));
+    // The first second of 2025, and one received in December but due in
+    // January 2026 (not yet due at the year's end).
+    set.hotline.push(rated("H1", "2025-01-01 00:00:00", "2025-01-02 00:00:00", Satisfaction::Satisfied));
+    set.hotline.push(rated("H2", "2025-12-30 10:00:00", "2026-01-05 10:00:00", Satisfaction::Unsatisfied));
+    let a = assess(&set);
+    // Satisfaction: H1 and H2 rated → 1 / 2 = 0.5, below 0.80 → 0 points.
+    // Were H2 left out (not due), it would be 1.0 → 6; were H0 in, 1 / 3.
+    assert_eq!(points(&a, "D00", "hotline_satisfaction"), Some(0.0));
+    // On time: only H1 is due by as_of and in 2025; closed at once → 6.
+    assert_eq!(points(&a, "D00", "hotline_ontime"), Some(6.0));
+    let mut set = departments(&[80.0]);
+    set.hotline.push(rated("H0", "2024-12-31 23:59:59", "2025-01-02 00:00:00", Satisfaction::Unsatisfied));
+    assert_eq!(points(&assess(&set), "D00", "hotline_satisfaction"), None, "a 2024 ticket alone leaves the rate without a denominator");
+}

@@ -116,9 +116,11 @@ e2e!(a_long_import_refused_at_its_last_row_leaves_nothing, |app| {
     );
 });
 
-/// This machine's name as claims record it.
+/// This machine (and process-id namespace) as claims record it.
 fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().replace(':', "_")
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let namespace = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    format!("{}/{}", name.trim(), namespace.to_string_lossy()).replace(':', "_")
 }
 
 e2e!(what_a_killed_import_left_is_never_read_and_the_next_import_removes_it, |app| {

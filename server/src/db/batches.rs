@@ -68,13 +68,19 @@ pub async fn start(tx: &mut Tx, source: &str, file_name: &str, content_hash: &st
     Ok(id)
 }
 
+/// Fills in a pending batch's counts and makes it done. A batch that is no
+/// longer pending was taken away as a failed import's (its claim lapsed
+/// and another import cleared it): the import must fail, not report success.
 pub async fn finish(tx: &mut Tx, id: i64, counts: &Counts) -> Result<()> {
-    const SQL: &str = "UPDATE import_batches SET rows_total = $1, rows_inserted = $2, rows_updated = $3, rows_unchanged = $4, state = 'done' WHERE id = $5";
-    crate::on_tx!(tx, conn => {
+    const SQL: &str = "UPDATE import_batches SET rows_total = $1, rows_inserted = $2, rows_updated = $3, rows_unchanged = $4, state = 'done' WHERE id = $5 AND state = 'pending'";
+    let changed = crate::on_tx!(tx, conn => {
         sqlx::query(SQL)
             .bind(counts.total as i64).bind(counts.inserted as i64).bind(counts.updated as i64).bind(counts.unchanged as i64).bind(id)
-            .execute(conn).await?;
+            .execute(conn).await?.rows_affected()
     });
+    if changed != 1 {
+        return Err(super::DbError::Corrupt(format!("import batch {id} is no longer pending: the import's claim lapsed and its rows were removed")));
+    }
     Ok(())
 }
 

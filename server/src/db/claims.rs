@@ -199,15 +199,21 @@ fn new_holder() -> String {
     format!("{}:{}:{nanos}:{}", host_name(), std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// This machine's name (Linux), or nothing where it cannot be read.
+/// Where this process's id means something: the machine's name and the
+/// process-id namespace it runs in (two containers may share a host name,
+/// never a namespace), or nothing where either cannot be read.
 fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().replace(':', "_"))
-        .unwrap_or_default()
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string());
+    let namespace = std::fs::read_link("/proc/self/ns/pid").map(|p| p.to_string_lossy().to_string());
+    match (name, namespace) {
+        (Ok(name), Ok(namespace)) if !name.is_empty() => format!("{name}/{namespace}").replace(':', "_"),
+        _ => String::new(),
+    }
 }
 
-/// Whether `holder` was a process of this machine that has ended (it was
-/// killed, or crashed): its claim need not wait to lapse. Known only where
+/// Whether `holder` was a process of this machine (and process-id
+/// namespace) that has ended (it was killed, or crashed): its claim need
+/// not wait to lapse. Known only where
 /// `/proc` lists processes; elsewhere, and for other machines' claims, the
 /// lapse decides. A reused process id only makes the claim wait to lapse.
 fn holder_is_gone(holder: &str) -> bool {

@@ -843,3 +843,71 @@ fn hotline_tickets_count_by_the_year_they_were_received_and_ratings_whether_due_
     set.hotline.push(rated("H0", "2024-12-31 23:59:59", "2025-01-02 00:00:00", Satisfaction::Unsatisfied));
     assert_eq!(points(&assess(&set), "D00", "hotline_satisfaction"), None, "a 2024 ticket alone leaves the rate without a denominator");
 }
+
+/// §3 `commit_breach`: breaches "made by as_of … and due_on in `Y` (due by
+/// as_of or not)": one due later this year counts, one due next year and
+/// one made after as_of do not.
+#[test]
+fn commit_breach_counts_breaches_made_by_as_of_and_due_in_the_year() {
+    let breached = CommitmentStatus::Breached;
+    let mut set = departments(&[80.0]);
+    set.commitments.push(commitment("C1", "D00", "2025-01-10", "2025-11-30", breached, None));
+    set.commitments.push(commitment("C2", "D00", "2025-01-10", "2026-03-01", breached, None));
+    set.commitments.push(commitment("C3", "D00", "2025-07-01", "2025-12-31", breached, None));
+    let a = assess_at(&set, &[], 2025, "2025-06-30 23:59:59", None);
+    // Only C1: D = 2.5, so 5 − 2.5.
+    assert_eq!(points(&a, "D00", "commit_breach"), Some(2.5));
+    // At the year's end C3 has been made too.
+    assert_eq!(points(&assess(&set), "D00", "commit_breach"), Some(0.0));
+}
+
+/// §5: an ungraded unit "gets no rank and no county rank … does not count
+/// in its group's size `n`"; "a vetoed unit is `fail`, never ungraded".
+#[test]
+fn an_ungraded_township_has_no_ranks_and_a_vetoed_unit_is_never_ungraded() {
+    let mut set = RecordSet::default();
+    set.units.push(county("A"));
+    for code in ["A1", "A2", "A3"] {
+        set.units.push(unit(code, PeerGroup::Township, Some("A")));
+    }
+    set.ratings.push(rating("A1", 2025, 90.0));
+    set.ratings.push(rating("A2", 2025, 80.0));
+    // A3 has no record behind any rate: only deduct indicators apply.
+    let a = assess(&set);
+    assert_eq!(grade(&a, "A3"), "ungraded");
+    assert_eq!((opt_u(&a, "A3", RANK), opt_u(&a, "A3", COUNTY_RANK)), (None, None));
+    assert_eq!(opt_u(&a, "A1", GROUP_SIZE), Some(2));
+    assert_eq!((opt_u(&a, "A2", RANK), opt_u(&a, "A2", COUNTY_RANK)), (Some(2), Some(2)));
+    // The same township with an overdue court listing: vetoed, so graded
+    // `fail`, ranked (75.00, third) and counted in n.
+    set.dishonesty.push(listing("L1", "A3", "2025-01-01", "2025-02-01", None));
+    let a = assess(&set);
+    assert_eq!(grade(&a, "A3"), "fail");
+    assert_eq!((opt_u(&a, "A3", RANK), opt_u(&a, "A3", COUNTY_RANK)), (Some(3), Some(3)));
+    assert_eq!(opt_u(&a, "A1", GROUP_SIZE), Some(3));
+}
+
+/// §5: totals are rounded to the cent half away from zero, and so is
+/// their change from `Y − 1` (a difference of doubles): negative changes
+/// round away from zero too (100.00 − 100.005 → −0.01, not −0.00).
+#[test]
+fn a_negative_change_of_total_rounds_half_away_from_zero() {
+    let set = departments(&[95.0]);
+    let prev = df!(UNIT_CODE => ["D00"], TOTAL => [100.005], RANK => [Some(1u32)]).unwrap();
+    let a = assess_at(&set, &[], 2025, "2025-12-31 23:59:59", Some(&prev));
+    assert_eq!(f(&a, "D00", TOTAL), 100.0);
+    assert_eq!(f(&a, "D00", TOTAL_CHANGE), -0.01);
+}
+
+/// §5: "no rank change is shown where either year is ungraded".
+#[test]
+fn no_rank_change_where_either_year_is_ungraded() {
+    let mut set = departments(&[95.0, 80.0]);
+    set.units.push(unit("D-NEW", PeerGroup::Department, None));
+    // D01 was ungraded last year (no rank); D-NEW is ungraded this year.
+    let prev = df!(UNIT_CODE => ["D00", "D01", "D-NEW"], TOTAL => [90.0, 100.0, 85.0], RANK => [Some(1u32), None, Some(2u32)]).unwrap();
+    let a = assess_at(&set, &[], 2025, "2025-12-31 23:59:59", Some(&prev));
+    assert_eq!(unit_value(&a, "D00", RANK_CHANGE), AnyValue::Int64(0));
+    assert_eq!(unit_value(&a, "D01", RANK_CHANGE), AnyValue::Null);
+    assert_eq!(unit_value(&a, "D-NEW", RANK_CHANGE), AnyValue::Null);
+}

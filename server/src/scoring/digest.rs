@@ -52,7 +52,7 @@ fn sum_of_rows(frame: &DataFrame) -> Result<[u64; 4], EngineError> {
             .collect();
         handles.into_iter().map(|h| h.join().expect("a digest thread panicked")).collect::<Result<Vec<_>, _>>()
     })?;
-    Ok(sums.into_iter().fold([0; 4], |acc, s| add(acc, s)))
+    Ok(sums.into_iter().fold([0; 4], add))
 }
 
 fn sum_of_slice(frame: &DataFrame) -> Result<[u64; 4], EngineError> {

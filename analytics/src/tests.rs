@@ -331,10 +331,12 @@ fn proposals_due_three_months_later_clamped_to_month_end() {
 fn as_of_mid_year_sees_only_what_has_happened() {
     let mut set = RecordSet::default();
     set.units.push(county("330302"));
-    // Due before as_of and fulfilled on time; due after as_of (left out);
-    // due before as_of but fulfilled after as_of (not done yet: late).
+    // C1 due before as_of and fulfilled on time. C2 and C3 are due after
+    // as_of, so left out of the on-time rate mid-year: C2 will be
+    // fulfilled late (counted, it would halve the rate), C3 on its due
+    // date, after as_of (counted, it would be not done yet: late).
     set.commitments.push(commitment("C1", "330302", "2025-01-05", "2025-03-31", CommitmentStatus::Fulfilled, Some("2025-03-30")));
-    set.commitments.push(commitment("C2", "330302", "2025-01-05", "2025-09-30", CommitmentStatus::Fulfilled, Some("2025-05-01")));
+    set.commitments.push(commitment("C2", "330302", "2025-01-05", "2025-09-30", CommitmentStatus::Fulfilled, Some("2025-10-15")));
     set.commitments.push(commitment("C3", "330302", "2025-01-05", "2025-06-01", CommitmentStatus::Fulfilled, Some("2025-06-01")));
     // A ticket received after as_of does not exist; one closed after as_of
     // but due before it is late.
@@ -360,9 +362,10 @@ fn as_of_mid_year_sees_only_what_has_happened() {
     let ids: Vec<_> = cells(&rows, ID);
     assert_eq!(ids, ["H1", "H2"]);
     assert_eq!(cells(&rows, explain::COSTS_POINTS), ["false", "true"]);
-    // The same year scored later sees C3 as on time.
+    // The same year scored at its end counts all three: C1 and C3 on
+    // time, C2 late → 2/3 on linear(0.60, 1.00) → 15 × (2/3 − 0.6) / 0.4.
     let later = assess_at(&set, &[], 2025, "2025-12-31 23:59:59", None);
-    assert_eq!(points(&later, "330302", "commit_ontime"), Some(15.0));
+    assert!(close(points(&later, "330302", "commit_ontime").unwrap(), 15.0 * (2.0 / 3.0 - 0.6) / 0.4));
 }
 
 #[test]
@@ -393,10 +396,12 @@ fn deductions_stop_at_zero() {
     }
     set.commitments.push(commitment("C1", "330302", "2025-01-01", "2025-02-01", CommitmentStatus::Breached, None));
     set.commitments.push(commitment("C2", "330302", "2025-01-01", "2025-12-01", CommitmentStatus::Breached, None));
-    set.commitments.push(commitment("C3", "330302", "2025-01-01", "2026-03-01", CommitmentStatus::Breached, None));
+    set.commitments.push(commitment("C3", "330302", "2025-01-01", "2025-12-15", CommitmentStatus::Breached, None));
     let a = assess_at(&set, &[], 2025, "2025-06-30 23:59:59", None);
+    // Eight judgments and penalties: D = 16 against a weight of 15.
     assert_eq!(points(&a, "330302", "dishonesty"), Some(0.0));
-    // Breaches due in 2025 count whether due by as_of or not: 2 × 2.5.
+    // Three breaches due in 2025 (due by as_of or not): D = 7.5 against 5.
+    // (Which breaches count is commit_breach's own test.)
     assert_eq!(points(&a, "330302", "commit_breach"), Some(0.0));
 }
 
@@ -594,9 +599,10 @@ fn a_unit_with_only_deductions_is_ungraded_and_not_counted() {
 #[test]
 fn honours_add_a_capped_bonus() {
     let mut set = departments(&[95.0]);
+    // Two national honours: 6 points, capped at 5. (Honours of other years
+    // are `honours_of_the_year_add_their_level_and_no_other_year_counts`.)
     set.honours.push(honour("N1", "D00", 2025, HonourLevel::National));
     set.honours.push(honour("N2", "D00", 2025, HonourLevel::National));
-    set.honours.push(honour("N3", "D00", 2024, HonourLevel::National));
     let a = assess(&set);
     assert_eq!(f(&a, "D00", BONUS), 5.0);
     assert_eq!(f(&a, "D00", TOTAL), 105.0);

@@ -130,7 +130,7 @@ SOURCE_TABLES = TABLES[:8]
 
 # What readers see of a source table: no record of a pending import batch
 # (an import writes in steps and marks its batches done in its last one).
-VISIBLE = "(batch_id IS NULL OR batch_id NOT IN (SELECT id FROM import_batches WHERE state = 'pending'))"
+VISIBLE = "(batch_id IS NULL OR batch_id NOT IN (SELECT id FROM import_batches WHERE state <> 'done'))"
 
 
 def state(db, ignore=(), raw=False):

@@ -50,6 +50,14 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
             "--public-url is set but --trusted-proxy is not: every request will seem to come from the proxy's address, and sign-in throttling will treat all users as one client"
         );
     }
+    // An import killed mid-way left pending rows nobody reads; take them
+    // away now rather than at the next import (unless one is running), and
+    // before deciding whether the database is empty.
+    match import::recover(&db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(batches = n, "what an interrupted import had written was removed"),
+        Err(e) => tracing::warn!(error = %e, "removing what an interrupted import had written failed; the next import retries"),
+    }
     let fresh = db.count("units").await? == 0 && db.count("users").await? == 0;
     if let Some(scale) = config.demo_scale.filter(|_| fresh) {
         anyhow::ensure!(
@@ -78,13 +86,6 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
              change or disable them (`zhengxin user passwd NAME`, `zhengxin user disable NAME`) or pass --demo-on-network",
             open.join(", ")
         );
-    }
-    // An import killed mid-way left pending rows nobody reads; take them
-    // away now rather than at the next import (unless one is running).
-    match import::recover(&db).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(batches = n, "what an interrupted import had written was removed"),
-        Err(e) => tracing::warn!(error = %e, "removing what an interrupted import had written failed; the next import retries"),
     }
     let demo = db::settings::is_demo(&db).await?;
     let state = http::AppState::new(db.clone(), config, demo);

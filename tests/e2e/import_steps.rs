@@ -241,3 +241,25 @@ e2e!(the_import_page_shows_an_import_running_from_the_command_line, |app| {
     assert!(!b.get("/import?lang=en").await.body.contains("an import is running"));
     server.stop().await;
 });
+
+e2e!(a_killed_import_of_new_units_and_their_records_is_removed_records_first, |app| {
+    app.import_examples().await;
+    let before = app.fingerprint().await;
+    // Two files of one killed import: a new county (first batch) and a
+    // commitment of it (second batch). The unit can only go after the
+    // commitment that names it.
+    let pending = |source: &str| format!("INSERT INTO import_batches (source, file_name, content_hash, rows_total, rows_inserted, rows_updated, rows_unchanged, actor, imported_at, state) VALUES ('{source}', 'killed.csv', 'x', 0, 0, 0, 0, 'test', '2025-12-01 10:00:00', 'pending')");
+    execute(&app, &pending("units")).await;
+    let units = app.scalar("SELECT CAST(MAX(id) AS TEXT) FROM import_batches").await;
+    execute(&app, &format!("INSERT INTO units (code, name, grp, parent_code, batch_id) VALUES ('339999', '新县', 'county', NULL, {units})")).await;
+    execute(&app, &pending("commitments")).await;
+    let commitments = app.scalar("SELECT CAST(MAX(id) AS TEXT) FROM import_batches").await;
+    execute(&app, &format!("INSERT INTO commitments (id, unit_code, category, title, made_on, due_on, status, fulfilled_on, batch_id) VALUES ('C-NEW', '339999', 'policy', 'new', '2025-01-01', '2025-06-30', 'overdue', NULL, {commitments})")).await;
+    assert_eq!(server::import::recover(&app.db).await.unwrap(), 2);
+    assert_eq!(app.fingerprint().await, before);
+
+    // Removing never touches a finished batch's rows, whatever it is asked.
+    let done = app.scalar("SELECT CAST(MIN(id) AS TEXT) FROM import_batches WHERE state = 'done'").await.parse::<i64>().unwrap();
+    server::db::batches::remove_pending(&app.db, &[done]).await.unwrap();
+    assert_eq!(app.fingerprint().await, before);
+});

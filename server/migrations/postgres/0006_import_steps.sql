@@ -3,8 +3,8 @@
 -- batches stay 'pending' until its last step marks them 'done' in one
 -- transaction; readers skip records of pending batches, so an import is
 -- still seen whole or not at all. A pending batch left by a crash is
--- removed before the next import writes.
-ALTER TABLE import_batches ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('pending', 'done'));
+-- marked 'removing' and removed before the next import writes.
+ALTER TABLE import_batches ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('pending', 'removing', 'done'));
 
 -- Changed records of a pending import wait here, as JSON, until the last
 -- step applies them (an update in place would be seen before the end).

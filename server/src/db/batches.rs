@@ -38,7 +38,7 @@ pub const VISIBLE: &str = crate::visible_records!();
 #[macro_export]
 macro_rules! visible_records {
     () => {
-        "(batch_id IS NULL OR batch_id NOT IN (SELECT id FROM import_batches WHERE state = 'pending'))"
+        "(batch_id IS NULL OR batch_id NOT IN (SELECT id FROM import_batches WHERE state <> 'done'))"
     };
 }
 
@@ -93,38 +93,60 @@ pub async fn discard(tx: &mut Tx, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// The batches still pending: an import writing now, or one that failed
-/// or was killed before its last step.
+/// The batches not done: an import writing now, one that failed or was
+/// killed before its last step, or one whose removal was cut short.
 pub async fn pending(db: &super::Db) -> Result<Vec<i64>> {
-    const SQL: &str = "SELECT id FROM import_batches WHERE state = 'pending' ORDER BY id";
+    const SQL: &str = "SELECT id FROM import_batches WHERE state <> 'done' ORDER BY id";
     Ok(crate::on_db!(db, pool => sqlx::query_scalar::<_, i64>(SQL).fetch_all(pool).await?))
 }
 
-/// Removes pending batches `ids` and everything they wrote, in steps.
-/// Their records were never visible, so removing them changes nothing
-/// anyone has read. The caller makes sure no import is writing them
-/// (it holds the import's claim, [`super::claims`]).
+/// Removes batches `ids` that are not done, and everything they wrote, in
+/// steps. Their records were never visible, so removing them changes
+/// nothing anyone has read. The caller holds the import's claim
+/// ([`super::claims`]); should an import still be writing one of them
+/// anyway (its claim lapsed while it ran), marking them `removing` first
+/// makes that import fail at its last step rather than finish with rows
+/// missing, and no done batch's rows are ever deleted.
 pub async fn remove_pending(db: &super::Db, ids: &[i64]) -> Result<()> {
+    const MARK: &str = "UPDATE import_batches SET state = 'removing' WHERE id = $1 AND state <> 'done'";
+    const FORGET_UPDATES: &str = "DELETE FROM import_pending_updates WHERE batch_id = $1";
+    const FORGET_BATCH: &str = "DELETE FROM import_batches WHERE id = $1 AND state = 'removing'";
+    if ids.is_empty() {
+        return Ok(());
+    }
     let mut steps = super::steps::Steps::new(db);
+    let tx = steps.tx().await?;
     for &id in ids {
-        for table in RECORD_TABLES {
-            // A unit register goes in one statement: a township and its
-            // county removed in different steps would fail the parent check.
-            let chunk = if table == "units" { i64::MAX } else { REMOVE_CHUNK };
+        crate::on_tx!(&mut *tx, conn => {
+            sqlx::query(MARK).bind(id).execute(conn).await?;
+        });
+    }
+    steps.commit().await?;
+    // Table by table, every batch: records naming units go before the
+    // units they name, whichever batch brought them.
+    for table in RECORD_TABLES {
+        // A unit register goes in one step: a township and its county
+        // removed in different steps would fail the parent check.
+        let chunk = if table == "units" { i64::MAX } else { REMOVE_CHUNK };
+        for &id in ids {
             loop {
                 let removed = super::dialect::remove_batch_rows(steps.tx().await?, table, id, chunk).await?;
-                steps.next().await?;
+                if table != "units" {
+                    steps.next().await?;
+                }
                 if removed < chunk as u64 {
                     break;
                 }
             }
         }
-        let tx = steps.tx().await?;
-        crate::on_tx!(tx, conn => {
-            sqlx::query("DELETE FROM import_pending_updates WHERE batch_id = $1").bind(id).execute(&mut *conn).await?;
-            sqlx::query("DELETE FROM import_batches WHERE id = $1 AND state = 'pending'").bind(id).execute(&mut *conn).await?;
-        });
         steps.next().await?;
+    }
+    let tx = steps.tx().await?;
+    for &id in ids {
+        crate::on_tx!(&mut *tx, conn => {
+            sqlx::query(FORGET_UPDATES).bind(id).execute(&mut *conn).await?;
+            sqlx::query(FORGET_BATCH).bind(id).execute(&mut *conn).await?;
+        });
     }
     steps.commit().await
 }

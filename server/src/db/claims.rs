@@ -225,5 +225,8 @@ fn holder_is_gone(holder: &str) -> bool {
     !here.is_empty()
         && host == here
         && std::path::Path::new("/proc/self").exists()
+        // Where /proc hides other users' processes (hidepid), pid 1 is
+        // hidden too: then nothing is known and the lapse decides.
+        && std::path::Path::new("/proc/1").exists()
         && pid.parse::<u32>().is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
 }

@@ -26,13 +26,17 @@ pub async fn begin_write(db: &Db) -> Result<Tx> {
     }
 }
 
+/// Only rows of a batch being removed are ever deleted (checked in the
+/// same statement, so never a batch that was finished meanwhile).
+const REMOVING: &str = "EXISTS (SELECT 1 FROM import_batches WHERE id = $1 AND state = 'removing')";
+
 /// Deletes at most `limit` rows of `table` (a source table) written by
 /// batch `batch_id`; returns how many went. SQLite finds them by rowid,
 /// PostgreSQL by ctid: neither has `DELETE … LIMIT` in the other's form.
 pub async fn remove_batch_rows(tx: &mut Tx, table: &'static str, batch_id: i64, limit: i64) -> Result<u64> {
     let removed = match tx {
         Tx::Sqlite(tx) => {
-            let sql = format!("DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE batch_id = $1 LIMIT $2)");
+            let sql = format!("DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE batch_id = $1 AND {REMOVING} LIMIT $2)");
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(batch_id)
                 .bind(limit)
@@ -41,7 +45,7 @@ pub async fn remove_batch_rows(tx: &mut Tx, table: &'static str, batch_id: i64, 
                 .rows_affected()
         }
         Tx::Postgres(tx) => {
-            let sql = format!("DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE batch_id = $1 LIMIT $2)");
+            let sql = format!("DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE batch_id = $1 AND {REMOVING} LIMIT $2)");
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(batch_id)
                 .bind(limit)

@@ -286,7 +286,15 @@ async fn import_claimed(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, a
             _ => Ok(issues.into_report(false, files)),
         };
     }
-    for (report, (counts, batch_id)) in files.iter_mut().zip(writer.finish().await?) {
+    let done = match writer.finish().await {
+        Ok(done) => done,
+        Err(e) => {
+            // The last step rolled back: take away what the others wrote.
+            writer.abandon().await?;
+            return Err(e.into());
+        }
+    };
+    for (report, (counts, batch_id)) in files.iter_mut().zip(done) {
         report.counts = Some(counts);
         report.batch_id = batch_id;
     }
@@ -602,22 +610,22 @@ impl<'a> Writer<'a> {
     /// The last step: applies the changes set aside, makes every batch
     /// done (or removes it when its file changed nothing, so importing
     /// the same file twice leaves no trace) and audits each file.
-    async fn finish(mut self) -> Result<Vec<(Counts, Option<i64>)>, DbError> {
+    async fn finish(&mut self) -> Result<Vec<(Counts, Option<i64>)>, DbError> {
         self.steps.commit().await?;
         let mut tx = self.db.begin_write().await?;
         let mut audit = AuditLog::open(&mut tx).await?;
         let mut done = Vec::new();
-        for f in self.written {
+        for f in &self.written {
             if f.counts.inserted + f.counts.updated == 0 {
                 batches::discard(&mut tx, f.batch_id).await?;
-                done.push((f.counts, None));
+                done.push((f.counts.clone(), None));
                 continue;
             }
             records::apply_deferred(&mut tx, &mut audit, f.spec, f.batch_id, self.actor).await?;
             batches::finish(&mut tx, f.batch_id, &f.counts).await?;
             let detail = serde_json::json!({ "file": f.name, "content_hash": f.content_hash, "counts": f.counts });
             audit.record(self.actor, "import", f.spec.table, &f.batch_id.to_string(), detail);
-            done.push((f.counts, Some(f.batch_id)));
+            done.push((f.counts.clone(), Some(f.batch_id)));
         }
         audit.flush(&mut tx).await?;
         tx.commit().await?;

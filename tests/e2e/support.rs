@@ -290,18 +290,21 @@ impl Server {
         }
     }
 
-    /// Waits until the server answers (it seeds demo data before listening
-    /// accepts requests on a new database).
+    /// Waits until the server answers `/healthz` (it seeds demo data before
+    /// it serves a new database). A connection alone proves nothing: the
+    /// listener is bound, and takes connections into its backlog, before
+    /// the server starts. A server that stopped meanwhile fails the test.
     pub async fn ready(&self) {
+        let url = format!("http://{}/healthz", self.addr);
+        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(2)).build().unwrap();
         for _ in 0..600 {
-            if let Ok(mut s) = tokio::net::TcpStream::connect(self.addr).await {
-                use tokio::io::AsyncWriteExt;
-                let _ = s.shutdown().await;
+            if client.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
                 return;
             }
+            assert!(!self.task.as_ref().is_some_and(|t| t.is_finished()), "the server stopped before it answered");
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("server did not start");
+        panic!("server did not answer /healthz within 60 s");
     }
 
     pub async fn stop(mut self) {

@@ -8,7 +8,6 @@
 //! installs them); without them the tests fail saying so.
 
 use std::path::PathBuf;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -39,10 +38,7 @@ fn free_port() -> u16 {
 impl Driver {
     async fn start(prefix: &str) -> Driver {
         let port = free_port();
-        // In a process group of its own, so that a failed test (dropping the
-        // driver while panicking) takes chromedriver and its Chromium along.
         let process = Command::new("chromedriver")
-            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -190,15 +186,6 @@ impl Driver {
     async fn quit(mut self) {
         let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
         let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-impl Drop for Driver {
-    /// Ends chromedriver and every browser it started, also when a test
-    /// fails before `quit`.
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", self.process.id())).status();
         let _ = self.process.wait();
     }
 }

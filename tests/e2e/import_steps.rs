@@ -11,14 +11,7 @@ use server::import::{self, ImportError};
 
 use crate::e2e;
 use crate::support::{TestApp, example};
-
-/// Runs a statement as someone with the database file would.
-async fn execute(app: &TestApp, sql: &str) {
-    let sql = sqlx::AssertSqlSafe(sql.to_string());
-    server::on_db!(&app.db, pool => {
-        sqlx::query(sql).execute(pool).await.unwrap();
-    });
-}
+use crate::trust::execute;
 
 /// A hotline file of `rows` valid tickets of the example units.
 fn hotline(rows: usize) -> Vec<u8> {

@@ -10,7 +10,7 @@ use crate::e2e;
 use crate::web::{Browser, PASSWORD, hidden, site};
 
 /// Runs a statement as someone with the database file would (sqlite3, psql).
-async fn execute(app: &crate::support::TestApp, sql: &str) {
+pub(crate) async fn execute(app: &crate::support::TestApp, sql: &str) {
     let sql = sqlx::AssertSqlSafe(sql.to_string());
     server::on_db!(&app.db, pool => {
         sqlx::query(sql).execute(pool).await.unwrap();

@@ -34,26 +34,14 @@ const REMOVING: &str = "EXISTS (SELECT 1 FROM import_batches WHERE id = $1 AND s
 /// batch `batch_id`; returns how many went. SQLite finds them by rowid,
 /// PostgreSQL by ctid: neither has `DELETE … LIMIT` in the other's form.
 pub async fn remove_batch_rows(tx: &mut Tx, table: &'static str, batch_id: i64, limit: i64) -> Result<u64> {
-    let removed = match tx {
-        Tx::Sqlite(tx) => {
-            let sql = format!("DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE batch_id = $1 AND {REMOVING} LIMIT $2)");
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(batch_id)
-                .bind(limit)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected()
-        }
-        Tx::Postgres(tx) => {
-            let sql = format!("DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE batch_id = $1 AND {REMOVING} LIMIT $2)");
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(batch_id)
-                .bind(limit)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected()
-        }
+    let row = match tx {
+        Tx::Sqlite(_) => "rowid",
+        Tx::Postgres(_) => "ctid",
     };
+    let sql = format!("DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE batch_id = $1 AND {REMOVING} LIMIT $2)");
+    let removed = crate::on_tx!(tx, conn => {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(batch_id).bind(limit).execute(conn).await?.rows_affected()
+    });
     Ok(removed)
 }
 

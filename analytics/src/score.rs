@@ -175,16 +175,24 @@ pub fn indicator_results(inputs: &Inputs, ctx: Ctx<'_>, measures: &DataFrame) ->
 
 /// `round(x, 2)` half away from zero, where a value within 1e-9 of a half
 /// cent counts as the half (91.875 → 91.88), as §5 defines `total`.
+///
+/// Value by value through [`round_half_away`], not as polars arithmetic:
+/// polars divides a column by a scalar by multiplying with its reciprocal,
+/// and `10110 × 0.01` is 101.10000000000001, not the double nearest 101.10
+/// that a reader of the API, the export or the database expects.
 pub fn round_cents(x: Expr) -> Expr {
-    let cents = x * lit(100.0);
-    let rounded = when(cents.clone().gt_eq(lit(0.0)))
-        .then((cents.clone() + lit(0.5 + 1e-7)).floor())
-        .otherwise((cents - lit(0.5 + 1e-7)).ceil());
-    rounded / lit(100.0)
+    x.map(
+        |c| {
+            let rounded = c.as_materialized_series().f64()?.apply_values(|v| round_half_away(v, 2));
+            Ok(rounded.into_series().into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Float64)),
+    )
 }
 
 /// The same rounding for one number, to `decimals` places (exports show
-/// points and base to 4).
+/// points and base to 4). The last step divides (exactly rounded), so the
+/// result is the double nearest the decimal.
 pub fn round_half_away(x: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     let tolerance = 1e-9 * scale;

@@ -630,14 +630,36 @@ fn totals_round_half_away_from_zero() {
     assert_eq!(round_half_away(2.30765, 4), 2.3077);
 }
 
+/// A rounded total is the double nearest its decimal value (what the API
+/// writes, and what a reader compares with): 101.10, not 101.10000000000001.
+#[test]
+fn a_rounded_total_is_the_double_nearest_its_cents() {
+    let df = df!("x" => [101.0952381, 91.8166, -45.5449, 56.0]).unwrap();
+    let out = df.lazy().select([score::round_cents(col("x"))]).collect().unwrap();
+    let got: Vec<f64> = out.column("x").unwrap().f64().unwrap().into_no_null_iter().collect();
+    assert_eq!(got, [101.1, 91.82, -45.54, 56.0]);
+    assert_eq!(got.iter().map(f64::to_string).collect::<Vec<_>>(), ["101.1", "91.82", "-45.54", "56"]);
+}
+
+/// §5: the change of total and of rank against `Y − 1`; a unit with no
+/// result in `Y − 1` (new this year) has neither.
 #[test]
 fn year_over_year_change_of_total_and_rank() {
-    let set = departments(&[95.0, 80.0]);
+    let mut set = departments(&[95.0, 80.0]);
+    set.units.push(unit("D-NEW", PeerGroup::Department, None));
+    set.ratings.push(rating("D-NEW", 2025, 60.0));
+    // Totals 100 × (20 + 10 × (r − 60)/35)/30: 95 → 100.00, 80 → 85.71,
+    // 60 → 66.67; ranks 1, 2, 3.
     let prev = df!(UNIT_CODE => ["D00", "D01"], TOTAL => [90.0, 99.0], RANK => [Some(2u32), Some(1u32)]).unwrap();
     let a = assess_at(&set, &[], 2025, "2025-12-31 23:59:59", Some(&prev));
-    assert!(close(f(&a, "D00", TOTAL_CHANGE), f(&a, "D00", TOTAL) - 90.0));
+    assert_eq!((f(&a, "D00", TOTAL), f(&a, "D01", TOTAL)), (100.0, 85.71));
+    assert_eq!(f(&a, "D00", TOTAL_CHANGE), 10.0);
+    assert_eq!(f(&a, "D01", TOTAL_CHANGE), -13.29);
     assert_eq!(unit_value(&a, "D00", RANK_CHANGE), AnyValue::Int64(1));
     assert_eq!(unit_value(&a, "D01", RANK_CHANGE), AnyValue::Int64(-1));
+    assert_eq!(opt_u(&a, "D-NEW", RANK), Some(3));
+    assert_eq!(unit_value(&a, "D-NEW", TOTAL_CHANGE), AnyValue::Null);
+    assert_eq!(unit_value(&a, "D-NEW", RANK_CHANGE), AnyValue::Null);
 }
 
 #[test]

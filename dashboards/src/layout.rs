@@ -1,6 +1,6 @@
 //! The page shell shared by every page: language, title, header, main.
 
-use maud::{DOCTYPE, Markup, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 /// The page language: Chinese by default, English on request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,7 +52,16 @@ ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overf
 @media print{header,nav,form,.print-hint{display:none}body{background:#fff;font-size:10.5pt}thead{display:table-header-group}tr,figure,svg{break-inside:avoid}\
 h1,h2,caption{break-after:avoid}table{width:100%;min-width:0}.board{display:block}.board svg{max-width:100%;height:auto;margin-top:.5rem}\
 main{max-width:none;margin:0}a{color:inherit;text-decoration:none}.scroll{overflow:visible}}\
-@page{size:A4;margin:16mm 14mm 18mm;@bottom-center{content:\"第 \" counter(page) \" 页 共 \" counter(pages) \" 页\";font-size:9pt;color:#52606d}}";
+";
+
+/// The printed page's footer, in the page's language: "第 1 页 共 N 页"
+/// or "Page 1 of N".
+fn page_rule(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "@page{size:A4;margin:16mm 14mm 18mm;@bottom-center{content:\"第 \" counter(page) \" 页 共 \" counter(pages) \" 页\";font-size:9pt;color:#52606d}}",
+        Lang::En => "@page{size:A4;margin:16mm 14mm 18mm;@bottom-center{content:\"Page \" counter(page) \" of \" counter(pages);font-size:9pt;color:#52606d}}",
+    }
+}
 
 /// Who is signed in, for the header: name, role and the CSRF token the
 /// sign-out form carries.
@@ -135,7 +144,9 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 @if let Some((seconds, target)) = &refresh { meta http-equiv="refresh" content={ (seconds) "; url=" (target) }; }
                 title { (title) " · " (lang.pick("政信", "Zhengxin")) }
-                style { (STYLE) }
+                // Our own constant CSS, so not escaped: escaping would turn
+                // its quotes into `&quot;` and the browser would drop rules.
+                style { (PreEscaped(STYLE)) (PreEscaped(page_rule(lang))) }
             }
             body {
                 a.skip href="#main" { (lang.pick("跳到正文", "Skip to the content")) }

@@ -35,7 +35,16 @@ e2e!(the_examples_score_as_the_method_says, |app| {
     assert!(ruian.vetoed);
     assert_eq!(ruian.grade, "fail");
     assert_eq!(ruian.veto_reason.as_deref(), Some("X2025-003"));
-    assert!(ruian.rank.is_some(), "a vetoed unit keeps its rank");
+    // Its total, hand-derived from the files (§3–§5): seven indicators
+    // apply, of weight 50 (no commitments, proposals or tickets of its
+    // own): commit_breach 5, debt_ratio 5 × (1.5 − 365.7/310.2)/0.5,
+    // debt_limit 5, debt_overdue 5 × (0.05 − 1.2/40)/0.05, debt_violations
+    // 5, dishonesty 15 − 5 (its listing), public_rating 10 × (91.2 − 60)/35.
+    let s = 5.0 + 5.0 * (1.5 - 365.7 / 310.2) / 0.5 + 5.0 + 5.0 * (0.05 - 1.2 / 40.0) / 0.05 + 5.0 + 10.0 + 10.0 * 31.2 / 35.0;
+    assert!((ruian.base - 100.0 * s / 50.0).abs() < 1e-9, "{}", ruian.base);
+    assert_eq!(ruian.total, 78.25);
+    // It keeps its rank (first of three counties): the veto changes the grade only.
+    assert_eq!((ruian.rank, ruian.group_size), (Some(1), 3));
     // X2025-002: rectified after its deadline → 10 points off the 15.
     assert_eq!(points(&app, v, "330303", "dishonesty").await, Some(5.0));
     // X2025-001: a penalty with reduced mitigation → 1 point off.
@@ -44,9 +53,25 @@ e2e!(the_examples_score_as_the_method_says, |app| {
     assert!((points(&app, v, "330302", "debt_ratio").await.unwrap() - 3.0).abs() < 1e-9);
     // Townships have no proposal indicators.
     assert_eq!(points(&app, v, "330302006", "proposal_ontime").await, None);
+    // 鹿城区 has every indicator (weight 100). Points: commit_ontime 0
+    // (1 of 3 on time, under the 0.60 floor), commit_breach 5 − 2.5,
+    // proposal_ontime 0 (1 of 2), proposal_satisfaction 5 (2 of 2),
+    // proposal_resolution 5 × (0.75 − 0.30)/0.50, hotline_ontime 0 (1 of 2),
+    // hotline_satisfaction 0 (1 of 2), hotline_repeat 3 (none), hotline_integrity 0
+    // (1 verified in 2 tickets), debt 3 + 5 + 4 + 5, dishonesty 14,
+    // public_rating 8: 54 points, base 54; a provincial honour adds 2.
     let lucheng = unit(&app, v, "330302").await;
-    assert_eq!(lucheng.bonus, 2.0);
-    assert_eq!(lucheng.total, ((lucheng.base + 2.0) * 100.0).round() / 100.0);
+    assert!((lucheng.base - 54.0).abs() < 1e-9, "{}", lucheng.base);
+    assert_eq!((lucheng.bonus, lucheng.total, lucheng.rank), (2.0, 56.0, Some(2)));
+    // 龙湾区: commit_ontime 0 (C2025-004 pending at its due date; the
+    // lawfully changed C2025-005 does not count), commit_breach 5, debt_ratio
+    // 5 × (1.5 − 160.25/120)/0.5, debt_limit 0 (over its limit),
+    // debt_overdue 5, one violation 5 − 2.5, dishonesty 15 − 10 (rectified
+    // late), public_rating 10 × 19.5/35; weight 65.
+    let longwan = unit(&app, v, "330303").await;
+    let s = 5.0 + 5.0 * (1.5 - 160.25 / 120.0) / 0.5 + 5.0 + 2.5 + 5.0 + 10.0 * 19.5 / 35.0;
+    assert!((longwan.base - 100.0 * s / 65.0).abs() < 1e-9, "{}", longwan.base);
+    assert_eq!((longwan.total, longwan.rank, longwan.grade.as_str()), (38.03, Some(3), "fail"));
 });
 
 e2e!(a_result_is_reproducible_and_publication_freezes_it, |app| {
@@ -99,6 +124,72 @@ e2e!(an_accepted_objection_voids_the_record_in_the_next_version, |app| {
     assert_eq!(app.scalar("SELECT id FROM dishonesty_records WHERE id = 'X2025-003'").await, "X2025-003");
 });
 
+/// §5 year over year, end to end with two scored years: the change is
+/// against `Y − 1`'s latest published version, else its latest one; a unit
+/// new this year, or ungraded last year, has no change of rank. Every
+/// expectation is hand-derived: a department with only a rating scores
+/// 100 × (5 + 15 + 10 × (r − 60)/35)/30 (commit_breach and dishonesty in
+/// full), so 95 → 100.00, 80 → 85.71, 60 → 66.67.
+e2e!(year_over_year_compares_with_last_years_published_version_else_its_latest, |app| {
+    app.import_examples().await;
+    let app = &app;
+    let rated = |rows: &'static str| async move {
+        let report = app.import_files(&[("ratings.csv", format!("unit_code,year,score\n{rows}").as_bytes())]).await;
+        assert!(report.ok, "{}", report.human());
+    };
+    rated("D010,2024,95\nD002,2024,80\n").await;
+    let v1 = scoring::score(&app.db, 2024, None, None, ACTOR).await.unwrap().version;
+    let d010_2024 = unit(app, v1.id, "D010").await;
+    assert_eq!((d010_2024.total, d010_2024.rank), (100.0, Some(1)));
+    // 鹿城区 has no 2024 records: only deduct indicators, so ungraded at 100.
+    let lucheng_2024 = unit(app, v1.id, "330302").await;
+    assert_eq!((lucheng_2024.total, lucheng_2024.rank, lucheng_2024.grade.as_str()), (100.0, None, "ungraded"));
+
+    // 2025. D010 (温州市财政局): commit_ontime 0 (its one commitment pending at
+    // its due date), commit_breach 5, the proposal's three indicators 0
+    // (late, unsatisfied, class C), hotline_ontime 6, hotline_satisfaction
+    // 6, hotline_repeat 0 (its one ticket a repeat), hotline_integrity 5,
+    // dishonesty 15 − 1 (a civil servant's discipline), public_rating
+    // 10 × 26.5/35: 43.5714 of 80 → 54.46. D002: rating 93 → 98.0952,
+    // and a national honour's 3 → 101.10. So D002 ranks 1st, D010 2nd.
+    // No version of 2024 is published: the change is against the latest (v1).
+    let a = score_2025(app).await.version;
+    let d010 = unit(app, a.id, "D010").await;
+    assert_eq!((d010.total, d010.rank), (54.46, Some(2)));
+    assert_eq!((d010.prev_total, d010.prev_rank), (Some(100.0), Some(1)));
+    assert_eq!((d010.total_change, d010.rank_change), (Some(-45.54), Some(-1)));
+    let d002 = unit(app, a.id, "D002").await;
+    assert_eq!((d002.total, d002.total_change, d002.rank_change), (101.1, Some(15.39), Some(1)));
+    // Ungraded last year: a change of total (56.00 − 100.00), none of rank.
+    let lucheng = unit(app, a.id, "330302").await;
+    assert_eq!((lucheng.rank, lucheng.total_change, lucheng.rank_change), (Some(2), Some(-44.0), None));
+
+    // A second 2024 version, still unpublished: now the latest is compared.
+    rated("D010,2024,60\n").await;
+    let v2 = scoring::score(&app.db, 2024, None, None, ACTOR).await.unwrap().version;
+    assert_eq!(v2.version, 2);
+    let b = score_2025(app).await;
+    assert!(b.created, "last year's new result changes this year's");
+    let d010 = unit(app, b.version.id, "D010").await;
+    assert_eq!((d010.prev_total, d010.prev_rank), (Some(66.67), Some(2)));
+    assert_eq!((d010.total_change, d010.rank_change), (Some(-12.21), Some(0)));
+
+    // Publishing 2024's first version makes it the one compared with,
+    // although a later one exists. A department new in 2025 (rated 95:
+    // 100.00, 2nd) has no change.
+    scoring::publish(&app.db, 2024, Some(1), ACTOR).await.unwrap();
+    let report = app.import_files(&[("units.csv", "code,name,group,parent_code\nD099,温州市新设局,department,\n".as_bytes())]).await;
+    assert!(report.ok, "{}", report.human());
+    rated("D099,2025,95\n").await;
+    let c = score_2025(app).await.version;
+    let d010 = unit(app, c.id, "D010").await;
+    assert_eq!((d010.prev_total, d010.prev_rank), (Some(100.0), Some(1)));
+    assert_eq!((d010.rank, d010.total_change, d010.rank_change), (Some(3), Some(-45.54), Some(-2)));
+    let new = unit(app, c.id, "D099").await;
+    assert_eq!((new.total, new.rank), (100.0, Some(2)));
+    assert_eq!((new.prev_total, new.prev_rank, new.total_change, new.rank_change), (None, None, None, None));
+});
+
 e2e!(bad_windows_and_missing_rulebooks_are_refused, |app| {
     app.import_examples().await;
     let early = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap().and_hms_opt(23, 59, 59).unwrap();
@@ -111,6 +202,10 @@ e2e!(bad_windows_and_missing_rulebooks_are_refused, |app| {
 
 e2e!(exports_follow_section_9, |app| {
     app.import_examples().await;
+    // A department with no records at all: only deduct indicators apply,
+    // so it is ungraded (§5).
+    let report = app.import_files(&[("units.csv", "code,name,group,parent_code\nD098,温州市无记录局,department,\n".as_bytes())]).await;
+    assert!(report.ok, "{}", report.human());
     let out = zhengxin(&app, &["score", "--year", "2025", "--json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
@@ -136,6 +231,12 @@ e2e!(exports_follow_section_9, |app| {
     let cells: Vec<&str> = township.split(',').collect();
     assert_eq!(cells[3], "330302");
     assert_eq!(cells[14], "", "proposal_ontime is n/a for a township");
+    // §9: rank and county rank are empty for an ungraded unit, the county
+    // rank for a non-township.
+    let ungraded: Vec<&str> = lines.clone().find(|l| l.starts_with("D098,")).unwrap().split(',').collect();
+    assert_eq!((ungraded[7], ungraded[8], ungraded[9]), ("", "", "ungraded"));
+    let ranked: Vec<&str> = lines.clone().find(|l| l.starts_with("330302,")).unwrap().split(',').collect();
+    assert_eq!((ranked[7], ranked[8]), ("2", ""));
 
     let file = app.dir.path().join("zhengxin-2025.xlsx");
     let out = zhengxin(&app, &["export", "--year", "2025", "--format", "xlsx", "--output", file.to_str().unwrap()]).await;

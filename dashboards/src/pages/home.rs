@@ -85,7 +85,18 @@ mod tests {
     fn english_pages_have_no_chinese_labels_but_the_switch() {
         let html = render(&view(Lang::En, 5)).into_string();
         assert!(html.contains("<html lang=\"en\">") && html.contains("Hotline tickets"));
-        assert!(!html.contains("热线"));
+        // The switch to Chinese is there once, marked as Chinese, and
+        // leads to the same page in Chinese …
+        let switch = "lang=\"zh-CN\">中文</a>";
+        assert_eq!(html.matches(switch).count(), 1, "{html}");
+        let start = html.find(switch).unwrap();
+        let open = html[..start].rfind("<a ").unwrap();
+        assert!(html[open..start].contains("href=\"/data?lang=zh\""), "{}", &html[open..start]);
+        // … and is the only Chinese on the page (CJK ideographs, CJK and
+        // full-width punctuation).
+        let rest = format!("{}{}", &html[..open], &html[start + switch.len()..]);
+        let chinese: String = rest.chars().filter(|c| matches!(*c as u32, 0x3000..=0x303F | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF)).collect();
+        assert_eq!(chinese, "", "Chinese outside the switch");
     }
 
     #[test]

@@ -130,11 +130,13 @@ pub fn render(v: &PublicationView) -> Markup {
                     small.note { (lang.pick("发布后该版本冻结，作为正式结果。", "Once published the version is frozen as the official result.")) } }
             }
         }
-        @if let Some(c) = &v.comparison { (comparison(lang, c)) }
+        @if let Some(c) = &v.comparison { (comparison(lang, v.year, c)) }
     })
 }
 
-fn comparison(lang: Lang, c: &Comparison) -> Markup {
+/// What version `c.target` changed; each unit links to its scorecard of
+/// `year` (the page shows that year's current version).
+fn comparison(lang: Lang, year: i32, c: &Comparison) -> Markup {
     let base_label = if c.base_published { lang.pick("已发布的", "the published ") } else { lang.pick("上一", "the previous ") };
     html! {
         h2 {
@@ -156,7 +158,7 @@ fn comparison(lang: Lang, c: &Comparison) -> Markup {
                     th scope="col" { (lang.pick("得分变化的指标", "Indicators whose points moved")) }
                 } }
                 tbody { @for u in &c.changes { tr {
-                    th scope="row" { a href=(link(lang, &format!("/units/{}", u.code), "")) { (u.name) } }
+                    th scope="row" { a href=(link(lang, &format!("/units/{}", u.code), &format!("year={year}"))) { (u.name) } }
                     td { (group_label(lang, &u.group)) }
                     td.num { (change(fixed(u.before_total, 2), fixed(u.after_total, 2))) }
                     td.num { (change(opt(u.before_rank), opt(u.after_rank))) }

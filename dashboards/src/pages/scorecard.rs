@@ -135,9 +135,21 @@ fn details(v: &ScorecardView) -> Markup {
         h2 { (lang.pick("维度得分", "Points per dimension")) }
         section.board {
             table {
-                caption { (chart_title) }
-                thead { tr { th scope="col" { (lang.pick("维度", "Dimension")) } th scope="col" { (lang.pick("得分", "Points")) } th scope="col" { (lang.pick("适用分值", "Applicable weight")) } } }
-                tbody { @for (_, name, p, w) in &per_dimension { tr { th scope="row" { (name) } td.num { (format!("{p:.4}")) } td.num { (w) } } } }
+                // The table holds the chart's numbers (the rate) and what they
+                // are made of (points of the applicable weight).
+                caption { (lang.pick("各维度得分、适用分值与得分率", "Points, applicable weight and score rate per dimension")) }
+                thead { tr {
+                    th scope="col" { (lang.pick("维度", "Dimension")) }
+                    th scope="col" { (lang.pick("得分", "Points")) }
+                    th scope="col" { (lang.pick("适用分值", "Applicable weight")) }
+                    th scope="col" { (lang.pick("得分率（%）", "Score rate (%)")) }
+                } }
+                tbody { @for (_, name, p, w) in &per_dimension { tr {
+                    th scope="row" { (name) }
+                    td.num { (format!("{p:.4}")) }
+                    td.num { (w) }
+                    td.num { (format!("{:.1}", 100.0 * p / w)) }
+                } } }
             }
             figure { (PreEscaped(bars::render(chart_title, &description, &bars))) }
         }

@@ -72,10 +72,6 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// Now in China Standard Time: the method's clock.
-pub fn now_cst() -> chrono::NaiveDateTime {
-    crate::db::now_cst()
-}
 
 #[cfg(test)]
 mod tests {

@@ -87,7 +87,7 @@ impl Jobs {
                 title_zh: title.0.to_string(),
                 title_en: title.1.to_string(),
                 started_by: by.to_string(),
-                started_at: crate::db::now_cst(),
+                started_at: crate::clock::now_cst(),
                 status: JobStatus::Running,
                 step: 1,
                 steps,

@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -66,7 +67,7 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
              start a real install with `zhengxin init`, serve the demo on 127.0.0.1 without --public-url, or pass --demo-on-network"
         );
         tracing::info!(scale, "数据库为空，正在载入演示数据 (empty database: loading the demo data)");
-        let plan = demo::DemoPlan::standard(scale, config::now_cst());
+        let plan = demo::DemoPlan::standard(scale, clock::now_cst());
         let started = std::time::Instant::now();
         let counts = demo::seed(&db, &plan, "system:demo", &|source, rows| tracing::info!(source, rows, "demo data")).await?;
         let total: u64 = counts.iter().map(|(_, c)| c.total).sum();

@@ -25,6 +25,14 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    match server::clock::from_env() {
+        Ok(None) => {}
+        Ok(Some(now)) => tracing::info!(%now, "the clock is set by {}: it read this time (China Standard Time) when set", server::clock::NOW_VAR),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     if !matches!(cli.command, Command::Serve { .. }) {
         restore_sigpipe();
     }
@@ -153,7 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             csv,
         } => {
             anyhow::ensure!(scale > 0.0 && scale.is_finite(), "--scale must be a positive number");
-            let until = until.unwrap_or_else(config::now_cst);
+            let until = until.unwrap_or_else(server::clock::now_cst);
             let plan = server::demo::DemoPlan {
                 generator: seeds::demo::Generator::new(seed, scale, until),
                 years,
@@ -363,14 +371,14 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             let db = Db::connect(&cli.database_url).await?;
             match command {
                 TokenCommand::Create { username, name, expires } => {
-                    let expires_at = expires.at(config::now_cst());
+                    let expires_at = expires.at(server::clock::now_cst());
                     let t = auth::tokens::create(&db, &username, &name, expires_at, &actor()).await?;
                     eprintln!("token {} for {username}, valid until {expires_at}: shown once, keep it safe", t.id);
                     println!("{}", t.token);
                 }
                 TokenCommand::List { json } => {
                     let tokens = auth::tokens::list(&db).await?;
-                    let now = config::now_cst();
+                    let now = server::clock::now_cst();
                     if json {
                         let list: Vec<serde_json::Value> = tokens
                             .iter()

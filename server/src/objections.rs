@@ -9,7 +9,8 @@ use sqlx::Row;
 
 use crate::auth::User;
 use crate::db::audit::AuditLog;
-use crate::db::{Db, DbError, now_cst};
+use crate::clock::now_cst;
+use crate::db::{Db, DbError};
 use crate::{on_db, on_tx};
 
 /// The longest reason accepted.

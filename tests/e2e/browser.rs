@@ -183,10 +183,86 @@ impl Driver {
         self.click("button[type=submit]").await;
     }
 
-    async fn quit(mut self) {
-        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+    /// Closes the browser and stops chromedriver (what [`Drop`] does; the
+    /// name says where a walk ends).
+    async fn quit(self) {
+        tokio::task::block_in_place(|| drop(self));
+    }
+}
+
+/// Closes the browser and stops chromedriver however the test ends, a
+/// failed assertion included: deleting the session makes chromedriver
+/// close Chromium; then chromedriver itself is killed. The request is
+/// plain blocking HTTP on a socket (a drop cannot await), bounded by
+/// timeouts; only our own child process is signalled, never a group.
+impl Drop for Driver {
+    fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://").to_string();
+        if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+            let request = format!("DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n", self.session);
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+            }
+        }
         let _ = self.process.kill();
         let _ = self.process.wait();
+    }
+}
+
+/// The text of each cell (`th` or `td`) of the table row that links to
+/// `href`, tags removed and whitespace folded.
+fn row_of(page: &str, href: &str) -> Vec<String> {
+    let at = page.find(&format!("href=\"{href}\"")).unwrap_or_else(|| panic!("no link to {href}"));
+    let start = page[..at].rfind("<tr").expect("the link is in a table row");
+    let end = at + page[at..].find("</tr>").expect("the row closes");
+    cells(&page[start..end])
+}
+
+/// The text of each `th`/`td` cell in `html`.
+fn cells(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(found) = html[i..].find("<t") {
+        let at = i + found;
+        let tag = html.get(at + 1..at + 3).unwrap_or_default();
+        if (tag == "th" || tag == "td") && matches!(html.as_bytes().get(at + 3), Some(b'>' | b' ')) {
+            let open_end = at + html[at..].find('>').unwrap() + 1;
+            let close = open_end + html[open_end..].find(&format!("</{tag}>")).unwrap();
+            out.push(text(&html[open_end..close]));
+            i = close;
+        } else {
+            i = at + 2;
+        }
+    }
+    out
+}
+
+/// `html` without its tags, whitespace folded.
+fn text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn grade_zh(grade: &str) -> &'static str {
+    match grade {
+        "excellent" => "优秀",
+        "good" => "良好",
+        "pass" => "合格",
+        "fail" => "不合格",
+        _ => "未评定",
     }
 }
 
@@ -204,7 +280,24 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     // The print hint closes the page's main part: the whole page has arrived.
     let page = b.wait_for("the overview", |p| p.contains("2025 年度政务诚信考核总览") && p.contains("打印：按 Ctrl+P")).await;
     assert!(b.url().await.ends_with('/'), "signed in, on the overview");
-    assert!(page.contains("瑞安市"));
+    // The county board shows the stored result: rank, total, grade (and
+    // the veto) of each county, in rank order.
+    let version = server::scoring::results::default_version(&server::scoring::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
+    let stored = server::scoring::results::read_units(&app.db, version.id).await.unwrap();
+    let mut counties: Vec<_> = stored.iter().filter(|u| u.group == "county").collect();
+    counties.sort_by_key(|u| u.rank);
+    let mut last_row = 0;
+    for u in &counties {
+        let href = format!("/units/{}?year=2025", u.unit_code);
+        let row = row_of(&page, &href);
+        let grade = if u.vetoed { format!("{} （一票否决）", grade_zh(&u.grade)) } else { grade_zh(&u.grade).to_string() };
+        assert_eq!(row[..4], [u.rank.unwrap().to_string(), u.unit_name.clone(), format!("{:.2}", u.total), grade], "{}", u.unit_code);
+        let at = page.find(&href).unwrap();
+        assert!(at > last_row, "{} is listed in rank order", u.unit_code);
+        last_row = at;
+    }
+    // Hand-derived in scoring.rs: 瑞安市 78.25 (vetoed, still first), 鹿城区 56.00.
+    assert_eq!(row_of(&page, "/units/330381?year=2025")[..3], ["1", "瑞安市", "78.25"]);
     b.shot("1-overview").await;
     let pdf = b.print_a4("1-overview-a4").await;
     assert!(pdf.starts_with(b"%PDF"), "the overview prints");
@@ -217,7 +310,22 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     assert!(xlsx.starts_with(b"PK"), "the result table downloads as a workbook");
     b.click("a[href^='/units/330302']").await;
     let page = b.wait_for("the scorecard", |p| p.contains("指标明细")).await;
-    assert!(page.contains("鹿城区"));
+    // The headline table shows 鹿城区's stored result.
+    let lucheng = stored.iter().find(|u| u.unit_code == "330302").unwrap();
+    let headline = &page[page.find("2025 考核结果").unwrap()..];
+    let headline = cells(&headline[..headline.find("</table>").unwrap()]);
+    let expected = [
+        ("总分", format!("{:.2}", lucheng.total)),
+        ("基础得分", format!("{:.4}", lucheng.base)),
+        ("加分", lucheng.bonus.to_string()),
+        ("组内排名", format!("{} / {}", lucheng.rank.unwrap(), lucheng.group_size)),
+        ("等次", grade_zh(&lucheng.grade).to_string()),
+    ];
+    let shown: Vec<(String, String)> = headline.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
+    for (label, value) in &expected {
+        assert!(shown.contains(&(label.to_string(), value.clone())), "{label} {value} in {shown:?}");
+    }
+    assert!(shown.contains(&("总分".into(), "56.00".into())) && shown.contains(&("组内排名".into(), "2 / 3".into())), "{shown:?}");
     b.shot("2-scorecard").await;
     b.click("a[href*='/indicators/dishonesty']").await;
     b.wait_for("the records", |p| p.contains("X2025-001")).await;

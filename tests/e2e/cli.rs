@@ -10,7 +10,7 @@ use crate::support::{TestApp, examples_dir};
 
 /// Runs the binary in `dir` with no `DATABASE_URL` from the environment.
 pub fn zhengxin_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zhengxin"));
+    let mut command = crate::support::binary();
     command.args(args).current_dir(dir).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
     for (k, v) in env {
         command.env(k, v);
@@ -230,4 +230,22 @@ e2e!(seed_demo_writes_the_database, |app| {
     assert!((2_000..=4_000).contains(&tickets), "{tickets}");
     let years = app.text_rows("SELECT DISTINCT CAST(year AS TEXT) FROM ratings").await;
     assert_eq!(years, [["2025"]]);
+});
+
+/// The tests' clock ([`crate::support::TEST_NOW`]) holds in this process and
+/// in the binary: scoring the running year defaults as_of to "now", and
+/// both say the same day whatever day the tests run. A bad setting is
+/// refused with the variable's name.
+e2e!(the_clock_is_pinned_here_and_in_the_binary, |app| {
+    app.import_examples().await;
+    let here = server::scoring::score(&app.db, 2026, None, None, "test").await.unwrap().version;
+    assert_eq!(here.as_of.date().to_string(), "2026-11-25", "{}", here.as_of);
+    let out = zhengxin(&app, &["score", "--year", "2026", "--json", "--as-of", "2026-11-25 09:00:00"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = zhengxin(&app, &["score", "--year", "2026", "--json", "--as-of", "2026-11-26 09:00:00"]).await;
+    assert_eq!(out.status.code(), Some(1), "tomorrow is in the future for the binary too");
+    assert!(stderr(&out).contains("in the future (now is 2026-11-25"), "{}", stderr(&out));
+    let out = zhengxin_in(app.dir.path(), &["results", "--year", "2025"], &[(server::clock::NOW_VAR, "25/11/2026")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ZHENGXIN_NOW=\"25/11/2026\" is not a time"), "{}", stderr(&out));
 });

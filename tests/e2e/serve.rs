@@ -57,7 +57,7 @@ e2e!(an_empty_database_gets_the_demo_data, |app| {
     assert!(english.body.contains("Demo data: the records are generated"), "{}", english.body);
 
     // Every demo year is scored; the finished ones are published.
-    let until = server::config::now_cst();
+    let until = server::clock::now_cst();
     for year in seeds::demo::YEARS {
         let versions = server::scoring::results::versions(&app.db, year).await.unwrap();
         assert_eq!(versions.len(), 1, "{year} is scored");

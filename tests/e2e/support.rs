@@ -32,6 +32,30 @@ macro_rules! e2e {
     };
 }
 
+/// What the clock reads when the tests start, in this process and in every
+/// `zhengxin` they run: results never depend on the day the tests run.
+pub const TEST_NOW: &str = "2026-11-25 10:00:00";
+
+/// Pins this process's clock to [`TEST_NOW`] at its first call; returns
+/// that real instant in Unix seconds, for the processes the tests start.
+pub fn pin_clock() -> i64 {
+    static AT: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *AT.get_or_init(|| {
+        let at = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
+        let now = chrono::NaiveDateTime::parse_from_str(TEST_NOW, "%Y-%m-%d %H:%M:%S").unwrap();
+        server::clock::pin(now, at).expect("nothing read the clock before the tests pinned it");
+        at.timestamp()
+    })
+}
+
+/// The `zhengxin` binary, on the tests' clock.
+pub fn binary() -> std::process::Command {
+    let at = pin_clock();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zhengxin"));
+    command.env(server::clock::NOW_VAR, TEST_NOW).env(server::clock::NOW_AT_VAR, at.to_string());
+    command
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -90,6 +114,7 @@ async fn sweep(admin: &mut sqlx::PgConnection) {
 
 impl TestApp {
     pub async fn new(backend: Backend) -> TestApp {
+        pin_clock();
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, pg_database) = match backend {
             Backend::Sqlite => (format!("sqlite://{}", dir.path().join("zhengxin.db").display()), None),

@@ -157,7 +157,7 @@ e2e!(demo_accounts_never_face_a_network_by_accident, |app| {
 
 e2e!(a_real_install_starts_with_init_and_gets_no_demo_data, |app| {
     let run = |args: &[&str], stdin: &str| {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zhengxin"))
+        let mut child = crate::support::binary()
             .arg("--database-url")
             .arg(&app.url)
             .args(args)
@@ -188,7 +188,7 @@ e2e!(a_real_install_starts_with_init_and_gets_no_demo_data, |app| {
 
 e2e!(api_tokens_expire_and_die_with_their_user, |app| {
     let server = site(&app).await;
-    let now = server::config::now_cst();
+    let now = server::clock::now_cst();
     let get = |token: String| {
         let url = format!("http://{}/api/v1/rankings", server.addr);
         async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status() }
@@ -221,7 +221,7 @@ e2e!(api_tokens_expire_and_die_with_their_user, |app| {
     server::auth::users::disable(&app.db, "lucheng", "test").await.unwrap();
     assert_eq!(get(other.token.clone()).await, StatusCode::UNAUTHORIZED);
     let listed = server::auth::tokens::list(&app.db).await.unwrap();
-    assert!(listed.iter().all(|t| !t.live(server::config::now_cst())), "{listed:?}");
+    assert!(listed.iter().all(|t| !t.live(server::clock::now_cst())), "{listed:?}");
     let out = crate::cli::zhengxin(&app, &["token", "list"]).await;
     let table = crate::cli::stdout(&out);
     assert!(out.status.success());
@@ -409,7 +409,7 @@ e2e!(a_dropped_column_never_reaches_the_database_and_waiting_uploads_expire, |ap
 
     // The second waits past its time and is discarded by the system.
     let id = uploads[1].rsplit('/').next().unwrap();
-    let long_ago = (server::config::now_cst() - chrono::Duration::hours(25)).format("%Y-%m-%d %H:%M:%S").to_string();
+    let long_ago = (server::clock::now_cst() - chrono::Duration::hours(25)).format("%Y-%m-%d %H:%M:%S").to_string();
     execute(&app, &format!("UPDATE staged_imports SET created_at = '{long_ago}' WHERE id = {id}")).await;
     assert_eq!(server::import::staging::expire(&app.db, 24, &|_| true).await.unwrap(), 0, "not while a job works on it");
     assert_eq!(server::import::staging::expire(&app.db, 24, &|_| false).await.unwrap(), 1);
@@ -463,7 +463,7 @@ e2e!(sessions_end_when_idle_and_https_cookies_are_secure_host_cookies, |app| {
     let b = Browser::signed_in(&server, "leader").await;
     assert_eq!(b.get("/").await.status, StatusCode::OK);
     // 31 minutes without a request: the session has ended.
-    let idle = (server::config::now_cst() - chrono::Duration::minutes(31)).format("%Y-%m-%d %H:%M:%S").to_string();
+    let idle = (server::clock::now_cst() - chrono::Duration::minutes(31)).format("%Y-%m-%d %H:%M:%S").to_string();
     execute(&app, &format!("UPDATE sessions SET last_seen_at = '{idle}'")).await;
     let page = b.get("/").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);

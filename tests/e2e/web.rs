@@ -252,7 +252,7 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // A bearer token acts with its user's role and unit.
-    let in_a_year = server::config::now_cst() + chrono::Duration::days(365);
+    let in_a_year = server::clock::now_cst() + chrono::Duration::days(365);
     let token = server::auth::tokens::create(&app.db, "lucheng", "test", in_a_year, "test").await.unwrap();
     let client = reqwest::Client::new();
     let base = format!("http://{}", server.addr);

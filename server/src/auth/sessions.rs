@@ -9,7 +9,8 @@ use sqlx::Row;
 
 use super::{AuthError, Role, User, random_secret, secret_hash};
 use crate::db::audit::AuditLog;
-use crate::db::{Db, now_cst};
+use crate::clock::now_cst;
+use crate::db::Db;
 use crate::{on_db, on_tx};
 
 /// How long a session lasts without signing in again.

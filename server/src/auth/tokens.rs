@@ -8,7 +8,8 @@ use sqlx::Row;
 
 use super::{AuthError, User, random_secret, secret_hash, users};
 use crate::db::audit::AuditLog;
-use crate::db::{Db, now_cst};
+use crate::clock::now_cst;
+use crate::db::Db;
 use crate::{on_db, on_tx};
 
 /// A newly created token: its id (for revoking) and the secret itself.

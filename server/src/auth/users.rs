@@ -6,7 +6,8 @@ use sqlx::Row;
 
 use super::{AuthError, Role, User, passwords};
 use crate::db::audit::AuditLog;
-use crate::db::{Db, DbError, now_cst};
+use crate::clock::now_cst;
+use crate::db::{Db, DbError};
 use crate::{on_db, on_tx};
 
 /// A user as `zhengxin user list` shows it.

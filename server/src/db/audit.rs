@@ -16,7 +16,8 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{Result, Tx, now_cst};
+use super::{Result, Tx};
+use crate::clock::now_cst;
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

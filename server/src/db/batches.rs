@@ -9,7 +9,8 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Result, Tx, now_cst};
+use super::{Result, Tx};
+use crate::clock::now_cst;
 
 /// What one import or seeding step did to one source.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

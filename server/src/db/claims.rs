@@ -15,7 +15,8 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Db, Result, now_cst};
+use super::{Db, Result};
+use crate::clock::now_cst;
 
 /// How often a holder renews its claim.
 pub const RENEW_EVERY: Duration = Duration::from_secs(10);

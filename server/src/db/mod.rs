@@ -224,12 +224,6 @@ pub fn record_use_later(db: &Db, sql: &'static str, at: chrono::NaiveDateTime, k
     });
 }
 
-/// The current wall-clock time in China Standard Time, to the second: the
-/// method's clock for audit entries and import batches.
-pub fn now_cst() -> chrono::NaiveDateTime {
-    use chrono::{SubsecRound, Utc};
-    (Utc::now() + chrono::Duration::hours(8)).naive_utc().trunc_subsecs(0)
-}
 
 #[cfg(test)]
 mod tests {

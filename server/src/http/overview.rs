@@ -26,7 +26,7 @@ pub async fn choose_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, 
     let states = results::year_states(db).await?;
     let years: Vec<i32> = states.iter().map(|s| s.year).collect();
     let published_latest = states.iter().rev().find(|s| s.published > 0).map(|s| s.year);
-    let default_year = published_latest.or(years.last().copied()).unwrap_or_else(|| chrono::Datelike::year(&crate::db::now_cst()));
+    let default_year = published_latest.or(years.last().copied()).unwrap_or_else(|| chrono::Datelike::year(&crate::clock::now_cst()));
     let epoch = states
         .iter()
         .map(|s| format!("{}:{}:{}:{}", s.year, s.versions, s.newest_id, s.published))

@@ -16,7 +16,8 @@ use sqlx::Row;
 use super::Input;
 use super::report::ImportReport;
 use crate::db::audit::AuditLog;
-use crate::db::{Db, DbError, Result, now_cst};
+use crate::clock::now_cst;
+use crate::db::{Db, DbError, Result};
 use crate::sources::Source;
 use crate::{on_db, on_tx};
 

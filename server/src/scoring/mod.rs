@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::db::audit::{AuditLog, to_hex};
-use crate::db::{Db, DbError, now_cst};
+use crate::clock::now_cst;
+use crate::db::{Db, DbError};
 use crate::on_tx;
 use results::{ResultRows, VersionInfo};
 

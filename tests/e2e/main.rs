@@ -12,6 +12,7 @@ mod import_bad_input;
 mod import_formats;
 mod import_steps;
 mod import_updates;
+mod migrations;
 mod scoring;
 mod serve;
 mod trust;

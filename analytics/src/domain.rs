@@ -63,6 +63,26 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// 等次: a unit's grade for the year (§5), in order, best first.
+    Grade {
+        Excellent = "excellent" ["优秀"],
+        Good = "good" ["良好"],
+        Pass = "pass" ["合格"],
+        Fail = "fail" ["不合格"],
+        Ungraded = "ungraded" ["未评定"],
+    }
+}
+
+vocabulary! {
+    /// 异议状态: an objection waits, or was decided either way.
+    ObjectionStatus {
+        Open = "open" ["待处理"],
+        Accepted = "accepted" ["异议成立"],
+        Rejected = "rejected" ["异议不成立"],
+    }
+}
+
+vocabulary! {
     /// 承诺类别.
     CommitmentCategory {
         Policy = "policy" ["政策承诺"],

@@ -4,7 +4,8 @@
 //!
 //! # Brief overview
 //! - [`auth`]: users, roles, sessions and API tokens.
-//! - [`cli`]: the command line (clap), one variant per command.
+//! - [`cli`]: the command line: its grammar (clap) and one small module per
+//!   family of commands.
 //! - [`config::Config`]: resolved settings; its `Debug` hides passwords.
 //! - [`db::Db`]: one pool over either back-end; [`db::records`] is the one
 //!   write path for source records, [`db::audit`] the hash-chained log.
@@ -15,7 +16,10 @@
 //! - [`scoring`]: scoring a year from storage into numbered result
 //!   versions, publication, exports.
 //! - [`jobs`]: long work started from the web, with its progress.
-//! - [`http`]: the router and pages; [`serve`] runs it.
+//! - [`http`]: the router and pages; [`startup::serve`] runs it.
+//! - [`clock`]: the server's clock (settable for demos and tests).
+//!
+//! ARCHITECTURE.md says which layer may use which, and where new things go.
 
 pub mod auth;
 pub mod cli;
@@ -29,89 +33,6 @@ pub mod jobs;
 pub mod objections;
 pub mod scoring;
 pub mod sources;
+pub mod startup;
 
-use std::future::Future;
-
-use config::Config;
-use db::Db;
-
-/// Connects, loads the demo data into an empty database when configured
-/// to, and serves HTTP on `listener` until `shutdown` resolves. Used by
-/// `main` and by every end-to-end test.
-pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url).await?;
-    let addr = listener.local_addr()?;
-    // Known passwords must not face a network by accident: a network
-    // address, or loopback behind a proxy (a public URL or a trusted proxy
-    // says the site is reached from elsewhere).
-    let facing_network = !addr.ip().is_loopback() || config.public_url.is_some() || config.trusted_proxy.is_some();
-    let guarded = facing_network && !config.demo_on_network;
-    if config.public_url.as_deref().is_some_and(|u| u.starts_with("https://")) && config.trusted_proxy.is_none() {
-        tracing::warn!(
-            "--public-url is set but --trusted-proxy is not: every request will seem to come from the proxy's address, and sign-in throttling will treat all users as one client"
-        );
-    }
-    // An import killed mid-way left pending rows nobody reads; take them
-    // away now rather than at the next import (unless one is running), and
-    // before deciding whether the database is empty.
-    match import::recover(&db).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(batches = n, "what an interrupted import had written was removed"),
-        Err(e) => tracing::warn!(error = %e, "removing what an interrupted import had written failed; the next import retries"),
-    }
-    let fresh = db.count("units").await? == 0 && db.count("users").await? == 0;
-    if let Some(scale) = config.demo_scale.filter(|_| fresh) {
-        anyhow::ensure!(
-            !guarded,
-            "refusing to load the demo data, whose accounts have a published password, on a server facing the network ({addr}, or behind a proxy): \
-             start a real install with `zhengxin init`, serve the demo on 127.0.0.1 without --public-url, or pass --demo-on-network"
-        );
-        tracing::info!(scale, "数据库为空，正在载入演示数据 (empty database: loading the demo data)");
-        let plan = demo::DemoPlan::standard(scale, clock::now_cst());
-        let started = std::time::Instant::now();
-        let counts = demo::seed(&db, &plan, "system:demo", &|source, rows| tracing::info!(source, rows, "demo data")).await?;
-        let total: u64 = counts.iter().map(|(_, c)| c.total).sum();
-        tracing::info!(rows = total, seconds = started.elapsed().as_secs_f64(), "演示数据已载入 (demo data loaded)");
-        demo::prepare(&db, &plan.years, plan.generator.until, "system:demo").await?;
-        tracing::info!(
-            accounts = "leader, assessor, lucheng (鹿城区), admin",
-            password = demo::DEMO_PASSWORD,
-            "演示年度已评分并发布，演示账号已创建 (demo years scored and published; demo accounts created)"
-        );
-    }
-    if guarded {
-        let open = demo::open_demo_accounts(&db).await?;
-        anyhow::ensure!(
-            open.is_empty(),
-            "refusing to serve {addr} facing the network: the demo account(s) {} still sign in with the published password; \
-             change or disable them (`zhengxin user passwd NAME`, `zhengxin user disable NAME`) or pass --demo-on-network",
-            open.join(", ")
-        );
-    }
-    let demo = db::settings::is_demo(&db).await?;
-    let state = http::AppState::new(db.clone(), config, demo);
-    // Uploads nobody decided on are discarded after a while: they may hold
-    // personal data that was meant to be imported or thrown away. One a job
-    // is checking or committing right now is left to finish.
-    let expiry = tokio::spawn({
-        let (db, hours, jobs) = (db.clone(), state.config.staged_hours, state.jobs.clone());
-        async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-            loop {
-                every.tick().await;
-                let busy = |id: i64| jobs.is_running(&format!("import:{id}"));
-                match import::staging::expire(&db, hours, &busy).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(uploads = n, hours, "waiting uploads expired and discarded"),
-                    Err(e) => tracing::warn!(error = %e, "expiring waiting uploads failed"),
-                }
-            }
-        }
-    });
-    let app = http::router::router(state);
-    tracing::info!(%addr, demo, "serving");
-    http::listen::serve(listener, app, shutdown).await?;
-    expiry.abort();
-    db.close().await;
-    Ok(())
-}
+pub use startup::serve;

@@ -154,15 +154,16 @@ impl Driver {
     }
 
     /// Clicks a download link and returns the file it saved in `dir`.
+    /// Chromium reserves the final name with an empty file and writes to a
+    /// `.crdownload` beside it: the download is done when that is gone.
     async fn download(&self, css: &str, dir: &std::path::Path, suffix: &str) -> Vec<u8> {
         let before: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).collect();
         self.click(css).await;
         for _ in 0..100 {
-            let done = std::fs::read_dir(dir)
-                .unwrap()
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .find(|p| !before.contains(p) && p.to_string_lossy().ends_with(suffix));
-            if let Some(file) = done {
+            let now: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let writing = now.iter().any(|p| p.to_string_lossy().ends_with(".crdownload"));
+            let done = now.into_iter().find(|p| !before.contains(p) && p.to_string_lossy().ends_with(suffix));
+            if let Some(file) = done.filter(|f| !writing && std::fs::metadata(f).is_ok_and(|m| m.len() > 0)) {
                 return std::fs::read(file).unwrap();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -232,10 +232,10 @@ e2e!(seed_demo_writes_the_database, |app| {
     assert_eq!(years, [["2025"]]);
 });
 
-/// The tests' clock ([`crate::support::TEST_NOW`]) holds in this process and
-/// in the binary: scoring the running year defaults as_of to "now", and
-/// both say the same day whatever day the tests run. A bad setting is
-/// refused with the variable's name.
+// The tests' clock ([`crate::support::TEST_NOW`]) holds in this process and
+// in the binary: scoring the running year defaults as_of to "now", and
+// both say the same day whatever day the tests run. A bad setting is
+// refused with the variable's name.
 e2e!(the_clock_is_pinned_here_and_in_the_binary, |app| {
     app.import_examples().await;
     let here = server::scoring::score(&app.db, 2026, None, None, "test").await.unwrap().version;

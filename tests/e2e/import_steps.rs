@@ -120,7 +120,7 @@ e2e!(what_a_killed_import_left_is_never_read_and_the_next_import_removes_it, |ap
     app.import_examples().await;
     let before = app.fingerprint().await;
     let seen_before = seen(&app).await;
-    let inputs_before = format!("{:?}", server::scoring::load::records(&app.db, 2025, None).await.unwrap().0.commitments);
+    let inputs_before = format!("{:?}", server::db::inputs::records(&app.db, 2025, None).await.unwrap().0.commitments);
     // What an import killed mid-way leaves: its pending batch, a new
     // record under it, a changed record waiting, and its claim, held by a
     // process of this machine that no longer exists.
@@ -139,7 +139,7 @@ e2e!(what_a_killed_import_left_is_never_read_and_the_next_import_removes_it, |ap
     // Nobody reads it: counts, fingerprint, scoring's records, a record
     // looked up by id, an objection filed against it.
     assert_eq!(seen(&app).await, seen_before);
-    let inputs = format!("{:?}", server::scoring::load::records(&app.db, 2025, None).await.unwrap().0.commitments);
+    let inputs = format!("{:?}", server::db::inputs::records(&app.db, 2025, None).await.unwrap().0.commitments);
     assert_eq!(inputs, inputs_before);
     assert!(
         server::db::records::by_ids(&app.db, &server::sources::COMMITMENTS, &["C-KILLED".into()])

@@ -124,12 +124,12 @@ e2e!(an_accepted_objection_voids_the_record_in_the_next_version, |app| {
     assert_eq!(app.scalar("SELECT id FROM dishonesty_records WHERE id = 'X2025-003'").await, "X2025-003");
 });
 
-/// §5 year over year, end to end with two scored years: the change is
-/// against `Y − 1`'s latest published version, else its latest one; a unit
-/// new this year, or ungraded last year, has no change of rank. Every
-/// expectation is hand-derived: a department with only a rating scores
-/// 100 × (5 + 15 + 10 × (r − 60)/35)/30 (commit_breach and dishonesty in
-/// full), so 95 → 100.00, 80 → 85.71, 60 → 66.67.
+// §5 year over year, end to end with two scored years: the change is
+// against `Y − 1`'s latest published version, else its latest one; a unit
+// new this year, or ungraded last year, has no change of rank. Every
+// expectation is hand-derived: a department with only a rating scores
+// 100 × (5 + 15 + 10 × (r − 60)/35)/30 (commit_breach and dishonesty in
+// full), so 95 → 100.00, 80 → 85.71, 60 → 66.67.
 e2e!(year_over_year_compares_with_last_years_published_version_else_its_latest, |app| {
     app.import_examples().await;
     let app = &app;

@@ -250,6 +250,29 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = leader.get("/api/v1/rankings?group=city").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A query the API cannot read is bad input too, in the same envelope
+    // (interfaces.md), on every API route: never a text/plain 400.
+    for path in [
+        "/api/v1/rankings?page=abc",
+        "/api/v1/rankings?year=twenty",
+        "/api/v1/units/330302?year=-",
+        "/api/v1/units/330302/explanations?year=x",
+        "/api/v1/units/330302/indicators/dishonesty/records?per_page=-1",
+    ] {
+        let r = leader.get(path).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", r.body);
+        assert!(r.headers[reqwest::header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"), "{path}");
+        let e: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{path}: {}", r.body));
+        assert_eq!(e["error"]["code"], "bad_query", "{path}");
+        assert!(!e["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // An address or method the API does not have: the envelope too.
+    let r = leader.get("/api/v1/units/").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["error"]["code"], "not_found");
+    let r = reqwest::Client::new().post(format!("http://{}/api/v1/rankings", server.addr)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "method_not_allowed");
 
     // A bearer token acts with its user's role and unit.
     let in_a_year = server::clock::now_cst() + chrono::Duration::days(365);

@@ -66,6 +66,19 @@ pub fn label(id: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// The source whose individual records an indicator counts (`None` for
+/// those computed from a yearly row: debt and the public rating), named as
+/// the import formats name it. Listed per indicator, not guessed from ids.
+pub fn record_source(id: &str) -> Option<&'static str> {
+    match id {
+        commitments::ONTIME | commitments::BREACH => Some("commitments"),
+        proposals::ONTIME | proposals::SATISFACTION_ID | proposals::RESOLUTION_ID => Some("proposals"),
+        hotline::ONTIME | hotline::SATISFACTION_ID | hotline::REPEAT_ID | hotline::INTEGRITY => Some("hotline"),
+        dishonesty::DISHONESTY => Some("dishonesty"),
+        _ => None,
+    }
+}
+
 pub fn den(id: &str) -> String {
     format!("{id}:den")
 }

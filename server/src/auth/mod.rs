@@ -113,12 +113,6 @@ pub enum AuthError {
     Random(String),
 }
 
-impl From<sqlx::Error> for AuthError {
-    fn from(e: sqlx::Error) -> Self {
-        AuthError::Db(e.into())
-    }
-}
-
 /// A fresh secret: 32 random bytes as hex.
 pub fn random_secret() -> Result<String, AuthError> {
     let mut bytes = [0u8; 32];

@@ -4,14 +4,13 @@
 
 use std::net::IpAddr;
 
-use chrono::{Duration, NaiveDateTime};
-use sqlx::Row;
+use chrono::Duration;
 
-use super::{AuthError, Role, User, random_secret, secret_hash};
-use crate::db::audit::AuditLog;
+use super::{AuthError, User, random_secret, secret_hash};
 use crate::clock::now_cst;
 use crate::db::Db;
-use crate::{on_db, on_tx};
+use crate::db::accounts;
+use crate::db::audit::AuditLog;
 
 /// How long a session lasts without signing in again.
 pub const LIFETIME_HOURS: i64 = 12;
@@ -33,12 +32,7 @@ pub async fn create(db: &Db, user: &User, address: IpAddr) -> Result<Session, Au
     let now = now_cst();
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
-    const SQL: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)";
-    on_tx!(&mut tx, conn => {
-        sqlx::query(SQL).bind(secret_hash(&id)).bind(user.id).bind(&csrf).bind(now).bind(now + Duration::hours(LIFETIME_HOURS)).execute(&mut *conn).await?;
-        // Expired sessions of anyone are swept on the way.
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut *conn).await?;
-    });
+    accounts::insert_session(&mut tx, &secret_hash(&id), user.id, &csrf, now, now + Duration::hours(LIFETIME_HOURS)).await?;
     audit.record(&user.username, "sign_in", "users", &user.username, serde_json::json!({ "address": address.to_string() }));
     audit.flush(&mut tx).await?;
     tx.commit().await?;
@@ -59,38 +53,22 @@ pub async fn record_failure(db: &Db, typed_name: &str, known: bool, address: IpA
 /// within the last `idle_minutes`. One query: every page view asks it; the
 /// time of use is written at most once a minute, off the request's path.
 pub async fn find(db: &Db, id: &str, idle_minutes: u32) -> Result<Option<Session>, AuthError> {
-    const SQL: &str = "SELECT s.csrf, s.expires_at, COALESCE(s.last_seen_at, s.created_at), u.id, u.username, u.role, u.unit_code \
-                       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled = $2";
-    type Found = (String, NaiveDateTime, NaiveDateTime, i64, String, String, Option<String>);
     let hash = secret_hash(id);
-    let row: Option<Found> = on_db!(db, pool => {
-        match sqlx::query(SQL).bind(&hash).bind(false).fetch_optional(pool).await? {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?)),
-            None => None,
-        }
-    });
     let now = now_cst();
     let idle = Duration::minutes(i64::from(idle_minutes));
-    let Some((csrf, _, last_seen, user_id, username, role, unit_code)) = row.filter(|r| r.1 > now && r.2 + idle > now) else {
+    let Some(row) = accounts::session(db, &hash).await?.filter(|r| r.expires_at > now && r.last_seen_at + idle > now) else {
         return Ok(None);
     };
-    if now - last_seen >= crate::db::USE_RECORDED_EVERY {
-        crate::db::record_use_later(db, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", now, hash);
+    if now - row.last_seen_at >= crate::db::USE_RECORDED_EVERY {
+        accounts::session_used_later(db, hash, now);
     }
-    let role = Role::stored(&role)?;
-    Ok(Some(Session {
-        id: id.to_string(),
-        csrf,
-        user: User { id: user_id, username, role, unit_code },
-    }))
+    Ok(Some(Session { id: id.to_string(), csrf: row.csrf, user: super::users::user(row.user)? }))
 }
 
 /// Ends a session.
 pub async fn end(db: &Db, id: &str) -> Result<(), AuthError> {
     let mut tx = db.begin_write().await?;
-    on_tx!(&mut tx, conn => {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(secret_hash(id)).execute(conn).await?;
-    });
+    accounts::delete_session(&mut tx, &secret_hash(id)).await?;
     tx.commit().await?;
     Ok(())
 }

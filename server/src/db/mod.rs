@@ -7,15 +7,20 @@
 //! (SQLite `BEGIN IMMEDIATE`, PostgreSQL a transaction-scoped advisory lock)
 //! so that the audit chain and natural-key upserts never race.
 
+pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod batches;
 pub mod claims;
 pub mod dialect;
+pub mod inputs;
+pub mod objections;
 pub mod records;
+pub mod results;
 pub mod settings;
 pub mod steps;
 pub mod units;
+pub mod uploads;
 pub mod value;
 
 use std::str::FromStr;
@@ -164,6 +169,12 @@ impl Db {
     pub async fn count(&self, table: &'static str) -> Result<i64> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
         Ok(on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await?))
+    }
+
+    /// Whether nothing was ever set up here: no units and no users (the
+    /// server then loads the demo data, if configured to).
+    pub async fn is_fresh(&self) -> Result<bool> {
+        Ok(self.count("units").await? == 0 && self.count("users").await? == 0)
     }
 
     /// Number of records in `table` (a source table) that readers see:

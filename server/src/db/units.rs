@@ -1,15 +1,15 @@
-//! The unit register as the importer needs it: every known code with its
-//! name, group and parent.
+//! The unit register: every known code with its name, group and parent,
+//! as the importer, the user register and the pages need it.
 
-use sqlx::Row;
+use super::{Db, Result, Tx};
+use crate::{on_db, on_tx};
 
-use super::{Db, Result};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UnitRef {
     pub code: String,
     pub name: String,
     /// The group's English code.
+    #[sqlx(rename = "grp")]
     pub group: String,
     pub parent_code: Option<String>,
 }
@@ -20,11 +20,11 @@ pub async fn all(db: &Db) -> Result<Vec<UnitRef>> {
         crate::visible_records!(),
         " ORDER BY code"
     );
-    let mut out = Vec::new();
-    crate::on_db!(db, pool => {
-        for row in sqlx::query(SQL).fetch_all(pool).await? {
-            out.push(UnitRef { code: row.try_get(0)?, name: row.try_get(1)?, group: row.try_get(2)?, parent_code: row.try_get(3)? });
-        }
-    });
-    Ok(out)
+    Ok(on_db!(db, pool => sqlx::query_as::<_, UnitRef>(SQL).fetch_all(pool).await?))
+}
+
+/// Whether `code` is a known unit, inside a write.
+pub async fn exists(tx: &mut Tx, code: &str) -> Result<bool> {
+    const SQL: &str = concat!("SELECT 1 FROM units WHERE code = $1 AND ", crate::visible_records!());
+    Ok(on_tx!(tx, conn => sqlx::query(SQL).bind(code).fetch_optional(conn).await?.is_some()))
 }

@@ -4,6 +4,7 @@
 //! lists paginated with the total in the body. The same permissions as the
 //! pages. `openapi.json` describes exactly these routes.
 
+use analytics::domain::PeerGroup;
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
@@ -67,13 +68,41 @@ impl From<super::AppError> for ApiError {
 impl From<ScoringError> for ApiError {
     fn from(e: ScoringError) -> Self {
         match e {
-            ScoringError::NoResult(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
+            ScoringError::NoResult(m) | ScoringError::NoRows(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
             ScoringError::Engine(analytics::EngineError::UnknownIndicator(id)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_indicator", format!("unknown indicator {id}"))
             }
             other => ApiError::internal(other),
         }
     }
+}
+
+/// A query string for the API: what `axum`'s `Query` reads, but a query
+/// it cannot read (`page=abc`, a negative number) answers the JSON error
+/// envelope with 422 and the reason, as every other API error does, not a
+/// `text/plain` 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_query", rejection.body_text())),
+        }
+    }
+}
+
+/// Any other address under `/api/v1`: 404 in the envelope.
+pub async fn no_such_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API route (see /api/v1/openapi.json)")
+}
+
+/// A method the route does not answer (the API only reads): 405 in the
+/// envelope.
+pub async fn no_such_method() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "the API answers GET only")
 }
 
 /// The signed-in user of an API request, or 401.
@@ -133,12 +162,12 @@ async fn version_for(state: &AppState, year: Option<i32>) -> Result<(i32, Versio
 }
 
 /// `GET /api/v1/rankings`
-pub async fn rankings(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<RankingQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn rankings(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(q): ApiQuery<RankingQuery>) -> Result<Json<serde_json::Value>, ApiError> {
     if !user.sees_rankings() {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this role does not see rankings"));
     }
     if let Some(g) = &q.group
-        && !["county", "department", "township"].contains(&g.as_str())
+        && !PeerGroup::ALL.iter().any(|p| p.code() == g.as_str())
     {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_group", "group is county, department or township"));
     }
@@ -176,7 +205,7 @@ pub struct UnitQuery {
 
 /// `GET /api/v1/units/{code}`: the full result for those who may see it,
 /// else the ranking item only.
-pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(code): Path<String>, Query(q): Query<UnitQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(code): Path<String>, ApiQuery(q): ApiQuery<UnitQuery>) -> Result<Json<serde_json::Value>, ApiError> {
     if !user.sees_rankings() {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this role does not see results"));
     }
@@ -199,7 +228,7 @@ pub async fn explanations(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
-    Query(q): Query<UnitQuery>,
+    ApiQuery(q): ApiQuery<UnitQuery>,
 ) -> Result<Json<explain::UnitExplanation>, ApiError> {
     if !user.sees_unit_in_full(&code) {
         return Err(ApiError::not_found("unit"));

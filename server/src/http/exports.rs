@@ -3,6 +3,7 @@
 //! holds every unit's indicator points: leadership and the assessment team
 //! take any of it, a unit's own user only its own row.
 
+use analytics::domain::PeerGroup;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use super::session::PageSession;
 use super::{AppError, AppState};
 use crate::auth::Role;
-use crate::scoring::{export, results};
+use crate::scoring::result_file::{Format, Scope, result_file};
 
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
@@ -41,39 +42,22 @@ pub async fn rankings(
     if !whole_table && !own_row {
         return Err(AppError::Forbidden);
     }
-    if q.group.as_deref().is_some_and(|g| !["county", "department", "township"].contains(&g)) {
-        return Err(AppError::NotFound);
-    }
+    let group = match q.group.as_deref() {
+        None => None,
+        Some(text) => Some(PeerGroup::ALL.iter().copied().find(|g| g.code() == text).ok_or(AppError::NotFound)?),
+    };
     let format = match file.as_str() {
-        "rankings.csv" => "csv",
-        "rankings.xlsx" => "xlsx",
+        "rankings.csv" => Format::Csv,
+        "rankings.xlsx" => Format::Xlsx,
         _ => return Err(AppError::NotFound),
     };
-    let versions = results::versions(&state.db, year).await?;
-    let v = results::find_version(&versions, year, q.version).map_err(|_| AppError::NotFound)?;
-    let rows = results::read(&state.db, v.id).await?.only(q.group.as_deref(), q.unit.as_deref());
-    if rows.units.is_empty() {
+    let scope = Scope { group, unit: q.unit };
+    let file = result_file(&state.db, year, q.version, &scope, format, &session.user.username, None).await?;
+    if file.units == 0 {
         return Err(AppError::NotFound);
     }
-    let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, v.id).await?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let (bytes, content_type) = match format {
-        "csv" => (export::csv(&rows, &rules), "text/csv; charset=utf-8"),
-        _ => (
-            export::xlsx(&rows, &rules, &format!("{year}年度政务诚信考核结果 第{}版", v.version)),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    };
-    let bytes = bytes.map_err(AppError::Internal)?;
-    let scope = match (q.group.as_deref(), q.unit.as_deref()) {
-        (_, Some(unit)) => format!("-{}", unit.chars().filter(char::is_ascii_alphanumeric).collect::<String>()),
-        (Some(group), None) => format!("-{group}"),
-        (None, None) => String::new(),
-    };
-    let name = format!("zhengxin-{year}-v{}-rankings{scope}.{format}", v.version);
-    let detail = serde_json::json!({ "format": format, "group": q.group, "unit": q.unit, "units": rows.units.len() });
-    crate::db::audit::record_one(&state.db, &session.user.username, "export", "result_versions", &format!("{year}/{}", v.version), detail).await?;
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], bytes).into_response())
+    let headers = [(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, attachment(&file.file_name))];
+    Ok((headers, file.bytes).into_response())
 }
 
 #[cfg(test)]

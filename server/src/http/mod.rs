@@ -95,7 +95,7 @@ impl From<crate::auth::AuthError> for AppError {
 impl From<crate::scoring::ScoringError> for AppError {
     fn from(e: crate::scoring::ScoringError) -> Self {
         match e {
-            crate::scoring::ScoringError::NoResult(_) => AppError::NotFound,
+            crate::scoring::ScoringError::NoResult(_) | crate::scoring::ScoringError::NoRows(_) => AppError::NotFound,
             other => AppError::Internal(other.to_string()),
         }
     }

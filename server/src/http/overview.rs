@@ -1,6 +1,7 @@
 //! The overview page of a year (default: the latest year with a published
 //! result, else the latest scored).
 
+use analytics::domain::{Grade, PeerGroup};
 use axum::extract::{Query, State};
 use dashboards::layout::Lang;
 use dashboards::layout::signed_in;
@@ -129,15 +130,15 @@ async fn build(
         view.pending_version = latest.filter(|l| l.id != v.id && l.published_at.is_none()).map(|l| l.version);
         let units = results::read_units(&state.db, v.id).await?;
         let quality = results::read_quality(&state.db, v.id).await?;
-        for group in ["county", "department", "township"] {
+        for group in PeerGroup::ALL.iter().map(|g| g.code()) {
             let rows: Vec<RankRow> = units.iter().filter(|u| u.group == group).map(rank_row).collect();
             if !rows.is_empty() {
                 view.boards.push(Board { group: group.into(), rows });
             }
         }
-        view.grades = ["excellent", "good", "pass", "fail", "ungraded"]
+        view.grades = Grade::ALL
             .iter()
-            .map(|g| (g.to_string(), units.iter().filter(|u| u.grade == *g).count()))
+            .map(|g| (g.code().to_string(), units.iter().filter(|u| u.grade == g.code()).count()))
             .collect();
         let name_of = |code: &str| units.iter().find(|u| u.unit_code == code).map_or(code.to_string(), |u| u.unit_name.clone());
         // Another unit's veto shows as a veto, never with its record ids;

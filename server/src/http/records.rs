@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use analytics::domain::ObjectionStatus;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -288,7 +289,7 @@ pub async fn api(
     State(state): State<AppState>,
     user: super::api::ApiUser,
     Path((code, indicator)): Path<(String, String)>,
-    Query(q): Query<RecordsQuery>,
+    super::api::ApiQuery(q): super::api::ApiQuery<RecordsQuery>,
 ) -> Result<Response, super::api::ApiError> {
     let d = Drill::load(&state, &user.0, &code, &indicator, &q).await?;
     let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
@@ -401,7 +402,7 @@ pub async fn record(
         ));
         if let (Some(at), Some(by)) = (o.decided_at, o.decided_by.clone()) {
             let reason = o.decision_reason.clone().unwrap_or_default();
-            let (zh, en) = if o.status == "accepted" { ("异议成立，记录作废", "accepted, record voided") } else { ("异议不成立", "rejected") };
+            let (zh, en) = if o.status == ObjectionStatus::Accepted.code() { ("异议成立，记录作废", "accepted, record voided") } else { ("异议不成立", "rejected") };
             history.push((
                 at,
                 HistoryRow {

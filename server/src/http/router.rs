@@ -33,7 +33,11 @@ pub fn router(state: AppState) -> Router {
         .route(API_ROUTES[1], get(api::unit))
         .route(API_ROUTES[2], get(api::explanations).route_layer(expensive()))
         .route(API_ROUTES[3], get(records::api).route_layer(expensive()))
-        .route(API_ROUTES[4], get(api::openapi));
+        .route(API_ROUTES[4], get(api::openapi))
+        // Addresses and methods the API does not have answer in its
+        // envelope too, not with an empty body.
+        .fallback(api::no_such_route)
+        .method_not_allowed_fallback(api::no_such_method);
     let pages = Router::new()
         .route("/", get(overview::page))
         .route("/data", get(home::home))

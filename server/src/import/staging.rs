@@ -11,15 +11,14 @@
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::Input;
 use super::report::ImportReport;
-use crate::db::audit::AuditLog;
 use crate::clock::now_cst;
+use crate::db::audit::AuditLog;
+use crate::db::uploads::{self, NewFile, UploadRow};
 use crate::db::{Db, DbError, Result};
 use crate::sources::Source;
-use crate::{on_db, on_tx};
 
 /// Problems kept per stored report; a file where every row is wrong would
 /// otherwise store (and show) a million lines. The total is kept too.
@@ -137,27 +136,21 @@ pub struct Staged {
 /// [`super::canonical`]; `sizes` are the files' sizes as sent); it waits,
 /// unchecked, as `staged`.
 pub async fn stage(db: &Db, inputs: &[Input], sizes: &[u64], actor: &str) -> Result<i64> {
+    let files: Vec<NewFile<'_>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(position, input)| NewFile {
+            file_name: &input.file_name,
+            source: input.source.map(|s| s.spec().file_stem),
+            size: sizes.get(position).map_or(input.bytes.len() as i64, |&n| n as i64),
+            bytes: &input.bytes,
+        })
+        .collect();
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
-    const INSERT: &str = "INSERT INTO staged_imports (status, created_by, created_at) VALUES ('staged', $1, $2) RETURNING id";
-    const FILE: &str = "INSERT INTO staged_import_files (staged_id, position, file_name, source, size, bytes) VALUES ($1, $2, $3, $4, $5, $6)";
-    let id: i64 = on_tx!(&mut tx, conn => {
-        let id: i64 = sqlx::query(INSERT).bind(actor).bind(now_cst()).fetch_one(&mut *conn).await?.try_get(0)?;
-        for (position, input) in inputs.iter().enumerate() {
-            sqlx::query(FILE)
-                .bind(id)
-                .bind(position as i32)
-                .bind(&input.file_name)
-                .bind(input.source.map(|s| s.spec().file_stem))
-                .bind(sizes.get(position).map_or(input.bytes.len() as i64, |&n| n as i64))
-                .bind(input.bytes.as_slice())
-                .execute(&mut *conn)
-                .await?;
-        }
-        id
-    });
-    let files: Vec<&str> = inputs.iter().map(|i| i.file_name.as_str()).collect();
-    audit.record(actor, "import_stage", "staged_imports", &id.to_string(), serde_json::json!({ "files": files }));
+    let id = uploads::insert(&mut tx, actor, now_cst(), &files).await?;
+    let names: Vec<&str> = inputs.iter().map(|i| i.file_name.as_str()).collect();
+    audit.record(actor, "import_stage", "staged_imports", &id.to_string(), serde_json::json!({ "files": names }));
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(id)
@@ -165,29 +158,23 @@ pub async fn stage(db: &Db, inputs: &[Input], sizes: &[u64], actor: &str) -> Res
 
 /// The files of a waiting upload, to check or import; empty once decided.
 pub async fn inputs(db: &Db, id: i64) -> Result<Vec<Input>> {
-    const SQL: &str = "SELECT file_name, source, bytes FROM staged_import_files WHERE staged_id = $1 AND bytes IS NOT NULL ORDER BY position";
-    let mut out = Vec::new();
-    on_db!(db, pool => {
-        for r in sqlx::query(SQL).bind(id).fetch_all(pool).await? {
-            let source: Option<String> = r.try_get(1)?;
-            out.push(Input {
-                staged: true,
-                file_name: r.try_get(0)?,
-                source: source.as_deref().and_then(Source::parse),
-                bytes: r.try_get(2)?,
-            });
-        }
-    });
-    Ok(out)
+    Ok(uploads::waiting_files(db, id)
+        .await?
+        .into_iter()
+        .map(|f| Input { staged: true, file_name: f.file_name, source: f.source.as_deref().and_then(Source::parse), bytes: f.bytes })
+        .collect())
+}
+
+/// A report as stored: JSON text.
+fn report_text(report: &StoredReport) -> Result<String> {
+    serde_json::to_string(report).map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
 /// Keeps a report with a waiting upload (the check's).
 pub async fn set_report(db: &Db, id: i64, report: &StoredReport) -> Result<()> {
-    let text = serde_json::to_string(report).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let text = report_text(report)?;
     let mut tx = db.begin_write().await?;
-    on_tx!(&mut tx, conn => {
-        sqlx::query("UPDATE staged_imports SET report = $1 WHERE id = $2 AND status = 'staged'").bind(&text).bind(id).execute(conn).await?;
-    });
+    uploads::set_report(&mut tx, id, &text).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -196,16 +183,10 @@ pub async fn set_report(db: &Db, id: i64, report: &StoredReport) -> Result<()> {
 /// `discarded`, and drops its bytes. False when it was not waiting.
 pub async fn finish(db: &Db, id: i64, status: &str, report: Option<&StoredReport>, actor: &str) -> Result<bool> {
     debug_assert!(matches!(status, "committed" | "discarded"));
-    let text = report.map(serde_json::to_string).transpose().map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let text = report.map(report_text).transpose()?;
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
-    const END: &str = "UPDATE staged_imports SET status = $1, report = COALESCE($2, report), decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'staged'";
-    let changed = on_tx!(&mut tx, conn => {
-        let changed = sqlx::query(END).bind(status).bind(&text).bind(actor).bind(now_cst()).bind(id).execute(&mut *conn).await?.rows_affected();
-        sqlx::query("UPDATE staged_import_files SET bytes = NULL WHERE staged_id = $1").bind(id).execute(&mut *conn).await?;
-        changed
-    });
-    if changed == 0 {
+    if !uploads::finish(&mut tx, id, status, text.as_deref(), actor, now_cst()).await? {
         return Ok(false);
     }
     audit.record(actor, &format!("import_{status}"), "staged_imports", &id.to_string(), serde_json::json!({}));
@@ -218,13 +199,9 @@ pub async fn finish(db: &Db, id: i64, status: &str, report: Option<&StoredReport
 /// dropped, the decision audited as the system's), but those `busy` says a
 /// job is checking or committing; returns how many.
 pub async fn expire(db: &Db, hours: u32, busy: &(dyn Fn(i64) -> bool + Send + Sync)) -> Result<usize> {
-    const WAITING: &str = "SELECT id FROM staged_imports WHERE status = 'staged' AND created_at < $1 ORDER BY id";
     let cutoff = now_cst() - chrono::Duration::hours(i64::from(hours));
-    let ids: Vec<i64> = on_db!(db, pool => {
-        sqlx::query(WAITING).bind(cutoff).fetch_all(pool).await?.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?
-    });
     let mut expired = 0;
-    for id in ids.into_iter().filter(|id| !busy(*id)) {
+    for id in uploads::waiting_since(db, cutoff).await?.into_iter().filter(|id| !busy(*id)) {
         if finish(db, id, "discarded", None, "system:expiry").await? {
             expired += 1;
         }
@@ -232,47 +209,33 @@ pub async fn expire(db: &Db, hours: u32, busy: &(dyn Fn(i64) -> bool + Send + Sy
     Ok(expired)
 }
 
-const SELECT: &str = "SELECT id, status, report, created_by, created_at, decided_by, decided_at FROM staged_imports";
-
 /// One upload, with its files.
 pub async fn get(db: &Db, id: i64) -> Result<Option<Staged>> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1"));
-    let mut found = read(db, sql, Some(id)).await?;
-    Ok(found.pop())
+    match uploads::one(db, id).await? {
+        Some(row) => Ok(Some(with_files(db, row).await?)),
+        None => Ok(None),
+    }
 }
 
 /// The most recent uploads, newest first.
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Staged>> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY id DESC LIMIT {limit}"));
-    read(db, sql, None).await
-}
-
-async fn read(db: &Db, sql: sqlx::AssertSqlSafe<String>, id: Option<i64>) -> Result<Vec<Staged>> {
     let mut out = Vec::new();
-    on_db!(db, pool => {
-        let q = sqlx::query(sql);
-        let q = match id { Some(id) => q.bind(id), None => q };
-        for r in q.fetch_all(pool).await? {
-            let report: Option<String> = r.try_get(2)?;
-            out.push(Staged {
-                id: r.try_get(0)?,
-                status: r.try_get(1)?,
-                report: report.map(|t| serde_json::from_str(&t)).transpose().map_err(|e| DbError::Corrupt(e.to_string()))?,
-                created_by: r.try_get(3)?,
-                created_at: r.try_get(4)?,
-                decided_by: r.try_get(5)?,
-                decided_at: r.try_get(6)?,
-                files: Vec::new(),
-            });
-        }
-    });
-    const FILES: &str = "SELECT file_name, source, size FROM staged_import_files WHERE staged_id = $1 ORDER BY position";
-    for s in &mut out {
-        on_db!(db, pool => {
-            for r in sqlx::query(FILES).bind(s.id).fetch_all(pool).await? {
-                s.files.push(StagedFile { file_name: r.try_get(0)?, source: r.try_get(1)?, size: r.try_get(2)? });
-            }
-        });
+    for row in uploads::recent(db, limit).await? {
+        out.push(with_files(db, row).await?);
     }
     Ok(out)
+}
+
+async fn with_files(db: &Db, row: UploadRow) -> Result<Staged> {
+    let files = uploads::files(db, row.id).await?.into_iter().map(|f| StagedFile { file_name: f.file_name, source: f.source, size: f.size }).collect();
+    Ok(Staged {
+        id: row.id,
+        status: row.status,
+        report: row.report.map(|t| serde_json::from_str(&t)).transpose().map_err(|e| DbError::Corrupt(e.to_string()))?,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        decided_by: row.decided_by,
+        decided_at: row.decided_at,
+        files,
+    })
 }

@@ -164,7 +164,7 @@ fn build_xlsx(rows: &ResultRows, rules: &Rulebook, title: &str) -> Result<Vec<u8
     zh.extend(rules.indicators.iter().map(|r| label(&r.id).0.to_string()));
     let mut book = Workbook::new();
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
-    for group in ["county", "department", "township"] {
+    for group in analytics::domain::PeerGroup::ALL.iter().map(|g| g.code()) {
         let sheet = book.add_worksheet().set_name(group_sheet(group))?;
         for (c, (en, zh)) in header.iter().zip(&zh).enumerate() {
             sheet.write_string_with_format(0, c as u16, en, &formats.header)?;

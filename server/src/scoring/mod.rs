@@ -7,6 +7,7 @@ pub mod digest;
 pub mod explain;
 pub mod export;
 pub mod load;
+pub mod result_file;
 pub mod results;
 
 use analytics::rulebook::Rulebook;
@@ -14,12 +15,10 @@ use analytics::window::Window;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use crate::db::audit::{AuditLog, to_hex};
 use crate::clock::now_cst;
 use crate::db::{Db, DbError};
-use crate::on_tx;
 use results::{ResultRows, VersionInfo};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +35,12 @@ pub enum ScoringError {
     AlreadyPublished { year: i32, version: i64, at: NaiveDateTime },
     #[error("scoring was interrupted: {0}")]
     Interrupted(String),
+    /// A narrower export whose group or unit has no row.
+    #[error("{0}")]
+    NoRows(String),
+    /// A file could not be written (the XLSX writer's message).
+    #[error("cannot write the file: {0}")]
+    Write(String),
     /// The same year is being scored by another job, in any process.
     #[error("cannot score now: {0}")]
     Busy(crate::db::claims::RunningJob),
@@ -200,14 +205,18 @@ pub async fn score_with_progress(
     }
     let mut audit = AuditLog::open(&mut tx).await?;
     let now = now_cst();
-    const INSERT: &str = "INSERT INTO result_versions (year, version, as_of, rulebook, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, inputs_digest) VALUES ($1, (SELECT COALESCE(MAX(version), 0) + 1 FROM result_versions WHERE year = $1), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, version";
-    let (id, version): (i64, i64) = on_tx!(&mut tx, conn => {
-        let r = sqlx::query(INSERT)
-            .bind(i64::from(year)).bind(window.as_of).bind(&rulebook_text).bind(&rulebook_hash)
-            .bind(&fingerprint).bind(&content_hash).bind(now).bind(actor).bind(&inputs_digest)
-            .fetch_one(conn).await.map_err(DbError::from)?;
-        (r.try_get(0).map_err(DbError::from)?, r.try_get(1).map_err(DbError::from)?)
-    });
+    let new = crate::db::results::NewVersion {
+        year,
+        as_of: window.as_of,
+        rulebook: &rulebook_text,
+        rulebook_hash: &rulebook_hash,
+        inputs_fingerprint: &fingerprint,
+        content_hash: &content_hash,
+        computed_at: now,
+        computed_by: actor,
+        inputs_digest: &inputs_digest,
+    };
+    let (id, version) = crate::db::results::insert_version(&mut tx, &new).await?;
     results::insert(&mut tx, id, &rows).await?;
     audit.record(
         actor,
@@ -217,9 +226,7 @@ pub async fn score_with_progress(
         serde_json::json!({ "as_of": window.as_of.to_string(), "content_hash": content_hash, "inputs": fingerprint, "inputs_digest": inputs_digest, "rulebook": rulebook_hash }),
     );
     let audit_head = audit.head().to_string();
-    on_tx!(&mut tx, conn => {
-        sqlx::query("UPDATE result_versions SET audit_head = $1 WHERE id = $2").bind(&audit_head).bind(id).execute(conn).await.map_err(DbError::from)?;
-    });
+    crate::db::results::set_audit_head(&mut tx, id, &audit_head).await?;
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     let version = VersionInfo {
@@ -264,9 +271,9 @@ async fn read_steady(db: &Db, year: i32) -> Result<(String, analytics::inputs::I
 }
 
 fn grade_counts(rows: &ResultRows) -> Vec<(String, usize)> {
-    ["excellent", "good", "pass", "fail", "ungraded"]
+    analytics::domain::Grade::ALL
         .iter()
-        .map(|g| (g.to_string(), rows.units.iter().filter(|u| u.grade == *g).count()))
+        .map(|g| (g.code().to_string(), rows.units.iter().filter(|u| u.grade == g.code()).count()))
         .collect()
 }
 
@@ -287,11 +294,7 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     let now = now_cst();
-    const PUBLISH: &str = "UPDATE result_versions SET published_at = $1, published_by = $2 WHERE id = $3 AND published_at IS NULL";
-    let changed = on_tx!(&mut tx, conn => {
-        sqlx::query(PUBLISH).bind(now).bind(actor).bind(target.id).execute(conn).await.map_err(DbError::from)?.rows_affected()
-    });
-    if changed == 0 {
+    if !crate::db::results::publish(&mut tx, target.id, now, actor).await? {
         // Published by someone else between our read and our lock.
         let at = results::versions_in(&mut tx, year).await?.into_iter().find(|v| v.id == target.id).and_then(|v| v.published_at).unwrap_or(now);
         return Err(ScoringError::AlreadyPublished { year, version: target.version, at });

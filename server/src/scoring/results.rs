@@ -8,79 +8,12 @@ use analytics::polars::prelude::{AnyValue, DataFrame};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use crate::db::audit::to_hex;
+use crate::db::results as stored;
 use crate::db::{Db, Result, Tx};
-use crate::{on_db, on_tx};
 
-/// One unit's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UnitResult {
-    pub unit_code: String,
-    pub unit_name: String,
-    pub group: String,
-    pub parent_code: Option<String>,
-    pub total: f64,
-    pub base: f64,
-    pub bonus: f64,
-    pub rank: Option<i64>,
-    pub county_rank: Option<i64>,
-    pub group_size: i64,
-    pub grade: String,
-    pub vetoed: bool,
-    pub veto_reason: Option<String>,
-    pub prev_total: Option<f64>,
-    pub prev_rank: Option<i64>,
-    pub total_change: Option<f64>,
-    pub rank_change: Option<i64>,
-}
-
-/// One unit's result on one indicator.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IndicatorResult {
-    pub unit_code: String,
-    pub indicator: String,
-    pub dimension: String,
-    pub weight: f64,
-    pub numerator: Option<f64>,
-    pub denominator: Option<f64>,
-    pub value: Option<f64>,
-    pub applicable: bool,
-    pub points: Option<f64>,
-}
-
-/// One data-quality finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    pub kind: String,
-    pub source: String,
-    pub unit_code: Option<String>,
-    pub record_id: Option<String>,
-    pub detail: String,
-}
-
-/// A version's identity and provenance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VersionInfo {
-    pub id: i64,
-    pub year: i64,
-    pub version: i64,
-    pub as_of: NaiveDateTime,
-    pub rulebook_hash: String,
-    pub inputs_fingerprint: String,
-    pub content_hash: String,
-    pub computed_at: NaiveDateTime,
-    pub computed_by: String,
-    pub published_at: Option<NaiveDateTime>,
-    pub published_by: Option<String>,
-    /// The audit chain's head when this version was stored (none for
-    /// versions stored before heads were kept).
-    pub audit_head: Option<String>,
-    /// The content digest of its inputs ([`super::digest`]); none for
-    /// versions stored before digests were kept.
-    pub inputs_digest: Option<String>,
-}
+pub use crate::db::results::{Finding, IndicatorResult, UnitResult, VersionInfo, YearState, rulebook_text, versions, versions_in, year_states};
 
 impl VersionInfo {
     /// What the content hash says of the inputs: their fingerprint, and
@@ -259,65 +192,20 @@ impl ResultRows {
     }
 }
 
-const INSERT_UNIT: &str = "INSERT INTO unit_results (version_id, unit_code, unit_name, grp, parent_code, total, base, bonus, rank, county_rank, group_size, grade, vetoed, veto_reason, prev_total, prev_rank, total_change, rank_change) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
-const INSERT_INDICATOR: &str = "INSERT INTO indicator_results (version_id, unit_code, indicator, position, dimension, weight, numerator, denominator, value, applicable, points) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-const INSERT_FINDING: &str = "INSERT INTO quality_findings (version_id, position, kind, source, unit_code, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-
 /// Writes the rows of version `id` (inside the caller's transaction).
 pub async fn insert(tx: &mut Tx, id: i64, rows: &ResultRows) -> Result<()> {
-    on_tx!(tx, conn => {
-        for u in &rows.units {
-            sqlx::query(INSERT_UNIT)
-                .bind(id).bind(&u.unit_code).bind(&u.unit_name).bind(&u.group).bind(&u.parent_code)
-                .bind(u.total).bind(u.base).bind(u.bonus).bind(u.rank).bind(u.county_rank).bind(u.group_size)
-                .bind(&u.grade).bind(u.vetoed).bind(&u.veto_reason).bind(u.prev_total).bind(u.prev_rank)
-                .bind(u.total_change).bind(u.rank_change)
-                .execute(&mut *conn).await?;
-        }
-        for (position, r) in rows.indicators.iter().enumerate() {
-            sqlx::query(INSERT_INDICATOR)
-                .bind(id).bind(&r.unit_code).bind(&r.indicator).bind(position as i64).bind(&r.dimension)
-                .bind(r.weight).bind(r.numerator).bind(r.denominator).bind(r.value).bind(r.applicable).bind(r.points)
-                .execute(&mut *conn).await?;
-        }
-        for (position, q) in rows.quality.iter().enumerate() {
-            sqlx::query(INSERT_FINDING)
-                .bind(id).bind(position as i64).bind(&q.kind).bind(&q.source).bind(&q.unit_code).bind(&q.record_id).bind(&q.detail)
-                .execute(&mut *conn).await?;
-        }
-    });
-    Ok(())
+    stored::insert_rows(tx, id, &rows.units, &rows.indicators, &rows.quality).await
 }
-
-const SELECT_UNITS: &str = "SELECT unit_code, unit_name, grp, parent_code, total, base, bonus, rank, county_rank, group_size, grade, vetoed, veto_reason, prev_total, prev_rank, total_change, rank_change FROM unit_results WHERE version_id = $1";
-const SELECT_INDICATORS: &str = "SELECT unit_code, indicator, dimension, weight, numerator, denominator, value, applicable, points FROM indicator_results WHERE version_id = $1 ORDER BY position";
-const SELECT_UNIT_INDICATORS: &str = "SELECT unit_code, indicator, dimension, weight, numerator, denominator, value, applicable, points FROM indicator_results WHERE version_id = $1 AND unit_code = $2 ORDER BY position";
-const SELECT_FINDINGS: &str = "SELECT kind, source, unit_code, record_id, detail FROM quality_findings WHERE version_id = $1 ORDER BY position";
 
 /// Reads the rows of version `id`; units in the engine's order (group,
 /// rank, code).
 pub async fn read(db: &Db, id: i64) -> Result<ResultRows> {
-    Ok(ResultRows {
-        units: read_units(db, id).await?,
-        indicators: read_indicators(db, id, None).await?,
-        quality: read_quality(db, id).await?,
-    })
+    Ok(ResultRows { units: read_units(db, id).await?, indicators: read_indicators(db, id, None).await?, quality: read_quality(db, id).await? })
 }
 
 /// The unit rows of version `id`, by group, then rank, then code.
 pub async fn read_units(db: &Db, id: i64) -> Result<Vec<UnitResult>> {
-    let mut units = Vec::new();
-    on_db!(db, pool => {
-        for r in sqlx::query(SELECT_UNITS).bind(id).fetch_all(pool).await? {
-            units.push(UnitResult {
-                unit_code: r.try_get(0)?, unit_name: r.try_get(1)?, group: r.try_get(2)?, parent_code: r.try_get(3)?,
-                total: r.try_get(4)?, base: r.try_get(5)?, bonus: r.try_get(6)?, rank: r.try_get(7)?,
-                county_rank: r.try_get(8)?, group_size: r.try_get(9)?, grade: r.try_get(10)?, vetoed: r.try_get(11)?,
-                veto_reason: r.try_get(12)?, prev_total: r.try_get(13)?, prev_rank: r.try_get(14)?,
-                total_change: r.try_get(15)?, rank_change: r.try_get(16)?,
-            });
-        }
-    });
+    let mut units = stored::units(db, id).await?;
     units.sort_by(|a, b| {
         group_order(&a.group)
             .cmp(&group_order(&b.group))
@@ -331,118 +219,18 @@ pub async fn read_units(db: &Db, id: i64) -> Result<Vec<UnitResult>> {
 /// The indicator rows of version `id` (of one unit when given), in the
 /// engine's order.
 pub async fn read_indicators(db: &Db, id: i64, unit_code: Option<&str>) -> Result<Vec<IndicatorResult>> {
-    let mut out = Vec::new();
-    let sql = match unit_code {
-        Some(_) => SELECT_UNIT_INDICATORS,
-        None => SELECT_INDICATORS,
-    };
-    on_db!(db, pool => {
-        let mut q = sqlx::query(sql).bind(id);
-        if let Some(code) = unit_code {
-            q = q.bind(code);
-        }
-        for r in q.fetch_all(pool).await? {
-            out.push(IndicatorResult {
-                unit_code: r.try_get(0)?, indicator: r.try_get(1)?, dimension: r.try_get(2)?, weight: r.try_get(3)?,
-                numerator: r.try_get(4)?, denominator: r.try_get(5)?, value: r.try_get(6)?, applicable: r.try_get(7)?,
-                points: r.try_get(8)?,
-            });
-        }
-    });
-    Ok(out)
+    stored::indicators(db, id, unit_code).await
 }
 
 /// The data-quality findings of version `id`.
 pub async fn read_quality(db: &Db, id: i64) -> Result<Vec<Finding>> {
-    let mut out = Vec::new();
-    on_db!(db, pool => {
-        for r in sqlx::query(SELECT_FINDINGS).bind(id).fetch_all(pool).await? {
-            out.push(Finding { kind: r.try_get(0)?, source: r.try_get(1)?, unit_code: r.try_get(2)?, record_id: r.try_get(3)?, detail: r.try_get(4)? });
-        }
-    });
-    Ok(out)
-}
-
-/// A year's results at a glance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YearState {
-    pub year: i32,
-    pub versions: i64,
-    pub newest_id: i64,
-    pub published: i64,
-}
-
-/// Every year with a result, oldest first, in one query. Any scoring or
-/// publication changes it, so pages use it as their cache's epoch.
-pub async fn year_states(db: &Db) -> Result<Vec<YearState>> {
-    const SQL: &str = "SELECT year, COUNT(*), MAX(id), COUNT(published_at) FROM result_versions GROUP BY year ORDER BY year";
-    Ok(on_db!(db, pool => {
-        sqlx::query(SQL)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok::<_, sqlx::Error>(YearState {
-                    year: r.try_get::<i64, _>(0)? as i32,
-                    versions: r.try_get(1)?,
-                    newest_id: r.try_get(2)?,
-                    published: r.try_get(3)?,
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()?
-    }))
+    stored::findings(db, id).await
 }
 
 /// Groups in the order pages and exports show them.
 pub fn group_order(group: &str) -> usize {
-    ["county", "department", "township"].iter().position(|g| *g == group).unwrap_or(3)
-}
-
-const VERSION_COLUMNS: &str = "id, year, version, as_of, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, published_at, published_by, audit_head, inputs_digest";
-
-/// Every version of `year`, oldest first.
-pub async fn versions(db: &Db, year: i32) -> Result<Vec<VersionInfo>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {VERSION_COLUMNS} FROM result_versions WHERE year = $1 ORDER BY version"));
-    Ok(on_db!(db, pool => {
-        sqlx::query(sql).bind(i64::from(year)).fetch_all(pool).await?.iter().map(|r| version_of(r)).collect::<std::result::Result<Vec<_>, _>>()?
-    }))
-}
-
-/// [`versions`], read inside a write transaction (under the writer lock).
-pub async fn versions_in(tx: &mut crate::db::Tx, year: i32) -> Result<Vec<VersionInfo>> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {VERSION_COLUMNS} FROM result_versions WHERE year = $1 ORDER BY version"));
-    Ok(crate::on_tx!(tx, conn => {
-        sqlx::query(sql).bind(i64::from(year)).fetch_all(conn).await?.iter().map(|r| version_of(r)).collect::<std::result::Result<Vec<_>, _>>()?
-    }))
-}
-
-fn version_of<R: Row>(r: &R) -> std::result::Result<VersionInfo, sqlx::Error>
-where
-    usize: sqlx::ColumnIndex<R>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> NaiveDateTime: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(VersionInfo {
-        id: r.try_get(0)?,
-        year: r.try_get(1)?,
-        version: r.try_get(2)?,
-        as_of: r.try_get(3)?,
-        rulebook_hash: r.try_get(4)?,
-        inputs_fingerprint: r.try_get(5)?,
-        content_hash: r.try_get(6)?,
-        computed_at: r.try_get(7)?,
-        computed_by: r.try_get(8)?,
-        published_at: r.try_get(9)?,
-        published_by: r.try_get(10)?,
-        audit_head: r.try_get(11)?,
-        inputs_digest: r.try_get(12)?,
-    })
-}
-
-/// The rulebook text stored with version `id`.
-pub async fn rulebook_text(db: &Db, id: i64) -> Result<String> {
-    Ok(on_db!(db, pool => sqlx::query("SELECT rulebook FROM result_versions WHERE id = $1").bind(id).fetch_one(pool).await?.try_get(0)?))
+    use analytics::domain::PeerGroup;
+    PeerGroup::ALL.iter().position(|g| g.code() == group).unwrap_or(PeerGroup::ALL.len())
 }
 
 /// The version a reader sees by default: the latest published, else the

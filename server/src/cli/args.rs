@@ -1,10 +1,10 @@
-//! The command line: one variant per command, with the help text the IT
-//! team reads. Parsing only; `main` runs the commands.
+//! The command line's grammar: one variant per command, with the help
+//! text the IT team reads. Parsing only; the sibling modules run them.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::DEFAULT_DATABASE_URL;
 
@@ -32,37 +32,7 @@ pub enum Command {
     /// Serve the web pages and API. An empty database first gets the demo data
     /// (not on a network address; a real install starts with `zhengxin init`).
     #[command(after_help = "Examples:\n  zhengxin serve                                  # demo on http://127.0.0.1:8080\n  zhengxin init && zhengxin serve --bind 0.0.0.0:8080   # a real install")]
-    Serve {
-        /// Address and port to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        bind: SocketAddr,
-        /// Start with an empty database instead of loading the demo data.
-        #[arg(long)]
-        no_demo: bool,
-        /// Serve a non-loopback address although demo accounts with the
-        /// published password exist (a demonstration on a network, on purpose).
-        #[arg(long)]
-        demo_on_network: bool,
-        /// The address people use, e.g. https://zhengxin.wenzhou.gov.cn behind
-        /// nginx. An https:// address makes cookies Secure (with the __Host-
-        /// prefix) and sends HSTS.
-        #[arg(long, env = "ZHENGXIN_PUBLIC_URL", value_parser = parse_public_url)]
-        public_url: Option<String>,
-        /// The reverse proxy's address: only its X-Forwarded-For and
-        /// X-Forwarded-Proto headers are believed.
-        #[arg(long, env = "ZHENGXIN_TRUSTED_PROXY")]
-        trusted_proxy: Option<std::net::IpAddr>,
-        /// Minutes without a request after which a session ends.
-        #[arg(long, env = "ZHENGXIN_IDLE_MINUTES", default_value_t = crate::config::DEFAULT_IDLE_MINUTES, value_parser = clap::value_parser!(u32).range(1..=1440))]
-        idle_minutes: u32,
-        /// Hours an upload may wait for a decision before it is discarded.
-        #[arg(long, env = "ZHENGXIN_STAGED_HOURS", default_value_t = crate::config::DEFAULT_STAGED_HOURS, value_parser = clap::value_parser!(u32).range(1..=720))]
-        staged_hours: u32,
-        /// Size of the demo data loaded into an empty database (1 ≈ 300,000
-        /// hotline tickets a year).
-        #[arg(long, default_value_t = 1.0)]
-        demo_scale: f64,
-    },
+    Serve(ServeArgs),
     /// Back up the database to FILE while the server goes on serving and writing.
     #[command(after_help = "SQLite: a checked copy of the database file (VACUUM INTO). PostgreSQL: a\npg_dump archive (custom format; needs pg_dump of the server's major version or newer).\nThe file must not exist yet.\n\nExamples:\n  zhengxin backup /backups/zhengxin-$(date +%F).db\n  DATABASE_URL=postgres://zx@db/zx zhengxin backup /backups/zhengxin-$(date +%F).pgdump")]
     Backup { file: PathBuf },
@@ -104,23 +74,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  zhengxin seed-demo\n  zhengxin seed-demo --scale 10                 # for benchmarks\n  zhengxin seed-demo --csv /tmp/demo --years 2025"
     )]
-    SeedDemo {
-        /// Size: 1 ≈ 300,000 hotline tickets a year, other records in proportion.
-        #[arg(long, default_value_t = 1.0)]
-        scale: f64,
-        /// Random seed; the same seed gives the same data.
-        #[arg(long, default_value_t = seeds::demo::DEFAULT_SEED)]
-        seed: u64,
-        /// Years to generate.
-        #[arg(long, value_delimiter = ',', default_values_t = [2023, 2024, 2025, 2026])]
-        years: Vec<i32>,
-        /// Cut-off "YYYY-MM-DD HH:MM:SS" (CST): nothing later has happened. Default: now.
-        #[arg(long, value_parser = parse_instant)]
-        until: Option<chrono::NaiveDateTime>,
-        /// Write CSV files into this folder instead of the database.
-        #[arg(long)]
-        csv: Option<PathBuf>,
-    },
+    SeedDemo(SeedDemoArgs),
     /// Score a year and store the result as a new version (or report that an
     /// identical version exists).
     #[command(
@@ -165,23 +119,7 @@ pub enum Command {
     #[command(
         after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin export --year 2025 --format xlsx --output zhengxin-2025.xlsx\n  zhengxin export --year 2025 --format csv --output - --version 2\n  zhengxin export --year 2025 --format csv --output county.csv --group county\n  zhengxin export --year 2025 --format xlsx --output lucheng.xlsx --unit 330302"
     )]
-    Export {
-        #[arg(long)]
-        year: i32,
-        #[arg(long, value_parser = ["csv", "xlsx"])]
-        format: String,
-        /// Output file, or - for standard output.
-        #[arg(long)]
-        output: PathBuf,
-        #[arg(long)]
-        version: Option<i64>,
-        /// Only one peer group's rows.
-        #[arg(long, value_parser = ["county", "department", "township"])]
-        group: Option<String>,
-        /// Only one unit's row (its indicator points).
-        #[arg(long)]
-        unit: Option<String>,
-    },
+    Export(ExportArgs),
     /// Explain a unit's points: formula, value, and the records that cost points.
     #[command(
         after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin explain --year 2025 --unit 330302\n  zhengxin explain --year 2025 --unit 330302 --indicator hotline_ontime --json"
@@ -238,8 +176,8 @@ pub enum UserCommand {
     )]
     Add {
         username: String,
-        #[arg(long, value_parser = ["leader", "assessor", "unit", "admin"])]
-        role: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
         /// The unit of a `unit` user (required for that role only).
         #[arg(long)]
         unit: Option<String>,
@@ -378,4 +316,132 @@ fn parse_expiry(text: &str) -> Result<Expiry, String> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(Expiry::On)
         .map_err(|_| "expected a date YYYY-MM-DD or a number of days such as 90d".into())
+}
+
+/// `--format`: the result table's file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Xlsx,
+}
+
+impl From<FormatArg> for crate::scoring::result_file::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Csv => Self::Csv,
+            FormatArg::Xlsx => Self::Xlsx,
+        }
+    }
+}
+
+/// `--group`: a peer group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupArg {
+    County,
+    Department,
+    Township,
+}
+
+impl From<GroupArg> for analytics::domain::PeerGroup {
+    fn from(g: GroupArg) -> Self {
+        match g {
+            GroupArg::County => Self::County,
+            GroupArg::Department => Self::Department,
+            GroupArg::Township => Self::Township,
+        }
+    }
+}
+
+/// `--role`: a user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Leader,
+    Assessor,
+    Unit,
+    Admin,
+}
+
+impl From<RoleArg> for crate::auth::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Leader => Self::Leader,
+            RoleArg::Assessor => Self::Assessor,
+            RoleArg::Unit => Self::Unit,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
+}
+
+/// `zhengxin serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Start with an empty database instead of loading the demo data.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Serve a non-loopback address although demo accounts with the
+    /// published password exist (a demonstration on a network, on purpose).
+    #[arg(long)]
+    pub demo_on_network: bool,
+    /// The address people use, e.g. https://zhengxin.wenzhou.gov.cn behind
+    /// nginx. An https:// address makes cookies Secure (with the __Host-
+    /// prefix) and sends HSTS.
+    #[arg(long, env = "ZHENGXIN_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+    /// The reverse proxy's address: only its X-Forwarded-For and
+    /// X-Forwarded-Proto headers are believed.
+    #[arg(long, env = "ZHENGXIN_TRUSTED_PROXY")]
+    pub trusted_proxy: Option<std::net::IpAddr>,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "ZHENGXIN_IDLE_MINUTES", default_value_t = crate::config::DEFAULT_IDLE_MINUTES, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub idle_minutes: u32,
+    /// Hours an upload may wait for a decision before it is discarded.
+    #[arg(long, env = "ZHENGXIN_STAGED_HOURS", default_value_t = crate::config::DEFAULT_STAGED_HOURS, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub staged_hours: u32,
+    /// Size of the demo data loaded into an empty database (1 ≈ 300,000
+    /// hotline tickets a year).
+    #[arg(long, default_value_t = 1.0)]
+    pub demo_scale: f64,
+}
+
+/// `zhengxin seed-demo`.
+#[derive(Debug, clap::Args)]
+pub struct SeedDemoArgs {
+    /// Size: 1 ≈ 300,000 hotline tickets a year, other records in proportion.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Random seed; the same seed gives the same data.
+    #[arg(long, default_value_t = seeds::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Years to generate.
+    #[arg(long, value_delimiter = ',', default_values_t = [2023, 2024, 2025, 2026])]
+    pub years: Vec<i32>,
+    /// Cut-off "YYYY-MM-DD HH:MM:SS" (CST): nothing later has happened. Default: now.
+    #[arg(long, value_parser = parse_instant)]
+    pub until: Option<chrono::NaiveDateTime>,
+    /// Write CSV files into this folder instead of the database.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+/// `zhengxin export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub year: i32,
+    #[arg(long, value_enum)]
+    pub format: FormatArg,
+    /// Output file, or - for standard output.
+    #[arg(long)]
+    pub output: PathBuf,
+    #[arg(long)]
+    pub version: Option<i64>,
+    /// Only one peer group's rows.
+    #[arg(long, value_enum)]
+    pub group: Option<GroupArg>,
+    /// Only one unit's row (its indicator points).
+    #[arg(long)]
+    pub unit: Option<String>,
 }

@@ -1,0 +1,62 @@
+//! `zhengxin backup`, `restore` and `audit verify`: the IT team's copies
+//! of the database and the checks that a copy (or the live one) is whole.
+
+use std::path::Path;
+
+use super::actor;
+use crate::db::{self, Db};
+use crate::scoring;
+
+pub async fn backup(url: &str, file: &Path) -> anyhow::Result<bool> {
+    let db = Db::connect(url).await?;
+    let detail = serde_json::json!({ "file": file.display().to_string() });
+    db::audit::record_one(&db, &actor(), "backup", "database", db.backend(), detail).await?;
+    let started = std::time::Instant::now();
+    let kind = db::backup::backup(&db, url, file).await?;
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!("backup written: {} ({kind:?}, {:.1} MiB, {:.1} s)", file.display(), size as f64 / 1048576.0, started.elapsed().as_secs_f64());
+    Ok(true)
+}
+
+/// Restores into an empty database, then checks the audit chain and every
+/// result version's hash.
+pub async fn restore(url: &str, file: &Path) -> anyhow::Result<bool> {
+    let (kind, db) = db::backup::restore(url, file).await?;
+    let chain = db::audit::verify(&db).await?;
+    let mut intact = chain.problem.is_none();
+    let mut versions = 0;
+    for year in scoring::results::year_states(&db).await?.into_iter().map(|s| s.year) {
+        for v in scoring::results::versions(&db, year).await? {
+            versions += 1;
+            if !scoring::verify(&db, &v).await? {
+                intact = false;
+                println!("result {year} version {} does not match its content hash", v.version);
+            }
+        }
+    }
+    match &chain.problem {
+        None => println!(
+            "restored {} ({kind:?}) into {}: audit log intact ({} entries, head {}); {versions} result version(s) match their hashes",
+            file.display(),
+            db::redact(url),
+            chain.entries,
+            chain.head
+        ),
+        Some(p) => println!("restored, but the AUDIT LOG IS BROKEN at entry {}: {}", p.id, p.message),
+    }
+    Ok(intact)
+}
+
+pub async fn verify_audit(url: &str, json: bool) -> anyhow::Result<bool> {
+    let db = Db::connect(url).await?;
+    let found = db::audit::verify(&db).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&found)?);
+    } else {
+        match &found.problem {
+            None => println!("audit log intact: {} entries; head {}", found.entries, found.head),
+            Some(p) => println!("AUDIT LOG BROKEN at entry {} ({}): {}", p.id, p.kind, p.message),
+        }
+    }
+    Ok(found.problem.is_none())
+}

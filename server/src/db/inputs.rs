@@ -1,0 +1,438 @@
+//! Reading one assessment year's source records from storage as the
+//! engine's record types and ticket columns, and the fingerprint that says
+//! whether they changed. `scoring::load` turns them into the engine's
+//! inputs. The tickets are read differently per back-end (see
+//! [`hotline_columns`]).
+//!
+//! Only what can matter for year `Y` is read: commitments due or made in
+//! `Y`, proposals assigned in `Y`, tickets received in `Y`, dishonesty
+//! records up to the end of `Y` (a court listing stays active until
+//! rectified), and the yearly rows of `Y`.
+
+use std::collections::HashSet;
+
+use analytics::domain::*;
+use analytics::inputs::{RecordSet, Voided};
+use analytics::records::*;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use analytics::polars::prelude::StringChunkedBuilder;
+
+use super::audit::to_hex;
+use super::{Db, DbError, Result};
+use crate::{on_db, visible_records};
+
+fn bad(what: &str, value: &str) -> DbError {
+    DbError::Corrupt(format!("stored {what} {value:?} is not a known code"))
+}
+
+fn parse<T>(what: &str, text: &str, f: fn(&str) -> Option<T>) -> Result<T> {
+    f(text).ok_or_else(|| bad(what, text))
+}
+
+fn opt<T>(what: &str, text: Option<String>, f: fn(&str) -> Option<T>) -> Result<Option<T>> {
+    text.map(|t| parse(what, &t, f)).transpose()
+}
+
+/// The year's bounds as bind values.
+struct Bounds {
+    first: NaiveDate,
+    last: NaiveDate,
+    start: NaiveDateTime,
+    next: NaiveDateTime,
+}
+
+fn bounds(year: i32) -> Bounds {
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year");
+    let next_first = NaiveDate::from_ymd_opt(year + 1, 1, 1).expect("valid year");
+    Bounds {
+        first,
+        last: next_first.pred_opt().expect("valid date"),
+        start: first.and_time(NaiveTime::MIN),
+        next: next_first.and_time(NaiveTime::MIN),
+    }
+}
+
+const UNITS: &str = concat!("SELECT code, name, grp, parent_code FROM units WHERE ", visible_records!(), " ORDER BY code");
+const COMMITMENTS: &str = concat!(
+    "SELECT id, unit_code, category, title, made_on, due_on, status, fulfilled_on FROM commitments WHERE ((due_on >= $1 AND due_on <= $2) OR (made_on >= $1 AND made_on <= $2)) AND ",
+    visible_records!()
+);
+const PROPOSALS: &str = concat!(
+    "SELECT id, kind, title, lead_unit_code, assigned_on, due_on, replied_on, satisfaction, resolution FROM proposals WHERE assigned_on >= $1 AND assigned_on <= $2 AND ",
+    visible_records!()
+);
+const DEBT: &str = concat!(
+    "SELECT unit_code, year, debt_limit, balance, capacity, due_amount, overdue_amount, violations FROM debt WHERE year = $1 AND ",
+    visible_records!()
+);
+const DISHONESTY: &str = concat!(
+    "SELECT id, unit_code, subject, person_ref, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records WHERE occurred_on <= $1 AND ",
+    visible_records!()
+);
+const RATINGS: &str = concat!("SELECT unit_code, year, score FROM ratings WHERE year = $1 AND ", visible_records!());
+const HONOURS: &str = concat!("SELECT id, unit_code, year, level, title FROM honours WHERE year = $1 AND ", visible_records!());
+const VOIDED: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted'";
+const VOIDED_UNTIL: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted' AND decided_at <= $1";
+
+/// Reads every record that can matter for `year`, but the hotline
+/// tickets: those are millions and go straight into columns
+/// ([`hotline_frame`]).
+pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTime>) -> Result<(RecordSet, Voided)> {
+    let b = bounds(year);
+    let y = i64::from(year);
+    let mut set = RecordSet::default();
+    let mut voided = Voided::default();
+    on_db!(db, pool => {
+        for r in sqlx::query(UNITS).fetch_all(pool).await? {
+            set.units.push(Unit {
+                code: r.try_get(0)?,
+                name: r.try_get(1)?,
+                group: parse("group", &r.try_get::<String, _>(2)?, PeerGroup::parse)?,
+                parent_code: r.try_get(3)?,
+            });
+        }
+        for r in sqlx::query(COMMITMENTS).bind(b.first).bind(b.last).fetch_all(pool).await? {
+            set.commitments.push(Commitment {
+                id: r.try_get(0)?,
+                unit_code: r.try_get(1)?,
+                category: parse("category", &r.try_get::<String, _>(2)?, CommitmentCategory::parse)?,
+                title: r.try_get(3)?,
+                made_on: r.try_get(4)?,
+                due_on: r.try_get(5)?,
+                status: parse("status", &r.try_get::<String, _>(6)?, CommitmentStatus::parse)?,
+                fulfilled_on: r.try_get(7)?,
+            });
+        }
+        for r in sqlx::query(PROPOSALS).bind(b.first).bind(b.last).fetch_all(pool).await? {
+            set.proposals.push(Proposal {
+                id: r.try_get(0)?,
+                kind: parse("kind", &r.try_get::<String, _>(1)?, ProposalKind::parse)?,
+                title: r.try_get(2)?,
+                lead_unit_code: r.try_get(3)?,
+                assigned_on: r.try_get(4)?,
+                due_on: r.try_get(5)?,
+                replied_on: r.try_get(6)?,
+                satisfaction: opt("satisfaction", r.try_get(7)?, Satisfaction::parse)?,
+                resolution: opt("resolution", r.try_get(8)?, Resolution::parse)?,
+            });
+        }
+        for r in sqlx::query(DEBT).bind(y).fetch_all(pool).await? {
+            set.debt.push(DebtRow {
+                unit_code: r.try_get(0)?,
+                year: r.try_get::<i64, _>(1)? as i32,
+                limit: r.try_get(2)?,
+                balance: r.try_get(3)?,
+                capacity: r.try_get(4)?,
+                due_amount: r.try_get(5)?,
+                overdue_amount: r.try_get(6)?,
+                violations: r.try_get(7)?,
+            });
+        }
+        for r in sqlx::query(DISHONESTY).bind(b.last).fetch_all(pool).await? {
+            set.dishonesty.push(DishonestyRecord {
+                id: r.try_get(0)?,
+                unit_code: r.try_get(1)?,
+                subject: parse("subject", &r.try_get::<String, _>(2)?, Subject::parse)?,
+                person_ref: r.try_get(3)?,
+                kind: parse("type", &r.try_get::<String, _>(4)?, DishonestyType::parse)?,
+                occurred_on: r.try_get(5)?,
+                rectify_deadline: r.try_get(6)?,
+                rectified_on: r.try_get(7)?,
+                mitigation: parse("mitigation", &r.try_get::<String, _>(8)?, Mitigation::parse)?,
+            });
+        }
+        for r in sqlx::query(RATINGS).bind(y).fetch_all(pool).await? {
+            set.ratings.push(Rating { unit_code: r.try_get(0)?, year: r.try_get::<i64, _>(1)? as i32, score: r.try_get(2)? });
+        }
+        for r in sqlx::query(HONOURS).bind(y).fetch_all(pool).await? {
+            set.honours.push(Honour {
+                id: r.try_get(0)?,
+                unit_code: r.try_get(1)?,
+                year: r.try_get::<i64, _>(2)? as i32,
+                level: parse("level", &r.try_get::<String, _>(3)?, HonourLevel::parse)?,
+                title: r.try_get(4)?,
+            });
+        }
+        let voids = match voids_until {
+            None => sqlx::query(VOIDED).fetch_all(pool).await?,
+            Some(until) => sqlx::query(VOIDED_UNTIL).bind(until).fetch_all(pool).await?,
+        };
+        for r in voids {
+            let source: String = r.try_get(0)?;
+            if let Some(set) = voided.of_mut(&source) {
+                set.insert(r.try_get::<String, _>(1)?);
+            }
+        }
+    });
+    Ok((set, voided))
+}
+
+/// The year's tickets as columns (date-times in epoch milliseconds of CST
+/// wall-clock time, as polars stores a naive Datetime). Text goes straight
+/// into polars' string builders: no allocation per cell.
+pub struct TicketColumns {
+    id: StringChunkedBuilder,
+    unit_code: StringChunkedBuilder,
+    received_at: Vec<i64>,
+    due_at: Vec<i64>,
+    closed_at: Vec<Option<i64>>,
+    integrity_related: Vec<bool>,
+    verified: Vec<bool>,
+    satisfaction: StringChunkedBuilder,
+    repeat: Vec<bool>,
+    voided: Vec<bool>,
+}
+
+impl TicketColumns {
+    fn new() -> TicketColumns {
+        use analytics::columns::*;
+        TicketColumns {
+            id: StringChunkedBuilder::new(ID.into(), 0),
+            unit_code: StringChunkedBuilder::new(UNIT_CODE.into(), 0),
+            received_at: Vec::new(),
+            due_at: Vec::new(),
+            closed_at: Vec::new(),
+            integrity_related: Vec::new(),
+            verified: Vec::new(),
+            satisfaction: StringChunkedBuilder::new(SATISFACTION.into(), 0),
+            repeat: Vec::new(),
+            voided: Vec::new(),
+        }
+    }
+
+    /// Records a ticket's id (and whether an accepted objection voided it).
+    fn push_id(&mut self, id: &str, voided: &HashSet<String>) {
+        self.voided.push(!voided.is_empty() && voided.contains(id));
+        self.id.append_value(id);
+    }
+
+    pub fn into_frame(self) -> std::result::Result<analytics::polars::prelude::DataFrame, analytics::EngineError> {
+        use analytics::columns::*;
+        use analytics::polars::prelude::*;
+        let datetime = DataType::Datetime(TimeUnit::Milliseconds, None);
+        let height = self.received_at.len();
+        let columns = vec![
+            self.id.finish().into_column(),
+            self.unit_code.finish().into_column(),
+            Column::new(RECEIVED_AT.into(), self.received_at).cast(&datetime)?,
+            Column::new(DUE_AT.into(), self.due_at).cast(&datetime)?,
+            Column::new(CLOSED_AT.into(), self.closed_at).cast(&datetime)?,
+            Column::new(INTEGRITY_RELATED.into(), self.integrity_related),
+            Column::new(VERIFIED.into(), self.verified),
+            self.satisfaction.finish().into_column(),
+            Column::new(REPEAT.into(), self.repeat),
+            Column::new(VOIDED.into(), self.voided),
+        ];
+        Ok(DataFrame::new(height, columns)?)
+    }
+}
+
+fn millis(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp_millis()
+}
+
+/// Reads the tickets received in `year` into columns.
+///
+/// This is the one read of millions of rows, and the drivers differ most
+/// here. sqlx's SQLite driver hands every row across a channel from its
+/// worker thread (15 s for 3 M tickets, measured), so on SQLite a
+/// read-only rusqlite connection to the same file reads them directly
+/// (WAL mode lets it read beside the pool). On PostgreSQL `COPY … TO
+/// STDOUT` streams them as text (row-by-row fetching took 4–5 s).
+pub async fn hotline_columns(db: &Db, year: i32, voided: &HashSet<String>) -> Result<TicketColumns> {
+    let b = bounds(year);
+    match db {
+        Db::Sqlite(pool) => {
+            let path = pool.connect_options().get_filename().to_path_buf();
+            let voided = voided.clone();
+            tokio::task::spawn_blocking(move || read_tickets_sqlite(&path, &b, &voided))
+                .await
+                .map_err(|e| DbError::Corrupt(format!("ticket reader stopped: {e}")))?
+        }
+        Db::Postgres(pool) => {
+            use futures_util::TryStreamExt;
+            use sqlx::postgres::PgPoolCopyExt;
+            let mut stream = pool.copy_out_raw(&super::dialect::hotline_year_copy(b.start, b.next)).await?;
+            let mut c = TicketColumns::new();
+            let mut carry: Vec<u8> = Vec::new();
+            while let Some(chunk) = stream.try_next().await? {
+                carry.extend_from_slice(&chunk);
+                let complete = carry.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                for line in carry[..complete].split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                    c.push_copy_line(line, voided)?;
+                }
+                carry.drain(..complete);
+            }
+            if !carry.is_empty() {
+                c.push_copy_line(&carry, voided)?;
+            }
+            Ok(c)
+        }
+    }
+}
+
+impl TicketColumns {
+    /// One row of PostgreSQL's COPY text format: tab-separated, `\N` for
+    /// null, `t`/`f` for booleans, backslash escapes in text.
+    fn push_copy_line<'l>(&mut self, line: &'l [u8], voided: &HashSet<String>) -> Result<()> {
+        let bad = || DbError::Corrupt(format!("unexpected COPY row {:?}", String::from_utf8_lossy(line)));
+        let fields: Vec<&'l [u8]> = line.split(|&b| b == b'\t').collect();
+        let [id, unit, received, due, closed, integrity, verified, satisfaction, repeat] = fields[..] else {
+            return Err(bad());
+        };
+        let text = |f: &'l [u8]| copy_field(f).ok_or_else(bad);
+        let required = |f: &'l [u8]| text(f)?.ok_or_else(bad);
+        let instant = |f: &'l [u8]| -> Result<Option<i64>> {
+            text(f)?.map(|s| parse_stored_datetime(&s).ok_or_else(bad)).transpose()
+        };
+        let boolean = |f: &[u8]| match f {
+            b"t" => Ok(true),
+            b"f" => Ok(false),
+            _ => Err(bad()),
+        };
+        self.push_id(&required(id)?, voided);
+        self.unit_code.append_value(required(unit)?);
+        self.received_at.push(instant(received)?.ok_or_else(bad)?);
+        self.due_at.push(instant(due)?.ok_or_else(bad)?);
+        self.closed_at.push(instant(closed)?);
+        self.integrity_related.push(boolean(integrity)?);
+        self.verified.push(boolean(verified)?);
+        self.satisfaction.append_option(text(satisfaction)?.as_deref());
+        self.repeat.push(boolean(repeat)?);
+        Ok(())
+    }
+}
+
+/// A COPY text field: `None` when it is not UTF-8, `Some(None)` for null.
+fn copy_field(f: &[u8]) -> Option<Option<std::borrow::Cow<'_, str>>> {
+    if f == b"\\N" {
+        return Some(None);
+    }
+    let s = std::str::from_utf8(f).ok()?;
+    Some(Some(if s.contains('\\') { unescape_copy(s).into() } else { s.into() }))
+}
+
+/// Undoes COPY text escapes (`\\`, `\t`, `\n`, `\r` and friends).
+fn unescape_copy(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('v') => out.push('\u{b}'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+fn read_tickets_sqlite(path: &std::path::Path, b: &Bounds, voided: &HashSet<String>) -> Result<TicketColumns> {
+    use rusqlite::{Connection, OpenFlags};
+    let fail = |e: rusqlite::Error| DbError::Corrupt(format!("reading hotline tickets: {e}"));
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(fail)?;
+    conn.busy_timeout(std::time::Duration::from_secs(15)).map_err(fail)?;
+    let mut statement = conn.prepare(&crate::db::dialect::hotline_year_sqlite()).map_err(fail)?;
+    let stored = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let mut rows = statement.query([stored(b.start), stored(b.next)]).map_err(fail)?;
+    let mut c = TicketColumns::new();
+    fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>> {
+        r.get_ref(i)
+            .and_then(|v| Ok(v.as_str_or_null()?))
+            .map_err(|e| DbError::Corrupt(format!("reading hotline tickets: {e}")))
+    }
+    let instant = |text: &str| parse_stored_datetime(text).ok_or_else(|| DbError::Corrupt(format!("stored date-time {text:?}")));
+    while let Some(r) = rows.next().map_err(fail)? {
+        let required = |i: usize| text(r, i)?.ok_or_else(|| DbError::Corrupt("a required ticket field is empty".into()));
+        c.push_id(required(0)?, voided);
+        c.unit_code.append_value(required(1)?);
+        c.received_at.push(instant(required(2)?)?);
+        c.due_at.push(instant(required(3)?)?);
+        c.closed_at.push(text(r, 4)?.map(instant).transpose()?);
+        c.integrity_related.push(r.get(5).map_err(fail)?);
+        c.verified.push(r.get(6).map_err(fail)?);
+        c.satisfaction.append_option(text(r, 7)?);
+        c.repeat.push(r.get(8).map_err(fail)?);
+    }
+    Ok(c)
+}
+
+/// Epoch milliseconds of a date-time as sqlx stores it in SQLite
+/// (`YYYY-MM-DD HH:MM:SS`, optionally with a fraction): the fixed layout is
+/// read by position, anything else through chrono.
+fn parse_stored_datetime(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    if b.len() == 19 && b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':' && b[16] == b':' {
+        let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+        let time = NaiveTime::from_hms_opt(digits(11..13)?, digits(14..16)?, digits(17..19)?)?;
+        return Some(millis(date.and_time(time)));
+    }
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok().map(millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_datetimes_parse_by_position_and_with_fractions() {
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        assert_eq!(parse_stored_datetime("2025-03-07 09:15:00"), Some(millis(t("2025-03-07 09:15:00"))));
+        assert_eq!(parse_stored_datetime("2025-03-07 09:15:00.250"), Some(millis(t("2025-03-07 09:15:00.250"))));
+        assert_eq!(parse_stored_datetime("2025-02-30 09:15:00"), None);
+        assert_eq!(parse_stored_datetime("garbage"), None);
+    }
+
+    #[test]
+    fn copy_rows_are_parsed_with_nulls_booleans_and_escapes() {
+        let mut c = TicketColumns::new();
+        let voided: HashSet<String> = ["H2".to_string()].into();
+        c.push_copy_line(b"H1\t330302\t2025-03-07 09:15:00\t2025-03-10 09:15:00\t\\N\tt\tf\tsatisfied\tf", &voided).unwrap();
+        c.push_copy_line(b"H2\ta\\tb\t2025-03-07 09:15:00\t2025-03-10 09:15:00\t2025-03-08 10:00:00\tf\tf\t\\N\tt", &voided).unwrap();
+        assert!(c.push_copy_line(b"H3\tonly three\tfields", &voided).is_err());
+        let df = c.into_frame().unwrap();
+        assert_eq!(df.height(), 2);
+        let cell = |name: &str, i: usize| df.column(name).unwrap().get(i).unwrap().str_value().to_string();
+        assert_eq!(cell("unit_code", 1), "a\tb");
+        assert_eq!(cell("closed_at", 0), "null");
+        assert_eq!(cell("integrity_related", 0), "true");
+        assert_eq!(cell("satisfaction", 1), "null");
+        assert_eq!(cell("voided", 1), "true");
+    }
+}
+
+/// A fingerprint of everything stored that scoring reads. Every insert or
+/// change of a record is written by an import batch that counts it (and
+/// nothing is ever deleted), so the list of batches that changed something,
+/// plus the accepted objections, identifies the stored inputs exactly;
+/// reading it costs two small queries instead of a pass over the data.
+pub async fn fingerprint(db: &Db) -> Result<String> {
+    const BATCHES: &str =
+        "SELECT id, source, rows_inserted, rows_updated FROM import_batches WHERE (rows_inserted > 0 OR rows_updated > 0) AND state = 'done' ORDER BY id";
+    const ACCEPTED: &str = "SELECT id FROM objections WHERE status = 'accepted' ORDER BY id";
+    let mut h = Sha256::new();
+    on_db!(db, pool => {
+        for r in sqlx::query(BATCHES).fetch_all(pool).await? {
+            let (id, source, inserted, updated): (i64, String, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+            h.update(format!("batch {id} {source} +{inserted} ~{updated};"));
+        }
+        for r in sqlx::query(ACCEPTED).fetch_all(pool).await? {
+            h.update(format!("void {};", r.try_get::<i64, _>(0)?));
+        }
+    });
+    Ok(to_hex(&h.finalize()))
+}

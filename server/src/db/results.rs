@@ -1,0 +1,207 @@
+//! The result tables: `result_versions` (one row per version: its
+//! provenance, rulebook, hashes and publication) and the rows of each
+//! version, `unit_results`, `indicator_results` and `quality_findings`.
+//! `scoring::results` builds, hashes and orders them.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use super::{Db, Result, Tx};
+use crate::{on_db, on_tx};
+
+/// One unit's result.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct UnitResult {
+    pub unit_code: String,
+    pub unit_name: String,
+    #[sqlx(rename = "grp")]
+    pub group: String,
+    pub parent_code: Option<String>,
+    pub total: f64,
+    pub base: f64,
+    pub bonus: f64,
+    pub rank: Option<i64>,
+    pub county_rank: Option<i64>,
+    pub group_size: i64,
+    pub grade: String,
+    pub vetoed: bool,
+    pub veto_reason: Option<String>,
+    pub prev_total: Option<f64>,
+    pub prev_rank: Option<i64>,
+    pub total_change: Option<f64>,
+    pub rank_change: Option<i64>,
+}
+
+/// One unit's result on one indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct IndicatorResult {
+    pub unit_code: String,
+    pub indicator: String,
+    pub dimension: String,
+    pub weight: f64,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub value: Option<f64>,
+    pub applicable: bool,
+    pub points: Option<f64>,
+}
+
+/// One data-quality finding.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Finding {
+    pub kind: String,
+    pub source: String,
+    pub unit_code: Option<String>,
+    pub record_id: Option<String>,
+    pub detail: String,
+}
+
+/// A version's identity and provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct VersionInfo {
+    pub id: i64,
+    pub year: i64,
+    pub version: i64,
+    pub as_of: NaiveDateTime,
+    pub rulebook_hash: String,
+    pub inputs_fingerprint: String,
+    pub content_hash: String,
+    pub computed_at: NaiveDateTime,
+    pub computed_by: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub published_by: Option<String>,
+    /// The audit chain's head when this version was stored (none for
+    /// versions stored before heads were kept).
+    pub audit_head: Option<String>,
+    /// The content digest of its inputs ([`crate::scoring::digest`]); none for
+    /// versions stored before digests were kept.
+    pub inputs_digest: Option<String>,
+}
+
+const INSERT_UNIT: &str = "INSERT INTO unit_results (version_id, unit_code, unit_name, grp, parent_code, total, base, bonus, rank, county_rank, group_size, grade, vetoed, veto_reason, prev_total, prev_rank, total_change, rank_change) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+const INSERT_INDICATOR: &str = "INSERT INTO indicator_results (version_id, unit_code, indicator, position, dimension, weight, numerator, denominator, value, applicable, points) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+const INSERT_FINDING: &str = "INSERT INTO quality_findings (version_id, position, kind, source, unit_code, record_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Writes the rows of version `id` (inside the caller's transaction).
+pub async fn insert_rows(tx: &mut Tx, id: i64, units: &[UnitResult], indicators: &[IndicatorResult], findings: &[Finding]) -> Result<()> {
+    on_tx!(tx, conn => {
+        for u in units {
+            sqlx::query(INSERT_UNIT)
+                .bind(id).bind(&u.unit_code).bind(&u.unit_name).bind(&u.group).bind(&u.parent_code)
+                .bind(u.total).bind(u.base).bind(u.bonus).bind(u.rank).bind(u.county_rank).bind(u.group_size)
+                .bind(&u.grade).bind(u.vetoed).bind(&u.veto_reason).bind(u.prev_total).bind(u.prev_rank)
+                .bind(u.total_change).bind(u.rank_change)
+                .execute(&mut *conn).await?;
+        }
+        for (position, r) in indicators.iter().enumerate() {
+            sqlx::query(INSERT_INDICATOR)
+                .bind(id).bind(&r.unit_code).bind(&r.indicator).bind(position as i64).bind(&r.dimension)
+                .bind(r.weight).bind(r.numerator).bind(r.denominator).bind(r.value).bind(r.applicable).bind(r.points)
+                .execute(&mut *conn).await?;
+        }
+        for (position, q) in findings.iter().enumerate() {
+            sqlx::query(INSERT_FINDING)
+                .bind(id).bind(position as i64).bind(&q.kind).bind(&q.source).bind(&q.unit_code).bind(&q.record_id).bind(&q.detail)
+                .execute(&mut *conn).await?;
+        }
+    });
+    Ok(())
+}
+
+const SELECT_UNITS: &str = "SELECT unit_code, unit_name, grp, parent_code, total, base, bonus, rank, county_rank, group_size, grade, vetoed, veto_reason, prev_total, prev_rank, total_change, rank_change FROM unit_results WHERE version_id = $1";
+const SELECT_INDICATORS: &str = "SELECT unit_code, indicator, dimension, weight, numerator, denominator, value, applicable, points FROM indicator_results WHERE version_id = $1 ORDER BY position";
+const SELECT_UNIT_INDICATORS: &str = "SELECT unit_code, indicator, dimension, weight, numerator, denominator, value, applicable, points FROM indicator_results WHERE version_id = $1 AND unit_code = $2 ORDER BY position";
+const SELECT_FINDINGS: &str = "SELECT kind, source, unit_code, record_id, detail FROM quality_findings WHERE version_id = $1 ORDER BY position";
+
+/// The unit rows of version `id`, in no particular order.
+pub async fn units(db: &Db, id: i64) -> Result<Vec<UnitResult>> {
+    Ok(on_db!(db, pool => sqlx::query_as::<_, UnitResult>(SELECT_UNITS).bind(id).fetch_all(pool).await?))
+}
+
+/// The indicator rows of version `id` (of one unit when given), in the
+/// engine's order.
+pub async fn indicators(db: &Db, id: i64, unit_code: Option<&str>) -> Result<Vec<IndicatorResult>> {
+    Ok(on_db!(db, pool => match unit_code {
+        Some(code) => sqlx::query_as::<_, IndicatorResult>(SELECT_UNIT_INDICATORS).bind(id).bind(code).fetch_all(pool).await?,
+        None => sqlx::query_as::<_, IndicatorResult>(SELECT_INDICATORS).bind(id).fetch_all(pool).await?,
+    }))
+}
+
+/// The data-quality findings of version `id`, in the engine's order.
+pub async fn findings(db: &Db, id: i64) -> Result<Vec<Finding>> {
+    Ok(on_db!(db, pool => sqlx::query_as::<_, Finding>(SELECT_FINDINGS).bind(id).fetch_all(pool).await?))
+}
+
+/// A year's results at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct YearState {
+    #[sqlx(try_from = "i64")]
+    pub year: i32,
+    pub versions: i64,
+    pub newest_id: i64,
+    pub published: i64,
+}
+
+/// Every year with a result, oldest first, in one query. Any scoring or
+/// publication changes it, so pages use it as their cache's epoch.
+pub async fn year_states(db: &Db) -> Result<Vec<YearState>> {
+    const SQL: &str = "SELECT year, COUNT(*) AS versions, MAX(id) AS newest_id, COUNT(published_at) AS published FROM result_versions GROUP BY year ORDER BY year";
+    Ok(on_db!(db, pool => sqlx::query_as::<_, YearState>(SQL).fetch_all(pool).await?))
+}
+
+const SELECT_VERSIONS: &str = "SELECT id, year, version, as_of, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, published_at, published_by, audit_head, inputs_digest FROM result_versions WHERE year = $1 ORDER BY version";
+
+/// Every version of `year`, oldest first.
+pub async fn versions(db: &Db, year: i32) -> Result<Vec<VersionInfo>> {
+    Ok(on_db!(db, pool => sqlx::query_as::<_, VersionInfo>(SELECT_VERSIONS).bind(i64::from(year)).fetch_all(pool).await?))
+}
+
+/// [`versions`], read inside a write transaction (under the writer lock).
+pub async fn versions_in(tx: &mut Tx, year: i32) -> Result<Vec<VersionInfo>> {
+    Ok(on_tx!(tx, conn => sqlx::query_as::<_, VersionInfo>(SELECT_VERSIONS).bind(i64::from(year)).fetch_all(conn).await?))
+}
+
+/// The rulebook text stored with version `id`.
+pub async fn rulebook_text(db: &Db, id: i64) -> Result<String> {
+    Ok(on_db!(db, pool => sqlx::query_scalar::<_, String>("SELECT rulebook FROM result_versions WHERE id = $1").bind(id).fetch_one(pool).await?))
+}
+
+/// What a new version is stored with.
+pub struct NewVersion<'a> {
+    pub year: i32,
+    pub as_of: NaiveDateTime,
+    pub rulebook: &'a str,
+    pub rulebook_hash: &'a str,
+    pub inputs_fingerprint: &'a str,
+    pub content_hash: &'a str,
+    pub computed_at: NaiveDateTime,
+    pub computed_by: &'a str,
+    pub inputs_digest: &'a str,
+}
+
+/// Stores a new version of its year, numbered one above the latest; its
+/// (id, number).
+pub async fn insert_version(tx: &mut Tx, v: &NewVersion<'_>) -> Result<(i64, i64)> {
+    const SQL: &str = "INSERT INTO result_versions (year, version, as_of, rulebook, rulebook_hash, inputs_fingerprint, content_hash, computed_at, computed_by, inputs_digest) \
+                       VALUES ($1, (SELECT COALESCE(MAX(version), 0) + 1 FROM result_versions WHERE year = $1), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, version";
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_as::<_, (i64, i64)>(SQL)
+            .bind(i64::from(v.year)).bind(v.as_of).bind(v.rulebook).bind(v.rulebook_hash)
+            .bind(v.inputs_fingerprint).bind(v.content_hash).bind(v.computed_at).bind(v.computed_by).bind(v.inputs_digest)
+            .fetch_one(conn).await?
+    }))
+}
+
+/// Keeps the audit chain's head with version `id`.
+pub async fn set_audit_head(tx: &mut Tx, id: i64, head: &str) -> Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE result_versions SET audit_head = $1 WHERE id = $2").bind(head).bind(id).execute(conn).await?;
+    });
+    Ok(())
+}
+
+/// Publishes version `id` unless it is published; whether it was not.
+pub async fn publish(tx: &mut Tx, id: i64, at: NaiveDateTime, by: &str) -> Result<bool> {
+    const SQL: &str = "UPDATE result_versions SET published_at = $1, published_by = $2 WHERE id = $3 AND published_at IS NULL";
+    Ok(on_tx!(tx, conn => sqlx::query(SQL).bind(at).bind(by).bind(id).execute(conn).await?.rows_affected()) > 0)
+}

@@ -13,6 +13,7 @@
 //! - [`import`]: files → checked rows → one transaction.
 //! - [`demo`]: the demo dataset, seeded or written as files.
 //! - [`objections`]: 异议, filed by units, decided by the assessment team.
+//! - [`history`]: a source record's history (imports, objections).
 //! - [`scoring`]: scoring a year from storage into numbered result
 //!   versions, publication, exports.
 //! - [`jobs`]: long work started from the web, with its progress.
@@ -27,6 +28,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod history;
 pub mod http;
 pub mod import;
 pub mod jobs;

@@ -81,10 +81,16 @@ const VOIDED_UNTIL: &str = "SELECT source, record_id FROM objections WHERE statu
 /// tickets: those are millions and go straight into columns
 /// ([`hotline_frame`]).
 pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTime>) -> Result<(RecordSet, Voided)> {
-    let b = bounds(year);
-    let y = i64::from(year);
     let mut set = RecordSet::default();
-    let mut voided = Voided::default();
+    read_dated(db, year, &mut set).await?;
+    read_yearly(db, year, &mut set).await?;
+    Ok((set, voids(db, voids_until).await?))
+}
+
+/// The unit register and the records dated within (or, for dishonesty,
+/// up to the end of) the year.
+async fn read_dated(db: &Db, year: i32, set: &mut RecordSet) -> Result<()> {
+    let b = bounds(year);
     on_db!(db, pool => {
         for r in sqlx::query(UNITS).fetch_all(pool).await? {
             set.units.push(Unit {
@@ -119,18 +125,6 @@ pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTi
                 resolution: opt("resolution", r.try_get(8)?, Resolution::parse)?,
             });
         }
-        for r in sqlx::query(DEBT).bind(y).fetch_all(pool).await? {
-            set.debt.push(DebtRow {
-                unit_code: r.try_get(0)?,
-                year: r.try_get::<i64, _>(1)? as i32,
-                limit: r.try_get(2)?,
-                balance: r.try_get(3)?,
-                capacity: r.try_get(4)?,
-                due_amount: r.try_get(5)?,
-                overdue_amount: r.try_get(6)?,
-                violations: r.try_get(7)?,
-            });
-        }
         for r in sqlx::query(DISHONESTY).bind(b.last).fetch_all(pool).await? {
             set.dishonesty.push(DishonestyRecord {
                 id: r.try_get(0)?,
@@ -142,6 +136,26 @@ pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTi
                 rectify_deadline: r.try_get(6)?,
                 rectified_on: r.try_get(7)?,
                 mitigation: parse("mitigation", &r.try_get::<String, _>(8)?, Mitigation::parse)?,
+            });
+        }
+    });
+    Ok(())
+}
+
+/// The yearly rows of `year`: debt, ratings, honours.
+async fn read_yearly(db: &Db, year: i32, set: &mut RecordSet) -> Result<()> {
+    let y = i64::from(year);
+    on_db!(db, pool => {
+        for r in sqlx::query(DEBT).bind(y).fetch_all(pool).await? {
+            set.debt.push(DebtRow {
+                unit_code: r.try_get(0)?,
+                year: r.try_get::<i64, _>(1)? as i32,
+                limit: r.try_get(2)?,
+                balance: r.try_get(3)?,
+                capacity: r.try_get(4)?,
+                due_amount: r.try_get(5)?,
+                overdue_amount: r.try_get(6)?,
+                violations: r.try_get(7)?,
             });
         }
         for r in sqlx::query(RATINGS).bind(y).fetch_all(pool).await? {
@@ -156,7 +170,15 @@ pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTi
                 title: r.try_get(4)?,
             });
         }
-        let voids = match voids_until {
+    });
+    Ok(())
+}
+
+/// The records voided by objections accepted by `until` (none: all).
+async fn voids(db: &Db, until: Option<chrono::NaiveDateTime>) -> Result<Voided> {
+    let mut voided = Voided::default();
+    on_db!(db, pool => {
+        let voids = match until {
             None => sqlx::query(VOIDED).fetch_all(pool).await?,
             Some(until) => sqlx::query(VOIDED_UNTIL).bind(until).fetch_all(pool).await?,
         };
@@ -167,7 +189,7 @@ pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTi
             }
         }
     });
-    Ok((set, voided))
+    Ok(voided)
 }
 
 /// The year's tickets as columns (date-times in epoch milliseconds of CST

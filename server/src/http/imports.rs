@@ -91,6 +91,47 @@ pub fn clean_file_name(name: &str) -> String {
     if cleaned.is_empty() { "upload".into() } else { cleaned }
 }
 
+/// What an upload's form held; `problem` is set when reading stopped at
+/// the size limit.
+struct UploadForm {
+    csrf: String,
+    lang: Lang,
+    source: Option<Source>,
+    inputs: Vec<Input>,
+    problem: Option<(StatusCode, String)>,
+}
+
+/// Reads the upload form's fields as they stream in.
+async fn read_form(form: &mut Multipart, lang: Lang) -> Result<UploadForm, AppError> {
+    let mut out = UploadForm { csrf: String::new(), lang, source: None, inputs: Vec::new(), problem: None };
+    let text = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Ok(out),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => break,
+            Err(e) => return Err(text(e)),
+        };
+        match field.name().unwrap_or_default() {
+            "csrf" => out.csrf = field.text().await.map_err(text)?,
+            "lang" => out.lang = Lang::from_param(Some(field.text().await.map_err(text)?.as_str())),
+            "source" => out.source = Source::parse(&field.text().await.map_err(text)?),
+            "files" => {
+                let name = clean_file_name(field.file_name().unwrap_or_default());
+                match field.bytes().await {
+                    Ok(bytes) if bytes.is_empty() && name == "upload" => {}
+                    Ok(bytes) => out.inputs.push(Input { file_name: name, bytes: bytes.to_vec(), source: None, staged: false }),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => break,
+                    Err(e) => return Err(text(e)),
+                }
+            }
+            _ => {}
+        }
+    }
+    out.problem = Some(too_large());
+    Ok(out)
+}
+
 /// Receives an upload, stores it and starts its check.
 pub async fn upload(
     State(state): State<AppState>,
@@ -108,40 +149,7 @@ pub async fn upload(
         view.error = Some(message);
         return Ok((status, [(CONNECTION, "close")], imports::list(&view)).into_response());
     }
-    let mut csrf = String::new();
-    let mut lang = Lang::from_param(q.lang.as_deref());
-    let mut source = None;
-    let mut inputs = Vec::new();
-    let problem = loop {
-        let field = match form.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break None,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                break Some(too_large());
-            }
-            Err(e) => return Err(AppError::BadRequest(e.body_text())),
-        };
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?,
-            "lang" => lang = Lang::from_param(Some(field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?.as_str())),
-            "source" => {
-                let text = field.text().await.map_err(|e| AppError::BadRequest(e.body_text()))?;
-                source = Source::parse(&text);
-            }
-            "files" => {
-                let name = clean_file_name(field.file_name().unwrap_or_default());
-                match field.bytes().await {
-                    Ok(bytes) if bytes.is_empty() && name == "upload" => {}
-                    Ok(bytes) => inputs.push(Input { file_name: name, bytes: bytes.to_vec(), source: None, staged: false }),
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                        break Some(too_large());
-                    }
-                    Err(e) => return Err(AppError::BadRequest(e.body_text())),
-                }
-            }
-            _ => {}
-        }
-    };
+    let UploadForm { csrf, lang, source, mut inputs, problem } = read_form(&mut form, Lang::from_param(q.lang.as_deref())).await?;
     // The token arrives first in the form; an over-large upload may stop
     // reading before it, and then nothing is done but saying so.
     if problem.is_none() || !csrf.is_empty() {
@@ -160,22 +168,8 @@ pub async fn upload(
     for input in &mut inputs {
         input.source = source;
     }
-    // Only what the importer reads is kept while the upload waits: a
-    // dropped column's values never reach the database.
     let sizes: Vec<u64> = inputs.iter().map(|i| i.bytes.len() as u64).collect();
-    let inputs = tokio::task::spawn_blocking(move || {
-        inputs
-            .into_iter()
-            .map(|mut input| {
-                let spec = input.source.or_else(|| Source::from_file_name(&input.file_name)).map(Source::spec);
-                input.bytes = crate::import::canonical::canonical(&input.bytes, spec);
-                input.staged = true;
-                input
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let inputs = staging::canonical(inputs).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let id = staging::stage(&state.db, &inputs, &sizes, &session.user.username).await?;
     drop(inputs);
     let job = start_check(&state, id, &session.user.username);

@@ -94,6 +94,37 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     Ok(signed_in(lang, &overview::title(lang, year), "/", &nav(&session), PreEscaped(filled)).into_response())
 }
 
+/// Whether `user` may see a data-quality finding about `code`: only for
+/// the units seen in full (a finding about no unit: only by those who see
+/// every unit).
+fn sees_finding(user: &crate::auth::User, code: Option<&str>) -> bool {
+    code.map_or(user.view_scope() == "all", |c| user.sees_unit_in_full(c))
+}
+
+/// Vetoes and missing debt data. Another unit's veto shows as a veto,
+/// never with its record ids.
+fn red_flags(user: &crate::auth::User, units: &[UnitResult], quality: &[results::Finding]) -> Vec<RedFlag> {
+    let mut flags = Vec::new();
+    for u in units.iter().filter(|u| u.vetoed) {
+        let (zh, en) = match u.veto_reason.clone().filter(|_| user.sees_unit_in_full(&u.unit_code)) {
+            Some(ids) => (format!("一票否决：失信被执行人逾期未整改（{ids}）"), format!("Veto: court listing not rectified by its deadline ({ids})")),
+            None => ("一票否决：失信被执行人逾期未整改".to_string(), "Veto: court listing not rectified by its deadline".to_string()),
+        };
+        flags.push(RedFlag { unit_code: u.unit_code.clone(), unit_name: u.unit_name.clone(), zh, en });
+    }
+    let name_of = |code: &str| units.iter().find(|u| u.unit_code == code).map_or(code.to_string(), |u| u.unit_name.clone());
+    for f in quality.iter().filter(|f| f.kind == "missing_debt" && sees_finding(user, f.unit_code.as_deref())) {
+        let code = f.unit_code.clone().unwrap_or_default();
+        flags.push(RedFlag {
+            unit_name: name_of(&code),
+            unit_code: code,
+            zh: "缺少本年度政府债务数据，债务指标不计分".into(),
+            en: "No debt data for the year: debt indicators are not applicable".into(),
+        });
+    }
+    flags
+}
+
 /// The overview's view model, read from the stored result (the forms'
 /// CSRF token left as the cache's placeholder).
 #[allow(clippy::too_many_arguments)]
@@ -140,34 +171,8 @@ async fn build(
             .iter()
             .map(|g| (g.code().to_string(), units.iter().filter(|u| u.grade == g.code()).count()))
             .collect();
-        let name_of = |code: &str| units.iter().find(|u| u.unit_code == code).map_or(code.to_string(), |u| u.unit_name.clone());
-        // Another unit's veto shows as a veto, never with its record ids;
-        // data-quality findings are shown only for the units seen in full
-        // (a finding without a unit: only to those who see every unit).
-        let user = &session.user;
-        let sees_finding = |code: Option<&str>| code.map_or(user.view_scope() == "all", |c| user.sees_unit_in_full(c));
-        for u in units.iter().filter(|u| u.vetoed) {
-            let (zh, en) = match u.veto_reason.clone().filter(|_| user.sees_unit_in_full(&u.unit_code)) {
-                Some(ids) => (format!("一票否决：失信被执行人逾期未整改（{ids}）"), format!("Veto: court listing not rectified by its deadline ({ids})")),
-                None => ("一票否决：失信被执行人逾期未整改".to_string(), "Veto: court listing not rectified by its deadline".to_string()),
-            };
-            view.red_flags.push(RedFlag {
-                unit_code: u.unit_code.clone(),
-                unit_name: u.unit_name.clone(),
-                zh,
-                en,
-            });
-        }
-        let quality: Vec<_> = quality.into_iter().filter(|f| sees_finding(f.unit_code.as_deref())).collect();
-        for f in quality.iter().filter(|f| f.kind == "missing_debt") {
-            let code = f.unit_code.clone().unwrap_or_default();
-            view.red_flags.push(RedFlag {
-                unit_name: name_of(&code),
-                unit_code: code,
-                zh: "缺少本年度政府债务数据，债务指标不计分".into(),
-                en: "No debt data for the year: debt indicators are not applicable".into(),
-            });
-        }
+        view.red_flags = red_flags(&session.user, &units, &quality);
+        let quality: Vec<_> = quality.into_iter().filter(|f| sees_finding(&session.user, f.unit_code.as_deref())).collect();
         let mut movers: Vec<&UnitResult> = units.iter().filter(|u| u.rank_change.is_some_and(|c| c != 0)).collect();
         movers.sort_by_key(|u| (-u.rank_change.unwrap_or(0).abs(), u.unit_code.clone()));
         view.movers = movers.into_iter().take(10).map(|u| (u.group.clone(), rank_row(u))).collect();

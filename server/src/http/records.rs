@@ -5,7 +5,6 @@
 
 use std::collections::HashSet;
 
-use analytics::domain::ObjectionStatus;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -20,7 +19,7 @@ use super::overview::pick_year;
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
 use crate::auth::{Role, User};
-use crate::db::{Value, audit, batches, records as stored};
+use crate::db::{Value, batches, records as stored};
 use crate::scoring::explain::IndicatorExplanation;
 use crate::scoring::export::{Cell, csv_bytes};
 use crate::scoring::results;
@@ -358,64 +357,7 @@ pub async fn record(
             format!("#{} {} · {} · {}", b.id, b.file_name.rsplit(['/', '\\']).next().unwrap_or_default(), b.actor, b.imported_at),
         ));
     }
-    let mut history: Vec<(chrono::NaiveDateTime, HistoryRow)> = Vec::new();
-    for e in audit::history(&state.db, spec.table, &id).await? {
-        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
-        let changes = detail["changes"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(field, pair)| {
-                        let text = |v: &serde_json::Value| match v {
-                            serde_json::Value::Null => "–".to_string(),
-                            serde_json::Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        FieldChange { field: field.clone(), before: text(&pair[0]), after: text(&pair[1]) }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let batch = detail["batch"].as_i64().map(|b| format!(" #{b}")).unwrap_or_default();
-        history.push((
-            e.at,
-            HistoryRow {
-                at: e.at.to_string(),
-                actor: e.actor,
-                what_zh: format!("导入更新（批次{batch}）"),
-                what_en: format!("Updated by an import (batch{batch})"),
-                changes,
-            },
-        ));
-    }
-    let objections = crate::objections::list(&state.db, Some(&code)).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    for o in objections.into_iter().filter(|o| o.source == spec.file_stem && o.record_id == id) {
-        history.push((
-            o.filed_at,
-            HistoryRow {
-                at: o.filed_at.to_string(),
-                actor: o.filed_by.clone(),
-                what_zh: format!("提出异议 #{}：{}", o.id, o.reason),
-                what_en: format!("Objection #{} filed: {}", o.id, o.reason),
-                changes: Vec::new(),
-            },
-        ));
-        if let (Some(at), Some(by)) = (o.decided_at, o.decided_by.clone()) {
-            let reason = o.decision_reason.clone().unwrap_or_default();
-            let (zh, en) = if o.status == ObjectionStatus::Accepted.code() { ("异议成立，记录作废", "accepted, record voided") } else { ("异议不成立", "rejected") };
-            history.push((
-                at,
-                HistoryRow {
-                    at: at.to_string(),
-                    actor: by,
-                    what_zh: format!("异议 #{} {zh}：{reason}", o.id),
-                    what_en: format!("Objection #{} {en}: {reason}", o.id),
-                    changes: Vec::new(),
-                },
-            ));
-        }
-    }
-    history.sort_by_key(|(at, _)| *at);
+    let history = crate::history::of_record(&state.db, spec, &code, &id).await?.into_iter().map(history_row).collect();
     let (source_zh, source_en) = (spec.zh.to_string(), spec.file_stem.to_string());
     let (_, year, _) = pick_year(&state.db, q.year).await?;
     let view = RecordView {
@@ -427,7 +369,25 @@ pub async fn record(
         source_en,
         id,
         fields,
-        history: history.into_iter().map(|(_, h)| h).collect(),
+        history,
     };
     Ok(records::record(&view))
+}
+
+/// A history entry as the record page words it.
+fn history_row(e: crate::history::Entry) -> HistoryRow {
+    use crate::history::Event;
+    let (what_zh, what_en, changes) = match e.event {
+        Event::Updated { batch, changes } => {
+            let batch = batch.map(|b| format!(" #{b}")).unwrap_or_default();
+            let changes = changes.into_iter().map(|c| FieldChange { field: c.field, before: c.before, after: c.after }).collect();
+            (format!("导入更新（批次{batch}）"), format!("Updated by an import (batch{batch})"), changes)
+        }
+        Event::ObjectionFiled { id, reason } => (format!("提出异议 #{id}：{reason}"), format!("Objection #{id} filed: {reason}"), Vec::new()),
+        Event::ObjectionDecided { id, accepted, reason } => {
+            let (zh, en) = if accepted { ("异议成立，记录作废", "accepted, record voided") } else { ("异议不成立", "rejected") };
+            (format!("异议 #{id} {zh}：{reason}"), format!("Objection #{id} {en}: {reason}"), Vec::new())
+        }
+    };
+    HistoryRow { at: e.at.to_string(), actor: e.actor, what_zh, what_en, changes }
 }

@@ -156,6 +156,24 @@ pub async fn stage(db: &Db, inputs: &[Input], sizes: &[u64], actor: &str) -> Res
     Ok(id)
 }
 
+/// An upload's files as they will wait: only what the importer reads is
+/// kept (see [`super::canonical`]), so a dropped column's values never
+/// reach the database. Runs off the async workers.
+pub async fn canonical(inputs: Vec<Input>) -> std::result::Result<Vec<Input>, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || {
+        inputs
+            .into_iter()
+            .map(|mut input| {
+                let spec = input.source.or_else(|| Source::from_file_name(&input.file_name)).map(Source::spec);
+                input.bytes = super::canonical::canonical(&input.bytes, spec);
+                input.staged = true;
+                input
+            })
+            .collect()
+    })
+    .await
+}
+
 /// The files of a waiting upload, to check or import; empty once decided.
 pub async fn inputs(db: &Db, id: i64) -> Result<Vec<Input>> {
     Ok(uploads::waiting_files(db, id)

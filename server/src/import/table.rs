@@ -151,6 +151,31 @@ impl<'a> TableParser<'a> {
         self.issue(Severity::Error, Some(row), Some(header), Some(text), "unknown_unit", message);
         None
     }
+
+    /// A second row with a key already seen in this file is an error that
+    /// names the first row.
+    fn check_duplicate(&mut self, row_number: usize, row: &[Value]) {
+        let spec = self.spec;
+        let duplicate_of = match self.seen.entry(key_of(spec, row)) {
+            Entry::Occupied(first) => Some((*first.get(), first.key().replace('\u{1f}', "/"))),
+            Entry::Vacant(slot) => {
+                slot.insert(row_number);
+                None
+            }
+        };
+        if let Some((first, key)) = duplicate_of {
+            let key_names = spec.key.iter().map(|&k| spec.columns[k].name).collect::<Vec<_>>().join("+");
+            let message = format!("duplicate {key_names}: the same record is already on row {first}");
+            self.issue(
+                Severity::Error,
+                Some(row_number),
+                Some(spec.columns[spec.key[0]].name),
+                Some(&key),
+                "duplicate_key",
+                message,
+            );
+        }
+    }
 }
 
 fn cell_text(cell: &Cell<'_>) -> String {
@@ -273,25 +298,7 @@ impl RowVisitor for TableParser<'_> {
             let value = row[spec.column_index(column).expect("known")].to_canonical();
             self.issue(Severity::Error, Some(row_number), Some(column), Some(&value), e.code, e.message);
         }
-        let duplicate_of = match self.seen.entry(key_of(spec, &row)) {
-            Entry::Occupied(first) => Some((*first.get(), first.key().replace('\u{1f}', "/"))),
-            Entry::Vacant(slot) => {
-                slot.insert(row_number);
-                None
-            }
-        };
-        if let Some((first, key)) = duplicate_of {
-            let key_names = spec.key.iter().map(|&k| spec.columns[k].name).collect::<Vec<_>>().join("+");
-            let message = format!("duplicate {key_names}: the same record is already on row {first}");
-            self.issue(
-                Severity::Error,
-                Some(row_number),
-                Some(spec.columns[spec.key[0]].name),
-                Some(&key),
-                "duplicate_key",
-                message,
-            );
-        }
+        self.check_duplicate(row_number, &row);
         if self.error_count() == errors_before {
             self.rows.push(row);
             self.row_numbers.push(row_number);

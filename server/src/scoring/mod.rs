@@ -158,6 +158,57 @@ pub async fn score_with_progress(
     on_step: &(dyn Fn(ScoreStep) + Send + Sync),
 ) -> Result<ScoreOutcome, ScoringError> {
     on_step(ScoreStep::Loading);
+    let computed = compute(db, year, as_of, rules, on_step).await?;
+    if let Some(same) = computed.same_as(results::versions(db, year).await?) {
+        return Ok(computed.outcome(same, false));
+    }
+    on_step(ScoreStep::Storing);
+    let (version, created) = store(db, &computed, actor).await?;
+    Ok(computed.outcome(version, created))
+}
+
+/// A result computed and hashed, not yet stored.
+struct Computed {
+    year: i32,
+    window: Window,
+    rows: ResultRows,
+    fingerprint: String,
+    inputs_digest: String,
+    rulebook_text: String,
+    rulebook_hash: String,
+    content_hash: String,
+    seconds_loading: f64,
+    seconds_scoring: f64,
+}
+
+impl Computed {
+    /// The newest of `versions` that holds exactly this result.
+    fn same_as(&self, versions: Vec<VersionInfo>) -> Option<VersionInfo> {
+        versions.into_iter().rev().find(|v| v.content_hash == self.content_hash)
+    }
+
+    fn outcome(&self, version: VersionInfo, created: bool) -> ScoreOutcome {
+        ScoreOutcome {
+            version,
+            created,
+            units: self.rows.units.len(),
+            findings: self.rows.quality.len(),
+            grades: grade_counts(&self.rows),
+            seconds_loading: self.seconds_loading,
+            seconds_scoring: self.seconds_scoring,
+        }
+    }
+}
+
+/// Reads the year's inputs and last year's result, runs the engine off the
+/// async workers, and hashes what it found.
+async fn compute(
+    db: &Db,
+    year: i32,
+    as_of: Option<NaiveDateTime>,
+    rules: Option<Rulebook>,
+    on_step: &(dyn Fn(ScoreStep) + Send + Sync),
+) -> Result<Computed, ScoringError> {
     let rules = match rules {
         Some(r) => r,
         None => seeds::rulebooks::for_year(year)?,
@@ -173,8 +224,9 @@ pub async fn score_with_progress(
     on_step(ScoreStep::Computing);
     let started = std::time::Instant::now();
     let rulebook_text = rules.to_toml();
+    let engine_window = window;
     let (assessment, inputs_digest) = tokio::task::spawn_blocking(move || -> Result<_, analytics::EngineError> {
-        Ok((analytics::score::assess(&inputs, &rules, &window, previous.as_ref())?, digest::digest(&inputs)?))
+        Ok((analytics::score::assess(&inputs, &rules, &engine_window, previous.as_ref())?, digest::digest(&inputs)?))
     })
     .await
     .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
@@ -182,77 +234,62 @@ pub async fn score_with_progress(
     let seconds_scoring = started.elapsed().as_secs_f64();
     let rulebook_hash = sha256(&rulebook_text);
     let content_hash = rows.content_hash(year, window.as_of, &rulebook_hash, &results::inputs_identity(&fingerprint, Some(&inputs_digest)));
-    let grades = grade_counts(&rows);
-    let existing_outcome = |same: VersionInfo| ScoreOutcome {
-        version: same,
-        created: false,
-        units: rows.units.len(),
-        findings: rows.quality.len(),
-        grades: grades.clone(),
-        seconds_loading,
-        seconds_scoring,
-    };
-    let same_as = |versions: Vec<VersionInfo>| versions.into_iter().rev().find(|v| v.content_hash == content_hash);
-    if let Some(same) = same_as(results::versions(db, year).await?) {
-        return Ok(existing_outcome(same));
-    }
-    on_step(ScoreStep::Storing);
+    Ok(Computed { year, window, rows, fingerprint, inputs_digest, rulebook_text, rulebook_hash, content_hash, seconds_loading, seconds_scoring })
+}
+
+/// Stores `c` as the year's next version, with its audit entry, unless a
+/// scoring that finished meanwhile stored the same result: (the version,
+/// whether it is new).
+async fn store(db: &Db, c: &Computed, actor: &str) -> Result<(VersionInfo, bool), ScoringError> {
     let mut tx = db.begin_write().await?;
     // Under the writer lock: a scoring of the same year that finished
     // meanwhile may have stored this very result.
-    if let Some(same) = same_as(results::versions_in(&mut tx, year).await?) {
-        return Ok(existing_outcome(same));
+    if let Some(same) = c.same_as(results::versions_in(&mut tx, c.year).await?) {
+        return Ok((same, false));
     }
     let mut audit = AuditLog::open(&mut tx).await?;
     let now = now_cst();
     let new = crate::db::results::NewVersion {
-        year,
-        as_of: window.as_of,
-        rulebook: &rulebook_text,
-        rulebook_hash: &rulebook_hash,
-        inputs_fingerprint: &fingerprint,
-        content_hash: &content_hash,
+        year: c.year,
+        as_of: c.window.as_of,
+        rulebook: &c.rulebook_text,
+        rulebook_hash: &c.rulebook_hash,
+        inputs_fingerprint: &c.fingerprint,
+        content_hash: &c.content_hash,
         computed_at: now,
         computed_by: actor,
-        inputs_digest: &inputs_digest,
+        inputs_digest: &c.inputs_digest,
     };
     let (id, version) = crate::db::results::insert_version(&mut tx, &new).await?;
-    results::insert(&mut tx, id, &rows).await?;
-    audit.record(
-        actor,
-        "score",
-        "result_versions",
-        &format!("{year}/{version}"),
-        serde_json::json!({ "as_of": window.as_of.to_string(), "content_hash": content_hash, "inputs": fingerprint, "inputs_digest": inputs_digest, "rulebook": rulebook_hash }),
-    );
+    results::insert(&mut tx, id, &c.rows).await?;
+    let detail = serde_json::json!({
+        "as_of": c.window.as_of.to_string(),
+        "content_hash": c.content_hash,
+        "inputs": c.fingerprint,
+        "inputs_digest": c.inputs_digest,
+        "rulebook": c.rulebook_hash,
+    });
+    audit.record(actor, "score", "result_versions", &format!("{}/{version}", c.year), detail);
     let audit_head = audit.head().to_string();
     crate::db::results::set_audit_head(&mut tx, id, &audit_head).await?;
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     let version = VersionInfo {
         id,
-        year: i64::from(year),
+        year: i64::from(c.year),
         version,
-        as_of: window.as_of,
-        rulebook_hash,
-        inputs_fingerprint: fingerprint,
-        content_hash,
+        as_of: c.window.as_of,
+        rulebook_hash: c.rulebook_hash.clone(),
+        inputs_fingerprint: c.fingerprint.clone(),
+        content_hash: c.content_hash.clone(),
         computed_at: now,
         computed_by: actor.to_string(),
         published_at: None,
         published_by: None,
         audit_head: Some(audit_head),
-        inputs_digest: Some(inputs_digest),
+        inputs_digest: Some(c.inputs_digest.clone()),
     };
-    Ok(ScoreOutcome {
-        version,
-        created: true,
-        units: rows.units.len(),
-        findings: rows.quality.len(),
-        grades,
-        seconds_loading,
-        seconds_scoring,
-    })
+    Ok((version, true))
 }
 
 /// The year's inputs and the fingerprint they match. They are read by

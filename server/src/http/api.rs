@@ -24,26 +24,31 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// An internal error's cause, for the log (see [`super::log_failures`]).
+    cause: Option<anyhow::Error>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), cause: None }
     }
 
     fn not_found(what: &str) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} is unknown or not yours"))
     }
 
-    fn internal(cause: impl std::fmt::Display) -> ApiError {
-        tracing::error!(%cause, "API request failed");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    fn internal(cause: impl Into<anyhow::Error>) -> ApiError {
+        ApiError { cause: Some(cause.into()), ..ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error") }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(serde_json::json!({ "error": { "code": self.code, "message": self.message } }))).into_response()
+        let mut response = (self.status, Json(serde_json::json!({ "error": { "code": self.code, "message": self.message } }))).into_response();
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(super::Cause(std::sync::Arc::new(cause)));
+        }
+        response
     }
 }
 

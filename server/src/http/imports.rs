@@ -169,7 +169,7 @@ pub async fn upload(
         input.source = source;
     }
     let sizes: Vec<u64> = inputs.iter().map(|i| i.bytes.len() as u64).collect();
-    let inputs = staging::canonical(inputs).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let inputs = staging::canonical(inputs).await.map_err(AppError::internal)?;
     let id = staging::stage(&state.db, &inputs, &sizes, &session.user.username).await?;
     drop(inputs);
     let job = start_check(&state, id, &session.user.username);
@@ -194,14 +194,15 @@ fn start_check(state: &AppState, id: i64, by: &str) -> u64 {
         let next = Some(format!("/import/{id}"));
         let outcome = async {
             let inputs = staging::inputs(&db, id).await?;
-            let report = import::check(&db, inputs, Vec::new(), import_progress(job.clone())).await.map_err(|e| crate::db::DbError::Corrupt(e.to_string()))?;
-            staging::set_report(&db, id, &StoredReport::from_report(&report, false)).await
+            let report = import::check(&db, inputs, Vec::new(), import_progress(job.clone())).await?;
+            staging::set_report(&db, id, &StoredReport::from_report(&report, false)).await?;
+            anyhow::Ok(())
         }
         .await;
         match outcome {
             Ok(()) => job.finish(next),
             Err(e) => {
-                tracing::error!(upload = id, cause = %e, "checking an upload failed");
+                tracing::error!(upload = id, cause = format!("{e:#}"), "checking an upload failed");
                 job.fail("内部错误，请重试。 / Internal error; please try again.".into(), next);
             }
         }

@@ -64,11 +64,13 @@ impl AppState {
 }
 
 /// Errors at the HTTP edge of the pages: the status and message a user
-/// sees; an internal cause is logged, never shown.
+/// sees. An internal error keeps its cause (with its chain of sources);
+/// the response carries it as a [`Cause`] for [`log_failures`], and the
+/// user sees only that something failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("internal error")]
-    Internal(String),
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
     /// Not signed in: pages send the browser to the sign-in form.
     #[error("not signed in")]
     SignIn { next: String },
@@ -80,15 +82,22 @@ pub enum AppError {
     BadRequest(String),
 }
 
+impl AppError {
+    /// An internal error with its cause.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> AppError {
+        AppError::Internal(cause.into())
+    }
+}
+
 impl From<crate::db::DbError> for AppError {
     fn from(e: crate::db::DbError) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::internal(e)
     }
 }
 
 impl From<crate::auth::AuthError> for AppError {
     fn from(e: crate::auth::AuthError) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::internal(e)
     }
 }
 
@@ -96,7 +105,7 @@ impl From<crate::scoring::ScoringError> for AppError {
     fn from(e: crate::scoring::ScoringError) -> Self {
         match e {
             crate::scoring::ScoringError::NoResult(_) | crate::scoring::ScoringError::NoRows(_) => AppError::NotFound,
-            other => AppError::Internal(other.to_string()),
+            other => AppError::internal(other),
         }
     }
 }
@@ -108,18 +117,34 @@ impl IntoResponse for AppError {
                 let target = format!("/login?next={}", percent_encode(next));
                 return Redirect::to(&target).into_response();
             }
-            AppError::Internal(cause) => {
-                tracing::error!(%cause, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后重试。", "Internal error; please try again later.")
-            }
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后重试。", "Internal error; please try again later."),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "您无权查看此内容。", "You may not see this."),
             AppError::NotFound => (StatusCode::NOT_FOUND, "未找到该内容。", "Not found."),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "请求有误。", "Bad request."),
         };
         let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], error_page(dashboards::layout::Lang::Zh, zh, en)).into_response();
         response.extensions_mut().insert(ErrorText { zh, en });
+        if let AppError::Internal(cause) = self {
+            response.extensions_mut().insert(Cause(Arc::new(cause)));
+        }
         response
     }
+}
+
+/// Why a request failed inside the server, carried by its response to
+/// [`log_failures`]; never sent to the client.
+#[derive(Debug, Clone)]
+pub struct Cause(pub Arc<anyhow::Error>);
+
+/// Logs the [`Cause`] of a failed request, once, inside the request's span
+/// (method and path), with every source of the error. Errors are turned
+/// into responses where they happen and logged here, not in between.
+pub async fn log_failures(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    if let Some(Cause(cause)) = response.extensions_mut().remove::<Cause>() {
+        tracing::error!(status = response.status().as_u16(), cause = format!("{cause:#}"), "request failed");
+    }
+    response
 }
 
 /// An error page in one language.
@@ -196,19 +221,28 @@ pub async fn demo_banner(axum::extract::State(state): axum::extract::State<AppSt
 /// Lets at most [`EXPENSIVE_AT_ONCE`] expensive requests run at once; the
 /// next wait up to [`EXPENSIVE_WAIT`], then get 503 with `Retry-After`, so
 /// a burst of exports cannot starve every other page of CPU and memory.
-pub async fn limit_expensive(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn limit_expensive(state: axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    limit(state, request, next, false).await
+}
+
+/// [`limit_expensive`] for the API: the 503 in the JSON envelope.
+pub async fn limit_expensive_api(state: axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    limit(state, request, next, true).await
+}
+
+async fn limit(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next, json: bool) -> Response {
+    const BUSY: &str = "服务器繁忙，请稍后再试。 / The server is busy; try again in a few seconds.";
     match tokio::time::timeout(EXPENSIVE_WAIT, state.expensive.clone().acquire_owned()).await {
         Ok(Ok(place)) => {
             let response = next.run(request).await;
             drop(place);
             response
         }
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "服务器繁忙，请稍后再试。 / The server is busy; try again in a few seconds.",
-        )
-            .into_response(),
+        _ if json => {
+            let body = axum::Json(serde_json::json!({ "error": { "code": "busy", "message": BUSY } }));
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], body).into_response()
+        }
+        _ => (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")], BUSY).into_response(),
     }
 }
 
@@ -223,4 +257,54 @@ pub fn percent_encode(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use axum::Router;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A log kept in memory.
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Log {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_logged_once_with_its_request_and_every_cause_and_never_shown() {
+        let log = Log::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        async fn failing() -> Result<&'static str, AppError> {
+            let io = std::io::Error::other("disk full");
+            Err(AppError::internal(anyhow::Error::new(io).context("writing the export")))
+        }
+        let app = Router::new().route("/x", get(failing)).layer(axum::middleware::from_fn(log_failures)).layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|r: &axum::http::Request<axum::body::Body>| tracing::info_span!("request", path = %r.uri().path())),
+        );
+        let response = app.oneshot(axum::http::Request::get("/x").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.extensions().get::<Cause>().is_none(), "the cause is taken off the response");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        assert!(!String::from_utf8_lossy(&body).contains("disk full"), "never shown to the user");
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        let failures: Vec<&str> = text.lines().filter(|l| l.contains("request failed")).collect();
+        assert_eq!(failures.len(), 1, "{text}");
+        assert!(failures[0].contains("path=/x") && failures[0].contains("writing the export: disk full"), "{text}");
+    }
 }

@@ -29,7 +29,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         Role::Unit => objections::list(&state.db, user.unit_code.as_deref()).await,
         Role::Leader | Role::Assessor => objections::list(&state.db, None).await,
     }
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(AppError::internal)?;
     let (_, year, _) = pick_year(&state.db, None).await?;
     let view = ObjectionsView {
         lang: Lang::from_param(q.lang.as_deref()),

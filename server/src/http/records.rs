@@ -75,7 +75,7 @@ impl Drill {
         let (_, year, version) = pick_year(&state.db, q.year).await?;
         let version = version.ok_or(AppError::NotFound)?;
         let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(AppError::internal)?;
         if rules.indicator(indicator).is_none() {
             return Err(AppError::NotFound);
         }
@@ -278,7 +278,7 @@ pub async fn csv(
         cells.push(Cell::Text(d.scoring(&d.id_of(row)).into()));
         cells
     });
-    let bytes = csv_bytes(&header, body).map_err(AppError::Internal)?;
+    let bytes = csv_bytes(&header, body).map_err(|e| AppError::internal(anyhow::Error::msg(e)))?;
     let name = format!("zhengxin-{}-{code}-{indicator}-{}.csv", d.year, d.show.code());
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], bytes).into_response())
 }

@@ -28,11 +28,12 @@ pub const API_ROUTES: [&str; 5] = [
 
 pub fn router(state: AppState) -> Router {
     let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive);
+    let expensive_api = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive_api);
     let api = Router::new()
         .route(API_ROUTES[0], get(api::rankings))
         .route(API_ROUTES[1], get(api::unit))
-        .route(API_ROUTES[2], get(api::explanations).route_layer(expensive()))
-        .route(API_ROUTES[3], get(records::api).route_layer(expensive()))
+        .route(API_ROUTES[2], get(api::explanations).route_layer(expensive_api()))
+        .route(API_ROUTES[3], get(records::api).route_layer(expensive_api()))
         .route(API_ROUTES[4], get(api::openapi))
         // Addresses and methods the API does not have answer in its
         // envelope too, not with an empty body.
@@ -81,10 +82,13 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(super::localize_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::demo_banner))
         .layer(axum::middleware::map_response_with_state(state.clone(), security_headers))
+        .layer(axum::middleware::from_fn(super::log_failures))
         // Requests are logged by method and path only: a query may carry a
-        // search for a person reference, which must not reach the logs.
+        // search for a person reference, which must not reach the logs. The
+        // span is at info level so that a failure logged inside it (by
+        // `log_failures`) names its request.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         }))
         .with_state(state)
 }

@@ -66,7 +66,7 @@ async fn build_scorecard(
     let units = results::read_units(&state.db, version.id).await?;
     let unit = units.iter().find(|u| u.unit_code == code).ok_or(AppError::NotFound)?;
     let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::internal)?;
     let mut indicators = Vec::new();
     let mut trend = Vec::new();
     if full {

@@ -273,6 +273,11 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
     let r = reqwest::Client::new().post(format!("http://{}/api/v1/rankings", server.addr)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "method_not_allowed");
+    // What the layers outside the handlers answer (here: a body over the
+    // limit) is in the envelope too.
+    let r = reqwest::Client::new().get(format!("http://{}/api/v1/rankings", server.addr)).body(vec![b'x'; 2 << 20]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "too_large");
 
     // A bearer token acts with its user's role and unit.
     let in_a_year = server::clock::now_cst() + chrono::Duration::days(365);

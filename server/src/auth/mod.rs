@@ -117,10 +117,10 @@ pub enum AuthError {
 pub fn random_secret() -> Result<String, AuthError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AuthError::Random(e.to_string()))?;
-    Ok(crate::db::audit::to_hex(&bytes))
+    Ok(crate::hashing::to_hex(&bytes))
 }
 
 /// How a secret is stored.
 pub fn secret_hash(secret: &str) -> String {
-    crate::scoring::sha256(secret)
+    crate::hashing::sha256(secret)
 }

@@ -14,16 +14,16 @@
 
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::{Result, Tx};
 use crate::clock::now_cst;
+use crate::hashing::to_hex;
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One entry as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AuditEntry {
     pub at: NaiveDateTime,
     pub actor: String,
@@ -70,14 +70,6 @@ impl AuditEntry {
     }
 }
 
-pub fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// Entries being appended within one write transaction.
 pub struct AuditLog {
     head: String,
@@ -89,11 +81,7 @@ impl AuditLog {
     /// Reads the chain's head; call inside the write transaction.
     pub async fn open(tx: &mut Tx) -> Result<AuditLog> {
         let head: Option<String> = crate::on_tx!(tx, conn => {
-            sqlx::query("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                .fetch_optional(conn)
-                .await?
-                .map(|r| r.try_get::<String, _>(0))
-                .transpose()?
+            sqlx::query_scalar::<_, String>("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(conn).await?
         });
         Ok(AuditLog {
             head: head.unwrap_or_else(|| GENESIS.to_string()),
@@ -155,33 +143,15 @@ pub async fn record_one(db: &super::Db, actor: &str, action: &str, entity: &str,
 /// under the same table name, keyed by batch id: those are left out).
 pub async fn history(db: &super::Db, entity: &str, key: &str) -> Result<Vec<AuditEntry>> {
     const SQL: &str = "SELECT at, actor, action, entity, entity_key, detail, prev_hash, hash, format FROM audit_log WHERE entity = $1 AND entity_key = $2 AND action = 'update' ORDER BY id";
-    let mut out = Vec::new();
-    crate::on_db!(db, pool => {
-        for r in sqlx::query(SQL).bind(entity).bind(key).fetch_all(pool).await? {
-            out.push(entry_of(&r)?);
-        }
-    });
-    Ok(out)
+    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, AuditEntry>(SQL).bind(entity).bind(key).fetch_all(pool).await?))
 }
 
-fn entry_of<R: Row>(r: &R) -> std::result::Result<AuditEntry, sqlx::Error>
-where
-    usize: sqlx::ColumnIndex<R>,
-    for<'a> NaiveDateTime: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i32: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(AuditEntry {
-        at: r.try_get(0)?,
-        actor: r.try_get(1)?,
-        action: r.try_get(2)?,
-        entity: r.try_get(3)?,
-        entity_key: r.try_get(4)?,
-        detail: r.try_get(5)?,
-        prev_hash: r.try_get(6)?,
-        hash: r.try_get(7)?,
-        format: r.try_get(8)?,
-    })
+/// An entry with its id, as the chain is walked.
+#[derive(sqlx::FromRow)]
+struct NumberedEntry {
+    #[sqlx(flatten)]
+    entry: AuditEntry,
+    id: i64,
 }
 
 /// What [`verify`] found.
@@ -211,23 +181,16 @@ pub async fn verify(db: &super::Db) -> Result<Verification> {
     use futures_util::TryStreamExt;
     const ENTRIES: &str = "SELECT at, actor, action, entity, entity_key, detail, prev_hash, hash, format, id FROM audit_log ORDER BY id";
     const ANCHORS: &str = "SELECT year, version, audit_head FROM result_versions WHERE audit_head IS NOT NULL ORDER BY id";
-    let mut anchors: Vec<(String, String)> = Vec::new();
-    crate::on_db!(db, pool => {
-        for r in sqlx::query(ANCHORS).fetch_all(pool).await? {
-            let (year, version, head): (i64, i64, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-            anchors.push((head, format!("{year} version {version}")));
-        }
-    });
+    let rows: Vec<(i64, i64, String)> = crate::on_db!(db, pool => sqlx::query_as(ANCHORS).fetch_all(pool).await?);
+    let anchors: Vec<(String, String)> = rows.into_iter().map(|(year, version, head)| (head, format!("{year} version {version}"))).collect();
     let mut found = vec![false; anchors.len()];
     let mut expected_prev = GENESIS.to_string();
     let mut entries = 0u64;
     let mut last_id = 0i64;
     let mut problem = None;
     crate::on_db!(db, pool => {
-        let mut rows = sqlx::query(ENTRIES).fetch(pool);
-        while let Some(r) = rows.try_next().await? {
-            let entry = entry_of(&r)?;
-            let id: i64 = r.try_get(9)?;
+        let mut rows = sqlx::query_as::<_, NumberedEntry>(ENTRIES).fetch(pool);
+        while let Some(NumberedEntry { entry, id }) = rows.try_next().await? {
             entries += 1;
             if entry.prev_hash != expected_prev {
                 problem = Some(ChainProblem {

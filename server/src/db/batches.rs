@@ -7,7 +7,6 @@
 //! killed import left.
 
 use serde::Serialize;
-use sqlx::Row;
 
 use super::{Result, Tx};
 use crate::clock::now_cst;
@@ -63,8 +62,8 @@ const REMOVE_CHUNK: i64 = 20_000;
 pub async fn start(tx: &mut Tx, source: &str, file_name: &str, content_hash: &str, actor: &str) -> Result<i64> {
     const SQL: &str = "INSERT INTO import_batches (source, file_name, content_hash, rows_total, rows_inserted, rows_updated, rows_unchanged, actor, imported_at, state) VALUES ($1, $2, $3, 0, 0, 0, 0, $4, $5, 'pending') RETURNING id";
     let id = crate::on_tx!(tx, conn => {
-        sqlx::query(SQL).bind(source).bind(file_name).bind(content_hash).bind(actor).bind(now_cst())
-            .fetch_one(conn).await?.try_get::<i64, _>(0)?
+        sqlx::query_scalar::<_, i64>(SQL).bind(source).bind(file_name).bind(content_hash).bind(actor).bind(now_cst())
+            .fetch_one(conn).await?
     });
     Ok(id)
 }
@@ -153,7 +152,7 @@ pub async fn remove_pending(db: &super::Db, ids: &[i64]) -> Result<()> {
 }
 
 /// Where a record came from: one import batch as people read it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct BatchInfo {
     pub id: i64,
     pub source: String,
@@ -164,17 +163,5 @@ pub struct BatchInfo {
 
 pub async fn info(db: &super::Db, id: i64) -> Result<Option<BatchInfo>> {
     const SQL: &str = "SELECT id, source, file_name, actor, imported_at FROM import_batches WHERE id = $1";
-    let found = crate::on_db!(db, pool => {
-        match sqlx::query(SQL).bind(id).fetch_optional(pool).await? {
-            Some(r) => Some(BatchInfo {
-                id: r.try_get(0)?,
-                source: r.try_get(1)?,
-                file_name: r.try_get(2)?,
-                actor: r.try_get(3)?,
-                imported_at: r.try_get(4)?,
-            }),
-            None => None,
-        }
-    });
-    Ok(found)
+    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, BatchInfo>(SQL).bind(id).fetch_optional(pool).await?))
 }

@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
-use sqlx::Row;
 
 use super::{Db, Result};
 use crate::clock::now_cst;
@@ -41,7 +40,7 @@ impl Origin {
 }
 
 /// A job some process is running, as others are told of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RunningJob {
     pub subject: String,
     pub title: String,
@@ -49,6 +48,22 @@ pub struct RunningJob {
     /// `web` or `cli`.
     pub origin: String,
     pub started_at: NaiveDateTime,
+}
+
+/// A row of `running_jobs`: the job, and whether its holder still holds it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ClaimRow {
+    #[sqlx(flatten)]
+    job: RunningJob,
+    renewed_at: NaiveDateTime,
+    holder: String,
+}
+
+impl ClaimRow {
+    /// Renewed within [`LAPSE`] by a holder that still runs.
+    fn live(self, now: NaiveDateTime) -> Option<RunningJob> {
+        (self.renewed_at + LAPSE > now && !holder_is_gone(&self.holder)).then_some(self.job)
+    }
 }
 
 impl RunningJob {
@@ -84,16 +99,12 @@ pub async fn claim(db: &Db, subject: &str, title: &str, started_by: &str, origin
     let now = now_cst();
     let mut tx = db.begin_write().await?;
     let running = crate::on_tx!(&mut tx, conn => {
-        match sqlx::query(FIND).bind(subject).fetch_optional(&mut *conn).await? {
-            Some(row) if row.try_get::<NaiveDateTime, _>(5)? + LAPSE > now && !holder_is_gone(&row.try_get::<String, _>(6)?) => Some(RunningJob {
-                subject: row.try_get(0)?,
-                title: row.try_get(1)?,
-                started_by: row.try_get(2)?,
-                origin: row.try_get(3)?,
-                started_at: row.try_get(4)?,
-            }),
-            lapsed => {
-                if lapsed.is_some() {
+        let found = sqlx::query_as::<_, ClaimRow>(FIND).bind(subject).fetch_optional(&mut *conn).await?;
+        let held = found.is_some();
+        match found.and_then(|row| row.live(now)) {
+            Some(job) => Some(job),
+            None => {
+                if held {
                     tracing::warn!(subject, "a claim whose holder stopped was taken over");
                     sqlx::query(LAPSED).bind(subject).execute(&mut *conn).await?;
                 }
@@ -121,21 +132,8 @@ pub async fn claim(db: &Db, subject: &str, title: &str, started_by: &str, origin
 pub async fn running(db: &Db) -> Result<Vec<RunningJob>> {
     const SQL: &str = "SELECT subject, title, started_by, origin, started_at, renewed_at, holder FROM running_jobs ORDER BY started_at";
     let now = now_cst();
-    let mut out = Vec::new();
-    crate::on_db!(db, pool => {
-        for row in sqlx::query(SQL).fetch_all(pool).await? {
-            if row.try_get::<NaiveDateTime, _>(5)? + LAPSE > now && !holder_is_gone(&row.try_get::<String, _>(6)?) {
-                out.push(RunningJob {
-                    subject: row.try_get(0)?,
-                    title: row.try_get(1)?,
-                    started_by: row.try_get(2)?,
-                    origin: row.try_get(3)?,
-                    started_at: row.try_get(4)?,
-                });
-            }
-        }
-    });
-    Ok(out)
+    let rows = crate::on_db!(db, pool => sqlx::query_as::<_, ClaimRow>(SQL).fetch_all(pool).await?);
+    Ok(rows.into_iter().filter_map(|row| row.live(now)).collect())
 }
 
 impl Claim {

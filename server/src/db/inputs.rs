@@ -20,7 +20,7 @@ use sqlx::Row;
 
 use analytics::polars::prelude::StringChunkedBuilder;
 
-use super::audit::to_hex;
+use crate::hashing::to_hex;
 use super::{Db, DbError, Result};
 use crate::{on_db, visible_records};
 

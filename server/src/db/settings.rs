@@ -2,7 +2,6 @@
 //! database holds the demo data (then every page says so, and `serve`
 //! keeps its known passwords off the network).
 
-use sqlx::Row;
 
 use super::{Db, DbError, Tx};
 use crate::{on_db, on_tx};
@@ -23,7 +22,7 @@ pub async fn mark_demo(tx: &mut Tx) -> Result<(), DbError> {
 pub async fn is_demo(db: &Db) -> Result<bool, DbError> {
     const SQL: &str = "SELECT value FROM install_settings WHERE key = $1";
     let value: Option<String> = on_db!(db, pool => {
-        sqlx::query(SQL).bind(DEMO).fetch_optional(pool).await?.map(|r| r.try_get(0)).transpose()?
+        sqlx::query_scalar::<_, String>(SQL).bind(DEMO).fetch_optional(pool).await?
     });
     Ok(value.as_deref() == Some("true"))
 }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::overview::pick_year;
+use super::shared::pick_year;
 use crate::auth::User;
 use crate::scoring::results::{self, IndicatorResult, VersionInfo};
 use crate::scoring::{ScoringError, explain};
@@ -97,6 +97,27 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Api
             Err(rejection) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_query", rejection.body_text())),
         }
     }
+}
+
+/// What layers outside the API's handlers answer under `/api/` (a request
+/// that took too long, a body over the limit) in the JSON envelope too:
+/// they know nothing of the API and answer with an empty body.
+pub async fn envelope_for_layers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let json = response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !api || json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::SERVICE_UNAVAILABLE => ("busy", "the request took too long; try again later"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request is too large"),
+        _ => ("error", status.canonical_reason().unwrap_or("error")),
+    };
+    let mut answer = ApiError::new(status, code, message).into_response();
+    answer.headers_mut().extend(response.headers().iter().filter(|(name, _)| *name == axum::http::header::RETRY_AFTER).map(|(n, v)| (n.clone(), v.clone())));
+    answer
 }
 
 /// Any other address under `/api/v1`: 404 in the envelope.

@@ -1,6 +1,6 @@
 //! Rendered page bodies, kept in memory. Stored result versions never
 //! change, so a page body is a function of the results' state (the
-//! epoch of [`super::overview::choose_year`]: versions and publications per
+//! epoch of [`super::shared::choose_year`]: versions and publications per
 //! year, read with one small query each request, so a `zhengxin score`
 //! from another process is seen at once),
 //! the page, the language and what the viewer's role may see. Per-user

@@ -5,15 +5,10 @@ use axum::http::StatusCode;
 use dashboards::layout::Lang;
 use dashboards::pages::home::{HomeView, SourceCount, render};
 use maud::Markup;
-use serde::Deserialize;
 
+use super::shared::LangQuery;
 use super::{AppError, AppState};
 use crate::sources;
-
-#[derive(Debug, Deserialize)]
-pub struct LangQuery {
-    pub lang: Option<String>,
-}
 
 /// English labels of the sources, for the English pages.
 fn label_en(source: sources::Source) -> &'static str {

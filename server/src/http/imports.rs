@@ -16,7 +16,7 @@ use maud::Markup;
 use serde::Deserialize;
 
 use super::jobs::to_job;
-use super::objections::LangQuery;
+use super::shared::LangQuery;
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::sessions::Session;

@@ -8,7 +8,7 @@ use dashboards::layout::{Lang, link};
 use dashboards::pages::jobs::{JobState, JobView, render};
 use maud::Markup;
 
-use super::objections::{LangQuery, YearForm, assessor_year};
+use super::shared::{LangQuery, YearForm, assessor_year};
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
 use crate::db::claims::Origin;

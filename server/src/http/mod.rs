@@ -16,6 +16,7 @@ pub mod publication;
 pub mod records;
 pub mod router;
 pub mod session;
+pub mod shared;
 pub mod units;
 pub mod users;
 

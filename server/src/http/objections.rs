@@ -10,17 +10,11 @@ use dashboards::pages::objections::{ObjectionRow, ObjectionsView, form_error, re
 use maud::Markup;
 use serde::Deserialize;
 
-use super::overview::pick_year;
+use super::shared::{LangQuery, pick_year};
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::Role;
 use crate::objections::{self, ObjectionError};
-use crate::scoring;
-
-#[derive(Debug, Deserialize)]
-pub struct LangQuery {
-    pub lang: Option<String>,
-}
 
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
     let user = &session.user;
@@ -116,35 +110,3 @@ pub async fn decide(State(state): State<AppState>, PageSession(session): PageSes
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct YearForm {
-    pub csrf: String,
-    pub year: String,
-    /// The version to publish: the one the page showed (default: latest).
-    pub version: Option<String>,
-    pub lang: Option<String>,
-}
-
-pub fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> Result<i32, AppError> {
-    check_csrf(&session, &f.csrf)?;
-    if !session.user.is_assessor() {
-        return Err(AppError::Forbidden);
-    }
-    f.year.trim().parse().map_err(|_| AppError::BadRequest("year is a number".into()))
-}
-
-/// Publishing a year's latest version (the assessment team).
-pub async fn publish(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<YearForm>) -> Result<Response, AppError> {
-    let year = assessor_year(&session, &f)?;
-    let version = match f.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest("version is a number".into()))?),
-        None => None,
-    };
-    let lang = Lang::from_param(f.lang.as_deref());
-    match scoring::publish(&state.db, year, version, &session.user.username).await {
-        Ok(_) => Ok(Redirect::to(&dashboards::layout::link(lang, "/publication", &format!("year={year}"))).into_response()),
-        Err(scoring::ScoringError::NoResult(_)) => Err(AppError::NotFound),
-        Err(scoring::ScoringError::AlreadyPublished { .. }) => Err(AppError::BadRequest("already published".into())),
-        Err(e) => Err(e.into()),
-    }
-}

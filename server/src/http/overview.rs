@@ -5,51 +5,19 @@ use analytics::domain::{Grade, PeerGroup};
 use axum::extract::{Query, State};
 use dashboards::layout::Lang;
 use dashboards::layout::signed_in;
-use dashboards::pages::overview::{self, Board, OverviewView, RankRow, RedFlag, VersionBadge};
+use dashboards::pages::overview::{self, Board, OverviewView, RankRow, RedFlag};
 use maud::PreEscaped;
 use serde::Deserialize;
 
 use super::session::{PageSession, nav};
+use super::shared::{badge, choose_year};
 use super::{AppError, AppState, cache};
-use crate::db::Db;
 use crate::scoring::results::{self, UnitResult, VersionInfo};
 
 #[derive(Debug, Deserialize)]
 pub struct YearQuery {
     pub year: Option<i32>,
     pub lang: Option<String>,
-}
-
-/// The years with results, the year to show (asked, else the latest
-/// with a published result, else the latest scored) and the results'
-/// epoch for the page cache: one query.
-pub async fn choose_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, String), AppError> {
-    let states = results::year_states(db).await?;
-    let years: Vec<i32> = states.iter().map(|s| s.year).collect();
-    let published_latest = states.iter().rev().find(|s| s.published > 0).map(|s| s.year);
-    let default_year = published_latest.or(years.last().copied()).unwrap_or_else(|| chrono::Datelike::year(&crate::clock::now_cst()));
-    let epoch = states
-        .iter()
-        .map(|s| format!("{}:{}:{}:{}", s.year, s.versions, s.newest_id, s.published))
-        .collect::<Vec<_>>()
-        .join(",");
-    Ok((years, asked.unwrap_or(default_year), epoch))
-}
-
-/// The year to show and its default version (None: no result yet).
-pub async fn pick_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, Option<VersionInfo>), AppError> {
-    let (years, year, _) = choose_year(db, asked).await?;
-    let versions = results::versions(db, year).await?;
-    Ok((years, year, results::default_version(&versions).cloned()))
-}
-
-pub fn badge(v: &VersionInfo) -> VersionBadge {
-    VersionBadge {
-        version: v.version,
-        as_of: v.as_of.to_string(),
-        published: v.published_at.is_some(),
-        content_hash: v.content_hash.clone(),
-    }
 }
 
 pub fn rank_row(u: &UnitResult) -> RankRow {

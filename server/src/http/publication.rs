@@ -3,17 +3,20 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use axum::Form;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use dashboards::layout::Lang;
 use dashboards::pages::publication::{Comparison, IndicatorChange, PublicationView, UnitChange, VersionRow, render};
 use maud::Markup;
 use serde::Deserialize;
 
-use super::overview::choose_year;
+use super::shared::{YearForm, assessor_year, choose_year};
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
 use crate::auth::Role;
 use crate::db::Db;
+use crate::scoring;
 use crate::scoring::results::{self, IndicatorResult, UnitResult, VersionInfo};
 
 #[derive(Debug, Deserialize)]
@@ -156,4 +159,20 @@ fn indicator_changes(before: Option<&BTreeMap<String, Option<f64>>>, after: Opti
             Some(IndicatorChange { name_zh: zh.into(), name_en: en.into(), before: b, after: a })
         })
         .collect()
+}
+
+/// Publishing a year's latest version (the assessment team).
+pub async fn publish(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<YearForm>) -> Result<Response, AppError> {
+    let year = assessor_year(&session, &f)?;
+    let version = match f.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest("version is a number".into()))?),
+        None => None,
+    };
+    let lang = Lang::from_param(f.lang.as_deref());
+    match scoring::publish(&state.db, year, version, &session.user.username).await {
+        Ok(_) => Ok(Redirect::to(&dashboards::layout::link(lang, "/publication", &format!("year={year}"))).into_response()),
+        Err(scoring::ScoringError::NoResult(_)) => Err(AppError::NotFound),
+        Err(scoring::ScoringError::AlreadyPublished { .. }) => Err(AppError::BadRequest("already published".into())),
+        Err(e) => Err(e.into()),
+    }
 }

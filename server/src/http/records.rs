@@ -15,7 +15,7 @@ use maud::Markup;
 use serde::Deserialize;
 
 use super::exports::attachment;
-use super::overview::pick_year;
+use super::shared::pick_year;
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
 use crate::auth::{Role, User};
@@ -278,7 +278,7 @@ pub async fn csv(
         cells.push(Cell::Text(d.scoring(&d.id_of(row)).into()));
         cells
     });
-    let bytes = csv_bytes(&header, body).map_err(|e| AppError::internal(anyhow::Error::msg(e)))?;
+    let bytes = csv_bytes(&header, body).map_err(AppError::internal)?;
     let name = format!("zhengxin-{}-{code}-{indicator}-{}.csv", d.year, d.show.code());
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], bytes).into_response())
 }

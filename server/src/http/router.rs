@@ -51,7 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/objections", get(objections::page).post(objections::file))
         .route("/objections/{id}/decide", post(objections::decide))
         .route("/score", post(jobs::rescore))
-        .route("/publish", post(objections::publish))
+        .route("/publish", post(publication::publish))
         .route("/publication", get(publication::page))
         .route("/import", get(imports::page))
         .route("/import/{id}", get(imports::show))
@@ -68,7 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(home::healthz))
         .nest("/api/v1", api)
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT));
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(axum::middleware::from_fn(api::envelope_for_layers));
     // Uploads are limited while they stream, inside the handler, so that an
     // upload over the limit gets the import page with the reason, not a bare
     // refusal; reading stops at the limit.

@@ -7,7 +7,7 @@ use dashboards::pages::scorecard::{self, IndicatorRow, ScorecardView, TrendPoint
 use maud::{Markup, PreEscaped};
 use serde::Deserialize;
 
-use super::overview::{badge, choose_year};
+use super::shared::{badge, choose_year};
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
 use crate::scoring::results;

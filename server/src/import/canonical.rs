@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::cells::Cell;
 use super::read::{self, FileError, Format, RowVisitor, file_err};
 use super::table::is_read;
-use crate::db::audit::to_hex;
+use crate::hashing::to_hex;
 use crate::sources::SourceSpec;
 
 /// How a canonical file starts.

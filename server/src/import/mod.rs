@@ -28,7 +28,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::db::audit::{AuditLog, to_hex};
+use crate::db::audit::AuditLog;
+use crate::hashing::to_hex;
 use crate::db::batches::{self, Counts};
 use crate::db::claims::{self, Origin, RunningJob};
 use crate::db::steps::Steps;

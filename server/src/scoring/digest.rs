@@ -18,7 +18,7 @@ use analytics::inputs::{Inputs, SOURCES, schema};
 use analytics::polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::db::audit::to_hex;
+use crate::hashing::to_hex;
 
 /// The inputs' digest, as lowercase hex.
 pub fn digest(inputs: &Inputs) -> Result<String, EngineError> {

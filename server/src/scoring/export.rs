@@ -100,36 +100,43 @@ fn unit_row(u: &UnitResult, rules: &Rulebook, indicators: Option<&HashMap<&str, 
     row
 }
 
+/// A table that could not be written (in memory: only a writer's own
+/// limits can refuse).
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write the CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("cannot write the CSV: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(#[from] XlsxError),
+}
+
 /// The CSV bytes: BOM, header, one row per unit.
-pub fn csv(rows: &ResultRows, rules: &Rulebook) -> Result<Vec<u8>, String> {
+pub fn csv(rows: &ResultRows, rules: &Rulebook) -> Result<Vec<u8>, ExportError> {
     let (header, body) = table(rows, rules);
     csv_bytes(&header, body)
 }
 
 /// Any table as CSV that Excel opens without mojibake: UTF-8 with a BOM,
 /// CRLF line ends, formula-looking text neutralised by [`Cell::csv_text`].
-pub fn csv_bytes(header: &[String], body: impl IntoIterator<Item = Vec<Cell>>) -> Result<Vec<u8>, String> {
+pub fn csv_bytes(header: &[String], body: impl IntoIterator<Item = Vec<Cell>>) -> Result<Vec<u8>, ExportError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         // RFC 4180 records end in CRLF.
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
-        w.write_record(header).map_err(|e| e.to_string())?;
+        w.write_record(header)?;
         for row in body {
-            w.write_record(row.iter().map(Cell::csv_text)).map_err(|e| e.to_string())?;
+            w.write_record(row.iter().map(Cell::csv_text))?;
         }
-        w.flush().map_err(|e| e.to_string())?;
+        w.flush()?;
     }
     Ok(out)
 }
 
 /// Chinese sheet names of the groups.
 fn group_sheet(group: &str) -> &'static str {
-    match group {
-        "county" => "县市区",
-        "department" => "市直单位",
-        "township" => "乡镇街道",
-        _ => "其他",
-    }
+    analytics::domain::PeerGroup::parse(group).map_or("其他", analytics::domain::PeerGroup::label_zh)
 }
 
 fn write_cell(sheet: &mut Worksheet, r: u32, c: u16, cell: &Cell, formats: &Formats) -> Result<(), XlsxError> {
@@ -149,8 +156,8 @@ struct Formats {
 }
 
 /// The XLSX bytes.
-pub fn xlsx(rows: &ResultRows, rules: &Rulebook, title: &str) -> Result<Vec<u8>, String> {
-    build_xlsx(rows, rules, title).map_err(|e| e.to_string())
+pub fn xlsx(rows: &ResultRows, rules: &Rulebook, title: &str) -> Result<Vec<u8>, ExportError> {
+    Ok(build_xlsx(rows, rules, title)?)
 }
 
 fn build_xlsx(rows: &ResultRows, rules: &Rulebook, title: &str) -> Result<Vec<u8>, XlsxError> {

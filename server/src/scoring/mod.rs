@@ -14,9 +14,9 @@ use analytics::rulebook::Rulebook;
 use analytics::window::Window;
 use chrono::NaiveDateTime;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::db::audit::{AuditLog, to_hex};
+use crate::db::audit::AuditLog;
+use crate::hashing::sha256;
 use crate::clock::now_cst;
 use crate::db::{Db, DbError};
 use results::{ResultRows, VersionInfo};
@@ -38,9 +38,9 @@ pub enum ScoringError {
     /// A narrower export whose group or unit has no row.
     #[error("{0}")]
     NoRows(String),
-    /// A file could not be written (the XLSX writer's message).
-    #[error("cannot write the file: {0}")]
-    Write(String),
+    /// A result table could not be written.
+    #[error(transparent)]
+    Write(#[from] export::ExportError),
     /// The same year is being scored by another job, in any process.
     #[error("cannot score now: {0}")]
     Busy(crate::db::claims::RunningJob),
@@ -89,10 +89,6 @@ async fn previous_year(db: &Db, year: i32, at: Option<NaiveDateTime>) -> Result<
     let ranks: Vec<Option<u32>> = units.iter().map(|u| u.rank.map(|r| r as u32)).collect();
     let df = df!(UNIT_CODE => codes, TOTAL => totals, RANK => ranks).map_err(analytics::EngineError::from)?;
     Ok(Some(df))
-}
-
-pub fn sha256(text: &str) -> String {
-    to_hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Scores `year` as of `as_of` (default: the year's end, or now) with

@@ -96,7 +96,7 @@ pub async fn result_file(
         Format::Csv => export::csv(&rows, &rules),
         Format::Xlsx => export::xlsx(&rows, &rules, &format!("{year}年度政务诚信考核结果 第{}版", v.version)),
     }
-    .map_err(ScoringError::Write)?;
+?;
     let mut detail = serde_json::json!({
         "format": format.extension(),
         "group": scope.group.map(PeerGroup::code),

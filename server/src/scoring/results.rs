@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::db::audit::to_hex;
+use crate::hashing::to_hex;
 use crate::db::results as stored;
 use crate::db::{Db, Result, Tx};
 

@@ -50,6 +50,28 @@ macro_rules! vocabulary {
                 f.write_str(self.code())
             }
         }
+
+        /// A stored code (or label) read back; anything else is refused.
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<Self, String> {
+                Self::parse(&text).ok_or_else(|| format!("{text:?} is not a known {}", stringify!($name)))
+            }
+        }
+
+        /// Compares with a code, as pages and tests write them.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, code: &&str) -> bool {
+                self.code() == *code
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, code: &str) -> bool {
+                self.code() == code
+            }
+        }
     };
 }
 
@@ -181,6 +203,19 @@ vocabulary! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stored value reads back as its type (what the result tables hold),
+    /// an unknown one is refused with its name, and a value compares with
+    /// its code.
+    #[test]
+    fn stored_codes_read_back_and_others_are_refused() {
+        assert_eq!(Grade::try_from("fail".to_string()), Ok(Grade::Fail));
+        assert_eq!(PeerGroup::try_from("township".to_string()), Ok(PeerGroup::Township));
+        assert_eq!(Grade::try_from("superb".to_string()), Err("\"superb\" is not a known Grade".to_string()));
+        assert!(Grade::Ungraded == "ungraded" && Grade::Pass != "fail");
+        assert_eq!(Grade::ALL.iter().map(|g| g.code()).collect::<Vec<_>>(), ["excellent", "good", "pass", "fail", "ungraded"]);
+        assert!(PeerGroup::County < PeerGroup::Department && PeerGroup::Department < PeerGroup::Township, "pages' order");
+    }
 
     #[test]
     fn codes_parse_in_any_case_and_labels_parse_exactly() {

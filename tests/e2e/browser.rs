@@ -291,7 +291,7 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     for u in &counties {
         let href = format!("/units/{}?year=2025", u.unit_code);
         let row = row_of(&page, &href);
-        let grade = if u.vetoed { format!("{} （一票否决）", grade_zh(&u.grade)) } else { grade_zh(&u.grade).to_string() };
+        let grade = if u.vetoed { format!("{} （一票否决）", grade_zh(u.grade.code())) } else { grade_zh(u.grade.code()).to_string() };
         assert_eq!(row[..4], [u.rank.unwrap().to_string(), u.unit_name.clone(), format!("{:.2}", u.total), grade], "{}", u.unit_code);
         let at = page.find(&href).unwrap();
         assert!(at > last_row, "{} is listed in rank order", u.unit_code);
@@ -320,7 +320,7 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
         ("基础得分", format!("{:.4}", lucheng.base)),
         ("加分", lucheng.bonus.to_string()),
         ("组内排名", format!("{} / {}", lucheng.rank.unwrap(), lucheng.group_size)),
-        ("等次", grade_zh(&lucheng.grade).to_string()),
+        ("等次", grade_zh(lucheng.grade.code()).to_string()),
     ];
     let shown: Vec<(String, String)> = headline.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
     for (label, value) in &expected {

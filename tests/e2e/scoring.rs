@@ -71,7 +71,7 @@ e2e!(the_examples_score_as_the_method_says, |app| {
     let longwan = unit(&app, v, "330303").await;
     let s = 5.0 + 5.0 * (1.5 - 160.25 / 120.0) / 0.5 + 5.0 + 2.5 + 5.0 + 10.0 * 19.5 / 35.0;
     assert!((longwan.base - 100.0 * s / 65.0).abs() < 1e-9, "{}", longwan.base);
-    assert_eq!((longwan.total, longwan.rank, longwan.grade.as_str()), (38.03, Some(3), "fail"));
+    assert_eq!((longwan.total, longwan.rank, longwan.grade.code()), (38.03, Some(3), "fail"));
 });
 
 e2e!(a_result_is_reproducible_and_publication_freezes_it, |app| {
@@ -143,7 +143,7 @@ e2e!(year_over_year_compares_with_last_years_published_version_else_its_latest, 
     assert_eq!((d010_2024.total, d010_2024.rank), (100.0, Some(1)));
     // 鹿城区 has no 2024 records: only deduct indicators, so ungraded at 100.
     let lucheng_2024 = unit(app, v1.id, "330302").await;
-    assert_eq!((lucheng_2024.total, lucheng_2024.rank, lucheng_2024.grade.as_str()), (100.0, None, "ungraded"));
+    assert_eq!((lucheng_2024.total, lucheng_2024.rank, lucheng_2024.grade.code()), (100.0, None, "ungraded"));
 
     // 2025. D010 (温州市财政局): commit_ontime 0 (its one commitment pending at
     // its due date), commit_breach 5, the proposal's three indicators 0

@@ -3,6 +3,7 @@
 //! version, `unit_results`, `indicator_results` and `quality_findings`.
 //! `scoring::results` builds, hashes and orders them.
 
+use analytics::domain::{Grade, PeerGroup};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -14,8 +15,8 @@ use crate::{on_db, on_tx};
 pub struct UnitResult {
     pub unit_code: String,
     pub unit_name: String,
-    #[sqlx(rename = "grp")]
-    pub group: String,
+    #[sqlx(rename = "grp", try_from = "String")]
+    pub group: PeerGroup,
     pub parent_code: Option<String>,
     pub total: f64,
     pub base: f64,
@@ -23,7 +24,8 @@ pub struct UnitResult {
     pub rank: Option<i64>,
     pub county_rank: Option<i64>,
     pub group_size: i64,
-    pub grade: String,
+    #[sqlx(try_from = "String")]
+    pub grade: Grade,
     pub vetoed: bool,
     pub veto_reason: Option<String>,
     pub prev_total: Option<f64>,
@@ -87,9 +89,9 @@ pub async fn insert_rows(tx: &mut Tx, id: i64, units: &[UnitResult], indicators:
     on_tx!(tx, conn => {
         for u in units {
             sqlx::query(INSERT_UNIT)
-                .bind(id).bind(&u.unit_code).bind(&u.unit_name).bind(&u.group).bind(&u.parent_code)
+                .bind(id).bind(&u.unit_code).bind(&u.unit_name).bind(u.group.code()).bind(&u.parent_code)
                 .bind(u.total).bind(u.base).bind(u.bonus).bind(u.rank).bind(u.county_rank).bind(u.group_size)
-                .bind(&u.grade).bind(u.vetoed).bind(&u.veto_reason).bind(u.prev_total).bind(u.prev_rank)
+                .bind(u.grade.code()).bind(u.vetoed).bind(&u.veto_reason).bind(u.prev_total).bind(u.prev_rank)
                 .bind(u.total_change).bind(u.rank_change)
                 .execute(&mut *conn).await?;
         }

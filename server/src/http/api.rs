@@ -204,7 +204,7 @@ pub async fn rankings(State(state): State<AppState>, ApiUser(user): ApiUser, Api
     let page = q.page.unwrap_or(1);
     let (year, v) = version_for(&state, q.year).await?;
     let units = results::read_units(&state.db, v.id).await?;
-    let matching: Vec<_> = units.iter().filter(|u| q.group.as_ref().is_none_or(|g| &u.group == g)).collect();
+    let matching: Vec<_> = units.iter().filter(|u| q.group.as_ref().is_none_or(|g| u.group == g.as_str())).collect();
     let items: Vec<RankingItem> = matching
         .iter()
         .skip((page - 1) * per_page)
@@ -212,10 +212,10 @@ pub async fn rankings(State(state): State<AppState>, ApiUser(user): ApiUser, Api
         .map(|u| RankingItem {
             unit_code: u.unit_code.clone(),
             unit_name: u.unit_name.clone(),
-            group: u.group.clone(),
+            group: u.group.to_string(),
             total: u.total,
             rank: u.rank,
-            grade: u.grade.clone(),
+            grade: u.grade.to_string(),
         })
         .collect();
     Ok(Json(serde_json::json!({
@@ -241,7 +241,7 @@ pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(co
     if !user.sees_unit_in_full(&code) {
         return Ok(Json(serde_json::json!({
             "year": year, "version": summary(&v),
-            "unit": RankingItem { unit_code: u.unit_code, unit_name: u.unit_name, group: u.group, total: u.total, rank: u.rank, grade: u.grade },
+            "unit": RankingItem { unit_code: u.unit_code, unit_name: u.unit_name, group: u.group.to_string(), total: u.total, rank: u.rank, grade: u.grade.to_string() },
         })));
     }
     let indicators: Vec<IndicatorResult> = results::read_indicators(&state.db, v.id, Some(&code)).await?;

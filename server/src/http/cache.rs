@@ -24,9 +24,17 @@ pub const PAGES: usize = 2048;
 /// Explanations kept (each holds a unit's record ids: up to a few MB).
 pub const EXPLANATIONS: usize = 64;
 
-/// Rendered page bodies by key (page, result epoch, language, what the
-/// role may see).
-pub type PageCache = OnceCache<String, String>;
+/// A page as cached: its title and rendered body; the shell around them
+/// (header, the viewer's CSRF token) is made per request.
+#[derive(Debug)]
+pub struct CachedPage {
+    pub title: String,
+    pub body: String,
+}
+
+/// Rendered pages by key (page, result epoch, language, what the role may
+/// see).
+pub type PageCache = OnceCache<String, CachedPage>;
 
 /// Explanations the drill-down has derived, per (result version, stored
 /// data's fingerprint, unit): deriving one reads the whole year's records,
@@ -100,7 +108,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_misses_render_once_and_failures_are_not_kept() {
-        let cache = Arc::new(PageCache::new(PAGES));
+        let cache = Arc::new(OnceCache::<String, String>::new(PAGES));
         let renders = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
         for _ in 0..20 {

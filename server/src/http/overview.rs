@@ -26,7 +26,7 @@ pub fn rank_row(u: &UnitResult) -> RankRow {
         unit_name: u.unit_name.clone(),
         total: u.total,
         rank: u.rank,
-        grade: u.grade.clone(),
+        grade: u.grade.to_string(),
         vetoed: u.vetoed,
         rank_change: u.rank_change,
     }
@@ -50,16 +50,16 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     // The scope is part of the key: a unit's overview leaves out what only
     // the units themselves and the city may see.
     let key = format!("overview|{epoch}|{year}|{}|{can_manage}|{can_export}|{}", lang.code(), session.user.view_scope());
-    let body = state
+    let page = state
         .pages
         .get_or_try_init(key, || async {
             let versions = results::versions(&state.db, year).await?;
             let view = build(&state, lang, &session, years, year, &versions, can_manage, can_export).await?;
-            Ok::<_, AppError>(overview::body(&view).into_string())
+            Ok::<_, AppError>(cache::CachedPage { title: overview::title(lang, year), body: overview::body(&view).into_string() })
         })
         .await?;
-    let filled = body.replace(cache::CSRF_SLOT, &session.csrf);
-    Ok(signed_in(lang, &overview::title(lang, year), "/", &nav(&session), PreEscaped(filled)).into_response())
+    let filled = page.body.replace(cache::CSRF_SLOT, &session.csrf);
+    Ok(signed_in(lang, &page.title, "/", &nav(&session), PreEscaped(filled)).into_response())
 }
 
 /// Whether `user` may see a data-quality finding about `code`: only for
@@ -137,13 +137,13 @@ async fn build(
         }
         view.grades = Grade::ALL
             .iter()
-            .map(|g| (g.code().to_string(), units.iter().filter(|u| u.grade == g.code()).count()))
+            .map(|g| (g.code().to_string(), units.iter().filter(|u| u.grade == *g).count()))
             .collect();
         view.red_flags = red_flags(&session.user, &units, &quality);
         let quality: Vec<_> = quality.into_iter().filter(|f| sees_finding(&session.user, f.unit_code.as_deref())).collect();
         let mut movers: Vec<&UnitResult> = units.iter().filter(|u| u.rank_change.is_some_and(|c| c != 0)).collect();
         movers.sort_by_key(|u| (-u.rank_change.unwrap_or(0).abs(), u.unit_code.clone()));
-        view.movers = movers.into_iter().take(10).map(|u| (u.group.clone(), rank_row(u))).collect();
+        view.movers = movers.into_iter().take(10).map(|u| (u.group.to_string(), rank_row(u))).collect();
         let mut kinds: Vec<(String, usize)> = Vec::new();
         for f in &quality {
             match kinds.iter_mut().find(|(k, _)| *k == f.kind) {

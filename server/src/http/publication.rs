@@ -122,13 +122,13 @@ fn unit_change(unit: &UnitResult, before: Option<&UnitResult>, after: Option<&Un
     UnitChange {
         code: unit.unit_code.clone(),
         name: unit.unit_name.clone(),
-        group: unit.group.clone(),
+        group: unit.group.to_string(),
         before_total: before.map(|u| u.total),
         after_total: after.map(|u| u.total),
         before_rank: before.and_then(|u| u.rank),
         after_rank: after.and_then(|u| u.rank),
-        before_grade: before.map(|u| u.grade.clone()),
-        after_grade: after.map(|u| u.grade.clone()),
+        before_grade: before.map(|u| u.grade.to_string()),
+        after_grade: after.map(|u| u.grade.to_string()),
         indicators,
     }
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::shared::{badge, choose_year};
 use super::session::{PageSession, nav};
+use super::cache::CachedPage;
 use super::{AppError, AppState};
 use crate::scoring::results;
 
@@ -34,21 +35,16 @@ pub async fn scorecard(
     let full = user.sees_unit_in_full(&code);
     // The viewer's scope is part of the key, as on every cached page.
     let key = format!("scorecard|{epoch}|{code}|{year}|{}|{full}|{}", lang.code(), user.view_scope());
-    // The unit's name (for the title), a newline, then the body.
-    let cached = state
+    let page = state
         .pages
         .get_or_try_init(key, || async {
             let version = results::default_version(&results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
             let view = build_scorecard(&state, lang, &session, &code, years, year, version, full).await?;
-            // The name is only the title; a line break in it (Excel's
-            // Alt+Enter) must not move the split into the body.
-            let name = view.unit_name.replace(['\n', '\r'], " ");
-            Ok::<_, AppError>(format!("{name}\n{}", scorecard::body(&view).into_string()))
+            Ok::<_, AppError>(CachedPage { title: scorecard::title(lang, &view.unit_name, year), body: scorecard::body(&view).into_string() })
         })
         .await?;
-    let (unit_name, body) = cached.split_once('\n').unwrap_or_default();
     let path = format!("/units/{code}");
-    Ok(signed_in(lang, &scorecard::title(lang, unit_name, year), &path, &nav(&session), PreEscaped(body.to_string())))
+    Ok(signed_in(lang, &page.title, &path, &nav(&session), PreEscaped(page.body.clone())))
 }
 
 /// A scorecard's view model, read from the stored results.
@@ -95,7 +91,7 @@ async fn build_scorecard(
         for y in years {
             if let Some(v) = results::default_version(&results::versions(&state.db, y).await?) {
                 if let Some(u) = results::read_units(&state.db, v.id).await?.into_iter().find(|u| u.unit_code == code) {
-                    trend.push(TrendPoint { year: y, total: u.total, rank: u.rank, grade: u.grade });
+                    trend.push(TrendPoint { year: y, total: u.total, rank: u.rank, grade: u.grade.to_string() });
                 }
             }
         }
@@ -107,14 +103,14 @@ async fn build_scorecard(
         version: badge(&version),
         unit_code: unit.unit_code.clone(),
         unit_name: unit.unit_name.clone(),
-        group: unit.group.clone(),
+        group: unit.group.to_string(),
         total: unit.total,
         base: unit.base,
         bonus: unit.bonus,
         rank: unit.rank,
         county_rank: unit.county_rank,
         group_size: unit.group_size,
-        grade: unit.grade.clone(),
+        grade: unit.grade.to_string(),
         vetoed: unit.vetoed,
         veto_reason: unit.veto_reason.clone(),
         full,

@@ -226,7 +226,7 @@ async fn compute(
     })
     .await
     .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
-    let rows = ResultRows::from_assessment(&assessment);
+    let rows = ResultRows::from_assessment(&assessment)?;
     let seconds_scoring = started.elapsed().as_secs_f64();
     let rulebook_hash = sha256(&rulebook_text);
     let content_hash = rows.content_hash(year, window.as_of, &rulebook_hash, &results::inputs_identity(&fingerprint, Some(&inputs_digest)));
@@ -306,7 +306,7 @@ async fn read_steady(db: &Db, year: i32) -> Result<(String, analytics::inputs::I
 fn grade_counts(rows: &ResultRows) -> Vec<(String, usize)> {
     analytics::domain::Grade::ALL
         .iter()
-        .map(|g| (g.code().to_string(), rows.units.iter().filter(|u| u.grade == g.code()).count()))
+        .map(|g| (g.code().to_string(), rows.units.iter().filter(|u| u.grade == *g).count()))
         .collect()
 }
 
@@ -398,7 +398,7 @@ pub async fn reproduce(db: &Db, version: &VersionInfo) -> Result<Reproduction, S
     })
     .await
     .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
-    let again = ResultRows::from_assessment(&assessment);
+    let again = ResultRows::from_assessment(&assessment)?;
     let stored = results::read(db, version.id).await?;
     let hash = |rows: &ResultRows| rows.content_hash(year, version.as_of, &version.rulebook_hash, &version.inputs_identity());
     let changes_recorded = load::fingerprint(db).await? != version.inputs_fingerprint;

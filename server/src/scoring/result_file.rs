@@ -82,7 +82,7 @@ pub async fn result_file(
 ) -> Result<ResultFile, ScoringError> {
     let versions = results::versions(db, year).await?;
     let v = results::find_version(&versions, year, version).map_err(ScoringError::NoResult)?.clone();
-    let rows = results::read(db, v.id).await?.only(scope.group.map(PeerGroup::code), scope.unit.as_deref());
+    let rows = results::read(db, v.id).await?.only(scope.group, scope.unit.as_deref());
     if rows.units.is_empty() && !scope.is_whole() {
         let what = match (&scope.unit, scope.group) {
             (Some(code), _) => format!("no unit {code}"),

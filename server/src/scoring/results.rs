@@ -3,6 +3,7 @@
 //! write the same rows through the same portable SQL.
 
 use analytics::Assessment;
+use analytics::domain::{Grade, PeerGroup};
 use analytics::columns::*;
 use analytics::polars::prelude::{AnyValue, DataFrame};
 use chrono::NaiveDateTime;
@@ -72,7 +73,7 @@ impl ResultRows {
     /// Only one peer group's and/or one unit's rows, for a narrower export
     /// in the same format. Quality findings follow their unit; findings
     /// about no unit stay only in an export of more than one unit.
-    pub fn only(mut self, group: Option<&str>, unit: Option<&str>) -> ResultRows {
+    pub fn only(mut self, group: Option<PeerGroup>, unit: Option<&str>) -> ResultRows {
         self.units.retain(|u| group.is_none_or(|g| u.group == g) && unit.is_none_or(|c| u.unit_code == c));
         let kept: std::collections::HashSet<&str> = self.units.iter().map(|u| u.unit_code.as_str()).collect();
         self.indicators.retain(|i| kept.contains(i.unit_code.as_str()));
@@ -84,13 +85,17 @@ impl ResultRows {
     }
 
     /// The engine's frames as rows (a few thousand: units × indicators).
-    pub fn from_assessment(a: &Assessment) -> ResultRows {
+    /// A group or grade the engine never writes is refused, not guessed.
+    pub fn from_assessment(a: &Assessment) -> std::result::Result<ResultRows, analytics::EngineError> {
         let u = &a.units;
+        let code = |column: &str, i: usize| text(cell(u, column, i)).unwrap_or_default();
+        let unknown = |what: &str, value: String| analytics::EngineError::Schema(format!("the engine wrote {what} {value:?}"));
         let units = (0..u.height())
-            .map(|i| UnitResult {
+            .map(|i| -> std::result::Result<UnitResult, analytics::EngineError> {
+                Ok(UnitResult {
                 unit_code: text(cell(u, UNIT_CODE, i)).unwrap_or_default(),
                 unit_name: text(cell(u, UNIT_NAME, i)).unwrap_or_default(),
-                group: text(cell(u, GROUP, i)).unwrap_or_default(),
+                group: PeerGroup::try_from(code(GROUP, i)).map_err(|v| unknown("group", v))?,
                 parent_code: text(cell(u, PARENT_CODE, i)),
                 total: float(cell(u, TOTAL, i)).unwrap_or_default(),
                 base: float(cell(u, BASE, i)).unwrap_or_default(),
@@ -98,15 +103,16 @@ impl ResultRows {
                 rank: int(cell(u, RANK, i)),
                 county_rank: int(cell(u, COUNTY_RANK, i)),
                 group_size: int(cell(u, GROUP_SIZE, i)).unwrap_or_default(),
-                grade: text(cell(u, GRADE, i)).unwrap_or_default(),
+                grade: Grade::try_from(code(GRADE, i)).map_err(|v| unknown("grade", v))?,
                 vetoed: boolean(cell(u, VETOED, i)),
                 veto_reason: text(cell(u, VETO_REASON, i)),
                 prev_total: float(cell(u, PREV_TOTAL, i)),
                 prev_rank: int(cell(u, PREV_RANK, i)),
                 total_change: float(cell(u, TOTAL_CHANGE, i)),
                 rank_change: int(cell(u, RANK_CHANGE, i)),
+                })
             })
-            .collect();
+            .collect::<std::result::Result<_, _>>()?;
         let d = &a.indicators;
         let indicators = (0..d.height())
             .map(|i| IndicatorResult {
@@ -131,7 +137,7 @@ impl ResultRows {
                 detail: text(cell(q, DETAIL, i)).unwrap_or_default(),
             })
             .collect();
-        ResultRows { units, indicators, quality }
+        Ok(ResultRows { units, indicators, quality })
     }
 
     /// SHA-256 over the provenance and every row, with floats by their exact
@@ -147,7 +153,7 @@ impl ResultRows {
                 [
                     u.unit_code.clone(),
                     u.unit_name.clone(),
-                    u.group.clone(),
+                    u.group.code().to_string(),
                     s(&u.parent_code),
                     f(Some(u.total)),
                     f(Some(u.base)),
@@ -155,7 +161,7 @@ impl ResultRows {
                     i(u.rank),
                     i(u.county_rank),
                     u.group_size.to_string(),
-                    u.grade.clone(),
+                    u.grade.code().to_string(),
                     u.vetoed.to_string(),
                     s(&u.veto_reason),
                     f(u.prev_total),
@@ -207,8 +213,8 @@ pub async fn read(db: &Db, id: i64) -> Result<ResultRows> {
 pub async fn read_units(db: &Db, id: i64) -> Result<Vec<UnitResult>> {
     let mut units = stored::units(db, id).await?;
     units.sort_by(|a, b| {
-        group_order(&a.group)
-            .cmp(&group_order(&b.group))
+        a.group
+            .cmp(&b.group)
             .then(a.rank.is_none().cmp(&b.rank.is_none()))
             .then(a.rank.cmp(&b.rank))
             .then(a.unit_code.cmp(&b.unit_code))
@@ -229,7 +235,6 @@ pub async fn read_quality(db: &Db, id: i64) -> Result<Vec<Finding>> {
 
 /// Groups in the order pages and exports show them.
 pub fn group_order(group: &str) -> usize {
-    use analytics::domain::PeerGroup;
     PeerGroup::ALL.iter().position(|g| g.code() == group).unwrap_or(PeerGroup::ALL.len())
 }
 
@@ -264,7 +269,7 @@ mod tests {
         UnitResult {
             unit_code: code.into(),
             unit_name: code.into(),
-            group: group.into(),
+            group: PeerGroup::parse(group).unwrap(),
             parent_code: None,
             total: 80.0,
             base: 80.0,
@@ -272,7 +277,7 @@ mod tests {
             rank: Some(1),
             county_rank: None,
             group_size: 1,
-            grade: "good".into(),
+            grade: Grade::Good,
             vetoed: false,
             veto_reason: None,
             prev_total: None,
@@ -311,10 +316,10 @@ mod tests {
         assert_eq!(one.units.len(), 1);
         assert!(one.indicators.iter().all(|i| i.unit_code == "330302") && one.indicators.len() == 1);
         assert_eq!(one.quality, vec![finding(Some("330302"))]);
-        let group = rows.clone().only(Some("department"), None);
+        let group = rows.clone().only(Some(PeerGroup::Department), None);
         assert_eq!(group.units[0].unit_code, "D002");
         assert_eq!(group.quality, vec![finding(Some("D002"))]);
         assert_eq!(rows.clone().only(None, None), rows);
-        assert!(rows.only(Some("township"), Some("330302")).units.is_empty());
+        assert!(rows.only(Some(PeerGroup::Township), Some("330302")).units.is_empty());
     }
 }

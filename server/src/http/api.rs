@@ -12,75 +12,11 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
+use super::{AppError, AppState};
 use super::shared::pick_year;
 use crate::auth::User;
 use crate::scoring::results::{self, IndicatorResult, VersionInfo};
 use crate::scoring::{ScoringError, explain};
-
-/// An API error.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    /// An internal error's cause, for the log (see [`super::log_failures`]).
-    cause: Option<anyhow::Error>,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), cause: None }
-    }
-
-    fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} is unknown or not yours"))
-    }
-
-    fn internal(cause: impl Into<anyhow::Error>) -> ApiError {
-        ApiError { cause: Some(cause.into()), ..ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error") }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response = (self.status, Json(serde_json::json!({ "error": { "code": self.code, "message": self.message } }))).into_response();
-        if let Some(cause) = self.cause {
-            response.extensions_mut().insert(super::Cause(std::sync::Arc::new(cause)));
-        }
-        response
-    }
-}
-
-impl From<crate::db::DbError> for ApiError {
-    fn from(e: crate::db::DbError) -> Self {
-        ApiError::internal(e)
-    }
-}
-
-impl From<super::AppError> for ApiError {
-    fn from(e: super::AppError) -> Self {
-        match e {
-            // A unit asking for another unit's data learns nothing, not even
-            // that the unit exists.
-            super::AppError::Forbidden | super::AppError::NotFound => ApiError::not_found("this unit, indicator or result"),
-            super::AppError::BadRequest(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_request", m),
-            other => ApiError::internal(other),
-        }
-    }
-}
-
-impl From<ScoringError> for ApiError {
-    fn from(e: ScoringError) -> Self {
-        match e {
-            ScoringError::NoResult(m) | ScoringError::NoRows(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
-            ScoringError::Engine(analytics::EngineError::UnknownIndicator(id)) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_indicator", format!("unknown indicator {id}"))
-            }
-            other => ApiError::internal(other),
-        }
-    }
-}
 
 /// A query string for the API: what `axum`'s `Query` reads, but a query
 /// it cannot read (`page=abc`, a negative number) answers the JSON error
@@ -89,58 +25,69 @@ impl From<ScoringError> for ApiError {
 pub struct ApiQuery<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_query", rejection.body_text())),
+            Err(rejection) => Err(AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_query", rejection.body_text())),
         }
     }
 }
 
-/// What layers outside the API's handlers answer under `/api/` (a request
-/// that took too long, a body over the limit) in the JSON envelope too:
-/// they know nothing of the API and answer with an empty body.
-pub async fn envelope_for_layers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Every error under `/api/` as the JSON envelope (interfaces.md): the
+/// [`super::ApiAnswer`] an error carries, or, for what layers that know
+/// nothing of the API answer (a request that took too long, a body over
+/// the limit), one made from the status. The error's cause stays with the
+/// response for [`super::log_failures`].
+pub async fn envelope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let status = response.status();
     let json = response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if !api || json || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let (code, message) = match status {
-        StatusCode::SERVICE_UNAVAILABLE => ("busy", "the request took too long; try again later"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request is too large"),
-        _ => ("error", status.canonical_reason().unwrap_or("error")),
-    };
-    let mut answer = ApiError::new(status, code, message).into_response();
-    answer.headers_mut().extend(response.headers().iter().filter(|(name, _)| *name == axum::http::header::RETRY_AFTER).map(|(n, v)| (n.clone(), v.clone())));
-    answer
+    let answer = response.extensions_mut().remove::<super::ApiAnswer>().unwrap_or_else(|| {
+        let (code, message) = match status {
+            StatusCode::SERVICE_UNAVAILABLE => ("busy", "the request took too long; try again later"),
+            StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request is too large"),
+            _ => ("error", status.canonical_reason().unwrap_or("error")),
+        };
+        super::ApiAnswer { status, code, message: message.to_string() }
+    });
+    let body = Json(serde_json::json!({ "error": { "code": answer.code, "message": answer.message } }));
+    let mut out = (answer.status, body).into_response();
+    if let Some(retry) = response.headers().get(axum::http::header::RETRY_AFTER) {
+        out.headers_mut().insert(axum::http::header::RETRY_AFTER, retry.clone());
+    }
+    if let Some(cause) = response.extensions_mut().remove::<super::Cause>() {
+        out.extensions_mut().insert(cause);
+    }
+    out
 }
 
 /// Any other address under `/api/v1`: 404 in the envelope.
-pub async fn no_such_route() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API route (see /api/v1/openapi.json)")
+pub async fn no_such_route() -> AppError {
+    AppError::api(StatusCode::NOT_FOUND, "not_found", "no such API route (see /api/v1/openapi.json)")
 }
 
 /// A method the route does not answer (the API only reads): 405 in the
 /// envelope.
-pub async fn no_such_method() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "the API answers GET only")
+pub async fn no_such_method() -> AppError {
+    AppError::api(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "the API answers GET only")
 }
 
 /// The signed-in user of an API request, or 401.
 pub struct ApiUser(pub User);
 
 impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match super::session::api_user(parts, state).await.map_err(ApiError::internal)? {
+        match super::session::api_user(parts, state).await.map_err(AppError::internal)? {
             Some(u) => Ok(ApiUser(u)),
-            None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send Authorization: Bearer TOKEN")),
+            None => Err(AppError::api(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send Authorization: Bearer TOKEN")),
         }
     }
 }
@@ -181,25 +128,25 @@ pub struct RankingItem {
     pub grade: String,
 }
 
-async fn version_for(state: &AppState, year: Option<i32>) -> Result<(i32, VersionInfo), ApiError> {
+async fn version_for(state: &AppState, year: Option<i32>) -> Result<(i32, VersionInfo), AppError> {
     let (_, year, version) = pick_year(&state.db, year).await?;
-    let v = version.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_result", format!("no result for {year}")))?;
+    let v = version.ok_or_else(|| AppError::api(StatusCode::NOT_FOUND, "no_result", format!("no result for {year}")))?;
     Ok((year, v))
 }
 
 /// `GET /api/v1/rankings`
-pub async fn rankings(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(q): ApiQuery<RankingQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn rankings(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(q): ApiQuery<RankingQuery>) -> Result<Json<serde_json::Value>, AppError> {
     if !user.sees_rankings() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this role does not see rankings"));
+        return Err(AppError::api(StatusCode::FORBIDDEN, "forbidden", "this role does not see rankings"));
     }
     if let Some(g) = &q.group
         && !PeerGroup::ALL.iter().any(|p| p.code() == g.as_str())
     {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_group", "group is county, department or township"));
+        return Err(AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_group", "group is county, department or township"));
     }
     let per_page = q.per_page.unwrap_or(50);
     if !(1..=500).contains(&per_page) || q.page == Some(0) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_page", "page ≥ 1 and 1 ≤ per_page ≤ 500"));
+        return Err(AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_page", "page ≥ 1 and 1 ≤ per_page ≤ 500"));
     }
     let page = q.page.unwrap_or(1);
     let (year, v) = version_for(&state, q.year).await?;
@@ -231,13 +178,13 @@ pub struct UnitQuery {
 
 /// `GET /api/v1/units/{code}`: the full result for those who may see it,
 /// else the ranking item only.
-pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(code): Path<String>, ApiQuery(q): ApiQuery<UnitQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(code): Path<String>, ApiQuery(q): ApiQuery<UnitQuery>) -> Result<Json<serde_json::Value>, AppError> {
     if !user.sees_rankings() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this role does not see results"));
+        return Err(AppError::api(StatusCode::FORBIDDEN, "forbidden", "this role does not see results"));
     }
     let (year, v) = version_for(&state, q.year).await?;
     let units = results::read_units(&state.db, v.id).await?;
-    let u = units.into_iter().find(|u| u.unit_code == code).ok_or_else(|| ApiError::not_found("unit"))?;
+    let u = units.into_iter().find(|u| u.unit_code == code).ok_or_else(|| AppError::api_not_found("unit"))?;
     if !user.sees_unit_in_full(&code) {
         return Ok(Json(serde_json::json!({
             "year": year, "version": summary(&v),
@@ -255,9 +202,9 @@ pub async fn explanations(
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<UnitQuery>,
-) -> Result<Json<explain::UnitExplanation>, ApiError> {
+) -> Result<Json<explain::UnitExplanation>, AppError> {
     if !user.sees_unit_in_full(&code) {
-        return Err(ApiError::not_found("unit"));
+        return Err(AppError::api_not_found("unit"));
     }
     let (_, v) = version_for(&state, q.year).await?;
     let mut answer = (*super::cache::explanation(&state, &v, &code).await?).clone();

@@ -81,12 +81,51 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// An answer worded for API clients as well: its status, a stable
+    /// code and a message (pages show their own text for the status).
+    #[error("{message}")]
+    Api { status: StatusCode, code: &'static str, message: String },
+}
+
+/// What an error says to an API client: the JSON envelope's status, code
+/// and message (interfaces.md). Every error response carries it;
+/// `api::envelope` turns it into the body on `/api/` routes.
+#[derive(Debug, Clone)]
+pub struct ApiAnswer {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
 }
 
 impl AppError {
     /// An internal error with its cause.
     pub fn internal(cause: impl Into<anyhow::Error>) -> AppError {
         AppError::Internal(cause.into())
+    }
+
+    /// An answer with its own code and message for API clients.
+    pub fn api(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Api { status, code, message: message.into() }
+    }
+
+    /// 404 "… is unknown or not yours": whether it exists or is someone
+    /// else's is not told apart.
+    pub fn api_not_found(what: &str) -> AppError {
+        AppError::api(StatusCode::NOT_FOUND, "not_found", format!("{what} is unknown or not yours"))
+    }
+
+    /// The envelope an API client gets. A page's "forbidden" is 404 there:
+    /// a unit asking for another unit's data learns nothing, not even that
+    /// the unit exists.
+    fn api_answer(&self) -> ApiAnswer {
+        let answer = |status, code, message: &str| ApiAnswer { status, code, message: message.to_string() };
+        match self {
+            AppError::Api { status, code, message } => answer(*status, code, message),
+            AppError::Forbidden | AppError::NotFound => answer(StatusCode::NOT_FOUND, "not_found", "this unit, indicator or result is unknown or not yours"),
+            AppError::BadRequest(m) => answer(StatusCode::UNPROCESSABLE_ENTITY, "bad_request", m),
+            AppError::SignIn { .. } => answer(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send Authorization: Bearer TOKEN"),
+            AppError::Internal(_) => answer(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"),
+        }
     }
 }
 
@@ -105,7 +144,10 @@ impl From<crate::auth::AuthError> for AppError {
 impl From<crate::scoring::ScoringError> for AppError {
     fn from(e: crate::scoring::ScoringError) -> Self {
         match e {
-            crate::scoring::ScoringError::NoResult(_) | crate::scoring::ScoringError::NoRows(_) => AppError::NotFound,
+            crate::scoring::ScoringError::NoResult(m) | crate::scoring::ScoringError::NoRows(m) => AppError::api(StatusCode::NOT_FOUND, "not_found", m),
+            crate::scoring::ScoringError::Engine(analytics::EngineError::UnknownIndicator(id)) => {
+                AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "unknown_indicator", format!("unknown indicator {id}"))
+            }
             other => AppError::internal(other),
         }
     }
@@ -113,6 +155,7 @@ impl From<crate::scoring::ScoringError> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let api = self.api_answer();
         let (status, zh, en) = match &self {
             AppError::SignIn { next } => {
                 let target = format!("/login?next={}", percent_encode(next));
@@ -122,9 +165,18 @@ impl IntoResponse for AppError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, "您无权查看此内容。", "You may not see this."),
             AppError::NotFound => (StatusCode::NOT_FOUND, "未找到该内容。", "Not found."),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "请求有误。", "Bad request."),
+            AppError::Api { status, .. } => match *status {
+                StatusCode::UNAUTHORIZED => (*status, "请先登录。", "Please sign in."),
+                StatusCode::FORBIDDEN => (*status, "您无权查看此内容。", "You may not see this."),
+                StatusCode::NOT_FOUND => (*status, "未找到该内容。", "Not found."),
+                StatusCode::SERVICE_UNAVAILABLE => (*status, "服务器繁忙，请稍后再试。", "The server is busy; try again in a few seconds."),
+                s if s.is_client_error() => (*status, "请求有误。", "Bad request."),
+                _ => (*status, "服务器内部错误，请稍后重试。", "Internal error; please try again later."),
+            },
         };
         let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], error_page(dashboards::layout::Lang::Zh, zh, en)).into_response();
         response.extensions_mut().insert(ErrorText { zh, en });
+        response.extensions_mut().insert(api);
         if let AppError::Internal(cause) = self {
             response.extensions_mut().insert(Cause(Arc::new(cause)));
         }

@@ -289,7 +289,7 @@ pub async fn api(
     user: super::api::ApiUser,
     Path((code, indicator)): Path<(String, String)>,
     super::api::ApiQuery(q): super::api::ApiQuery<RecordsQuery>,
-) -> Result<Response, super::api::ApiError> {
+) -> Result<Response, AppError> {
     let d = Drill::load(&state, &user.0, &code, &indicator, &q).await?;
     let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
     let page = page_number(&q).min(d.matching().div_ceil(per_page).max(1));

@@ -69,7 +69,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
-        .layer(axum::middleware::from_fn(api::envelope_for_layers));
+        .layer(axum::middleware::from_fn(api::envelope));
     // Uploads are limited while they stream, inside the handler, so that an
     // upload over the limit gets the import page with the reason, not a bare
     // refusal; reading stops at the limit.

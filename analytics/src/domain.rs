@@ -53,10 +53,10 @@ macro_rules! vocabulary {
 
         /// A stored code (or label) read back; anything else is refused.
         impl TryFrom<String> for $name {
-            type Error = String;
+            type Error = UnknownCode;
 
-            fn try_from(text: String) -> Result<Self, String> {
-                Self::parse(&text).ok_or_else(|| format!("{text:?} is not a known {}", stringify!($name)))
+            fn try_from(text: String) -> Result<Self, UnknownCode> {
+                Self::parse(&text).ok_or(UnknownCode { vocabulary: stringify!($name), value: text })
             }
         }
 
@@ -73,6 +73,14 @@ macro_rules! vocabulary {
             }
         }
     };
+}
+
+/// A value that is none of a vocabulary's codes or labels.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a known {vocabulary}")]
+pub struct UnknownCode {
+    pub vocabulary: &'static str,
+    pub value: String,
 }
 
 vocabulary! {
@@ -211,7 +219,7 @@ mod tests {
     fn stored_codes_read_back_and_others_are_refused() {
         assert_eq!(Grade::try_from("fail".to_string()), Ok(Grade::Fail));
         assert_eq!(PeerGroup::try_from("township".to_string()), Ok(PeerGroup::Township));
-        assert_eq!(Grade::try_from("superb".to_string()), Err("\"superb\" is not a known Grade".to_string()));
+        assert_eq!(Grade::try_from("superb".to_string()).unwrap_err().to_string(), "\"superb\" is not a known Grade");
         assert!(Grade::Ungraded == "ungraded" && Grade::Pass != "fail");
         assert_eq!(Grade::ALL.iter().map(|g| g.code()).collect::<Vec<_>>(), ["excellent", "good", "pass", "fail", "ungraded"]);
         assert!(PeerGroup::County < PeerGroup::Department && PeerGroup::Department < PeerGroup::Township, "pages' order");

@@ -290,3 +290,16 @@ e2e!(explanations_name_the_records_that_cost_points, |app| {
     let q: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(q["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "no_records"));
 });
+
+// A stored code that is not the method's (the data altered outside
+// Zhengxin) stops scoring with the column and the value named; nothing is
+// stored.
+e2e!(an_altered_stored_code_stops_scoring_and_names_it, |app| {
+    app.import_examples().await;
+    server::on_db!(&app.db, pool => {
+        sqlx::query("UPDATE commitments SET category = 'gift' WHERE id = 'C2025-001'").execute(pool).await.unwrap();
+    });
+    let e = scoring::score(&app.db, 2025, None, None, ACTOR).await.unwrap_err();
+    assert!(e.to_string().contains("stored category \"gift\" is not a known code"), "{e}");
+    assert!(results::versions(&app.db, 2025).await.unwrap().is_empty(), "nothing stored");
+});

@@ -16,7 +16,6 @@ use analytics::inputs::{RecordSet, Voided};
 use analytics::records::*;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use analytics::polars::prelude::StringChunkedBuilder;
 
@@ -77,6 +76,109 @@ const HONOURS: &str = concat!("SELECT id, unit_code, year, level, title FROM hon
 const VOIDED: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted'";
 const VOIDED_UNTIL: &str = "SELECT source, record_id FROM objections WHERE status = 'accepted' AND decided_at <= $1";
 
+/// The stored rows of each source, one struct per row shape; codes are
+/// parsed into the engine's vocabularies as a row becomes the engine's
+/// record, and an unknown stored code is named ("stored category "gift"
+/// is not a known code"). The engine's record types live in the pure
+/// `analytics` crate, which knows nothing of sqlx, hence the pairs.
+/// (sqlx 0.9's `try_from` would lose the value: its errors print as
+/// "unprintable error".)
+#[derive(sqlx::FromRow)]
+struct UnitRow {
+    code: String,
+    name: String,
+    #[sqlx(rename = "grp")]
+    group: String,
+    parent_code: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CommitmentRow {
+    id: String,
+    unit_code: String,
+    category: String,
+    title: String,
+    made_on: NaiveDate,
+    due_on: NaiveDate,
+    status: String,
+    fulfilled_on: Option<NaiveDate>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProposalRow {
+    id: String,
+    kind: String,
+    title: String,
+    lead_unit_code: String,
+    assigned_on: NaiveDate,
+    due_on: Option<NaiveDate>,
+    replied_on: Option<NaiveDate>,
+    satisfaction: Option<String>,
+    resolution: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DishonestyRow {
+    id: String,
+    unit_code: String,
+    subject: String,
+    person_ref: Option<String>,
+    #[sqlx(rename = "record_type")]
+    kind: String,
+    occurred_on: NaiveDate,
+    rectify_deadline: Option<NaiveDate>,
+    rectified_on: Option<NaiveDate>,
+    mitigation: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct DebtRowStored {
+    unit_code: String,
+    #[sqlx(try_from = "i64")]
+    year: i32,
+    #[sqlx(rename = "debt_limit")]
+    limit: f64,
+    balance: f64,
+    capacity: f64,
+    due_amount: f64,
+    overdue_amount: f64,
+    violations: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RatingRow {
+    unit_code: String,
+    #[sqlx(try_from = "i64")]
+    year: i32,
+    score: f64,
+}
+
+#[derive(sqlx::FromRow)]
+struct HonourRow {
+    id: String,
+    unit_code: String,
+    #[sqlx(try_from = "i64")]
+    year: i32,
+    level: String,
+    title: String,
+}
+
+impl ProposalRow {
+    fn record(self) -> Result<Proposal> {
+        Ok(Proposal {
+            id: self.id,
+            kind: parse("kind", &self.kind, ProposalKind::parse)?,
+            title: self.title,
+            lead_unit_code: self.lead_unit_code,
+            assigned_on: self.assigned_on,
+            due_on: self.due_on,
+            replied_on: self.replied_on,
+            satisfaction: opt("satisfaction", self.satisfaction, Satisfaction::parse)?,
+            resolution: opt("resolution", self.resolution, Resolution::parse)?,
+        })
+    }
+}
+
 /// Reads every record that can matter for `year`, but the hotline
 /// tickets: those are millions and go straight into columns
 /// ([`hotline_frame`]).
@@ -91,104 +193,85 @@ pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTi
 /// up to the end of) the year.
 async fn read_dated(db: &Db, year: i32, set: &mut RecordSet) -> Result<()> {
     let b = bounds(year);
-    on_db!(db, pool => {
-        for r in sqlx::query(UNITS).fetch_all(pool).await? {
-            set.units.push(Unit {
-                code: r.try_get(0)?,
-                name: r.try_get(1)?,
-                group: parse("group", &r.try_get::<String, _>(2)?, PeerGroup::parse)?,
-                parent_code: r.try_get(3)?,
-            });
-        }
-        for r in sqlx::query(COMMITMENTS).bind(b.first).bind(b.last).fetch_all(pool).await? {
-            set.commitments.push(Commitment {
-                id: r.try_get(0)?,
-                unit_code: r.try_get(1)?,
-                category: parse("category", &r.try_get::<String, _>(2)?, CommitmentCategory::parse)?,
-                title: r.try_get(3)?,
-                made_on: r.try_get(4)?,
-                due_on: r.try_get(5)?,
-                status: parse("status", &r.try_get::<String, _>(6)?, CommitmentStatus::parse)?,
-                fulfilled_on: r.try_get(7)?,
-            });
-        }
-        for r in sqlx::query(PROPOSALS).bind(b.first).bind(b.last).fetch_all(pool).await? {
-            set.proposals.push(Proposal {
-                id: r.try_get(0)?,
-                kind: parse("kind", &r.try_get::<String, _>(1)?, ProposalKind::parse)?,
-                title: r.try_get(2)?,
-                lead_unit_code: r.try_get(3)?,
-                assigned_on: r.try_get(4)?,
-                due_on: r.try_get(5)?,
-                replied_on: r.try_get(6)?,
-                satisfaction: opt("satisfaction", r.try_get(7)?, Satisfaction::parse)?,
-                resolution: opt("resolution", r.try_get(8)?, Resolution::parse)?,
-            });
-        }
-        for r in sqlx::query(DISHONESTY).bind(b.last).fetch_all(pool).await? {
-            set.dishonesty.push(DishonestyRecord {
-                id: r.try_get(0)?,
-                unit_code: r.try_get(1)?,
-                subject: parse("subject", &r.try_get::<String, _>(2)?, Subject::parse)?,
-                person_ref: r.try_get(3)?,
-                kind: parse("type", &r.try_get::<String, _>(4)?, DishonestyType::parse)?,
-                occurred_on: r.try_get(5)?,
-                rectify_deadline: r.try_get(6)?,
-                rectified_on: r.try_get(7)?,
-                mitigation: parse("mitigation", &r.try_get::<String, _>(8)?, Mitigation::parse)?,
-            });
-        }
-    });
+    let (units, commitments, proposals, dishonesty) = on_db!(db, pool => (
+        sqlx::query_as::<_, UnitRow>(UNITS).fetch_all(pool).await?,
+        sqlx::query_as::<_, CommitmentRow>(COMMITMENTS).bind(b.first).bind(b.last).fetch_all(pool).await?,
+        sqlx::query_as::<_, ProposalRow>(PROPOSALS).bind(b.first).bind(b.last).fetch_all(pool).await?,
+        sqlx::query_as::<_, DishonestyRow>(DISHONESTY).bind(b.last).fetch_all(pool).await?,
+    ));
+    for r in units {
+        let group = parse("group", &r.group, PeerGroup::parse)?;
+        set.units.push(Unit { code: r.code, name: r.name, group, parent_code: r.parent_code });
+    }
+    for r in commitments {
+        set.commitments.push(Commitment {
+            category: parse("category", &r.category, CommitmentCategory::parse)?,
+            status: parse("status", &r.status, CommitmentStatus::parse)?,
+            id: r.id,
+            unit_code: r.unit_code,
+            title: r.title,
+            made_on: r.made_on,
+            due_on: r.due_on,
+            fulfilled_on: r.fulfilled_on,
+        });
+    }
+    for r in proposals {
+        set.proposals.push(r.record()?);
+    }
+    for r in dishonesty {
+        set.dishonesty.push(DishonestyRecord {
+            subject: parse("subject", &r.subject, Subject::parse)?,
+            kind: parse("type", &r.kind, DishonestyType::parse)?,
+            mitigation: parse("mitigation", &r.mitigation, Mitigation::parse)?,
+            id: r.id,
+            unit_code: r.unit_code,
+            person_ref: r.person_ref,
+            occurred_on: r.occurred_on,
+            rectify_deadline: r.rectify_deadline,
+            rectified_on: r.rectified_on,
+        });
+    }
     Ok(())
 }
 
 /// The yearly rows of `year`: debt, ratings, honours.
 async fn read_yearly(db: &Db, year: i32, set: &mut RecordSet) -> Result<()> {
     let y = i64::from(year);
-    on_db!(db, pool => {
-        for r in sqlx::query(DEBT).bind(y).fetch_all(pool).await? {
-            set.debt.push(DebtRow {
-                unit_code: r.try_get(0)?,
-                year: r.try_get::<i64, _>(1)? as i32,
-                limit: r.try_get(2)?,
-                balance: r.try_get(3)?,
-                capacity: r.try_get(4)?,
-                due_amount: r.try_get(5)?,
-                overdue_amount: r.try_get(6)?,
-                violations: r.try_get(7)?,
-            });
-        }
-        for r in sqlx::query(RATINGS).bind(y).fetch_all(pool).await? {
-            set.ratings.push(Rating { unit_code: r.try_get(0)?, year: r.try_get::<i64, _>(1)? as i32, score: r.try_get(2)? });
-        }
-        for r in sqlx::query(HONOURS).bind(y).fetch_all(pool).await? {
-            set.honours.push(Honour {
-                id: r.try_get(0)?,
-                unit_code: r.try_get(1)?,
-                year: r.try_get::<i64, _>(2)? as i32,
-                level: parse("level", &r.try_get::<String, _>(3)?, HonourLevel::parse)?,
-                title: r.try_get(4)?,
-            });
-        }
-    });
+    let (debt, ratings, honours) = on_db!(db, pool => (
+        sqlx::query_as::<_, DebtRowStored>(DEBT).bind(y).fetch_all(pool).await?,
+        sqlx::query_as::<_, RatingRow>(RATINGS).bind(y).fetch_all(pool).await?,
+        sqlx::query_as::<_, HonourRow>(HONOURS).bind(y).fetch_all(pool).await?,
+    ));
+    set.debt.extend(debt.into_iter().map(|r| DebtRow {
+        unit_code: r.unit_code,
+        year: r.year,
+        limit: r.limit,
+        balance: r.balance,
+        capacity: r.capacity,
+        due_amount: r.due_amount,
+        overdue_amount: r.overdue_amount,
+        violations: r.violations,
+    }));
+    set.ratings.extend(ratings.into_iter().map(|r| Rating { unit_code: r.unit_code, year: r.year, score: r.score }));
+    for r in honours {
+        let level = parse("level", &r.level, HonourLevel::parse)?;
+        set.honours.push(Honour { id: r.id, unit_code: r.unit_code, year: r.year, level, title: r.title });
+    }
     Ok(())
 }
 
 /// The records voided by objections accepted by `until` (none: all).
 async fn voids(db: &Db, until: Option<chrono::NaiveDateTime>) -> Result<Voided> {
-    let mut voided = Voided::default();
-    on_db!(db, pool => {
-        let voids = match until {
-            None => sqlx::query(VOIDED).fetch_all(pool).await?,
-            Some(until) => sqlx::query(VOIDED_UNTIL).bind(until).fetch_all(pool).await?,
-        };
-        for r in voids {
-            let source: String = r.try_get(0)?;
-            if let Some(set) = voided.of_mut(&source) {
-                set.insert(r.try_get::<String, _>(1)?);
-            }
-        }
+    let rows: Vec<(String, String)> = on_db!(db, pool => match until {
+        None => sqlx::query_as(VOIDED).fetch_all(pool).await?,
+        Some(until) => sqlx::query_as(VOIDED_UNTIL).bind(until).fetch_all(pool).await?,
     });
+    let mut voided = Voided::default();
+    for (source, record_id) in rows {
+        if let Some(set) = voided.of_mut(&source) {
+            set.insert(record_id);
+        }
+    }
     Ok(voided)
 }
 
@@ -447,14 +530,15 @@ pub async fn fingerprint(db: &Db) -> Result<String> {
         "SELECT id, source, rows_inserted, rows_updated FROM import_batches WHERE (rows_inserted > 0 OR rows_updated > 0) AND state = 'done' ORDER BY id";
     const ACCEPTED: &str = "SELECT id FROM objections WHERE status = 'accepted' ORDER BY id";
     let mut h = Sha256::new();
-    on_db!(db, pool => {
-        for r in sqlx::query(BATCHES).fetch_all(pool).await? {
-            let (id, source, inserted, updated): (i64, String, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-            h.update(format!("batch {id} {source} +{inserted} ~{updated};"));
-        }
-        for r in sqlx::query(ACCEPTED).fetch_all(pool).await? {
-            h.update(format!("void {};", r.try_get::<i64, _>(0)?));
-        }
-    });
+    let (batches, voids): (Vec<(i64, String, i64, i64)>, Vec<i64>) = on_db!(db, pool => (
+        sqlx::query_as(BATCHES).fetch_all(pool).await?,
+        sqlx::query_scalar(ACCEPTED).fetch_all(pool).await?,
+    ));
+    for (id, source, inserted, updated) in batches {
+        h.update(format!("batch {id} {source} +{inserted} ~{updated};"));
+    }
+    for id in voids {
+        h.update(format!("void {id};"));
+    }
     Ok(to_hex(&h.finalize()))
 }

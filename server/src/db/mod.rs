@@ -83,6 +83,14 @@ impl From<sqlx::Error> for DbError {
         match &e {
             sqlx::Error::RowNotFound => DbError::NotFound,
             sqlx::Error::Database(d) if d.is_unique_violation() => DbError::Conflict(d.message().to_string()),
+            // A stored value that does not read back as its type (an
+            // unknown code, say): the data was altered outside Zhengxin.
+            // (sqlx 0.9 prints the errors of its `try_from` conversions as
+            // "unprintable error": say what they mean.)
+            sqlx::Error::ColumnDecode { index, source } if source.to_string().starts_with("unprintable error") => {
+                DbError::Corrupt(format!("stored column {index} holds a value that is not a known code"))
+            }
+            sqlx::Error::ColumnDecode { index, source } => DbError::Corrupt(format!("stored column {index}: {source}")),
             _ => DbError::Other(e),
         }
     }

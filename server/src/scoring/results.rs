@@ -89,13 +89,13 @@ impl ResultRows {
     pub fn from_assessment(a: &Assessment) -> std::result::Result<ResultRows, analytics::EngineError> {
         let u = &a.units;
         let code = |column: &str, i: usize| text(cell(u, column, i)).unwrap_or_default();
-        let unknown = |what: &str, value: String| analytics::EngineError::Schema(format!("the engine wrote {what} {value:?}"));
+        let unknown = |e: analytics::domain::UnknownCode| analytics::EngineError::Schema(format!("the engine wrote a result that {e}"));
         let units = (0..u.height())
             .map(|i| -> std::result::Result<UnitResult, analytics::EngineError> {
                 Ok(UnitResult {
                 unit_code: text(cell(u, UNIT_CODE, i)).unwrap_or_default(),
                 unit_name: text(cell(u, UNIT_NAME, i)).unwrap_or_default(),
-                group: PeerGroup::try_from(code(GROUP, i)).map_err(|v| unknown("group", v))?,
+                group: PeerGroup::try_from(code(GROUP, i)).map_err(unknown)?,
                 parent_code: text(cell(u, PARENT_CODE, i)),
                 total: float(cell(u, TOTAL, i)).unwrap_or_default(),
                 base: float(cell(u, BASE, i)).unwrap_or_default(),
@@ -103,7 +103,7 @@ impl ResultRows {
                 rank: int(cell(u, RANK, i)),
                 county_rank: int(cell(u, COUNTY_RANK, i)),
                 group_size: int(cell(u, GROUP_SIZE, i)).unwrap_or_default(),
-                grade: Grade::try_from(code(GRADE, i)).map_err(|v| unknown("grade", v))?,
+                grade: Grade::try_from(code(GRADE, i)).map_err(unknown)?,
                 vetoed: boolean(cell(u, VETOED, i)),
                 veto_reason: text(cell(u, VETO_REASON, i)),
                 prev_total: float(cell(u, PREV_TOTAL, i)),

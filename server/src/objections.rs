@@ -16,11 +16,6 @@ pub use crate::db::objections::{ObjectionRow as Objection, record_source};
 /// The longest reason accepted.
 pub const MAX_REASON: usize = 1000;
 
-/// The source of an indicator's records, for the drill-down's forms.
-pub fn source_of_indicator(indicator: &str) -> Option<&'static str> {
-    analytics::indicators::record_source(indicator)
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ObjectionError {
     #[error(transparent)]

@@ -274,16 +274,9 @@ pub async fn demo_banner(axum::extract::State(state): axum::extract::State<AppSt
 /// Lets at most [`EXPENSIVE_AT_ONCE`] expensive requests run at once; the
 /// next wait up to [`EXPENSIVE_WAIT`], then get 503 with `Retry-After`, so
 /// a burst of exports cannot starve every other page of CPU and memory.
-pub async fn limit_expensive(state: axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    limit(state, request, next, false).await
-}
-
-/// [`limit_expensive`] for the API: the 503 in the JSON envelope.
-pub async fn limit_expensive_api(state: axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    limit(state, request, next, true).await
-}
-
-async fn limit(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next, json: bool) -> Response {
+/// The refusal is plain text, carrying its [`ApiAnswer`], which
+/// `api::envelope` makes the JSON body on API routes.
+pub async fn limit_expensive(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     const BUSY: &str = "服务器繁忙，请稍后再试。 / The server is busy; try again in a few seconds.";
     match tokio::time::timeout(EXPENSIVE_WAIT, state.expensive.clone().acquire_owned()).await {
         Ok(Ok(place)) => {
@@ -291,11 +284,11 @@ async fn limit(axum::extract::State(state): axum::extract::State<AppState>, requ
             drop(place);
             response
         }
-        _ if json => {
-            let body = axum::Json(serde_json::json!({ "error": { "code": "busy", "message": BUSY } }));
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], body).into_response()
+        _ => {
+            let mut refused = (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")], BUSY).into_response();
+            refused.extensions_mut().insert(ApiAnswer { status: StatusCode::SERVICE_UNAVAILABLE, code: "busy", message: BUSY.to_string() });
+            refused
         }
-        _ => (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")], BUSY).into_response(),
     }
 }
 

@@ -64,7 +64,7 @@ pub struct Drill {
 
 /// The source whose records an indicator counts.
 fn spec_of(indicator: &str) -> Option<&'static SourceSpec> {
-    crate::objections::source_of_indicator(indicator).and_then(Source::parse).map(Source::spec)
+    analytics::indicators::record_source(indicator).and_then(Source::parse).map(Source::spec)
 }
 
 impl Drill {

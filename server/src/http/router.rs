@@ -28,12 +28,11 @@ pub const API_ROUTES: [&str; 5] = [
 
 pub fn router(state: AppState) -> Router {
     let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive);
-    let expensive_api = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive_api);
     let api = Router::new()
         .route(API_ROUTES[0], get(api::rankings))
         .route(API_ROUTES[1], get(api::unit))
-        .route(API_ROUTES[2], get(api::explanations).route_layer(expensive_api()))
-        .route(API_ROUTES[3], get(records::api).route_layer(expensive_api()))
+        .route(API_ROUTES[2], get(api::explanations).route_layer(expensive()))
+        .route(API_ROUTES[3], get(records::api).route_layer(expensive()))
         .route(API_ROUTES[4], get(api::openapi))
         // Addresses and methods the API does not have answer in its
         // envelope too, not with an empty body.

@@ -43,7 +43,7 @@ table{border-collapse:collapse;background:#fff;min-width:24rem}th,td{border:1px 
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[scope=row]{white-space:nowrap}caption{text-align:left;font-weight:600;padding:.4rem 0}\
 .note{color:#52606d}nav a,nav .user{margin-left:.8rem}form.inline{display:inline;margin-left:.8rem}\
 .grade-excellent{background:#e3f4e8}.grade-good{background:#e8f0fb}.grade-pass{background:#fdf6e3}.grade-fail{background:#fbe4e4}.grade-ungraded{background:#eef0f2}\
-.board{display:grid;grid-template-columns:minmax(20rem,1fr) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}\
+.board{display:grid;grid-template-columns:minmax(20rem,1fr) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}.board svg{max-width:100%;height:auto}\
 .flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\
 .error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\

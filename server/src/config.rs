@@ -27,6 +27,9 @@ pub struct Config {
     pub idle_minutes: u32,
     /// An upload waiting for a decision is discarded after this many hours.
     pub staged_hours: u32,
+    /// Where the columnar snapshots go, instead of the database's default
+    /// ([`crate::snapshot::default_folder`]).
+    pub snapshots: Option<std::path::PathBuf>,
 }
 
 /// Minutes without a request after which a session ends, by default.
@@ -48,6 +51,7 @@ impl Config {
             trusted_proxy: None,
             idle_minutes: DEFAULT_IDLE_MINUTES,
             staged_hours: DEFAULT_STAGED_HOURS,
+            snapshots: None,
         }
     }
 
@@ -68,6 +72,7 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxy", &self.trusted_proxy)
             .field("idle_minutes", &self.idle_minutes)
             .field("staged_hours", &self.staged_hours)
+            .field("snapshots", &self.snapshots)
             .finish()
     }
 }

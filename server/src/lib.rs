@@ -35,6 +35,7 @@ pub mod import;
 pub mod jobs;
 pub mod objections;
 pub mod scoring;
+pub mod snapshot;
 pub mod sources;
 pub mod startup;
 

@@ -13,7 +13,10 @@ use crate::{clock, demo, http, import};
 /// to, and serves HTTP on `listener` until `shutdown` resolves. Used by
 /// `main` and by every end-to-end test.
 pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url).await?;
+    let mut db = Db::connect(&config.database_url).await?;
+    if let Some(folder) = &config.snapshots {
+        db = db.with_snapshots(Some(folder.clone()));
+    }
     let addr = listener.local_addr()?;
     // Known passwords must not face a network by accident: a network
     // address, or loopback behind a proxy (a public URL or a trusted proxy

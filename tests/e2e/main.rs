@@ -15,6 +15,7 @@ mod import_updates;
 mod migrations;
 mod scoring;
 mod serve;
+mod snapshots;
 mod trust;
 mod web;
 mod web_work;

@@ -72,6 +72,12 @@ e2e!(the_examples_score_as_the_method_says, |app| {
     let s = 5.0 + 5.0 * (1.5 - 160.25 / 120.0) / 0.5 + 5.0 + 2.5 + 5.0 + 10.0 * 19.5 / 35.0;
     assert!((longwan.base - 100.0 * s / 65.0).abs() < 1e-9, "{}", longwan.base);
     assert_eq!((longwan.total, longwan.rank, longwan.grade.code()), (38.03, Some(3), "fail"));
+    // The same from the year's snapshot, which that reading wrote: the
+    // same content hash is the same rows (tests/e2e/snapshots.rs).
+    assert_eq!(outcome.read_from, scoring::load::InputSource::Database);
+    let again = score_2025(&app).await;
+    assert_eq!((again.read_from, again.created), (scoring::load::InputSource::Snapshot, false));
+    assert_eq!(again.version.content_hash, outcome.version.content_hash);
 });
 
 e2e!(a_result_is_reproducible_and_publication_freezes_it, |app| {

@@ -133,7 +133,9 @@ impl TestApp {
                 (with_database(&admin_url, &name), Some(name))
             }
         };
-        let db = Db::connect(&url).await.expect("connect and migrate");
+        // Both back-ends keep snapshots in the test's folder, so every
+        // test scores from the database first and from a snapshot after.
+        let db = Db::connect(&url).await.expect("connect and migrate").with_snapshots(Some(dir.path().join("snapshots")));
         TestApp {
             backend,
             db,
@@ -250,6 +252,7 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let config = server::config::Config {
             demo_scale,
+            snapshots: self.db.snapshots().map(|f| f.to_path_buf()),
             ..server::config::Config::new(self.url.clone(), addr)
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -28,7 +28,16 @@ pub async fn score(url: &str, year: i32, as_of: Option<NaiveDateTime>, rulebook:
         println!("grades: {}", grades.join(", "));
         println!("content hash: {}", v.content_hash);
     }
-    eprintln!("took {:.2} s (loading {:.2} s, scoring {:.2} s)", started.elapsed().as_secs_f64(), outcome.seconds_loading, outcome.seconds_scoring);
+    let from = match outcome.read_from {
+        scoring::load::InputSource::Snapshot => "the snapshot",
+        scoring::load::InputSource::Database => "the database",
+    };
+    eprintln!(
+        "took {:.2} s (loading {:.2} s from {from}, scoring {:.2} s)",
+        started.elapsed().as_secs_f64(),
+        outcome.seconds_loading,
+        outcome.seconds_scoring
+    );
     Ok(true)
 }
 

@@ -70,13 +70,13 @@ pub async fn backup(db: &Db, url: &str, path: &Path) -> Result<BackupKind, Backu
     let partial = PathBuf::from(format!("{}.partial", path.display()));
     let _ = std::fs::remove_file(&partial);
     let file = partial.to_str().ok_or_else(|| BackupError::Refused(format!("{} is not a UTF-8 path", path.display())))?;
-    let kind = match db {
-        Db::Sqlite(pool) => {
+    let kind = match &db.pool {
+        super::Pool::Sqlite(pool) => {
             sqlx::query("VACUUM INTO $1").bind(file).execute(pool).await?;
             check_sqlite_file(&partial).await?;
             BackupKind::Sqlite
         }
-        Db::Postgres(_) => {
+        super::Pool::Postgres(_) => {
             let (url, password) = without_password(url);
             run_tool("pg_dump", &["--format=custom", "--no-owner", "--no-privileges", "--file", file, "--dbname", &url], password.as_deref()).await?;
             BackupKind::PgDump

@@ -4,7 +4,7 @@
 //! SQLite connection, `COPY` on PostgreSQL).
 
 use super::batches::VISIBLE;
-use super::{Db, DbError, Result, Tx, Value};
+use super::{Db, DbError, Pool, Result, Tx, Value};
 use crate::sources::SourceSpec;
 
 /// An arbitrary but fixed key for PostgreSQL's advisory lock that
@@ -16,9 +16,9 @@ const WRITER_LOCK: i64 = 0x7a68_656e_6778;
 /// PostgreSQL: a transaction-scoped advisory lock gives the same one-writer
 /// order (the audit chain depends on it) while readers go on unhindered.
 pub async fn begin_write(db: &Db) -> Result<Tx> {
-    match db {
-        Db::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
-        Db::Postgres(pool) => {
+    match &db.pool {
+        Pool::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
+        Pool::Postgres(pool) => {
             let mut tx = pool.begin().await?;
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITER_LOCK).execute(&mut *tx).await?;
             Ok(Tx::Postgres(tx))
@@ -271,7 +271,7 @@ mod tests {
         let read = super::super::records::by_ids(&db, &HOTLINE, &ids).await.unwrap();
         assert_eq!(read, vec![(tickets[1].clone(), Some(batch)), (tickets[0].clone(), Some(batch))]);
         let select = DEBT.columns.iter().map(|c| c.db).collect::<Vec<_>>().join(", ");
-        let Db::Sqlite(pool) = &db else { unreachable!("a SQLite test") };
+        let Pool::Sqlite(pool) = &db.pool else { unreachable!("a SQLite test") };
         let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {select} FROM debt"))).fetch_one(pool).await.unwrap();
         let decode = || -> std::result::Result<Vec<Value>, sqlx::Error> {
             let mut values = Vec::new();

@@ -349,15 +349,15 @@ fn millis(t: NaiveDateTime) -> i64 {
 /// STDOUT` streams them as text (row-by-row fetching took 4–5 s).
 pub async fn hotline_columns(db: &Db, year: i32, voided: &HashSet<String>) -> Result<TicketColumns> {
     let b = bounds(year);
-    match db {
-        Db::Sqlite(pool) => {
+    match &db.pool {
+        super::Pool::Sqlite(pool) => {
             let path = pool.connect_options().get_filename().to_path_buf();
             let voided = voided.clone();
             tokio::task::spawn_blocking(move || read_tickets_sqlite(&path, &b, &voided))
                 .await
                 .map_err(|e| DbError::Corrupt(format!("ticket reader stopped: {e}")))?
         }
-        Db::Postgres(pool) => {
+        super::Pool::Postgres(pool) => {
             use futures_util::TryStreamExt;
             use sqlx::postgres::PgPoolCopyExt;
             let mut stream = pool.copy_out_raw(&super::dialect::hotline_year_copy(b.start, b.next)).await?;
@@ -520,25 +520,68 @@ mod tests {
     }
 }
 
-/// A fingerprint of everything stored that scoring reads. Every insert or
-/// change of a record is written by an import batch that counts it (and
-/// nothing is ever deleted), so the list of batches that changed something,
-/// plus the accepted objections, identifies the stored inputs exactly;
-/// reading it costs two small queries instead of a pass over the data.
-pub async fn fingerprint(db: &Db) -> Result<String> {
-    const BATCHES: &str =
-        "SELECT id, source, rows_inserted, rows_updated FROM import_batches WHERE (rows_inserted > 0 OR rows_updated > 0) AND state = 'done' ORDER BY id";
-    const ACCEPTED: &str = "SELECT id FROM objections WHERE status = 'accepted' ORDER BY id";
-    let mut h = Sha256::new();
-    let (batches, voids): (Vec<(i64, String, i64, i64)>, Vec<i64>) = on_db!(db, pool => (
-        sqlx::query_as(BATCHES).fetch_all(pool).await?,
-        sqlx::query_scalar(ACCEPTED).fetch_all(pool).await?,
+/// What the stored inputs are, read in two small queries: the import
+/// batches that changed something and the accepted objections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputsState {
+    /// Identifies the stored inputs; what a result version records. Every
+    /// insert or change of a record is written by an import batch that
+    /// counts it (and nothing is ever deleted), so the list of batches
+    /// that changed something, plus the accepted objections, identifies
+    /// the stored inputs exactly; reading it costs two small queries
+    /// instead of a pass over the data.
+    pub fingerprint: String,
+    /// The same lists with each batch's file name, content hash and time
+    /// and each objection's time of decision: two databases (or one
+    /// restored from a backup and written since) whose batches happen to
+    /// share ids and counts still differ here. Snapshots are keyed by it.
+    pub detail: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct BatchState {
+    id: i64,
+    source: String,
+    rows_inserted: i64,
+    rows_updated: i64,
+    file_name: String,
+    content_hash: String,
+    imported_at: NaiveDateTime,
+}
+
+#[derive(sqlx::FromRow)]
+struct VoidState {
+    id: i64,
+    decided_at: Option<NaiveDateTime>,
+}
+
+/// The stored inputs' [`InputsState`].
+pub async fn state(db: &Db) -> Result<InputsState> {
+    const BATCHES: &str = "SELECT id, source, rows_inserted, rows_updated, file_name, content_hash, imported_at FROM import_batches \
+         WHERE (rows_inserted > 0 OR rows_updated > 0) AND state = 'done' ORDER BY id";
+    const ACCEPTED: &str = "SELECT id, decided_at FROM objections WHERE status = 'accepted' ORDER BY id";
+    let (batches, voids) = on_db!(db, pool => (
+        sqlx::query_as::<_, BatchState>(BATCHES).fetch_all(pool).await?,
+        sqlx::query_as::<_, VoidState>(ACCEPTED).fetch_all(pool).await?,
     ));
-    for (id, source, inserted, updated) in batches {
-        h.update(format!("batch {id} {source} +{inserted} ~{updated};"));
+    let mut fingerprint = Sha256::new();
+    let mut detail = Sha256::new();
+    for b in batches {
+        let line = format!("batch {} {} +{} ~{};", b.id, b.source, b.rows_inserted, b.rows_updated);
+        fingerprint.update(&line);
+        detail.update(&line);
+        detail.update(format!("{} {:?} {:?} {};", b.content_hash.len(), b.content_hash, b.file_name, b.imported_at));
     }
-    for id in voids {
-        h.update(format!("void {id};"));
+    for v in voids {
+        let line = format!("void {};", v.id);
+        fingerprint.update(&line);
+        detail.update(&line);
+        detail.update(format!("{:?};", v.decided_at));
     }
-    Ok(to_hex(&h.finalize()))
+    Ok(InputsState { fingerprint: to_hex(&fingerprint.finalize()), detail: to_hex(&detail.finalize()) })
+}
+
+/// The stored inputs' fingerprint ([`InputsState::fingerprint`]).
+pub async fn fingerprint(db: &Db) -> Result<String> {
+    Ok(state(db).await?.fingerprint)
 }

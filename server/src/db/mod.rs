@@ -37,9 +37,9 @@ pub use value::Value;
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
-            $crate::db::Db::Postgres($pool) => $body,
+        match &$db.pool {
+            $crate::db::Pool::Sqlite($pool) => $body,
+            $crate::db::Pool::Postgres($pool) => $body,
         }
     };
 }
@@ -98,9 +98,17 @@ impl From<sqlx::Error> for DbError {
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
-/// A connection pool to one of the two supported back-ends.
+/// A connection pool to one of the two supported back-ends, and the
+/// folder of its columnar snapshots ([`crate::snapshot`]), if it has one.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pub pool: Pool,
+    snapshots: Option<std::sync::Arc<std::path::Path>>,
+}
+
+/// The pool of one of the two supported back-ends.
+#[derive(Clone, Debug)]
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -135,13 +143,15 @@ impl Db {
             if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| DbError::Other(sqlx::Error::Io(e)))?;
             }
+            let file = options.get_filename().to_path_buf();
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .after_connect(|conn, _| Box::pin(dialect::retry_when_busy(conn)))
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-            Ok(Db::Sqlite(pool))
+            let snapshots = crate::snapshot::default_folder(Some(&file), &file.to_string_lossy());
+            Ok(Db { pool: Pool::Sqlite(pool), snapshots })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
@@ -149,7 +159,8 @@ impl Db {
                 .connect(url)
                 .await?;
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
-            Ok(Db::Postgres(pool))
+            let snapshots = crate::snapshot::default_folder(None, &redact(url));
+            Ok(Db { pool: Pool::Postgres(pool), snapshots })
         } else {
             Err(DbError::BadUrl(redact(url)))
         }
@@ -157,10 +168,22 @@ impl Db {
 
     /// `sqlite` or `postgres`, for logs and pages.
     pub fn backend(&self) -> &'static str {
-        match self {
-            Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgres",
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
         }
+    }
+
+    /// The folder this database's columnar snapshots live in, if any.
+    pub fn snapshots(&self) -> Option<&std::path::Path> {
+        self.snapshots.as_deref()
+    }
+
+    /// The same database with its snapshots in `folder` (none: scoring
+    /// always reads the database).
+    pub fn with_snapshots(mut self, folder: Option<std::path::PathBuf>) -> Db {
+        self.snapshots = folder.map(std::sync::Arc::from);
+        self
     }
 
     /// Starts the one kind of transaction every write uses.

@@ -67,7 +67,7 @@ impl Steps {
         if self.held_since.is_some_and(|t| t.elapsed() >= HOLD) {
             self.commit().await?;
             self.held_since = None;
-            if matches!(self.db, Db::Sqlite(_)) {
+            if matches!(self.db.pool, super::Pool::Sqlite(_)) {
                 tokio::time::sleep(PAUSE).await;
             }
         }

@@ -75,9 +75,10 @@ pub async fn unit(db: &Db, version: &VersionInfo, unit_code: &str, only: Option<
     {
         return Err(analytics::EngineError::UnknownIndicator(id.to_string()).into());
     }
-    let data_unchanged = load::fingerprint(db).await? == version.inputs_fingerprint;
     let year = version.year as i32;
-    let inputs = load::inputs(db, year).await?;
+    let loaded = load::current(db, year).await?;
+    let data_unchanged = loaded.fingerprint == version.inputs_fingerprint;
+    let inputs = loaded.inputs;
     let window = Window::new(year, Some(version.as_of), version.as_of)?;
     let code = unit_code.to_string();
     let only = only.map(str::to_string);

@@ -1,33 +1,130 @@
-//! One assessment year's inputs for the engine: the source records and
-//! ticket columns `db::inputs` reads, made into the engine's frames and
-//! checked, off the async workers.
+//! One assessment year's inputs for the engine: from the year's columnar
+//! snapshot when one matches the stored data ([`crate::snapshot`]), else
+//! from the database (the source records and ticket columns `db::inputs`
+//! reads), made into the engine's frames and checked off the async
+//! workers, and then written as the year's snapshot.
 
 use analytics::inputs::Inputs;
+use serde::Serialize;
 
-use super::ScoringError;
+use super::{ScoringError, digest};
 use crate::db::Db;
-use crate::db::inputs::{hotline_columns, records};
+use crate::db::inputs::{hotline_columns, records, state};
+use crate::snapshot::{self, Meta};
 
 pub use crate::db::inputs::fingerprint;
 
-/// Reads the year's inputs as engine DataFrames.
+/// Where a year's inputs were read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputSource {
+    Snapshot,
+    Database,
+}
+
+/// A year's inputs as they are stored now.
+pub struct Loaded {
+    pub inputs: Inputs,
+    /// The fingerprint the inputs match.
+    pub fingerprint: String,
+    /// Their content digest ([`digest::digest`]).
+    pub digest: String,
+    pub source: InputSource,
+}
+
+/// The year's inputs as stored now, with the fingerprint they match: from
+/// the snapshot under the data's current key, else from the database.
+///
+/// The database is read by several statements; an import or an objection
+/// decision that lands between them changes the state, and the reading
+/// starts again. A snapshot is written only from a reading the state did
+/// not change under, and under the key of that state.
+pub async fn current(db: &Db, year: i32) -> Result<Loaded, ScoringError> {
+    const ATTEMPTS: usize = 5;
+    for _ in 0..ATTEMPTS {
+        let before = state(db).await?;
+        let key = snapshot::key(&before.detail);
+        if let Some(found) = read_snapshot(db, year, &key).await {
+            return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot });
+        }
+        let inputs = inputs(db, year).await?;
+        if state(db).await? != before {
+            continue;
+        }
+        let (inputs, digest) = blocking(move || {
+            let digest = digest::digest(&inputs)?;
+            Ok((inputs, digest))
+        })
+        .await?;
+        let meta = Meta {
+            format: snapshot::FORMAT.to_string(),
+            year,
+            key,
+            fingerprint: before.fingerprint.clone(),
+            digest: digest.clone(),
+            rows: analytics::inputs::SOURCES.iter().map(|s| (s.to_string(), inputs.frame(s).height())).collect(),
+        };
+        let inputs = write_snapshot(db, meta, inputs).await;
+        return Ok(Loaded { inputs, fingerprint: before.fingerprint, digest, source: InputSource::Database });
+    }
+    Err(ScoringError::Interrupted(format!("the data changed each of {ATTEMPTS} times it was read; score again later")))
+}
+
+/// The snapshot under `key`, if the database has a snapshot folder and it
+/// reads; one that does not is logged and passed over.
+async fn read_snapshot(db: &Db, year: i32, key: &str) -> Option<snapshot::Snapshot> {
+    let folder = db.snapshots()?.to_path_buf();
+    let key = key.to_string();
+    match tokio::task::spawn_blocking(move || snapshot::read(&folder, year, &key)).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, year, "snapshot unreadable; reading the database");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, year, "snapshot reader stopped; reading the database");
+            None
+        }
+    }
+}
+
+/// Writes the year's snapshot, best effort: a failure (a full disk, a
+/// read-only folder) is logged, and the next reading goes to the database
+/// again. Gives the inputs back.
+async fn write_snapshot(db: &Db, meta: Meta, inputs: Inputs) -> Inputs {
+    let Some(folder) = db.snapshots().map(|f| f.to_path_buf()) else {
+        return inputs;
+    };
+    let year = meta.year;
+    let kept = inputs.clone();
+    match tokio::task::spawn_blocking(move || snapshot::write(&folder, &meta, &inputs)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, year, "snapshot not written"),
+        Err(e) => tracing::warn!(error = %e, year, "snapshot writer stopped"),
+    }
+    kept
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, analytics::EngineError> + Send + 'static) -> Result<T, ScoringError> {
+    Ok(tokio::task::spawn_blocking(f).await.map_err(|e| ScoringError::Interrupted(e.to_string()))??)
+}
+
+/// Reads the year's inputs from the database as engine DataFrames.
 pub async fn inputs(db: &Db, year: i32) -> Result<Inputs, ScoringError> {
     inputs_voided_until(db, year, None).await
 }
 
 /// [`inputs`] with only the objections accepted by `voids_until` applied
 /// (none: all accepted ones): the inputs a version computed then saw.
+/// Always from the database, the source of truth.
 pub async fn inputs_voided_until(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTime>) -> Result<Inputs, ScoringError> {
     let (set, voided) = records(db, year, voids_until).await?;
     let tickets = hotline_columns(db, year, &voided.hotline).await?;
-    let inputs = tokio::task::spawn_blocking(move || -> std::result::Result<Inputs, analytics::EngineError> {
+    blocking(move || {
         let mut inputs = Inputs::from_records(&set, &voided)?;
         inputs.hotline = tickets.into_frame()?;
         inputs.check()?;
         Ok(inputs)
     })
     .await
-    .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
-    Ok(inputs)
 }
-

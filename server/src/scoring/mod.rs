@@ -65,6 +65,8 @@ pub struct ScoreOutcome {
     pub grades: Vec<(String, usize)>,
     pub seconds_loading: f64,
     pub seconds_scoring: f64,
+    /// Where the year's inputs were read from.
+    pub read_from: load::InputSource,
 }
 
 /// The result of `Y − 1` the year-over-year change compares with: its
@@ -175,6 +177,7 @@ struct Computed {
     content_hash: String,
     seconds_loading: f64,
     seconds_scoring: f64,
+    read_from: load::InputSource,
 }
 
 impl Computed {
@@ -192,6 +195,7 @@ impl Computed {
             grades: grade_counts(&self.rows),
             seconds_loading: self.seconds_loading,
             seconds_scoring: self.seconds_scoring,
+            read_from: self.read_from,
         }
     }
 }
@@ -214,15 +218,16 @@ async fn compute(
     }
     let window = Window::new(year, as_of, now_cst())?;
     let started = std::time::Instant::now();
-    let (fingerprint, inputs) = read_steady(db, year).await?;
+    let loaded = load::current(db, year).await?;
+    let (fingerprint, inputs_digest, read_from, inputs) = (loaded.fingerprint, loaded.digest, loaded.source, loaded.inputs);
     let previous = previous_year(db, year, None).await?;
     let seconds_loading = started.elapsed().as_secs_f64();
     on_step(ScoreStep::Computing);
     let started = std::time::Instant::now();
     let rulebook_text = rules.to_toml();
     let engine_window = window;
-    let (assessment, inputs_digest) = tokio::task::spawn_blocking(move || -> Result<_, analytics::EngineError> {
-        Ok((analytics::score::assess(&inputs, &rules, &engine_window, previous.as_ref())?, digest::digest(&inputs)?))
+    let assessment = tokio::task::spawn_blocking(move || -> Result<_, analytics::EngineError> {
+        analytics::score::assess(&inputs, &rules, &engine_window, previous.as_ref())
     })
     .await
     .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
@@ -230,7 +235,7 @@ async fn compute(
     let seconds_scoring = started.elapsed().as_secs_f64();
     let rulebook_hash = sha256(&rulebook_text);
     let content_hash = rows.content_hash(year, window.as_of, &rulebook_hash, &results::inputs_identity(&fingerprint, Some(&inputs_digest)));
-    Ok(Computed { year, window, rows, fingerprint, inputs_digest, rulebook_text, rulebook_hash, content_hash, seconds_loading, seconds_scoring })
+    Ok(Computed { year, window, rows, fingerprint, inputs_digest, rulebook_text, rulebook_hash, content_hash, seconds_loading, seconds_scoring, read_from })
 }
 
 /// Stores `c` as the year's next version, with its audit entry, unless a
@@ -286,21 +291,6 @@ async fn store(db: &Db, c: &Computed, actor: &str) -> Result<(VersionInfo, bool)
         inputs_digest: Some(c.inputs_digest.clone()),
     };
     Ok((version, true))
-}
-
-/// The year's inputs and the fingerprint they match. They are read by
-/// several statements; an import or an objection decision that lands
-/// between them changes the fingerprint, and the reading starts again.
-async fn read_steady(db: &Db, year: i32) -> Result<(String, analytics::inputs::Inputs), ScoringError> {
-    const ATTEMPTS: usize = 5;
-    for _ in 0..ATTEMPTS {
-        let before = load::fingerprint(db).await?;
-        let inputs = load::inputs(db, year).await?;
-        if load::fingerprint(db).await? == before {
-            return Ok((before, inputs));
-        }
-    }
-    Err(ScoringError::Interrupted(format!("the data changed each of {ATTEMPTS} times it was read; score again later")))
 }
 
 fn grade_counts(rows: &ResultRows) -> Vec<(String, usize)> {

@@ -1,0 +1,225 @@
+//! Columnar snapshots of a year's inputs: the engine's DataFrames as
+//! Parquet files, so that scoring and drill-downs read a year in a fraction
+//! of a second however many years the database holds.
+//!
+//! The database stays the source of truth; a snapshot is a cache of what
+//! it held, and is only ever read under the key it was written with:
+//! [`crate::db::inputs::InputsState::snapshot_key`], a hash of every import
+//! batch that changed data (its id, file, content hash, counts and time)
+//! and every accepted objection (id and time of decision), plus this
+//! module's [`FORMAT`]. Every change of a record scoring reads goes through
+//! one of those (imports write records, objections void them; repairs and
+//! corrections are imports), so a changed record changes the key and an old
+//! snapshot is never read again: the next reading falls back to the
+//! database and writes a new one ([`crate::scoring::load`]).
+//!
+//! Layout: `<folder>/<year>/<key>/` holds `meta.json` and one
+//! `<source>.parquet` per input. A snapshot is written into a temporary
+//! folder beside it and renamed into place, so a reader sees a whole
+//! snapshot or none; older keys of the year are then removed. A snapshot
+//! that cannot be read (removed meanwhile, damaged) is reported as missing
+//! and the database is read instead.
+//!
+//! Where: beside a SQLite file (`<file>.snapshots/`), or under
+//! `ZHENGXIN_SNAPSHOT_DIR` in a sub-folder per database (required for
+//! PostgreSQL, which has no file to sit beside). `ZHENGXIN_SNAPSHOT_DIR=off`
+//! turns snapshots off: every reading goes to the database.
+//!
+//! What a snapshot does not catch: a record edited behind the
+//! application's back (with `sqlite3` or `psql`) changes no key. Scoring
+//! then goes on from the snapshot, as it was before the edit; `zhengxin
+//! results --verify` recomputes from the database and reports the
+//! difference (method §7), as it did before snapshots.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use analytics::inputs::{Inputs, SOURCES};
+use analytics::polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::hashing::sha256;
+
+/// The layout of a snapshot's files; part of every key, so a build that
+/// writes another layout never reads an older one.
+pub const FORMAT: &str = "zhengxin-snapshot-1";
+
+/// The setting that places (or, `off`, disables) snapshots.
+pub const FOLDER_SETTING: &str = "ZHENGXIN_SNAPSHOT_DIR";
+
+/// What a snapshot says about itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Meta {
+    pub format: String,
+    pub year: i32,
+    pub key: String,
+    /// The inputs' fingerprint when it was written (what a result version
+    /// records).
+    pub fingerprint: String,
+    /// The content digest of the inputs it holds
+    /// ([`crate::scoring::digest`]), computed as it was written.
+    pub digest: String,
+    /// Rows per input, in [`SOURCES`] order.
+    pub rows: Vec<(String, usize)>,
+}
+
+/// A year's inputs read from a snapshot.
+pub struct Snapshot {
+    pub meta: Meta,
+    pub inputs: Inputs,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("snapshot {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error("snapshot {path}: {0}", path = .1)]
+    Polars(PolarsError, String),
+}
+
+type Result<T> = std::result::Result<T, SnapshotError>;
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> SnapshotError + '_ {
+    move |e| SnapshotError::Io { path: path.display().to_string(), reason: e.to_string() }
+}
+
+/// The folder a database's snapshots go in by default: the setting's
+/// sub-folder for this database, else beside the SQLite file; none for
+/// PostgreSQL without the setting, for an in-memory SQLite database, or
+/// with the setting `off`.
+///
+/// `database` names the database: its file for SQLite, its host, port
+/// and name for PostgreSQL (never the password).
+pub fn default_folder(sqlite_file: Option<&Path>, database: &str) -> Option<Arc<Path>> {
+    let setting = std::env::var(FOLDER_SETTING).ok().filter(|s| !s.trim().is_empty());
+    match (setting.as_deref(), sqlite_file) {
+        (Some("off"), _) => None,
+        (Some(root), _) => Some(Path::new(root).join(&sha256(database)[..16]).into()),
+        (None, Some(file)) if file.as_os_str() != ":memory:" && !file.as_os_str().is_empty() => {
+            let mut name = file.file_name()?.to_os_string();
+            name.push(".snapshots");
+            Some(file.with_file_name(name).into())
+        }
+        (None, _) => None,
+    }
+}
+
+fn year_folder(folder: &Path, year: i32) -> PathBuf {
+    folder.join(year.to_string())
+}
+
+/// The key's folder name: the key is hex already, but is checked to be.
+fn key_folder(folder: &Path, year: i32, key: &str) -> Option<PathBuf> {
+    key.bytes().all(|b| b.is_ascii_hexdigit()).then(|| year_folder(folder, year).join(key))
+}
+
+/// The snapshot of `year` written under `key`, if there is one that reads.
+/// Blocking: call it off the async workers.
+pub fn read(folder: &Path, year: i32, key: &str) -> Result<Option<Snapshot>> {
+    let Some(dir) = key_folder(folder, year, key) else {
+        return Ok(None);
+    };
+    let meta_path = dir.join("meta.json");
+    let meta: Meta = match fs::read(&meta_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SnapshotError::Io { path: meta_path.display().to_string(), reason: e.to_string() })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(&meta_path)(e)),
+    };
+    if meta.format != FORMAT || meta.year != year || meta.key != key {
+        return Ok(None);
+    }
+    let frames = SOURCES.map(|source| read_frame(&dir, source));
+    let [units, commitments, proposals, hotline, debt, dishonesty, ratings, honours] = frames;
+    let inputs = Inputs {
+        units: units?,
+        commitments: commitments?,
+        proposals: proposals?,
+        hotline: hotline?,
+        debt: debt?,
+        dishonesty: dishonesty?,
+        ratings: ratings?,
+        honours: honours?,
+    };
+    for (source, rows) in &meta.rows {
+        if inputs.frame(source).height() != *rows {
+            return Err(SnapshotError::Io { path: dir.display().to_string(), reason: format!("{source} has {} rows, its meta says {rows}", inputs.frame(source).height()) });
+        }
+    }
+    inputs.check().map_err(|e| SnapshotError::Io { path: dir.display().to_string(), reason: e.to_string() })?;
+    Ok(Some(Snapshot { meta, inputs }))
+}
+
+fn read_frame(dir: &Path, source: &str) -> Result<DataFrame> {
+    let path = dir.join(format!("{source}.parquet"));
+    let file = File::open(&path).map_err(io(&path))?;
+    ParquetReader::new(file).finish().map_err(|e| SnapshotError::Polars(e, path.display().to_string()))
+}
+
+/// Writes `inputs` as the snapshot of `meta.year` under `meta.key`, then
+/// removes the year's other snapshots. Blocking.
+pub fn write(folder: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
+    let Some(target) = key_folder(folder, meta.year, &meta.key) else {
+        return Err(SnapshotError::Io { path: folder.display().to_string(), reason: format!("key {:?} is not hex", meta.key) });
+    };
+    let parent = year_folder(folder, meta.year);
+    fs::create_dir_all(&parent).map_err(io(&parent))?;
+    if target.join("meta.json").exists() {
+        return Ok(());
+    }
+    // Unique per process and call: the process id and a counter.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nonce = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = parent.join(format!(".writing-{}-{nonce}", std::process::id()));
+    let written = write_files(&temp, meta, inputs).and_then(|()| match fs::rename(&temp, &target) {
+        Ok(()) => Ok(()),
+        // Another process wrote the same snapshot first.
+        Err(_) if target.join("meta.json").exists() => Ok(()),
+        Err(e) => Err(io(&target)(e)),
+    });
+    if written.is_err() || temp.exists() {
+        let _ = fs::remove_dir_all(&temp);
+    }
+    written?;
+    remove_others(&parent, &meta.key);
+    Ok(())
+}
+
+fn write_files(temp: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
+    fs::create_dir(temp).map_err(io(temp))?;
+    for source in SOURCES {
+        let path = temp.join(format!("{source}.parquet"));
+        let file = File::create(&path).map_err(io(&path))?;
+        let mut frame = inputs.frame(source).clone();
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .finish(&mut frame)
+            .map_err(|e| SnapshotError::Polars(e, path.display().to_string()))?;
+    }
+    let meta_path = temp.join("meta.json");
+    let text = serde_json::to_vec_pretty(meta).expect("meta serialises");
+    fs::write(&meta_path, text).map_err(io(&meta_path))?;
+    Ok(())
+}
+
+/// Removes the year's snapshots under other keys and abandoned temporary
+/// folders, best effort (a reader holding one open falls back to the
+/// database).
+fn remove_others(parent: &Path, keep: &str) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stale_temp = name.starts_with(".writing-")
+            && entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3600));
+        let other_key = !name.starts_with('.') && name != keep;
+        if stale_temp || other_key {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The key of a snapshot: [`FORMAT`] and the data's state.
+pub fn key(state_hash: &str) -> String {
+    sha256(&format!("{FORMAT}\n{state_hash}"))
+}

@@ -99,3 +99,20 @@ e2e!(a_changed_record_never_scores_from_an_old_snapshot, |app| {
     let points = rows.indicators.iter().find(|r| r.unit_code == "330303" && r.indicator == "dishonesty").unwrap().points;
     assert_eq!(points, Some(10.0));
 });
+
+e2e!(an_explanation_reads_the_same_from_the_snapshot_and_the_database, |app| {
+    app.import_examples().await;
+    let outcome = score(&app).await;
+    for unit in ["330302", "330381", "330302006", "D010"] {
+        // The snapshot the scoring wrote: only the unit's records are read.
+        let from_snapshot = scoring::explain::unit(&app.db, &outcome.version, unit, None).await.unwrap();
+        std::fs::remove_dir_all(app.db.snapshots().unwrap()).unwrap();
+        let from_database = scoring::explain::unit(&app.db, &outcome.version, unit, None).await.unwrap();
+        assert_eq!(snapshot_keys(&app).len(), 1, "reading the database wrote the snapshot again");
+        let json = |e: &scoring::explain::UnitExplanation| serde_json::to_value(e).unwrap();
+        assert_eq!(json(&from_snapshot), json(&from_database), "{unit}");
+        assert!(from_snapshot.data_unchanged);
+        let counted: usize = from_snapshot.indicators.iter().map(|i| i.counted.as_ref().map_or(0, Vec::len)).sum();
+        assert!(counted > 0 || unit == "D010", "{unit} has records behind its indicators");
+    }
+});

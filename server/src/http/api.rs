@@ -16,7 +16,7 @@ use super::{AppError, AppState};
 use super::shared::pick_year;
 use crate::auth::User;
 use crate::scoring::results::{self, IndicatorResult, VersionInfo};
-use crate::scoring::{ScoringError, explain};
+use crate::scoring::explain;
 
 /// A query string for the API: what `axum`'s `Query` reads, but a query
 /// it cannot read (`page=abc`, a negative number) answers the JSON error
@@ -207,14 +207,8 @@ pub async fn explanations(
         return Err(AppError::api_not_found("unit"));
     }
     let (_, v) = version_for(&state, q.year).await?;
-    let mut answer = (*super::cache::explanation(&state, &v, &code).await?).clone();
-    if let Some(only) = q.indicator.as_deref() {
-        answer.indicators.retain(|i| i.indicator == only);
-        if answer.indicators.is_empty() {
-            return Err(ScoringError::Engine(analytics::EngineError::UnknownIndicator(only.to_string())).into());
-        }
-    }
-    Ok(Json(answer))
+    let answer = super::cache::explanation(&state, &v, &code, q.indicator.as_deref()).await?;
+    Ok(Json((*answer).clone()))
 }
 
 /// `GET /api/v1/openapi.json`

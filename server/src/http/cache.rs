@@ -37,21 +37,25 @@ pub struct CachedPage {
 pub type PageCache = OnceCache<String, CachedPage>;
 
 /// Explanations the drill-down has derived, per (result version, stored
-/// data's fingerprint, unit): deriving one reads the whole year's records,
-/// which a paged list, its filter, its CSV and the API would otherwise do
-/// on every request. A change of data changes the fingerprint, so a stale
+/// data's fingerprint, unit, indicator or all): deriving one reads the
+/// unit's records and flags each, which a paged list, its filter, its CSV
+/// and the API would otherwise do on every request. A change of data changes the fingerprint, so a stale
 /// explanation is never served.
-pub type ExplanationCache = OnceCache<(i64, String, String), UnitExplanation>;
+pub type ExplanationCache = OnceCache<(i64, String, String, Option<String>), UnitExplanation>;
 
-/// A unit's whole explanation in `version`, derived once per data state
-/// and shared by the drill-down pages and the explanations API.
+/// A unit's explanation in `version` (of one indicator, or all), derived
+/// once per data state and shared by the drill-down pages and the
+/// explanations API. A drill-down asks for its one indicator: deriving
+/// all fifteen for a county with a hundred thousand tickets takes several
+/// times as long as the one on screen.
 pub async fn explanation(
     state: &super::AppState,
     version: &crate::scoring::results::VersionInfo,
     code: &str,
+    only: Option<&str>,
 ) -> Result<Arc<UnitExplanation>, crate::scoring::ScoringError> {
-    let key = (version.id, crate::scoring::load::fingerprint(&state.db).await?, code.to_string());
-    state.explanations.get_or_try_init(key, || crate::scoring::explain::unit(&state.db, version, code, None)).await
+    let key = (version.id, crate::scoring::load::fingerprint(&state.db).await?, code.to_string(), only.map(str::to_string));
+    state.explanations.get_or_try_init(key, || crate::scoring::explain::unit(&state.db, version, code, only)).await
 }
 
 /// Values computed once per key, however many requests ask at the same

@@ -79,7 +79,7 @@ impl Drill {
         if rules.indicator(indicator).is_none() {
             return Err(AppError::NotFound);
         }
-        let e = super::cache::explanation(state, &version, code).await?;
+        let e = super::cache::explanation(state, &version, code, Some(indicator)).await?;
         let explanation = e.indicators.iter().find(|i| i.indicator == indicator).cloned().ok_or(AppError::NotFound)?;
         let show = Show::parse(q.show.as_deref());
         let list = |l: &Option<Vec<String>>| l.clone().unwrap_or_default();

@@ -70,12 +70,35 @@ pub async fn current(db: &Db, year: i32) -> Result<Loaded, ScoringError> {
     Err(ScoringError::Interrupted(format!("the data changed each of {ATTEMPTS} times it was read; score again later")))
 }
 
+/// The year's inputs as stored now, restricted to `unit`'s records where
+/// they come from the snapshot (the register and yearly rows whole): what
+/// explaining one unit needs, read in milliseconds. Without a matching
+/// snapshot, [`current`] (which writes one).
+pub async fn for_unit(db: &Db, year: i32, unit: &str) -> Result<Loaded, ScoringError> {
+    let before = state(db).await?;
+    let key = snapshot::key(&before.detail);
+    if let Some(found) = read_snapshot_of(db, year, &key, Some(unit)).await {
+        return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot });
+    }
+    current(db, year).await
+}
+
 /// The snapshot under `key`, if the database has a snapshot folder and it
 /// reads; one that does not is logged and passed over.
 async fn read_snapshot(db: &Db, year: i32, key: &str) -> Option<snapshot::Snapshot> {
+    read_snapshot_of(db, year, key, None).await
+}
+
+/// [`read_snapshot`], with only `unit`'s records if one is given.
+async fn read_snapshot_of(db: &Db, year: i32, key: &str, unit: Option<&str>) -> Option<snapshot::Snapshot> {
     let folder = db.snapshots()?.to_path_buf();
     let key = key.to_string();
-    match tokio::task::spawn_blocking(move || snapshot::read(&folder, year, &key)).await {
+    let unit = unit.map(str::to_string);
+    let read = move || match &unit {
+        Some(unit) => snapshot::read_unit(&folder, year, &key, unit),
+        None => snapshot::read(&folder, year, &key),
+    };
+    match tokio::task::spawn_blocking(read).await {
         Ok(Ok(found)) => found,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, year, "snapshot unreadable; reading the database");

@@ -105,6 +105,15 @@ pub fn default_folder(sqlite_file: Option<&Path>, database: &str) -> Option<Arc<
     }
 }
 
+/// The years that have a snapshot folder, in order.
+pub fn years(folder: &Path) -> Vec<i32> {
+    let mut years: Vec<i32> = fs::read_dir(folder)
+        .map(|entries| entries.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
+        .unwrap_or_default();
+    years.sort_unstable();
+    years
+}
+
 fn year_folder(folder: &Path, year: i32) -> PathBuf {
     folder.join(year.to_string())
 }

@@ -116,3 +116,17 @@ e2e!(an_explanation_reads_the_same_from_the_snapshot_and_the_database, |app| {
         assert!(counted > 0 || unit == "D010", "{unit} has records behind its indicators");
     }
 });
+
+e2e!(a_refresh_after_an_import_brings_snapshotted_years_up_to_date, |app| {
+    app.import_examples().await;
+    let first = score(&app).await;
+    let report = app.import_files(&[("ratings.csv", "unit_code,year,score\n330302,2025,60\n".as_bytes())]).await;
+    assert!(report.ok, "{}", report.human());
+    // What the server does after committing an upload from the web.
+    server::scoring::load::refresh_snapshots(&app.db).await;
+    let after = score(&app).await;
+    assert_eq!(after.read_from, InputSource::Snapshot, "the refresh wrote the new state's snapshot");
+    assert!(after.created);
+    assert!(total(&app, &after, "330302").await.0 < total(&app, &first, "330302").await.0);
+    assert_eq!(snapshot_keys(&app).len(), 1);
+});

@@ -83,6 +83,24 @@ pub async fn for_unit(db: &Db, year: i32, unit: &str) -> Result<Loaded, ScoringE
     current(db, year).await
 }
 
+/// Brings every year that has a snapshot up to date with the stored data
+/// (reading each such year from the database once), so that the first
+/// scoring or drill-down after a change does not pay for it. Run in the
+/// background after an import from the web; failures are logged.
+pub async fn refresh_snapshots(db: &Db) {
+    let Some(folder) = db.snapshots().map(|f| f.to_path_buf()) else {
+        return;
+    };
+    let years = tokio::task::spawn_blocking(move || snapshot::years(&folder)).await.unwrap_or_default();
+    for year in years.into_iter().rev() {
+        let started = std::time::Instant::now();
+        match current(db, year).await {
+            Ok(loaded) => tracing::info!(year, from = ?loaded.source, seconds = started.elapsed().as_secs_f64(), "snapshot refreshed"),
+            Err(e) => tracing::warn!(year, error = %e, "snapshot not refreshed"),
+        }
+    }
+}
+
 /// The snapshot under `key`, if the database has a snapshot folder and it
 /// reads; one that does not is logged and passed over.
 async fn read_snapshot(db: &Db, year: i32, key: &str) -> Option<snapshot::Snapshot> {

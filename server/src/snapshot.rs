@@ -20,10 +20,12 @@
 //! that cannot be read (removed meanwhile, damaged) is reported as missing
 //! and the database is read instead.
 //!
-//! Where: beside a SQLite file (`<file>.snapshots/`), or under
-//! `ZHENGXIN_SNAPSHOT_DIR` in a sub-folder per database (required for
-//! PostgreSQL, which has no file to sit beside). `ZHENGXIN_SNAPSHOT_DIR=off`
-//! turns snapshots off: every reading goes to the database.
+//! Where: under `ZHENGXIN_SNAPSHOT_DIR` in a sub-folder per database when
+//! it is set, else beside a SQLite file (`<file>.snapshots/`), else (for
+//! PostgreSQL, which has no file to sit beside) under `data/snapshots/` of
+//! the working directory, in a sub-folder per database.
+//! `ZHENGXIN_SNAPSHOT_DIR=off` turns snapshots off: every reading goes to
+//! the database.
 //!
 //! What a snapshot does not catch: a record edited behind the
 //! application's back (with `sqlite3` or `psql`) changes no key. Scoring
@@ -47,6 +49,10 @@ pub const FORMAT: &str = "zhengxin-snapshot-1";
 
 /// The setting that places (or, `off`, disables) snapshots.
 pub const FOLDER_SETTING: &str = "ZHENGXIN_SNAPSHOT_DIR";
+
+/// Where PostgreSQL's snapshots go without the setting, relative to the
+/// working directory.
+pub const DEFAULT_ROOT: &str = "data/snapshots";
 
 /// What a snapshot says about itself.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -85,23 +91,30 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> SnapshotError + '_ {
 }
 
 /// The folder a database's snapshots go in by default: the setting's
-/// sub-folder for this database, else beside the SQLite file; none for
-/// PostgreSQL without the setting, for an in-memory SQLite database, or
-/// with the setting `off`.
+/// sub-folder for this database, else beside the SQLite file, else (for
+/// PostgreSQL) a sub-folder of `data/snapshots` in the working directory,
+/// where the default SQLite file lives too; none for an in-memory SQLite
+/// database or with the setting `off`.
 ///
 /// `database` names the database: its file for SQLite, its host, port
 /// and name for PostgreSQL (never the password).
 pub fn default_folder(sqlite_file: Option<&Path>, database: &str) -> Option<Arc<Path>> {
-    let setting = std::env::var(FOLDER_SETTING).ok().filter(|s| !s.trim().is_empty());
-    match (setting.as_deref(), sqlite_file) {
+    folder_for(std::env::var(FOLDER_SETTING).ok().as_deref(), sqlite_file, database)
+}
+
+/// [`default_folder`] with the setting's value given.
+fn folder_for(setting: Option<&str>, sqlite_file: Option<&Path>, database: &str) -> Option<Arc<Path>> {
+    let per_database = |root: &Path| -> Arc<Path> { root.join(&sha256(database)[..16]).into() };
+    match (setting.map(str::trim).filter(|s| !s.is_empty()), sqlite_file) {
         (Some("off"), _) => None,
-        (Some(root), _) => Some(Path::new(root).join(&sha256(database)[..16]).into()),
+        (Some(root), _) => Some(per_database(Path::new(root))),
         (None, Some(file)) if file.as_os_str() != ":memory:" && !file.as_os_str().is_empty() => {
             let mut name = file.file_name()?.to_os_string();
             name.push(".snapshots");
             Some(file.with_file_name(name).into())
         }
-        (None, _) => None,
+        (None, Some(_)) => None,
+        (None, None) => Some(per_database(Path::new(DEFAULT_ROOT))),
     }
 }
 
@@ -275,4 +288,107 @@ fn remove_others(parent: &Path, keep: &str) {
 /// The key of a snapshot: [`FORMAT`] and the data's state.
 pub fn key(state_hash: &str) -> String {
     sha256(&format!("{FORMAT}\n{state_hash}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analytics::columns::UNIT_CODE;
+
+    /// A small year of the demo generator's records.
+    fn inputs() -> Inputs {
+        let until = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let generator = seeds::demo::Generator::new(7, 0.02, until);
+        let units = seeds::units::reference_units();
+        let year = generator.year(&units, 2025);
+        let set = analytics::inputs::RecordSet {
+            hotline: units.iter().flat_map(|u| generator.hotline(u, 2025)).collect(),
+            units,
+            commitments: year.commitments,
+            proposals: year.proposals,
+            debt: year.debt,
+            dishonesty: year.dishonesty,
+            ratings: year.ratings,
+            honours: year.honours,
+        };
+        Inputs::from_records(&set, &Default::default()).unwrap()
+    }
+
+    fn meta(inputs: &Inputs, key: &str) -> Meta {
+        Meta {
+            format: FORMAT.into(),
+            year: 2025,
+            key: key.into(),
+            fingerprint: "f".into(),
+            digest: "d".into(),
+            rows: SOURCES.iter().map(|s| (s.to_string(), inputs.frame(s).height())).collect(),
+        }
+    }
+
+    fn sorted(df: &DataFrame) -> DataFrame {
+        let by: Vec<PlSmallStr> = df.get_column_names_owned();
+        df.sort(by, SortMultipleOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn a_snapshot_reads_back_what_was_written_and_only_under_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = inputs();
+        let key = "ab12";
+        write(dir.path(), &meta(&inputs, key), &inputs).unwrap();
+        let back = read(dir.path(), 2025, key).unwrap().expect("written");
+        assert_eq!(back.meta, meta(&inputs, key));
+        for source in SOURCES {
+            // Records come back in unit order: the same rows, sorted alike.
+            assert!(sorted(back.inputs.frame(source)).equals_missing(&sorted(inputs.frame(source))), "{source}");
+        }
+        assert!(read(dir.path(), 2025, "cd34").unwrap().is_none(), "another key");
+        assert!(read(dir.path(), 2024, key).unwrap().is_none(), "another year");
+        assert!(read(dir.path(), 2025, "../2025/ab12").unwrap().is_none(), "a key is hex, never a path");
+
+        // One unit's records: exactly that unit's rows of each record input.
+        let unit = read_unit(dir.path(), 2025, key, "330302").unwrap().expect("written");
+        for source in RECORDS {
+            let expected = inputs.frame(source).clone().lazy().filter(col(UNIT_CODE).eq(lit("330302"))).collect().unwrap();
+            assert!(expected.height() > 0, "{source}");
+            assert!(sorted(unit.inputs.frame(source)).equals_missing(&sorted(&expected)), "{source}");
+        }
+        assert_eq!(unit.inputs.units.height(), inputs.units.height());
+
+        // A newer key replaces the year's older snapshot.
+        write(dir.path(), &meta(&inputs, "cd34"), &inputs).unwrap();
+        assert!(read(dir.path(), 2025, key).unwrap().is_none());
+        assert!(read(dir.path(), 2025, "cd34").unwrap().is_some());
+        assert_eq!(years(dir.path()), vec![2025]);
+    }
+
+    #[test]
+    fn a_damaged_snapshot_is_an_error_not_a_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = inputs();
+        write(dir.path(), &meta(&inputs, "ab12"), &inputs).unwrap();
+        let hotline = dir.path().join("2025/ab12/hotline.parquet");
+        let bytes = std::fs::read(&hotline).unwrap();
+        std::fs::write(&hotline, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(read(dir.path(), 2025, "ab12").is_err());
+        // Rows missing from a whole file (one rewritten shorter) are caught by the meta.
+        let mut short = inputs.clone();
+        short.hotline = inputs.hotline.slice(0, 10);
+        write_files(&dir.path().join("short"), &meta(&inputs, "ef56"), &short).unwrap();
+        std::fs::rename(dir.path().join("short"), dir.path().join("2025/ef56")).unwrap();
+        let e = read(dir.path(), 2025, "ef56").err().expect("refused");
+        assert!(e.to_string().contains("hotline has 10 rows"), "{e}");
+    }
+
+    #[test]
+    fn the_folder_follows_the_setting_then_the_file_then_data() {
+        let file = Path::new("/srv/zx/zhengxin.db");
+        assert_eq!(folder_for(None, Some(file), "x").as_deref(), Some(Path::new("/srv/zx/zhengxin.db.snapshots")));
+        assert_eq!(folder_for(Some("off"), Some(file), "x"), None);
+        assert_eq!(folder_for(None, Some(Path::new(":memory:")), "x"), None);
+        let a = folder_for(Some("/snap"), None, "postgres://zx@db/a").unwrap();
+        let b = folder_for(Some("/snap"), None, "postgres://zx@db/b").unwrap();
+        assert!(a.starts_with("/snap") && b.starts_with("/snap") && a != b, "one folder per database");
+        assert!(folder_for(None, None, "postgres://zx@db/a").unwrap().starts_with(DEFAULT_ROOT));
+    }
 }

@@ -176,7 +176,11 @@ pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame, measures: &Dat
         no_id(),
         lit("only deduction indicators apply: no rate, ratio or rating lies behind the score, so it gets no rank"),
     ));
+    // A total order: one record can have two findings of one kind (a
+    // ticket closed and due before it was received), told apart only by
+    // their detail; the findings are hashed in this order, whatever order
+    // storage gave the records in.
     concat(frames, UnionArgs::default())?
-        .sort([KIND, SOURCE, UNIT_CODE, RECORD_ID], SortMultipleOptions::default().with_nulls_last(true))
+        .sort([KIND, SOURCE, UNIT_CODE, RECORD_ID, DETAIL], SortMultipleOptions::default().with_nulls_last(true))
         .collect()
 }

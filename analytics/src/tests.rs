@@ -939,3 +939,20 @@ fn no_rank_change_where_either_year_is_ungraded() {
     assert_eq!(unit_value(&a, "D01", RANK_CHANGE), AnyValue::Null);
     assert_eq!(unit_value(&a, "D-NEW", RANK_CHANGE), AnyValue::Null);
 }
+
+/// The data-quality findings are hashed into a result in their order, so
+/// that order must not depend on the order storage gives records in. A
+/// ticket closed and due before it was received has two findings of one
+/// kind, told apart only by their detail, which is therefore part of the
+/// sort (polars' sort does not promise to keep ties in order).
+#[test]
+fn findings_keep_one_order_whatever_the_order_of_the_records() {
+    let bad = |id: &str| ticket(id, "330302", "2025-05-10 10:00:00", "2025-05-09 10:00:00", Some("2025-05-08 10:00:00"));
+    let fine = ticket("H3", "330302", "2025-05-10 10:00:00", "2025-05-12 10:00:00", Some("2025-05-11 10:00:00"));
+    let set = |tickets: Vec<HotlineTicket>| RecordSet { units: vec![county("330302")], hotline: tickets, ..Default::default() };
+    let forward = assess(&set(vec![bad("H1"), bad("H2"), fine.clone()]));
+    let backward = assess(&set(vec![fine, bad("H2"), bad("H1")]));
+    let ticket_findings = forward.quality.clone().lazy().filter(col(SOURCE).eq(lit("hotline"))).collect().unwrap();
+    assert_eq!(ticket_findings.height(), 4, "{ticket_findings}");
+    assert!(forward.quality.equals_missing(&backward.quality), "{}\n{}", forward.quality, backward.quality);
+}

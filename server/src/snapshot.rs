@@ -4,10 +4,10 @@
 //!
 //! The database stays the source of truth; a snapshot is a cache of what
 //! it held, and is only ever read under the key it was written with:
-//! [`crate::db::inputs::InputsState::snapshot_key`], a hash of every import
+//! [`crate::db::inputs::InputsState::detail`], a hash of every import
 //! batch that changed data (its id, file, content hash, counts and time)
-//! and every accepted objection (id and time of decision), plus this
-//! module's [`FORMAT`]. Every change of a record scoring reads goes through
+//! and every accepted objection (id, record and time of decision), plus
+//! this module's [`FORMAT`], the release and the executable ([`key`]). Every change of a record scoring reads goes through
 //! one of those (imports write records, objections void them; repairs and
 //! corrections are imports), so a changed record changes the key and an old
 //! snapshot is never read again: the next reading falls back to the
@@ -179,6 +179,9 @@ fn read_with(folder: &Path, year: i32, key: &str, unit: Option<&str>) -> Result<
         ratings: ratings?,
         honours: honours?,
     };
+    if !meta.rows.iter().map(|(s, _)| s.as_str()).eq(SOURCES) {
+        return Err(SnapshotError::Io { path: dir.display().to_string(), reason: "its meta does not list the inputs".into() });
+    }
     for (source, rows) in &meta.rows {
         let read = inputs.frame(source).height();
         let whole = unit.is_none() || !RECORDS.contains(&source.as_str());
@@ -191,7 +194,7 @@ fn read_with(folder: &Path, year: i32, key: &str, unit: Option<&str>) -> Result<
 }
 
 /// The inputs with one row per record of a unit, written in unit order.
-const RECORDS: [&str; 4] = ["commitments", "proposals", "hotline", "dishonesty"];
+pub const RECORDS: [&str; 4] = ["commitments", "proposals", "hotline", "dishonesty"];
 
 /// Rows per Parquet row group: a unit's tickets (tens of thousands at
 /// Wenzhou's scale) span a few groups, and a year's file has enough
@@ -217,8 +220,36 @@ fn read_frame(dir: &Path, source: &str) -> Result<DataFrame> {
 }
 
 /// Writes `inputs` as the snapshot of `meta.year` under `meta.key`, then
-/// removes the year's other snapshots. Blocking.
+/// removes the year's older snapshots. Blocking. The record inputs must be
+/// in [`canonical_order`] (a unit's read relies on it).
 pub fn write(folder: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
+    write_inner(folder, meta, inputs)
+}
+
+/// Sorts the record inputs by unit and id: the order the engine always
+/// sees them in, from the database or a snapshot. Sums of points are
+/// then the same floating-point sums on every path, whatever order
+/// storage returned the rows in, and a snapshot's row groups each hold
+/// a few units.
+pub fn canonical_order(mut inputs: Inputs) -> std::result::Result<Inputs, analytics::EngineError> {
+    use analytics::columns::{ID, UNIT_CODE};
+    let sort = |df: &DataFrame| df.sort([UNIT_CODE, ID], SortMultipleOptions::default().with_multithreaded(true).with_maintain_order(true));
+    inputs.commitments = sort(&inputs.commitments)?;
+    inputs.proposals = sort(&inputs.proposals)?;
+    inputs.hotline = sort(&inputs.hotline)?;
+    inputs.dishonesty = sort(&inputs.dishonesty)?;
+    Ok(inputs)
+}
+
+/// Removes the snapshot of `year` under `key`: it did not read. Best
+/// effort; the next reading of the database writes it again.
+pub fn discard(folder: &Path, year: i32, key: &str) {
+    if let Some(dir) = key_folder(folder, year, key) {
+        let _ = fs::remove_dir_all(dir);
+    }
+}
+
+fn write_inner(folder: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
     let Some(target) = key_folder(folder, meta.year, &meta.key) else {
         return Err(SnapshotError::Io { path: folder.display().to_string(), reason: format!("key {:?} is not hex", meta.key) });
     };
@@ -227,35 +258,32 @@ pub fn write(folder: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
     if target.join("meta.json").exists() {
         return Ok(());
     }
-    // Unique per process and call: the process id and a counter.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nonce = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let temp = parent.join(format!(".writing-{}-{nonce}", std::process::id()));
+    // Random, so that no other writer (another process, another machine
+    // sharing the folder) has the same; created here, so only this call
+    // ever removes it.
+    let mut nonce = [0u8; 12];
+    getrandom::fill(&mut nonce).map_err(|e| SnapshotError::Io { path: parent.display().to_string(), reason: e.to_string() })?;
+    let temp = parent.join(format!(".writing-{}", crate::hashing::to_hex(&nonce)));
+    fs::create_dir(&temp).map_err(io(&temp))?;
     let written = write_files(&temp, meta, inputs).and_then(|()| match fs::rename(&temp, &target) {
         Ok(()) => Ok(()),
         // Another process wrote the same snapshot first.
         Err(_) if target.join("meta.json").exists() => Ok(()),
         Err(e) => Err(io(&target)(e)),
     });
-    if written.is_err() || temp.exists() {
+    if temp.exists() {
         let _ = fs::remove_dir_all(&temp);
     }
     written?;
-    remove_others(&parent, &meta.key);
+    remove_older(&parent, &meta.key);
     Ok(())
 }
 
 fn write_files(temp: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
-    fs::create_dir(temp).map_err(io(temp))?;
     for source in SOURCES {
         let path = temp.join(format!("{source}.parquet"));
         let file = File::create(&path).map_err(io(&path))?;
         let mut frame = inputs.frame(source).clone();
-        if RECORDS.contains(&source) {
-            frame = frame
-                .sort([analytics::columns::UNIT_CODE], SortMultipleOptions::default().with_multithreaded(true))
-                .map_err(|e| SnapshotError::Polars(e, path.display().to_string()))?;
-        }
         ParquetWriter::new(file)
             .with_compression(ParquetCompression::Lz4Raw)
             .with_row_group_size(Some(ROW_GROUP))
@@ -268,26 +296,44 @@ fn write_files(temp: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
     Ok(())
 }
 
-/// Removes the year's snapshots under other keys and abandoned temporary
-/// folders, best effort (a reader holding one open falls back to the
-/// database).
-fn remove_others(parent: &Path, keep: &str) {
+/// Removes the year's snapshots older than the one under `keep`, and
+/// abandoned temporary folders, best effort (a reader holding one open
+/// falls back to the database). Only older ones: a slower writer of an
+/// older state must not remove a newer snapshot.
+fn remove_older(parent: &Path, keep: &str) {
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let Some(kept) = modified(&parent.join(keep)) else { return };
     let Ok(entries) = fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let stale_temp = name.starts_with(".writing-")
-            && entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3600));
-        let other_key = !name.starts_with('.') && name != keep;
-        if stale_temp || other_key {
+        let when = modified(&entry.path());
+        let stale_temp = name.starts_with(".writing-") && when.is_some_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3600));
+        let older_key = !name.starts_with('.') && name != keep && when.is_some_and(|t| t <= kept);
+        if stale_temp || older_key {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
 }
 
-/// The key of a snapshot: [`FORMAT`] and the data's state.
+/// The key of a snapshot: [`FORMAT`], the release, the executable (its
+/// size and time) and the data's state. A new build never reads what an
+/// older one wrote: how stored rows become frames, or the digest in a
+/// snapshot's meta, may have changed with it.
 pub fn key(state_hash: &str) -> String {
-    sha256(&format!("{FORMAT}\n{state_hash}"))
+    sha256(&format!("{FORMAT}\n{}\n{}\n{state_hash}", env!("CARGO_PKG_VERSION"), build()))
+}
+
+/// The running executable's size and modification time, read once.
+fn build() -> &'static str {
+    static BUILD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BUILD.get_or_init(|| {
+        let meta = std::env::current_exe().and_then(fs::metadata);
+        match meta.as_ref().map(|m| (m.len(), m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()))) {
+            Ok((len, Some(at))) => format!("{len} {}.{:09}", at.as_secs(), at.subsec_nanos()),
+            _ => "unknown".to_string(),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -325,22 +371,17 @@ mod tests {
         }
     }
 
-    fn sorted(df: &DataFrame) -> DataFrame {
-        let by: Vec<PlSmallStr> = df.get_column_names_owned();
-        df.sort(by, SortMultipleOptions::default()).unwrap()
-    }
-
     #[test]
     fn a_snapshot_reads_back_what_was_written_and_only_under_its_key() {
         let dir = tempfile::tempdir().unwrap();
-        let inputs = inputs();
+        let inputs = canonical_order(inputs()).unwrap();
         let key = "ab12";
         write(dir.path(), &meta(&inputs, key), &inputs).unwrap();
         let back = read(dir.path(), 2025, key).unwrap().expect("written");
         assert_eq!(back.meta, meta(&inputs, key));
         for source in SOURCES {
-            // Records come back in unit order: the same rows, sorted alike.
-            assert!(sorted(back.inputs.frame(source)).equals_missing(&sorted(inputs.frame(source))), "{source}");
+            // The same rows in the same (canonical) order.
+            assert!(back.inputs.frame(source).equals_missing(inputs.frame(source)), "{source}");
         }
         assert!(read(dir.path(), 2025, "cd34").unwrap().is_none(), "another key");
         assert!(read(dir.path(), 2024, key).unwrap().is_none(), "another year");
@@ -351,7 +392,7 @@ mod tests {
         for source in RECORDS {
             let expected = inputs.frame(source).clone().lazy().filter(col(UNIT_CODE).eq(lit("330302"))).collect().unwrap();
             assert!(expected.height() > 0, "{source}");
-            assert!(sorted(unit.inputs.frame(source)).equals_missing(&sorted(&expected)), "{source}");
+            assert!(unit.inputs.frame(source).equals_missing(&expected), "{source}");
         }
         assert_eq!(unit.inputs.units.height(), inputs.units.height());
 
@@ -374,10 +415,17 @@ mod tests {
         // Rows missing from a whole file (one rewritten shorter) are caught by the meta.
         let mut short = inputs.clone();
         short.hotline = inputs.hotline.slice(0, 10);
+        std::fs::create_dir(dir.path().join("short")).unwrap();
         write_files(&dir.path().join("short"), &meta(&inputs, "ef56"), &short).unwrap();
         std::fs::rename(dir.path().join("short"), dir.path().join("2025/ef56")).unwrap();
         let e = read(dir.path(), 2025, "ef56").err().expect("refused");
         assert!(e.to_string().contains("hotline has 10 rows"), "{e}");
+        // A meta that leaves an input out is refused, not trusted.
+        let mut partial = meta(&inputs, "ef56");
+        partial.rows.retain(|(s, _)| s != "hotline");
+        std::fs::write(dir.path().join("2025/ef56/meta.json"), serde_json::to_vec(&partial).unwrap()).unwrap();
+        let e = read(dir.path(), 2025, "ef56").err().expect("refused");
+        assert!(e.to_string().contains("does not list the inputs"), "{e}");
     }
 
     #[test]

@@ -54,6 +54,8 @@ e2e!(a_snapshot_scores_exactly_as_the_database_does, |app| {
     let damaged = score(&app).await;
     assert_eq!(damaged.read_from, InputSource::Database);
     assert_eq!(damaged.version.content_hash, first.version.content_hash);
+    // It was removed and written again from the database.
+    assert_eq!(score(&app).await.read_from, InputSource::Snapshot);
 });
 
 e2e!(a_changed_record_never_scores_from_an_old_snapshot, |app| {

@@ -532,7 +532,7 @@ pub struct InputsState {
     /// instead of a pass over the data.
     pub fingerprint: String,
     /// The same lists with each batch's file name, content hash and time
-    /// and each objection's time of decision: two databases (or one
+    /// and each objection's record and time of decision: two databases (or one
     /// restored from a backup and written since) whose batches happen to
     /// share ids and counts still differ here. Snapshots are keyed by it.
     pub detail: String,
@@ -552,6 +552,8 @@ struct BatchState {
 #[derive(sqlx::FromRow)]
 struct VoidState {
     id: i64,
+    source: String,
+    record_id: String,
     decided_at: Option<NaiveDateTime>,
 }
 
@@ -559,7 +561,7 @@ struct VoidState {
 pub async fn state(db: &Db) -> Result<InputsState> {
     const BATCHES: &str = "SELECT id, source, rows_inserted, rows_updated, file_name, content_hash, imported_at FROM import_batches \
          WHERE (rows_inserted > 0 OR rows_updated > 0) AND state = 'done' ORDER BY id";
-    const ACCEPTED: &str = "SELECT id, decided_at FROM objections WHERE status = 'accepted' ORDER BY id";
+    const ACCEPTED: &str = "SELECT id, source, record_id, decided_at FROM objections WHERE status = 'accepted' ORDER BY id";
     let (batches, voids) = on_db!(db, pool => (
         sqlx::query_as::<_, BatchState>(BATCHES).fetch_all(pool).await?,
         sqlx::query_as::<_, VoidState>(ACCEPTED).fetch_all(pool).await?,
@@ -576,7 +578,7 @@ pub async fn state(db: &Db) -> Result<InputsState> {
         let line = format!("void {};", v.id);
         fingerprint.update(&line);
         detail.update(&line);
-        detail.update(format!("{:?};", v.decided_at));
+        detail.update(format!("{:?} {:?} {:?};", v.source, v.record_id, v.decided_at));
     }
     Ok(InputsState { fingerprint: to_hex(&fingerprint.finalize()), detail: to_hex(&detail.finalize()) })
 }

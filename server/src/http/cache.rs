@@ -37,9 +37,10 @@ pub struct CachedPage {
 pub type PageCache = OnceCache<String, CachedPage>;
 
 /// Explanations the drill-down has derived, per (result version, stored
-/// data's fingerprint, unit, indicator or all): deriving one reads the
+/// data's state ([`crate::db::inputs::InputsState::detail`], as snapshots),
+/// unit, indicator or all): deriving one reads the
 /// unit's records and flags each, which a paged list, its filter, its CSV
-/// and the API would otherwise do on every request. A change of data changes the fingerprint, so a stale
+/// and the API would otherwise do on every request. A change of data changes the state, so a stale
 /// explanation is never served.
 pub type ExplanationCache = OnceCache<(i64, String, String, Option<String>), UnitExplanation>;
 
@@ -54,7 +55,7 @@ pub async fn explanation(
     code: &str,
     only: Option<&str>,
 ) -> Result<Arc<UnitExplanation>, crate::scoring::ScoringError> {
-    let key = (version.id, crate::scoring::load::fingerprint(&state.db).await?, code.to_string(), only.map(str::to_string));
+    let key = (version.id, crate::scoring::load::state(&state.db).await?.detail, code.to_string(), only.map(str::to_string));
     state.explanations.get_or_try_init(key, || crate::scoring::explain::unit(&state.db, version, code, only)).await
 }
 

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use super::{ScoringError, digest};
 use crate::db::Db;
-use crate::db::inputs::{hotline_columns, records, state};
+use crate::db::inputs::{hotline_columns, records};
 use crate::snapshot::{self, Meta};
 
-pub use crate::db::inputs::fingerprint;
+pub use crate::db::inputs::{fingerprint, state};
 
 /// Where a year's inputs were read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,6 +111,7 @@ async fn read_snapshot(db: &Db, year: i32, key: &str) -> Option<snapshot::Snapsh
 async fn read_snapshot_of(db: &Db, year: i32, key: &str, unit: Option<&str>) -> Option<snapshot::Snapshot> {
     let folder = db.snapshots()?.to_path_buf();
     let key = key.to_string();
+    let key_for_discard = key.clone();
     let unit = unit.map(str::to_string);
     let read = move || match &unit {
         Some(unit) => snapshot::read_unit(&folder, year, &key, unit),
@@ -119,7 +120,11 @@ async fn read_snapshot_of(db: &Db, year: i32, key: &str, unit: Option<&str>) -> 
     match tokio::task::spawn_blocking(read).await {
         Ok(Ok(found)) => found,
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, year, "snapshot unreadable; reading the database");
+            tracing::warn!(error = %e, year, "snapshot unreadable; removed, reading the database");
+            if let Some(folder) = db.snapshots().map(|f| f.to_path_buf()) {
+                let key = key_for_discard;
+                let _ = tokio::task::spawn_blocking(move || snapshot::discard(&folder, year, &key)).await;
+            }
             None
         }
         Err(e) => {
@@ -157,7 +162,8 @@ pub async fn inputs(db: &Db, year: i32) -> Result<Inputs, ScoringError> {
 
 /// [`inputs`] with only the objections accepted by `voids_until` applied
 /// (none: all accepted ones): the inputs a version computed then saw.
-/// Always from the database, the source of truth.
+/// Always from the database, the source of truth; records in
+/// [`snapshot::canonical_order`], as a snapshot holds them.
 pub async fn inputs_voided_until(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTime>) -> Result<Inputs, ScoringError> {
     let (set, voided) = records(db, year, voids_until).await?;
     let tickets = hotline_columns(db, year, &voided.hotline).await?;
@@ -165,7 +171,7 @@ pub async fn inputs_voided_until(db: &Db, year: i32, voids_until: Option<chrono:
         let mut inputs = Inputs::from_records(&set, &voided)?;
         inputs.hotline = tickets.into_frame()?;
         inputs.check()?;
-        Ok(inputs)
+        snapshot::canonical_order(inputs)
     })
     .await
 }

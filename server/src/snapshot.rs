@@ -196,10 +196,13 @@ fn read_with(folder: &Path, year: i32, key: &str, unit: Option<&str>) -> Result<
 /// The inputs with one row per record of a unit, written in unit order.
 pub const RECORDS: [&str; 4] = ["commitments", "proposals", "hotline", "dishonesty"];
 
-/// Rows per Parquet row group: a unit's tickets (tens of thousands at
-/// Wenzhou's scale) span a few groups, and a year's file has enough
-/// groups for both cores.
-pub const ROW_GROUP: usize = 65_536;
+/// Rows per Parquet row group: a unit's tickets (up to about 120,000 at
+/// Wenzhou's scale) span a few groups, so a drill-down decodes little
+/// beyond them, and a year's file has enough groups for both cores.
+/// Measured (BENCHMARKS.md): 65,536 gave a county's first drill-down view
+/// 61-68 ms at 3 M tickets, 32,768 gives 33-34 ms; a whole year reads in
+/// the same 0.08-0.09 s with either.
+pub const ROW_GROUP: usize = 32_768;
 
 fn read_frame_of(dir: &Path, source: &str, unit: &str) -> Result<DataFrame> {
     let path = dir.join(format!("{source}.parquet"));

@@ -318,3 +318,25 @@ mod tests {
         }
     }
 }
+
+/// A year (2025) of the demo generator's records for Wenzhou's units at
+/// `scale`, as engine inputs: for the unit tests of what hashes, writes
+/// and reads inputs.
+#[cfg(test)]
+pub(crate) fn sample_inputs(scale: f64) -> analytics::inputs::Inputs {
+    let until = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    let generator = seeds::demo::Generator::new(7, scale, until);
+    let units = seeds::units::reference_units();
+    let year = generator.year(&units, 2025);
+    let set = analytics::inputs::RecordSet {
+        hotline: units.iter().flat_map(|u| generator.hotline(u, 2025)).collect(),
+        units,
+        commitments: year.commitments,
+        proposals: year.proposals,
+        debt: year.debt,
+        dishonesty: year.dishonesty,
+        ratings: year.ratings,
+        honours: year.honours,
+    };
+    analytics::inputs::Inputs::from_records(&set, &Default::default()).unwrap()
+}

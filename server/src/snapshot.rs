@@ -7,8 +7,8 @@
 //! [`crate::db::inputs::InputsState::detail`], a hash of every import
 //! batch that changed data (its id, file, content hash, counts and time)
 //! and every accepted objection (id, record and time of decision), plus
-//! this module's [`FORMAT`], the release and the executable ([`key`]). Every change of a record scoring reads goes through
-//! one of those (imports write records, objections void them; repairs and
+//! this module's [`FORMAT`], the release and the executable ([`key`]).
+//! Every change of a record scoring reads goes through one of those (imports write records, objections void them; repairs and
 //! corrections are imports), so a changed record changes the key and an old
 //! snapshot is never read again: the next reading falls back to the
 //! database and writes a new one ([`crate::scoring::load`]).
@@ -17,8 +17,8 @@
 //! `<source>.parquet` per input. A snapshot is written into a temporary
 //! folder beside it and renamed into place, so a reader sees a whole
 //! snapshot or none; older keys of the year are then removed. A snapshot
-//! that cannot be read (removed meanwhile, damaged) is reported as missing
-//! and the database is read instead.
+//! that cannot be read (removed meanwhile, damaged) is removed and the
+//! database is read instead, which writes it again.
 //!
 //! Where: under `ZHENGXIN_SNAPSHOT_DIR` in a sub-folder per database when
 //! it is set, else beside a SQLite file (`<file>.snapshots/`), else (for
@@ -222,13 +222,6 @@ fn read_frame(dir: &Path, source: &str) -> Result<DataFrame> {
     ParquetReader::new(file).finish().map_err(|e| SnapshotError::Polars(e, path.display().to_string()))
 }
 
-/// Writes `inputs` as the snapshot of `meta.year` under `meta.key`, then
-/// removes the year's older snapshots. Blocking. The record inputs must be
-/// in [`canonical_order`] (a unit's read relies on it).
-pub fn write(folder: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
-    write_inner(folder, meta, inputs)
-}
-
 /// Sorts the record inputs by unit and id: the order the engine always
 /// sees them in, from the database or a snapshot. Sums of points are
 /// then the same floating-point sums on every path, whatever order
@@ -252,7 +245,10 @@ pub fn discard(folder: &Path, year: i32, key: &str) {
     }
 }
 
-fn write_inner(folder: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
+/// Writes `inputs` as the snapshot of `meta.year` under `meta.key`, then
+/// removes the year's older snapshots. Blocking. The record inputs must be
+/// in [`canonical_order`] (a unit's read relies on it).
+pub fn write(folder: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
     let Some(target) = key_folder(folder, meta.year, &meta.key) else {
         return Err(SnapshotError::Io { path: folder.display().to_string(), reason: format!("key {:?} is not hex", meta.key) });
     };
@@ -344,23 +340,8 @@ mod tests {
     use super::*;
     use analytics::columns::UNIT_CODE;
 
-    /// A small year of the demo generator's records.
     fn inputs() -> Inputs {
-        let until = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
-        let generator = seeds::demo::Generator::new(7, 0.02, until);
-        let units = seeds::units::reference_units();
-        let year = generator.year(&units, 2025);
-        let set = analytics::inputs::RecordSet {
-            hotline: units.iter().flat_map(|u| generator.hotline(u, 2025)).collect(),
-            units,
-            commitments: year.commitments,
-            proposals: year.proposals,
-            debt: year.debt,
-            dishonesty: year.dishonesty,
-            ratings: year.ratings,
-            honours: year.honours,
-        };
-        Inputs::from_records(&set, &Default::default()).unwrap()
+        crate::demo::sample_inputs(0.02)
     }
 
     fn meta(inputs: &Inputs, key: &str) -> Meta {

@@ -37,11 +37,11 @@ pub struct CachedPage {
 pub type PageCache = OnceCache<String, CachedPage>;
 
 /// Explanations the drill-down has derived, per (result version, stored
-/// data's state ([`crate::db::inputs::InputsState::detail`], as snapshots),
-/// unit, indicator or all): deriving one reads the
-/// unit's records and flags each, which a paged list, its filter, its CSV
-/// and the API would otherwise do on every request. A change of data changes the state, so a stale
-/// explanation is never served.
+/// data's state ([`crate::db::inputs::InputsState::detail`], as
+/// snapshots), unit, indicator or all): deriving one reads the unit's
+/// records and flags each, which a paged list, its filter, its CSV and
+/// the API would otherwise do on every request. A change of data changes
+/// the state, so a stale explanation is never served.
 pub type ExplanationCache = OnceCache<(i64, String, String, Option<String>), UnitExplanation>;
 
 /// A unit's explanation in `version` (of one indicator, or all), derived

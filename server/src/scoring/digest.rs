@@ -141,22 +141,9 @@ mod tests {
 
     /// A year of the demo generator's records for Wenzhou's units.
     fn inputs() -> Inputs {
-        let until = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
-        let generator = seeds::demo::Generator::new(7, 0.05, until);
-        let units = seeds::units::reference_units();
-        let year = generator.year(&units, 2025);
-        let set = analytics::inputs::RecordSet {
-            hotline: units.iter().flat_map(|u| generator.hotline(u, 2025)).collect(),
-            units,
-            commitments: year.commitments,
-            proposals: year.proposals,
-            debt: year.debt,
-            dishonesty: year.dishonesty,
-            ratings: year.ratings,
-            honours: year.honours,
-        };
-        assert!(set.hotline.len() > 1000 && !set.dishonesty.is_empty());
-        Inputs::from_records(&set, &Default::default()).unwrap()
+        let inputs = crate::demo::sample_inputs(0.05);
+        assert!(inputs.hotline.height() > 1000 && inputs.dishonesty.height() > 0);
+        inputs
     }
 
     #[test]

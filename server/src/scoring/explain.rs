@@ -6,8 +6,9 @@
 //! Records are re-derived by the engine from the stored data with the
 //! version's rulebook and as_of: from the same source scoring reads, the
 //! year's snapshot when it matches the data (only the unit's records are
-//! read from it, [`load::for_unit`]), else the database. When the data changed since the version
-//! was computed (its input fingerprint differs), the explanation says so.
+//! read from it, [`load::for_unit`]), else the database. When the data
+//! changed since the version was computed (its input fingerprint
+//! differs), the explanation says so.
 
 use analytics::columns::{ID, IN_DENOMINATOR, VOIDED};
 use analytics::explain::{self, COSTS_POINTS};

@@ -44,7 +44,7 @@ pub async fn current(db: &Db, year: i32) -> Result<Loaded, ScoringError> {
     for _ in 0..ATTEMPTS {
         let before = state(db).await?;
         let key = snapshot::key(&before.detail);
-        if let Some(found) = read_snapshot(db, year, &key).await {
+        if let Some(found) = read_snapshot(db, year, &key, None).await {
             return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot });
         }
         let inputs = inputs(db, year).await?;
@@ -77,7 +77,7 @@ pub async fn current(db: &Db, year: i32) -> Result<Loaded, ScoringError> {
 pub async fn for_unit(db: &Db, year: i32, unit: &str) -> Result<Loaded, ScoringError> {
     let before = state(db).await?;
     let key = snapshot::key(&before.detail);
-    if let Some(found) = read_snapshot_of(db, year, &key, Some(unit)).await {
+    if let Some(found) = read_snapshot(db, year, &key, Some(unit)).await {
         return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot });
     }
     current(db, year).await
@@ -101,30 +101,28 @@ pub async fn refresh_snapshots(db: &Db) {
     }
 }
 
-/// The snapshot under `key`, if the database has a snapshot folder and it
-/// reads; one that does not is logged and passed over.
-async fn read_snapshot(db: &Db, year: i32, key: &str) -> Option<snapshot::Snapshot> {
-    read_snapshot_of(db, year, key, None).await
-}
-
-/// [`read_snapshot`], with only `unit`'s records if one is given.
-async fn read_snapshot_of(db: &Db, year: i32, key: &str, unit: Option<&str>) -> Option<snapshot::Snapshot> {
+/// The snapshot under `key` (with only `unit`'s records, if one is
+/// given), if the database has a snapshot folder and it reads; one that
+/// does not is logged and removed, so the next reading of the database
+/// writes it again.
+async fn read_snapshot(db: &Db, year: i32, key: &str, unit: Option<&str>) -> Option<snapshot::Snapshot> {
     let folder = db.snapshots()?.to_path_buf();
     let key = key.to_string();
-    let key_for_discard = key.clone();
     let unit = unit.map(str::to_string);
-    let read = move || match &unit {
-        Some(unit) => snapshot::read_unit(&folder, year, &key, unit),
-        None => snapshot::read(&folder, year, &key),
+    let read = move || {
+        let found = match &unit {
+            Some(unit) => snapshot::read_unit(&folder, year, &key, unit),
+            None => snapshot::read(&folder, year, &key),
+        };
+        if found.is_err() {
+            snapshot::discard(&folder, year, &key);
+        }
+        found
     };
     match tokio::task::spawn_blocking(read).await {
         Ok(Ok(found)) => found,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, year, "snapshot unreadable; removed, reading the database");
-            if let Some(folder) = db.snapshots().map(|f| f.to_path_buf()) {
-                let key = key_for_discard;
-                let _ = tokio::task::spawn_blocking(move || snapshot::discard(&folder, year, &key)).await;
-            }
             None
         }
         Err(e) => {

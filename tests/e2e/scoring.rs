@@ -248,12 +248,31 @@ e2e!(exports_follow_section_9, |app| {
     let out = zhengxin(&app, &["export", "--year", "2025", "--format", "xlsx", "--output", file.to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(0));
     let mut book: Xlsx<_> = calamine::open_workbook(&file).unwrap();
-    assert_eq!(book.sheet_names(), ["县市区", "市直单位", "乡镇街道", "扣分说明", "数据质量"]);
+    assert_eq!(book.sheet_names(), ["说明", "县市区", "市直单位", "乡镇街道", "扣分说明", "数据质量"]);
+    // The first sheet says which version, as of when, and its hash.
+    let about = book.worksheet_range("说明").unwrap();
+    assert_eq!(about.get((0, 0)), Some(&Data::String("2025年度政务诚信考核结果 第1版".into())));
+    let fact = |key: &str| about.rows().find(|r| r.get(2) == Some(&Data::String(key.into()))).map(|r| r[1].to_string());
+    assert_eq!(fact("version").as_deref(), Some("第 1 版"));
+    assert_eq!(fact("as_of"), json["version"]["as_of"].as_str().map(|t| t.replace('T', " ")));
+    assert_eq!(fact("content_hash").as_deref(), json["version"]["content_hash"].as_str());
+    assert!(fact("published_at").unwrap().starts_with("未发布"), "a provisional version says so");
     let counties = book.worksheet_range("县市区").unwrap();
     assert_eq!(counties.get((0, 0)), Some(&Data::String("unit_code".into())));
     assert_eq!(counties.get((1, 4)), Some(&Data::String("总分".into())));
     assert!(matches!(counties.get((2, 4)), Some(Data::Float(_))), "totals are typed numbers");
     assert_eq!(counties.height(), 2 + 3);
+    // §9's columns first; the Chinese labels of the codes after the indicators.
+    let width = counties.width();
+    assert_eq!(counties.get((0, width - 2)), Some(&Data::String("group_label".into())));
+    let ruian_row = counties.rows().find(|r| r[0] == Data::String("330381".into())).unwrap();
+    assert_eq!(ruian_row[2], Data::String("county".into()));
+    assert_eq!(ruian_row[width - 2], Data::String("县市区".into()));
+    assert_eq!(
+        analytics::domain::Grade::parse(&ruian_row[9].to_string()).map(|g| g.label_zh().to_string()),
+        Some(ruian_row[width - 1].to_string()),
+        "the grade's label beside its code"
+    );
     let lost = book.worksheet_range("扣分说明").unwrap();
     assert!(lost.rows().skip(2).any(|r| r[0] == Data::String("330303".into()) && r[2] == Data::String("dishonesty".into())));
 

@@ -94,7 +94,19 @@ pub async fn result_file(
     let rules = Rulebook::parse(&results::rulebook_text(db, v.id).await?)?;
     let bytes = match format {
         Format::Csv => export::csv(&rows, &rules),
-        Format::Xlsx => export::xlsx(&rows, &rules, &format!("{year}年度政务诚信考核结果 第{}版", v.version)),
+        Format::Xlsx => {
+            let scope = match (&scope.unit, scope.group) {
+                (Some(_), _) => rows.units.iter().map(|u| format!("单位 {} {}", u.unit_code, u.unit_name)).collect::<Vec<_>>().join("；"),
+                (None, Some(group)) => format!("{}（{} 个单位）", group.label_zh(), rows.units.len()),
+                (None, None) => format!("全部单位（{} 个）", rows.units.len()),
+            };
+            let about = export::About {
+                title: format!("{year}年度政务诚信考核结果 第{}版", v.version),
+                version: &v,
+                scope,
+            };
+            export::xlsx(&rows, &rules, &about)
+        }
     }
 ?;
     let mut detail = serde_json::json!({

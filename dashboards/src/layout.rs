@@ -49,7 +49,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
 ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}nav.lists{margin:1rem 0}nav.lists a,nav.lists strong{margin:0 1rem 0 0}\
 .print-hint{font-size:.9rem}.skip{position:absolute;left:-9999px}.skip:focus{left:1rem;top:.5rem;z-index:1;background:#fff;color:#9b1c1c;padding:.3rem .6rem}\
-@media print{header,nav,form,.print-hint{display:none}body{background:#fff;font-size:10.5pt}thead{display:table-header-group}tr,figure,svg{break-inside:avoid}\
+@media print{header,nav,form,.print-hint,.screen-only{display:none}body{background:#fff;font-size:10.5pt}thead{display:table-header-group;break-after:avoid}tr,figure,svg{break-inside:avoid}\
 h1,h2,caption{break-after:avoid}table{width:100%;min-width:0}.board{display:block}.board svg{max-width:100%;height:auto;margin-top:.5rem}\
 main{max-width:none;margin:0}a{color:inherit;text-decoration:none}.scroll{overflow:visible}}\
 ";

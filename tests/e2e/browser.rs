@@ -18,6 +18,43 @@ use crate::e2e;
 use crate::support::{Server, TestApp};
 use crate::web::{PASSWORD, site};
 
+/// The text of a PDF, page by page, as `pdftotext` (poppler-utils) reads it.
+fn pdf_pages(pdf: &[u8]) -> Vec<String> {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(file.path())
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext is needed to read printed pages (Debian: poppler-utils): {e}"));
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut pages: Vec<String> = text.split('\x0c').map(str::to_string).collect();
+    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    pages
+}
+
+/// A page printed to A4 carries "第 i 页 共 n 页" on every sheet, and none
+/// of what only serves the screen: navigation, sign-out, download links,
+/// forms, hints on how to print.
+fn assert_printed(pdf: &[u8], what: &str) {
+    assert!(pdf.starts_with(b"%PDF"), "{what} prints");
+    let pages = pdf_pages(pdf);
+    let n = pages.len();
+    assert!(n >= 1, "{what}: no pages");
+    for (i, page) in pages.iter().enumerate() {
+        // pdftotext spaces CJK text as laid out; compare without spaces.
+        let text: String = page.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains(&format!("第{}页共{n}页", i + 1)), "{what}: page {} of {n} shows its number:\n{page}", i + 1);
+        for screen_only in ["下载", "打印", "退出", "筛选", "返回", "English"] {
+            assert!(!text.contains(screen_only), "{what}: page {} prints {screen_only:?}:\n{page}", i + 1);
+        }
+    }
+}
+
 /// The W3C identifier of an element in WebDriver answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -301,7 +338,7 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     assert_eq!(row_of(&page, "/units/330381?year=2025")[..3], ["1", "瑞安市", "78.25"]);
     b.shot("1-overview").await;
     let pdf = b.print_a4("1-overview-a4").await;
-    assert!(pdf.starts_with(b"%PDF"), "the overview prints");
+    assert_printed(&pdf, "the overview");
     b.media("print").await;
     b.shot("1-overview-print").await;
     b.media("").await;
@@ -328,6 +365,8 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     }
     assert!(shown.contains(&("总分".into(), "56.00".into())) && shown.contains(&("组内排名".into(), "2 / 3".into())), "{shown:?}");
     b.shot("2-scorecard").await;
+    let pdf = b.print_a4("2-scorecard-a4").await;
+    assert_printed(&pdf, "the scorecard");
     b.click("a[href*='/indicators/dishonesty']").await;
     b.wait_for("the records", |p| p.contains("X2025-001")).await;
     b.shot("3-records").await;

@@ -199,7 +199,7 @@ pub fn upload(v: &UploadView) -> Markup {
         &path,
         &v.nav,
         html! {
-            p { a href=(link(lang, "/import", "")) { "← " (lang.pick("返回数据导入", "Back to imports")) } }
+            p.screen-only { a href=(link(lang, "/import", "")) { "← " (lang.pick("返回数据导入", "Back to imports")) } }
             h1 { (title) " · " (status_label(lang, &v.status)) }
             p.note { (lang.pick("上传人", "Uploaded by")) " " (v.created_by) " · " (v.created_at)
                 @if let (Some(by), Some(at)) = (&v.decided_by, &v.decided_at) { " · " (lang.pick("处理人", "Decided by")) " " (by) " · " (at) } }

@@ -125,7 +125,7 @@ fn board(lang: Lang, year: i32, b: &Board, export: Option<i64>) -> Markup {
                 (PreEscaped(bars::render(&title, &description, &bars)))
                 figcaption.note { (lang.pick("条形颜色表示等次；数值见左表。", "Bar colours show the grade; the table gives the numbers.")) }
                 @if let Some(version) = export {
-                    p.note {
+                    p.note.screen-only {
                         (lang.pick("下载本组：", "Download this group: "))
                         a href={ "/exports/" (year) "/rankings.xlsx?version=" (version) "&group=" (b.group) } { "Excel" }
                         " · "
@@ -211,7 +211,7 @@ pub fn body(v: &OverviewView) -> Markup {
                     }
                     @if v.can_manage { (manage(lang, &v.nav, v.year, !ver.published || v.pending_version.is_some())) }
                     @if v.can_export {
-                        p {
+                        p.screen-only {
                             (lang.pick("下载结果表：", "Download the result table: "))
                             a href={ "/exports/" (v.year) "/rankings.xlsx?version=" (ver.version) } { "Excel" }
                             " · "

@@ -118,7 +118,7 @@ pub fn render(v: &RecordsView) -> Markup {
     let c = &v.computation;
     let title = title(v);
     signed_in(lang, &title, &path, &v.nav, html! {
-        p { a href=(link(lang, &format!("/units/{}", v.unit_code), &format!("year={}", v.year))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }
+        p.screen-only { a href=(link(lang, &format!("/units/{}", v.unit_code), &format!("year={}", v.year))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }
         h1 { (title) }
         @if !v.data_unchanged {
             p.note role="status" { (lang.pick("注意：本版本计算后数据有变动，以下记录按当前数据列出。", "Note: data changed after this version was computed; records reflect today's data.")) }
@@ -151,7 +151,7 @@ pub fn render(v: &RecordsView) -> Markup {
                 " " button type="submit" { (lang.pick("筛选", "Filter")) }
                 @if !v.filter.is_empty() { " " a href=(link(lang, &path, &query(&RecordsView { filter: String::new(), ..v.clone() }, v.show, 1))) { (lang.pick("清除筛选", "Clear")) } }
             }
-            p {
+            p.screen-only {
                 a href=(link(lang, &format!("{path}/records.csv"), &query(v, v.show, 1))) download { (lang.pick("导出这些记录（CSV）", "Export these records (CSV)")) }
             }
             @if v.rows.is_empty() {
@@ -239,7 +239,7 @@ pub fn record(v: &RecordView) -> Markup {
     let title = format!("{} {}", lang.pick(&v.source_zh, &v.source_en), v.id);
     let path = format!("/units/{}/records/{}/{}", v.unit_code, v.source_en, encode(&v.id));
     signed_in(lang, &title, &path, &v.nav, html! {
-        p { a href=(link(lang, &format!("/units/{}", v.unit_code), &format!("year={}", v.year))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }
+        p.screen-only { a href=(link(lang, &format!("/units/{}", v.unit_code), &format!("year={}", v.year))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }
         h1 { (title) }
         table {
             caption { (lang.pick("记录内容", "Fields")) }

@@ -76,7 +76,7 @@ pub fn body(v: &ScorecardView) -> Markup {
     let lang = v.lang;
     {
         html! {
-            p { a href=(link(lang, "/", &format!("year={}", v.year))) { "← " (lang.pick("返回总览", "Back to the overview")) } }
+            p.screen-only { a href=(link(lang, "/", &format!("year={}", v.year))) { "← " (lang.pick("返回总览", "Back to the overview")) } }
             h1 { (v.unit_name) " " small.note { (v.unit_code) " · " (group_label(lang, &v.group)) } }
             p role="status" {
                 span.badge { @if v.version.published { (lang.pick("已发布", "Published")) } @else { (lang.pick("暂定结果（未发布）", "Provisional (not published)")) } }
@@ -154,7 +154,7 @@ fn details(v: &ScorecardView) -> Markup {
             figure { (PreEscaped(bars::render(chart_title, &description, &bars))) }
         }
         h2 { (lang.pick("指标明细", "Indicators")) }
-        p.note {
+        p.note.screen-only {
             (lang.pick("下载本单位得分（结果表格式）：", "Download this unit's points (result table format): "))
             a href={ "/exports/" (v.year) "/rankings.xlsx?version=" (v.version.version) "&unit=" (v.unit_code) } { "Excel" }
             " · "

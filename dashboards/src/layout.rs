@@ -38,16 +38,16 @@ impl Lang {
 const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;color:#1f2933;background:#f7f8fa}\
 div.demo{background:#fde68a;color:#3b2f00;padding:.4rem 1.5rem;font-weight:bold}\
 header{background:#9b1c1c;color:#fff;padding:.8rem 1.5rem;display:flex;justify-content:space-between;align-items:center}\
-header a{color:#fff}main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}\
+header a{color:#fff}main{max-width:96rem;margin:1.5rem auto;padding:0 1rem}main p,main ul,main form{max-width:60rem}\
 table{border-collapse:collapse;background:#fff;min-width:24rem}th,td{border:1px solid #d0d5dd;padding:.4rem .8rem;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[scope=row]{white-space:nowrap}caption{text-align:left;font-weight:600;padding:.4rem 0}\
 .note{color:#52606d}nav a,nav .user{margin-left:.8rem}form.inline{display:inline;margin-left:.8rem}\
 .grade-excellent{background:#e3f4e8}.grade-good{background:#e8f0fb}.grade-pass{background:#fdf6e3}.grade-fail{background:#fbe4e4}.grade-ungraded{background:#eef0f2}\
-.board{display:grid;grid-template-columns:minmax(20rem,1fr) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}.board svg{max-width:100%;height:auto}\
+.board{display:grid;grid-template-columns:fit-content(60%) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}.board svg{max-width:100%;height:auto}\
 .flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\
 .error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
-ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}nav.lists{margin:1rem 0}nav.lists a,nav.lists strong{margin:0 1rem 0 0}\
+ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}table.records th,table.records td{white-space:nowrap}table.records td.long{white-space:normal;min-width:16rem}table.records input[type=text]{width:10rem}nav.lists{margin:1rem 0}nav.lists a,nav.lists strong{margin:0 1rem 0 0}\
 .print-hint{font-size:.9rem}.skip{position:absolute;left:-9999px}.skip:focus{left:1rem;top:.5rem;z-index:1;background:#fff;color:#9b1c1c;padding:.3rem .6rem}\
 @media print{header,nav,form,.print-hint,.screen-only{display:none}body{background:#fff;font-size:10.5pt}thead{display:table-header-group;break-after:avoid}tr,figure,svg{break-inside:avoid}\
 h1,h2,caption{break-after:avoid}table{width:100%;min-width:0}.board{display:block}.board svg{max-width:100%;height:auto;margin-top:.5rem}\

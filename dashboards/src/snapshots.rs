@@ -47,7 +47,12 @@ fn badge() -> overview::VersionBadge {
 }
 
 fn row(code: &str, name: &str, total: f64, rank: i64, grade: &str, rank_change: i64) -> overview::RankRow {
-    overview::RankRow { unit_code: code.into(), unit_name: name.into(), total, rank: Some(rank), grade: grade.into(), vetoed: grade == "fail", rank_change: Some(rank_change) }
+    overview::RankRow { unit_code: code.into(), unit_name: name.into(), total, rank: Some(rank), grade: grade.into(), vetoed: grade == "fail", rank_change: Some(rank_change), county_rank: None }
+}
+
+fn township(code: &str, name: &str, total: f64, rank: i64, county_rank: i64) -> overview::RankRow {
+    let grade = if total >= 90.0 { "excellent" } else if total >= 80.0 { "good" } else { "pass" };
+    overview::RankRow { county_rank: Some(county_rank), rank_change: None, vetoed: false, ..row(code, name, total, rank, grade, 0) }
 }
 
 #[test]
@@ -67,7 +72,18 @@ fn overview_view(lang: Lang) -> overview::OverviewView {
             group: "county".into(),
             rows: vec![row("330302", "鹿城区", 91.5, 1, "excellent", 1), row("330303", "龙湾区", 58.25, 2, "fail", -1)],
         }],
+        townships: Some(overview::Townships {
+            counties: vec![("330302".into(), "鹿城区".into()), ("330303".into(), "龙湾区".into())],
+            chosen: Some(("330302".into(), vec![township("330302001", "五马街道", 97.25, 1, 1), township("330302002", "南汇街道", 61.0, 3, 2)])),
+            top: vec![township("330302001", "五马街道", 97.25, 1, 1), township("330303001", "永中街道", 88.5, 2, 1)],
+            bottom: vec![township("330303001", "永中街道", 88.5, 2, 1), township("330302002", "南汇街道", 61.0, 3, 2)],
+            count: 3,
+        }),
         grades: vec![("excellent".into(), 1), ("good".into(), 0), ("pass".into(), 0), ("fail".into(), 1), ("ungraded".into(), 0)],
+        grade_history: vec![
+            (2024, vec![("excellent".into(), 0), ("good".into(), 1), ("pass".into(), 1), ("fail".into(), 0), ("ungraded".into(), 0)]),
+            (2025, vec![("excellent".into(), 1), ("good".into(), 0), ("pass".into(), 0), ("fail".into(), 1), ("ungraded".into(), 0)]),
+        ],
         red_flags: vec![overview::RedFlag { unit_code: "330303".into(), unit_name: "龙湾区".into(), zh: "一票否决：X2025-003".into(), en: "Veto: X2025-003".into() }],
         movers: vec![("county".into(), row("330302", "鹿城区", 91.5, 1, "excellent", 1)), ("county".into(), row("330303", "龙湾区", 58.25, 2, "fail", -1))],
         quality: vec![("missing_debt".into(), 1)],
@@ -261,8 +277,20 @@ fn records_behind_an_indicator_and_one_record() {
         show: records::Show::Cost,
         sizes: (1, 2, 0),
         filter: String::new(),
-        columns: vec![("记录编号".into(), "id".into()), ("人员标识".into(), "person_ref".into())],
-        rows: vec![records::RecordRow { id: "X2025-001".into(), cells: vec!["X2025-001".into(), String::new()], costs: true, voided: false }],
+        columns: vec![
+            ("记录编号".into(), "id".into()),
+            ("人员标识".into(), "person_ref".into()),
+            ("整改期限".into(), "rectify_deadline".into()),
+            ("整改完成日期".into(), "rectified_on".into()),
+        ],
+        deadlines: true,
+        rows: vec![records::RecordRow {
+            id: "X2025-001".into(),
+            cells: vec!["X2025-001".into(), String::new(), "2025-12-19".into(), "–".into()],
+            costs: true,
+            voided: false,
+            late: Some(records::Late { minutes: 12 * 24 * 60, open: true, days: true }),
+        }],
         matching: 1,
         page: 1,
         pages: 1,

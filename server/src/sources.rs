@@ -354,6 +354,19 @@ impl SourceSpec {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
+
+    /// The columns of a record's deadline and of when it was met (empty
+    /// while it is not), for the sources whose records have a deadline.
+    pub fn deadline(&self) -> Option<(usize, usize)> {
+        let (due, done) = match self.source {
+            Source::Commitments => ("due_on", "fulfilled_on"),
+            Source::Proposals => ("due_on", "replied_on"),
+            Source::Hotline => ("due_at", "closed_at"),
+            Source::Dishonesty => ("rectify_deadline", "rectified_on"),
+            _ => return None,
+        };
+        Some((self.column_index(due)?, self.column_index(done)?))
+    }
 }
 
 #[cfg(test)]

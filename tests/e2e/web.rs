@@ -445,3 +445,40 @@ e2e!(leadership_downloads_the_result_table_and_units_may_not, |app| {
     assert_eq!(leader.get("/exports/2025/rankings.csv?group=city").await.status, StatusCode::NOT_FOUND);
     server.stop().await;
 });
+
+e2e!(townships_show_the_city_first_and_last_ten_and_one_chosen_county, |app| {
+    let server = site(&app).await;
+    let leader = Browser::signed_in(&server, "leader").await;
+    let overview = leader.get("/?year=2025").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    for text in ["全市前十名", "全市后十名", "<select id=\"county\" name=\"county\">", "<option value=\"330302\">鹿城区</option>"] {
+        assert!(overview.body.contains(text), "{text}");
+    }
+    assert!(!overview.body.contains("board-township-county"), "no county chosen yet");
+
+    let version = server::scoring::results::default_version(&server::scoring::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
+    let stored = server::scoring::results::read_units(&app.db, version.id).await.unwrap();
+    let mut lucheng: Vec<_> = stored.iter().filter(|u| u.parent_code.as_deref() == Some("330302")).collect();
+    lucheng.sort_by_key(|u| u.county_rank);
+    assert_eq!(lucheng.len(), 2);
+    let chosen = leader.get("/?year=2025&county=330302").await;
+    let board = &chosen.body[chosen.body.find("board-township-county").expect("the county's board")..];
+    let board = &board[..board.find("</table>").unwrap()];
+    assert!(board.contains("鹿城区 · 乡镇（街道）排名"));
+    let mut last = 0;
+    for u in &lucheng {
+        let at = board.find(&format!("/units/{}?year=2025", u.unit_code)).unwrap_or_else(|| panic!("{} on its county's board", u.unit_code));
+        assert!(at > last, "{} in county-rank order", u.unit_code);
+        last = at;
+    }
+    assert!(!board.contains("330381001"), "another county's township is not on the board");
+    assert!(chosen.body.contains("<option value=\"330302\" selected>鹿城区</option>"));
+
+    // Anything but a county's code chooses nothing, and is never echoed.
+    for county in ["%3Cscript%3E", "330381001", "999999"] {
+        let page = leader.get(&format!("/?year=2025&county={county}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("board-township-county") && !page.body.contains("<script>"), "{county}");
+    }
+    server.stop().await;
+});

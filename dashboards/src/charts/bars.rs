@@ -11,17 +11,6 @@ pub struct Bar {
     pub grade: String,
 }
 
-/// The fill of a grade band.
-fn colour(grade: &str) -> RGBColor {
-    match grade {
-        "excellent" => RGBColor(47, 133, 90),
-        "good" => RGBColor(49, 104, 178),
-        "pass" => RGBColor(214, 158, 46),
-        "fail" => RGBColor(197, 48, 48),
-        _ => RGBColor(160, 168, 176),
-    }
-}
-
 /// The SVG of `bars` (top to bottom, in the order of the table beside
 /// it), with `title` as its accessible name and `description` as its text
 /// alternative.
@@ -40,7 +29,7 @@ pub fn render(title: &str, description: &str, bars: &[Bar]) -> String {
         let at = |i: usize| n - 1 - i as i32;
         let chart = ChartBuilder::on(&root)
             .margin(8)
-            .margin_right(20)
+            .margin_right(28)
             .x_label_area_size(24)
             .y_label_area_size(150)
             .build_cartesian_2d(0.0..max, (0..n).into_segmented());
@@ -61,26 +50,13 @@ pub fn render(title: &str, description: &str, bars: &[Bar]) -> String {
                 let y = at(i);
                 Rectangle::new(
                     [(0.0, SegmentValue::Exact(y)), (b.value, SegmentValue::Exact(y + 1))],
-                    colour(&b.grade).filled(),
+                    super::grade_colour(&b.grade).filled(),
                 )
             }));
         }
         let _ = root.present();
     }
-    // An accessible name and description: role=img with <title>/<desc>.
-    let open_end = svg.find('>').map_or(0, |i| i + 1);
-    let (head, tail) = svg.split_at(open_end);
-    format!(
-        "{}<title>{}</title><desc>{}</desc>{}",
-        head.replacen("<svg ", "<svg role=\"img\" ", 1),
-        escape(title),
-        escape(description),
-        tail
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    super::accessible(svg, title, description)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use maud::{Markup, PreEscaped, html};
 
 use super::{fixed, grade_label, group_label};
 use crate::charts::bars::{self, Bar};
+use crate::charts::grades;
 use crate::layout::{Lang, Nav, link, signed_in};
 
 /// One unit on a board.
@@ -18,12 +19,29 @@ pub struct RankRow {
     pub grade: String,
     pub vetoed: bool,
     pub rank_change: Option<i64>,
+    /// A township's rank among its county's townships.
+    pub county_rank: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Board {
     pub group: String,
     pub rows: Vec<RankRow>,
+}
+
+/// The townships, too many for one board: the city's first and last ten,
+/// and one county's townships at a time, chosen on the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Townships {
+    /// (code, name) of every county, in code order.
+    pub counties: Vec<(String, String)>,
+    /// The county chosen, with its townships in county-rank order.
+    pub chosen: Option<(String, Vec<RankRow>)>,
+    /// The ten ranked first in the city, and the ten ranked last.
+    pub top: Vec<RankRow>,
+    pub bottom: Vec<RankRow>,
+    /// Townships in all.
+    pub count: usize,
 }
 
 /// A red flag: a veto, an overdue court listing, missing debt data.
@@ -52,9 +70,14 @@ pub struct OverviewView {
     pub year: i32,
     /// None: the year has no result yet.
     pub version: Option<VersionBadge>,
+    /// The counties' and departments' boards (townships: `townships`).
     pub boards: Vec<Board>,
+    pub townships: Option<Townships>,
     /// (grade, count) in grade order.
     pub grades: Vec<(String, usize)>,
+    /// Each year's (grade, count), oldest first, from the version each
+    /// year shows.
+    pub grade_history: Vec<(i32, Vec<(String, usize)>)>,
     pub red_flags: Vec<RedFlag>,
     /// Units whose rank moved most against last year.
     pub movers: Vec<(String, RankRow)>,
@@ -83,6 +106,15 @@ fn quality_label(lang: Lang, kind: &str) -> &'static str {
 /// download) the group's rows in the export format of `version`.
 fn board(lang: Lang, year: i32, b: &Board, export: Option<i64>) -> Markup {
     let title = format!("{} · {}", group_label(lang, &b.group), lang.pick("排名", "ranking"));
+    let export = export.map(|version| (version, format!("group={}", b.group)));
+    ranking(lang, year, &format!("board-{}", b.group), &title, &b.rows, false, export)
+}
+
+/// A ranking table with its bar chart beside it: `county_ranks` adds a
+/// township's rank in its county before its rank in the city; `export`
+/// is (version, query) of the download of these rows.
+fn ranking(lang: Lang, year: i32, id: &str, title: &str, rows: &[RankRow], county_ranks: bool, export: Option<(i64, String)>) -> Markup {
+    let b = Board { group: String::new(), rows: rows.to_vec() };
     let bars: Vec<Bar> = b
         .rows
         .iter()
@@ -99,11 +131,12 @@ fn board(lang: Lang, year: i32, b: &Board, export: Option<i64>) -> Markup {
         .collect::<Vec<_>>()
         .join(lang.pick("；", "; "));
     html! {
-        section.board aria-labelledby={ "board-" (b.group) } {
+        section.board aria-labelledby=(id) {
             table {
-                caption #{ "board-" (b.group) } { (title) }
+                caption #(id) { (title) }
                 thead { tr {
-                    th scope="col" { (lang.pick("排名", "Rank")) }
+                    @if county_ranks { th scope="col" { (lang.pick("县内排名", "In county")) } }
+                    th scope="col" { (lang.pick(if county_ranks { "全市排名" } else { "排名" }, if county_ranks { "In city" } else { "Rank" })) }
                     th scope="col" { (lang.pick("单位", "Unit")) }
                     th scope="col" { (lang.pick("总分", "Total")) }
                     th scope="col" { (lang.pick("等次", "Grade")) }
@@ -112,6 +145,7 @@ fn board(lang: Lang, year: i32, b: &Board, export: Option<i64>) -> Markup {
                 tbody {
                     @for r in &b.rows {
                         tr class={ "grade-" (r.grade) } {
+                            @if county_ranks { td.num { (r.county_rank.map_or("–".to_string(), |v| v.to_string())) } }
                             td.num { (r.rank.map_or("–".to_string(), |v| v.to_string())) }
                             th scope="row" { a href=(link(lang, &format!("/units/{}", r.unit_code), &format!("year={year}"))) { (r.unit_name) } }
                             td.num { (format!("{:.2}", r.total)) }
@@ -122,17 +156,71 @@ fn board(lang: Lang, year: i32, b: &Board, export: Option<i64>) -> Markup {
                 }
             }
             figure {
-                (PreEscaped(bars::render(&title, &description, &bars)))
+                (PreEscaped(bars::render(title, &description, &bars)))
                 figcaption.note { (lang.pick("条形颜色表示等次；数值见左表。", "Bar colours show the grade; the table gives the numbers.")) }
-                @if let Some(version) = export {
+                @if let Some((version, query)) = export {
                     p.note.screen-only {
                         (lang.pick("下载本组：", "Download this group: "))
-                        a href={ "/exports/" (year) "/rankings.xlsx?version=" (version) "&group=" (b.group) } { "Excel" }
+                        a href={ "/exports/" (year) "/rankings.xlsx?version=" (version) "&" (query) } { "Excel" }
                         " · "
-                        a href={ "/exports/" (year) "/rankings.csv?version=" (version) "&group=" (b.group) } { "CSV" }
+                        a href={ "/exports/" (year) "/rankings.csv?version=" (version) "&" (query) } { "CSV" }
                     }
                 }
             }
+        }
+    }
+}
+
+/// The townships: the city's first and last ten, and the townships of one
+/// county, chosen with a form that keeps the year and the language.
+fn townships(v: &OverviewView, t: &Townships, export: Option<i64>) -> Markup {
+    let lang = v.lang;
+    let group = group_label(lang, "township");
+    html! {
+        h2 #townships { (group) }
+        p.note { (lang.pick("共 ", "")) (t.count) (lang.pick(" 个乡镇（街道）。下表为全市前十名与后十名；各县（市、区）的乡镇请在下方选择。", " townships. Below: the city's first ten and last ten; choose a county further down for its townships.")) }
+        (ranking(lang, v.year, "board-township-top", &format!("{group} · {}", lang.pick("全市前十名", "the city's first ten")), &t.top, true, export.map(|version| (version, "group=township".to_string()))))
+        (ranking(lang, v.year, "board-township-bottom", &format!("{group} · {}", lang.pick("全市后十名", "the city's last ten")), &t.bottom, true, None))
+        form.screen-only method="get" action="/#townships" {
+            input type="hidden" name="year" value=(v.year);
+            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+            label for="county" { (lang.pick("查看某县（市、区）的乡镇（街道）", "Townships of a county")) }
+            select #county name="county" {
+                option value="" { (lang.pick("（选择）", "(choose)")) }
+                @for (code, name) in &t.counties {
+                    option value=(code) selected[t.chosen.as_ref().is_some_and(|(c, _)| c == code)] { (name) }
+                }
+            }
+            " " button type="submit" { (lang.pick("查看", "Show")) }
+        }
+        @if let Some((code, rows)) = &t.chosen {
+            @let name = t.counties.iter().find(|(c, _)| c == code).map_or(code.as_str(), |(_, n)| n.as_str());
+            (ranking(lang, v.year, "board-township-county", &format!("{name} · {}", lang.pick("乡镇（街道）排名", "townships")), rows, true, None))
+        }
+    }
+}
+
+/// How the grades were spread in each year: a table and its chart.
+fn grade_history(v: &OverviewView) -> Markup {
+    let lang = v.lang;
+    let grades: Vec<String> = v.grade_history.first().map(|(_, g)| g.iter().map(|(code, _)| code.clone()).collect()).unwrap_or_default();
+    let years: Vec<grades::YearGrades> = v.grade_history.iter().map(|(year, counts)| grades::YearGrades { year: *year, counts: counts.clone() }).collect();
+    let legend: Vec<(String, String)> = grades.iter().map(|g| (g.clone(), grade_label(lang, g).to_string())).collect();
+    let description = v
+        .grade_history
+        .iter()
+        .map(|(year, counts)| format!("{year}: {}", counts.iter().map(|(g, n)| format!("{} {n}", grade_label(lang, g))).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "));
+    let title = lang.pick("历年等次分布", "Grades by year");
+    html! {
+        section.board aria-labelledby="grade-history" {
+            table {
+                caption #grade-history { (title) }
+                thead { tr { th scope="col" { (lang.pick("年度", "Year")) } @for g in &grades { th scope="col" { (grade_label(lang, g)) } } } }
+                tbody { @for (year, counts) in &v.grade_history { tr { th scope="row" { (year) } @for (_, n) in counts { td.num { (n) } } } } }
+            }
+            figure { (PreEscaped(grades::render(title, &description, &years, &legend))) }
         }
     }
 }
@@ -225,6 +313,7 @@ pub fn body(v: &OverviewView) -> Markup {
                         thead { tr { @for (g, _) in &v.grades { th scope="col" { (grade_label(lang, g)) } } } }
                         tbody { tr { @for (_, n) in &v.grades { td.num { (n) } } } }
                     }
+                    @if v.grade_history.len() > 1 { (grade_history(v)) }
                     h2 { (lang.pick("风险提示", "Red flags")) }
                     @if v.red_flags.is_empty() {
                         p.note { (lang.pick("无一票否决、逾期未整改或缺失债务数据。", "No vetoes, overdue rectifications or missing debt data.")) }
@@ -234,6 +323,7 @@ pub fn body(v: &OverviewView) -> Markup {
                         } }
                     }
                     @for b in &v.boards { h2 { (group_label(lang, &b.group)) } (board(lang, v.year, b, v.can_export.then_some(ver.version))) }
+                    @if let Some(t) = &v.townships { (townships(v, t, v.can_export.then_some(ver.version))) }
                     h2 { (lang.pick("名次变化最大", "Biggest movers")) }
                     @if v.movers.is_empty() {
                         p.note { (lang.pick("无上年结果可比。", "No previous year to compare with.")) }

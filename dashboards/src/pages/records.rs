@@ -48,6 +48,39 @@ pub struct RecordRow {
     pub cells: Vec<String>,
     pub costs: bool,
     pub voided: bool,
+    /// How late it met its deadline, or how far past it it still was at
+    /// the version's as-of time.
+    pub late: Option<Late>,
+}
+
+/// A deadline missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Late {
+    pub minutes: i64,
+    /// Not met at all by the as-of time.
+    pub open: bool,
+    /// The deadline is a date, so lateness counts in whole days.
+    pub days: bool,
+}
+
+impl Late {
+    /// "晚 3 天", "晚 5 小时"; open: "逾期 12 天，仍未完成".
+    pub fn text(&self, lang: Lang) -> String {
+        let m = self.minutes;
+        let amount = if self.days || m >= 48 * 60 {
+            format!("{}{}", m / (24 * 60), lang.pick(" 天", if m / (24 * 60) == 1 { " day" } else { " days" }))
+        } else if m >= 60 {
+            format!("{}{}", m / 60, lang.pick(" 小时", if m / 60 == 1 { " hour" } else { " hours" }))
+        } else {
+            format!("{}{}", m, lang.pick(" 分钟", if m == 1 { " minute" } else { " minutes" }))
+        };
+        match (self.open, lang) {
+            (true, Lang::Zh) => format!("逾期 {amount}，仍未完成"),
+            (true, Lang::En) => format!("{amount} overdue, still open"),
+            (false, Lang::Zh) => format!("晚 {amount}"),
+            (false, Lang::En) => format!("{amount} late"),
+        }
+    }
 }
 
 /// How an indicator's points came about.
@@ -82,6 +115,8 @@ pub struct RecordsView {
     pub filter: String,
     /// Column headers (Chinese, English).
     pub columns: Vec<(String, String)>,
+    /// The records have deadlines: a column says how late each was.
+    pub deadlines: bool,
     pub rows: Vec<RecordRow>,
     /// Records matching the filter, over all pages.
     pub matching: usize,
@@ -158,20 +193,22 @@ pub fn render(v: &RecordsView) -> Markup {
                 p.note role="status" { @if v.filter.is_empty() { (lang.pick("没有这类记录。", "No such records.")) } @else { (lang.pick("没有符合筛选条件的记录。", "No record matches the filter.")) } }
             } @else {
                 div.scroll role="region" tabindex="0" aria-label=(v.show.label(lang)) {
-                table {
+                table.records {
                     caption { (v.show.label(lang)) " · " (v.matching) (lang.pick(" 条 · 第 ", " records · page ")) (v.page) (lang.pick(" 页，共 ", " of ")) (v.pages) (lang.pick(" 页", "")) }
                     thead { tr {
                         @for (zh, en) in &v.columns { th scope="col" { (lang.pick(zh, en)) } }
                         th scope="col" { (lang.pick("计分", "Scoring")) }
+                        @if v.deadlines { th scope="col" { (lang.pick("逾期", "Late by")) } }
                         @if v.can_object { th scope="col" { (lang.pick("异议", "Objection")) } }
                     } }
                     tbody { @for r in &v.rows { tr {
                         @for (n, cell) in r.cells.iter().enumerate() {
                             @if n == 0 {
                                 th scope="row" { a href=(link(lang, &format!("/units/{}/records/{}/{}", v.unit_code, v.source.as_deref().unwrap_or_default(), encode(&r.id)), &format!("year={}", v.year))) { code { (cell) } } }
-                            } @else { td { (cell) } }
+                            } @else if cell.chars().count() > 24 { td.long { (cell) } } @else { td { (cell) } }
                         }
                         td { @if r.voided { (lang.pick("已作废", "Voided")) } @else if r.costs { span.flag { (lang.pick("失分", "Cost points")) } } @else { (lang.pick("计入", "Counted")) } }
+                        @if v.deadlines { td { @if let Some(late) = r.late { (late.text(lang)) } @else { "–" } } }
                         @if v.can_object {
                             td { @if r.costs && !r.voided {
                                 form method="post" action="/objections" {
@@ -269,4 +306,21 @@ pub fn record(v: &RecordView) -> Markup {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lateness_reads_in_the_unit_that_suits_it() {
+        let late = |minutes, open, days| Late { minutes, open, days };
+        assert_eq!(late(45, false, false).text(Lang::Zh), "晚 45 分钟");
+        assert_eq!(late(5 * 60 + 59, false, false).text(Lang::Zh), "晚 5 小时");
+        assert_eq!(late(47 * 60, false, false).text(Lang::En), "47 hours late");
+        assert_eq!(late(49 * 60, false, false).text(Lang::En), "2 days late");
+        assert_eq!(late(24 * 60, false, true).text(Lang::En), "1 day late");
+        assert_eq!(late(12 * 24 * 60, true, true).text(Lang::Zh), "逾期 12 天，仍未完成");
+        assert_eq!(late(60, true, false).text(Lang::En), "1 hour overdue, still open");
+    }
 }

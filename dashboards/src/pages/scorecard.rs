@@ -8,6 +8,7 @@ use maud::{Markup, PreEscaped, html};
 use super::overview::VersionBadge;
 use super::{fixed, grade_label, group_label};
 use crate::charts::bars::{self, Bar};
+use crate::charts::trend;
 use crate::layout::{Lang, Nav, link, signed_in};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -196,5 +197,32 @@ fn details(v: &ScorecardView) -> Markup {
             thead { tr { th scope="col" { (lang.pick("年度", "Year")) } th scope="col" { (lang.pick("总分", "Total")) } th scope="col" { (lang.pick("排名", "Rank")) } th scope="col" { (lang.pick("等次", "Grade")) } } }
             tbody { @for t in &v.trend { tr { th scope="row" { (t.year) } td.num { (format!("{:.2}", t.total)) } td.num { (t.rank.map_or("–".into(), |r| r.to_string())) } td { (grade_label(lang, &t.grade)) } } } }
         }
+        @if !v.trend.is_empty() { figure { (PreEscaped(trend_chart(v))) } }
     }
+}
+
+/// The trend table as a chart: total and rank per year.
+fn trend_chart(v: &ScorecardView) -> String {
+    let lang = v.lang;
+    let years: Vec<trend::Year> = v
+        .trend
+        .iter()
+        .map(|t| trend::Year { year: t.year, total: t.total, rank: t.rank, grade: t.grade.clone() })
+        .collect();
+    let description = v
+        .trend
+        .iter()
+        .map(|t| {
+            let rank = t.rank.map_or_else(|| lang.pick("不排名", "unranked").to_string(), |r| format!("{}{r}{}", lang.pick("第 ", "rank "), lang.pick(" 名", "")));
+            format!("{} {:.2} {rank} {}", t.year, t.total, grade_label(lang, &t.grade))
+        })
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "));
+    trend::render(
+        lang.pick("历年总分与排名", "Total and rank by year"),
+        &description,
+        &years,
+        v.group_size,
+        (lang.pick("总分", "Total"), lang.pick("组内排名（第 1 名在上）", "Rank in group (first at the top)")),
+    )
 }

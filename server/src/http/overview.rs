@@ -18,6 +18,8 @@ use crate::scoring::results::{self, UnitResult, VersionInfo};
 pub struct YearQuery {
     pub year: Option<i32>,
     pub lang: Option<String>,
+    /// The county whose townships the overview lists.
+    pub county: Option<String>,
 }
 
 pub fn rank_row(u: &UnitResult) -> RankRow {
@@ -29,6 +31,7 @@ pub fn rank_row(u: &UnitResult) -> RankRow {
         grade: u.grade.to_string(),
         vetoed: u.vetoed,
         rank_change: u.rank_change,
+        county_rank: u.county_rank,
     }
 }
 
@@ -49,12 +52,20 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let can_export = matches!(session.user.role, crate::auth::Role::Leader | crate::auth::Role::Assessor);
     // The scope is part of the key: a unit's overview leaves out what only
     // the units themselves and the city may see.
-    let key = format!("overview|{epoch}|{year}|{}|{can_manage}|{can_export}|{}", lang.code(), session.user.view_scope());
+    // Only a county's code (six digits) is ever part of the key: anything
+    // else shows no county, so the cache cannot be filled with variants.
+    let county = q.county.filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
+    let key = format!(
+        "overview|{epoch}|{year}|{}|{can_manage}|{can_export}|{}|{}",
+        lang.code(),
+        session.user.view_scope(),
+        county.as_deref().unwrap_or("")
+    );
     let page = state
         .pages
         .get_or_try_init(key, || async {
             let versions = results::versions(&state.db, year).await?;
-            let view = build(&state, lang, &session, years, year, &versions, can_manage, can_export).await?;
+            let view = build(&state, lang, &session, years, year, &versions, can_manage, can_export, county.as_deref()).await?;
             Ok::<_, AppError>(cache::CachedPage { title: overview::title(lang, year), body: overview::body(&view).into_string() })
         })
         .await?;
@@ -93,6 +104,54 @@ fn red_flags(user: &crate::auth::User, units: &[UnitResult], quality: &[results:
     flags
 }
 
+/// How many units have each grade, in grade order.
+fn grade_counts(units: &[UnitResult]) -> Vec<(String, usize)> {
+    Grade::ALL.iter().map(|g| (g.code().to_string(), units.iter().filter(|u| u.grade == *g).count())).collect()
+}
+
+/// Each year's grade counts, oldest first, from the version each year's
+/// overview shows (`year` itself from `shown`, already read).
+async fn grade_history(state: &AppState, years: &[i32], year: i32, shown: &VersionInfo, units: &[UnitResult]) -> Result<Vec<(i32, Vec<(String, usize)>)>, AppError> {
+    let mut history = Vec::new();
+    for &y in years {
+        if y == year {
+            history.push((y, grade_counts(units)));
+            continue;
+        }
+        let versions = results::versions(&state.db, y).await?;
+        if let Some(v) = results::default_version(&versions).filter(|v| v.id != shown.id) {
+            history.push((y, grade_counts(&results::read_units(&state.db, v.id).await?)));
+        }
+    }
+    Ok(history)
+}
+
+/// The townships' boards: the city's ten first and ten last (of those
+/// ranked), and `county`'s townships in county-rank order.
+fn townships(units: &[UnitResult], county: Option<&str>) -> Option<overview::Townships> {
+    let mut ranked: Vec<&UnitResult> = units.iter().filter(|u| u.group == PeerGroup::Township && u.rank.is_some()).collect();
+    let count = units.iter().filter(|u| u.group == PeerGroup::Township).count();
+    if count == 0 {
+        return None;
+    }
+    ranked.sort_by_key(|u| (u.rank, u.unit_code.clone()));
+    let counties: Vec<(String, String)> = units.iter().filter(|u| u.group == PeerGroup::County).map(|u| (u.unit_code.clone(), u.unit_name.clone())).collect();
+    let chosen = county.filter(|c| counties.iter().any(|(code, _)| code == c)).map(|c| {
+        let mut rows: Vec<&UnitResult> = units.iter().filter(|u| u.group == PeerGroup::Township && u.parent_code.as_deref() == Some(c)).collect();
+        rows.sort_by_key(|u| (u.county_rank.is_none(), u.county_rank, u.unit_code.clone()));
+        (c.to_string(), rows.into_iter().map(rank_row).collect())
+    });
+    let mut counties = counties;
+    counties.sort();
+    Some(overview::Townships {
+        counties,
+        chosen,
+        top: ranked.iter().take(10).map(|u| rank_row(u)).collect(),
+        bottom: ranked.iter().skip(ranked.len().saturating_sub(10)).map(|u| rank_row(u)).collect(),
+        count,
+    })
+}
+
 /// The overview's view model, read from the stored result (the forms'
 /// CSRF token left as the cache's placeholder).
 #[allow(clippy::too_many_arguments)]
@@ -105,6 +164,7 @@ async fn build(
     versions: &[VersionInfo],
     can_manage: bool,
     can_export: bool,
+    county: Option<&str>,
 ) -> Result<OverviewView, AppError> {
     let version = results::default_version(versions);
     let mut slot = nav(session);
@@ -116,7 +176,9 @@ async fn build(
         year,
         version: version.map(badge),
         boards: Vec::new(),
+        townships: None,
         grades: Vec::new(),
+        grade_history: Vec::new(),
         red_flags: Vec::new(),
         movers: Vec::new(),
         quality: Vec::new(),
@@ -129,16 +191,15 @@ async fn build(
         view.pending_version = latest.filter(|l| l.id != v.id && l.published_at.is_none()).map(|l| l.version);
         let units = results::read_units(&state.db, v.id).await?;
         let quality = results::read_quality(&state.db, v.id).await?;
-        for group in PeerGroup::ALL.iter().map(|g| g.code()) {
+        for group in [PeerGroup::County, PeerGroup::Department] {
             let rows: Vec<RankRow> = units.iter().filter(|u| u.group == group).map(rank_row).collect();
             if !rows.is_empty() {
-                view.boards.push(Board { group: group.into(), rows });
+                view.boards.push(Board { group: group.code().into(), rows });
             }
         }
-        view.grades = Grade::ALL
-            .iter()
-            .map(|g| (g.code().to_string(), units.iter().filter(|u| u.grade == *g).count()))
-            .collect();
+        view.townships = townships(&units, county);
+        view.grades = grade_counts(&units);
+        view.grade_history = grade_history(state, &view.years, year, v, &units).await?;
         view.red_flags = red_flags(&session.user, &units, &quality);
         let quality: Vec<_> = quality.into_iter().filter(|f| sees_finding(&session.user, f.unit_code.as_deref())).collect();
         let mut movers: Vec<&UnitResult> = units.iter().filter(|u| u.rank_change.is_some_and(|c| c != 0)).collect();

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use dashboards::layout::Lang;
-use dashboards::pages::records::{self, Computation, FieldChange, HistoryRow, RecordRow, RecordView, RecordsView, Show};
+use dashboards::pages::records::{self, Computation, FieldChange, HistoryRow, Late, RecordRow, RecordView, RecordsView, Show};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -47,6 +47,8 @@ pub struct RecordsQuery {
 /// The records of one indicator's list, filtered.
 pub struct Drill {
     pub year: i32,
+    /// The version's as-of time: how far past its deadline an open record was.
+    pub as_of: chrono::NaiveDateTime,
     pub unit_code: String,
     pub explanation: IndicatorExplanation,
     pub data_unchanged: bool,
@@ -108,6 +110,7 @@ impl Drill {
         };
         Ok(Drill {
             year,
+            as_of: version.as_of,
             unit_code: code.to_string(),
             data_unchanged: e.data_unchanged,
             explanation,
@@ -188,6 +191,28 @@ fn shown(lang: Lang, column: &Column, v: &Value) -> String {
     }
 }
 
+/// How late a record met its deadline, or, not met by `as_of`, how far
+/// past it it was then. A date deadline is met on its day, so dates count
+/// whole days (as of the as-of day).
+fn late(spec: &SourceSpec, row: &[Value], as_of: chrono::NaiveDateTime) -> Option<Late> {
+    let (due, done) = spec.deadline()?;
+    let days = matches!(row[due], Value::Date(_));
+    let instant = |v: &Value| match v {
+        Value::Date(d) => Some(d.and_time(chrono::NaiveTime::MIN)),
+        Value::DateTime(t) => Some(*t),
+        _ => None,
+    };
+    let deadline = instant(&row[due])?;
+    let open = row[done].is_null();
+    let met = if open {
+        if days { as_of.date().and_time(chrono::NaiveTime::MIN) } else { as_of }
+    } else {
+        instant(&row[done])?
+    };
+    let minutes = (met - deadline).num_minutes();
+    (minutes > 0).then_some(Late { minutes, open, days })
+}
+
 fn page_number(q: &RecordsQuery) -> usize {
     q.page.unwrap_or(1).max(1)
 }
@@ -226,6 +251,7 @@ pub async fn page(
         sizes: d.sizes,
         filter: q.q.clone().unwrap_or_default().trim().to_string(),
         columns: d.spec.map_or_else(Vec::new, |s| s.columns.iter().map(|c| (c.zh.to_string(), c.name.to_string())).collect()),
+        deadlines: d.spec.is_some_and(|s| s.deadline().is_some()),
         rows: rows
             .iter()
             .map(|row| {
@@ -237,6 +263,7 @@ pub async fn page(
                     }),
                     costs: scoring == "cost",
                     voided: scoring == "voided",
+                    late: d.spec.and_then(|s| late(s, row, d.as_of)),
                     id,
                 }
             })
@@ -390,4 +417,46 @@ fn history_row(e: crate::history::Entry) -> HistoryRow {
         }
     };
     HistoryRow { at: e.at.to_string(), actor: e.actor, what_zh, what_en, changes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{COMMITMENTS, HOTLINE, PROPOSALS};
+
+    fn at(d: u32, h: u32, m: u32) -> Value {
+        Value::DateTime(chrono::NaiveDate::from_ymd_opt(2025, 3, d).unwrap().and_hms_opt(h, m, 0).unwrap())
+    }
+
+    fn day(d: u32) -> Value {
+        Value::Date(chrono::NaiveDate::from_ymd_opt(2025, 3, d).unwrap())
+    }
+
+    #[test]
+    fn lateness_counts_from_the_deadline_to_the_work_done_or_to_as_of() {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap().and_hms_opt(23, 59, 59).unwrap();
+        let mut ticket = vec![Value::Null; HOTLINE.columns.len()];
+        let (due, done) = HOTLINE.deadline().unwrap();
+        ticket[due] = at(7, 9, 0);
+        ticket[done] = at(7, 14, 30);
+        assert_eq!(late(&HOTLINE, &ticket, as_of), Some(Late { minutes: 5 * 60 + 30, open: false, days: false }));
+        ticket[done] = at(7, 8, 0);
+        assert_eq!(late(&HOTLINE, &ticket, as_of), None, "closed in time");
+        ticket[done] = Value::Null;
+        let open = late(&HOTLINE, &ticket, as_of).unwrap();
+        assert!(open.open && open.minutes == (24 * 24 + 14) * 60 + 59, "{open:?}");
+        // Dates: met on the day is in time; open ones count to the as-of day.
+        let mut commitment = vec![Value::Null; COMMITMENTS.columns.len()];
+        let (due, done) = COMMITMENTS.deadline().unwrap();
+        commitment[due] = day(10);
+        commitment[done] = day(10);
+        assert_eq!(late(&COMMITMENTS, &commitment, as_of), None);
+        commitment[done] = day(13);
+        assert_eq!(late(&COMMITMENTS, &commitment, as_of), Some(Late { minutes: 3 * 24 * 60, open: false, days: true }));
+        commitment[done] = Value::Null;
+        assert_eq!(late(&COMMITMENTS, &commitment, as_of), Some(Late { minutes: 21 * 24 * 60, open: true, days: true }));
+        // A proposal without a deadline is never late.
+        let proposal = vec![Value::Null; PROPOSALS.columns.len()];
+        assert_eq!(late(&PROPOSALS, &proposal, as_of), None);
+    }
 }

@@ -30,6 +30,8 @@ pub struct Config {
     /// Where the columnar snapshots go, instead of the database's default
     /// ([`crate::snapshot::default_folder`]).
     pub snapshots: Option<std::path::PathBuf>,
+    /// The issuing office printed on PDF reports.
+    pub report_office: String,
 }
 
 /// Minutes without a request after which a session ends, by default.
@@ -52,6 +54,7 @@ impl Config {
             idle_minutes: DEFAULT_IDLE_MINUTES,
             staged_hours: DEFAULT_STAGED_HOURS,
             snapshots: None,
+            report_office: crate::scoring::reports::DEFAULT_OFFICE.to_string(),
         }
     }
 
@@ -73,6 +76,7 @@ impl std::fmt::Debug for Config {
             .field("idle_minutes", &self.idle_minutes)
             .field("staged_hours", &self.staged_hours)
             .field("snapshots", &self.snapshots)
+            .field("report_office", &self.report_office)
             .finish()
     }
 }

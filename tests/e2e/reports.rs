@@ -1,6 +1,7 @@
-//! Reports as their readers get them: the result workbook opened and
-//! printed by LibreOffice (headless), its pages read back with `pdftotext`
-//! and drawn with `pdftoppm`. The PDFs and page pictures are kept under
+//! Reports as their readers get them: the PDF notice and units' reports
+//! the server typesets, and the result workbook opened and printed by
+//! LibreOffice (headless); pages read back with `pdftotext` and drawn with
+//! `pdftoppm`. The PDFs and page pictures are kept under
 //! `$CARGO_TARGET_TMPDIR/reports/` to be looked at.
 //!
 //! Needs `libreoffice-calc-nogui` and `poppler-utils` (`.ci/run` installs
@@ -9,8 +10,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use reqwest::StatusCode;
+
 use crate::cli::zhengxin;
 use crate::e2e;
+use crate::web::{Browser, site};
 
 /// Where a test run keeps printed reports, per back-end.
 fn kept(backend: &str) -> PathBuf {
@@ -118,4 +122,94 @@ e2e!(the_result_workbook_prints_one_page_wide_with_its_headers_on_every_page, |a
     let printed: usize = pages[1..].iter().map(|p| p.matches("township330").count()).sum();
     assert!(townships > 100, "{townships} townships in the demo");
     assert_eq!(printed, townships, "every township's row is printed");
+});
+
+/// Writes `bytes` as `name` in the kept folder, draws its pages, and
+/// returns the text of each page.
+fn keep_pdf(backend: &str, name: &str, bytes: &[u8]) -> Vec<String> {
+    assert!(bytes.starts_with(b"%PDF"), "{name} is a PDF");
+    let path = kept(backend).join(name);
+    std::fs::write(&path, bytes).unwrap();
+    draw(&path);
+    pages(&path)
+}
+
+/// Every page says which it is of how many.
+fn numbered(pages: &[String], what: &str) {
+    let n = pages.len();
+    for (i, page) in pages.iter().enumerate() {
+        assert!(page.contains(&format!("第{}页共{n}页", i + 1)), "{what}: page {} of {n} is numbered: {page}", i + 1);
+    }
+}
+
+e2e!(the_notice_and_the_units_reports_say_what_the_stored_version_says, |app| {
+    let server = site(&app).await;
+    let backend = format!("{:?}", app.backend).to_lowercase();
+    let version = server::scoring::results::default_version(&server::scoring::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
+    let stored = server::scoring::results::read_units(&app.db, version.id).await.unwrap();
+
+    // The notice, for leadership: the office, the version and its hash,
+    // every unit's rank, total and grade, the veto.
+    let leader = Browser::signed_in(&server, "leader").await;
+    let notice = leader.get("/reports/2025/notice.pdf").await;
+    assert_eq!(notice.status, StatusCode::OK);
+    assert_eq!(notice.headers.get("content-type").unwrap(), "application/pdf");
+    assert!(notice.headers.get("content-disposition").unwrap().to_str().unwrap().contains("zhengxin-2025-v1-notice.pdf"));
+    let pages = keep_pdf(&backend, "notice.pdf", &notice.bytes);
+    numbered(&pages, "the notice");
+    let text = pages.concat();
+    for needle in ["温州市政务诚信考核工作办公室", "2025年度政务诚信考核结果通报", "第1版", version.content_hash.as_str(), "一票否决", "X2025-003"] {
+        assert!(text.contains(needle), "the notice holds {needle:?}");
+    }
+    for u in &stored {
+        let row = format!("{}{}", u.rank.map_or("–".to_string(), |r| r.to_string()), u.unit_name);
+        let total = format!("{:.2}", u.total);
+        let at = text.find(&row).unwrap_or_else(|| panic!("{} is listed with its rank: {text}", u.unit_code));
+        let line: String = text[at..].chars().take(40).collect();
+        assert!(line.contains(&total), "{}: {total} beside its name: {line}", u.unit_code);
+    }
+    assert!(text.contains("瑞安市78.25不合格（一票否决）"), "the vetoed county keeps its rank and says why: {text}");
+    // The same version typesets to the same bytes.
+    assert_eq!(leader.get("/reports/2025/notice.pdf").await.bytes, notice.bytes, "produced again, byte for byte");
+
+    // A unit's report, for the unit itself.
+    let unit = Browser::signed_in(&server, "lucheng").await;
+    let own = unit.get("/reports/2025/units/330302.pdf").await;
+    assert_eq!(own.status, StatusCode::OK);
+    let pages = keep_pdf(&backend, "330302.pdf", &own.bytes);
+    numbered(&pages, "the unit's report");
+    let text = pages.concat();
+    let lucheng = stored.iter().find(|u| u.unit_code == "330302").unwrap();
+    for needle in ["鹿城区2025年度政务诚信考核报告", "总分56.00", "组内排名2/3", "承诺按期兑现率", "失信记录", "历年走势", version.content_hash.as_str()] {
+        assert!(text.contains(needle), "the report holds {needle:?}: {text}");
+    }
+    assert_eq!(format!("{:.2}", lucheng.total), "56.00");
+    assert_eq!(unit.get("/reports/2025/units/330303.pdf").await.status, StatusCode::FORBIDDEN, "not another unit's");
+    assert_eq!(unit.get("/reports/2025/notice.pdf").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(leader.get("/reports/2025/units/999999.pdf").await.status, StatusCode::NOT_FOUND);
+
+    // Every unit's report in one ZIP, for the assessment team: the same
+    // bytes as each report on its own.
+    let assessor = Browser::signed_in(&server, "assessor").await;
+    let zip = assessor.get("/reports/2025/unit-reports.zip").await;
+    assert_eq!(zip.status, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes.clone())).unwrap();
+    assert_eq!(archive.len(), stored.len(), "a report per unit");
+    let mut inside = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name("zhengxin-2025-v1-330302.pdf").unwrap(), &mut inside).unwrap();
+    assert_eq!(inside, own.bytes, "the ZIP holds the same report");
+    assert_eq!(leader.get("/reports/2025/unit-reports.zip").await.status, StatusCode::FORBIDDEN, "the ZIP is the assessment team's");
+
+    // The command line: the same report; the office from --office.
+    let dir = kept(&backend);
+    let out = zhengxin(&app, &["report", "--year", "2025", "--unit", "330302", "--output", dir.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(dir.join("zhengxin-2025-v1-330302.pdf")).unwrap(), own.bytes);
+    let file = dir.join("notice-office.pdf");
+    let out = zhengxin(&app, &["report", "--year", "2025", "--office", "温州市信用办", "--output", file.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(self::pages(&file).concat().contains("温州市信用办"));
+    let audited: usize = app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'report'").await.parse().unwrap();
+    assert!(audited >= 6, "every report handed out is audited ({audited})");
+    server.stop().await;
 });

@@ -41,6 +41,8 @@ pub struct Page {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub body: String,
+    /// The body as sent (downloads).
+    pub bytes: Vec<u8>,
 }
 
 
@@ -79,10 +81,13 @@ impl Browser {
         cookies.extend(extra_cookie);
         let rb = if cookies.is_empty() { rb } else { rb.header("cookie", cookies.join("; ")) };
         let r = rb.send().await.expect("the server answers");
+        let (status, headers) = (r.status(), r.headers().clone());
+        let bytes = r.bytes().await.unwrap().to_vec();
         Page {
-            status: r.status(),
-            headers: r.headers().clone(),
-            body: r.text().await.unwrap(),
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 

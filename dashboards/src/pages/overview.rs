@@ -304,6 +304,10 @@ pub fn body(v: &OverviewView) -> Markup {
                             a href={ "/exports/" (v.year) "/rankings.xlsx?version=" (ver.version) } { "Excel" }
                             " · "
                             a href={ "/exports/" (v.year) "/rankings.csv?version=" (ver.version) } { "CSV" }
+                            " · " a href={ "/reports/" (v.year) "/notice.pdf?version=" (ver.version) } { (lang.pick("结果通报（PDF）", "Results notice (PDF)")) }
+                            @if v.can_manage {
+                                " · " a href={ "/reports/" (v.year) "/unit-reports.zip?version=" (ver.version) } { (lang.pick("各单位考核报告（ZIP）", "Every unit's report (ZIP)")) }
+                            }
                             " · " (lang.pick("打印本页即为 A4 报告。", "Printing this page gives the A4 report."))
                         }
                     }

@@ -160,6 +160,7 @@ fn details(v: &ScorecardView) -> Markup {
             a href={ "/exports/" (v.year) "/rankings.xlsx?version=" (v.version.version) "&unit=" (v.unit_code) } { "Excel" }
             " · "
             a href={ "/exports/" (v.year) "/rankings.csv?version=" (v.version.version) "&unit=" (v.unit_code) } { "CSV" }
+            " · " a href={ "/reports/" (v.year) "/units/" (v.unit_code) ".pdf?version=" (v.version.version) } { (lang.pick("本单位考核报告（PDF）", "This unit's report (PDF)")) }
         }
         table {
             caption { (lang.pick("每项指标的数值、阈值与失分", "Each indicator's value, thresholds and points lost")) }

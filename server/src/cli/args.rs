@@ -120,6 +120,12 @@ pub enum Command {
         after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin export --year 2025 --format xlsx --output zhengxin-2025.xlsx\n  zhengxin export --year 2025 --format csv --output - --version 2\n  zhengxin export --year 2025 --format csv --output county.csv --group county\n  zhengxin export --year 2025 --format xlsx --output lucheng.xlsx --unit 330302"
     )]
     Export(ExportArgs),
+    /// PDF reports of a stored result: the year's results notice (通报), one
+    /// unit's report, or a ZIP of every unit's report.
+    #[command(
+        after_help = "Default version: the latest published, else the latest computed. --output is a file, a folder (the report keeps its own name there) or - for standard output. The issuing office is --office, else ZHENGXIN_REPORT_OFFICE, else \"温州市政务诚信考核工作办公室\".\n\nExamples:\n  zhengxin report --year 2025 --output notice.pdf\n  zhengxin report --year 2025 --unit 330302 --output reports/\n  zhengxin report --year 2025 --all-units --output all-units.zip"
+    )]
+    Report(ReportArgs),
     /// Explain a unit's points: formula, value, and the records that cost points.
     #[command(
         after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin explain --year 2025 --unit 330302\n  zhengxin explain --year 2025 --unit 330302 --indicator hotline_ontime --json"
@@ -400,6 +406,9 @@ pub struct ServeArgs {
     /// Hours an upload may wait for a decision before it is discarded.
     #[arg(long, env = "ZHENGXIN_STAGED_HOURS", default_value_t = crate::config::DEFAULT_STAGED_HOURS, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub staged_hours: u32,
+    /// The issuing office printed on PDF reports (the results notice, units' reports).
+    #[arg(long, env = "ZHENGXIN_REPORT_OFFICE", default_value = crate::scoring::reports::DEFAULT_OFFICE)]
+    pub report_office: String,
     /// Size of the demo data loaded into an empty database (1 ≈ 300,000
     /// hotline tickets a year).
     #[arg(long, default_value_t = 1.0)]
@@ -424,6 +433,27 @@ pub struct SeedDemoArgs {
     /// Write CSV files into this folder instead of the database.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+}
+
+/// `zhengxin report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[arg(long)]
+    pub year: i32,
+    /// Output file, folder, or - for standard output.
+    #[arg(long)]
+    pub output: PathBuf,
+    #[arg(long)]
+    pub version: Option<i64>,
+    /// One unit's report instead of the notice.
+    #[arg(long, conflicts_with = "all_units")]
+    pub unit: Option<String>,
+    /// Every unit's report, as one ZIP.
+    #[arg(long)]
+    pub all_units: bool,
+    /// The issuing office printed on the reports.
+    #[arg(long, env = "ZHENGXIN_REPORT_OFFICE")]
+    pub office: Option<String>,
 }
 
 /// `zhengxin export`.

@@ -15,7 +15,7 @@ mod serve;
 
 pub use args::{AuditCommand, Cli, Command, RulebookCommand, TokenCommand, UserCommand};
 
-use args::{ExportArgs, SeedDemoArgs, ServeArgs};
+use args::{ExportArgs, ReportArgs, SeedDemoArgs, ServeArgs};
 
 use anyhow::Context;
 
@@ -39,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Publish { year, version } => results::publish(&url, year, version).await,
         Command::Results { year, json, verify } => results::list(&url, year, json, verify).await,
         Command::Export(args) => results::export(&url, args).await,
+        Command::Report(args) => results::report(&url, args).await,
         Command::Explain { year, unit, indicator, version, limit, json } => results::explain(&url, year, &unit, indicator.as_deref(), version, limit, json).await,
         Command::Quality { year, version, json } => results::quality(&url, year, version, json).await,
         Command::Rulebook(RulebookCommand::Check { file }) => rulebook::check(&file),

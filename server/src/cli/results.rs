@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use super::{ExportArgs, actor, read_rulebook, stored_version};
+use super::{ExportArgs, ReportArgs, actor, read_rulebook, stored_version};
 use crate::db::Db;
 use crate::db::claims::Origin;
 use crate::scoring::{self, result_file};
@@ -126,6 +126,27 @@ pub async fn export(url: &str, a: ExportArgs) -> anyhow::Result<bool> {
         std::fs::write(&a.output, &file.bytes).map_err(|e| anyhow::anyhow!("cannot write {destination}: {e}"))?;
         eprintln!("{destination}: {} version {}, {} units", a.year, file.version.version, file.units);
     }
+    Ok(true)
+}
+
+pub async fn report(url: &str, a: ReportArgs) -> anyhow::Result<bool> {
+    use scoring::reports::{DEFAULT_OFFICE, Kind};
+    let db = Db::connect(url).await?;
+    let kind = match (&a.unit, a.all_units) {
+        (Some(code), _) => Kind::Unit(code.clone()),
+        (None, true) => Kind::AllUnits,
+        (None, false) => Kind::Notice,
+    };
+    let office = a.office.as_deref().filter(|o| !o.trim().is_empty()).unwrap_or(DEFAULT_OFFICE);
+    let report = scoring::reports::report(&db, a.year, a.version, &kind, office, &actor()).await?;
+    if a.output.as_os_str() == "-" {
+        use std::io::Write;
+        std::io::stdout().write_all(&report.bytes)?;
+        return Ok(true);
+    }
+    let path = if a.output.is_dir() { a.output.join(&report.file_name) } else { a.output.clone() };
+    std::fs::write(&path, &report.bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    eprintln!("{}: {} version {}, {} bytes", path.display(), a.year, report.version.version, report.bytes.len());
     Ok(true)
 }
 

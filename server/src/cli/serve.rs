@@ -13,6 +13,7 @@ pub async fn serve(database_url: String, a: ServeArgs) -> anyhow::Result<bool> {
         trusted_proxy: a.trusted_proxy,
         idle_minutes: a.idle_minutes,
         staged_hours: a.staged_hours,
+        report_office: a.report_office,
         ..Config::new(database_url, a.bind)
     };
     tracing::info!(?config, "starting");

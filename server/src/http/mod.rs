@@ -14,6 +14,7 @@ pub mod objections;
 pub mod overview;
 pub mod publication;
 pub mod records;
+pub mod reports;
 pub mod router;
 pub mod session;
 pub mod shared;

@@ -7,7 +7,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, publication, records, units, users};
+use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, publication, records, reports, units, users};
 
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -64,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{username}/enable", post(users::enable))
         .route("/admin/users/{username}/unlock", post(users::unlock))
         .route("/exports/{year}/{file}", get(exports::rankings).route_layer(expensive()))
+        .route("/reports/{year}/{file}", get(reports::year).route_layer(expensive()))
+        .route("/reports/{year}/units/{file}", get(reports::unit).route_layer(expensive()))
         .route("/healthz", get(home::healthz))
         .nest("/api/v1", api)
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))

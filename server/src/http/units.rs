@@ -11,6 +11,7 @@ use super::shared::{badge, choose_year};
 use super::session::{PageSession, nav};
 use super::cache::CachedPage;
 use super::{AppError, AppState};
+use crate::scoring::cards::Cards;
 use crate::scoring::results;
 
 #[derive(Debug, Deserialize)]
@@ -39,7 +40,7 @@ pub async fn scorecard(
         .pages
         .get_or_try_init(key, || async {
             let version = results::default_version(&results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
-            let view = build_scorecard(&state, lang, &session, &code, years, year, version, full).await?;
+            let view = build_scorecard(&state, lang, &session, &code, years, version, full).await?;
             Ok::<_, AppError>(CachedPage { title: scorecard::title(lang, &view.unit_name, year), body: scorecard::body(&view).into_string() })
         })
         .await?;
@@ -55,25 +56,18 @@ async fn build_scorecard(
     session: &crate::auth::sessions::Session,
     code: &str,
     years: Vec<i32>,
-    year: i32,
     version: results::VersionInfo,
     full: bool,
 ) -> Result<ScorecardView, AppError> {
-    let units = results::read_units(&state.db, version.id).await?;
-    let unit = units.iter().find(|u| u.unit_code == code).ok_or(AppError::NotFound)?;
-    let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
-        .map_err(AppError::internal)?;
+    let cards = Cards::load(&state.db, if full { &years } else { &[] }, version, Some(code)).await?;
+    let card = cards.card(code).ok_or(AppError::NotFound)?;
+    let unit = card.unit;
     let mut indicators = Vec::new();
     let mut trend = Vec::new();
     if full {
-        let rows = results::read_indicators(&state.db, version.id, Some(code)).await?;
-        let previous = match results::default_version(&results::versions(&state.db, year - 1).await?) {
-            Some(p) => results::read_indicators(&state.db, p.id, Some(code)).await?,
-            None => Vec::new(),
-        };
-        for r in rows {
+        for (r, previous_points) in &card.indicators {
             let (name_zh, name_en) = analytics::indicators::label(&r.indicator);
-            let formula = rules.indicator(&r.indicator).map(analytics::explain::formula).unwrap_or_default();
+            let formula = cards.rules.indicator(&r.indicator).map(analytics::explain::formula).unwrap_or_default();
             indicators.push(IndicatorRow {
                 name_zh: name_zh.into(),
                 name_en: name_en.into(),
@@ -84,23 +78,21 @@ async fn build_scorecard(
                 numerator: r.numerator,
                 denominator: r.denominator,
                 points: r.points,
-                previous_points: previous.iter().find(|p| p.indicator == r.indicator).and_then(|p| p.points),
-                id: r.indicator,
+                previous_points: *previous_points,
+                id: r.indicator.clone(),
             });
         }
-        for y in years {
-            if let Some(v) = results::default_version(&results::versions(&state.db, y).await?) {
-                if let Some(u) = results::read_units(&state.db, v.id).await?.into_iter().find(|u| u.unit_code == code) {
-                    trend.push(TrendPoint { year: y, total: u.total, rank: u.rank, grade: u.grade.to_string() });
-                }
-            }
-        }
+        trend = card
+            .trend
+            .iter()
+            .map(|(y, u)| TrendPoint { year: *y, total: u.total, rank: u.rank, grade: u.grade.to_string() })
+            .collect();
     }
     let view = ScorecardView {
         lang,
         nav: nav(&session),
-        year,
-        version: badge(&version),
+        year: cards.version.year as i32,
+        version: badge(&cards.version),
         unit_code: unit.unit_code.clone(),
         unit_name: unit.unit_name.clone(),
         group: unit.group.to_string(),
@@ -115,7 +107,7 @@ async fn build_scorecard(
         veto_reason: unit.veto_reason.clone(),
         full,
         indicators,
-        dimensions: rules.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        dimensions: cards.rules.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         trend,
     };
     Ok(view)

@@ -3,11 +3,13 @@
 //! content hash; publishing freezes one. Published versions are never
 //! changed: new data or rules make a new version.
 
+pub mod cards;
 pub mod digest;
 pub mod explain;
 pub mod export;
 pub mod load;
 pub mod result_file;
+pub mod reports;
 pub mod results;
 
 use analytics::rulebook::Rulebook;
@@ -41,6 +43,9 @@ pub enum ScoringError {
     /// A result table could not be written.
     #[error(transparent)]
     Write(#[from] export::ExportError),
+    /// A report could not be typeset.
+    #[error(transparent)]
+    Document(#[from] dashboards::documents::DocumentError),
     /// The same year is being scored by another job, in any process.
     #[error("cannot score now: {0}")]
     Busy(crate::db::claims::RunningJob),

@@ -100,6 +100,7 @@ pub struct RecordsView {
     pub nav: Nav,
     pub year: i32,
     pub unit_code: String,
+    pub unit_name: String,
     pub indicator: String,
     pub name_zh: String,
     pub name_en: String,
@@ -144,7 +145,7 @@ fn query(v: &RecordsView, show: Show, page: usize) -> String {
 }
 
 pub fn title(v: &RecordsView) -> String {
-    format!("{} · {}", v.unit_code, v.lang.pick(&v.name_zh, &v.name_en))
+    format!("{}（{}） · {}", v.unit_name, v.unit_code, v.lang.pick(&v.name_zh, &v.name_en))
 }
 
 pub fn render(v: &RecordsView) -> Markup {
@@ -262,6 +263,7 @@ pub struct RecordView {
     pub nav: Nav,
     pub year: i32,
     pub unit_code: String,
+    pub unit_name: String,
     pub source_zh: String,
     pub source_en: String,
     pub id: String,
@@ -273,7 +275,7 @@ pub struct RecordView {
 
 pub fn record(v: &RecordView) -> Markup {
     let lang = v.lang;
-    let title = format!("{} {}", lang.pick(&v.source_zh, &v.source_en), v.id);
+    let title = format!("{}（{}） · {} {}", v.unit_name, v.unit_code, lang.pick(&v.source_zh, &v.source_en), v.id);
     let path = format!("/units/{}/records/{}/{}", v.unit_code, v.source_en, encode(&v.id));
     signed_in(lang, &title, &path, &v.nav, html! {
         p.screen-only { a href=(link(lang, &format!("/units/{}", v.unit_code), &format!("year={}", v.year))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }

@@ -47,6 +47,7 @@ pub struct RecordsQuery {
 /// The records of one indicator's list, filtered.
 pub struct Drill {
     pub year: i32,
+    pub unit_name: String,
     /// The version's as-of time: how far past its deadline an open record was.
     pub as_of: chrono::NaiveDateTime,
     pub unit_code: String,
@@ -110,6 +111,7 @@ impl Drill {
         };
         Ok(Drill {
             year,
+            unit_name: unit_name(state, Some(&version), code).await?,
             as_of: version.as_of,
             unit_code: code.to_string(),
             data_unchanged: e.data_unchanged,
@@ -213,6 +215,13 @@ fn late(spec: &SourceSpec, row: &[Value], as_of: chrono::NaiveDateTime) -> Optio
     (minutes > 0).then_some(Late { minutes, open, days })
 }
 
+/// A unit's name as `version` stored it (its code when it has none).
+async fn unit_name(state: &AppState, version: Option<&results::VersionInfo>, code: &str) -> Result<String, AppError> {
+    let Some(v) = version else { return Ok(code.to_string()) };
+    let units = results::read_units(&state.db, v.id).await?;
+    Ok(units.into_iter().find(|u| u.unit_code == code).map_or_else(|| code.to_string(), |u| u.unit_name))
+}
+
 fn page_number(q: &RecordsQuery) -> usize {
     q.page.unwrap_or(1).max(1)
 }
@@ -234,6 +243,7 @@ pub async fn page(
         nav: nav(&session),
         year: d.year,
         unit_code: code.clone(),
+        unit_name: d.unit_name.clone(),
         indicator: indicator.clone(),
         name_zh: i.name_zh.clone(),
         name_en: i.name_en.clone(),
@@ -386,11 +396,12 @@ pub async fn record(
     }
     let history = crate::history::of_record(&state.db, spec, &code, &id).await?.into_iter().map(history_row).collect();
     let (source_zh, source_en) = (spec.zh.to_string(), spec.file_stem.to_string());
-    let (_, year, _) = pick_year(&state.db, q.year).await?;
+    let (_, year, version) = pick_year(&state.db, q.year).await?;
     let view = RecordView {
         lang,
         nav: nav(&session),
         year,
+        unit_name: unit_name(&state, version.as_ref(), &code).await?,
         unit_code: code,
         source_zh,
         source_en,

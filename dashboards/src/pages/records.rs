@@ -145,7 +145,8 @@ fn query(v: &RecordsView, show: Show, page: usize) -> String {
 }
 
 pub fn title(v: &RecordsView) -> String {
-    format!("{}（{}） · {}", v.unit_name, v.unit_code, v.lang.pick(&v.name_zh, &v.name_en))
+    let lang = v.lang;
+    format!("{}{}{}{} · {}", v.unit_name, lang.pick("（", " ("), v.unit_code, lang.pick("）", ")"), lang.pick(&v.name_zh, &v.name_en))
 }
 
 pub fn render(v: &RecordsView) -> Markup {
@@ -275,7 +276,7 @@ pub struct RecordView {
 
 pub fn record(v: &RecordView) -> Markup {
     let lang = v.lang;
-    let title = format!("{}（{}） · {} {}", v.unit_name, v.unit_code, lang.pick(&v.source_zh, &v.source_en), v.id);
+    let title = format!("{}{}{}{} · {} {}", v.unit_name, lang.pick("（", " ("), v.unit_code, lang.pick("）", ")"), lang.pick(&v.source_zh, &v.source_en), v.id);
     let path = format!("/units/{}/records/{}/{}", v.unit_code, v.source_en, encode(&v.id));
     signed_in(lang, &title, &path, &v.nav, html! {
         p.screen-only { a href=(link(lang, &format!("/units/{}", v.unit_code), &format!("year={}", v.year))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }

@@ -308,6 +308,7 @@ fn records_behind_an_indicator_and_one_record() {
         source_en: "dishonesty".into(),
         id: "X2025-001".into(),
         fields: vec![("记录编号".into(), "id".into(), "X2025-001".into())],
+        late: Some(records::Late { minutes: 5 * 60 + 30, open: false, days: false }),
         history: vec![records::HistoryRow {
             at: "2026-02-01 10:00:00".into(),
             actor: "assessor".into(),

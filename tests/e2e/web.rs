@@ -220,6 +220,13 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
     let drill = unit.get("/units/330302/indicators/dishonesty").await;
     assert_eq!(drill.status, StatusCode::OK);
     assert!(drill.body.contains("X2025-001"), "the record that cost the point");
+    assert!(drill.body.contains("<h1>鹿城区（330302） · 失信记录</h1>"), "titled with the unit's name");
+    // C2025-002 was due 2025-09-30 and fulfilled 2025-10-15.
+    let commitments = unit.get("/units/330302/indicators/commit_ontime").await;
+    let row = &commitments.body[commitments.body.find("C2025-002</code>").expect("the late commitment")..];
+    assert!(row[..row.find("</tr>").unwrap()].contains("晚 15 天"), "the list says how late");
+    let record = unit.get("/units/330302/records/commitments/C2025-002").await;
+    assert!(record.body.contains("晚 15 天"), "so does the record");
 
     let other = unit.get("/units/330303").await;
     assert_eq!(other.status, StatusCode::OK);

@@ -270,6 +270,8 @@ pub struct RecordView {
     pub id: String,
     /// (Chinese header, English header, value)
     pub fields: Vec<(String, String, String)>,
+    /// How late it met its deadline (as on the list of records).
+    pub late: Option<Late>,
     /// Oldest first: the import that brought it, changes, objections.
     pub history: Vec<HistoryRow>,
 }
@@ -283,7 +285,10 @@ pub fn record(v: &RecordView) -> Markup {
         h1 { (title) }
         table {
             caption { (lang.pick("记录内容", "Fields")) }
-            tbody { @for (zh, en, value) in &v.fields { tr { th scope="row" { (lang.pick(zh, en)) } td { (value) } } } }
+            tbody {
+                @for (zh, en, value) in &v.fields { tr { th scope="row" { (lang.pick(zh, en)) } td { (value) } } }
+                @if let Some(late) = v.late { tr { th scope="row" { (lang.pick("逾期", "Late by")) } td { (late.text(lang)) } } }
+            }
         }
         h2 { (lang.pick("变更记录", "History")) }
         @if v.history.is_empty() {

@@ -397,6 +397,7 @@ pub async fn record(
     let history = crate::history::of_record(&state.db, spec, &code, &id).await?.into_iter().map(history_row).collect();
     let (source_zh, source_en) = (spec.zh.to_string(), spec.file_stem.to_string());
     let (_, year, version) = pick_year(&state.db, q.year).await?;
+    let late = version.as_ref().and_then(|v| late(spec, &values, v.as_of));
     let view = RecordView {
         lang,
         nav: nav(&session),
@@ -407,6 +408,7 @@ pub async fn record(
         source_en,
         id,
         fields,
+        late,
         history,
     };
     Ok(records::record(&view))

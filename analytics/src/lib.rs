@@ -18,6 +18,7 @@
 //! - [`explain`]: the formula and the records behind an indicator's points.
 
 pub mod columns;
+pub mod disclosure;
 pub mod domain;
 pub mod explain;
 pub mod indicators;

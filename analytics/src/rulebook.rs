@@ -148,6 +148,10 @@ pub struct Rulebook {
     pub grades: GradeRules,
     #[serde(rename = "indicator")]
     pub indicators: Vec<IndicatorRule>,
+    /// What the public pages show (integrity-records.md §1); the spec's
+    /// defaults when the rulebook has no `[disclosure]` table.
+    #[serde(default)]
+    pub disclosure: crate::disclosure::DisclosureRules,
 }
 
 /// A rulebook that cannot be used, and why.

@@ -337,3 +337,25 @@ fn user_management_with_an_error_beside_its_field() {
     };
     insta::assert_snapshot!(main_of(&users::render(&v).into_string()));
 }
+
+#[test]
+fn the_public_results_page() {
+    use crate::pages::public;
+    let v = public::PublicResultsView {
+        lang: Lang::Zh,
+        years: vec![2025, 2024],
+        year: 2025,
+        version: 2,
+        published_at: "2026-01-15 10:00".into(),
+        as_of: "2025-12-31 23:59:59".into(),
+        group: "county".into(),
+        groups: vec!["county".into(), "department".into(), "township".into()],
+        query: "瑞".into(),
+        indicators: vec![("失信记录".into(), "Dishonesty records".into())],
+        rows: vec![public::PublicRow { unit_name: "瑞安市".into(), total: 78.25, rank: Some(1), grade: "fail".into(), vetoed: true, points: vec![Some(10.0)] }],
+        matching: 1,
+        page: 1,
+        pages: 1,
+    };
+    insta::assert_snapshot!("public_results", main_of(&public::results(&v).into_string()));
+}

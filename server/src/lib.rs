@@ -28,6 +28,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod disclosure;
 pub mod hashing;
 pub mod history;
 pub mod http;

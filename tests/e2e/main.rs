@@ -13,6 +13,7 @@ mod import_formats;
 mod import_steps;
 mod import_updates;
 mod migrations;
+mod public;
 mod reports;
 mod scoring;
 mod serve;

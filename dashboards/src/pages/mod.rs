@@ -4,6 +4,7 @@ pub mod jobs;
 pub mod login;
 pub mod objections;
 pub mod overview;
+pub mod public;
 pub mod publication;
 pub mod records;
 pub mod scorecard;

@@ -12,6 +12,7 @@ pub mod listen;
 pub mod login;
 pub mod objections;
 pub mod overview;
+pub mod public;
 pub mod publication;
 pub mod records;
 pub mod reports;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub throttle: Arc<crate::auth::throttle::SignInThrottle>,
     /// Places for expensive requests (exports, record lists, explanations).
     pub expensive: Arc<tokio::sync::Semaphore>,
+    /// Requests per address on the public pages.
+    pub public: Arc<public::PublicLimiter>,
 }
 
 /// Expensive requests served at once; two cores.
@@ -56,6 +59,7 @@ impl AppState {
             demo,
             throttle: Arc::default(),
             expensive: Arc::new(tokio::sync::Semaphore::new(EXPENSIVE_AT_ONCE)),
+            public: Arc::default(),
             db,
             config: Arc::new(config),
             pages: Arc::new(cache::PageCache::new(cache::PAGES)),

@@ -7,7 +7,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, publication, records, reports, units, users};
+use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, public, publication, records, reports, units, users};
 
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -38,6 +38,12 @@ pub fn router(state: AppState) -> Router {
         // envelope too, not with an empty body.
         .fallback(api::no_such_route)
         .method_not_allowed_fallback(api::no_such_method);
+    // The public's pages: rate-limited per address, cacheable, no session.
+    let public_routes = Router::new()
+        .route("/public", get(public::index))
+        .route("/public/results/{year}", get(public::results))
+        .route("/public/data/{file}", get(public::data))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), public::limit));
     let pages = Router::new()
         .route("/", get(overview::page))
         .route("/data", get(home::home))
@@ -66,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/exports/{year}/{file}", get(exports::rankings).route_layer(expensive()))
         .route("/reports/{year}/{file}", get(reports::year).route_layer(expensive()))
         .route("/reports/{year}/units/{file}", get(reports::unit).route_layer(expensive()))
+        .merge(public_routes)
         .route("/healthz", get(home::healthz))
         .nest("/api/v1", api)
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))

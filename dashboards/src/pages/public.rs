@@ -1,0 +1,132 @@
+//! The public's pages (信用公示, under `/public/`): published results per
+//! year and group, with a search by unit name, paginated. No session, no
+//! forms that write; the same numbers are open data as CSV and JSON.
+
+use maud::{Markup, html};
+
+use super::{grade_label, group_label};
+use crate::layout::{Lang, encode, link, page};
+
+/// One unit on the public ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicRow {
+    pub unit_name: String,
+    pub total: f64,
+    pub rank: Option<i64>,
+    pub grade: String,
+    pub vetoed: bool,
+    /// Indicator points, when the year's rulebook discloses them.
+    pub points: Vec<Option<f64>>,
+}
+
+/// A year's published results, one group at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicResultsView {
+    pub lang: Lang,
+    /// Years with a published result, newest first.
+    pub years: Vec<i32>,
+    pub year: i32,
+    pub version: i64,
+    pub published_at: String,
+    pub as_of: String,
+    pub group: String,
+    pub groups: Vec<String>,
+    pub query: String,
+    /// (Chinese, English) names of the disclosed indicators (none: totals only).
+    pub indicators: Vec<(String, String)>,
+    pub rows: Vec<PublicRow>,
+    /// Units matching the search in the group, over all pages.
+    pub matching: usize,
+    pub page: usize,
+    pub pages: usize,
+}
+
+pub fn title(lang: Lang, year: i32) -> String {
+    format!("{year} {}", lang.pick("年度政务诚信考核结果公示", "integrity assessment results"))
+}
+
+fn query(v: &PublicResultsView, group: &str, page: usize) -> String {
+    let mut q = format!("group={group}");
+    if !v.query.is_empty() {
+        q.push_str("&q=");
+        q.push_str(&encode(&v.query));
+    }
+    if page > 1 {
+        q.push_str(&format!("&page={page}"));
+    }
+    q
+}
+
+pub fn results(v: &PublicResultsView) -> Markup {
+    let lang = v.lang;
+    let path = format!("/public/results/{}", v.year);
+    let title = title(lang, v.year);
+    page(lang, &title, &path, html! {
+        h1 { (title) }
+        p role="status" {
+            (lang.pick("公示第 ", "Showing version ")) (v.version)
+            (lang.pick(" 版结果，", " of the results, published ")) (lang.pick("发布于 ", "")) (v.published_at)
+            (lang.pick("，数据截至 ", "; data as of ")) (v.as_of) (lang.pick("。如有更正，以最新发布的版本为准。", ". A correction is published as a new version."))
+        }
+        nav.lists aria-label=(lang.pick("年度", "Years")) {
+            @for y in &v.years {
+                @if *y == v.year { strong { (y) } } @else { a href=(link(lang, &format!("/public/results/{y}"), &format!("group={}", v.group))) { (y) } }
+            }
+        }
+        nav.lists aria-label=(lang.pick("考核组别", "Groups")) {
+            @for g in &v.groups {
+                @if *g == v.group { strong { (group_label(lang, g)) } } @else { a href=(link(lang, &path, &format!("group={g}"))) { (group_label(lang, g)) } }
+            }
+        }
+        form method="get" action=(path) {
+            input type="hidden" name="group" value=(v.group);
+            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+            label for="q" { (lang.pick("按单位名称查找", "Find a unit by name")) }
+            input #q type="text" name="q" value=(v.query) maxlength="50";
+            " " button type="submit" { (lang.pick("查找", "Find")) }
+        }
+        @if v.rows.is_empty() {
+            p.note role="status" { (lang.pick("没有符合条件的单位。", "No unit matches.")) }
+        } @else {
+            div.scroll role="region" tabindex="0" aria-label=(group_label(lang, &v.group)) {
+                table {
+                    caption { (group_label(lang, &v.group)) " · " (v.matching) (lang.pick(" 个单位 · 第 ", " units · page ")) (v.page) (lang.pick(" 页，共 ", " of ")) (v.pages) (lang.pick(" 页", "")) }
+                    thead { tr {
+                        th scope="col" { (lang.pick("排名", "Rank")) }
+                        th scope="col" { (lang.pick("单位", "Unit")) }
+                        th scope="col" { (lang.pick("总分", "Total")) }
+                        th scope="col" { (lang.pick("等次", "Grade")) }
+                        @for (zh, en) in &v.indicators { th scope="col" { (lang.pick(zh, en)) } }
+                    } }
+                    tbody { @for r in &v.rows { tr class={ "grade-" (r.grade) } {
+                        td.num { (r.rank.map_or("–".to_string(), |x| x.to_string())) }
+                        th scope="row" { (r.unit_name) }
+                        td.num { (format!("{:.2}", r.total)) }
+                        td { (grade_label(lang, &r.grade)) @if r.vetoed { " " span.flag { (lang.pick("（一票否决）", "(veto)")) } } }
+                        @for p in &r.points { td.num { (p.map_or("–".to_string(), |x| format!("{x:.4}"))) } }
+                    } } }
+                }
+            }
+            @if v.pages > 1 {
+                nav aria-label=(lang.pick("分页", "Pages")) {
+                    @if v.page > 1 { a href=(link(lang, &path, &query(v, &v.group, v.page - 1))) { (lang.pick("上一页", "Previous")) } " " }
+                    @if v.page < v.pages { a href=(link(lang, &path, &query(v, &v.group, v.page + 1))) { (lang.pick("下一页", "Next")) } }
+                }
+            }
+        }
+        p.screen-only {
+            (lang.pick("开放数据：", "Open data: "))
+            a href={ "/public/data/results-" (v.year) ".csv" } { "CSV" } " · "
+            a href={ "/public/data/results-" (v.year) ".json" } { "JSON" }
+        }
+    })
+}
+
+/// No published result at all yet.
+pub fn nothing(lang: Lang) -> Markup {
+    let title = lang.pick("政务诚信考核结果公示", "Integrity assessment results");
+    page(lang, title, "/public", html! {
+        h1 { (title) }
+        p.note role="status" { (lang.pick("尚无已发布的考核结果。", "No result has been published yet.")) }
+    })
+}

@@ -1,0 +1,213 @@
+//! The public's pages and open data under `/public/` (the use case is
+//! [`crate::disclosure`]): no session is read and no cookie is set, every
+//! answer may be cached for a few minutes, and each client address may ask
+//! [`PER_MINUTE`] times a minute.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use dashboards::layout::Lang;
+use dashboards::pages::public::{self, PublicResultsView, PublicRow};
+use serde::Deserialize;
+
+use super::client::Client;
+use super::{AppError, AppState};
+use crate::disclosure::{self, PublishedResults};
+use crate::scoring::export::{Cell, csv_bytes};
+
+/// Requests per client address and minute.
+pub const PER_MINUTE: u32 = 120;
+/// Addresses remembered at most; beyond, windows that ended are forgotten.
+const MAX_ADDRESSES: usize = 65_536;
+/// Rows per page.
+const PER_PAGE: usize = 50;
+/// How long browsers and proxies may keep an answer.
+const CACHE: &str = "public, max-age=300";
+
+/// Counts each address's requests in the current minute.
+#[derive(Default)]
+pub struct PublicLimiter {
+    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl PublicLimiter {
+    /// Whether `address` may ask now; counts the request.
+    fn admit(&self, address: IpAddr, now: Instant) -> bool {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() >= MAX_ADDRESSES {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+            if windows.len() >= MAX_ADDRESSES {
+                // Under a flood of addresses: forget them all rather than grow.
+                windows.clear();
+            }
+        }
+        let entry = windows.entry(address).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= PER_MINUTE
+    }
+}
+
+/// The rate limit of every public route.
+pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let client = Client::of(&parts, &state.config);
+    if !state.public.admit(client.address, Instant::now()) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "60"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "请求过于频繁，请稍后再试。 / Too many requests; try again in a minute.",
+        )
+            .into_response();
+    }
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResultsQuery {
+    pub lang: Option<String>,
+    pub group: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<usize>,
+}
+
+/// `GET /public`: the newest published year.
+pub async fn index(State(state): State<AppState>, Query(q): Query<ResultsQuery>) -> Result<Response, AppError> {
+    let lang = Lang::from_param(q.lang.as_deref());
+    match disclosure::published_years(&state.db).await?.first() {
+        Some(year) => Ok(Redirect::to(&dashboards::layout::link(lang, &format!("/public/results/{year}"), "")).into_response()),
+        None => Ok(public::nothing(lang).into_response()),
+    }
+}
+
+/// `GET /public/results/{year}`: one group's published ranking.
+pub async fn results(State(state): State<AppState>, Path(year): Path<i32>, Query(q): Query<ResultsQuery>) -> Result<Response, AppError> {
+    let lang = Lang::from_param(q.lang.as_deref());
+    let published = disclosure::results(&state.db, year).await?.ok_or(AppError::NotFound)?;
+    let groups: Vec<String> = analytics::domain::PeerGroup::ALL
+        .iter()
+        .filter(|g| published.units.iter().any(|u| u.group == **g))
+        .map(|g| g.code().to_string())
+        .collect();
+    let group = q.group.filter(|g| groups.contains(g)).or_else(|| groups.first().cloned()).unwrap_or_default();
+    let query: String = q.q.unwrap_or_default().trim().chars().take(50).collect();
+    let mut units: Vec<_> = published.units.iter().filter(|u| u.group == group.as_str() && u.unit_name.contains(query.as_str())).collect();
+    units.sort_by_key(|u| (u.rank.is_none(), u.rank, u.unit_code.clone()));
+    let matching = units.len();
+    let pages = matching.div_ceil(PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let detail = detail_columns(&published);
+    let rows = units
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|u| PublicRow {
+            unit_name: u.unit_name.clone(),
+            total: u.total,
+            rank: u.rank,
+            grade: u.grade.to_string(),
+            vetoed: u.vetoed,
+            points: detail.iter().map(|id| points(&published, &u.unit_code, id)).collect(),
+        })
+        .collect();
+    let view = PublicResultsView {
+        lang,
+        years: disclosure::published_years(&state.db).await?,
+        year,
+        version: published.version.version,
+        published_at: published.version.published_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+        as_of: published.version.as_of.format("%Y-%m-%d %H:%M:%S").to_string(),
+        group,
+        groups,
+        query,
+        indicators: detail.iter().map(|id| { let (zh, en) = analytics::indicators::label(id); (zh.to_string(), en.to_string()) }).collect(),
+        rows,
+        matching,
+        page,
+        pages,
+    };
+    Ok(public::results(&view).into_response())
+}
+
+/// The indicator ids the public sees, in rulebook order (none unless the
+/// rulebook discloses details).
+fn detail_columns(p: &PublishedResults) -> Vec<String> {
+    if p.rules.disclosure.results_detail { p.rules.indicators.iter().map(|r| r.id.clone()).collect() } else { Vec::new() }
+}
+
+fn points(p: &PublishedResults, code: &str, indicator: &str) -> Option<f64> {
+    p.indicators.iter().find(|i| i.unit_code == code && i.indicator == indicator).and_then(|i| i.points)
+}
+
+/// `GET /public/data/results-{year}.csv|json`: the published ranking as
+/// open data.
+pub async fn data(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+    let (year, format) = file
+        .strip_prefix("results-")
+        .and_then(|rest| rest.split_once('.'))
+        .and_then(|(year, ext)| Some((year.parse::<i32>().ok()?, ext.to_string())))
+        .ok_or(AppError::NotFound)?;
+    let published = disclosure::results(&state.db, year).await?.ok_or(AppError::NotFound)?;
+    let detail = detail_columns(&published);
+    let mut units: Vec<_> = published.units.iter().collect();
+    units.sort_by_key(|u| (u.group, u.rank.is_none(), u.rank, u.unit_code.clone()));
+    let v = &published.version;
+    let published_at = v.published_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+    match format.as_str() {
+        "csv" => {
+            let mut header: Vec<String> = ["year", "version", "published_at", "group", "unit_code", "unit_name", "total", "rank", "grade", "vetoed"].map(str::to_string).to_vec();
+            header.extend(detail.iter().cloned());
+            let body = units.iter().map(|u| {
+                let mut row = vec![
+                    Cell::Number(f64::from(year), Some(0)),
+                    Cell::Number(v.version as f64, Some(0)),
+                    Cell::Text(published_at.clone()),
+                    Cell::Text(u.group.code().to_string()),
+                    Cell::Text(u.unit_code.clone()),
+                    Cell::Text(u.unit_name.clone()),
+                    Cell::Number(u.total, Some(2)),
+                    u.rank.map_or(Cell::Empty, |r| Cell::Number(r as f64, Some(0))),
+                    Cell::Text(u.grade.code().to_string()),
+                    Cell::Number(if u.vetoed { 1.0 } else { 0.0 }, Some(0)),
+                ];
+                row.extend(detail.iter().map(|id| points(&published, &u.unit_code, id).map_or(Cell::Empty, |p| Cell::Number(p, Some(4)))));
+                row
+            });
+            let bytes = csv_bytes(&header, body).map_err(AppError::internal)?;
+            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+        }
+        "json" => {
+            let units: Vec<serde_json::Value> = units
+                .iter()
+                .map(|u| {
+                    let mut unit = serde_json::json!({
+                        "group": u.group.code(),
+                        "unit_code": u.unit_code,
+                        "unit_name": u.unit_name,
+                        "total": crate::scoring::export::Cell::Number(u.total, Some(2)).csv_text().parse::<f64>().unwrap_or(u.total),
+                        "rank": u.rank,
+                        "grade": u.grade.code(),
+                        "vetoed": u.vetoed,
+                    });
+                    if !detail.is_empty() {
+                        unit["points"] = detail.iter().map(|id| (id.clone(), serde_json::json!(points(&published, &u.unit_code, id)))).collect::<serde_json::Map<_, _>>().into();
+                    }
+                    unit
+                })
+                .collect();
+            let document = serde_json::json!({ "year": year, "version": v.version, "published_at": published_at, "as_of": v.as_of.format("%Y-%m-%d %H:%M:%S").to_string(), "units": units });
+            Ok(axum::Json(document).into_response())
+        }
+        _ => Err(AppError::NotFound),
+    }
+}

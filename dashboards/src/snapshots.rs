@@ -359,3 +359,24 @@ fn the_public_results_page() {
     };
     insta::assert_snapshot!("public_results", main_of(&public::results(&v).into_string()));
 }
+
+#[test]
+fn the_public_records_page() {
+    use crate::pages::public;
+    let v = public::PublicRecordsView {
+        lang: Lang::Zh,
+        day: "2026-11-25".into(),
+        query: String::new(),
+        rows: vec![public::PublicRecord {
+            unit_name: "瑞安市".into(),
+            kind: "失信被执行人".into(),
+            occurred_on: "2025-06-01".into(),
+            status: "整改中".into(),
+            rectify_deadline: Some("2025-09-30".into()),
+        }],
+        matching: 1,
+        page: 1,
+        pages: 1,
+    };
+    insta::assert_snapshot!("public_records", main_of(&public::records(&v).into_string()));
+}

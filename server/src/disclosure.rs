@@ -38,3 +38,98 @@ pub async fn results(db: &Db, year: i32) -> Result<Option<PublishedResults>, Sco
     let indicators = if rules.disclosure.results_detail { results::read_indicators(db, version.id, None).await? } else { Vec::new() };
     Ok(Some(PublishedResults { version, units, indicators, rules }))
 }
+
+/// A record's state as the public reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordStatus {
+    /// 整改中: not rectified.
+    Rectifying,
+    /// 已整改
+    Rectified,
+    /// 已修复: credit repaired (mitigation reduced or exempt).
+    Repaired,
+}
+
+impl RecordStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordStatus::Rectifying => "rectifying",
+            RecordStatus::Rectified => "rectified",
+            RecordStatus::Repaired => "repaired",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RecordStatus::Rectifying => "整改中",
+            RecordStatus::Rectified => "已整改",
+            RecordStatus::Repaired => "已修复",
+        }
+    }
+}
+
+/// One disclosed record: never its id, a person, notes or evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisclosedRecord {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub kind: analytics::domain::DishonestyType,
+    pub occurred_on: chrono::NaiveDate,
+    pub rectify_deadline: Option<chrono::NaiveDate>,
+    pub status: RecordStatus,
+}
+
+/// The rulebook whose `[disclosure]` periods apply on `day`: that year's,
+/// else the newest earlier one.
+pub fn rules_on(day: chrono::NaiveDate) -> Option<analytics::disclosure::DisclosureRules> {
+    use chrono::Datelike;
+    (day.year() - 20..=day.year()).rev().find_map(|y| seeds::rulebooks::for_year(y).ok()).map(|r| r.disclosure)
+}
+
+/// The government bodies' dishonesty records the public sees on `day`,
+/// newest first: within their type's publicity period, never voided by an
+/// accepted objection, never a person's.
+pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRecord>, ScoringError> {
+    use analytics::disclosure::RecordFacts;
+    use analytics::domain::{DishonestyType, Mitigation};
+    let Some(rules) = rules_on(day) else { return Ok(Vec::new()) };
+    let voided: std::collections::HashSet<String> = crate::db::objections::list(db, None)
+        .await?
+        .into_iter()
+        .filter(|o| o.source == "dishonesty" && o.status == "accepted")
+        .map(|o| o.record_id)
+        .collect();
+    let names: std::collections::HashMap<String, String> = crate::db::units::all(db).await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let mut shown = Vec::new();
+    for r in crate::db::records::of_bodies(db).await? {
+        let Some(kind) = DishonestyType::parse(&r.record_type) else { continue };
+        let facts = RecordFacts {
+            kind,
+            of_a_body: true,
+            occurred_on: r.occurred_on,
+            rectified_on: r.rectified_on,
+            voided: voided.contains(&r.id),
+            // In-app repairs (integrity-records.md §2) bring a decision day;
+            // a mitigation imported with the record has none.
+            repaired_on: None,
+        };
+        if !rules.shown_on(&facts, day) {
+            continue;
+        }
+        let repaired = matches!(Mitigation::parse(&r.mitigation), Some(Mitigation::Reduced | Mitigation::Exempt));
+        let status = match (repaired, r.rectified_on) {
+            (true, _) => RecordStatus::Repaired,
+            (false, Some(_)) => RecordStatus::Rectified,
+            (false, None) => RecordStatus::Rectifying,
+        };
+        shown.push(DisclosedRecord {
+            unit_name: names.get(&r.unit_code).cloned().unwrap_or_else(|| r.unit_code.clone()),
+            unit_code: r.unit_code,
+            kind,
+            occurred_on: r.occurred_on,
+            rectify_deadline: r.rectify_deadline,
+            status,
+        });
+    }
+    Ok(shown)
+}

@@ -79,3 +79,41 @@ e2e!(each_address_is_limited_on_the_public_pages, |app| {
     assert_eq!(anyone.get("/healthz").await.status, StatusCode::OK);
     server.stop().await;
 });
+
+e2e!(only_bodies_records_within_their_period_are_disclosed_and_never_a_voided_one, |app| {
+    // The clock reads 2026-11-25. Of the examples, only 瑞安市's court
+    // listing X2025-003 (not rectified) is within its period: the penalty of
+    // 2025-04-12 ended on 2026-04-12, the listing rectified on 2025-07-15
+    // one year later; X2025-004 and X2025-005 are persons' records.
+    let server = site(&app).await;
+    let anyone = Browser::new(&server);
+    let page = anyone.get("/public/records").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.headers.get("set-cookie").is_none());
+    let table = &page.body[page.body.find("<tbody>").expect("a list")..page.body.find("</tbody>").unwrap()];
+    assert_eq!(table.matches("<tr>").count(), 1, "one record: {table}");
+    for shown in ["瑞安市", "失信被执行人", "2025-06-01", "整改中", "2025-09-30"] {
+        assert!(table.contains(shown), "{shown}");
+    }
+    for never in ["X2025-", "P-7f3a91c2", "P-0b44e6d1", "鹿城区", "龙湾区", "温州市财政局", "五马街道"] {
+        assert!(!page.body.contains(never), "{never} is not disclosed");
+    }
+    let json: serde_json::Value = serde_json::from_slice(&anyone.get("/public/data/records.json").await.bytes).unwrap();
+    assert_eq!(json["records"].as_array().unwrap().len(), 1);
+    assert_eq!(json["records"][0]["unit_code"], "330381");
+    assert_eq!(json["records"][0]["status"], "rectifying");
+    assert!(json["records"][0].get("id").is_none(), "never a record id");
+    let csv = anyone.get("/public/data/records.csv").await;
+    assert!(csv.body.contains("330381,瑞安市,court_listing,2025-06-01,rectifying,2025-09-30"));
+    assert!(!csv.body.contains("X2025-"));
+
+    // An accepted objection voids the record: it is disclosed no more.
+    use server::auth::{Role, User};
+    let ruian = User { id: 0, username: "ruian".into(), role: Role::Unit, unit_code: Some("330381".into()) };
+    let assessor = User { id: 0, username: "assessor".into(), role: Role::Assessor, unit_code: None };
+    let id = server::objections::file(&app.db, &ruian, "dishonesty", "X2025-003", "已履行").await.unwrap();
+    server::objections::decide(&app.db, &assessor, id, true, "法院已撤销").await.unwrap();
+    let after = anyone.get("/public/records").await;
+    assert!(!after.body.contains("瑞安市") && after.body.contains("没有在公示期内的记录"), "voided: not disclosed");
+    server.stop().await;
+});

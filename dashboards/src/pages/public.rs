@@ -68,6 +68,10 @@ pub fn results(v: &PublicResultsView) -> Markup {
             (lang.pick(" 版结果，", " of the results, published ")) (lang.pick("发布于 ", "")) (v.published_at)
             (lang.pick("，数据截至 ", "; data as of ")) (v.as_of) (lang.pick("。如有更正，以最新发布的版本为准。", ". A correction is published as a new version."))
         }
+        nav.lists aria-label=(lang.pick("公示内容", "Disclosure")) {
+            strong { (lang.pick("考核结果", "Results")) }
+            a href=(link(lang, "/public/records", "")) { (lang.pick("失信记录", "Dishonesty records")) }
+        }
         nav.lists aria-label=(lang.pick("年度", "Years")) {
             @for y in &v.years {
                 @if *y == v.year { strong { (y) } } @else { a href=(link(lang, &format!("/public/results/{y}"), &format!("group={}", v.group))) { (y) } }
@@ -118,6 +122,102 @@ pub fn results(v: &PublicResultsView) -> Markup {
             (lang.pick("开放数据：", "Open data: "))
             a href={ "/public/data/results-" (v.year) ".csv" } { "CSV" } " · "
             a href={ "/public/data/results-" (v.year) ".json" } { "JSON" }
+        }
+    })
+}
+
+/// One disclosed dishonesty record of a government body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicRecord {
+    pub unit_name: String,
+    /// The type's label in the page's language.
+    pub kind: String,
+    pub occurred_on: String,
+    /// 整改中 / 已整改 / 已修复, in the page's language.
+    pub status: String,
+    pub rectify_deadline: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicRecordsView {
+    pub lang: Lang,
+    /// The day the list holds for.
+    pub day: String,
+    pub query: String,
+    pub rows: Vec<PublicRecord>,
+    pub matching: usize,
+    pub page: usize,
+    pub pages: usize,
+}
+
+/// The government bodies' dishonesty records within their publicity period.
+pub fn records(v: &PublicRecordsView) -> Markup {
+    let lang = v.lang;
+    let path = "/public/records";
+    let title = lang.pick("政府机构失信记录公示", "Dishonesty records of government bodies");
+    let with_query = |page: usize| {
+        let mut q = String::new();
+        if !v.query.is_empty() {
+            q.push_str("q=");
+            q.push_str(&encode(&v.query));
+        }
+        if page > 1 {
+            if !q.is_empty() {
+                q.push('&');
+            }
+            q.push_str(&format!("page={page}"));
+        }
+        q
+    };
+    page(lang, title, path, html! {
+        h1 { (title) }
+        p.note {
+            (lang.pick("公示政府机构（不含个人）在公示期内的失信记录，截至 ", "Records of government bodies (never of persons) within their publicity period, as of "))
+            (v.day) (lang.pick("。异议成立已作废的记录不予公示。", ". Records voided by an accepted objection are not shown."))
+        }
+        nav.lists aria-label=(lang.pick("公示内容", "Disclosure")) {
+            a href=(link(lang, "/public", "")) { (lang.pick("考核结果", "Results")) }
+            strong { (lang.pick("失信记录", "Dishonesty records")) }
+        }
+        form method="get" action=(path) {
+            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+            label for="q" { (lang.pick("按单位名称查找", "Find a unit by name")) }
+            input #q type="text" name="q" value=(v.query) maxlength="50";
+            " " button type="submit" { (lang.pick("查找", "Find")) }
+        }
+        @if v.rows.is_empty() {
+            p.note role="status" { (lang.pick("没有在公示期内的记录。", "No record is within its publicity period.")) }
+        } @else {
+            div.scroll role="region" tabindex="0" aria-label=(title) {
+                table {
+                    caption { (v.matching) (lang.pick(" 条 · 第 ", " records · page ")) (v.page) (lang.pick(" 页，共 ", " of ")) (v.pages) (lang.pick(" 页", "")) }
+                    thead { tr {
+                        th scope="col" { (lang.pick("单位", "Unit")) }
+                        th scope="col" { (lang.pick("失信类型", "Type")) }
+                        th scope="col" { (lang.pick("认定日期", "Occurred")) }
+                        th scope="col" { (lang.pick("状态", "Status")) }
+                        th scope="col" { (lang.pick("整改期限", "Rectify by")) }
+                    } }
+                    tbody { @for r in &v.rows { tr {
+                        th scope="row" { (r.unit_name) }
+                        td { (r.kind) }
+                        td { (r.occurred_on) }
+                        td { (r.status) }
+                        td { (r.rectify_deadline.as_deref().unwrap_or("–")) }
+                    } } }
+                }
+            }
+            @if v.pages > 1 {
+                nav aria-label=(lang.pick("分页", "Pages")) {
+                    @if v.page > 1 { a href=(link(lang, path, &with_query(v.page - 1))) { (lang.pick("上一页", "Previous")) } " " }
+                    @if v.page < v.pages { a href=(link(lang, path, &with_query(v.page + 1))) { (lang.pick("下一页", "Next")) } }
+                }
+            }
+        }
+        p.screen-only {
+            (lang.pick("开放数据：", "Open data: "))
+            a href="/public/data/records.csv" { "CSV" } " · "
+            a href="/public/data/records.json" { "JSON" }
         }
     })
 }

@@ -287,6 +287,31 @@ pub async fn by_ids(db: &Db, spec: &SourceSpec, ids: &[String]) -> Result<Vec<(V
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
+/// A government body's dishonesty record as the public pages need it:
+/// subject `unit` only (a person's record never leaves this query), no
+/// person reference.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BodyRecord {
+    pub id: String,
+    pub unit_code: String,
+    pub record_type: String,
+    pub occurred_on: chrono::NaiveDate,
+    pub rectify_deadline: Option<chrono::NaiveDate>,
+    pub rectified_on: Option<chrono::NaiveDate>,
+    pub mitigation: String,
+}
+
+/// Every dishonesty record of a government body, newest first.
+pub async fn of_bodies(db: &Db) -> Result<Vec<BodyRecord>> {
+    const SQL: &str = concat!(
+        "SELECT id, unit_code, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records ",
+        "WHERE subject = 'unit' AND ",
+        crate::visible_records!(),
+        " ORDER BY occurred_on DESC, id"
+    );
+    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, BodyRecord>(SQL).fetch_all(pool).await?))
+}
+
 /// Whether a column holds a reference to a person, shown only to the
 /// assessment team and never exported to units.
 pub fn is_personal(column: &str) -> bool {

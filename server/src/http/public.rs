@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboards::layout::Lang;
-use dashboards::pages::public::{self, PublicResultsView, PublicRow};
+use dashboards::pages::public::{self, PublicRecord, PublicRecordsView, PublicResultsView, PublicRow};
 use serde::Deserialize;
 
 use super::client::Client;
@@ -149,9 +149,97 @@ fn points(p: &PublishedResults, code: &str, indicator: &str) -> Option<f64> {
     p.indicators.iter().find(|i| i.unit_code == code && i.indicator == indicator).and_then(|i| i.points)
 }
 
+/// The type of a record in the page's language.
+fn kind_label(lang: Lang, kind: analytics::domain::DishonestyType) -> String {
+    match lang {
+        Lang::Zh => kind.label_zh().to_string(),
+        Lang::En => kind.code().replace('_', " "),
+    }
+}
+
+fn status_label(lang: Lang, status: disclosure::RecordStatus) -> &'static str {
+    match lang {
+        Lang::Zh => status.label_zh(),
+        Lang::En => match status {
+            disclosure::RecordStatus::Rectifying => "being rectified",
+            disclosure::RecordStatus::Rectified => "rectified",
+            disclosure::RecordStatus::Repaired => "credit repaired",
+        },
+    }
+}
+
+/// `GET /public/records`: government bodies' dishonesty records within
+/// their publicity period today.
+pub async fn records(State(state): State<AppState>, Query(q): Query<ResultsQuery>) -> Result<Response, AppError> {
+    let lang = Lang::from_param(q.lang.as_deref());
+    let day = crate::clock::now_cst().date();
+    let query: String = q.q.unwrap_or_default().trim().chars().take(50).collect();
+    let all: Vec<_> = disclosure::records(&state.db, day).await?.into_iter().filter(|r| r.unit_name.contains(query.as_str())).collect();
+    let matching = all.len();
+    let pages = matching.div_ceil(PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let rows = all
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|r| PublicRecord {
+            unit_name: r.unit_name.clone(),
+            kind: kind_label(lang, r.kind),
+            occurred_on: r.occurred_on.to_string(),
+            status: status_label(lang, r.status).to_string(),
+            rectify_deadline: r.rectify_deadline.map(|d| d.to_string()),
+        })
+        .collect();
+    let view = PublicRecordsView { lang, day: day.to_string(), query, rows, matching, page, pages };
+    Ok(public::records(&view).into_response())
+}
+
+/// `records.csv|json`: the records the page lists, as open data.
+async fn records_data(state: &AppState, format: &str) -> Result<Response, AppError> {
+    let day = crate::clock::now_cst().date();
+    let records = disclosure::records(&state.db, day).await?;
+    match format {
+        "csv" => {
+            let header: Vec<String> = ["unit_code", "unit_name", "type", "occurred_on", "status", "rectify_deadline"].map(str::to_string).to_vec();
+            let body = records.iter().map(|r| {
+                vec![
+                    Cell::Text(r.unit_code.clone()),
+                    Cell::Text(r.unit_name.clone()),
+                    Cell::Text(r.kind.code().to_string()),
+                    Cell::Text(r.occurred_on.to_string()),
+                    Cell::Text(r.status.code().to_string()),
+                    r.rectify_deadline.map_or(Cell::Empty, |d| Cell::Text(d.to_string())),
+                ]
+            });
+            let bytes = csv_bytes(&header, body).map_err(AppError::internal)?;
+            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
+        }
+        "json" => {
+            let list: Vec<serde_json::Value> = records
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "unit_code": r.unit_code,
+                        "unit_name": r.unit_name,
+                        "type": r.kind.code(),
+                        "occurred_on": r.occurred_on.to_string(),
+                        "status": r.status.code(),
+                        "rectify_deadline": r.rectify_deadline.map(|d| d.to_string()),
+                    })
+                })
+                .collect();
+            Ok(axum::Json(serde_json::json!({ "as_of": day.to_string(), "records": list })).into_response())
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
 /// `GET /public/data/results-{year}.csv|json`: the published ranking as
-/// open data.
+/// open data; `records.csv|json`: the disclosed records.
 pub async fn data(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+    if let Some(format) = file.strip_prefix("records.") {
+        return records_data(&state, format).await;
+    }
     let (year, format) = file
         .strip_prefix("results-")
         .and_then(|rest| rest.split_once('.'))

@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let public_routes = Router::new()
         .route("/public", get(public::index))
         .route("/public/results/{year}", get(public::results))
+        .route("/public/records", get(public::records))
         .route("/public/data/{file}", get(public::data))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), public::limit));
     let pages = Router::new()

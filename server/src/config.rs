@@ -32,6 +32,8 @@ pub struct Config {
     pub snapshots: Option<std::path::PathBuf>,
     /// The issuing office printed on PDF reports.
     pub report_office: String,
+    /// Requests each client address may make to the public pages a minute.
+    pub public_per_minute: u32,
 }
 
 /// Minutes without a request after which a session ends, by default.
@@ -55,6 +57,7 @@ impl Config {
             staged_hours: DEFAULT_STAGED_HOURS,
             snapshots: None,
             report_office: crate::scoring::reports::DEFAULT_OFFICE.to_string(),
+            public_per_minute: crate::http::public::PER_MINUTE,
         }
     }
 
@@ -77,6 +80,7 @@ impl std::fmt::Debug for Config {
             .field("staged_hours", &self.staged_hours)
             .field("snapshots", &self.snapshots)
             .field("report_office", &self.report_office)
+            .field("public_per_minute", &self.public_per_minute)
             .finish()
     }
 }

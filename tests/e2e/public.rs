@@ -117,3 +117,26 @@ e2e!(only_bodies_records_within_their_period_are_disclosed_and_never_a_voided_on
     assert!(!after.body.contains("瑞安市") && after.body.contains("没有在公示期内的记录"), "voided: not disclosed");
     server.stop().await;
 });
+
+e2e!(indicator_points_are_public_only_where_the_rulebook_says_so, |app| {
+    app.import_examples().await;
+    let text = format!("{}\n[disclosure]\nresults_detail = true\n", seeds::rulebooks::text(2025).unwrap());
+    let rules = analytics::rulebook::Rulebook::parse_for(&text, 2025).unwrap();
+    assert!(rules.disclosure.results_detail);
+    server::scoring::score(&app.db, 2025, None, Some(rules), "test").await.unwrap();
+    server::scoring::publish(&app.db, 2025, None, "test").await.unwrap();
+    let server = app.serve(None).await;
+    server.ready().await;
+    let anyone = Browser::new(&server);
+    let page = anyone.get("/public/results/2025?group=county").await;
+    assert!(page.body.contains("<th scope=\"col\">失信记录</th>"), "indicator columns");
+    let json: serde_json::Value = serde_json::from_slice(&anyone.get("/public/data/results-2025.json").await.bytes).unwrap();
+    let lucheng = json["units"].as_array().unwrap().iter().find(|u| u["unit_code"] == "330302").unwrap().clone();
+    let version = server::scoring::results::default_version(&server::scoring::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
+    let stored = server::scoring::results::read_indicators(&app.db, version.id, Some("330302")).await.unwrap();
+    let dishonesty = stored.iter().find(|i| i.indicator == "dishonesty").unwrap();
+    assert_eq!(lucheng["points"]["dishonesty"].as_f64(), dishonesty.points, "the stored points");
+    let csv = anyone.get("/public/data/results-2025.csv").await;
+    assert!(csv.body.lines().next().unwrap().ends_with(",dishonesty,public_rating"), "a column per indicator");
+    server.stop().await;
+});

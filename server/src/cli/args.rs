@@ -409,6 +409,9 @@ pub struct ServeArgs {
     /// The issuing office printed on PDF reports (the results notice, units' reports).
     #[arg(long, env = "ZHENGXIN_REPORT_OFFICE", default_value = crate::scoring::reports::DEFAULT_OFFICE)]
     pub report_office: String,
+    /// Requests each client address may make to the public pages (/public) a minute.
+    #[arg(long, env = "ZHENGXIN_PUBLIC_PER_MINUTE", default_value_t = crate::http::public::PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub public_per_minute: u32,
     /// Size of the demo data loaded into an empty database (1 ≈ 300,000
     /// hotline tickets a year).
     #[arg(long, default_value_t = 1.0)]

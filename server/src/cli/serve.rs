@@ -14,6 +14,7 @@ pub async fn serve(database_url: String, a: ServeArgs) -> anyhow::Result<bool> {
         idle_minutes: a.idle_minutes,
         staged_hours: a.staged_hours,
         report_office: a.report_office,
+        public_per_minute: a.public_per_minute,
         ..Config::new(database_url, a.bind)
     };
     tracing::info!(?config, "starting");

@@ -1,7 +1,7 @@
 //! The public's pages and open data under `/public/` (the use case is
 //! [`crate::disclosure`]): no session is read and no cookie is set, every
 //! answer may be cached for a few minutes, and each client address may ask
-//! [`PER_MINUTE`] times a minute.
+//! [`PER_MINUTE`] times a minute (`--public-per-minute`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -21,7 +21,7 @@ use super::{AppError, AppState};
 use crate::disclosure::{self, PublishedResults};
 use crate::scoring::export::{Cell, csv_bytes};
 
-/// Requests per client address and minute.
+/// Requests per client address and minute, by default.
 pub const PER_MINUTE: u32 = 120;
 /// Addresses remembered at most; beyond, windows that ended are forgotten.
 const MAX_ADDRESSES: usize = 65_536;
@@ -37,8 +37,9 @@ pub struct PublicLimiter {
 }
 
 impl PublicLimiter {
-    /// Whether `address` may ask now; counts the request.
-    fn admit(&self, address: IpAddr, now: Instant) -> bool {
+    /// Whether `address` may ask now, at most `per_minute` times a minute;
+    /// counts the request.
+    fn admit(&self, address: IpAddr, now: Instant, per_minute: u32) -> bool {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() >= MAX_ADDRESSES {
             windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
@@ -51,8 +52,8 @@ impl PublicLimiter {
         if now.duration_since(entry.0) >= Duration::from_secs(60) {
             *entry = (now, 0);
         }
-        entry.1 += 1;
-        entry.1 <= PER_MINUTE
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 <= per_minute
     }
 }
 
@@ -60,7 +61,7 @@ impl PublicLimiter {
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let client = Client::of(&parts, &state.config);
-    if !state.public.admit(client.address, Instant::now()) {
+    if !state.public.admit(client.address, Instant::now(), state.config.public_per_minute) {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, "60"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -90,9 +91,30 @@ pub async fn index(State(state): State<AppState>, Query(q): Query<ResultsQuery>)
     }
 }
 
-/// `GET /public/results/{year}`: one group's published ranking.
+/// `GET /public/results/{year}`: one group's published ranking. Pages
+/// without a search are kept per result epoch (any scoring or publication
+/// starts a new one), so a crowd of readers costs one rendering.
 pub async fn results(State(state): State<AppState>, Path(year): Path<i32>, Query(q): Query<ResultsQuery>) -> Result<Response, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
+    let query: String = q.q.clone().unwrap_or_default().trim().chars().take(50).collect();
+    if !query.is_empty() {
+        return Ok(maud::PreEscaped(render_results(&state, year, lang, q).await?).into_response());
+    }
+    let (_, _, epoch) = super::shared::choose_year(&state.db, None).await?;
+    // Only known groups and a bounded page number reach the key.
+    let group = q.group.as_deref().filter(|g| analytics::domain::PeerGroup::parse(g).is_some_and(|p| p.code() == *g)).unwrap_or("");
+    let key = format!("public|{epoch}|{year}|{group}|{}|{}", q.page.unwrap_or(1).min(10_000), lang.code());
+    let page = state
+        .pages
+        .get_or_try_init(key, || async {
+            Ok::<_, AppError>(super::cache::CachedPage { title: String::new(), body: render_results(&state, year, lang, q).await? })
+        })
+        .await?;
+    Ok(maud::PreEscaped(page.body.clone()).into_response())
+}
+
+/// The page of [`results`], rendered.
+async fn render_results(state: &AppState, year: i32, lang: Lang, q: ResultsQuery) -> Result<String, AppError> {
     let published = disclosure::results(&state.db, year).await?.ok_or(AppError::NotFound)?;
     let groups: Vec<String> = analytics::domain::PeerGroup::ALL
         .iter()
@@ -136,7 +158,7 @@ pub async fn results(State(state): State<AppState>, Path(year): Path<i32>, Query
         page,
         pages,
     };
-    Ok(public::results(&view).into_response())
+    Ok(public::results(&view).into_string())
 }
 
 /// The indicator ids the public sees, in rulebook order (none unless the
@@ -297,5 +319,34 @@ pub async fn data(State(state): State<AppState>, Path(file): Path<String>) -> Re
             Ok(axum::Json(document).into_response())
         }
         _ => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_address_gets_its_own_minute() {
+        let limiter = PublicLimiter::default();
+        let start = Instant::now();
+        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        for _ in 0..3 {
+            assert!(limiter.admit(a, start, 3));
+        }
+        assert!(!limiter.admit(a, start + Duration::from_secs(59), 3), "the fourth within the minute");
+        assert!(limiter.admit(b, start + Duration::from_secs(59), 3), "another address is counted apart");
+        assert!(limiter.admit(a, start + Duration::from_secs(60), 3), "a new minute");
+    }
+
+    #[test]
+    fn a_flood_of_addresses_does_not_grow_the_table_without_bound() {
+        let limiter = PublicLimiter::default();
+        let now = Instant::now();
+        for n in 0..(MAX_ADDRESSES as u32 + 10) {
+            let address = IpAddr::from(std::net::Ipv6Addr::from(u128::from(n)));
+            assert!(limiter.admit(address, now, 1));
+        }
+        assert!(limiter.windows.lock().unwrap().len() <= MAX_ADDRESSES);
     }
 }

@@ -380,3 +380,14 @@ fn the_public_records_page() {
     };
     insta::assert_snapshot!("public_records", main_of(&public::records(&v).into_string()));
 }
+
+#[test]
+fn a_units_open_deadlines() {
+    let rows = vec![
+        overview::DeadlineRow { href: "/units/330302/records/dishonesty/X1".into(), kind: "失信被执行人".into(), deadline: "2026-11-01".into(), days_left: -24, band: "overdue".into() },
+        overview::DeadlineRow { href: "/units/330302/records/dishonesty/X2".into(), kind: "失信被执行人".into(), deadline: "2026-11-25".into(), days_left: 0, band: "due_30".into() },
+        overview::DeadlineRow { href: "/units/330302/records/dishonesty/X3".into(), kind: "失信被执行人".into(), deadline: "2026-12-10".into(), days_left: 15, band: "due_30".into() },
+    ];
+    insta::assert_snapshot!("unit_deadlines", lines(&overview::deadlines(Lang::Zh, &rows).into_string()));
+    assert!(overview::deadlines(Lang::Zh, &[]).into_string().is_empty(), "nothing when there is none");
+}

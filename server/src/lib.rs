@@ -38,6 +38,7 @@ pub mod objections;
 pub mod scoring;
 pub mod snapshot;
 pub mod sources;
+pub mod supervision;
 pub mod startup;
 
 pub use startup::serve;

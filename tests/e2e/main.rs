@@ -18,6 +18,7 @@ mod reports;
 mod scoring;
 mod serve;
 mod snapshots;
+mod supervision;
 mod trust;
 mod web;
 mod web_work;

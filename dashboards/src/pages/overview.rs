@@ -225,6 +225,52 @@ fn grade_history(v: &OverviewView) -> Markup {
     }
 }
 
+/// One of a unit's records awaiting rectification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadlineRow {
+    pub href: String,
+    /// The record's type, in the page's language.
+    pub kind: String,
+    pub deadline: String,
+    /// Days to the deadline; negative when overdue.
+    pub days_left: i64,
+    /// `overdue_90`, `overdue`, `due_30` or `later`.
+    pub band: String,
+}
+
+/// A unit's open rectification deadlines, first on its page after signing
+/// in (nothing when it has none).
+pub fn deadlines(lang: Lang, rows: &[DeadlineRow]) -> Markup {
+    html! {
+        @if !rows.is_empty() {
+            section.deadlines aria-labelledby="deadlines" {
+                h2 #deadlines { (lang.pick("本单位待整改事项", "Your open rectification deadlines")) " (" (rows.len()) ")" }
+                table {
+                    caption { (lang.pick("整改期限未到或已逾期、尚未整改完成的失信记录，最紧迫的在前", "Records not yet rectified, the most urgent first")) }
+                    thead { tr {
+                        th scope="col" { (lang.pick("失信类型", "Type")) }
+                        th scope="col" { (lang.pick("整改期限", "Deadline")) }
+                        th scope="col" { (lang.pick("剩余 / 逾期", "Left / overdue")) }
+                    } }
+                    tbody { @for r in rows { tr class={ "band-" (r.band) } {
+                        th scope="row" { a href=(r.href) { (r.kind) } }
+                        td { (r.deadline) }
+                        td {
+                            @if r.days_left < 0 {
+                                span.flag { (lang.pick("已逾期 ", "overdue by ")) (-r.days_left) (lang.pick(" 天", " days")) }
+                            } @else if r.days_left == 0 {
+                                span.flag { (lang.pick("今天到期", "due today")) }
+                            } @else {
+                                (lang.pick("还剩 ", "")) (r.days_left) (lang.pick(" 天", " days left"))
+                            }
+                        }
+                    } } }
+                }
+            }
+        }
+    }
+}
+
 /// `+3`, `−2` or a dash: positive means the unit moved up.
 fn change(v: Option<i64>) -> String {
     match v {

@@ -312,6 +312,29 @@ pub async fn of_bodies(db: &Db) -> Result<Vec<BodyRecord>> {
     Ok(crate::on_db!(db, pool => sqlx::query_as::<_, BodyRecord>(SQL).fetch_all(pool).await?))
 }
 
+/// A dishonesty record with a rectification deadline that is not yet
+/// rectified (no person reference).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OpenRectification {
+    pub id: String,
+    pub unit_code: String,
+    pub record_type: String,
+    pub occurred_on: chrono::NaiveDate,
+    pub rectify_deadline: chrono::NaiveDate,
+}
+
+/// Every record awaiting rectification, of `unit` or of all units, the
+/// earliest deadline first.
+pub async fn open_rectifications(db: &Db, unit: Option<&str>) -> Result<Vec<OpenRectification>> {
+    const SQL: &str = concat!(
+        "SELECT id, unit_code, record_type, occurred_on, rectify_deadline FROM dishonesty_records ",
+        "WHERE rectify_deadline IS NOT NULL AND rectified_on IS NULL AND ($1 IS NULL OR unit_code = $1) AND ",
+        crate::visible_records!(),
+        " ORDER BY rectify_deadline, id"
+    );
+    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, OpenRectification>(SQL).bind(unit).fetch_all(pool).await?))
+}
+
 /// Whether a column holds a reference to a person, shown only to the
 /// assessment team and never exported to units.
 pub fn is_personal(column: &str) -> bool {

@@ -70,7 +70,31 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         })
         .await?;
     let filled = page.body.replace(cache::CSRF_SLOT, &session.csrf);
-    Ok(signed_in(lang, &page.title, "/", &nav(&session), PreEscaped(filled)).into_response())
+    // A unit's own open deadlines come first, as of today (outside the
+    // cached page, which is the same for every day).
+    let deadlines = match (session.user.role, session.user.unit_code.as_deref()) {
+        (crate::auth::Role::Unit, Some(code)) => unit_deadlines(&state, lang, code).await?,
+        _ => maud::html! {},
+    };
+    Ok(signed_in(lang, &page.title, "/", &nav(&session), maud::html! { (deadlines) (PreEscaped(filled)) }).into_response())
+}
+
+/// Unit `code`'s records awaiting rectification today, as the box atop its
+/// overview.
+async fn unit_deadlines(state: &AppState, lang: Lang, code: &str) -> Result<maud::Markup, AppError> {
+    let today = crate::clock::now_cst().date();
+    let rows: Vec<overview::DeadlineRow> = crate::supervision::open_deadlines(&state.db, Some(code), today)
+        .await?
+        .into_iter()
+        .map(|d| overview::DeadlineRow {
+            href: dashboards::layout::link(lang, &format!("/units/{code}/records/dishonesty/{}", dashboards::layout::encode(&d.record_id)), ""),
+            kind: d.kind.map_or_else(|| "–".to_string(), |k| if lang == Lang::Zh { k.label_zh().to_string() } else { k.code().replace('_', " ") }),
+            deadline: d.deadline.to_string(),
+            days_left: d.days_left,
+            band: d.band.code().to_string(),
+        })
+        .collect();
+    Ok(overview::deadlines(lang, &rows))
 }
 
 /// Whether `user` may see a data-quality finding about `code`: only for

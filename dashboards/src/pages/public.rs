@@ -41,6 +41,19 @@ pub struct PublicResultsView {
     pub pages: usize,
 }
 
+/// The search by unit name, keeping the group (if any) and the language.
+fn search(lang: Lang, path: &str, group: Option<&str>, query: &str) -> Markup {
+    html! {
+        form method="get" action=(path) {
+            @if let Some(group) = group { input type="hidden" name="group" value=(group); }
+            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+            label for="q" { (lang.pick("按单位名称查找", "Find a unit by name")) }
+            input #q type="text" name="q" value=(query) maxlength="50";
+            " " button type="submit" { (lang.pick("查找", "Find")) }
+        }
+    }
+}
+
 pub fn title(lang: Lang, year: i32) -> String {
     format!("{year} {}", lang.pick("年度政务诚信考核结果公示", "integrity assessment results"))
 }
@@ -82,13 +95,7 @@ pub fn results(v: &PublicResultsView) -> Markup {
                 @if *g == v.group { strong { (group_label(lang, g)) } } @else { a href=(link(lang, &path, &format!("group={g}"))) { (group_label(lang, g)) } }
             }
         }
-        form method="get" action=(path) {
-            input type="hidden" name="group" value=(v.group);
-            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
-            label for="q" { (lang.pick("按单位名称查找", "Find a unit by name")) }
-            input #q type="text" name="q" value=(v.query) maxlength="50";
-            " " button type="submit" { (lang.pick("查找", "Find")) }
-        }
+        (search(lang, &path, Some(&v.group), &v.query))
         @if v.rows.is_empty() {
             p.note role="status" { (lang.pick("没有符合条件的单位。", "No unit matches.")) }
         } @else {
@@ -179,12 +186,7 @@ pub fn records(v: &PublicRecordsView) -> Markup {
             a href=(link(lang, "/public", "")) { (lang.pick("考核结果", "Results")) }
             strong { (lang.pick("失信记录", "Dishonesty records")) }
         }
-        form method="get" action=(path) {
-            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
-            label for="q" { (lang.pick("按单位名称查找", "Find a unit by name")) }
-            input #q type="text" name="q" value=(v.query) maxlength="50";
-            " " button type="submit" { (lang.pick("查找", "Find")) }
-        }
+        (search(lang, path, None, &v.query))
         @if v.rows.is_empty() {
             p.note role="status" { (lang.pick("没有在公示期内的记录。", "No record is within its publicity period.")) }
         } @else {

@@ -43,7 +43,9 @@ e2e!(the_public_sees_the_published_version_and_never_a_provisional_one, |app| {
     let found = anyone.get(&format!("/public/results/2025?group=county&q={}", "%E7%91%9E%E5%AE%89")).await;
     assert!(found.body.contains("瑞安市") && !found.body.contains("鹿城区</th>"), "only the unit searched for");
     assert!(anyone.get("/public/results/2025?group=township").await.body.contains("五马街道"));
-    assert_eq!(anyone.get("/public/results/2024").await.status, StatusCode::NOT_FOUND, "nothing published for 2024");
+    let missing = anyone.get("/public/results/2024").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "nothing published for 2024");
+    assert_eq!(missing.headers.get("cache-control").unwrap(), "no-store", "a failure is not kept");
 
     // Open data: the same published version.
     let csv = anyone.get("/public/data/results-2025.csv").await;

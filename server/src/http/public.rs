@@ -70,7 +70,10 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
             .into_response();
     }
     let mut response = next.run(Request::from_parts(parts, body)).await;
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
+    // Only answers worth keeping: a failure is never cached.
+    if response.status().is_success() {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
+    }
     response
 }
 

@@ -93,12 +93,7 @@ pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRec
     use analytics::disclosure::RecordFacts;
     use analytics::domain::{DishonestyType, Mitigation};
     let Some(rules) = rules_on(day) else { return Ok(Vec::new()) };
-    let voided: std::collections::HashSet<String> = crate::db::objections::list(db, None)
-        .await?
-        .into_iter()
-        .filter(|o| o.source == "dishonesty" && o.status == "accepted")
-        .map(|o| o.record_id)
-        .collect();
+    let voided = crate::db::objections::voided(db, "dishonesty").await?;
     let names: std::collections::HashMap<String, String> = crate::db::units::all(db).await?.into_iter().map(|u| (u.code, u.name)).collect();
     let mut shown = Vec::new();
     for r in crate::db::records::of_bodies(db).await? {

@@ -60,12 +60,7 @@ pub struct OpenDeadline {
 /// `today`, most urgent first; records voided by an accepted objection are
 /// left out.
 pub async fn open_deadlines(db: &Db, unit: Option<&str>, today: NaiveDate) -> Result<Vec<OpenDeadline>, DbError> {
-    let voided: std::collections::HashSet<String> = crate::db::objections::list(db, unit)
-        .await?
-        .into_iter()
-        .filter(|o| o.source == "dishonesty" && o.status == "accepted")
-        .map(|o| o.record_id)
-        .collect();
+    let voided = crate::db::objections::voided(db, "dishonesty").await?;
     let mut open: Vec<OpenDeadline> = crate::db::records::open_rectifications(db, unit)
         .await?
         .into_iter()

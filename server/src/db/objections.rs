@@ -74,3 +74,10 @@ pub async fn list(db: &Db, unit_code: Option<&str>) -> Result<Vec<ObjectionRow>>
         None => sqlx::query_as::<_, ObjectionRow>(sqlx::AssertSqlSafe(format!("{COLUMNS} ORDER BY id DESC"))).fetch_all(pool).await?,
     }))
 }
+
+/// The ids of `source`'s records voided by an accepted objection.
+pub async fn voided(db: &Db, source: &str) -> Result<std::collections::HashSet<String>> {
+    const SQL: &str = "SELECT record_id FROM objections WHERE status = 'accepted' AND source = $1";
+    let ids: Vec<(String,)> = on_db!(db, pool => sqlx::query_as(SQL).bind(source).fetch_all(pool).await?);
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}

@@ -165,11 +165,6 @@ impl World for Job<'_> {
     }
 }
 
-/// `1.0` → "1.00": totals as the method rounds them (half away from zero).
-pub fn cents(v: f64) -> String {
-    format!("{:.2}", (v * 100.0 + v.signum() * 1e-7).round() / 100.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -271,8 +271,9 @@ pub fn deadlines(lang: Lang, rows: &[DeadlineRow]) -> Markup {
     }
 }
 
-/// `+3`, `−2` or a dash: positive means the unit moved up.
-fn change(v: Option<i64>) -> String {
+/// `↑3`, `↓2`, `0` or a dash: up means the unit moved up. Reports print
+/// rank changes the same way.
+pub fn change(v: Option<i64>) -> String {
     match v {
         Some(v) if v > 0 => format!("↑{v}"),
         Some(v) if v < 0 => format!("↓{}", -v),

@@ -307,7 +307,7 @@ pub async fn data(State(state): State<AppState>, Path(file): Path<String>) -> Re
                         "group": u.group.code(),
                         "unit_code": u.unit_code,
                         "unit_name": u.unit_name,
-                        "total": crate::scoring::export::Cell::Number(u.total, Some(2)).csv_text().parse::<f64>().unwrap_or(u.total),
+                        "total": analytics::score::round_half_away(u.total, 2),
                         "rank": u.rank,
                         "grade": u.grade.code(),
                         "vetoed": u.vetoed,

@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use analytics::domain::{Grade, PeerGroup};
 use dashboards::documents::notice::{NoticeGroup, NoticeView};
 use dashboards::documents::unit::UnitReportView;
-use dashboards::documents::{DocumentError, Typesetter, cents};
+use dashboards::documents::{DocumentError, Typesetter};
+use dashboards::layout::Lang;
+use dashboards::pages::{group_label, overview};
 
 use super::ScoringError;
 use super::cards::{Card, Cards};
@@ -144,13 +146,9 @@ fn provenance(v: &VersionInfo) -> String {
     )
 }
 
-fn rank_change(u: &UnitResult) -> String {
-    match u.rank_change {
-        Some(c) if c > 0 => format!("↑{c}"),
-        Some(c) if c < 0 => format!("↓{}", -c),
-        Some(_) => "0".into(),
-        None => "–".into(),
-    }
+/// A total as exports write it: two decimals, rounded half away from zero.
+fn cents(v: f64) -> String {
+    super::export::Cell::Number(v, Some(2)).csv_text()
 }
 
 fn grade_text(u: &UnitResult) -> String {
@@ -205,7 +203,7 @@ fn notice_pdf(cards: &Cards, office: &str, today: chrono::NaiveDate) -> Result<V
                     let county = u.parent_code.as_deref().and_then(|c| names.get(c)).copied().unwrap_or("–");
                     cells.extend([county.to_string(), u.county_rank.map_or("–".into(), |r| r.to_string())]);
                 }
-                cells.extend([cents(u.total), grade_text(u), rank_change(u)]);
+                cells.extend([cents(u.total), grade_text(u), overview::change(u.rank_change)]);
                 cells
             })
             .collect();
@@ -239,11 +237,7 @@ fn notice_pdf(cards: &Cards, office: &str, today: chrono::NaiveDate) -> Result<V
 }
 
 fn group_heading(group: PeerGroup) -> &'static str {
-    match group {
-        PeerGroup::County => "县（市、区）",
-        PeerGroup::Department => "市直单位",
-        PeerGroup::Township => "乡镇（街道）",
-    }
+    group_label(Lang::Zh, group.code())
 }
 
 fn unit_pdf(cards: &Cards, card: &Card<'_>, office: &str, today: chrono::NaiveDate) -> Result<Vec<u8>, DocumentError> {

@@ -77,6 +77,20 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
+/// A search as typed: trimmed, at most 50 characters.
+fn search_text(q: Option<&str>) -> String {
+    q.unwrap_or_default().trim().chars().take(50).collect()
+}
+
+/// Page `asked` (from 1, clamped to those there are) of `items`, with its
+/// number and how many pages there are.
+fn page_of<T>(items: &[T], asked: Option<usize>) -> (&[T], usize, usize) {
+    let pages = items.len().div_ceil(PER_PAGE).max(1);
+    let page = asked.unwrap_or(1).clamp(1, pages);
+    let start = ((page - 1) * PER_PAGE).min(items.len());
+    (&items[start..(start + PER_PAGE).min(items.len())], page, pages)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ResultsQuery {
     pub lang: Option<String>,
@@ -99,7 +113,7 @@ pub async fn index(State(state): State<AppState>, Query(q): Query<ResultsQuery>)
 /// starts a new one), so a crowd of readers costs one rendering.
 pub async fn results(State(state): State<AppState>, Path(year): Path<i32>, Query(q): Query<ResultsQuery>) -> Result<Response, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
-    let query: String = q.q.clone().unwrap_or_default().trim().chars().take(50).collect();
+    let query = search_text(q.q.as_deref());
     if !query.is_empty() {
         return Ok(maud::PreEscaped(render_results(&state, year, lang, q).await?).into_response());
     }
@@ -125,17 +139,14 @@ async fn render_results(state: &AppState, year: i32, lang: Lang, q: ResultsQuery
         .map(|g| g.code().to_string())
         .collect();
     let group = q.group.filter(|g| groups.contains(g)).or_else(|| groups.first().cloned()).unwrap_or_default();
-    let query: String = q.q.unwrap_or_default().trim().chars().take(50).collect();
+    let query = search_text(q.q.as_deref());
     let mut units: Vec<_> = published.units.iter().filter(|u| u.group == group.as_str() && u.unit_name.contains(query.as_str())).collect();
     units.sort_by_key(|u| (u.rank.is_none(), u.rank, u.unit_code.clone()));
     let matching = units.len();
-    let pages = matching.div_ceil(PER_PAGE).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let (shown, page, pages) = page_of(&units, q.page);
     let detail = detail_columns(&published);
-    let rows = units
+    let rows = shown
         .iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
         .map(|u| PublicRow {
             unit_name: u.unit_name.clone(),
             total: u.total,
@@ -198,15 +209,12 @@ fn status_label(lang: Lang, status: disclosure::RecordStatus) -> &'static str {
 pub async fn records(State(state): State<AppState>, Query(q): Query<ResultsQuery>) -> Result<Response, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
     let day = crate::clock::now_cst().date();
-    let query: String = q.q.unwrap_or_default().trim().chars().take(50).collect();
+    let query = search_text(q.q.as_deref());
     let all: Vec<_> = disclosure::records(&state.db, day).await?.into_iter().filter(|r| r.unit_name.contains(query.as_str())).collect();
     let matching = all.len();
-    let pages = matching.div_ceil(PER_PAGE).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
-    let rows = all
+    let (shown, page, pages) = page_of(&all, q.page);
+    let rows = shown
         .iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
         .map(|r| PublicRecord {
             unit_name: r.unit_name.clone(),
             kind: kind_label(lang, r.kind),
@@ -328,6 +336,18 @@ pub async fn data(State(state): State<AppState>, Path(file): Path<String>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_hold_fifty_rows_and_any_page_number_lands_on_one() {
+        let rows: Vec<usize> = (0..120).collect();
+        assert_eq!(page_of(&rows, None), (&rows[..50], 1, 3));
+        assert_eq!(page_of(&rows, Some(3)), (&rows[100..], 3, 3));
+        assert_eq!(page_of(&rows, Some(99)), (&rows[100..], 3, 3));
+        assert_eq!(page_of(&rows, Some(0)), (&rows[..50], 1, 3));
+        assert_eq!(page_of::<usize>(&[], Some(2)), (&[][..], 1, 1));
+        assert_eq!(search_text(Some("  瑞安  ")), "瑞安");
+        assert_eq!(search_text(Some(&"长".repeat(80))).chars().count(), 50);
+    }
 
     #[test]
     fn each_address_gets_its_own_minute() {

@@ -100,7 +100,7 @@ pub fn results(v: &PublicResultsView) -> Markup {
             p.note role="status" { (lang.pick("没有符合条件的单位。", "No unit matches.")) }
         } @else {
             div.scroll role="region" tabindex="0" aria-label=(group_label(lang, &v.group)) {
-                table {
+                table.records {
                     caption { (group_label(lang, &v.group)) " · " (v.matching) (lang.pick(" 个单位 · 第 ", " units · page ")) (v.page) (lang.pick(" 页，共 ", " of ")) (v.pages) (lang.pick(" 页", "")) }
                     thead { tr {
                         th scope="col" { (lang.pick("排名", "Rank")) }
@@ -191,7 +191,7 @@ pub fn records(v: &PublicRecordsView) -> Markup {
             p.note role="status" { (lang.pick("没有在公示期内的记录。", "No record is within its publicity period.")) }
         } @else {
             div.scroll role="region" tabindex="0" aria-label=(title) {
-                table {
+                table.records {
                     caption { (v.matching) (lang.pick(" 条 · 第 ", " records · page ")) (v.page) (lang.pick(" 页，共 ", " of ")) (v.pages) (lang.pick(" 页", "")) }
                     thead { tr {
                         th scope="col" { (lang.pick("单位", "Unit")) }

@@ -93,6 +93,15 @@ impl Span {
             SpanUnit::Days => date.checked_add_days(chrono::Days::new(u64::from(self.amount))),
         }
     }
+
+    /// `date` minus this span; `None` before the calendar's start.
+    pub fn before(self, date: NaiveDate) -> Option<NaiveDate> {
+        match self.unit {
+            SpanUnit::Years => date.checked_sub_months(Months::new(self.amount.checked_mul(12)?)),
+            SpanUnit::Months => date.checked_sub_months(Months::new(self.amount)),
+            SpanUnit::Days => date.checked_sub_days(chrono::Days::new(u64::from(self.amount))),
+        }
+    }
 }
 
 /// Where a publicity period is counted from.

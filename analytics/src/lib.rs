@@ -23,6 +23,7 @@ pub mod domain;
 pub mod explain;
 pub mod indicators;
 pub mod inputs;
+pub mod personnel;
 pub mod quality;
 pub mod records;
 pub mod rulebook;

@@ -152,6 +152,10 @@ pub struct Rulebook {
     /// defaults when the rulebook has no `[disclosure]` table.
     #[serde(default)]
     pub disclosure: crate::disclosure::DisclosureRules,
+    /// The appointment check's look-back (integrity-records.md §4); `3y`
+    /// when the rulebook has no `[personnel]` table.
+    #[serde(default)]
+    pub personnel: crate::personnel::PersonnelRules,
 }
 
 /// A rulebook that cannot be used, and why.

@@ -156,11 +156,21 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                         @if let Some(nav) = nav {
                             @if nav.role_en == "admin" {
                                 a href=(link(lang, "/admin/users", "")) { (lang.pick("用户管理", "Users")) }
+                            } @else if nav.role_en == "personnel" {
+                                a href=(link(lang, "/persons", "")) { (lang.pick("诚信档案", "Integrity files")) }
                             } @else {
                                 a href=(link(lang, "/", "")) { (lang.pick("考核总览", "Overview")) }
                                 " "
                                 a href=(link(lang, "/objections", "")) { (lang.pick("异议处理", "Objections")) }
                                 " "
+                                @if nav.role_en != "leader" {
+                                    a href=(link(lang, "/repairs", "")) { (lang.pick("信用修复", "Repairs")) }
+                                    " "
+                                }
+                                @if nav.role_en != "unit" {
+                                    a href=(link(lang, "/supervision", "")) { (lang.pick("整改督办", "Supervision")) }
+                                    " "
+                                }
                                 @if nav.role_en == "assessor" {
                                     a href=(link(lang, "/import", "")) { (lang.pick("数据导入", "Import")) }
                                     " "

@@ -391,3 +391,138 @@ fn a_units_open_deadlines() {
     insta::assert_snapshot!("unit_deadlines", lines(&overview::deadlines(Lang::Zh, &rows).into_string()));
     assert!(overview::deadlines(Lang::Zh, &[]).into_string().is_empty(), "nothing when there is none");
 }
+
+fn repair_row(id: i64, status: &str, overdue: bool) -> crate::pages::repairs::RepairRow {
+    crate::pages::repairs::RepairRow {
+        id,
+        unit_name: "鹿城区".into(),
+        record_id: format!("X2026-00{id}"),
+        kind: "行政处罚".into(),
+        occurred_on: "2026-05-15".into(),
+        status: status.into(),
+        filed_at: "2026-11-16 10:00".into(),
+        due_on: "2026-11-23".into(),
+        overdue,
+        mitigation: (status == "accepted").then(|| "从轻（扣分减半）".into()),
+        decision_reason: (status != "open").then(|| "履行凭证齐全".into()),
+    }
+}
+
+#[test]
+fn credit_repair_the_list_with_a_refused_application_and_one_application() {
+    use crate::pages::repairs::{self, ApplyForm, EvidenceRow, RepairView, RepairableRecord, RepairsView};
+    let v = RepairsView {
+        lang: Lang::Zh,
+        nav: nav("unit"),
+        rows: vec![repair_row(2, "open", true), repair_row(1, "accepted", false)],
+        records: vec![RepairableRecord { id: "X2026-003".into(), label: "X2026-003 失信被执行人 · 2026-03-01".into() }],
+        form: ApplyForm { record_id: "X2026-003".into(), statement: "已履行".into(), rectified_on: String::new(), error: Some("失信被执行人记录请填写整改完成（移出名单）日期 / a court listing needs the date it was rectified".into()) },
+        max_statement: 2000,
+    };
+    insta::assert_snapshot!("repairs_list", main_of(&repairs::render(&v).into_string()));
+    let one = RepairView {
+        lang: Lang::En,
+        nav: nav("assessor"),
+        row: repair_row(2, "open", true),
+        statement: "已缴清罚款。".into(),
+        claimed_rectified_on: Some("2026-11-10".into()),
+        rectified_on: None,
+        decided_by: None,
+        decided_at: None,
+        evidence: vec![EvidenceRow { position: 1, file_name: "缴款凭证.pdf".into(), media_type: "application/pdf".into(), size: 20480 }],
+        can_decide: true,
+        is_listing: true,
+        error: None,
+    };
+    insta::assert_snapshot!("repair_one", main_of(&repairs::render_one(&one).into_string()));
+}
+
+#[test]
+fn a_person_file_with_its_appointment_check() {
+    use crate::pages::persons::{self, PersonFile, PersonRecordRow, PersonsView};
+    let record = |id: &str, voided: bool, restricts: bool| PersonRecordRow {
+        id: id.into(),
+        kind: "纪律处分".into(),
+        unit_name: "温州市财政局".into(),
+        occurred_on: "2025-03-01".into(),
+        mitigation: "无".into(),
+        repair: "—".into(),
+        objection: if voided { "异议成立".into() } else { "—".into() },
+        voided,
+        restricts,
+    };
+    let v = PersonsView {
+        lang: Lang::Zh,
+        nav: nav("personnel"),
+        purposes: vec![("appointment".into(), "任用审查".into()), ("other".into(), "其他".into())],
+        asked: ("P-0001".into(), "appointment".into(), String::new()),
+        error: None,
+        file: Some(PersonFile {
+            person_ref: "P-0001".into(),
+            purpose: "appointment".into(),
+            records: vec![record("X1", false, true), record("X2", true, false)],
+            restricted: true,
+            lookback: "3 年".into(),
+            since: "2023-12-01".into(),
+            today: "2026-12-01".into(),
+            advice: "本结果仅供组织人事部门参考，不构成任用决定 / advice to the personnel office, not a decision".into(),
+        }),
+    };
+    insta::assert_snapshot!(main_of(&persons::render(&v).into_string()));
+}
+
+#[test]
+fn the_supervision_board_and_an_issued_notice() {
+    use crate::documents::supervision::{NoticeSection, SupervisionNoticeView};
+    use crate::pages::supervision::{self, DeadlineRow, NoticeRow, RollupRow, SupervisionView};
+    let labels = ["逾期超过90天", "已逾期", "30天内到期", "30天以后到期"].map(String::from);
+    let v = SupervisionView {
+        lang: Lang::Zh,
+        nav: nav("assessor"),
+        today: "2026-12-01".into(),
+        band: "overdue_90".into(),
+        area: String::new(),
+        kind: String::new(),
+        bands: vec![("overdue_90".into(), labels[0].clone())],
+        areas: vec![("330381".into(), "瑞安市".into())],
+        kinds: vec![("court_listing".into(), "失信被执行人".into())],
+        query: "?band=overdue_90".into(),
+        rows: vec![DeadlineRow {
+            unit_name: "安阳街道".into(),
+            area_name: "瑞安市".into(),
+            kind: "纪律处分".into(),
+            record_id: "X2026-301".into(),
+            of_person: true,
+            occurred_on: "2026-03-01".into(),
+            deadline: "2026-08-01".into(),
+            days_left: -122,
+            band: "overdue_90".into(),
+            band_label: labels[0].clone(),
+        }],
+        matching: 1,
+        counties: vec![RollupRow { code: "330381".into(), name: "瑞安市".into(), counts: [1, 0, 2, 0] }, RollupRow { code: "330302".into(), name: "鹿城区".into(), counts: [0; 4] }],
+        departments: vec![],
+        band_labels: labels,
+        notices: vec![NoticeRow { id: 1, as_of: "2026-12-01".into(), issued_by: "assessor".into(), issued_at: "2026-12-01 09:30".into(), content_hash: "ab".repeat(32) }],
+        can_issue: true,
+    };
+    insta::assert_snapshot!("supervision_board", main_of(&supervision::render(&v).into_string()));
+    let notice = SupervisionNoticeView {
+        office: "温州市政务诚信考核工作办公室".into(),
+        title: "政务失信整改督办通报".into(),
+        status: "情况截至 2026年12月1日".into(),
+        intro: vec!["现通报如下。".into()],
+        sections: vec![NoticeSection {
+            heading: "二、逾期未整改的失信记录（1 条）".into(),
+            summary: "请立即整改。".into(),
+            head: vec!["序号".into(), "单位".into(), "逾期天数".into()],
+            rows: vec![vec!["1".into(), "瑞安市".into(), "427".into()]],
+            widths: vec!["auto".into(), "1fr".into(), "auto".into()],
+            numeric: vec![0, 2],
+        }],
+        date: "2026年12月1日".into(),
+        footer: "政务失信整改督办通报".into(),
+        provenance: "签发：assessor".into(),
+    };
+    insta::assert_snapshot!("supervision_notice", main_of(&supervision::render_notice(Lang::Zh, &nav("leader"), 1, &notice).into_string()));
+}

@@ -104,6 +104,40 @@ impl Generator {
         d.filter(|d| self.by_until_date(*d))
     }
 
+    /// A few hand-made records dated from the cut-off, so that the demo
+    /// shows every part of supervision and the personnel files whatever
+    /// the random draw: 鹿城区 (the demo unit account's) with a deadline due
+    /// soon and one overdue, 龙湾区 more than 90 days overdue, 财政局 due
+    /// later, a penalty past its publicity period, and two people with
+    /// records in several units (one restricted, one not).
+    pub fn showcase(&self) -> Vec<DishonestyRecord> {
+        let today = self.until.date();
+        let day = |days: i64| today - Duration::days(days);
+        let record = |id: &str, unit: &str, person: Option<&str>, kind, occurred: i64, deadline: Option<i64>, mitigation| DishonestyRecord {
+            id: id.to_string(),
+            unit_code: unit.to_string(),
+            subject: if person.is_some() { Subject::Person } else { Subject::Unit },
+            person_ref: person.map(str::to_string),
+            kind,
+            occurred_on: day(occurred),
+            rectify_deadline: deadline.map(day),
+            rectified_on: None,
+            mitigation,
+        };
+        use DishonestyType::*;
+        vec![
+            record("XS-001", "330302", None, CourtListing, 100, Some(-20), Mitigation::None),
+            record("XS-002", "330302", None, Penalty, 200, Some(40), Mitigation::None),
+            record("XS-003", "330303", None, Judgment, 300, Some(150), Mitigation::None),
+            record("XS-004", "D010", None, Judgment, 30, Some(-90), Mitigation::None),
+            record("XS-005", "330381", None, Penalty, 500, None, Mitigation::None),
+            record("XS-101", "330302", Some("P-demo0001"), Discipline, 400, None, Mitigation::None),
+            record("XS-102", "D010", Some("P-demo0001"), Accountability, 90, None, Mitigation::Reduced),
+            record("XS-103", "330303", Some("P-demo0002"), Discipline, 1300, None, Mitigation::None),
+            record("XS-104", "330381", Some("P-demo0002"), Accountability, 200, None, Mitigation::Exempt),
+        ]
+    }
+
     /// Every source but the hotline for `year`.
     pub fn year(&self, units: &[Unit], year: i32) -> YearData {
         let mut data = YearData::default();
@@ -400,7 +434,13 @@ impl Generator {
                 70..90 => Mitigation::Reduced,
                 _ => Mitigation::Exempt,
             };
-            let person_ref = person.then(|| format!("P-{:08x}", rng.random::<u32>()));
+            // One person record in eight belongs to one of 24 civil servants
+            // whose careers cross units and years: the personnel office's
+            // files then have people with several records to show.
+            let person_ref = person.then(|| {
+                let r = rng.random::<u32>();
+                if r % 8 == 0 { format!("P-c{:07x}", r / 8 % 24) } else { format!("P-{r:08x}") }
+            });
             if !self.by_until_date(occurred_on) {
                 continue;
             }

@@ -134,6 +134,7 @@ impl DemoPlan {
             t.entry(Source::Ratings).or_default().extend(y.ratings.iter().map(rating_row));
             t.entry(Source::Honours).or_default().extend(y.honours.iter().map(honour_row));
         }
+        t.entry(Source::Dishonesty).or_default().extend(self.generator.showcase().iter().map(dishonesty_row));
         t
     }
 
@@ -215,11 +216,12 @@ async fn write(tx: &mut Tx, audit: &mut AuditLog, run: &Run<'_>, rows: Vec<Vec<V
 
 /// The demo accounts, one per role: (user name, role, unit). Their password
 /// is [`DEMO_PASSWORD`]; the README lists them.
-pub const DEMO_ACCOUNTS: [(&str, crate::auth::Role, Option<&str>); 4] = [
+pub const DEMO_ACCOUNTS: [(&str, crate::auth::Role, Option<&str>); 5] = [
     ("leader", crate::auth::Role::Leader, None),
     ("assessor", crate::auth::Role::Assessor, None),
     ("lucheng", crate::auth::Role::Unit, Some("330302")),
     ("admin", crate::auth::Role::Admin, None),
+    ("personnel", crate::auth::Role::Personnel, None),
 ];
 
 /// The demo accounts' password (documented; change it on a real install).
@@ -242,6 +244,7 @@ pub async fn open_demo_accounts(db: &Db) -> Result<Vec<String>, crate::auth::Aut
 /// years published, and one account per role.
 pub async fn prepare(db: &Db, years: &[i32], until: NaiveDateTime, actor: &str) -> anyhow::Result<()> {
     use chrono::Datelike;
+    repair_applications(db, until, actor).await?;
     for &year in years {
         crate::scoring::score(db, year, None, None, actor).await?;
         if year < until.year() {
@@ -252,6 +255,77 @@ pub async fn prepare(db: &Db, years: &[i32], until: NaiveDateTime, actor: &str) 
         crate::auth::users::add(db, name, role, unit, DEMO_PASSWORD, actor).await?;
     }
     Ok(())
+}
+
+/// Credit repair applications about the showcase records
+/// ([`seeds::demo::Generator::showcase`]), dated from the cut-off: one open
+/// and overdue and one open and fresh (鹿城区's, for the demo unit
+/// account), one accepted and one rejected, each with an evidence PDF and
+/// its audit entries. Written before the years are scored, so the scored
+/// versions already see the accepted one.
+async fn repair_applications(db: &Db, until: NaiveDateTime, actor: &str) -> Result<(), DbError> {
+    use crate::db::repairs::{self, Decision, EvidenceInfo, NewRepair};
+    let at = |days: i64, hour: u32| (until.date() - chrono::Duration::days(days)).and_hms_opt(hour, 0, 0).expect("a time of day");
+    // (record, unit, filed by, days before the cut-off, claimed rectified
+    // date, statement, decision: (status, days, mitigation, reason)).
+    type Decided = (&'static str, i64, Option<&'static str>, &'static str);
+    let applications: [(&str, &str, &str, i64, Option<i64>, &str, Option<Decided>); 4] = [
+        ("XS-002", "330302", "lucheng", 10, None, "已按处罚决定缴清罚款，并完成整改、建立长效机制。", None),
+        ("XS-001", "330302", "lucheng", 1, Some(3), "已履行生效判决确定的全部义务，法院已将本单位移出失信被执行人名单。", None),
+        ("XS-003", "330303", "system:demo", 20, None, "已全额履行判决，相关责任人已作检讨。", Some(("accepted", 14, Some("reduced"), "履行凭证齐全，同意从轻"))),
+        ("XS-004", "D010", "system:demo", 12, None, "已着手整改。", Some(("rejected", 8, None, "证明材料不足，未见履行凭证"))),
+    ];
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    for (record, unit, by, days, claimed, statement, decision) in applications {
+        let claimed_rectified_on = claimed.map(|d| until.date() - chrono::Duration::days(d));
+        let new = NewRepair { record_id: record, unit_code: unit, statement, claimed_rectified_on, filed_by: by, filed_at: at(days, 10) };
+        let id = repairs::insert(&mut tx, &new).await?;
+        let pdf = evidence_pdf(&format!("Demo evidence for {record}"));
+        let info = EvidenceInfo {
+            position: 1,
+            file_name: format!("{record}-证明材料.pdf"),
+            media_type: "application/pdf".into(),
+            size: pdf.len() as i64,
+            sha256: crate::hashing::sha256_bytes(&pdf),
+        };
+        repairs::insert_evidence(&mut tx, id, &info, &pdf).await?;
+        audit.record(actor, "repair_apply", "repairs", &id.to_string(), serde_json::json!({ "record": record, "demo": true }));
+        if let Some((status, days, mitigation, reason)) = decision {
+            let d = Decision { status, decided_by: "assessor", decided_at: at(days, 16), reason, mitigation, rectified_on: None };
+            repairs::decide(&mut tx, id, &d).await?;
+            audit.record(actor, &format!("repair_{status}"), "repairs", &id.to_string(), serde_json::json!({ "record": record, "mitigation": mitigation, "reason": reason, "demo": true }));
+        }
+    }
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A one-page PDF saying `text` (ASCII), as a demo evidence file: the five
+/// objects a viewer needs, with their cross-reference table.
+fn evidence_pdf(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 18 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    out
 }
 
 /// Writes the demo data as canonical import files (UTF-8 with BOM, English
@@ -297,6 +371,19 @@ fn write_file(path: &Path, spec: &SourceSpec, rows: impl Iterator<Item = Vec<Val
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_evidence_is_a_pdf_whose_cross_references_point_at_its_objects() {
+        let pdf = evidence_pdf("Demo evidence for XS-002");
+        assert_eq!(crate::repairs::sniff(&pdf), Some("application/pdf"));
+        let text = String::from_utf8(pdf).unwrap();
+        let start: usize = text.rsplit("startxref\n").next().unwrap().lines().next().unwrap().parse().unwrap();
+        assert!(text[start..].starts_with("xref\n0 6\n"));
+        for (i, line) in text[start..].lines().skip(3).take(5).enumerate() {
+            let offset: usize = line[..10].parse().unwrap();
+            assert!(text[offset..].starts_with(&format!("{} 0 obj", i + 1)), "object {}", i + 1);
+        }
+    }
 
     #[test]
     fn rows_have_one_value_per_column() {

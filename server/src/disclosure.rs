@@ -82,8 +82,7 @@ pub struct DisclosedRecord {
 /// The rulebook whose `[disclosure]` periods apply on `day`: that year's,
 /// else the newest earlier one.
 pub fn rules_on(day: chrono::NaiveDate) -> Option<analytics::disclosure::DisclosureRules> {
-    use chrono::Datelike;
-    (day.year() - 20..=day.year()).rev().find_map(|y| seeds::rulebooks::for_year(y).ok()).map(|r| r.disclosure)
+    crate::scoring::rulebook_in_force(day).map(|r| r.disclosure)
 }
 
 /// The government bodies' dishonesty records the public sees on `day`,
@@ -96,17 +95,24 @@ pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRec
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
     let names: std::collections::HashMap<String, String> = crate::db::units::all(db).await?.into_iter().map(|u| (u.code, u.name)).collect();
     let mut shown = Vec::new();
-    for r in crate::db::records::of_bodies(db).await? {
+    let repairs = crate::repairs::effective(db).await?;
+    for mut r in crate::db::records::of_bodies(db).await? {
         let Some(kind) = DishonestyType::parse(&r.record_type) else { continue };
+        // An accepted repair (integrity-records.md §2) brings its decision
+        // day and its values; a mitigation imported with the record has no
+        // decision day and does not end disclosure.
+        let repair = repairs.get(&r.id);
+        if let Some(a) = repair {
+            r.mitigation = a.mitigation.clone();
+            r.rectified_on = a.rectified_on.or(r.rectified_on);
+        }
         let facts = RecordFacts {
             kind,
             of_a_body: true,
             occurred_on: r.occurred_on,
             rectified_on: r.rectified_on,
             voided: voided.contains(&r.id),
-            // In-app repairs (integrity-records.md §2) bring a decision day;
-            // a mitigation imported with the record has none.
-            repaired_on: None,
+            repaired_on: repair.map(|a| a.decided_at.date()),
         };
         if !rules.shown_on(&facts, day) {
             continue;

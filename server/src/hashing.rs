@@ -17,6 +17,11 @@ pub fn sha256(text: &str) -> String {
     to_hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// The SHA-256 of `bytes`, as hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

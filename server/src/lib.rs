@@ -35,6 +35,8 @@ pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod objections;
+pub mod persons;
+pub mod repairs;
 pub mod scoring;
 pub mod snapshot;
 pub mod sources;

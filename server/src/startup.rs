@@ -51,7 +51,7 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
         tracing::info!(rows = total, seconds = started.elapsed().as_secs_f64(), "演示数据已载入 (demo data loaded)");
         demo::prepare(&db, &plan.years, plan.generator.until, "system:demo").await?;
         tracing::info!(
-            accounts = "leader, assessor, lucheng (鹿城区), admin",
+            accounts = "leader, assessor, lucheng (鹿城区), admin, personnel",
             password = demo::DEMO_PASSWORD,
             "演示年度已评分并发布，演示账号已创建 (demo years scored and published; demo accounts created)"
         );

@@ -1,13 +1,31 @@
 //! Supervision of rectification (督办, integrity-records.md §3): records
 //! with a rectification deadline that are not rectified, with the days
-//! left or overdue, in the spec's bands. (The supervision page and the
-//! notice follow; a unit sees its own open deadlines on its first page.)
+//! left or overdue, in the spec's bands, rolled up per county (its
+//! townships included) and per department; and the supervision notice
+//! (通报), stored whole when issued so it can be handed out again byte for
+//! byte. A unit sees its own open deadlines on its first page.
+//!
+//! Readings of the spec, stated here and in the README:
+//! - a record an accepted repair gave a rectified date is rectified; one
+//!   voided by an accepted objection is never listed;
+//! - the notice names government bodies only (records with subject
+//!   `unit`): a person's record is never in a document that is handed
+//!   around; it is seen on the supervision page, without the person;
+//! - the notice describes the situation on its date: a record rectified
+//!   after that date is still open there, one imported later but dated
+//!   before it is included (the notice is kept as issued, so a later
+//!   import never changes an issued one).
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
-use analytics::domain::DishonestyType;
+use analytics::domain::{DishonestyType, PeerGroup};
+use dashboards::documents::supervision::{NoticeSection, SupervisionNoticeView};
 
+use crate::auth::{Role, User};
+use crate::db::audit::AuditLog;
+use crate::db::notices::{self as stored, NoticeInfo, StoredNotice};
 use crate::db::{Db, DbError};
+use crate::scoring::ScoringError;
 
 /// The spec's bands of an open deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,12 +51,36 @@ impl Band {
         }
     }
 
+    pub const ALL: [Band; 4] = [Band::LongOverdue, Band::Overdue, Band::DueSoon, Band::Later];
+
     pub fn code(self) -> &'static str {
         match self {
             Band::LongOverdue => "overdue_90",
             Band::Overdue => "overdue",
             Band::DueSoon => "due_30",
             Band::Later => "later",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Band> {
+        Band::ALL.into_iter().find(|b| b.code() == code)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Band::LongOverdue => "逾期超过90天",
+            Band::Overdue => "已逾期",
+            Band::DueSoon => "30天内到期",
+            Band::Later => "30天以后到期",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Band::LongOverdue => "Overdue > 90 days",
+            Band::Overdue => "Overdue",
+            Band::DueSoon => "Due within 30 days",
+            Band::Later => "Due later",
         }
     }
 }
@@ -48,6 +90,8 @@ impl Band {
 pub struct OpenDeadline {
     pub record_id: String,
     pub unit_code: String,
+    /// A person's record (shown without the person).
+    pub of_person: bool,
     pub kind: Option<DishonestyType>,
     pub occurred_on: NaiveDate,
     pub deadline: NaiveDate,
@@ -61,15 +105,18 @@ pub struct OpenDeadline {
 /// left out.
 pub async fn open_deadlines(db: &Db, unit: Option<&str>, today: NaiveDate) -> Result<Vec<OpenDeadline>, DbError> {
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
+    // An accepted repair that gave a rectified date closes the deadline.
+    let repairs = crate::repairs::effective(db).await?;
     let mut open: Vec<OpenDeadline> = crate::db::records::open_rectifications(db, unit)
         .await?
         .into_iter()
-        .filter(|r| !voided.contains(&r.id))
+        .filter(|r| !voided.contains(&r.id) && repairs.get(&r.id).is_none_or(|a| a.rectified_on.is_none()))
         .map(|r| {
             let days_left = (r.rectify_deadline - today).num_days();
             OpenDeadline {
                 kind: DishonestyType::parse(&r.record_type),
                 band: Band::of(days_left),
+                of_person: r.subject == "person",
                 record_id: r.id,
                 unit_code: r.unit_code,
                 occurred_on: r.occurred_on,
@@ -80,6 +127,256 @@ pub async fn open_deadlines(db: &Db, unit: Option<&str>, today: NaiveDate) -> Re
         .collect();
     open.sort_by_key(|d| (d.band, d.days_left, d.record_id.clone()));
     Ok(open)
+}
+
+/// An open deadline with where it is rolled up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub deadline: OpenDeadline,
+    pub unit_name: String,
+    /// The county (a township's parent, or the county itself) or the
+    /// department the record is counted under.
+    pub area_code: String,
+    pub area_name: String,
+}
+
+/// One county's or department's counts, per band in [`Band::ALL`] order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollup {
+    pub code: String,
+    pub name: String,
+    pub counts: [usize; 4],
+}
+
+/// What the supervision page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    /// The records the filter keeps, most urgent first.
+    pub rows: Vec<Placed>,
+    /// Per county, its townships included, and per department: over the
+    /// records of the type filter (every area and band, so the rollups
+    /// always show the whole picture).
+    pub counties: Vec<Rollup>,
+    pub departments: Vec<Rollup>,
+}
+
+/// The supervision page's filters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub band: Option<Band>,
+    /// A county's or a department's code.
+    pub area: Option<String>,
+    pub kind: Option<DishonestyType>,
+}
+
+/// Every open deadline on `today`, placed and rolled up.
+pub async fn board(db: &Db, today: NaiveDate, filter: &Filter) -> Result<Board, DbError> {
+    let units = crate::db::units::all(db).await?;
+    let by_code: std::collections::HashMap<&str, &crate::db::units::UnitRef> = units.iter().map(|u| (u.code.as_str(), u)).collect();
+    let name = |code: &str| by_code.get(code).map_or_else(|| code.to_string(), |u| u.name.clone());
+    let mut counties: Vec<Rollup> = Vec::new();
+    let mut departments: Vec<Rollup> = Vec::new();
+    for u in &units {
+        let rollup = Rollup { code: u.code.clone(), name: u.name.clone(), counts: [0; 4] };
+        match PeerGroup::parse(&u.group) {
+            Some(PeerGroup::County) => counties.push(rollup),
+            Some(PeerGroup::Department) => departments.push(rollup),
+            _ => {}
+        }
+    }
+    let mut rows = Vec::new();
+    for d in open_deadlines(db, None, today).await? {
+        if filter.kind.is_some_and(|k| d.kind != Some(k)) {
+            continue;
+        }
+        let unit = by_code.get(d.unit_code.as_str());
+        let area_code = match unit {
+            Some(u) if PeerGroup::parse(&u.group) == Some(PeerGroup::Township) => u.parent_code.clone().unwrap_or_else(|| u.code.clone()),
+            _ => d.unit_code.clone(),
+        };
+        let band_index = Band::ALL.iter().position(|b| *b == d.band).unwrap_or(3);
+        if let Some(r) = counties.iter_mut().chain(departments.iter_mut()).find(|r| r.code == area_code) {
+            r.counts[band_index] += 1;
+        }
+        if filter.band.is_some_and(|b| b != d.band) || filter.area.as_ref().is_some_and(|a| *a != area_code) {
+            continue;
+        }
+        rows.push(Placed { unit_name: name(&d.unit_code), area_name: name(&area_code), area_code, deadline: d });
+    }
+    Ok(Board { rows, counties, departments })
+}
+
+/// The board's records as a download: (English name, Chinese title) of
+/// each column and one row of cells per record. A person's record shows
+/// its unit only.
+pub fn table(rows: &[Placed]) -> (Vec<(String, String)>, Vec<Vec<crate::scoring::export::Cell>>) {
+    use crate::scoring::export::Cell;
+    const COLUMNS: [(&str, &str); 11] = [
+        ("unit_code", "单位编码"),
+        ("unit_name", "单位名称"),
+        ("area_code", "所属编码"),
+        ("area_name", "所属"),
+        ("record_id", "记录编号"),
+        ("type", "记录类型"),
+        ("subject", "主体"),
+        ("occurred_on", "发生日期"),
+        ("rectify_deadline", "整改期限"),
+        ("days_left", "剩余天数（负数为逾期）"),
+        ("band", "督办等级"),
+    ];
+    let body = rows
+        .iter()
+        .map(|p| {
+            let d = &p.deadline;
+            vec![
+                Cell::Text(d.unit_code.clone()),
+                Cell::Text(p.unit_name.clone()),
+                Cell::Text(p.area_code.clone()),
+                Cell::Text(p.area_name.clone()),
+                Cell::Text(d.record_id.clone()),
+                Cell::Text(d.kind.map_or("", |k| k.label_zh()).to_string()),
+                Cell::Text(if d.of_person { "个人" } else { "单位" }.to_string()),
+                Cell::Text(d.occurred_on.to_string()),
+                Cell::Text(d.deadline.to_string()),
+                Cell::Number(d.days_left as f64, Some(0)),
+                Cell::Text(d.band.label_zh().to_string()),
+            ]
+        })
+        .collect();
+    (COLUMNS.iter().map(|(en, zh)| (en.to_string(), zh.to_string())).collect(), body)
+}
+
+/// The notice's tables on `as_of`: the government bodies on the courts'
+/// list, and those with overdue rectifications.
+pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, issued: (&str, NaiveDateTime)) -> Result<SupervisionNoticeView, DbError> {
+    use crate::scoring::reports::chinese_date;
+    let units = crate::db::units::all(db).await?;
+    let name = |code: &str| units.iter().find(|u| u.code == code).map_or_else(|| code.to_string(), |u| u.name.clone());
+    let voided = crate::db::objections::voided(db, "dishonesty").await?;
+    let repairs = crate::repairs::effective(db).await?;
+    let mut listings = Vec::new();
+    let mut overdue = Vec::new();
+    for r in crate::db::records::of_bodies(db).await? {
+        if voided.contains(&r.id) || r.occurred_on > as_of {
+            continue;
+        }
+        let rectified_on = repairs.get(&r.id).and_then(|a| a.rectified_on).or(r.rectified_on);
+        if rectified_on.is_some_and(|d| d <= as_of) {
+            continue;
+        }
+        let kind = DishonestyType::parse(&r.record_type);
+        let late = r.rectify_deadline.map(|d| (as_of - d).num_days()).filter(|days| *days > 0);
+        let deadline = r.rectify_deadline.map_or_else(|| "—".to_string(), |d| d.to_string());
+        if kind == Some(DishonestyType::CourtListing) {
+            let state = late.map_or_else(|| "整改期限内".to_string(), |days| format!("逾期 {days} 天"));
+            listings.push((r.occurred_on, vec![name(&r.unit_code), r.occurred_on.to_string(), deadline.clone(), state]));
+        }
+        if let Some(days) = late {
+            let label = kind.map_or_else(|| r.record_type.clone(), |k| k.label_zh().to_string());
+            overdue.push((-days, vec![name(&r.unit_code), label, r.occurred_on.to_string(), deadline, days.to_string(), Band::of(-days).label_zh().to_string()]));
+        }
+    }
+    listings.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    overdue.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let day = chinese_date(as_of);
+    let listing_rows = numbered(listings);
+    let overdue_rows = numbered(overdue);
+    let sections = vec![
+        NoticeSection {
+            heading: format!("一、列入失信被执行人名单的政府机构（{} 条）", listing_rows.len()),
+            summary: if listing_rows.is_empty() { format!("截至{day}，没有政府机构在失信被执行人名单中。") } else { format!("截至{day}，以下政府机构仍在失信被执行人名单中，请于整改期限内履行义务、移出名单。") },
+            head: ["序号", "单位", "列入日期", "整改期限", "状态"].map(String::from).to_vec(),
+            rows: listing_rows,
+            widths: ["auto", "1fr", "auto", "auto", "auto"].map(String::from).to_vec(),
+            numeric: vec![0],
+        },
+        NoticeSection {
+            heading: format!("二、逾期未整改的失信记录（{} 条）", overdue_rows.len()),
+            summary: if overdue_rows.is_empty() { format!("截至{day}，没有逾期未整改的失信记录。") } else { format!("截至{day}，以下失信记录已超过整改期限仍未整改，请相关单位立即整改并报送整改情况；逾期超过90天的，将严格追究责任。") },
+            head: ["序号", "单位", "类型", "发生日期", "整改期限", "逾期天数", "督办等级"].map(String::from).to_vec(),
+            rows: overdue_rows,
+            widths: ["auto", "1fr", "auto", "auto", "auto", "auto", "auto"].map(String::from).to_vec(),
+            numeric: vec![0, 5],
+        },
+    ];
+    Ok(SupervisionNoticeView {
+        office: office.to_string(),
+        title: "政务失信整改督办通报".into(),
+        status: format!("情况截至 {day}"),
+        intro: vec![format!(
+            "根据《温州市人民政府办公室关于加强政务诚信建设的实施意见》关于定期通报、逾期未整改严格追究的要求，现将截至{day}政府机构失信被执行人名单和失信记录逾期未整改情况通报如下。"
+        )],
+        sections,
+        date: day,
+        footer: "政务失信整改督办通报".into(),
+        provenance: format!("签发：{} · {} · 政信（Zhengxin）生成；本通报签发后原样存档，可按编号重新导出。", issued.0, issued.1.format("%Y-%m-%d %H:%M")),
+    })
+}
+
+/// Rows with a serial number first, in their order.
+fn numbered<K>(rows: Vec<(K, Vec<String>)>) -> Vec<Vec<String>> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (_, mut cells))| {
+            cells.insert(0, (i + 1).to_string());
+            cells
+        })
+        .collect()
+}
+
+/// Typesets a notice (CPU work, off the async threads).
+async fn typeset(view: SupervisionNoticeView, as_of: NaiveDate, ident: String) -> Result<Vec<u8>, ScoringError> {
+    let today = crate::scoring::reports::ymd(as_of);
+    tokio::task::spawn_blocking(move || dashboards::documents::supervision::pdf(crate::scoring::reports::typesetter(), &view, today, &ident))
+        .await
+        .map_err(|e| ScoringError::Interrupted(e.to_string()))?
+        .map_err(ScoringError::from)
+}
+
+/// The notice of `as_of` as it would be issued now, not stored (a draft
+/// to read before issuing).
+pub async fn preview(db: &Db, user: &User, as_of: NaiveDate, office: &str) -> Result<Vec<u8>, ScoringError> {
+    let view = notice_view(db, as_of, office, (&user.username, crate::clock::now_cst())).await?;
+    typeset(view, as_of, format!("zhengxin-supervision-draft-{as_of}")).await
+}
+
+/// Issues the notice of `as_of` (the assessment team): typesets it, then
+/// stores its content, PDF and the PDF's SHA-256 with who issued it, in
+/// one transaction with the audit entry; its id.
+pub async fn issue(db: &Db, user: &User, as_of: NaiveDate, office: &str) -> Result<i64, ScoringError> {
+    if user.role != Role::Assessor {
+        return Err(ScoringError::NoResult("only the assessment team issues notices".into()));
+    }
+    let now = crate::clock::now_cst();
+    let view = notice_view(db, as_of, office, (&user.username, now)).await?;
+    let content = serde_json::to_string(&view).map_err(dashboards::documents::DocumentError::from)?;
+    let pdf = typeset(view, as_of, format!("zhengxin-supervision-{as_of}-{}", now.format("%Y%m%d%H%M%S"))).await?;
+    let hash = crate::hashing::sha256_bytes(&pdf);
+    let mut tx = db.begin_write().await?;
+    let id = stored::insert(&mut tx, as_of, &user.username, now, &content, &hash, &pdf).await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    audit.record(&user.username, "notice_issue", "notices", &id.to_string(), serde_json::json!({ "as_of": as_of, "sha256": hash, "bytes": pdf.len() }));
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Every issued notice, the newest first.
+pub async fn notices(db: &Db) -> Result<Vec<NoticeInfo>, DbError> {
+    stored::list(db).await
+}
+
+/// An issued notice as stored, checked against its hash (a stored notice
+/// that no longer matches is an error, never handed out), the hand-out
+/// audited for `actor`.
+pub async fn issued(db: &Db, id: i64, actor: &str) -> Result<Option<(StoredNotice, SupervisionNoticeView)>, ScoringError> {
+    let Some(notice) = stored::get(db, id).await? else { return Ok(None) };
+    if crate::hashing::sha256_bytes(&notice.pdf) != notice.info.content_hash {
+        return Err(ScoringError::Interrupted(format!("notice {id} no longer matches its stored hash")));
+    }
+    let view: SupervisionNoticeView = serde_json::from_str(&notice.content).map_err(dashboards::documents::DocumentError::from)?;
+    crate::db::audit::record_one(db, actor, "notice_read", "notices", &id.to_string(), serde_json::json!({ "sha256": notice.info.content_hash })).await?;
+    Ok(Some((notice, view)))
 }
 
 #[cfg(test)]

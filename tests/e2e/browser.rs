@@ -19,7 +19,7 @@ use crate::support::{Server, TestApp};
 use crate::web::{PASSWORD, site};
 
 /// The text of a PDF, page by page, as `pdftotext` (poppler-utils) reads it.
-fn pdf_pages(pdf: &[u8]) -> Vec<String> {
+pub(crate) fn pdf_pages(pdf: &[u8]) -> Vec<String> {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), pdf).unwrap();
     let out = Command::new("pdftotext")

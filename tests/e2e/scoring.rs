@@ -15,12 +15,12 @@ async fn score_2025(app: &TestApp) -> scoring::ScoreOutcome {
     scoring::score(&app.db, 2025, None, None, ACTOR).await.expect("scored")
 }
 
-async fn unit(app: &TestApp, version_id: i64, code: &str) -> results::UnitResult {
+pub async fn unit(app: &TestApp, version_id: i64, code: &str) -> results::UnitResult {
     let rows = results::read(&app.db, version_id).await.unwrap();
     rows.units.into_iter().find(|u| u.unit_code == code).unwrap_or_else(|| panic!("{code} has a result"))
 }
 
-async fn points(app: &TestApp, version_id: i64, code: &str, indicator: &str) -> Option<f64> {
+pub async fn points(app: &TestApp, version_id: i64, code: &str, indicator: &str) -> Option<f64> {
     let rows = results::read(&app.db, version_id).await.unwrap();
     rows.indicators.iter().find(|r| r.unit_code == code && r.indicator == indicator).expect("a row").points
 }

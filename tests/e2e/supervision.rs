@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use server::auth::{Role, User};
 
 use crate::e2e;
-use crate::web::{Browser, site};
+use crate::web::{Browser, hidden, site};
 
 e2e!(a_unit_sees_its_own_open_deadlines_first_most_urgent_first, |app| {
     let server = site(&app).await;
@@ -39,5 +39,83 @@ e2e!(a_unit_sees_its_own_open_deadlines_first_most_urgent_first, |app| {
     // Leadership's overview carries no such box.
     let leader = Browser::signed_in(&server, "leader").await;
     assert!(!leader.get("/").await.body.contains("本单位待整改事项"));
+    server.stop().await;
+});
+
+e2e!(the_board_rolls_up_filters_downloads_and_an_issued_notice_comes_back_byte_for_byte, |app| {
+    let server = site(&app).await;
+    // The clock reads 2026-11-25. 安阳街道 is 瑞安市's township; 财政局 a
+    // department; X2026-305 a person's record (never in the notice).
+    let file = "id,unit_code,subject,person_ref,type,occurred_on,rectify_deadline,rectified_on,mitigation\n\
+        X2026-301,330381001,unit,,penalty,2026-03-01,2026-08-01,,none\n\
+        X2026-302,330381001,unit,,judgment,2026-09-01,2026-12-10,,none\n\
+        X2026-303,D010,unit,,court_listing,2026-10-01,2026-11-20,,none\n\
+        X2026-304,D010,unit,,penalty,2026-10-01,2027-03-01,,none\n\
+        X2026-305,D002,person,P-1234abcd,discipline,2026-06-01,2026-07-01,,none\n";
+    let report = app.import_files(&[("dishonesty.csv", file.as_bytes())]).await;
+    assert!(report.ok, "{}", report.human());
+    let leader = Browser::signed_in(&server, "leader").await;
+    let page = leader.get("/supervision").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // 瑞安市: X2025-003 (> 90 days overdue) and its township's two (one
+    // 116 days overdue, one due in 15): 2 / 0 / 1 / 0, 3 in all.
+    let row = |body: &str, name: &str| -> Vec<String> {
+        let start = body.find(&format!(">{name}</a></th>")).unwrap_or_else(|| panic!("{name}'s rollup"));
+        let end = start + body[start..].find("</tr>").unwrap();
+        body[start..end].split("<td").skip(1).map(|c| c[c.find('>').unwrap() + 1..c.find("</td>").unwrap()].to_string()).collect()
+    };
+    assert_eq!(row(&page.body, "瑞安市"), ["2", "0", "1", "0", "3"]);
+    assert_eq!(row(&page.body, "温州市财政局"), ["0", "1", "0", "1", "2"]);
+    assert_eq!(row(&page.body, "温州市发展和改革委员会"), ["1", "0", "0", "0", "1"]);
+    assert!(!page.body.contains("P-1234abcd"), "a person's record shows its unit only");
+    let long = leader.get("/supervision?band=overdue_90").await;
+    assert!(long.body.contains("X2025-003") && long.body.contains("X2026-301") && !long.body.contains("X2026-303"));
+    let area = leader.get("/supervision?area=D010&kind=court_listing").await;
+    assert!(area.body.contains("X2026-303") && !area.body.contains("X2026-304") && !area.body.contains("X2025-003"));
+    assert_eq!(leader.get("/supervision?band=someday").await.status, StatusCode::BAD_REQUEST);
+    let csv = leader.get("/supervision/deadlines.csv?area=330381").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 4, "header and 瑞安市's three: {lines:?}");
+    assert!(lines[1].starts_with("330381,瑞安市,330381,瑞安市,X2025-003,失信被执行人,单位,2025-06-01,2025-09-30,-421,"), "{}", lines[1]);
+    let xlsx = leader.get("/supervision/deadlines.xlsx").await;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("待整改记录").unwrap();
+    assert_eq!(sheet.height(), 2 + 6, "two header rows and every open deadline");
+
+    // A notice: drafted by anyone who sees the board, issued by the team.
+    let csrf = hidden(&leader.get("/supervision").await.body, "csrf");
+    assert_eq!(leader.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2026-11-25")], None).await.status, StatusCode::FORBIDDEN);
+    let assessor = Browser::signed_in(&server, "assessor").await;
+    let csrf = hidden(&assessor.get("/supervision").await.body, "csrf");
+    assert_eq!(assessor.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2026-12-31")], None).await.status, StatusCode::BAD_REQUEST);
+    let issued = assessor.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2026-11-25")], None).await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER);
+    let at = issued.location().to_string();
+    let printable = leader.get(&at).await;
+    assert!(printable.body.contains("政务失信整改督办通报") && printable.body.contains("温州市财政局"));
+    let first = leader.get(&format!("{at}/notice.pdf")).await;
+    assert_eq!(first.headers.get("content-type").unwrap(), "application/pdf");
+    let text = crate::browser::pdf_pages(&first.bytes).join("\n");
+    assert!(text.contains("政务失信整改督办通报") && text.contains("温州市政务诚信考核工作办公室"), "{text}");
+    assert!(text.contains("瑞安市") && text.contains("安阳街道") && text.contains("温州市财政局"), "{text}");
+    assert!(text.contains("第 1 页 共"), "{text}");
+    assert!(!text.contains("温州市发展和改革委员会"), "a person's record is not in the notice");
+    let stored = app.scalar("SELECT content_hash FROM notices").await;
+    assert_eq!(stored, server::hashing::sha256_bytes(&first.bytes));
+
+    // The data change; the issued notice does not, a new draft does.
+    let fixed = "id,unit_code,subject,person_ref,type,occurred_on,rectify_deadline,rectified_on,mitigation\n\
+        X2026-303,D010,unit,,court_listing,2026-10-01,2026-11-20,2026-11-24,none\n";
+    assert!(app.import_files(&[("dishonesty.csv", fixed.as_bytes())]).await.ok);
+    let again = leader.get(&format!("{at}/notice.pdf")).await;
+    assert_eq!(again.bytes, first.bytes, "the same notice, byte for byte");
+    let draft = leader.get("/supervision/notice.pdf?as_of=2026-11-25").await;
+    assert_eq!(draft.status, StatusCode::OK);
+    assert_ne!(draft.bytes, first.bytes);
+    let audit = app.text_rows("SELECT actor, action FROM audit_log WHERE entity = 'notices' ORDER BY id").await;
+    assert_eq!(audit[0], ["assessor", "notice_issue"]);
     server.stop().await;
 });

@@ -21,6 +21,7 @@ pub async fn site(app: &TestApp) -> Server {
         ("assessor", Role::Assessor, None),
         ("lucheng", Role::Unit, Some("330302")),
         ("admin", Role::Admin, None),
+        ("personnel", Role::Personnel, None),
     ] {
         server::auth::users::add(&app.db, name, role, unit, PASSWORD, "test").await.unwrap();
     }
@@ -318,9 +319,16 @@ e2e!(rankings_are_paginated_and_the_openapi_document_is_served, |app| {
     let doc = Browser::new(&server).get("/api/v1/openapi.json").await;
     assert_eq!(doc.status, StatusCode::OK);
     let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+    // Each path as the role it is for: the person check is the personnel
+    // office's alone, and needs a purpose.
+    let personnel = Browser::signed_in(&server, "personnel").await;
     for path in doc["paths"].as_object().unwrap().keys() {
-        let concrete = path.replace("{code}", "330302").replace("{indicator}", "dishonesty");
-        let r = leader.get(&format!("/api/v1{concrete}")).await;
+        let concrete = path.replace("{code}", "330302").replace("{indicator}", "dishonesty").replace("{ref}", "P-7f3a91c2");
+        let r = if path.starts_with("/persons/") {
+            personnel.get(&format!("/api/v1{concrete}?purpose=appointment")).await
+        } else {
+            leader.get(&format!("/api/v1{concrete}")).await
+        };
         assert_eq!(r.status, StatusCode::OK, "{path} answers as documented");
     }
     let english = leader.get("/?lang=en").await;

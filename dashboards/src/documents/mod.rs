@@ -15,6 +15,7 @@
 //! it finds (for a rarer character in a unit's name).
 
 pub mod notice;
+pub mod supervision;
 pub mod unit;
 
 use std::collections::HashMap;

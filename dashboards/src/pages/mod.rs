@@ -4,10 +4,13 @@ pub mod jobs;
 pub mod login;
 pub mod objections;
 pub mod overview;
+pub mod persons;
 pub mod public;
 pub mod publication;
 pub mod records;
+pub mod repairs;
 pub mod scorecard;
+pub mod supervision;
 pub mod users;
 
 use crate::layout::Lang;

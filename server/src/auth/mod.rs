@@ -9,7 +9,9 @@
 //!   publication, exports;
 //! - `unit`: its own unit in full; other units only as name, group, total,
 //!   rank and grade;
-//! - `admin`: user management.
+//! - `admin`: user management;
+//! - `personnel` (组织人事部门): civil servants' integrity files only, each
+//!   look-up with a stated purpose (no results, no unit records).
 
 pub mod passwords;
 pub mod sessions;
@@ -27,10 +29,11 @@ pub enum Role {
     Assessor,
     Unit,
     Admin,
+    Personnel,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Leader, Role::Assessor, Role::Unit, Role::Admin];
+    pub const ALL: [Role; 5] = [Role::Leader, Role::Assessor, Role::Unit, Role::Admin, Role::Personnel];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -38,6 +41,7 @@ impl Role {
             Role::Assessor => "assessor",
             Role::Unit => "unit",
             Role::Admin => "admin",
+            Role::Personnel => "personnel",
         }
     }
 
@@ -56,6 +60,7 @@ impl Role {
             Role::Assessor => "考核组",
             Role::Unit => "被考核单位",
             Role::Admin => "系统管理员",
+            Role::Personnel => "组织人事部门",
         }
     }
 }
@@ -76,13 +81,25 @@ impl User {
         match self.role {
             Role::Leader | Role::Assessor => true,
             Role::Unit => self.unit_code.as_deref() == Some(unit_code),
-            Role::Admin => false,
+            Role::Admin | Role::Personnel => false,
         }
     }
 
     /// May see rankings (every unit's name, group, total, rank, grade)?
+    /// Not the administrator, who manages accounts, nor the personnel
+    /// office, which sees person files only.
     pub fn sees_rankings(&self) -> bool {
-        self.role != Role::Admin
+        matches!(self.role, Role::Leader | Role::Assessor | Role::Unit)
+    }
+
+    /// The page a user lands on: the results, or the one page family a
+    /// role without results has.
+    pub fn home(&self) -> &'static str {
+        match self.role {
+            Role::Admin => "/admin/users",
+            Role::Personnel => "/persons",
+            _ => "/",
+        }
     }
 
     /// What this user may see, as a cache key part: two users with the
@@ -91,7 +108,7 @@ impl User {
         match self.role {
             Role::Leader | Role::Assessor => "all".to_string(),
             Role::Unit => format!("unit:{}", self.unit_code.as_deref().unwrap_or("")),
-            Role::Admin => "none".to_string(),
+            Role::Admin | Role::Personnel => "none".to_string(),
         }
     }
 

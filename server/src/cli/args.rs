@@ -178,7 +178,7 @@ pub enum Command {
 pub enum UserCommand {
     /// Add a user.
     #[command(
-        after_help = "Examples:\n  zhengxin user add wang.li --role assessor\n  echo 'a-long-password' | zhengxin user add lucheng --role unit --unit 330302"
+        after_help = "Examples:\n  zhengxin user add wang.li --role assessor\n  zhengxin user add zhang.hr --role personnel\n  echo 'a-long-password' | zhengxin user add lucheng --role unit --unit 330302"
     )]
     Add {
         username: String,
@@ -365,6 +365,8 @@ pub enum RoleArg {
     Assessor,
     Unit,
     Admin,
+    /// The personnel office: civil servants' integrity files only.
+    Personnel,
 }
 
 impl From<RoleArg> for crate::auth::Role {
@@ -374,6 +376,7 @@ impl From<RoleArg> for crate::auth::Role {
             RoleArg::Assessor => Self::Assessor,
             RoleArg::Unit => Self::Unit,
             RoleArg::Admin => Self::Admin,
+            RoleArg::Personnel => Self::Personnel,
         }
     }
 }

@@ -186,7 +186,31 @@ pub async fn records(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTi
     let mut set = RecordSet::default();
     read_dated(db, year, &mut set).await?;
     read_yearly(db, year, &mut set).await?;
+    apply_repairs(&mut set.dishonesty, &super::repairs::accepted(db, voids_until).await?)?;
     Ok((set, voids(db, voids_until).await?))
+}
+
+/// Gives each record the mitigation (and rectified_on, where the decision
+/// set one) of its latest accepted credit repair: a repair, like an
+/// objection's void, applies to every reading after its decision, while
+/// the record's imported values stay as imported.
+fn apply_repairs(records: &mut [DishonestyRecord], repairs: &[super::repairs::AcceptedRepair]) -> Result<()> {
+    if repairs.is_empty() {
+        return Ok(());
+    }
+    let mut latest = std::collections::HashMap::new();
+    for r in repairs {
+        latest.insert(r.record_id.as_str(), r);
+    }
+    for record in records.iter_mut() {
+        if let Some(r) = latest.get(record.id.as_str()) {
+            record.mitigation = parse("mitigation", &r.mitigation, Mitigation::parse)?;
+            if r.rectified_on.is_some() {
+                record.rectified_on = r.rectified_on;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The unit register and the records dated within (or, for dishonesty,
@@ -520,8 +544,9 @@ mod tests {
     }
 }
 
-/// What the stored inputs are, read in two small queries: the import
-/// batches that changed something and the accepted objections.
+/// What the stored inputs are, read in three small queries: the import
+/// batches that changed something, the accepted objections and the
+/// accepted credit repairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputsState {
     /// Identifies the stored inputs; what a result version records. Every
@@ -562,9 +587,11 @@ pub async fn state(db: &Db) -> Result<InputsState> {
     const BATCHES: &str = "SELECT id, source, rows_inserted, rows_updated, file_name, content_hash, imported_at FROM import_batches \
          WHERE (rows_inserted > 0 OR rows_updated > 0) AND state = 'done' ORDER BY id";
     const ACCEPTED: &str = "SELECT id, source, record_id, decided_at FROM objections WHERE status = 'accepted' ORDER BY id";
-    let (batches, voids) = on_db!(db, pool => (
+    const REPAIRED: &str = "SELECT id, record_id, mitigation, rectified_on, decided_at FROM repairs WHERE status = 'accepted' ORDER BY id";
+    let (batches, voids, repairs) = on_db!(db, pool => (
         sqlx::query_as::<_, BatchState>(BATCHES).fetch_all(pool).await?,
         sqlx::query_as::<_, VoidState>(ACCEPTED).fetch_all(pool).await?,
+        sqlx::query_as::<_, super::repairs::AcceptedRepair>(REPAIRED).fetch_all(pool).await?,
     ));
     let mut fingerprint = Sha256::new();
     let mut detail = Sha256::new();
@@ -579,6 +606,14 @@ pub async fn state(db: &Db) -> Result<InputsState> {
         fingerprint.update(&line);
         detail.update(&line);
         detail.update(format!("{:?} {:?} {:?};", v.source, v.record_id, v.decided_at));
+    }
+    // Accepted credit repairs change records as voids do; none leaves the
+    // fingerprints of databases without repairs as they were.
+    for r in repairs {
+        let line = format!("repair {};", r.id);
+        fingerprint.update(&line);
+        detail.update(&line);
+        detail.update(format!("{:?} {:?} {:?} {:?};", r.record_id, r.mitigation, r.rectified_on, r.decided_at));
     }
     Ok(InputsState { fingerprint: to_hex(&fingerprint.finalize()), detail: to_hex(&detail.finalize()) })
 }

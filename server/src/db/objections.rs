@@ -81,3 +81,10 @@ pub async fn voided(db: &Db, source: &str) -> Result<std::collections::HashSet<S
     let ids: Vec<(String,)> = on_db!(db, pool => sqlx::query_as(SQL).bind(source).fetch_all(pool).await?);
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
+
+/// The objections to one record, the newest first.
+pub async fn of_record(db: &Db, source: &str, record_id: &str) -> Result<Vec<ObjectionRow>> {
+    const SQL: &str = "SELECT id, source, record_id, unit_code, reason, status, filed_by, filed_at, decided_by, decided_at, decision_reason FROM objections \
+         WHERE source = $1 AND record_id = $2 ORDER BY id DESC";
+    Ok(on_db!(db, pool => sqlx::query_as::<_, ObjectionRow>(SQL).bind(source).bind(record_id).fetch_all(pool).await?))
+}

@@ -312,12 +312,36 @@ pub async fn of_bodies(db: &Db) -> Result<Vec<BodyRecord>> {
     Ok(crate::on_db!(db, pool => sqlx::query_as::<_, BodyRecord>(SQL).fetch_all(pool).await?))
 }
 
+/// A person's dishonesty record, for the personnel office's file.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PersonRecord {
+    pub id: String,
+    pub unit_code: String,
+    pub record_type: String,
+    pub occurred_on: chrono::NaiveDate,
+    pub rectified_on: Option<chrono::NaiveDate>,
+    pub mitigation: String,
+}
+
+/// Every record of `person_ref`, across all units, the newest first.
+pub async fn of_person(db: &Db, person_ref: &str) -> Result<Vec<PersonRecord>> {
+    const SQL: &str = concat!(
+        "SELECT id, unit_code, record_type, occurred_on, rectified_on, mitigation FROM dishonesty_records ",
+        "WHERE subject = 'person' AND person_ref = $1 AND ",
+        crate::visible_records!(),
+        " ORDER BY occurred_on DESC, id"
+    );
+    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, PersonRecord>(SQL).bind(person_ref).fetch_all(pool).await?))
+}
+
 /// A dishonesty record with a rectification deadline that is not yet
 /// rectified (no person reference).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct OpenRectification {
     pub id: String,
     pub unit_code: String,
+    /// `unit` or `person` (the person's reference is not read).
+    pub subject: String,
     pub record_type: String,
     pub occurred_on: chrono::NaiveDate,
     pub rectify_deadline: chrono::NaiveDate,
@@ -327,7 +351,7 @@ pub struct OpenRectification {
 /// earliest deadline first.
 pub async fn open_rectifications(db: &Db, unit: Option<&str>) -> Result<Vec<OpenRectification>> {
     const SQL: &str = concat!(
-        "SELECT id, unit_code, record_type, occurred_on, rectify_deadline FROM dishonesty_records ",
+        "SELECT id, unit_code, subject, record_type, occurred_on, rectify_deadline FROM dishonesty_records ",
         "WHERE rectify_deadline IS NOT NULL AND rectified_on IS NULL AND ($1 IS NULL OR unit_code = $1) AND ",
         crate::visible_records!(),
         " ORDER BY rectify_deadline, id"

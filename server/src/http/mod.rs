@@ -12,13 +12,16 @@ pub mod listen;
 pub mod login;
 pub mod objections;
 pub mod overview;
+pub mod persons;
 pub mod public;
 pub mod publication;
 pub mod records;
+pub mod repairs;
 pub mod reports;
 pub mod router;
 pub mod session;
 pub mod shared;
+pub mod supervision;
 pub mod units;
 pub mod users;
 

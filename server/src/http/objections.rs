@@ -19,7 +19,7 @@ use crate::objections::{self, ObjectionError};
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
     let user = &session.user;
     let rows = match user.role {
-        Role::Admin => return Err(AppError::Forbidden),
+        Role::Admin | Role::Personnel => return Err(AppError::Forbidden),
         Role::Unit => objections::list(&state.db, user.unit_code.as_deref()).await,
         Role::Leader | Role::Assessor => objections::list(&state.db, None).await,
     }

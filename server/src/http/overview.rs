@@ -37,10 +37,11 @@ pub fn rank_row(u: &UnitResult) -> RankRow {
 
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<YearQuery>) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
-    if session.user.role == crate::auth::Role::Admin {
-        // The administrator sees no results; their home is user management.
+    if !session.user.sees_rankings() {
+        // The administrator and the personnel office see no results; each
+        // has a home of its own (user management, person files).
         let lang = Lang::from_param(q.lang.as_deref());
-        return Ok(axum::response::Redirect::to(&dashboards::layout::link(lang, "/admin/users", "")).into_response());
+        return Ok(axum::response::Redirect::to(&dashboards::layout::link(lang, session.user.home(), "")).into_response());
     }
     let lang = Lang::from_param(q.lang.as_deref());
     let (mut years, year, epoch) = choose_year(&state.db, q.year).await?;

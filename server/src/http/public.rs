@@ -186,7 +186,7 @@ fn points(p: &PublishedResults, code: &str, indicator: &str) -> Option<f64> {
 }
 
 /// The type of a record in the page's language.
-fn kind_label(lang: Lang, kind: analytics::domain::DishonestyType) -> String {
+pub(crate) fn kind_label(lang: Lang, kind: analytics::domain::DishonestyType) -> String {
     match lang {
         Lang::Zh => kind.label_zh().to_string(),
         Lang::En => kind.code().replace('_', " "),

@@ -7,7 +7,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, public, publication, records, reports, units, users};
+use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, supervision, units, users};
 
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -18,33 +18,43 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The API routes, also listed in `openapi.json` (a test keeps them equal).
-pub const API_ROUTES: [&str; 5] = [
+pub const API_ROUTES: [&str; 6] = [
     "/rankings",
     "/units/{code}",
     "/units/{code}/explanations",
     "/units/{code}/indicators/{indicator}/records",
     "/openapi.json",
+    "/persons/{ref}/check",
 ];
 
-pub fn router(state: AppState) -> Router {
+/// The API under `/api/v1`, its errors in the envelope of interfaces.md.
+fn api_routes(state: &AppState) -> Router<AppState> {
     let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive);
-    let api = Router::new()
+    Router::new()
         .route(API_ROUTES[0], get(api::rankings))
         .route(API_ROUTES[1], get(api::unit))
         .route(API_ROUTES[2], get(api::explanations).route_layer(expensive()))
         .route(API_ROUTES[3], get(records::api).route_layer(expensive()))
         .route(API_ROUTES[4], get(api::openapi))
+        .route(API_ROUTES[5], get(persons::check))
         // Addresses and methods the API does not have answer in its
         // envelope too, not with an empty body.
         .fallback(api::no_such_route)
-        .method_not_allowed_fallback(api::no_such_method);
-    // The public's pages: rate-limited per address, cacheable, no session.
-    let public_routes = Router::new()
+        .method_not_allowed_fallback(api::no_such_method)
+}
+
+/// The public's pages: rate-limited per address, cacheable, no session.
+fn public_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
         .route("/public", get(public::index))
         .route("/public/results/{year}", get(public::results))
         .route("/public/records", get(public::records))
         .route("/public/data/{file}", get(public::data))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), public::limit));
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), public::limit))
+}
+
+pub fn router(state: AppState) -> Router {
+    let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive);
     let pages = Router::new()
         .route("/", get(overview::page))
         .route("/data", get(home::home))
@@ -56,6 +66,16 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(login::logout))
         .route("/objections", get(objections::page).post(objections::file))
         .route("/objections/{id}/decide", post(objections::decide))
+        .route("/repairs", get(repairs::page))
+        .route("/repairs/{id}", get(repairs::show))
+        .route("/repairs/{id}/evidence/{position}", get(repairs::evidence))
+        .route("/repairs/{id}/decide", post(repairs::decide))
+        .route("/persons", get(persons::page))
+        .route("/supervision", get(supervision::page))
+        .route("/supervision/{file}", get(supervision::file).route_layer(expensive()))
+        .route("/supervision/notices", post(supervision::issue).route_layer(expensive()))
+        .route("/supervision/notices/{id}", get(supervision::notice))
+        .route("/supervision/notices/{id}/notice.pdf", get(supervision::notice_pdf))
         .route("/score", post(jobs::rescore))
         .route("/publish", post(publication::publish))
         .route("/publication", get(publication::page))
@@ -73,9 +93,9 @@ pub fn router(state: AppState) -> Router {
         .route("/exports/{year}/{file}", get(exports::rankings).route_layer(expensive()))
         .route("/reports/{year}/{file}", get(reports::year).route_layer(expensive()))
         .route("/reports/{year}/units/{file}", get(reports::unit).route_layer(expensive()))
-        .merge(public_routes)
+        .merge(public_routes(&state))
         .route("/healthz", get(home::healthz))
-        .nest("/api/v1", api)
+        .nest("/api/v1", api_routes(&state))
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn(api::envelope));
@@ -85,6 +105,10 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new().route(
         "/import",
         post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES + imports::MULTIPART_OVERHEAD as usize)),
+    )
+    .route(
+        "/repairs",
+        post(repairs::apply).layer(axum::extract::DefaultBodyLimit::max(repairs::MAX_BODY)).route_layer(expensive()),
     )
     .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
     pages
@@ -98,9 +122,21 @@ pub fn router(state: AppState) -> Router {
         // span is at info level so that a failure logged inside it (by
         // `log_failures`) names its request.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            tracing::info_span!("request", method = %request.method(), path = %logged_path(request.uri().path()))
         }))
         .with_state(state)
+}
+
+/// A request's path as the logs show it: a person reference in the
+/// appointment check's path is replaced, so no person is named in a log.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/api/v1/persons/") {
+        Some(rest) => {
+            let tail = rest.split_once('/').map_or("", |(_, t)| t);
+            std::borrow::Cow::Owned(format!("/api/v1/persons/…/{tail}"))
+        }
+        None => std::borrow::Cow::Borrowed(path),
+    }
 }
 
 /// Headers every response carries: no sniffing, no framing, no inline
@@ -125,6 +161,13 @@ async fn security_headers(axum::extract::State(state): axum::extract::State<AppS
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn person_references_never_reach_the_log() {
+        assert_eq!(logged_path("/api/v1/persons/P-00042/check"), "/api/v1/persons/…/check");
+        assert_eq!(logged_path("/api/v1/persons/P-00042"), "/api/v1/persons/…/");
+        assert_eq!(logged_path("/api/v1/rankings"), "/api/v1/rankings");
+    }
 
     #[test]
     fn the_openapi_document_lists_exactly_the_api_routes() {

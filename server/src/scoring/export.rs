@@ -279,6 +279,17 @@ impl Cell {
     }
 }
 
+/// Any one table as a workbook of one sheet, laid out as the result
+/// table's sheets are (two header rows: English names and Chinese titles;
+/// filters; fitted widths; A4 landscape with `title` on every page).
+pub fn table_xlsx(sheet: &'static str, title: &str, columns: Vec<(String, String)>, rows: Vec<Vec<Cell>>) -> Result<Vec<u8>, ExportError> {
+    let formats = Formats::new();
+    let mut book = Workbook::new();
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
+    write_table(&mut book, &Table { name: sheet, columns, rows, frozen_columns: 1 }, title, &formats)?;
+    Ok(book.save_to_buffer()?)
+}
+
 /// The XLSX bytes: a first sheet saying what the workbook is, then one
 /// sheet per group, the points lost and the data-quality findings.
 pub fn xlsx(rows: &ResultRows, rules: &Rulebook, about: &About) -> Result<Vec<u8>, ExportError> {

@@ -205,6 +205,14 @@ impl Computed {
     }
 }
 
+/// The rulebook in force on `day`, for the rules that apply on a day rather
+/// than to an assessment year (publicity periods, the appointment
+/// check's look-back): that year's, else the newest of the twenty before.
+pub fn rulebook_in_force(day: chrono::NaiveDate) -> Option<Rulebook> {
+    use chrono::Datelike;
+    (day.year() - 20..=day.year()).rev().find_map(|y| seeds::rulebooks::for_year(y).ok())
+}
+
 /// Reads the year's inputs and last year's result, runs the engine off the
 /// async workers, and hashes what it found.
 async fn compute(

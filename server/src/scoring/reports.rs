@@ -119,12 +119,12 @@ fn issued_on(v: &VersionInfo, today: chrono::NaiveDate) -> chrono::NaiveDate {
     v.published_at.map_or(today, |t| t.date())
 }
 
-fn ymd(d: chrono::NaiveDate) -> (i32, u8, u8) {
+pub(crate) fn ymd(d: chrono::NaiveDate) -> (i32, u8, u8) {
     use chrono::Datelike;
     (d.year(), d.month() as u8, d.day() as u8)
 }
 
-fn chinese_date(d: chrono::NaiveDate) -> String {
+pub(crate) fn chinese_date(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }

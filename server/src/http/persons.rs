@@ -1,0 +1,139 @@
+//! The personnel office's pages and API: a person's integrity file and
+//! the appointment check, each look-up with a stated purpose
+//! ([`crate::persons`]). No other role reaches them.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use dashboards::layout::Lang;
+use dashboards::pages::persons::{self, PersonFile, PersonRecordRow, PersonsView};
+use maud::Markup;
+use serde::Deserialize;
+
+use super::api::{ApiQuery, ApiUser};
+use super::public::kind_label;
+use super::session::{PageSession, nav};
+use super::{AppError, AppState};
+use crate::auth::Role;
+use crate::persons::{self as use_case, Check, FileRecord, PersonError, Purpose, Via};
+
+impl From<PersonError> for AppError {
+    fn from(e: PersonError) -> Self {
+        match e {
+            PersonError::Forbidden => AppError::Forbidden,
+            PersonError::Invalid(m) => AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_request", m),
+            PersonError::Db(e) => e.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LookUpQuery {
+    #[serde(rename = "ref")]
+    pub person_ref: Option<String>,
+    pub purpose: Option<String>,
+    pub purpose_text: Option<String>,
+    pub lang: Option<String>,
+}
+
+fn label(lang: Lang, code: Option<&str>, yes: (&str, &str)) -> String {
+    match code {
+        None => lang.pick("—", "—").to_string(),
+        Some("open") => lang.pick("待处理", "open").to_string(),
+        Some("accepted") => lang.pick(yes.0, yes.1).to_string(),
+        Some(_) => lang.pick("不成立/不予", "rejected").to_string(),
+    }
+}
+
+fn row(lang: Lang, r: &FileRecord, check: &Check) -> PersonRecordRow {
+    PersonRecordRow {
+        id: r.id.clone(),
+        kind: r.kind.map_or_else(String::new, |k| kind_label(lang, k)),
+        unit_name: r.unit_name.clone(),
+        occurred_on: r.occurred_on.to_string(),
+        mitigation: match r.mitigation.as_str() {
+            "reduced" => lang.pick("从轻", "reduced"),
+            "exempt" => lang.pick("免于惩戒", "exempt"),
+            _ => lang.pick("无", "none"),
+        }
+        .to_string(),
+        repair: label(lang, r.repair.as_deref(), ("已同意修复", "accepted")),
+        objection: label(lang, r.objection.as_deref(), ("异议成立", "accepted")),
+        voided: r.voided,
+        restricts: check.records.iter().any(|c| c.id == r.id),
+    }
+}
+
+/// A rulebook's length of time ("3y") in words ("3 年", "3 years").
+fn span_words(lang: Lang, span: &str) -> String {
+    let (n, unit) = span.split_at(span.len().saturating_sub(1));
+    let (zh, en) = match unit {
+        "y" => ("年", "years"),
+        "m" => ("个月", "months"),
+        "d" => ("天", "days"),
+        _ => return span.to_string(),
+    };
+    format!("{n} {}", lang.pick(zh, en))
+}
+
+/// `GET /persons`: the look-up form; with `ref` and `purpose`, the file
+/// and its check.
+pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LookUpQuery>) -> Result<(StatusCode, Markup), AppError> {
+    if session.user.role != Role::Personnel {
+        return Err(AppError::Forbidden);
+    }
+    let lang = Lang::from_param(q.lang.as_deref());
+    let mut view = PersonsView {
+        lang,
+        nav: nav(&session),
+        purposes: Purpose::CODES.iter().map(|(code, zh, en)| (code.to_string(), lang.pick(zh, en).to_string())).collect(),
+        asked: (q.person_ref.clone().unwrap_or_default(), q.purpose.clone().unwrap_or_default(), q.purpose_text.clone().unwrap_or_default()),
+        error: None,
+        file: None,
+    };
+    let Some(person_ref) = q.person_ref.as_deref().filter(|r| !r.trim().is_empty()) else {
+        return Ok((StatusCode::OK, persons::render(&view)));
+    };
+    let today = crate::clock::now_cst().date();
+    let answer = match Purpose::parse(q.purpose.as_deref().unwrap_or_default(), q.purpose_text.as_deref()) {
+        Ok(purpose) => use_case::look_up(&state.db, &session.user, person_ref, &purpose, today, Via::Page).await.map(|a| (a, purpose)),
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok(((records, check), purpose)) => {
+            view.file = Some(PersonFile {
+                person_ref: check.person_ref.clone(),
+                purpose: purpose.code().to_string(),
+                records: records.iter().map(|r| row(lang, r, &check)).collect(),
+                restricted: check.restricted,
+                lookback: span_words(lang, &check.lookback),
+                since: check.since.to_string(),
+                today: check.today.to_string(),
+                advice: check.advice.to_string(),
+            });
+            Ok((StatusCode::OK, persons::render(&view)))
+        }
+        Err(PersonError::Invalid(message)) => {
+            view.error = Some(message);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, persons::render(&view)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CheckQuery {
+    pub purpose: Option<String>,
+    pub purpose_text: Option<String>,
+}
+
+/// `GET /api/v1/persons/{ref}/check?purpose=…`: the appointment check.
+pub async fn check(State(state): State<AppState>, ApiUser(user): ApiUser, Path(person_ref): Path<String>, ApiQuery(q): ApiQuery<CheckQuery>) -> Result<Json<Check>, AppError> {
+    if user.role != Role::Personnel {
+        return Err(AppError::api(StatusCode::FORBIDDEN, "forbidden", "only the personnel office reads person files"));
+    }
+    let purpose = Purpose::parse(q.purpose.as_deref().unwrap_or_default(), q.purpose_text.as_deref())?;
+    let today = crate::clock::now_cst().date();
+    let (_, check) = use_case::look_up(&state.db, &user, &person_ref, &purpose, today, Via::Api).await?;
+    Ok(Json(check))
+}

@@ -1,0 +1,261 @@
+//! 信用修复 pages: a unit applies (a multipart form with its evidence) and
+//! follows its applications; the assessment team reads each one with its
+//! evidence and decides. The rules are in [`crate::repairs`].
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use dashboards::layout::{Lang, link};
+use dashboards::pages::repairs::{self, ApplyForm, EvidenceRow, RepairRow, RepairView, RepairableRecord, RepairsView};
+use serde::Deserialize;
+
+use super::public::kind_label;
+use super::session::{PageSession, check_csrf, nav};
+use super::shared::LangQuery;
+use super::{AppError, AppState};
+use crate::auth::Role;
+use crate::auth::sessions::Session;
+use crate::repairs::{self as use_case, Application, Decision, Listed, RepairError, Upload};
+use analytics::domain::{DishonestyType, Mitigation};
+
+/// Room for the form's text fields and part headers around the files.
+pub const MULTIPART_OVERHEAD: usize = 64 * 1024;
+/// The largest application body: every file at its limit, plus the form.
+pub const MAX_BODY: usize = use_case::MAX_FILES * use_case::MAX_FILE_BYTES + MULTIPART_OVERHEAD;
+
+impl From<RepairError> for AppError {
+    fn from(e: RepairError) -> Self {
+        match e {
+            RepairError::NotFound => AppError::NotFound,
+            RepairError::Invalid(m) => AppError::BadRequest(m),
+            RepairError::Db(e) => e.into(),
+        }
+    }
+}
+
+fn may_use(session: &Session) -> Result<(), AppError> {
+    if matches!(session.user.role, Role::Unit | Role::Assessor) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+fn kind_of(lang: Lang, code: &str) -> String {
+    DishonestyType::parse(code).map_or_else(|| code.to_string(), |k| kind_label(lang, k))
+}
+
+fn mitigation_label(lang: Lang, code: &str) -> String {
+    match Mitigation::parse(code) {
+        Some(Mitigation::Reduced) => lang.pick("从轻（扣分减半）", "reduced (half the deduction)").to_string(),
+        Some(Mitigation::Exempt) => lang.pick("免于惩戒", "exempt").to_string(),
+        _ => lang.pick("无", "none").to_string(),
+    }
+}
+
+fn row_of(lang: Lang, l: &Listed, names: &std::collections::HashMap<String, String>) -> RepairRow {
+    let r = &l.row;
+    RepairRow {
+        id: r.id,
+        unit_name: names.get(&r.unit_code).cloned().unwrap_or_else(|| r.unit_code.clone()),
+        record_id: r.record_id.clone(),
+        kind: kind_of(lang, &r.record_type),
+        occurred_on: r.occurred_on.to_string(),
+        status: r.status.clone(),
+        filed_at: r.filed_at.format("%Y-%m-%d %H:%M").to_string(),
+        due_on: l.due_on.to_string(),
+        overdue: l.overdue,
+        mitigation: r.mitigation.as_deref().map(|m| mitigation_label(lang, m)),
+        decision_reason: r.decision_reason.clone(),
+    }
+}
+
+async fn names(state: &AppState) -> Result<std::collections::HashMap<String, String>, AppError> {
+    Ok(crate::db::units::all(&state.db).await?.into_iter().map(|u| (u.code, u.name)).collect())
+}
+
+async fn list_view(state: &AppState, session: &Session, lang: Lang, form: ApplyForm) -> Result<RepairsView, AppError> {
+    let today = crate::clock::now_cst().date();
+    let names = names(state).await?;
+    let rows = use_case::list(&state.db, &session.user, today).await?.iter().map(|l| row_of(lang, l, &names)).collect();
+    let records = match (&session.user.role, &session.user.unit_code) {
+        (Role::Unit, Some(code)) => use_case::repairable(&state.db, code)
+            .await?
+            .into_iter()
+            .map(|r| RepairableRecord { label: format!("{} {} · {}", r.id, kind_of(lang, &r.record_type), r.occurred_on), id: r.id })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(RepairsView { lang, nav: nav(session), rows, records, form, max_statement: use_case::MAX_STATEMENT })
+}
+
+/// `GET /repairs`: the applications the user may see; a unit's form.
+pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
+    may_use(&session)?;
+    let lang = Lang::from_param(q.lang.as_deref());
+    Ok(repairs::render(&list_view(&state, &session, lang, ApplyForm::default()).await?).into_response())
+}
+
+/// What the application form held, read as it streams in: each file is
+/// read only up to its limit, and no more files than allowed.
+struct Received {
+    csrf: String,
+    lang: Lang,
+    record_id: String,
+    statement: String,
+    rectified_on: String,
+    files: Vec<Upload>,
+    problem: Option<String>,
+}
+
+async fn read_form(form: &mut Multipart) -> Result<Received, AppError> {
+    let mut out = Received { csrf: String::new(), lang: Lang::Zh, record_id: String::new(), statement: String::new(), rectified_on: String::new(), files: Vec::new(), problem: None };
+    let text = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+    while let Some(mut field) = form.next_field().await.map_err(text)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => out.csrf = field.text().await.map_err(text)?,
+            "lang" => out.lang = Lang::from_param(Some(field.text().await.map_err(text)?.as_str())),
+            "record_id" => out.record_id = field.text().await.map_err(text)?,
+            "statement" => out.statement = field.text().await.map_err(text)?,
+            "rectified_on" => out.rectified_on = field.text().await.map_err(text)?,
+            "files" => {
+                let name = super::imports::clean_file_name(field.file_name().unwrap_or_default());
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(text)? {
+                    if bytes.len() + chunk.len() > use_case::MAX_FILE_BYTES {
+                        out.problem = Some(format!("{name}：超过 10 MB / {name}: larger than 10 MB"));
+                        return Ok(out);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                // A file input left empty sends one nameless, empty part.
+                if bytes.is_empty() && name == "upload" {
+                    continue;
+                }
+                if out.files.len() == use_case::MAX_FILES {
+                    out.problem = Some(format!("证明材料最多 {0} 份 / at most {0} evidence files", use_case::MAX_FILES));
+                    return Ok(out);
+                }
+                out.files.push(Upload { file_name: name, bytes });
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// `POST /repairs`: a unit applies. Bad input shows the form again with
+/// the reason and what was typed; nothing is stored.
+pub async fn apply(State(state): State<AppState>, PageSession(session): PageSession, mut form: Multipart) -> Result<Response, AppError> {
+    if session.user.role != Role::Unit {
+        return Err(AppError::Forbidden);
+    }
+    let got = read_form(&mut form).await?;
+    if got.problem.is_none() || !got.csrf.is_empty() {
+        check_csrf(&session, &got.csrf)?;
+    }
+    let lang = got.lang;
+    let mut typed = ApplyForm { record_id: got.record_id.clone(), statement: got.statement.clone(), rectified_on: got.rectified_on.clone(), error: None };
+    let rectified_on = match got.rectified_on.trim() {
+        "" => Ok(None),
+        day => day.parse::<chrono::NaiveDate>().map(Some).map_err(|_| "整改完成日期应为 YYYY-MM-DD / the rectified date is YYYY-MM-DD".to_string()),
+    };
+    let outcome = match (got.problem, rectified_on) {
+        (Some(problem), _) | (None, Err(problem)) => Err(RepairError::Invalid(problem)),
+        (None, Ok(rectified_on)) => {
+            let application = Application { record_id: got.record_id, statement: got.statement, rectified_on, files: got.files };
+            use_case::apply(&state.db, &session.user, application).await
+        }
+    };
+    match outcome {
+        Ok(id) => Ok(Redirect::to(&link(lang, &format!("/repairs/{id}"), "")).into_response()),
+        Err(RepairError::Invalid(message)) => {
+            typed.error = Some(message);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, repairs::render(&list_view(&state, &session, lang, typed).await?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, error: Option<String>) -> Result<RepairView, AppError> {
+    let today = crate::clock::now_cst().date();
+    let (row, evidence) = use_case::one(&state.db, &session.user, id).await?;
+    let due_on = use_case::due_on(row.filed_at.date());
+    let listed = Listed { overdue: row.status == "open" && today > due_on, due_on, row };
+    let names = names(state).await?;
+    let r = &listed.row;
+    Ok(RepairView {
+        lang,
+        nav: nav(session),
+        row: row_of(lang, &listed, &names),
+        statement: r.statement.clone(),
+        claimed_rectified_on: r.claimed_rectified_on.map(|d| d.to_string()),
+        rectified_on: r.rectified_on.map(|d| d.to_string()),
+        decided_by: r.decided_by.clone(),
+        decided_at: r.decided_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+        evidence: evidence.into_iter().map(|e| EvidenceRow { position: e.position, file_name: e.file_name, media_type: e.media_type, size: e.size }).collect(),
+        can_decide: session.user.is_assessor() && r.status == "open",
+        is_listing: DishonestyType::parse(&r.record_type) == Some(DishonestyType::CourtListing),
+        error,
+    })
+}
+
+/// `GET /repairs/{id}`: one application, for the assessment team and the
+/// applying unit.
+pub async fn show(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
+    may_use(&session)?;
+    let lang = Lang::from_param(q.lang.as_deref());
+    Ok(repairs::render_one(&one_view(&state, &session, lang, id, None).await?).into_response())
+}
+
+/// `GET /repairs/{id}/evidence/{n}`: one evidence file, as an attachment
+/// of the type its content showed when it was received.
+pub async fn evidence(State(state): State<AppState>, PageSession(session): PageSession, Path((id, position)): Path<(i64, i32)>) -> Result<Response, AppError> {
+    may_use(&session)?;
+    let (info, bytes) = use_case::evidence(&state.db, &session.user, id, position).await?;
+    let disposition = super::exports::attachment(&info.file_name);
+    Ok(([(header::CONTENT_TYPE, info.media_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    pub csrf: String,
+    pub decision: String,
+    #[serde(default)]
+    pub mitigation: String,
+    #[serde(default)]
+    pub rectified_on: String,
+    pub reason: String,
+    pub lang: Option<String>,
+}
+
+/// `POST /repairs/{id}/decide`: the assessment team accepts (with a
+/// mitigation) or rejects, with a reason.
+pub async fn decide(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Result<Response, AppError> {
+    check_csrf(&session, &f.csrf)?;
+    if !session.user.is_assessor() {
+        return Err(AppError::Forbidden);
+    }
+    let lang = Lang::from_param(f.lang.as_deref());
+    let decision = match f.decision.as_str() {
+        "reject" => Ok(Decision::Reject),
+        "accept" => {
+            let rectified_on = match f.rectified_on.trim() {
+                "" => Ok(None),
+                day => day.parse().map(Some).map_err(|_| RepairError::Invalid("整改完成日期应为 YYYY-MM-DD / the rectified date is YYYY-MM-DD".into())),
+            };
+            match (Mitigation::parse(&f.mitigation), rectified_on) {
+                (Some(m @ (Mitigation::Reduced | Mitigation::Exempt)), Ok(rectified_on)) => Ok(Decision::Accept { mitigation: m, rectified_on }),
+                (_, Err(e)) => Err(e),
+                _ => Err(RepairError::Invalid("请选择从轻或免于惩戒 / choose reduced or exempt".into())),
+            }
+        }
+        _ => return Err(AppError::BadRequest("decision is accept or reject".into())),
+    };
+    let outcome = match decision {
+        Ok(d) => use_case::decide(&state.db, &session.user, id, d, &f.reason).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&link(lang, &format!("/repairs/{id}"), "")).into_response()),
+        Err(RepairError::Invalid(message)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, repairs::render_one(&one_view(&state, &session, lang, id, Some(message)).await?)).into_response()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,224 @@
+//! Civil servants' integrity files (公务人员诚信档案, integrity-records.md
+//! §4): the personnel office reads one person's records across all units
+//! and asks whether they restrict an appointment, each look-up with a
+//! stated purpose and an audit entry (user, purpose, person_ref, time).
+//!
+//! Only the `personnel` role reads these; a person is known here only by
+//! the opaque `person_ref` the records carry, never by name.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use analytics::domain::{DishonestyType, Mitigation};
+use analytics::personnel::PersonRecordFacts;
+
+use crate::auth::{Role, User};
+use crate::db::audit::AuditLog;
+use crate::db::{Db, DbError};
+
+/// The longest person reference looked up, in characters.
+const MAX_REF: usize = 64;
+/// The longest "other" purpose text, in characters.
+const MAX_PURPOSE: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PersonError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Bad input ("中文 / English").
+    #[error("{0}")]
+    Invalid(String),
+    /// Not this user's to read.
+    #[error("forbidden")]
+    Forbidden,
+}
+
+/// Why the personnel office looks a person up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", content = "text", rename_all = "snake_case")]
+pub enum Purpose {
+    /// 任用审查
+    Appointment,
+    /// 晋升
+    Promotion,
+    /// 评优评先
+    Award,
+    /// 其他, with what it is.
+    Other(String),
+}
+
+impl Purpose {
+    pub const CODES: [(&'static str, &'static str, &'static str); 4] =
+        [("appointment", "任用审查", "Appointment review"), ("promotion", "晋升", "Promotion"), ("award", "评优评先", "Award"), ("other", "其他", "Other")];
+
+    /// A purpose from its code and (for `other`) its text.
+    pub fn parse(code: &str, text: Option<&str>) -> Result<Purpose, PersonError> {
+        let text = text.map(str::trim).filter(|t| !t.is_empty());
+        match code {
+            "appointment" => Ok(Purpose::Appointment),
+            "promotion" => Ok(Purpose::Promotion),
+            "award" => Ok(Purpose::Award),
+            "other" => match text {
+                Some(t) if t.chars().count() <= MAX_PURPOSE => Ok(Purpose::Other(t.to_string())),
+                Some(_) => Err(PersonError::Invalid(format!("用途说明不超过 {MAX_PURPOSE} 字 / the purpose: at most {MAX_PURPOSE} characters"))),
+                None => Err(PersonError::Invalid("选择“其他”时请写明用途 / say what the other purpose is".into())),
+            },
+            "" => Err(PersonError::Invalid("每次查询须说明用途 / state the purpose of this look-up".into())),
+            _ => Err(PersonError::Invalid("未知的用途 / unknown purpose (appointment, promotion, award or other)".into())),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Purpose::Appointment => "appointment",
+            Purpose::Promotion => "promotion",
+            Purpose::Award => "award",
+            Purpose::Other(_) => "other",
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Purpose::Other(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+fn check_ref(person_ref: &str) -> Result<&str, PersonError> {
+    let r = person_ref.trim();
+    if r.is_empty() || r.chars().count() > MAX_REF || r.chars().any(char::is_control) {
+        return Err(PersonError::Invalid(format!("人员编号应为 1–{MAX_REF} 个字符 / a person reference is 1–{MAX_REF} characters")));
+    }
+    Ok(r)
+}
+
+/// One record of a person's file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileRecord {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: Option<DishonestyType>,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub occurred_on: NaiveDate,
+    /// After any accepted repair.
+    pub mitigation: String,
+    /// The latest repair application's status (`open`, `accepted`,
+    /// `rejected`), if any.
+    pub repair: Option<String>,
+    /// The latest objection's status, if any.
+    pub objection: Option<String>,
+    /// Voided by an accepted objection.
+    pub voided: bool,
+}
+
+/// What the appointment check answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub person_ref: String,
+    pub restricted: bool,
+    /// The records that cause it.
+    pub records: Vec<FileRecord>,
+    pub lookback: String,
+    pub since: NaiveDate,
+    pub today: NaiveDate,
+    pub advice: &'static str,
+}
+
+/// What every answer says of itself.
+pub const ADVICE: &str = "本结果仅供组织人事部门参考，不构成任用决定 / advice to the personnel office, not a decision";
+
+/// Where a look-up comes from, as the audit log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The person file page (file and check together).
+    Page,
+    /// `GET /api/v1/persons/{ref}/check`.
+    Api,
+}
+
+/// A person's file (every record of `person_ref` across all units) and
+/// its appointment check on `today`. The look-up and its purpose are
+/// audited before anything is read.
+pub async fn look_up(db: &Db, user: &User, person_ref: &str, purpose: &Purpose, today: NaiveDate, via: Via) -> Result<(Vec<FileRecord>, Check), PersonError> {
+    let person_ref = check_ref(person_ref)?;
+    let action = match via {
+        Via::Page => "person_file",
+        Via::Api => "person_check",
+    };
+    audit_lookup(db, user, action, person_ref, purpose).await?;
+    let file = read_file(db, person_ref).await?;
+    let rules = crate::scoring::rulebook_in_force(today).map(|r| r.personnel).unwrap_or_default();
+    let records: Vec<FileRecord> = file
+        .iter()
+        .filter(|r| {
+            let Some(kind) = r.kind else { return false };
+            let facts = PersonRecordFacts { kind, occurred_on: r.occurred_on, mitigation: Mitigation::parse(&r.mitigation).unwrap_or(Mitigation::None), voided: r.voided };
+            rules.restricts(&facts, today)
+        })
+        .cloned()
+        .collect();
+    let check = Check {
+        person_ref: person_ref.to_string(),
+        restricted: !records.is_empty(),
+        records,
+        lookback: String::from(rules.lookback),
+        since: rules.since(today),
+        today,
+        advice: ADVICE,
+    };
+    Ok((file, check))
+}
+
+async fn audit_lookup(db: &Db, user: &User, action: &str, person_ref: &str, purpose: &Purpose) -> Result<(), PersonError> {
+    if user.role != Role::Personnel {
+        return Err(PersonError::Forbidden);
+    }
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    audit.record(&user.username, action, "persons", person_ref, serde_json::json!({ "purpose": purpose.code(), "text": purpose.text() }));
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn read_file(db: &Db, person_ref: &str) -> Result<Vec<FileRecord>, PersonError> {
+    let names: std::collections::HashMap<String, String> = crate::db::units::all(db).await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let repaired = crate::repairs::effective(db).await?;
+    let mut out = Vec::new();
+    for r in crate::db::records::of_person(db, person_ref).await? {
+        let objections = crate::db::objections::of_record(db, "dishonesty", &r.id).await?;
+        let repairs = crate::db::repairs::of_record(db, &r.id).await?;
+        out.push(FileRecord {
+            kind: DishonestyType::parse(&r.record_type),
+            unit_name: names.get(&r.unit_code).cloned().unwrap_or_else(|| r.unit_code.clone()),
+            mitigation: repaired.get(&r.id).map_or(r.mitigation, |a| a.mitigation.clone()),
+            repair: repairs.first().map(|x| x.status.clone()),
+            objection: objections.first().map(|o| o.status.clone()),
+            voided: objections.iter().any(|o| o.status == "accepted"),
+            id: r.id,
+            unit_code: r.unit_code,
+            occurred_on: r.occurred_on,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_look_up_states_a_purpose() {
+        assert_eq!(Purpose::parse("appointment", None).unwrap(), Purpose::Appointment);
+        assert_eq!(Purpose::parse("other", Some(" 表彰公示 ")).unwrap(), Purpose::Other("表彰公示".into()));
+        assert!(matches!(Purpose::parse("other", Some("  ")), Err(PersonError::Invalid(_))));
+        assert!(matches!(Purpose::parse("", None), Err(PersonError::Invalid(_))));
+        assert!(matches!(Purpose::parse("curiosity", None), Err(PersonError::Invalid(_))));
+        assert!(matches!(Purpose::parse("other", Some(&"字".repeat(201))), Err(PersonError::Invalid(_))));
+        assert!(check_ref("P-0001").is_ok());
+        assert!(check_ref("").is_err());
+        assert!(check_ref("a\nb").is_err());
+    }
+}

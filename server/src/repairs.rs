@@ -1,0 +1,398 @@
+//! 信用修复 (integrity-records.md §2): a unit that has corrected one of its
+//! records asks for the lighter treatment the plan allows (从轻或免于惩戒);
+//! the assessment team accepts with a mitigation or rejects with a reason
+//! within five working days.
+//!
+//! An objection says a record is wrong and voids it; a repair says it is
+//! right but corrected. Accepted, the repair's mitigation (and
+//! rectified_on, where the decision sets one) apply to every scoring made
+//! after the decision, exactly as a void does (`db::inputs` reads them with
+//! the records, and they are part of the inputs' state, so snapshots and
+//! fingerprints change); published versions never change. The record's
+//! imported values stay as imported; the audit log keeps both values, who
+//! decided and why.
+//!
+//! Readings of the spec, stated here and in the README:
+//! - at least one evidence file is required ("a statement and evidence
+//!   files");
+//! - a record whose mitigation is already `exempt` cannot be lightened and
+//!   is refused;
+//! - a rectified date belongs to a court listing only; it is required
+//!   there unless the record already has one, and lies between the
+//!   record's occurred_on and today;
+//! - a later import that changes the record does not undo an accepted
+//!   repair: the decision stands until another one replaces it;
+//! - working days are Monday to Friday: public holidays and the weekend
+//!   days the State Council makes working days are not modelled.
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use analytics::domain::{DishonestyType, Mitigation};
+
+use crate::auth::{Role, User};
+use crate::clock::now_cst;
+use crate::db::audit::AuditLog;
+use crate::db::repairs::{self as stored, EvidenceInfo, NewRepair};
+use crate::db::{Db, DbError};
+
+pub use crate::db::repairs::RepairRow;
+
+/// The longest statement accepted, in characters.
+pub const MAX_STATEMENT: usize = 2000;
+/// The longest decision reason accepted, in characters.
+pub const MAX_REASON: usize = 1000;
+/// The most evidence files an application may carry.
+pub const MAX_FILES: usize = 5;
+/// The largest evidence file accepted.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Working days the assessment team has to decide.
+pub const WORKING_DAYS: u32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepairError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Bad input, worded for the form ("中文 / English").
+    #[error("{0}")]
+    Invalid(String),
+    /// Unknown, or not the user's to see or touch.
+    #[error("not found")]
+    NotFound,
+}
+
+fn invalid(zh: &str, en: &str) -> RepairError {
+    RepairError::Invalid(format!("{zh} / {en}"))
+}
+
+/// An uploaded evidence file, as received.
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The media type of a file by its first bytes: PDF, JPEG or PNG, the
+/// three kinds the spec accepts. The signatures are the formats' own
+/// (ISO 32000 `%PDF-`, JPEG's SOI marker, PNG's eight-byte signature); a
+/// file's name and the browser's declared type are never trusted.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// The day a decision is due: `WORKING_DAYS` working days (Monday to
+/// Friday) after the day of filing.
+pub fn due_on(filed: NaiveDate) -> NaiveDate {
+    let mut day = filed;
+    let mut left = WORKING_DAYS;
+    while left > 0 {
+        day = day.succ_opt().expect("a date within chrono's range");
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    day
+}
+
+/// Checks the evidence files, returning each one's description.
+fn check_files(files: &[Upload]) -> Result<Vec<EvidenceInfo>, RepairError> {
+    if files.is_empty() {
+        return Err(invalid("请上传至少一份证明材料（PDF、JPEG 或 PNG）", "attach at least one evidence file (PDF, JPEG or PNG)"));
+    }
+    if files.len() > MAX_FILES {
+        return Err(invalid(&format!("证明材料最多 {MAX_FILES} 份，收到 {} 份", files.len()), &format!("at most {MAX_FILES} evidence files; {} were sent", files.len())));
+    }
+    let mut infos = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let name = f.file_name.clone();
+        if f.bytes.len() > MAX_FILE_BYTES {
+            return Err(invalid(&format!("{name}：超过 10 MB"), &format!("{name}: larger than 10 MB")));
+        }
+        let Some(media_type) = sniff(&f.bytes) else {
+            return Err(invalid(&format!("{name}：不是 PDF、JPEG 或 PNG 文件（按内容判断，与文件名无关）"), &format!("{name}: not a PDF, JPEG or PNG file (judged by its content, not its name)")));
+        };
+        infos.push(EvidenceInfo {
+            position: i as i32 + 1,
+            file_name: name,
+            media_type: media_type.to_string(),
+            size: f.bytes.len() as i64,
+            sha256: crate::hashing::sha256_bytes(&f.bytes),
+        });
+    }
+    Ok(infos)
+}
+
+fn check_text(text: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, RepairError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid(&format!("请填写{what_zh}"), &format!("{what_en} is required")));
+    }
+    if text.chars().count() > max {
+        return Err(invalid(&format!("{what_zh}不超过 {max} 字"), &format!("{what_en}: at most {max} characters")));
+    }
+    Ok(text.to_string())
+}
+
+/// What a unit applies with.
+pub struct Application {
+    pub record_id: String,
+    pub statement: String,
+    pub rectified_on: Option<NaiveDate>,
+    pub files: Vec<Upload>,
+}
+
+/// A unit user applies to repair one of its unit's records; the new
+/// application's id. Everything is checked before anything is written,
+/// and the application and its files are written in one transaction.
+pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairError> {
+    let unit = match (user.role, &user.unit_code) {
+        (Role::Unit, Some(code)) => code.clone(),
+        _ => return Err(RepairError::NotFound),
+    };
+    let statement = check_text(&a.statement, MAX_STATEMENT, "情况说明", "the statement")?;
+    let infos = check_files(&a.files)?;
+    let now = now_cst();
+    let mut tx = db.begin_write().await?;
+    let record = stored::record(&mut tx, &a.record_id).await?.filter(|r| r.unit_code == unit).ok_or(RepairError::NotFound)?;
+    if stored::is_voided(&mut tx, &record.id).await? {
+        return Err(invalid("该记录已因异议成立而作废，无需修复", "this record was voided by an accepted objection; there is nothing to repair"));
+    }
+    let effective = effective_of(db, &record.id).await?;
+    let (mitigation, rectified_on) = match &effective {
+        Some(r) => (r.mitigation.clone(), r.rectified_on.or(record.rectified_on)),
+        None => (record.mitigation.clone(), record.rectified_on),
+    };
+    if Mitigation::parse(&mitigation) == Some(Mitigation::Exempt) {
+        return Err(invalid("该记录已免于惩戒", "this record is already exempt"));
+    }
+    let is_listing = DishonestyType::parse(&record.record_type) == Some(DishonestyType::CourtListing);
+    match (is_listing, a.rectified_on, rectified_on) {
+        (false, Some(_), _) => return Err(invalid("只有失信被执行人记录需要填写整改完成日期", "only a court listing takes a rectified date")),
+        (true, None, None) => return Err(invalid("失信被执行人记录请填写整改完成（移出名单）日期", "a court listing needs the date it was rectified")),
+        (true, Some(day), _) => check_rectified(day, record.occurred_on, now.date())?,
+        _ => {}
+    }
+    if stored::has_open(&mut tx, &record.id).await? {
+        return Err(invalid("该记录已有待处理的修复申请", "this record already has an open repair application"));
+    }
+    let new = NewRepair { record_id: &record.id, unit_code: &unit, statement: &statement, claimed_rectified_on: a.rectified_on, filed_by: &user.username, filed_at: now };
+    let id = stored::insert(&mut tx, &new).await?;
+    for (info, file) in infos.iter().zip(&a.files) {
+        stored::insert_evidence(&mut tx, id, info, &file.bytes).await?;
+    }
+    let mut audit = AuditLog::open(&mut tx).await?;
+    let files: Vec<_> = infos.iter().map(|i| serde_json::json!({ "name": i.file_name, "type": i.media_type, "size": i.size, "sha256": i.sha256 })).collect();
+    audit.record(
+        &user.username,
+        "repair_apply",
+        "repairs",
+        &id.to_string(),
+        serde_json::json!({ "record": record.id, "statement": statement, "rectified_on": a.rectified_on, "evidence": files }),
+    );
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn check_rectified(day: NaiveDate, occurred_on: NaiveDate, today: NaiveDate) -> Result<(), RepairError> {
+    if day < occurred_on {
+        return Err(invalid(&format!("整改完成日期不能早于记录发生日期 {occurred_on}"), &format!("the rectified date cannot be before the record occurred ({occurred_on})")));
+    }
+    if day > today {
+        return Err(invalid("整改完成日期不能晚于今天", "the rectified date cannot be in the future"));
+    }
+    Ok(())
+}
+
+/// The assessment team's decision.
+pub enum Decision {
+    Accept { mitigation: Mitigation, rectified_on: Option<NaiveDate> },
+    Reject,
+}
+
+/// The assessment team decides an open application, with a reason. An
+/// acceptance records the record's values before and after in the audit
+/// entry.
+pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reason: &str) -> Result<(), RepairError> {
+    if assessor.role != Role::Assessor {
+        return Err(RepairError::NotFound);
+    }
+    let reason = check_text(reason, MAX_REASON, "理由", "a reason")?;
+    let now = now_cst();
+    let mut tx = db.begin_write().await?;
+    let open = stored::open_one(&mut tx, id).await?.ok_or(RepairError::NotFound)?;
+    let before = effective_of(db, &open.record_id).await?;
+    let (before_mitigation, before_rectified) = match &before {
+        Some(r) => (r.mitigation.clone(), r.rectified_on.or(open.record_rectified_on)),
+        None => (open.record_mitigation.clone(), open.record_rectified_on),
+    };
+    let is_listing = DishonestyType::parse(&open.record_type) == Some(DishonestyType::CourtListing);
+    let (status, mitigation, rectified_on) = match decision {
+        Decision::Reject => ("rejected", None, None),
+        Decision::Accept { mitigation: Mitigation::None, .. } => {
+            return Err(invalid("接受修复须选择从轻（减半）或免于惩戒", "an accepted repair is either reduced or exempt"));
+        }
+        Decision::Accept { mitigation, rectified_on } => {
+            let rectified_on = if is_listing { rectified_on.or(open.claimed_rectified_on) } else { None };
+            if is_listing && rectified_on.is_none() && before_rectified.is_none() {
+                return Err(invalid("失信被执行人记录须写明整改完成日期", "a court listing needs its rectified date"));
+            }
+            if let Some(day) = rectified_on {
+                check_rectified(day, open.occurred_on, now.date())?;
+            }
+            ("accepted", Some(mitigation.code()), rectified_on)
+        }
+    };
+    let d = stored::Decision { status, decided_by: &assessor.username, decided_at: now, reason: &reason, mitigation, rectified_on };
+    if !stored::decide(&mut tx, id, &d).await? {
+        return Err(RepairError::NotFound);
+    }
+    let mut audit = AuditLog::open(&mut tx).await?;
+    let mut detail = serde_json::json!({ "record": open.record_id, "status": status, "reason": reason });
+    if status == "accepted" {
+        detail["mitigation"] = serde_json::json!([before_mitigation, mitigation]);
+        detail["rectified_on"] = serde_json::json!([before_rectified, rectified_on.or(before_rectified)]);
+    }
+    audit.record(&assessor.username, &format!("repair_{status}"), "repairs", &id.to_string(), detail);
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The latest accepted repair of a record, if any.
+async fn effective_of(db: &Db, record_id: &str) -> Result<Option<stored::AcceptedRepair>, DbError> {
+    Ok(stored::accepted(db, None).await?.into_iter().rev().find(|r| r.record_id == record_id))
+}
+
+/// Every record's latest accepted repair, by record id: what disclosure
+/// and supervision apply to the imported values.
+pub async fn effective(db: &Db) -> Result<std::collections::HashMap<String, stored::AcceptedRepair>, DbError> {
+    Ok(stored::accepted(db, None).await?.into_iter().map(|r| (r.record_id.clone(), r)).collect())
+}
+
+/// The records of `unit` it may apply to repair: visible, not voided,
+/// not already exempt, without an open application; the newest first.
+pub async fn repairable(db: &Db, unit: &str) -> Result<Vec<stored::RepairableRecord>, RepairError> {
+    let voided = crate::db::objections::voided(db, "dishonesty").await?;
+    let repaired = effective(db).await?;
+    let open: std::collections::HashSet<String> = stored::list(db, Some(unit)).await?.into_iter().filter(|r| r.status == "open").map(|r| r.record_id).collect();
+    Ok(stored::of_unit(db, unit)
+        .await?
+        .into_iter()
+        .filter(|r| !voided.contains(&r.id) && !open.contains(&r.id))
+        .filter(|r| repaired.get(&r.id).map_or(r.mitigation.as_str(), |a| a.mitigation.as_str()) != "exempt")
+        .collect())
+}
+
+/// An application as its list shows it.
+pub struct Listed {
+    pub row: RepairRow,
+    pub due_on: NaiveDate,
+    /// Open and past its due day.
+    pub overdue: bool,
+}
+
+/// The applications `user` may see: a unit's own, or (assessment team)
+/// all. Open ones first, the overdue before the rest, each by due day;
+/// then the decided ones, the newest first.
+pub async fn list(db: &Db, user: &User, today: NaiveDate) -> Result<Vec<Listed>, RepairError> {
+    let rows = match user.role {
+        Role::Assessor => stored::list(db, None).await?,
+        Role::Unit => stored::list(db, Some(user.unit_code.as_deref().ok_or(RepairError::NotFound)?)).await?,
+        _ => return Err(RepairError::NotFound),
+    };
+    let mut listed: Vec<Listed> = rows
+        .into_iter()
+        .map(|row| {
+            let due_on = due_on(row.filed_at.date());
+            let overdue = row.status == "open" && today > due_on;
+            Listed { row, due_on, overdue }
+        })
+        .collect();
+    listed.sort_by(|a, b| {
+        let open = |l: &Listed| l.row.status != "open";
+        open(a).cmp(&open(b)).then_with(|| if a.row.status == "open" { a.due_on.cmp(&b.due_on).then(a.row.id.cmp(&b.row.id)) } else { b.row.id.cmp(&a.row.id) })
+    });
+    Ok(listed)
+}
+
+/// One application with its evidence descriptions, for the assessment
+/// team or the applying unit only.
+pub async fn one(db: &Db, user: &User, id: i64) -> Result<(RepairRow, Vec<EvidenceInfo>), RepairError> {
+    let row = stored::get(db, id).await?.ok_or(RepairError::NotFound)?;
+    if !may_see(user, &row) {
+        return Err(RepairError::NotFound);
+    }
+    Ok((row, stored::evidence_list(db, id).await?))
+}
+
+/// One evidence file, for the assessment team or the applying unit only.
+pub async fn evidence(db: &Db, user: &User, id: i64, position: i32) -> Result<(EvidenceInfo, Vec<u8>), RepairError> {
+    let row = stored::get(db, id).await?.ok_or(RepairError::NotFound)?;
+    if !may_see(user, &row) {
+        return Err(RepairError::NotFound);
+    }
+    stored::evidence(db, id, position).await?.ok_or(RepairError::NotFound)
+}
+
+/// Evidence and statements are shown only to the assessment team and the
+/// applying unit.
+fn may_see(user: &User, row: &RepairRow) -> bool {
+    match user.role {
+        Role::Assessor => true,
+        Role::Unit => user.unit_code.as_deref() == Some(row.unit_code.as_str()),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn decisions_are_due_five_working_days_after_filing() {
+        // 2026-11-30 is a Monday: due the next Monday.
+        assert_eq!(due_on(d("2026-11-30")), d("2026-12-07"));
+        // A Thursday: the weekend is skipped.
+        assert_eq!(due_on(d("2026-12-03")), d("2026-12-10"));
+        // Filed on a Saturday: counted from Monday.
+        assert_eq!(due_on(d("2026-12-05")), d("2026-12-11"));
+    }
+
+    #[test]
+    fn files_are_told_apart_by_their_content() {
+        assert_eq!(sniff(b"%PDF-1.7\n..."), Some("application/pdf"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
+        // A spreadsheet named .pdf, an HTML page, a truncated PNG.
+        assert_eq!(sniff(b"PK\x03\x04rest"), None);
+        assert_eq!(sniff(b"<html><script>"), None);
+        assert_eq!(sniff(b"\x89PNG"), None);
+    }
+
+    #[test]
+    fn evidence_is_checked_for_count_size_and_kind() {
+        let pdf = |name: &str| Upload { file_name: name.into(), bytes: b"%PDF-1.4 x".to_vec() };
+        assert!(matches!(check_files(&[]), Err(RepairError::Invalid(_))));
+        let six: Vec<_> = (0..6).map(|i| pdf(&format!("{i}.pdf"))).collect();
+        assert!(matches!(check_files(&six), Err(RepairError::Invalid(m)) if m.contains("6")));
+        let big = Upload { file_name: "big.pdf".into(), bytes: [b"%PDF-".as_slice(), &vec![0; MAX_FILE_BYTES]].concat() };
+        assert!(matches!(check_files(&[big]), Err(RepairError::Invalid(m)) if m.contains("big.pdf") && m.contains("10 MB")));
+        let fake = Upload { file_name: "证明.pdf".into(), bytes: b"MZ\x90\0".to_vec() };
+        assert!(matches!(check_files(&[fake]), Err(RepairError::Invalid(m)) if m.contains("证明.pdf")));
+        let ok = check_files(&[pdf("整改报告.pdf")]).unwrap();
+        assert_eq!(ok[0].file_name, "整改报告.pdf");
+        assert_eq!(ok[0].media_type, "application/pdf");
+        assert_eq!(ok[0].position, 1);
+    }
+}

@@ -26,6 +26,7 @@ pub mod inputs;
 pub mod personnel;
 pub mod quality;
 pub mod records;
+pub mod robustness;
 pub mod rulebook;
 pub mod score;
 pub mod window;

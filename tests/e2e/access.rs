@@ -148,6 +148,7 @@ const ROWS: &[Row] = &[
     get("/api/v1/units/{code}/explanations", "/api/v1/units/330303/explanations?year=2025", [401, 200, 200, 404, 404, 404]),
     get("/api/v1/units/{code}/indicators/{indicator}/records", "/api/v1/units/330302/indicators/hotline_ontime/records?year=2025", [401, 200, 200, 200, 404, 404]),
     get("/api/v1/units/{code}/indicators/{indicator}/records", "/api/v1/units/330303/indicators/hotline_ontime/records?year=2025", [401, 200, 200, 404, 404, 404]),
+    get("/api/v1/robustness", "/api/v1/robustness?year=2025&draws=200", [401, 200, 200, 200, 403, 403]),
     get("/api/v1/persons/{ref}/check", "/api/v1/persons/P-0001/check?purpose=appointment", [401, 403, 403, 403, 403, 200]),
     get("/api/v1/openapi.json", "/api/v1/openapi.json", [200, 200, 200, 200, 200, 200]),
     // Last: signing out ends the session.

@@ -17,6 +17,7 @@ mod persons;
 mod public;
 mod repairs;
 mod reports;
+mod robustness;
 mod scoring;
 mod serve;
 mod snapshots;

@@ -126,6 +126,13 @@ pub enum Command {
         after_help = "Default version: the latest published, else the latest computed. --output is a file, a folder (the report keeps its own name there) or - for standard output. The issuing office is --office, else ZHENGXIN_REPORT_OFFICE, else \"温州市政务诚信考核工作办公室\".\n\nExamples:\n  zhengxin report --year 2025 --output notice.pdf\n  zhengxin report --year 2025 --unit 330302 --output reports/\n  zhengxin report --year 2025 --all-units --output all-units.zip"
     )]
     Report(ReportArgs),
+    /// How sure each rank is: a Monte Carlo over the method's weights and
+    /// thresholds from a stored version (nothing is stored), with each
+    /// unit's 90 % rank interval and grade probabilities, and leave-one-out.
+    #[command(
+        after_help = "Default version: the latest published, else the latest computed. The same version,\nfactors, draws and seed give the same output byte for byte. This is a simulation of\nthe scoring method, not an error in the data.\n\nExamples:\n  zhengxin robustness --year 2025\n  zhengxin robustness --year 2025 --draws 100000 --seed 7 --json\n  zhengxin robustness --year 2025 --dump check/   # model and uniforms for an independent check"
+    )]
+    Robustness(RobustnessArgs),
     /// Explain a unit's points: formula, value, and the records that cost points.
     #[command(
         after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin explain --year 2025 --unit 330302\n  zhengxin explain --year 2025 --unit 330302 --indicator hotline_ontime --json"
@@ -460,6 +467,33 @@ pub struct ReportArgs {
     /// The issuing office printed on the reports.
     #[arg(long, env = "ZHENGXIN_REPORT_OFFICE")]
     pub office: Option<String>,
+}
+
+/// `zhengxin robustness`.
+#[derive(Debug, clap::Args)]
+pub struct RobustnessArgs {
+    #[arg(long)]
+    pub year: i32,
+    #[arg(long)]
+    pub version: Option<i64>,
+    /// Number of draws.
+    #[arg(long, default_value_t = analytics::robustness::DEFAULT_DRAWS)]
+    pub draws: u32,
+    #[arg(long, default_value_t = analytics::robustness::DEFAULT_SEED)]
+    pub seed: u64,
+    /// φ_W: each weight varies by up to this share either way.
+    #[arg(long, default_value_t = 0.25)]
+    pub weights: f64,
+    /// φ_T: each linear threshold moves by up to this share of its range.
+    #[arg(long, default_value_t = 0.10)]
+    pub thresholds: f64,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the model (model.json) and every draw's uniforms
+    /// (uniforms.f64, little-endian, draw after draw) into this folder.
+    #[arg(long)]
+    pub dump: Option<PathBuf>,
 }
 
 /// `zhengxin export`.

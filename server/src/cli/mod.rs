@@ -7,6 +7,7 @@
 pub mod args;
 
 mod accounts;
+mod analysis;
 mod backup;
 mod data;
 mod results;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Results { year, json, verify } => results::list(&url, year, json, verify).await,
         Command::Export(args) => results::export(&url, args).await,
         Command::Report(args) => results::report(&url, args).await,
+        Command::Robustness(args) => analysis::robustness(&url, args).await,
         Command::Explain { year, unit, indicator, version, limit, json } => results::explain(&url, year, &unit, indicator.as_deref(), version, limit, json).await,
         Command::Quality { year, version, json } => results::quality(&url, year, version, json).await,
         Command::Rulebook(RulebookCommand::Check { file }) => rulebook::check(&file),

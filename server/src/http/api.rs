@@ -211,6 +211,48 @@ pub async fn explanations(
     Ok(Json((*answer).clone()))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct RobustnessQuery {
+    pub year: Option<i32>,
+    pub version: Option<i64>,
+    pub draws: Option<u32>,
+    pub seed: Option<u64>,
+    pub weights: Option<f64>,
+    pub thresholds: Option<f64>,
+}
+
+/// The most draws the API runs (the command line may run more).
+pub const API_MAX_DRAWS: u32 = 100_000;
+
+/// `GET /api/v1/robustness`: how sure each rank is (robustness.md §1).
+/// Leadership and the assessment team see every unit; a unit its own
+/// figures only.
+pub async fn robustness(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(q): ApiQuery<RobustnessQuery>) -> Result<Json<crate::scoring::robustness::Robustness>, AppError> {
+    use analytics::robustness::{DEFAULT_DRAWS, DEFAULT_SEED, Factors, Settings};
+    if !user.sees_rankings() {
+        return Err(AppError::api(StatusCode::FORBIDDEN, "forbidden", "this role does not see results"));
+    }
+    let defaults = Factors::default();
+    let settings = Settings {
+        draws: q.draws.unwrap_or(DEFAULT_DRAWS),
+        seed: q.seed.unwrap_or(DEFAULT_SEED),
+        factors: Factors { weights: q.weights.unwrap_or(defaults.weights), thresholds: q.thresholds.unwrap_or(defaults.thresholds) },
+    };
+    if settings.draws > API_MAX_DRAWS {
+        return Err(AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_settings", format!("at most {API_MAX_DRAWS} draws here; the command line runs more")));
+    }
+    let (_, year, default) = pick_year(&state.db, q.year).await?;
+    let version = match q.version {
+        None => default.ok_or_else(|| AppError::api(StatusCode::NOT_FOUND, "no_result", format!("no result for {year}")))?,
+        Some(n) => crate::scoring::robustness::version(&state.db, year, Some(n)).await?,
+    };
+    let answer = super::cache::robustness(&state, &version, settings).await?;
+    Ok(Json(match (&user.role, &user.unit_code) {
+        (crate::auth::Role::Unit, Some(code)) => answer.for_unit(code),
+        _ => (*answer).clone(),
+    }))
+}
+
 /// `GET /api/v1/openapi.json`
 pub async fn openapi() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)

@@ -59,6 +59,23 @@ pub async fn explanation(
     state.explanations.get_or_try_init(key, || crate::scoring::explain::unit(&state.db, version, code, only)).await
 }
 
+/// Robustness simulations kept (each a few hundred kilobytes).
+pub const SIMULATIONS: usize = 32;
+
+/// Robustness simulations by (version, draws, seed, φ_W, φ_T as bits): a
+/// stored version never changes, so neither does its simulation.
+pub type RobustnessCache = OnceCache<(i64, u32, u64, u64, u64), crate::scoring::robustness::Robustness>;
+
+/// The simulation of `version` under `settings`, run once per key.
+pub async fn robustness(
+    state: &super::AppState,
+    version: &crate::scoring::results::VersionInfo,
+    settings: analytics::robustness::Settings,
+) -> Result<Arc<crate::scoring::robustness::Robustness>, crate::scoring::ScoringError> {
+    let key = (version.id, settings.draws, settings.seed, settings.factors.weights.to_bits(), settings.factors.thresholds.to_bits());
+    state.simulations.get_or_try_init(key, || crate::scoring::robustness::robustness(&state.db, version, settings)).await
+}
+
 /// Values computed once per key, however many requests ask at the same
 /// time: the others wait for the one computation (after results change,
 /// fifty connections asking for the overview would otherwise render it

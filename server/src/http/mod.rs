@@ -41,6 +41,7 @@ pub struct AppState {
     pub pages: Arc<cache::PageCache>,
     pub jobs: Arc<crate::jobs::Jobs>,
     pub explanations: Arc<cache::ExplanationCache>,
+    pub simulations: Arc<cache::RobustnessCache>,
     /// The database holds the demo data: every page says so.
     pub demo: bool,
     pub throttle: Arc<crate::auth::throttle::SignInThrottle>,
@@ -68,6 +69,7 @@ impl AppState {
             pages: Arc::new(cache::PageCache::new(cache::PAGES)),
             jobs: Arc::default(),
             explanations: Arc::new(cache::ExplanationCache::new(cache::EXPLANATIONS)),
+            simulations: Arc::new(cache::RobustnessCache::new(cache::SIMULATIONS)),
         }
     }
 }
@@ -156,6 +158,10 @@ impl From<crate::scoring::ScoringError> for AppError {
             crate::scoring::ScoringError::Engine(analytics::EngineError::UnknownIndicator(id)) => {
                 AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "unknown_indicator", format!("unknown indicator {id}"))
             }
+            crate::scoring::ScoringError::Robustness(analytics::robustness::RobustnessError::Nominal(m)) => {
+                AppError::api(StatusCode::CONFLICT, "nominal_mismatch", format!("the version's nominal result does not recompute: {m}"))
+            }
+            crate::scoring::ScoringError::Robustness(e) => AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_settings", e.to_string()),
             other => AppError::internal(other),
         }
     }

@@ -18,13 +18,14 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The API routes, also listed in `openapi.json` (a test keeps them equal).
-pub const API_ROUTES: [&str; 6] = [
+pub const API_ROUTES: [&str; 7] = [
     "/rankings",
     "/units/{code}",
     "/units/{code}/explanations",
     "/units/{code}/indicators/{indicator}/records",
     "/openapi.json",
     "/persons/{ref}/check",
+    "/robustness",
 ];
 
 /// The API under `/api/v1`, its errors in the envelope of interfaces.md.
@@ -37,6 +38,7 @@ fn api_routes(state: &AppState) -> Router<AppState> {
         .route(API_ROUTES[3], get(records::api).route_layer(expensive()))
         .route(API_ROUTES[4], get(api::openapi))
         .route(API_ROUTES[5], get(persons::check))
+        .route(API_ROUTES[6], get(api::robustness).route_layer(expensive()))
         // Addresses and methods the API does not have answer in its
         // envelope too, not with an empty body.
         .fallback(api::no_such_route)

@@ -11,6 +11,7 @@ pub mod load;
 pub mod result_file;
 pub mod reports;
 pub mod results;
+pub mod robustness;
 
 use analytics::rulebook::Rulebook;
 use analytics::window::Window;
@@ -46,6 +47,10 @@ pub enum ScoringError {
     /// A report could not be typeset.
     #[error(transparent)]
     Document(#[from] dashboards::documents::DocumentError),
+    /// A robustness simulation that cannot run: its settings, or a version
+    /// whose nominal result does not recompute.
+    #[error(transparent)]
+    Robustness(#[from] analytics::robustness::RobustnessError),
     /// The same year is being scored by another job, in any process.
     #[error("cannot score now: {0}")]
     Busy(crate::db::claims::RunningJob),

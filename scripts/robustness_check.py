@@ -1,0 +1,98 @@
+"""An independent implementation of the rank-robustness simulation
+(robustness.md §1), in numpy, run on the same model and the same uniforms as
+`zhengxin robustness --dump`, compared with `zhengxin robustness --json`.
+
+Written from the spec, not from the Rust: competition rank as 1 + the number
+of graded units of the group with a higher total, all draws at once as
+matrices, percentiles by numpy's inverted CDF.
+
+    python robustness_check.py DUMP_DIR ANSWER.json
+Exit 0 when every percentile, median and grade probability agrees.
+"""
+import json
+import math
+import sys
+
+import numpy as np
+
+
+def round_cents(x):
+    # §5: half away from zero, a value within 1e-9 of a half cent is the half.
+    scaled = x * 100.0
+    up = np.floor(scaled + 0.5 + 1e-7)
+    down = np.ceil(scaled - 0.5 - 1e-7)
+    return np.where(scaled >= 0, up, down) / 100.0
+
+
+def main(dump_dir, answer_path):
+    doc = json.load(open(f"{dump_dir}/model.json"))
+    answer = json.load(open(answer_path))
+    model, per_draw, offsets = doc["model"], doc["per_draw"], doc["offsets"]
+    draws, phi_w, phi_t = doc["draws"], doc["weights"], doc["thresholds"]
+    u = np.fromfile(f"{dump_dir}/uniforms.f64", dtype="<f8").reshape(draws, per_draw)
+    inds, units, g = model["indicators"], model["units"], model["grades"]
+    n = len(units)
+    points = np.zeros((draws, n))
+    weights = np.zeros((draws, n))
+    for j, ind in enumerate(inds):
+        k = offsets[j]
+        w = ind["weight"] * (1.0 + phi_w * (2.0 * u[:, k] - 1.0))
+        values = np.array([np.nan if un["values"][j] is None else un["values"][j] for un in units])
+        applies = ~np.isnan(values)
+        v = np.nan_to_num(values)
+        W = w[:, None] * np.ones((1, n))
+        if ind["kind"] == "linear":
+            span = ind["good"] - ind["bad"]
+            bad = ind["bad"] + phi_t * (2.0 * u[:, k + 1] - 1.0) * span
+            good = ind["good"] + phi_t * (2.0 * u[:, k + 2] - 1.0) * span
+            s = W * np.clip((v[None, :] - bad[:, None]) / (good[:, None] - bad[:, None]), 0.0, 1.0)
+        elif ind["kind"] == "deduct":
+            s = np.where(W > v[None, :], W - v[None, :], 0.0)
+        else:
+            s = W * v[None, :]
+        points = points + np.where(applies[None, :], s, 0.0)
+        weights = weights + np.where(applies[None, :], W, 0.0)
+    base = np.where(weights > 0, 100.0 * points / np.where(weights > 0, weights, 1.0), 0.0)
+    bonus = np.array([un["bonus"] for un in units])
+    totals = round_cents(base + bonus[None, :])
+    graded = np.array([un["graded"] for un in units])
+    vetoed = np.array([un["vetoed"] for un in units])
+    groups = np.array([un["group"] for un in units])
+    ranks = np.zeros((draws, n), dtype=np.int64)
+    grade = np.full((draws, n), "", dtype=object)
+    for group in set(groups):
+        members = np.where((groups == group) & graded)[0]
+        t = totals[:, members]
+        # competition rank: 1 + how many in the group scored more
+        r = 1 + (t[:, None, :] > t[:, :, None]).sum(axis=2)
+        ranks[:, members] = r
+        quota = max(1.0, math.floor(g["excellent_quota"] * len(members) + 1e-9))
+        for col, m in enumerate(members):
+            tt, rr = t[:, col], r[:, col]
+            grade[:, m] = np.where(vetoed[m], "fail",
+                           np.where((tt >= g["excellent"]) & (rr <= quota), "excellent",
+                           np.where(tt >= g["good"], "good", np.where(tt >= g["pass"], "pass", "fail"))))
+    wrong = []
+    by_code = {x["unit_code"]: x for x in answer["units"]}
+    for i, un in enumerate(units):
+        mine = by_code[un["code"]]
+        if graded[i]:
+            for key, p in (("rank_p5", 5), ("median_rank", 50), ("rank_p95", 95)):
+                got = int(np.percentile(ranks[:, i], p, method="inverted_cdf"))
+                if got != mine[key]:
+                    wrong.append(f"{un['code']} {key}: numpy {got}, zhengxin {mine[key]}")
+            for name in ("excellent", "good", "pass", "fail"):
+                share = float((grade[:, i] == name).sum()) / draws
+                if share != mine["grades"][name]:
+                    wrong.append(f"{un['code']} P({name}): numpy {share}, zhengxin {mine['grades'][name]}")
+    checked = int(graded.sum())
+    if wrong:
+        print(f"DISAGREE on {len(wrong)} figure(s) of {checked} graded units:")
+        print("\n".join(wrong[:40]))
+        return 1
+    print(f"agree: {checked} graded units × (P5, median, P95, 4 grade probabilities) over {draws} draws")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

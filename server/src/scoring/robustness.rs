@@ -1,0 +1,119 @@
+//! How sure is a rank (robustness.md §1), from a stored version: its
+//! rulebook and every unit's indicator values become the simulation's
+//! model ([`analytics::robustness`]); the nominal result recomputed from
+//! them must equal the stored totals, ranks, county ranks and grades, or
+//! nothing is simulated. Nothing is stored; the answer is a function of
+//! (version, factors, draws, seed), which the web caches.
+
+use std::collections::HashMap;
+
+use analytics::domain::Grade;
+use analytics::robustness::{Model, Report, RobustnessError, Settings, Unit};
+use analytics::rulebook::Rulebook;
+use serde::Serialize;
+
+use super::ScoringError;
+use super::results::{self, ResultRows, VersionInfo};
+use crate::db::Db;
+
+/// The answer: which version, and the simulation's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Robustness {
+    pub year: i32,
+    pub version: i64,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+impl Robustness {
+    /// What a unit's own user may see: its own figures (interval, grade
+    /// probabilities, its leave-one-out rows) and its group's counts, never
+    /// another unit's figures or code.
+    pub fn for_unit(&self, code: &str) -> Robustness {
+        let mut r = self.clone();
+        let group = r.report.units.iter().find(|u| u.unit_code == code).map(|u| u.group);
+        r.report.units.retain(|u| u.unit_code == code);
+        r.report.groups.retain(|g| Some(g.group) == group);
+        for g in &mut r.report.groups {
+            g.excellent_certain.retain(|c| c == code);
+            g.excellent_contested.retain(|c| c == code);
+        }
+        for l in &mut r.report.leave_one_out {
+            l.units.retain(|u| u.unit_code == code);
+        }
+        r.report.leave_one_out.retain(|l| !l.units.is_empty());
+        r
+    }
+}
+
+/// The version `number` of `year` (default: the one readers see).
+pub async fn version(db: &Db, year: i32, number: Option<i64>) -> Result<VersionInfo, ScoringError> {
+    let versions = results::versions(db, year).await?;
+    Ok(results::find_version(&versions, year, number).map_err(ScoringError::NoResult)?.clone())
+}
+
+/// The model of `version`, its nominal result checked against the stored
+/// one.
+pub async fn checked_model(db: &Db, version: &VersionInfo) -> Result<Model, ScoringError> {
+    let rules = Rulebook::parse(&results::rulebook_text(db, version.id).await?)?;
+    let rows = results::read(db, version.id).await?;
+    let model = model(&rules, &rows);
+    check_nominal(&model, &rows)?;
+    Ok(model)
+}
+
+/// The simulation of `version` under `settings`.
+pub async fn robustness(db: &Db, version: &VersionInfo, settings: Settings) -> Result<Robustness, ScoringError> {
+    settings.check()?;
+    let model = checked_model(db, version).await?;
+    let report = tokio::task::spawn_blocking(move || model.simulate(&settings)).await.map_err(|e| ScoringError::Interrupted(e.to_string()))??;
+    Ok(Robustness { year: version.year as i32, version: version.version, report })
+}
+
+/// The version as the simulation sees it: the rulebook's indicators and,
+/// per unit, each one's stored value where it applied.
+pub fn model(rules: &Rulebook, rows: &ResultRows) -> Model {
+    let indicators = Model::indicators_of(rules);
+    let mut values: HashMap<(&str, &str), Option<f64>> = HashMap::new();
+    for r in &rows.indicators {
+        values.insert((r.unit_code.as_str(), r.indicator.as_str()), r.value.filter(|_| r.applicable));
+    }
+    let units = rows
+        .units
+        .iter()
+        .map(|u| Unit {
+            code: u.unit_code.clone(),
+            name: u.unit_name.clone(),
+            group: u.group,
+            parent_code: u.parent_code.clone(),
+            bonus: u.bonus,
+            vetoed: u.vetoed,
+            graded: u.grade != Grade::Ungraded,
+            values: indicators.iter().map(|i| values.get(&(u.unit_code.as_str(), i.id.as_str())).copied().flatten()).collect(),
+        })
+        .collect();
+    Model { indicators, units, grades: rules.grades.clone() }
+}
+
+/// Refuses a model whose nominal result is not the stored one.
+fn check_nominal(model: &Model, rows: &ResultRows) -> Result<(), RobustnessError> {
+    let nominal = model.nominal();
+    let differing: Vec<String> = rows
+        .units
+        .iter()
+        .enumerate()
+        .filter(|(i, u)| {
+            nominal.totals[*i].to_bits() != u.total.to_bits()
+                || nominal.ranks[*i].map(i64::from) != u.rank
+                || nominal.county_ranks[*i].map(i64::from) != u.county_rank
+                || nominal.grades[*i] != u.grade
+        })
+        .map(|(_, u)| u.unit_code.clone())
+        .take(10)
+        .collect();
+    if differing.is_empty() {
+        Ok(())
+    } else {
+        Err(RobustnessError::Nominal(format!("recomputed from the stored values, these units differ: {}", differing.join(", "))))
+    }
+}

@@ -1,0 +1,87 @@
+//! Rank robustness (robustness.md §1) from a stored version, on both
+//! back-ends: with no variation every interval is the nominal rank and
+//! every grade probability 0 or 1; a unit sees only its own figures; the
+//! same settings give the same bytes; a version whose nominal result does
+//! not recompute is refused.
+
+use reqwest::StatusCode;
+
+use crate::cli::{stdout, zhengxin};
+use crate::e2e;
+use crate::web::{Browser, site};
+
+e2e!(without_variation_every_interval_is_the_stored_rank_and_a_unit_sees_only_its_own, |app| {
+    let server = site(&app).await;
+    let leader = Browser::signed_in(&server, "leader").await;
+    let page = leader.get("/api/v1/robustness?year=2025&weights=0&thresholds=0&draws=300").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!((v["year"].as_i64(), v["version"].as_i64(), v["draws"].as_i64()), (Some(2025), Some(1), Some(300)));
+    let version = server::scoring::results::versions(&app.db, 2025).await.unwrap().remove(0);
+    let stored = server::scoring::results::read(&app.db, version.id).await.unwrap();
+    let units = v["units"].as_array().unwrap();
+    assert_eq!(units.len(), stored.units.len());
+    for s in &stored.units {
+        let u = units.iter().find(|u| u["unit_code"] == s.unit_code.as_str()).unwrap();
+        let rank = s.rank.map(serde_json::Value::from).unwrap_or(serde_json::Value::Null);
+        for key in ["nominal_rank", "median_rank", "rank_p5", "rank_p95"] {
+            assert_eq!(u[key], rank, "{} {key}", s.unit_code);
+        }
+        for grade in ["excellent", "good", "pass", "fail"] {
+            let expected = if s.grade.code() == grade { 1.0 } else { 0.0 };
+            assert_eq!(u["grades"][grade].as_f64(), Some(expected), "{} {grade}", s.unit_code);
+        }
+    }
+    assert!(!v["leave_one_out"].as_array().unwrap().is_empty());
+
+    // A unit: its own figures and its group's counts only.
+    let lucheng = Browser::signed_in(&server, "lucheng").await;
+    let own: serde_json::Value = serde_json::from_str(&lucheng.get("/api/v1/robustness?year=2025&draws=300").await.body).unwrap();
+    let codes: Vec<&str> = own["units"].as_array().unwrap().iter().map(|u| u["unit_code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["330302"]);
+    assert_eq!(own["groups"].as_array().unwrap().len(), 1);
+    for l in own["leave_one_out"].as_array().unwrap() {
+        assert!(l["units"].as_array().unwrap().iter().all(|u| u["unit_code"] == "330302"));
+    }
+    assert!(!lucheng.get("/api/v1/robustness?year=2025&draws=300").await.body.contains("330303"));
+
+    // Settings out of range are refused in the envelope.
+    for bad in ["weights=1", "thresholds=0.5", "draws=0", "draws=100001"] {
+        let r = leader.get(&format!("/api/v1/robustness?year=2025&{bad}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(r.body.contains("\"bad_settings\""), "{bad}: {}", r.body);
+    }
+
+    // A stored total altered behind the application's back: refused.
+    server::on_db!(&app.db, pool => {
+        sqlx::query("UPDATE unit_results SET total = total + 1 WHERE unit_code = '330302'").execute(pool).await.unwrap();
+    });
+    let refused = leader.get("/api/v1/robustness?year=2025&draws=301").await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("nominal_mismatch") && refused.body.contains("330302"));
+    server.stop().await;
+});
+
+e2e!(the_command_line_gives_the_same_bytes_for_the_same_settings_and_dumps_its_draws, |app| {
+    app.import_examples().await;
+    server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap();
+    let args = ["robustness", "--year", "2025", "--draws", "500", "--seed", "42", "--json"];
+    let first = zhengxin(&app, &args).await;
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(stdout(&zhengxin(&app, &args).await), stdout(&first), "byte for byte");
+    let other = zhengxin(&app, &["robustness", "--year", "2025", "--draws", "500", "--seed", "43", "--json"]).await;
+    let v: serde_json::Value = serde_json::from_str(&stdout(&first)).unwrap();
+    assert_eq!((v["seed"].as_u64(), v["weights"].as_f64(), v["thresholds"].as_f64()), (Some(42), Some(0.25), Some(0.1)));
+    assert!(stdout(&other).contains("\"seed\": 43"));
+
+    let dir = app.dir.path().join("dump");
+    let dumped = zhengxin(&app, &["robustness", "--year", "2025", "--draws", "500", "--dump", dir.to_str().unwrap()]).await;
+    assert!(dumped.status.success());
+    assert!(stdout(&dumped).contains("排名稳健区间 (90%)") && stdout(&dumped).contains("这是对评分方法的模拟，不是数据误差"));
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
+    let per_draw = model["per_draw"].as_u64().unwrap();
+    assert_eq!(std::fs::metadata(dir.join("uniforms.f64")).unwrap().len(), 500 * per_draw * 8);
+    let bad = zhengxin(&app, &["robustness", "--year", "2025", "--weights", "1.5"]).await;
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("weight factor"));
+});

@@ -64,6 +64,12 @@ pub struct Settings {
     pub seed: u64,
 }
 
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { factors: Factors::default(), draws: DEFAULT_DRAWS, seed: DEFAULT_SEED }
+    }
+}
+
 /// The default number of draws.
 pub const DEFAULT_DRAWS: u32 = 10_000;
 /// The most draws one simulation may run.

@@ -63,6 +63,27 @@ fn the_shell_of_a_signed_in_page() {
 
 fn overview_view(lang: Lang) -> overview::OverviewView {
     overview::OverviewView {
+        robustness: Some(overview::RobustnessView {
+            draws: 10_000,
+            weights: 0.25,
+            thresholds: 0.10,
+            groups: vec![
+                overview::IntervalGroup {
+                    group: "county".into(),
+                    graded: 2,
+                    narrow: 2,
+                    certain: vec![],
+                    contested: vec!["鹿城区".into()],
+                    rows: vec![
+                        overview::IntervalRow { unit_name: "鹿城区".into(), nominal: 1, median: 1, p5: 1, p95: 2, grades: [0.6, 0.4, 0.0, 0.0] },
+                        overview::IntervalRow { unit_name: "龙湾区".into(), nominal: 2, median: 2, p5: 1, p95: 2, grades: [0.0, 0.3, 0.7, 0.0] },
+                    ],
+                    places: 2,
+                },
+                overview::IntervalGroup { group: "township".into(), graded: 185, narrow: 120, certain: vec![], contested: vec![], rows: vec![], places: 185 },
+            ],
+            problem: None,
+        }),
         lang,
         nav: nav("leader"),
         years: vec![2024, 2025],
@@ -134,9 +155,20 @@ fn a_scorecard_in_full_and_as_a_headline() {
         }],
         dimensions: vec![("D3".into(), "12345热线".into())],
         trend: vec![scorecard::TrendPoint { year: 2024, total: 80.0, rank: Some(3), grade: "good".into() }],
+        robustness: Some(scorecard::UnitInterval {
+            draws: 10_000,
+            weights: 0.25,
+            thresholds: 0.10,
+            ranks: Some((2, 2, 1, 4)),
+            graded: 12,
+            grades: [0.12, 0.88, 0.0, 0.0],
+            leave_one_out: vec![("热线按期办结率".into(), Some(3), "good".into())],
+            problem: None,
+        }),
     };
     insta::assert_snapshot!("scorecard_full", main_of(&scorecard::render(&v).into_string()));
     v.full = false;
+    v.robustness = None;
     v.indicators.clear();
     insta::assert_snapshot!("scorecard_headline", main_of(&scorecard::render(&v).into_string()));
 }

@@ -52,6 +52,17 @@ e2e!(without_variation_every_interval_is_the_stored_rank_and_a_unit_sees_only_it
         assert!(r.body.contains("\"bad_settings\""), "{bad}: {}", r.body);
     }
 
+    // The pages: leadership's overview has every group's intervals; a
+    // unit's overview has none, its own scorecard its own interval, and
+    // another unit's scorecard (the headline) none.
+    let overview = leader.get("/?year=2025").await.body;
+    assert!(overview.contains("排名稳健区间 (90%)") && overview.contains("这是对评分方法的模拟，不是数据误差"));
+    assert!(overview.contains("P5–P95"));
+    assert!(!lucheng.get("/?year=2025").await.body.contains("排名稳健区间"));
+    let own = lucheng.get("/units/330302?year=2025").await.body;
+    assert!(own.contains("排名稳健区间 (90%)") && own.contains("逐一去掉一个指标"), "{own}");
+    assert!(!lucheng.get("/units/330303?year=2025").await.body.contains("排名稳健区间"));
+
     // A stored total altered behind the application's back: refused.
     server::on_db!(&app.db, pool => {
         sqlx::query("UPDATE unit_results SET total = total + 1 WHERE unit_code = '330302'").execute(pool).await.unwrap();

@@ -4,6 +4,7 @@
 
 pub mod bars;
 pub mod grades;
+pub mod intervals;
 pub mod trend;
 
 use plotters::style::RGBColor;

@@ -40,3 +40,9 @@ pub fn group_label(lang: Lang, group: &str) -> &'static str {
 pub fn fixed(value: Option<f64>, decimals: usize) -> String {
     value.map_or_else(|| "–".to_string(), |v| format!("{v:.decimals$}"))
 }
+
+/// A probability as a percentage: whole at 0 and 1, else to one decimal,
+/// so that 99.5 % never reads as certain.
+pub fn share(p: f64) -> String {
+    if p == 0.0 || p == 1.0 { format!("{:.0}%", p * 100.0) } else { format!("{:.1}%", p * 100.0) }
+}

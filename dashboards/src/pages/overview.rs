@@ -64,6 +64,8 @@ pub struct VersionBadge {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OverviewView {
+    /// Rank intervals (leadership and the assessment team only).
+    pub robustness: Option<RobustnessView>,
     pub lang: Lang,
     pub nav: Nav,
     pub years: Vec<i32>,
@@ -238,6 +240,106 @@ pub struct DeadlineRow {
     pub band: String,
 }
 
+/// One unit's rank interval and grade probabilities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalRow {
+    pub unit_name: String,
+    pub nominal: u32,
+    pub median: u32,
+    pub p5: u32,
+    pub p95: u32,
+    /// Probabilities of excellent, good, pass, fail.
+    pub grades: [f64; 4],
+}
+
+/// A group's rank intervals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalGroup {
+    pub group: String,
+    pub graded: usize,
+    pub narrow: usize,
+    /// Names of the units whose excellence is certain / contested.
+    pub certain: Vec<String>,
+    pub contested: Vec<String>,
+    /// Graded units in nominal order (townships: the chosen county's).
+    pub rows: Vec<IntervalRow>,
+    /// Ranks run from 1 to this.
+    pub places: u32,
+}
+
+/// The overview's robustness section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobustnessView {
+    pub draws: u32,
+    pub weights: f64,
+    pub thresholds: f64,
+    pub groups: Vec<IntervalGroup>,
+    /// Why there is nothing to show (a version that does not recompute).
+    pub problem: Option<String>,
+}
+
+/// The robustness section: per group the summary, the interval chart and
+/// its table, with the spec's wording and caveat.
+pub fn robustness(lang: Lang, r: &RobustnessView) -> Markup {
+    let grade_names = ["excellent", "good", "pass", "fail"];
+    html! {
+        section.robustness aria-labelledby="robustness" {
+            h2 #robustness { (lang.pick("排名稳健区间 (90%)", "Rank robustness interval (90%)")) }
+            p.note {
+                (lang.pick("这是对评分方法的模拟，不是数据误差。", "A simulation of the method, not a data error. "))
+                (lang.pick(
+                    &format!("在 {} 次模拟中，各指标权重在 ±{:.0}% 内、线性指标的阈值在 ±{:.0}% 区间范围内随机变动，其余（数据、扣分、加分、一票否决）不变；区间为 5%–95% 分位名次，圆点为中位名次，竖线为实际名次。两个单位的区间不重叠才可说名次确有差别；相差 2–3 名不是有意义的差别。",
+                        r.draws, r.weights * 100.0, r.thresholds * 100.0),
+                    &format!("Over {} draws every weight varies within ±{:.0}% and a linear indicator's thresholds within ±{:.0}% of their range; data, deductions, bonus and vetoes stay. The whisker is the 5th–95th percentile rank, the dot the median, the tick the actual rank. Two units differ only when their intervals do not overlap; a gap of 2–3 places is not a meaningful difference.",
+                        r.draws, r.weights * 100.0, r.thresholds * 100.0)))
+            }
+            @if let Some(problem) = &r.problem {
+                p.error role="status" { (problem) }
+            }
+            @for g in &r.groups {
+                h3 { (group_label(lang, &g.group)) }
+                p {
+                    (lang.pick(&format!("{} 个单位中 {} 个的区间不超过 3 个名次。", g.graded, g.narrow), &format!("{} of {} units have an interval of at most 3 places. ", g.narrow, g.graded)))
+                    (lang.pick("优秀确定（≥95%）：", "Excellent for certain (≥ 95%): "))
+                    (if g.certain.is_empty() { lang.pick("无", "none").to_string() } else { g.certain.join("、") })
+                    (lang.pick("；优秀存疑（5%–95%）：", "; contested (5–95%): "))
+                    (if g.contested.is_empty() { lang.pick("无", "none").to_string() } else { g.contested.join("、") })
+                    (lang.pick("。", "."))
+                }
+                @if g.rows.is_empty() {
+                    p.note { (lang.pick("在上方乡镇街道排名中选择县（市、区），查看其乡镇街道的区间。", "Choose a county in the township ranking above to see its townships' intervals.")) }
+                } @else {
+                    @let bars: Vec<crate::charts::intervals::Interval> = g.rows.iter().map(|r| crate::charts::intervals::Interval { label: r.unit_name.clone(), nominal: r.nominal, median: r.median, p5: r.p5, p95: r.p95 }).collect();
+                    @let title = format!("{} · {}", group_label(lang, &g.group), lang.pick("排名稳健区间", "rank intervals"));
+                    @let desc = g.rows.iter().map(|r| format!("{} {}–{}", r.unit_name, r.p5, r.p95)).collect::<Vec<_>>().join("; ");
+                    div.board {
+                        figure { (PreEscaped(crate::charts::intervals::render(&title, &desc, &bars, g.places))) }
+                        div.scroll { table {
+                            caption { (title) }
+                            thead { tr {
+                                th scope="col" { (lang.pick("单位", "Unit")) }
+                                th scope="col" { (lang.pick("名次", "Rank")) }
+                                th scope="col" { (lang.pick("中位", "Median")) }
+                                th scope="col" { "P5–P95" }
+                                @for gname in grade_names { th scope="col" { (grade_label(lang, gname)) } }
+                            } }
+                            tbody { @for r in &g.rows {
+                                tr {
+                                    th scope="row" { (r.unit_name) }
+                                    td.num { (r.nominal) }
+                                    td.num { (r.median) }
+                                    td.num { (r.p5) "–" (r.p95) }
+                                    @for p in r.grades { td.num { (super::share(p)) } }
+                                }
+                            } }
+                        } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A unit's open rectification deadlines, first on its page after signing
 /// in (nothing when it has none).
 pub fn deadlines(lang: Lang, rows: &[DeadlineRow]) -> Markup {
@@ -375,6 +477,7 @@ pub fn body(v: &OverviewView) -> Markup {
                     }
                     @for b in &v.boards { h2 { (group_label(lang, &b.group)) } (board(lang, v.year, b, v.can_export.then_some(ver.version))) }
                     @if let Some(t) = &v.townships { (townships(v, t, v.can_export.then_some(ver.version))) }
+                    @if let Some(r) = &v.robustness { (robustness(lang, r)) }
                     h2 { (lang.pick("名次变化最大", "Biggest movers")) }
                     @if v.movers.is_empty() {
                         p.note { (lang.pick("无上年结果可比。", "No previous year to compare with.")) }

@@ -60,6 +60,25 @@ pub struct ScorecardView {
     /// (key, Chinese name) of each dimension, in order.
     pub dimensions: Vec<(String, String)>,
     pub trend: Vec<TrendPoint>,
+    /// The unit's own rank interval (those who see it in full).
+    pub robustness: Option<UnitInterval>,
+}
+
+/// A unit's rank interval, grade probabilities and leave-one-out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitInterval {
+    pub draws: u32,
+    pub weights: f64,
+    pub thresholds: f64,
+    /// (nominal, median, P5, P95) for a graded unit.
+    pub ranks: Option<(u32, u32, u32, u32)>,
+    pub graded: usize,
+    /// Probabilities of excellent, good, pass, fail.
+    pub grades: [f64; 4],
+    /// (indicator name, rank, grade code) with that indicator left out.
+    pub leave_one_out: Vec<(String, Option<u32>, String)>,
+    /// Why there is nothing to show.
+    pub problem: Option<String>,
 }
 
 /// The page title of a unit's scorecard.
@@ -199,6 +218,44 @@ fn details(v: &ScorecardView) -> Markup {
             tbody { @for t in &v.trend { tr { th scope="row" { (t.year) } td.num { (format!("{:.2}", t.total)) } td.num { (t.rank.map_or("–".into(), |r| r.to_string())) } td { (grade_label(lang, &t.grade)) } } } }
         }
         @if !v.trend.is_empty() { figure { (PreEscaped(trend_chart(v))) } }
+        @if let Some(r) = &v.robustness { (interval(lang, r)) }
+    }
+}
+
+/// The unit's own rank interval: how sure its rank is.
+fn interval(lang: Lang, r: &UnitInterval) -> Markup {
+    html! {
+        h2 #robustness { (lang.pick("排名稳健区间 (90%)", "Rank robustness interval (90%)")) }
+        p.note {
+            (lang.pick("这是对评分方法的模拟，不是数据误差。", "A simulation of the method, not a data error. "))
+            (lang.pick(&format!("在 {} 次模拟中，各指标权重在 ±{:.0}% 内、线性指标的阈值在 ±{:.0}% 区间范围内随机变动。相差 2–3 名不是有意义的差别。", r.draws, r.weights * 100.0, r.thresholds * 100.0),
+                &format!("Over {} draws every weight varies within ±{:.0}% and a linear indicator's thresholds within ±{:.0}% of their range. A gap of 2–3 places is not a meaningful difference.", r.draws, r.weights * 100.0, r.thresholds * 100.0)))
+        }
+        @if let Some(problem) = &r.problem {
+            p.error role="status" { (problem) }
+        } @else {
+            @match r.ranks {
+                Some((nominal, median, p5, p95)) => {
+                    p { (lang.pick(&format!("名次 {nominal}，模拟中位名次 {median}，90% 的模拟落在第 {p5}–{p95} 名之间（组内共 {} 个单位）。", r.graded),
+                        &format!("Rank {nominal}; median rank {median}; 90% of the draws fall between {p5} and {p95} (of {} units in the group).", r.graded))) }
+                }
+                None => { p.note { (lang.pick("未评定单位没有名次。", "An ungraded unit has no rank.")) } }
+            }
+            table {
+                caption { (lang.pick("各等次的模拟概率", "Probability of each grade")) }
+                thead { tr { @for g in ["excellent", "good", "pass", "fail"] { th scope="col" { (grade_label(lang, g)) } } } }
+                tbody { tr { @for p in r.grades { td.num { (super::share(p)) } } } }
+            }
+            @if !r.leave_one_out.is_empty() {
+                table {
+                    caption { (lang.pick("逐一去掉一个指标（权重为 0）后的名次和等次", "Rank and grade with each indicator left out (weight 0)")) }
+                    thead { tr { th scope="col" { (lang.pick("去掉的指标", "Left out")) } th scope="col" { (lang.pick("名次", "Rank")) } th scope="col" { (lang.pick("等次", "Grade")) } } }
+                    tbody { @for (name, rank, grade) in &r.leave_one_out {
+                        tr { th scope="row" { (name) } td.num { (rank.map_or("–".into(), |r| r.to_string())) } td { (grade_label(lang, grade)) } }
+                    } }
+                }
+            }
+        }
     }
 }
 

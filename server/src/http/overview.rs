@@ -195,6 +195,7 @@ async fn build(
     let mut slot = nav(session);
     slot.csrf = cache::CSRF_SLOT.to_string();
     let mut view = OverviewView {
+        robustness: None,
         lang,
         nav: slot,
         years,
@@ -238,6 +239,53 @@ async fn build(
             }
         }
         view.quality = kinds;
+        if session.user.view_scope() == "all" {
+            view.robustness = Some(robustness_view(state, lang, v, &units, county).await?);
+        }
+    }
+    Ok(view)
+}
+
+/// The rank intervals of `v` under the default settings (cached per
+/// version): per group its summary, and its graded units in nominal order
+/// (townships: the chosen county's only, as the township board). A version
+/// that cannot be simulated says why instead.
+async fn robustness_view(state: &AppState, lang: Lang, v: &VersionInfo, units: &[UnitResult], county: Option<&str>) -> Result<overview::RobustnessView, AppError> {
+    let settings = analytics::robustness::Settings::default();
+    let mut view = overview::RobustnessView { draws: settings.draws, weights: settings.factors.weights, thresholds: settings.factors.thresholds, groups: Vec::new(), problem: None };
+    let answer = match cache::robustness(state, v, settings).await {
+        Ok(a) => a,
+        Err(crate::scoring::ScoringError::Robustness(e)) => {
+            view.problem = Some(format!("{}{e}", lang.pick("无法模拟：", "Cannot simulate: ")));
+            return Ok(view);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let name = |code: &str| units.iter().find(|u| u.unit_code == code).map_or_else(|| code.to_string(), |u| u.unit_name.clone());
+    let parent = |code: &str| units.iter().find(|u| u.unit_code == code).and_then(|u| u.parent_code.clone());
+    for g in &answer.report.groups {
+        let mut rows: Vec<(u32, overview::IntervalRow)> = answer
+            .report
+            .units
+            .iter()
+            .filter(|u| u.group == g.group)
+            .filter(|u| g.group != PeerGroup::Township || county.is_some_and(|c| parent(&u.unit_code).as_deref() == Some(c)))
+            .filter_map(|u| {
+                let (nominal, median, p5, p95) = (u.nominal_rank?, u.median_rank?, u.rank_p5?, u.rank_p95?);
+                let grades = [u.grades.excellent, u.grades.good, u.grades.pass, u.grades.fail];
+                Some((nominal, overview::IntervalRow { unit_name: u.unit_name.clone(), nominal, median, p5, p95, grades }))
+            })
+            .collect();
+        rows.sort_by_key(|(nominal, r)| (*nominal, r.unit_name.clone()));
+        view.groups.push(overview::IntervalGroup {
+            group: g.group.code().to_string(),
+            graded: g.units,
+            narrow: g.narrow,
+            certain: g.excellent_certain.iter().map(|c| name(c)).collect(),
+            contested: g.excellent_contested.iter().map(|c| name(c)).collect(),
+            rows: rows.into_iter().map(|(_, r)| r).collect(),
+            places: g.units as u32,
+        });
     }
     Ok(view)
 }

@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use dashboards::layout::Lang;
 use dashboards::layout::signed_in;
-use dashboards::pages::scorecard::{self, IndicatorRow, ScorecardView, TrendPoint};
+use dashboards::pages::scorecard::{self, IndicatorRow, ScorecardView, TrendPoint, UnitInterval};
 use maud::{Markup, PreEscaped};
 use serde::Deserialize;
 
@@ -109,6 +109,54 @@ async fn build_scorecard(
         indicators,
         dimensions: cards.rules.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         trend,
+        robustness: None,
     };
+    let mut view = view;
+    if full {
+        view.robustness = Some(unit_interval(state, lang, &cards.version, code).await?);
+    }
+    Ok(view)
+}
+
+/// The unit's own rank interval under the default settings (the version's
+/// simulation is cached; the unit's figures are taken from it).
+async fn unit_interval(state: &AppState, lang: Lang, version: &results::VersionInfo, code: &str) -> Result<UnitInterval, AppError> {
+    let settings = analytics::robustness::Settings::default();
+    let mut view = UnitInterval {
+        draws: settings.draws,
+        weights: settings.factors.weights,
+        thresholds: settings.factors.thresholds,
+        ranks: None,
+        graded: 0,
+        grades: [0.0; 4],
+        leave_one_out: Vec::new(),
+        problem: None,
+    };
+    let answer = match super::cache::robustness(state, version, settings).await {
+        Ok(a) => a.for_unit(code),
+        Err(crate::scoring::ScoringError::Robustness(e)) => {
+            view.problem = Some(format!("{}{e}", lang.pick("无法模拟：", "Cannot simulate: ")));
+            return Ok(view);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(u) = answer.report.units.first() {
+        view.ranks = match (u.nominal_rank, u.median_rank, u.rank_p5, u.rank_p95) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+            _ => None,
+        };
+        view.grades = [u.grades.excellent, u.grades.good, u.grades.pass, u.grades.fail];
+    }
+    view.graded = answer.report.groups.first().map_or(0, |g| g.units);
+    view.leave_one_out = answer
+        .report
+        .leave_one_out
+        .iter()
+        .filter_map(|l| {
+            let u = l.units.first()?;
+            let (zh, en) = analytics::indicators::label(&l.indicator);
+            Some((lang.pick(zh, en).to_string(), u.rank, u.grade.code().to_string()))
+        })
+        .collect();
     Ok(view)
 }

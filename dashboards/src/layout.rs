@@ -170,6 +170,8 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                                 @if nav.role_en != "unit" {
                                     a href=(link(lang, "/supervision", "")) { (lang.pick("整改督办", "Supervision")) }
                                     " "
+                                    a href=(link(lang, "/whatif", "")) { (lang.pick("规则模拟", "What-if")) }
+                                    " "
                                 }
                                 @if nav.role_en == "assessor" {
                                     a href=(link(lang, "/import", "")) { (lang.pick("数据导入", "Import")) }

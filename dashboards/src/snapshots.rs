@@ -558,3 +558,39 @@ fn the_supervision_board_and_an_issued_notice() {
     };
     insta::assert_snapshot!("supervision_notice", main_of(&supervision::render_notice(Lang::Zh, &nav("leader"), 1, &notice).into_string()));
 }
+
+#[test]
+fn what_if_with_a_refused_upload_and_with_a_comparison() {
+    use crate::pages::whatif::{self, WhatIfResult, WhatIfRow, WhatIfView};
+    let mut v = WhatIfView {
+        lang: Lang::Zh,
+        nav: nav("assessor"),
+        years: vec![2024, 2025],
+        year: 2025,
+        rulebook_years: vec![2025, 2026],
+        rulebook_year: Some(2026),
+        max_kib: 256,
+        error: Some("rulebook 2025: indicator public_rating: weight must be positive".into()),
+        result: None,
+    };
+    insta::assert_snapshot!("whatif_refused", main_of(&whatif::render(&v).into_string()));
+    v.error = None;
+    v.result = Some(WhatIfResult {
+        version: 2,
+        rulebook: "2026年度政务诚信考核规则 (2026)".into(),
+        data_changed: true,
+        changed: 1,
+        rows: vec![WhatIfRow {
+            unit_name: "鹿城区".into(),
+            group: "county".into(),
+            stored_total: 88.5,
+            stored_rank: Some(3),
+            stored_grade: "good".into(),
+            total: 91.25,
+            rank: Some(1),
+            grade: "excellent".into(),
+            rank_change: Some(2),
+        }],
+    });
+    insta::assert_snapshot!("whatif_compared", main_of(&whatif::render(&v).into_string()));
+}

@@ -134,6 +134,8 @@ const ROWS: &[Row] = &[
     get("/repairs/{id}/evidence/{position}", "/repairs/999999/evidence/1", [303, 403, 404, 404, 403, 403]),
     post("/repairs/{id}/decide", "/repairs/999999/decide", &[("decision", "reject"), ("reason", "access test")], [303, 403, 404, 403, 403, 403]),
     get("/persons", "/persons", [303, 403, 403, 403, 403, 200]),
+    get("/whatif", "/whatif?year=2025", [303, 200, 200, 403, 403, 403]),
+    post("/whatif", "/whatif", &[], [303, 422, 422, 403, 403, 403]),
     get("/supervision", "/supervision", [303, 200, 200, 403, 403, 403]),
     get("/supervision/{file}", "/supervision/deadlines.csv", [303, 200, 200, 403, 403, 403]),
     get("/supervision/{file}", "/supervision/notice.pdf?as_of=2025-12-31", [303, 200, 200, 403, 403, 403]),
@@ -185,7 +187,7 @@ e2e!(every_route_answers_each_role_as_it_may_signed_out_too, |app| {
         for (who, (b, csrf)) in browsers.iter().zip(&tokens).enumerate() {
             let page = if row.method == GET {
                 b.get(row.path).await
-            } else if row.path == "/import" || row.path == "/repairs" {
+            } else if row.path == "/import" || row.path == "/repairs" || row.path == "/whatif" {
                 b.post_multipart(row.path, &[("csrf", csrf)], &[]).await
             } else {
                 let mut form: Vec<(&str, &str)> = row.form.to_vec();

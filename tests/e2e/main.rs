@@ -25,3 +25,4 @@ mod supervision;
 mod trust;
 mod web;
 mod web_work;
+mod whatif;

@@ -12,6 +12,7 @@ pub mod repairs;
 pub mod scorecard;
 pub mod supervision;
 pub mod users;
+pub mod whatif;
 
 use crate::layout::Lang;
 

@@ -1,4 +1,5 @@
-//! `zhengxin robustness`: how sure each rank is (robustness.md §1).
+//! `zhengxin robustness` (how sure each rank is, robustness.md §1) and
+//! `zhengxin whatif` (another rulebook, §2).
 
 use std::io::Write;
 
@@ -73,4 +74,39 @@ async fn dump(db: &Db, v: &crate::scoring::results::VersionInfo, settings: &Sett
     }
     out.flush()?;
     Ok(())
+}
+
+pub async fn whatif(url: &str, year: i32, rulebook: &std::path::Path, version: Option<i64>, json: bool) -> anyhow::Result<bool> {
+    let rules = super::read_rulebook(rulebook)?;
+    let db = Db::connect(url).await?;
+    let v = stored_version(&db, year, version).await?;
+    let answer = crate::scoring::whatif::whatif(&db, &v, rules).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+        return Ok(true);
+    }
+    println!("{year}: version {} beside the rulebook \"{}\" ({}), as of the version's as_of", answer.version, answer.rulebook_title, answer.rulebook_year);
+    if answer.data_changed {
+        println!("note: the data changed since version {} was computed; the differences include those changes", answer.version);
+    }
+    let rank = |r: Option<i64>| r.map_or_else(|| "-".to_string(), |r| r.to_string());
+    let moved: Vec<_> = answer.units.iter().filter(|u| u.rank_change.is_some_and(|c| c != 0) || u.grade != u.stored_grade).collect();
+    println!("{} of {} units change rank or grade", moved.len(), answer.units.len());
+    println!("{:<12} {:<20} {:<10} {:>8} {:>5} {:<9} {:>8} {:>5} {:<9} {:>6}", "unit", "name", "group", "total", "rank", "grade", "→ total", "rank", "grade", "change");
+    for u in moved {
+        println!(
+            "{:<12} {:<20} {:<10} {:>8.2} {:>5} {:<9} {:>8.2} {:>5} {:<9} {:>6}",
+            u.unit_code,
+            u.unit_name,
+            u.group.code(),
+            u.stored_total,
+            rank(u.stored_rank),
+            u.stored_grade.code(),
+            u.total,
+            rank(u.rank),
+            u.grade.code(),
+            u.rank_change.map_or_else(String::new, |c| format!("{c:+}"))
+        );
+    }
+    Ok(true)
 }

@@ -133,6 +133,23 @@ pub enum Command {
         after_help = "Default version: the latest published, else the latest computed. The same version,\nfactors, draws and seed give the same output byte for byte. This is a simulation of\nthe scoring method, not an error in the data.\n\nExamples:\n  zhengxin robustness --year 2025\n  zhengxin robustness --year 2025 --draws 100000 --seed 7 --json\n  zhengxin robustness --year 2025 --dump check/   # model and uniforms for an independent check"
     )]
     Robustness(RobustnessArgs),
+    /// What-if: a year's stored inputs scored under another rulebook, beside a
+    /// stored version (nothing is stored).
+    #[command(
+        after_help = "The rulebook may be another year's (it is tried as this year's) or an edited file;\nit is checked as `zhengxin rulebook check` does. Default version: the latest\npublished, else the latest computed; the alternative is scored as of its as_of.\n\nExamples:\n  zhengxin whatif --year 2025 --rulebook seeds/rulebooks/2026.toml\n  zhengxin whatif --year 2025 --rulebook my-2025.toml --json"
+    )]
+    Whatif {
+        #[arg(long)]
+        year: i32,
+        /// The rulebook to try.
+        #[arg(long)]
+        rulebook: PathBuf,
+        #[arg(long)]
+        version: Option<i64>,
+        /// Print one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Explain a unit's points: formula, value, and the records that cost points.
     #[command(
         after_help = "Default version: the latest published, else the latest computed.\n\nExamples:\n  zhengxin explain --year 2025 --unit 330302\n  zhengxin explain --year 2025 --unit 330302 --indicator hotline_ontime --json"

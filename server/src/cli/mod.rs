@@ -42,6 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Export(args) => results::export(&url, args).await,
         Command::Report(args) => results::report(&url, args).await,
         Command::Robustness(args) => analysis::robustness(&url, args).await,
+        Command::Whatif { year, rulebook, version, json } => analysis::whatif(&url, year, &rulebook, version, json).await,
         Command::Explain { year, unit, indicator, version, limit, json } => results::explain(&url, year, &unit, indicator.as_deref(), version, limit, json).await,
         Command::Quality { year, version, json } => results::quality(&url, year, version, json).await,
         Command::Rulebook(RulebookCommand::Check { file }) => rulebook::check(&file),
@@ -71,7 +72,7 @@ async fn stored_version(db: &Db, year: i32, version: Option<i64>) -> anyhow::Res
 }
 
 /// Reads and validates a rulebook file.
-fn read_rulebook(path: &std::path::Path) -> anyhow::Result<analytics::rulebook::Rulebook> {
+pub(crate) fn read_rulebook(path: &std::path::Path) -> anyhow::Result<analytics::rulebook::Rulebook> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     analytics::rulebook::Rulebook::parse(&text).with_context(|| format!("{} is not a usable rulebook", path.display()))
 }

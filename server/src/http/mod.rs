@@ -24,6 +24,7 @@ pub mod shared;
 pub mod supervision;
 pub mod units;
 pub mod users;
+pub mod whatif;
 
 use std::sync::Arc;
 

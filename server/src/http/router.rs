@@ -7,7 +7,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, supervision, units, users};
+use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, supervision, units, users, whatif};
 
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/repairs/{id}/evidence/{position}", get(repairs::evidence))
         .route("/repairs/{id}/decide", post(repairs::decide))
         .route("/persons", get(persons::page))
+        .route("/whatif", get(whatif::page).route_layer(expensive()))
         .route("/supervision", get(supervision::page))
         .route("/supervision/{file}", get(supervision::file).route_layer(expensive()))
         .route("/supervision/notices", post(supervision::issue).route_layer(expensive()))
@@ -108,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         "/import",
         post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES + imports::MULTIPART_OVERHEAD as usize)),
     )
+    .route("/whatif", post(whatif::upload).layer(axum::extract::DefaultBodyLimit::max(whatif::MAX_RULEBOOK_BYTES + 64 * 1024)).route_layer(expensive()))
     .route(
         "/repairs",
         post(repairs::apply).layer(axum::extract::DefaultBodyLimit::max(repairs::MAX_BODY)).route_layer(expensive()),

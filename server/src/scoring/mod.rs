@@ -12,6 +12,7 @@ pub mod result_file;
 pub mod reports;
 pub mod results;
 pub mod robustness;
+pub mod whatif;
 
 use analytics::rulebook::Rulebook;
 use analytics::window::Window;

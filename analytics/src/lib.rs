@@ -17,6 +17,7 @@
 //!   per unit and indicator, and the data-quality findings ([`quality`]).
 //! - [`explain`]: the formula and the records behind an indicator's points.
 
+pub mod change;
 pub mod columns;
 pub mod disclosure;
 pub mod domain;

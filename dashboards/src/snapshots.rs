@@ -165,10 +165,22 @@ fn a_scorecard_in_full_and_as_a_headline() {
             leave_one_out: vec![("热线按期办结率".into(), Some(3), "good".into())],
             problem: None,
         }),
+        change: Some(scorecard::ChangeView {
+            previous: Some((2024, 1)),
+            total_change: 0.75,
+            rank_before: Some(3),
+            parts: vec![
+                scorecard::ChangePart { label: "热线按期办结率".into(), change: -1.25, rank_alone: Some(4) },
+                scorecard::ChangePart { label: "加分".into(), change: 2.0, rank_alone: Some(2) },
+                scorecard::ChangePart { label: "总分舍入".into(), change: 0.0, rank_alone: None },
+            ],
+            peers: vec![scorecard::PeerRow { label: "热线按期办结率".into(), points: 2.0, weight: 6.0, median: 3.5, best: 6.0, percentile: 25.0 }],
+        }),
     };
     insta::assert_snapshot!("scorecard_full", main_of(&scorecard::render(&v).into_string()));
     v.full = false;
     v.robustness = None;
+    v.change = None;
     v.indicators.clear();
     insta::assert_snapshot!("scorecard_headline", main_of(&scorecard::render(&v).into_string()));
 }

@@ -96,3 +96,38 @@ e2e!(the_command_line_gives_the_same_bytes_for_the_same_settings_and_dumps_its_d
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("weight factor"));
 });
+
+e2e!(the_change_of_total_is_split_into_parts_that_add_up_to_it, |app| {
+    // 2024 and 2025 of the examples, with ratings in 2024 so D010 has a
+    // rank to move from (as in the year-over-year test).
+    app.import_examples().await;
+    let ratings = "unit_code,year,score\nD010,2024,95\nD002,2024,80\n";
+    assert!(app.import_files(&[("ratings.csv", ratings.as_bytes())]).await.ok);
+    server::scoring::score(&app.db, 2024, None, None, "test").await.unwrap();
+    let v = server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap().version;
+    let rows = server::scoring::results::read(&app.db, v.id).await.unwrap();
+    for u in rows.units.iter().filter(|u| u.prev_total.is_some()) {
+        let a = server::scoring::change::analyse(&app.db, &v, &u.unit_code).await.unwrap().unwrap();
+        let d = a.decomposition.expect("a previous result");
+        // The change is the method's year-over-year change, and the parts
+        // shown (to the cent) add up to it exactly.
+        assert_eq!(Some(d.total_change), u.total_change, "{}", u.unit_code);
+        let cents: i64 = d.parts.iter().map(|p| (p.change * 100.0).round() as i64).sum();
+        assert_eq!(cents, (d.total_change * 100.0).round() as i64, "{}", u.unit_code);
+        assert_eq!(d.rank_before.map(i64::from), u.prev_rank);
+    }
+    // D010: 100.00 → 54.46. In 2024 its rating (10 points), commitment
+    // breaches (5) and dishonesty (15) applied: a weight sum of 30. The
+    // rating part is what the rating lost at that sum: 100 × (10 × 26.5/35
+    // − 10)/30 = −8.10; the indicators new in 2025 enter through their own
+    // parts and the re-weighting.
+    let a = server::scoring::change::analyse(&app.db, &v, "D010").await.unwrap().unwrap();
+    let d = a.decomposition.unwrap();
+    let rating = d.parts.iter().find(|p| p.kind == analytics::change::PartKind::Indicator("public_rating".into())).unwrap();
+    assert_eq!(rating.change, -8.1);
+    assert_eq!(d.total_change, -45.54);
+    // Among its peers: every applicable indicator, with a median, the best
+    // and a percentile between 0 and 100.
+    assert!(!a.peers.is_empty());
+    assert!(a.peers.iter().all(|p| p.stats.best >= p.stats.median && (0.0..=100.0).contains(&p.stats.percentile)));
+});

@@ -62,6 +62,39 @@ pub struct ScorecardView {
     pub trend: Vec<TrendPoint>,
     /// The unit's own rank interval (those who see it in full).
     pub robustness: Option<UnitInterval>,
+    /// Why the rank changed, and the unit among its peers.
+    pub change: Option<ChangeView>,
+}
+
+/// One part of the change of total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangePart {
+    /// The indicator's name, or "re-weighting", "bonus", "rounding".
+    pub label: String,
+    pub change: f64,
+    pub rank_alone: Option<u32>,
+}
+
+/// One indicator among the unit's peers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerRow {
+    pub label: String,
+    pub points: f64,
+    pub weight: f64,
+    pub median: f64,
+    pub best: f64,
+    pub percentile: f64,
+}
+
+/// The change analysis shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeView {
+    /// (year, version) compared with.
+    pub previous: Option<(i32, i64)>,
+    pub total_change: f64,
+    pub rank_before: Option<u32>,
+    pub parts: Vec<ChangePart>,
+    pub peers: Vec<PeerRow>,
 }
 
 /// A unit's rank interval, grade probabilities and leave-one-out.
@@ -218,7 +251,61 @@ fn details(v: &ScorecardView) -> Markup {
             tbody { @for t in &v.trend { tr { th scope="row" { (t.year) } td.num { (format!("{:.2}", t.total)) } td.num { (t.rank.map_or("–".into(), |r| r.to_string())) } td { (grade_label(lang, &t.grade)) } } } }
         }
         @if !v.trend.is_empty() { figure { (PreEscaped(trend_chart(v))) } }
+        @if let Some(c) = &v.change { (change_section(lang, v, c)) }
         @if let Some(r) = &v.robustness { (interval(lang, r)) }
+    }
+}
+
+/// Why the rank changed: the change of total in parts that add up to it,
+/// each part's effect on the rank; then the unit's points among its peers.
+fn change_section(lang: Lang, v: &ScorecardView, c: &ChangeView) -> Markup {
+    let signed = |x: f64| format!("{:+.2}", x);
+    html! {
+        h2 #change { (lang.pick("名次变化分解", "Why the rank changed")) }
+        @match c.previous {
+            None => { p.note { (lang.pick("没有上一年度的结果可比。", "No result of the previous year to compare with.")) } }
+            Some((year, version)) => {
+                p {
+                    (lang.pick(&format!("与 {year} 年度第 {version} 版相比，总分变化 {}", signed(c.total_change)), &format!("Against {year} version {version}, the total changed by {}", signed(c.total_change))))
+                    @if let (Some(before), Some(now)) = (c.rank_before, v.rank) {
+                        (lang.pick(&format!("，名次由第 {before} 名变为第 {now} 名。", ), &format!("; the rank went from {before} to {now}.")))
+                    } @else { (lang.pick("。", ".")) }
+                    " " (lang.pick("各部分相加正好等于总分变化；“仅此变化时的名次”是只改变这一部分、其余与上年相同时本单位在上年同组中的名次。",
+                        "The parts add up to the change exactly; “rank with only this change” is the unit's rank among last year's group with only that part changed and all else as last year."))
+                }
+                table {
+                    caption { (lang.pick("总分变化的组成", "The change of total, part by part")) }
+                    thead { tr { th scope="col" { (lang.pick("部分", "Part")) } th scope="col" { (lang.pick("总分变化", "Change of total")) } th scope="col" { (lang.pick("仅此变化时的名次", "Rank with only this change")) } } }
+                    tbody {
+                        @for p in &c.parts {
+                            tr { th scope="row" { (p.label) } td.num { (signed(p.change)) } td.num { (p.rank_alone.map_or("–".into(), |r| r.to_string())) } }
+                        }
+                        tr { th scope="row" { strong { (lang.pick("合计", "Total")) } } td.num { strong { (signed(c.total_change)) } } td.num { (v.rank.map_or("–".into(), |r| r.to_string())) } }
+                    }
+                }
+            }
+        }
+        @if !c.peers.is_empty() {
+            table {
+                caption { (lang.pick("与同组单位比较（本年度）", "Against the group (this year)")) }
+                thead { tr {
+                    th scope="col" { (lang.pick("指标", "Indicator")) }
+                    th scope="col" { (lang.pick("本单位得分", "Points")) }
+                    th scope="col" { (lang.pick("组内中位", "Group median")) }
+                    th scope="col" { (lang.pick("组内最高", "Group best")) }
+                    th scope="col" { (lang.pick("百分位", "Percentile")) }
+                } }
+                tbody { @for p in &c.peers {
+                    tr {
+                        th scope="row" { (p.label) }
+                        td.num { (format!("{:.4}", p.points)) " / " (p.weight) }
+                        td.num { (format!("{:.4}", p.median)) }
+                        td.num { (format!("{:.4}", p.best)) }
+                        td.num { (format!("{:.0}", p.percentile)) }
+                    }
+                } }
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use dashboards::layout::Lang;
 use dashboards::layout::signed_in;
-use dashboards::pages::scorecard::{self, IndicatorRow, ScorecardView, TrendPoint, UnitInterval};
+use dashboards::pages::scorecard::{self, ChangePart, ChangeView, IndicatorRow, PeerRow, ScorecardView, TrendPoint, UnitInterval};
 use maud::{Markup, PreEscaped};
 use serde::Deserialize;
 
@@ -110,12 +110,55 @@ async fn build_scorecard(
         dimensions: cards.rules.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         trend,
         robustness: None,
+        change: None,
     };
     let mut view = view;
     if full {
         view.robustness = Some(unit_interval(state, lang, &cards.version, code).await?);
+        view.change = crate::scoring::change::analyse(&state.db, &cards.version, code).await?.map(|a| change_view(lang, a));
     }
     Ok(view)
+}
+
+fn indicator_name(lang: Lang, id: &str) -> String {
+    let (zh, en) = analytics::indicators::label(id);
+    lang.pick(zh, en).to_string()
+}
+
+/// The change analysis in the page's words.
+fn change_view(lang: Lang, a: crate::scoring::change::ChangeAnalysis) -> ChangeView {
+    use analytics::change::PartKind;
+    let (total_change, rank_before, parts) = match a.decomposition {
+        Some(d) => (
+            d.total_change,
+            d.rank_before,
+            d.parts
+                .into_iter()
+                .map(|p| ChangePart {
+                    label: match &p.kind {
+                        PartKind::Indicator(id) => indicator_name(lang, id),
+                        PartKind::Reweighting => lang.pick("权重变化（适用指标或权重之和变化）", "Re-weighting (applicable indicators or weights changed)").to_string(),
+                        PartKind::Bonus => lang.pick("加分", "Bonus").to_string(),
+                        PartKind::Rounding => lang.pick("总分舍入", "Rounding of the totals").to_string(),
+                    },
+                    change: p.change,
+                    rank_alone: p.rank_alone,
+                })
+                .collect(),
+        ),
+        None => (0.0, None, Vec::new()),
+    };
+    ChangeView {
+        previous: a.previous,
+        total_change,
+        rank_before,
+        parts,
+        peers: a
+            .peers
+            .into_iter()
+            .map(|p| PeerRow { label: indicator_name(lang, &p.indicator), points: p.points, weight: p.weight, median: p.stats.median, best: p.stats.best, percentile: p.stats.percentile })
+            .collect(),
+    }
 }
 
 /// The unit's own rank interval under the default settings (the version's

@@ -4,6 +4,7 @@
 //! changed: new data or rules make a new version.
 
 pub mod cards;
+pub mod change;
 pub mod digest;
 pub mod explain;
 pub mod export;

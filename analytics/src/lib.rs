@@ -30,6 +30,7 @@ pub mod records;
 pub mod robustness;
 pub mod rulebook;
 pub mod score;
+pub mod statistics;
 pub mod window;
 
 #[cfg(test)]

@@ -176,6 +176,8 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                                 @if nav.role_en == "assessor" {
                                     a href=(link(lang, "/import", "")) { (lang.pick("数据导入", "Import")) }
                                     " "
+                                    a href=(link(lang, "/statistics", "")) { (lang.pick("指标统计", "Statistics")) }
+                                    " "
                                 }
                                 @if nav.role_en != "unit" {
                                     a href=(link(lang, "/publication", "")) { (lang.pick("结果发布", "Publication")) }

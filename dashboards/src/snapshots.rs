@@ -606,3 +606,23 @@ fn what_if_with_a_refused_upload_and_with_a_comparison() {
     });
     insta::assert_snapshot!("whatif_compared", main_of(&whatif::render(&v).into_string()));
 }
+
+#[test]
+fn indicator_statistics_with_warnings() {
+    use crate::pages::statistics::{self, DistributionRow, GroupStatistics, StatisticsView};
+    let v = StatisticsView {
+        lang: Lang::Zh,
+        nav: nav("assessor"),
+        years: vec![2025],
+        year: 2025,
+        version: Some(1),
+        warnings: vec!["县（市、区）：失信记录 有 91.7% 的单位满分，不能区分单位。".into()],
+        groups: vec![GroupStatistics {
+            group: "county".into(),
+            rows: vec![DistributionRow { indicator: "失信记录".into(), weight: 15.0, units: 12, five: [10.0, 15.0, 15.0, 15.0, 15.0], share_full: 11.0 / 12.0, share_zero: 0.0, does_not_separate: true }],
+            indicators: vec!["失信记录".into(), "万人评议".into()],
+            matrix: vec![vec![None, Some((Some(0.93), Some(0.88), true))], vec![Some((Some(0.93), Some(0.88), true)), None]],
+        }],
+    };
+    insta::assert_snapshot!(main_of(&statistics::render(&v).into_string()));
+}

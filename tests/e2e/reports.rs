@@ -100,7 +100,7 @@ e2e!(the_result_workbook_prints_one_page_wide_with_its_headers_on_every_page, |a
     // Every page of the tables: numbered, with the header rows repeated,
     // and one page wide: the names of its sheet's first and last columns
     // (the first header row) on the page.
-    let sheets = [("unit_code", "grade_label"), ("unit_code", "formula"), ("kind", "detail")];
+    let sheets = [("unit_code", "grade_label"), ("unit_code", "formula"), ("kind", "detail"), ("group", "warning")];
     let mut group_pages = 0;
     for (i, page) in pages.iter().enumerate() {
         assert!(page.contains(&format!("第{}页共{n}页", i + 1)), "page {} of {n} is numbered: {page}", i + 1);

@@ -2,7 +2,8 @@
 //! back-ends: with no variation every interval is the nominal rank and
 //! every grade probability 0 or 1; a unit sees only its own figures; the
 //! same settings give the same bytes; a version whose nominal result does
-//! not recompute is refused.
+//! not recompute is refused. Also the change of total split into parts
+//! (§3) and the indicator statistics page (§4).
 
 use reqwest::StatusCode;
 
@@ -130,4 +131,17 @@ e2e!(the_change_of_total_is_split_into_parts_that_add_up_to_it, |app| {
     // and a percentile between 0 and 100.
     assert!(!a.peers.is_empty());
     assert!(a.peers.iter().all(|p| p.stats.best >= p.stats.median && (0.0..=100.0).contains(&p.stats.percentile)));
+});
+
+e2e!(the_statistics_page_shows_each_groups_distributions_and_correlations, |app| {
+    let server = site(&app).await;
+    let assessor = Browser::signed_in(&server, "assessor").await;
+    let page = assessor.get("/statistics?year=2025").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in ["得分分布", "相关系数：皮尔逊（斯皮尔曼）", "万人评议", "县（市、区）"] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    let leader = Browser::signed_in(&server, "leader").await;
+    assert_eq!(leader.get("/statistics?year=2025").await.status, StatusCode::FORBIDDEN);
+    server.stop().await;
 });

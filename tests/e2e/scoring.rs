@@ -248,7 +248,14 @@ e2e!(exports_follow_section_9, |app| {
     let out = zhengxin(&app, &["export", "--year", "2025", "--format", "xlsx", "--output", file.to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(0));
     let mut book: Xlsx<_> = calamine::open_workbook(&file).unwrap();
-    assert_eq!(book.sheet_names(), ["说明", "县市区", "市直单位", "乡镇街道", "扣分说明", "数据质量"]);
+    assert_eq!(book.sheet_names(), ["说明", "县市区", "市直单位", "乡镇街道", "扣分说明", "数据质量", "指标统计", "指标相关"]);
+    // Indicator statistics (robustness.md §4): the counties' public
+    // rating (鹿城区, 龙湾区, 瑞安市), and every pair of indicators per group.
+    let stats = book.worksheet_range("指标统计").unwrap();
+    let rating = stats.rows().find(|r| r[0] == Data::String("county".into()) && r[2] == Data::String("public_rating".into())).expect("the counties' rating");
+    assert_eq!(rating[5], Data::Float(3.0), "three counties have a rating");
+    let pairs = book.worksheet_range("指标相关").unwrap();
+    assert!(pairs.height() > 2 && pairs.rows().nth(1).unwrap()[7] == Data::String("皮尔逊相关".into()));
     // The first sheet says which version, as of when, and its hash.
     let about = book.worksheet_range("说明").unwrap();
     assert_eq!(about.get((0, 0)), Some(&Data::String("2025年度政务诚信考核结果 第1版".into())));

@@ -10,6 +10,7 @@ pub mod publication;
 pub mod records;
 pub mod repairs;
 pub mod scorecard;
+pub mod statistics;
 pub mod supervision;
 pub mod users;
 pub mod whatif;

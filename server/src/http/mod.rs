@@ -21,6 +21,7 @@ pub mod reports;
 pub mod router;
 pub mod session;
 pub mod shared;
+pub mod statistics;
 pub mod supervision;
 pub mod units;
 pub mod users;

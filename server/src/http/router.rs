@@ -7,7 +7,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, supervision, units, users, whatif};
+use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, statistics, supervision, units, users, whatif};
 
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/repairs/{id}/decide", post(repairs::decide))
         .route("/persons", get(persons::page))
         .route("/whatif", get(whatif::page).route_layer(expensive()))
+        .route("/statistics", get(statistics::page).route_layer(expensive()))
         .route("/supervision", get(supervision::page))
         .route("/supervision/{file}", get(supervision::file).route_layer(expensive()))
         .route("/supervision/notices", post(supervision::issue).route_layer(expensive()))

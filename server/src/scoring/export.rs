@@ -149,6 +149,9 @@ pub struct About<'a> {
     pub version: &'a VersionInfo,
     /// Which units the workbook holds, in words.
     pub scope: String,
+    /// Add the indicator statistics' two sheets (not to one unit's own
+    /// workbook: they describe its group).
+    pub statistics: bool,
 }
 
 /// The columns after the §9 ones on each group's sheet: the Chinese labels
@@ -329,6 +332,13 @@ fn build_xlsx(rows: &ResultRows, rules: &Rulebook, about: &About) -> Result<Vec<
     }
     write_table(&mut book, &explanations(rows, rules), &about.title, &formats)?;
     write_table(&mut book, &quality(rows), &about.title, &formats)?;
+    if about.statistics {
+        let stats = super::statistics::of_rows(rows, rules);
+        let (columns, rows) = super::statistics::distribution_table(&stats);
+        write_table(&mut book, &Table { name: "指标统计", columns, rows, frozen_columns: 4 }, &about.title, &formats)?;
+        let (columns, rows) = super::statistics::correlation_table(&stats);
+        write_table(&mut book, &Table { name: "指标相关", columns, rows, frozen_columns: 6 }, &about.title, &formats)?;
+    }
     book.save_to_buffer()
 }
 
@@ -363,7 +373,7 @@ fn about_sheet(sheet: &mut Worksheet, about: &About, rules: &Rulebook, formats: 
         "总分保留两位小数；基础得分和各指标得分保留四位小数（四舍五入，逢五进一），可逐项相加复核。".to_string(),
         format!("组别代码：{groups}。等次代码：{grades}。"),
         "组内排名为组内名次（同分同名次）；县内排名只对乡镇街道给出。不定等次的单位不排名。vetoed 为 1 表示一票否决，否决依据列出相关失信记录编号。".to_string(),
-        "“扣分说明”表列出每一项失分的指标值、分子、分母、得分与计分公式；“数据质量”表列出计分时发现的数据问题。".to_string(),
+        "“扣分说明”表列出每一项失分的指标值、分子、分母、得分与计分公式；“数据质量”表列出计分时发现的数据问题；“指标统计”“指标相关”两表（全部单位或一个组别的工作簿）列出各组各指标得分的分布、指标间的相关系数及提示（|ρ| ≥ 0.9 可能衡量同一件事；90% 以上单位满分则不能区分单位）。".to_string(),
         "内容哈希是本版结果全部数值的摘要：同一版本任何时候导出都相同，可用 zhengxin results --verify 复核。".to_string(),
     ];
     sheet.set_name("说明")?;

@@ -13,6 +13,7 @@ pub mod result_file;
 pub mod reports;
 pub mod results;
 pub mod robustness;
+pub mod statistics;
 pub mod whatif;
 
 use analytics::rulebook::Rulebook;

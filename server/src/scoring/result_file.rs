@@ -95,6 +95,7 @@ pub async fn result_file(
     let bytes = match format {
         Format::Csv => export::csv(&rows, &rules),
         Format::Xlsx => {
+            let scope_unit = scope.unit.clone();
             let scope = match (&scope.unit, scope.group) {
                 (Some(_), _) => rows.units.iter().map(|u| format!("单位 {} {}", u.unit_code, u.unit_name)).collect::<Vec<_>>().join("；"),
                 (None, Some(group)) => format!("{}（{} 个单位）", group.label_zh(), rows.units.len()),
@@ -104,6 +105,7 @@ pub async fn result_file(
                 title: format!("{year}年度政务诚信考核结果 第{}版", v.version),
                 version: &v,
                 scope,
+                statistics: scope_unit.is_none(),
             };
             export::xlsx(&rows, &rules, &about)
         }

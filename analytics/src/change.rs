@@ -2,12 +2,15 @@
 //! against last year split so the parts add up exactly, each part's effect
 //! on the rank, and where the unit stands among its peers per indicator.
 //!
-//! With `W₀`, `W₁` the applicable weights' sums and `s` the points of last
-//! year and this year, `base = 100 Σs / W`, so
-//! `base₁ − base₀ = Σᵢ 100 (sᵢ₁ − sᵢ₀) / W₀ + 100 Σs₁ (1/W₁ − 1/W₀)`:
-//! one part per indicator (its points gained or lost, at last year's
-//! weights' sum), one for re-weighting (weights or applicability that
-//! changed the sum), one for the bonus, and the rounding of the two totals.
+//! With `W₀`, `W₁` the applicable weights' sums, `s` the points and `w`
+//! the weights of last year and this year, `base = 100 Σs / W`. One part
+//! per indicator is what the unit's performance on it changed, at last
+//! year's weights: `100 × w₀ × (s₁/w₁ − s₀/w₀) / W₀` where the indicator
+//! applied both years (a changed weight is not the unit's doing), the
+//! points gained `100 s₁ / W₀` where it newly applies and lost
+//! `−100 s₀ / W₀` where it no longer does. Re-weighting is what these leave
+//! of `base₁ − base₀`: changed weights and a changed sum of weights. Then
+//! the bonus, and the rounding of the two totals.
 //! Parts are shown to the cent, and the rounding line takes what the
 //! cents of the others leave, so the shown parts add up to the shown change
 //! exactly.
@@ -86,11 +89,11 @@ pub fn decompose(input: &ChangeInput) -> Decomposition {
     let (w0, w1) = (weight_sum(input, false), weight_sum(input, true));
     let points = |p: Option<(f64, f64)>| p.map_or(0.0, |(s, _)| s);
     let per = |s: f64, w: f64| if w > 0.0 { 100.0 * s / w } else { 0.0 };
-    let mut exact: Vec<(PartKind, f64)> = input
-        .indicators
-        .iter()
-        .map(|i| (PartKind::Indicator(i.id.clone()), per(points(i.after) - points(i.before), w0)))
-        .collect();
+    let performance = |i: &IndicatorYears| match (i.before, i.after) {
+        (Some((s0, wb)), Some((s1, wa))) if wb > 0.0 && wa > 0.0 => wb * (s1 / wa - s0 / wb),
+        _ => points(i.after) - points(i.before),
+    };
+    let mut exact: Vec<(PartKind, f64)> = input.indicators.iter().map(|i| (PartKind::Indicator(i.id.clone()), per(performance(i), w0))).collect();
     let s1: f64 = input.indicators.iter().map(|i| points(i.after)).sum();
     let s0: f64 = input.indicators.iter().map(|i| points(i.before)).sum();
     let indicator_sum: f64 = exact.iter().map(|(_, v)| v).sum();
@@ -180,6 +183,24 @@ mod tests {
         );
         let sum: f64 = d.parts.iter().map(|p| p.change).sum();
         assert_eq!(round_half_away(sum, 2), d.total_change);
+    }
+
+    #[test]
+    fn a_changed_weight_is_re_weighting_not_performance() {
+        // a at 80 % both years, its weight 10 → 15; b 5/10 both years.
+        // Base 65 → (12 + 5)/25 = 68: the indicator parts are 0 and the
+        // whole +3 is re-weighting.
+        let input = ChangeInput {
+            indicators: vec![ind("a", Some((8.0, 10.0)), Some((12.0, 15.0))), ind("b", Some((5.0, 10.0)), Some((5.0, 10.0)))],
+            bonus_before: 0.0,
+            bonus_after: 0.0,
+            total_before: 65.0,
+            total_after: 68.0,
+            rank_before: None,
+            peers_before: vec![],
+        };
+        let d = decompose(&input);
+        assert_eq!(d.parts.iter().map(|p| p.change).collect::<Vec<_>>(), [0.0, 0.0, 3.0, 0.0, 0.0]);
     }
 
     #[test]

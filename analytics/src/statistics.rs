@@ -128,7 +128,10 @@ fn quantile(v: &[f64], p: f64) -> f64 {
 /// Pearson's r; none under 3 pairs or for a constant column.
 fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     let n = x.len();
-    if n < 3 {
+    // A column of one value correlates with nothing (its computed spread
+    // would be rounding noise, not zero, where the mean is inexact).
+    let constant = |v: &[f64]| v.iter().all(|a| *a == v[0]);
+    if n < 3 || constant(x) || constant(y) {
         return None;
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / n as f64;
@@ -218,6 +221,7 @@ mod tests {
     fn ties_share_ranks_and_constant_columns_have_no_correlation() {
         assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), [3.5, 1.0, 3.5, 2.0]);
         assert_eq!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), None);
+        assert_eq!(pearson(&[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0]), None, "an inexact mean is still a constant");
         assert_eq!(pearson(&[1.0, 2.0], &[1.0, 2.0]), None);
     }
 }

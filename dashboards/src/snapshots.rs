@@ -475,7 +475,7 @@ fn credit_repair_the_list_with_a_refused_application_and_one_application() {
         decided_at: None,
         evidence: vec![EvidenceRow { position: 1, file_name: "缴款凭证.pdf".into(), media_type: "application/pdf".into(), size: 20480 }],
         can_decide: true,
-        is_listing: true,
+        takes_date: true,
         error: None,
     };
     insta::assert_snapshot!("repair_one", main_of(&repairs::render_one(&one).into_string()));

@@ -17,9 +17,14 @@
 //!   files");
 //! - a record whose mitigation is already `exempt` cannot be lightened and
 //!   is refused;
-//! - a rectified date belongs to a court listing only; it is required
-//!   there unless the record already has one, and lies between the
-//!   record's occurred_on and today;
+//! - a rectified date belongs to a court listing (required unless the
+//!   record already has one) or to a record with a rectification deadline
+//!   (optional: given, it closes the deadline in supervision); it lies
+//!   between the record's occurred_on and today;
+//! - a decision is re-checked against the record as it stands then (an
+//!   objection accepted meanwhile voids it; an exempt record is not
+//!   lightened again), and an accepted repair without a date keeps an
+//!   earlier repair's;
 //! - a later import that changes the record does not undo an accepted
 //!   repair: the decision stands until another one replaces it;
 //! - working days are Monday to Friday: public holidays and the weekend
@@ -157,24 +162,21 @@ pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairEr
     };
     let statement = check_text(&a.statement, MAX_STATEMENT, "情况说明", "the statement")?;
     let infos = check_files(&a.files)?;
-    let now = now_cst();
     let mut tx = db.begin_write().await?;
+    // The time of filing is read once the write lock is held, so that it
+    // orders with every other write.
+    let now = now_cst();
     let record = stored::record(&mut tx, &a.record_id).await?.filter(|r| r.unit_code == unit).ok_or(RepairError::NotFound)?;
-    if stored::is_voided(&mut tx, &record.id).await? {
-        return Err(invalid("该记录已因异议成立而作废，无需修复", "this record was voided by an accepted objection; there is nothing to repair"));
-    }
-    let effective = effective_of(db, &record.id).await?;
-    let (mitigation, rectified_on) = match &effective {
-        Some(r) => (r.mitigation.clone(), r.rectified_on.or(record.rectified_on)),
-        None => (record.mitigation.clone(), record.rectified_on),
-    };
+    let (mitigation, rectified_on) = current_state(&mut tx, &record.id, &record.mitigation, record.rectified_on).await?;
     if Mitigation::parse(&mitigation) == Some(Mitigation::Exempt) {
         return Err(invalid("该记录已免于惩戒", "this record is already exempt"));
     }
-    let is_listing = DishonestyType::parse(&record.record_type) == Some(DishonestyType::CourtListing);
-    match (is_listing, a.rectified_on, rectified_on) {
-        (false, Some(_), _) => return Err(invalid("只有失信被执行人记录需要填写整改完成日期", "only a court listing takes a rectified date")),
-        (true, None, None) => return Err(invalid("失信被执行人记录请填写整改完成（移出名单）日期", "a court listing needs the date it was rectified")),
+    let listing = DishonestyType::parse(&record.record_type) == Some(DishonestyType::CourtListing);
+    match (takes_date(&record.record_type, record.rectify_deadline), a.rectified_on, rectified_on) {
+        (false, Some(_), _) => {
+            return Err(invalid("只有失信被执行人记录或设有整改期限的记录需要填写整改完成日期", "only a court listing or a record with a rectification deadline takes a rectified date"));
+        }
+        (true, None, None) if listing => return Err(invalid("失信被执行人记录请填写整改完成（移出名单）日期", "a court listing needs the date it was rectified")),
         (true, Some(day), _) => check_rectified(day, record.occurred_on, now.date())?,
         _ => {}
     }
@@ -198,6 +200,26 @@ pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairEr
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Whether a repair may carry a rectified date: a court listing (the date
+/// it left the list) or any record with a rectification deadline (the
+/// date the deadline was met, which closes it in supervision).
+fn takes_date(record_type: &str, deadline: Option<NaiveDate>) -> bool {
+    DishonestyType::parse(record_type) == Some(DishonestyType::CourtListing) || deadline.is_some()
+}
+
+/// A record's mitigation and rectified date as they stand: its latest
+/// accepted repair over its imported values. Refuses a record voided by an
+/// accepted objection. Read inside the write.
+async fn current_state(tx: &mut crate::db::Tx, record_id: &str, mitigation: &str, rectified_on: Option<NaiveDate>) -> Result<(String, Option<NaiveDate>), RepairError> {
+    if stored::is_voided(tx, record_id).await? {
+        return Err(invalid("该记录已因异议成立而作废，无需修复", "this record was voided by an accepted objection; there is nothing to repair"));
+    }
+    Ok(match stored::latest_accepted(tx, record_id).await? {
+        Some(r) => (r.mitigation, r.rectified_on.or(rectified_on)),
+        None => (mitigation.to_string(), rectified_on),
+    })
 }
 
 fn check_rectified(day: NaiveDate, occurred_on: NaiveDate, today: NaiveDate) -> Result<(), RepairError> {
@@ -224,29 +246,34 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reaso
         return Err(RepairError::NotFound);
     }
     let reason = check_text(reason, MAX_REASON, "理由", "a reason")?;
-    let now = now_cst();
     let mut tx = db.begin_write().await?;
+    // Decided at a time read under the write lock: a scoring that did not
+    // see the decision was computed before it (reproduction relies on it).
+    let now = now_cst();
     let open = stored::open_one(&mut tx, id).await?.ok_or(RepairError::NotFound)?;
-    let before = effective_of(db, &open.record_id).await?;
-    let (before_mitigation, before_rectified) = match &before {
-        Some(r) => (r.mitigation.clone(), r.rectified_on.or(open.record_rectified_on)),
-        None => (open.record_mitigation.clone(), open.record_rectified_on),
-    };
-    let is_listing = DishonestyType::parse(&open.record_type) == Some(DishonestyType::CourtListing);
+    let previous_repair = stored::latest_accepted(&mut tx, &open.record_id).await?.and_then(|r| r.rectified_on);
+    let (before_mitigation, before_rectified) = current_state(&mut tx, &open.record_id, &open.record_mitigation, open.record_rectified_on).await?;
+    let listing = DishonestyType::parse(&open.record_type) == Some(DishonestyType::CourtListing);
+    let dated = takes_date(&open.record_type, open.rectify_deadline);
     let (status, mitigation, rectified_on) = match decision {
         Decision::Reject => ("rejected", None, None),
         Decision::Accept { mitigation: Mitigation::None, .. } => {
             return Err(invalid("接受修复须选择从轻（减半）或免于惩戒", "an accepted repair is either reduced or exempt"));
         }
+        Decision::Accept { .. } if Mitigation::parse(&before_mitigation) == Some(Mitigation::Exempt) => {
+            return Err(invalid("该记录已免于惩戒", "this record is already exempt"));
+        }
         Decision::Accept { mitigation, rectified_on } => {
-            let rectified_on = if is_listing { rectified_on.or(open.claimed_rectified_on) } else { None };
-            if is_listing && rectified_on.is_none() && before_rectified.is_none() {
-                return Err(invalid("失信被执行人记录须写明整改完成日期", "a court listing needs its rectified date"));
-            }
-            if let Some(day) = rectified_on {
+            let given = if dated { rectified_on.or(open.claimed_rectified_on) } else { None };
+            if let Some(day) = given {
                 check_rectified(day, open.occurred_on, now.date())?;
             }
-            ("accepted", Some(mitigation.code()), rectified_on)
+            if listing && given.is_none() && before_rectified.is_none() {
+                return Err(invalid("失信被执行人记录须写明整改完成日期", "a court listing needs its rectified date"));
+            }
+            // A repair that gives no date keeps an earlier repair's: the
+            // latest accepted repair is the one every reading applies.
+            ("accepted", Some(mitigation.code()), given.or(previous_repair))
         }
     };
     let d = stored::Decision { status, decided_by: &assessor.username, decided_at: now, reason: &reason, mitigation, rectified_on };
@@ -263,11 +290,6 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reaso
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The latest accepted repair of a record, if any.
-async fn effective_of(db: &Db, record_id: &str) -> Result<Option<stored::AcceptedRepair>, DbError> {
-    Ok(stored::accepted(db, None).await?.into_iter().rev().find(|r| r.record_id == record_id))
 }
 
 /// Every record's latest accepted repair, by record id: what disclosure

@@ -134,6 +134,7 @@ const ROWS: &[Row] = &[
     get("/repairs/{id}/evidence/{position}", "/repairs/999999/evidence/1", [303, 403, 404, 404, 403, 403]),
     post("/repairs/{id}/decide", "/repairs/999999/decide", &[("decision", "reject"), ("reason", "access test")], [303, 403, 404, 403, 403, 403]),
     get("/persons", "/persons", [303, 403, 403, 403, 403, 200]),
+    post("/persons", "/persons", &[("purpose", "appointment")], [303, 403, 403, 403, 403, 200]),
     get("/statistics", "/statistics?year=2025", [303, 403, 200, 403, 403, 403]),
     get("/whatif", "/whatif?year=2025", [303, 200, 200, 403, 403, 403]),
     post("/whatif", "/whatif", &[], [303, 422, 422, 403, 403, 403]),

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use server::auth::{Role, User};
 
 use crate::e2e;
-use crate::web::{Browser, site};
+use crate::web::{Browser, hidden, site};
 
 e2e!(the_personnel_office_states_a_purpose_and_every_look_up_is_audited, |app| {
     let server = site(&app).await;
@@ -32,20 +32,34 @@ e2e!(the_personnel_office_states_a_purpose_and_every_look_up_is_audited, |app| {
     // Nobody else reaches the files.
     for user in ["leader", "assessor", "lucheng"] {
         let b = Browser::signed_in(&server, user).await;
-        assert_eq!(b.get("/persons?ref=P-0b44e6d1&purpose=appointment").await.status, StatusCode::FORBIDDEN, "{user}");
+        assert_eq!(b.get("/persons").await.status, StatusCode::FORBIDDEN, "{user}");
+        assert_eq!(b.post("/persons", &[("ref", "P-0b44e6d1"), ("purpose", "appointment")], None).await.status, StatusCode::FORBIDDEN, "{user}");
     }
     let personnel = Browser::signed_in(&server, "personnel").await;
     assert_eq!(personnel.get("/").await.location(), "/persons", "the office's home is the files");
     assert_eq!(personnel.get("/data").await.status, StatusCode::FORBIDDEN, "no results, no unit records");
-    // No purpose, no look-up (and nothing read or audited).
-    let bare = personnel.get("/persons?ref=P-0b44e6d1").await;
+    // Look-ups are posted with the form's token: the reference stays out of
+    // addresses and history. No purpose, no look-up (nothing read or
+    // audited); a forged form, nothing either.
+    let csrf = hidden(&personnel.get("/persons").await.body, "csrf");
+    let ask = |form: Vec<(&'static str, &'static str)>| {
+        let (personnel, csrf) = (&personnel, csrf.clone());
+        async move {
+            let mut form: Vec<(&str, &str)> = form;
+            form.push(("csrf", &csrf));
+            personnel.post("/persons", &form, None).await
+        }
+    };
+    let forged = personnel.post("/persons", &[("ref", "P-0b44e6d1"), ("purpose", "appointment"), ("csrf", "forged")], None).await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    let bare = ask(vec![("ref", "P-0b44e6d1")]).await;
     assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bare.body.contains("<p class=\"error\" role=\"alert\">每次查询须说明用途") && !bare.body.contains("X2026-201"), "{}", bare.body);
-    let other = personnel.get("/persons?ref=P-0b44e6d1&purpose=other").await;
+    let other = ask(vec![("ref", "P-0b44e6d1"), ("purpose", "other")]).await;
     assert!(other.status == StatusCode::UNPROCESSABLE_ENTITY && other.body.contains("请写明用途"));
     assert_eq!(audited().await, "0");
 
-    let page = personnel.get("/persons?ref=P-0b44e6d1&purpose=appointment").await;
+    let page = ask(vec![("ref", "P-0b44e6d1"), ("purpose", "appointment")]).await;
     assert_eq!(page.status, StatusCode::OK);
     let body = &page.body;
     assert!(body.contains("受限") && body.contains("2023-11-25 至 2026-11-25"), "{body}");

@@ -47,7 +47,7 @@ e2e!(a_unit_applies_with_evidence_and_an_accepted_repair_changes_later_scorings_
     let none = send(fields("已缴纳罚款", ""), vec![]).await;
     assert!(none.status == StatusCode::UNPROCESSABLE_ENTITY && none.body.contains("请上传至少一份证明材料"));
     let dated = send(fields("已缴纳罚款", "2026-01-05"), vec![("files", "a.pdf", PDF)]).await;
-    assert!(dated.status == StatusCode::UNPROCESSABLE_ENTITY && dated.body.contains("只有失信被执行人记录需要填写整改完成日期"));
+    assert!(dated.status == StatusCode::UNPROCESSABLE_ENTITY && dated.body.contains("只有失信被执行人记录或设有整改期限的记录需要填写整改完成日期"));
     let long: &'static str = Box::leak("字".repeat(2001).into_boxed_str());
     let too_long = send(fields(long, ""), vec![("files", "a.pdf", PDF)]).await;
     assert!(too_long.status == StatusCode::UNPROCESSABLE_ENTITY && too_long.body.contains("不超过 2000 字"));
@@ -172,4 +172,58 @@ e2e!(a_repaired_court_listing_keeps_its_veto_before_its_rectified_date_and_leave
     assert!(!shown(&server::disclosure::records(&app.db, tomorrow).await.unwrap()));
     assert!(!open(&server::supervision::open_deadlines(&app.db, None, today).await.unwrap()));
     server.stop().await;
+});
+
+e2e!(a_later_repair_keeps_an_earlier_date_a_deadline_is_closed_by_its_date_and_a_voided_record_is_not_repaired, |app| {
+    app.import_examples().await;
+    // The clock reads 2026-11-25. X2026-401: a penalty of 瑞安市 with an
+    // overdue rectification deadline; X2026-402: a judgment it objects to.
+    let file = "id,unit_code,subject,person_ref,type,occurred_on,rectify_deadline,rectified_on,mitigation\n\
+        X2026-401,330381,unit,,penalty,2026-03-01,2026-06-30,,none\n\
+        X2026-402,330381,unit,,judgment,2026-04-01,,,none\n";
+    assert!(app.import_files(&[("dishonesty.csv", file.as_bytes())]).await.ok);
+    let unit = server::auth::User { id: 0, username: "ruian".into(), role: Role::Unit, unit_code: Some("330381".into()) };
+    let assessor = server::auth::User { id: 0, username: "assessor".into(), role: Role::Assessor, unit_code: None };
+    let pdf = || vec![server::repairs::Upload { file_name: "a.pdf".into(), bytes: PDF.to_vec() }];
+    let apply = |record: &str, rectified_on: Option<&str>| server::repairs::Application {
+        record_id: record.into(),
+        statement: "已整改".into(),
+        rectified_on: rectified_on.map(|d| d.parse().unwrap()),
+        files: pdf(),
+    };
+    use analytics::domain::Mitigation::{Exempt, Reduced};
+    use server::repairs::Decision::Accept;
+    let day = |d: &str| Some(d.parse::<chrono::NaiveDate>().unwrap());
+
+    // The listing: reduced with its date, then exempt without one.
+    let first = server::repairs::apply(&app.db, &unit, apply("X2025-003", Some("2026-01-20"))).await.unwrap();
+    server::repairs::decide(&app.db, &assessor, first, Accept { mitigation: Reduced, rectified_on: None }, "核实").await.unwrap();
+    let second = server::repairs::apply(&app.db, &unit, apply("X2025-003", None)).await.unwrap();
+    server::repairs::decide(&app.db, &assessor, second, Accept { mitigation: Exempt, rectified_on: None }, "再次核实").await.unwrap();
+    let now = server::repairs::effective(&app.db).await.unwrap();
+    let listing = now.get("X2025-003").unwrap();
+    assert_eq!((listing.mitigation.as_str(), listing.rectified_on), ("exempt", day("2026-01-20")), "the date is kept");
+    let later = chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    let v = server::scoring::score(&app.db, 2026, Some(later), None, "test").await.unwrap().version;
+    assert!(!crate::scoring::unit(&app, v.id, "330381").await.vetoed, "still rectified after the second repair");
+    // Exempt now: a third application is refused.
+    assert!(matches!(server::repairs::apply(&app.db, &unit, apply("X2025-003", None)).await, Err(server::repairs::RepairError::Invalid(m)) if m.contains("已免于惩戒")));
+
+    // A penalty with a deadline: its repair's date closes the deadline.
+    let today = server::clock::now_cst().date();
+    let open = || async { server::supervision::open_deadlines(&app.db, Some("330381"), today).await.unwrap().into_iter().map(|d| d.record_id).collect::<Vec<_>>() };
+    assert!(open().await.contains(&"X2026-401".to_string()));
+    let id = server::repairs::apply(&app.db, &unit, apply("X2026-401", Some("2026-07-10"))).await.unwrap();
+    server::repairs::decide(&app.db, &assessor, id, Accept { mitigation: Reduced, rectified_on: None }, "已整改").await.unwrap();
+    assert!(!open().await.contains(&"X2026-401".to_string()));
+    // A judgment without a deadline takes no date.
+    assert!(matches!(server::repairs::apply(&app.db, &unit, apply("X2026-402", Some("2026-07-10"))).await, Err(server::repairs::RepairError::Invalid(_))));
+
+    // An objection accepted while a repair is open: the repair cannot be
+    // accepted any more.
+    let pending = server::repairs::apply(&app.db, &unit, apply("X2026-402", None)).await.unwrap();
+    let objection = server::objections::file(&app.db, &unit, "dishonesty", "X2026-402", "判决已撤销").await.unwrap();
+    server::objections::decide(&app.db, &assessor, objection, true, "判决已撤销").await.unwrap();
+    let refused = server::repairs::decide(&app.db, &assessor, pending, Accept { mitigation: Exempt, rectified_on: None }, "x").await;
+    assert!(matches!(refused, Err(server::repairs::RepairError::Invalid(m)) if m.contains("作废")));
 });

@@ -59,7 +59,10 @@ pub fn render(v: &PersonsView) -> Markup {
             p.note { (lang.pick(
                 "每次查询须说明用途，查询人、用途、人员编号和时间均记入审计日志。人员以编号标识，不含姓名和身份证号。",
                 "Every look-up states its purpose; the user, purpose, person reference and time go into the audit log. A person is known by a reference, never a name or ID number.")) }
-            form method="get" action="/persons" {
+            // A POST: the person reference stays out of addresses, browser
+            // history and proxies' logs.
+            form method="post" action="/persons" {
+                input type="hidden" name="csrf" value=(v.nav.csrf);
                 @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
                 p {
                     label for="person-ref" { (lang.pick("人员编号", "Person reference")) }

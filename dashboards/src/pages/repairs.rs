@@ -98,7 +98,7 @@ pub fn render(v: &RepairsView) -> Markup {
                             textarea #repair-statement name="statement" rows="6" cols="70" required maxlength=(v.max_statement) { (v.form.statement) }
                         }
                         p {
-                            label for="repair-rectified" { (lang.pick("整改完成（移出名单）日期：仅失信被执行人记录填写", "Date rectified (taken off the list): court listings only")) }
+                            label for="repair-rectified" { (lang.pick("整改完成日期：失信被执行人记录（移出名单之日）必填；设有整改期限的记录可填，填写后该期限视为已完成", "Date rectified: required for a court listing (the day it left the list); for a record with a rectification deadline, optional, and it closes the deadline")) }
                             br;
                             input #repair-rectified type="date" name="rectified_on" value=(v.form.rectified_on);
                         }
@@ -168,9 +168,10 @@ pub struct RepairView {
     pub decided_at: Option<String>,
     pub evidence: Vec<EvidenceRow>,
     /// The assessment team on an open application: the decision form, with
-    /// the court listing's date to confirm.
+    /// the rectified date to confirm where the record takes one.
     pub can_decide: bool,
-    pub is_listing: bool,
+    /// A court listing or a record with a rectification deadline.
+    pub takes_date: bool,
     pub error: Option<String>,
 }
 
@@ -226,7 +227,7 @@ pub fn render_one(v: &RepairView) -> Markup {
                         " "
                         label { input type="radio" name="mitigation" value="exempt"; " " (lang.pick("免于惩戒（不扣分）", "Exempt (no deduction)")) }
                     }
-                    @if v.is_listing {
+                    @if v.takes_date {
                         p {
                             label for="decide-rectified" { (lang.pick("核实的整改完成日期", "Rectified on, as verified")) }
                             br;

@@ -44,6 +44,7 @@ pub struct RepairableRecord {
     pub unit_code: String,
     pub record_type: String,
     pub occurred_on: NaiveDate,
+    pub rectify_deadline: Option<NaiveDate>,
     pub rectified_on: Option<NaiveDate>,
     pub mitigation: String,
 }
@@ -51,7 +52,7 @@ pub struct RepairableRecord {
 /// The visible dishonesty record `id`, if there is one.
 pub async fn record(tx: &mut Tx, id: &str) -> Result<Option<RepairableRecord>> {
     const SQL: &str = concat!(
-        "SELECT id, unit_code, record_type, occurred_on, rectified_on, mitigation FROM dishonesty_records WHERE id = $1 AND ",
+        "SELECT id, unit_code, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records WHERE id = $1 AND ",
         crate::visible_records!()
     );
     Ok(on_tx!(tx, conn => sqlx::query_as::<_, RepairableRecord>(SQL).bind(id).fetch_optional(conn).await?))
@@ -60,7 +61,7 @@ pub async fn record(tx: &mut Tx, id: &str) -> Result<Option<RepairableRecord>> {
 /// Every visible dishonesty record of `unit`, the newest first.
 pub async fn of_unit(db: &Db, unit: &str) -> Result<Vec<RepairableRecord>> {
     const SQL: &str = concat!(
-        "SELECT id, unit_code, record_type, occurred_on, rectified_on, mitigation FROM dishonesty_records WHERE unit_code = $1 AND ",
+        "SELECT id, unit_code, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records WHERE unit_code = $1 AND ",
         crate::visible_records!(),
         " ORDER BY occurred_on DESC, id"
     );
@@ -215,6 +216,13 @@ pub struct AcceptedRepair {
     pub mitigation: String,
     pub rectified_on: Option<NaiveDate>,
     pub decided_at: NaiveDateTime,
+}
+
+/// A record's latest accepted repair, read inside a write.
+pub async fn latest_accepted(tx: &mut Tx, record_id: &str) -> Result<Option<AcceptedRepair>> {
+    const SQL: &str = "SELECT id, record_id, mitigation, rectified_on, decided_at FROM repairs \
+         WHERE status = 'accepted' AND record_id = $1 ORDER BY decided_at DESC, id DESC LIMIT 1";
+    Ok(on_tx!(tx, conn => sqlx::query_as::<_, AcceptedRepair>(SQL).bind(record_id).fetch_optional(conn).await?))
 }
 
 /// The accepted repairs decided by `until` (none: all), in the order they

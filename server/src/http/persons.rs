@@ -2,8 +2,8 @@
 //! the appointment check, each look-up with a stated purpose
 //! ([`crate::persons`]). No other role reaches them.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::{Form, Json};
 use axum::http::StatusCode;
 use dashboards::layout::Lang;
 use dashboards::pages::persons::{self, PersonFile, PersonRecordRow, PersonsView};
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::api::{ApiQuery, ApiUser};
 use super::public::kind_label;
-use super::session::{PageSession, nav};
+use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::Role;
 use crate::persons::{self as use_case, Check, FileRecord, PersonError, Purpose, Via};
@@ -28,7 +28,9 @@ impl From<PersonError> for AppError {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct LookUpQuery {
+pub struct LookUpForm {
+    #[serde(default)]
+    pub csrf: String,
     #[serde(rename = "ref")]
     pub person_ref: Option<String>,
     pub purpose: Option<String>,
@@ -76,16 +78,28 @@ fn span_words(lang: Lang, span: &str) -> String {
     format!("{n} {}", lang.pick(zh, en))
 }
 
-/// `GET /persons`: the look-up form; with `ref` and `purpose`, the file
-/// and its check.
-pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LookUpQuery>) -> Result<(StatusCode, Markup), AppError> {
+/// `GET /persons`: the look-up form.
+pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<super::shared::LangQuery>) -> Result<(StatusCode, Markup), AppError> {
+    let form = LookUpForm { csrf: String::new(), person_ref: None, purpose: None, purpose_text: None, lang: q.lang };
+    answer(&state, &session, form).await
+}
+
+/// `POST /persons`: with `ref` and `purpose`, the file and its check.
+pub async fn look_up(State(state): State<AppState>, PageSession(session): PageSession, Form(form): Form<LookUpForm>) -> Result<(StatusCode, Markup), AppError> {
+    if session.user.role == Role::Personnel {
+        check_csrf(&session, &form.csrf)?;
+    }
+    answer(&state, &session, form).await
+}
+
+async fn answer(state: &AppState, session: &crate::auth::sessions::Session, q: LookUpForm) -> Result<(StatusCode, Markup), AppError> {
     if session.user.role != Role::Personnel {
         return Err(AppError::Forbidden);
     }
     let lang = Lang::from_param(q.lang.as_deref());
     let mut view = PersonsView {
         lang,
-        nav: nav(&session),
+        nav: nav(session),
         purposes: Purpose::CODES.iter().map(|(code, zh, en)| (code.to_string(), lang.pick(zh, en).to_string())).collect(),
         asked: (q.person_ref.clone().unwrap_or_default(), q.purpose.clone().unwrap_or_default(), q.purpose_text.clone().unwrap_or_default()),
         error: None,

@@ -192,7 +192,7 @@ async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, erro
         decided_at: r.decided_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
         evidence: evidence.into_iter().map(|e| EvidenceRow { position: e.position, file_name: e.file_name, media_type: e.media_type, size: e.size }).collect(),
         can_decide: session.user.is_assessor() && r.status == "open",
-        is_listing: DishonestyType::parse(&r.record_type) == Some(DishonestyType::CourtListing),
+        takes_date: DishonestyType::parse(&r.record_type) == Some(DishonestyType::CourtListing) || r.rectify_deadline.is_some(),
         error,
     })
 }

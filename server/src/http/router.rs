@@ -72,7 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/repairs/{id}", get(repairs::show))
         .route("/repairs/{id}/evidence/{position}", get(repairs::evidence))
         .route("/repairs/{id}/decide", post(repairs::decide))
-        .route("/persons", get(persons::page))
+        .route("/persons", get(persons::page).post(persons::look_up))
         .route("/whatif", get(whatif::page).route_layer(expensive()))
         .route("/statistics", get(statistics::page).route_layer(expensive()))
         .route("/supervision", get(supervision::page))

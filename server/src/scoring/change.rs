@@ -77,9 +77,10 @@ fn change_input(before: &ResultRows, now: &ResultRows, code: &str) -> Option<Cha
         .filter(|r| r.unit_code == code)
         .map(|r| IndicatorYears { id: r.indicator.clone(), before: old_rows.get(r.indicator.as_str()).and_then(|o| applicable(o)), after: applicable(r) })
         .collect();
-    for (id, r) in &old_rows {
-        if !indicators.iter().any(|i| i.id == *id) {
-            indicators.push(IndicatorYears { id: id.to_string(), before: applicable(r), after: None });
+    // Those only last year had, in last year's order.
+    for r in before.indicators.iter().filter(|r| r.unit_code == code) {
+        if !indicators.iter().any(|i| i.id == r.indicator) {
+            indicators.push(IndicatorYears { id: r.indicator.clone(), before: applicable(r), after: None });
         }
     }
     let peers_before = before

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::e2e;
 use crate::support::{Backend, TestApp};
 
 fn files(backend: &str) -> Vec<String> {
@@ -57,3 +58,56 @@ async fn both_back_ends_have_the_same_migrations_tables_columns_and_indexes() {
     sqlite.cleanup().await;
     postgres.cleanup().await;
 }
+
+// An install at migration 7 (before the personnel role) with a user, its
+// session and its token, brought up to date by the server's start: the
+// rebuilt `users` table keeps every row and id, the sessions and tokens
+// still point at them, and the new role is accepted.
+e2e!(an_install_at_migration_7_upgrades_with_its_users_sessions_and_tokens_kept, |app| {
+    use sqlx::Connection;
+    let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
+    let old = app.dir.path().join("migrations-0001-0007");
+    std::fs::create_dir_all(&old).unwrap();
+    for name in files(backend).into_iter().filter(|f| f.as_str() < "0008") {
+        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend).join(&name), old.join(&name)).unwrap();
+    }
+    let url = app.empty_database_url().await;
+    let migrator = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+    const USER: &str = "INSERT INTO users (id, username, password_hash, role, unit_code, disabled, created_at) VALUES (7, 'wang', 'x', 'assessor', NULL, 0, '2026-01-01 00:00:00')";
+    const SESSION: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ('h', 7, 'c', '2026-01-01 00:00:00', '2099-01-01 00:00:00')";
+    const TOKEN: &str = "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (3, 7, 'etl', 't', '2026-01-01 00:00:00')";
+    if backend == "sqlite" {
+        let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url).unwrap().create_if_missing(true).foreign_keys(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        migrator.run(&mut conn).await.unwrap();
+        for sql in [USER, SESSION, TOKEN] {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        migrator.run(&mut conn).await.unwrap();
+        // PostgreSQL's `disabled` is a boolean, its ids are generated (given
+        // here to keep them known); the quoted times are read as timestamps.
+        let given = |sql: &str| sql.replacen(") VALUES (", ") OVERRIDING SYSTEM VALUE VALUES (", 1);
+        for sql in [given(&USER.replace(", 0, '", ", false, '")), SESSION.to_string(), given(TOKEN)] {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+    }
+
+    let db = server::db::Db::connect(&url).await.expect("migration 8 runs on the old install");
+    let kept: Vec<(i64, String)> = server::on_db!(&db, pool => sqlx::query_as("SELECT id, username FROM users").fetch_all(pool).await.unwrap());
+    assert_eq!(kept, [(7, "wang".to_string())]);
+    let sessions: Vec<(i64,)> = server::on_db!(&db, pool => sqlx::query_as("SELECT user_id FROM sessions").fetch_all(pool).await.unwrap());
+    let tokens: Vec<(i64,)> = server::on_db!(&db, pool => sqlx::query_as("SELECT user_id FROM api_tokens").fetch_all(pool).await.unwrap());
+    assert_eq!((sessions, tokens), (vec![(7,)], vec![(7,)]));
+    if backend == "sqlite" {
+        let broken: Vec<(String,)> = server::on_db!(&db, pool => sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(pool).await.unwrap());
+        assert!(broken.is_empty(), "{broken:?}");
+    }
+    server::auth::users::add(&db, "zhang.hr", server::auth::Role::Personnel, None, "a-long-enough-password", "test").await.expect("the new role is accepted");
+    // The constraints still hold after the rebuild: a session of no user is refused.
+    let orphan: bool = server::on_db!(&db, pool => sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ('o', 999, 'c', '2026-01-01 00:00:00', '2099-01-01 00:00:00')").execute(pool).await.is_err());
+    assert!(orphan, "foreign keys still checked");
+});

@@ -93,7 +93,7 @@ pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRec
     use analytics::domain::{DishonestyType, Mitigation};
     let Some(rules) = rules_on(day) else { return Ok(Vec::new()) };
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
-    let names: std::collections::HashMap<String, String> = crate::db::units::all(db).await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let names = crate::db::units::names(db).await?;
     let mut shown = Vec::new();
     let repairs = crate::repairs::effective(db).await?;
     for mut r in crate::db::records::of_bodies(db).await? {
@@ -124,7 +124,7 @@ pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRec
             (false, None) => RecordStatus::Rectifying,
         };
         shown.push(DisclosedRecord {
-            unit_name: names.get(&r.unit_code).cloned().unwrap_or_else(|| r.unit_code.clone()),
+            unit_name: names.of(&r.unit_code),
             unit_code: r.unit_code,
             kind,
             occurred_on: r.occurred_on,

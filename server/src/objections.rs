@@ -28,15 +28,22 @@ pub enum ObjectionError {
     NotFound,
 }
 
+/// A required text of at most `max` characters, trimmed, or the reason it
+/// is refused ("中文 / English"): an objection's and a decision's reason, a
+/// repair's statement.
+pub(crate) fn required_text(text: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(format!("请填写{what_zh} / {what_en} is required"));
+    }
+    if text.chars().count() > max {
+        return Err(format!("{what_zh}不超过 {max} 字 / at most {max} characters"));
+    }
+    Ok(text.to_string())
+}
+
 fn check_reason(reason: &str) -> Result<String, ObjectionError> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(ObjectionError::Invalid("请填写理由 / a reason is required".into()));
-    }
-    if reason.chars().count() > MAX_REASON {
-        return Err(ObjectionError::Invalid(format!("理由不超过 {MAX_REASON} 字 / at most {MAX_REASON} characters")));
-    }
-    Ok(reason.to_string())
+    required_text(reason, MAX_REASON, "理由", "a reason").map_err(ObjectionError::Invalid)
 }
 
 /// A unit user objects to one of its unit's records.

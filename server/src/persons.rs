@@ -184,7 +184,7 @@ async fn audit_lookup(db: &Db, user: &User, action: &str, person_ref: &str, purp
 }
 
 async fn read_file(db: &Db, person_ref: &str) -> Result<Vec<FileRecord>, PersonError> {
-    let names: std::collections::HashMap<String, String> = crate::db::units::all(db).await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let names = crate::db::units::names(db).await?;
     let repaired = crate::repairs::effective(db).await?;
     let mut out = Vec::new();
     for r in crate::db::records::of_person(db, person_ref).await? {
@@ -192,7 +192,7 @@ async fn read_file(db: &Db, person_ref: &str) -> Result<Vec<FileRecord>, PersonE
         let repairs = crate::db::repairs::of_record(db, &r.id).await?;
         out.push(FileRecord {
             kind: DishonestyType::parse(&r.record_type),
-            unit_name: names.get(&r.unit_code).cloned().unwrap_or_else(|| r.unit_code.clone()),
+            unit_name: names.of(&r.unit_code),
             mitigation: repaired.get(&r.id).map_or(r.mitigation, |a| a.mitigation.clone()),
             repair: repairs.first().map(|x| x.status.clone()),
             objection: objections.first().map(|o| o.status.clone()),

@@ -134,14 +134,7 @@ fn check_files(files: &[Upload]) -> Result<Vec<EvidenceInfo>, RepairError> {
 }
 
 fn check_text(text: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, RepairError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(invalid(&format!("请填写{what_zh}"), &format!("{what_en} is required")));
-    }
-    if text.chars().count() > max {
-        return Err(invalid(&format!("{what_zh}不超过 {max} 字"), &format!("{what_en}: at most {max} characters")));
-    }
-    Ok(text.to_string())
+    crate::objections::required_text(text, max, what_zh, what_en).map_err(RepairError::Invalid)
 }
 
 /// What a unit applies with.

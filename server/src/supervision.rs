@@ -250,8 +250,7 @@ pub fn table(rows: &[Placed]) -> (Vec<(String, String)>, Vec<Vec<crate::scoring:
 /// list, and those with overdue rectifications.
 pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, issued: (&str, NaiveDateTime)) -> Result<SupervisionNoticeView, DbError> {
     use crate::scoring::reports::chinese_date;
-    let units = crate::db::units::all(db).await?;
-    let name = |code: &str| units.iter().find(|u| u.code == code).map_or_else(|| code.to_string(), |u| u.name.clone());
+    let names = crate::db::units::names(db).await?;
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
     let repairs = crate::repairs::effective(db).await?;
     let mut listings = Vec::new();
@@ -269,11 +268,11 @@ pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, issued: (&str,
         let deadline = r.rectify_deadline.map_or_else(|| "—".to_string(), |d| d.to_string());
         if kind == Some(DishonestyType::CourtListing) {
             let state = late.map_or_else(|| "整改期限内".to_string(), |days| format!("逾期 {days} 天"));
-            listings.push((r.occurred_on, vec![name(&r.unit_code), r.occurred_on.to_string(), deadline.clone(), state]));
+            listings.push((r.occurred_on, vec![names.of(&r.unit_code), r.occurred_on.to_string(), deadline.clone(), state]));
         }
         if let Some(days) = late {
             let label = kind.map_or_else(|| r.record_type.clone(), |k| k.label_zh().to_string());
-            overdue.push((-days, vec![name(&r.unit_code), label, r.occurred_on.to_string(), deadline, days.to_string(), Band::of(-days).label_zh().to_string()]));
+            overdue.push((-days, vec![names.of(&r.unit_code), label, r.occurred_on.to_string(), deadline, days.to_string(), Band::of(-days).label_zh().to_string()]));
         }
     }
     listings.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));

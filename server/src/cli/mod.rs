@@ -66,9 +66,7 @@ pub fn restore_sigpipe() {
 /// A stored result version of `year` (default: the latest published, else
 /// the latest), or an error that says which exist.
 async fn stored_version(db: &Db, year: i32, version: Option<i64>) -> anyhow::Result<scoring::results::VersionInfo> {
-    let versions = scoring::results::versions(db, year).await?;
-    let found = scoring::results::find_version(&versions, year, version).map_err(|m| anyhow::anyhow!(m))?;
-    Ok(found.clone())
+    Ok(scoring::stored_version(db, year, version).await?)
 }
 
 /// Reads and validates a rulebook file.

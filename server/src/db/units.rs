@@ -23,6 +23,21 @@ pub async fn all(db: &Db) -> Result<Vec<UnitRef>> {
     Ok(on_db!(db, pool => sqlx::query_as::<_, UnitRef>(SQL).fetch_all(pool).await?))
 }
 
+/// Every unit's name by its code, for pages and documents that name the
+/// units of records.
+pub struct Names(std::collections::HashMap<String, String>);
+
+impl Names {
+    /// The unit's name, or its code when the register does not know it.
+    pub fn of(&self, code: &str) -> String {
+        self.0.get(code).cloned().unwrap_or_else(|| code.to_string())
+    }
+}
+
+pub async fn names(db: &Db) -> Result<Names> {
+    Ok(Names(all(db).await?.into_iter().map(|u| (u.code, u.name)).collect()))
+}
+
 /// Whether `code` is a known unit, inside a write.
 pub async fn exists(tx: &mut Tx, code: &str) -> Result<bool> {
     const SQL: &str = concat!("SELECT 1 FROM units WHERE code = $1 AND ", crate::visible_records!());

@@ -244,7 +244,7 @@ pub async fn robustness(State(state): State<AppState>, ApiUser(user): ApiUser, A
     let (_, year, default) = pick_year(&state.db, q.year).await?;
     let version = match q.version {
         None => default.ok_or_else(|| AppError::api(StatusCode::NOT_FOUND, "no_result", format!("no result for {year}")))?,
-        Some(n) => crate::scoring::robustness::version(&state.db, year, Some(n)).await?,
+        Some(n) => crate::scoring::stored_version(&state.db, year, Some(n)).await?,
     };
     let answer = super::cache::robustness(&state, &version, settings).await?;
     Ok(Json(match (&user.role, &user.unit_code) {

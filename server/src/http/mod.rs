@@ -308,6 +308,19 @@ pub async fn limit_expensive(axum::extract::State(state): axum::extract::State<A
     }
 }
 
+/// A multipart field's bytes, read only up to `max`: `None` when the field
+/// is larger (reading stops at the limit, so an upload never holds more).
+pub async fn read_capped(field: &mut axum::extract::multipart::Field<'_>, max: usize) -> Result<Option<Vec<u8>>, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
+        if bytes.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
+}
+
 /// Percent-encodes a path for a query value.
 pub fn percent_encode(text: &str) -> String {
     let mut out = String::new();

@@ -89,7 +89,7 @@ async fn unit_deadlines(state: &AppState, lang: Lang, code: &str) -> Result<maud
         .into_iter()
         .map(|d| overview::DeadlineRow {
             href: dashboards::layout::link(lang, &format!("/units/{code}/records/dishonesty/{}", dashboards::layout::encode(&d.record_id)), ""),
-            kind: d.kind.map_or_else(|| "–".to_string(), |k| if lang == Lang::Zh { k.label_zh().to_string() } else { k.code().replace('_', " ") }),
+            kind: d.kind.map_or_else(|| "–".to_string(), |k| super::public::kind_label(lang, k)),
             deadline: d.deadline.to_string(),
             days_left: d.days_left,
             band: d.band.code().to_string(),

@@ -50,11 +50,11 @@ fn mitigation_label(lang: Lang, code: &str) -> String {
     }
 }
 
-fn row_of(lang: Lang, l: &Listed, names: &std::collections::HashMap<String, String>) -> RepairRow {
+fn row_of(lang: Lang, l: &Listed, names: &crate::db::units::Names) -> RepairRow {
     let r = &l.row;
     RepairRow {
         id: r.id,
-        unit_name: names.get(&r.unit_code).cloned().unwrap_or_else(|| r.unit_code.clone()),
+        unit_name: names.of(&r.unit_code),
         record_id: r.record_id.clone(),
         kind: kind_of(lang, &r.record_type),
         occurred_on: r.occurred_on.to_string(),
@@ -67,13 +67,9 @@ fn row_of(lang: Lang, l: &Listed, names: &std::collections::HashMap<String, Stri
     }
 }
 
-async fn names(state: &AppState) -> Result<std::collections::HashMap<String, String>, AppError> {
-    Ok(crate::db::units::all(&state.db).await?.into_iter().map(|u| (u.code, u.name)).collect())
-}
-
 async fn list_view(state: &AppState, session: &Session, lang: Lang, form: ApplyForm) -> Result<RepairsView, AppError> {
     let today = crate::clock::now_cst().date();
-    let names = names(state).await?;
+    let names = crate::db::units::names(&state.db).await?;
     let rows = use_case::list(&state.db, &session.user, today).await?.iter().map(|l| row_of(lang, l, &names)).collect();
     let records = match (&session.user.role, &session.user.unit_code) {
         (Role::Unit, Some(code)) => use_case::repairable(&state.db, code)
@@ -117,14 +113,10 @@ async fn read_form(form: &mut Multipart) -> Result<Received, AppError> {
             "rectified_on" => out.rectified_on = field.text().await.map_err(text)?,
             "files" => {
                 let name = super::imports::clean_file_name(field.file_name().unwrap_or_default());
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(text)? {
-                    if bytes.len() + chunk.len() > use_case::MAX_FILE_BYTES {
-                        out.problem = Some(format!("{name}：超过 10 MB / {name}: larger than 10 MB"));
-                        return Ok(out);
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
+                let Some(bytes) = super::read_capped(&mut field, use_case::MAX_FILE_BYTES).await? else {
+                    out.problem = Some(format!("{name}：超过 10 MB / {name}: larger than 10 MB"));
+                    return Ok(out);
+                };
                 // A file input left empty sends one nameless, empty part.
                 if bytes.is_empty() && name == "upload" {
                     continue;
@@ -179,7 +171,7 @@ async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, erro
     let (row, evidence) = use_case::one(&state.db, &session.user, id).await?;
     let due_on = use_case::due_on(row.filed_at.date());
     let listed = Listed { overdue: row.status == "open" && today > due_on, due_on, row };
-    let names = names(state).await?;
+    let names = crate::db::units::names(&state.db).await?;
     let r = &listed.row;
     Ok(RepairView {
         lang,

@@ -36,6 +36,8 @@ pub struct BoardQuery {
     pub area: Option<String>,
     pub kind: Option<String>,
     pub lang: Option<String>,
+    /// The draft notice's date.
+    pub as_of: Option<String>,
 }
 
 impl BoardQuery {
@@ -118,14 +120,6 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     Ok(supervision::render(&view).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct FileQuery {
-    pub band: Option<String>,
-    pub area: Option<String>,
-    pub kind: Option<String>,
-    pub as_of: Option<String>,
-}
-
 fn as_of(text: Option<&str>, today: NaiveDate) -> Result<NaiveDate, AppError> {
     let day: NaiveDate = text.unwrap_or_default().trim().parse().map_err(|_| AppError::BadRequest("as_of is a date, YYYY-MM-DD".into()))?;
     if day > today {
@@ -136,7 +130,7 @@ fn as_of(text: Option<&str>, today: NaiveDate) -> Result<NaiveDate, AppError> {
 
 /// `GET /supervision/deadlines.{csv,xlsx}` (the board's records under its
 /// filters) and `GET /supervision/notice.pdf?as_of=` (a draft notice).
-pub async fn file(State(state): State<AppState>, PageSession(session): PageSession, Path(file): Path<String>, Query(q): Query<FileQuery>) -> Result<Response, AppError> {
+pub async fn file(State(state): State<AppState>, PageSession(session): PageSession, Path(file): Path<String>, Query(q): Query<BoardQuery>) -> Result<Response, AppError> {
     may_see(&session)?;
     let today = crate::clock::now_cst().date();
     if file == "notice.pdf" {
@@ -145,8 +139,7 @@ pub async fn file(State(state): State<AppState>, PageSession(session): PageSessi
         let name = format!("zhengxin-supervision-draft-{day}.pdf");
         return Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], pdf).into_response());
     }
-    let board_query = BoardQuery { band: q.band, area: q.area, kind: q.kind, lang: None };
-    let board = use_case::board(&state.db, today, &board_query.filter()?).await?;
+    let board = use_case::board(&state.db, today, &q.filter()?).await?;
     let (columns, rows) = use_case::table(&board.rows);
     let (bytes, content_type, name) = match file.as_str() {
         "deadlines.csv" => {

@@ -57,7 +57,7 @@ async fn compare(state: &AppState, v: &mut WhatIfView, rules: Result<Rulebook, S
             return Ok(StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let version = crate::scoring::robustness::version(&state.db, v.year, None).await?;
+    let version = crate::scoring::stored_version(&state.db, v.year, None).await?;
     match crate::scoring::whatif::whatif(&state.db, &version, rules).await {
         Ok(answer) => {
             v.result = Some(result(&answer));
@@ -120,20 +120,13 @@ pub async fn upload(State(state): State<AppState>, PageSession(session): PageSes
             "csrf" => csrf = field.text().await.map_err(text_of)?,
             "lang" => lang = Lang::from_param(Some(field.text().await.map_err(text_of)?.as_str())),
             "year" => year = field.text().await.map_err(text_of)?.trim().parse().ok(),
-            "rulebook" => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(text_of)? {
-                    if bytes.len() + chunk.len() > MAX_RULEBOOK_BYTES {
-                        too_large = true;
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                file = Some(bytes);
-                if too_large {
+            "rulebook" => match super::read_capped(&mut field, MAX_RULEBOOK_BYTES).await? {
+                Some(bytes) => file = Some(bytes),
+                None => {
+                    too_large = true;
                     break;
                 }
-            }
+            },
             _ => {}
         }
     }

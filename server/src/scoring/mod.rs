@@ -213,6 +213,13 @@ impl Computed {
     }
 }
 
+/// The stored version `number` of `year` (default: the one readers see,
+/// [`results::default_version`]), or an error that says which exist.
+pub async fn stored_version(db: &Db, year: i32, number: Option<i64>) -> Result<VersionInfo, ScoringError> {
+    let versions = results::versions(db, year).await?;
+    Ok(results::find_version(&versions, year, number).map_err(ScoringError::NoResult)?.clone())
+}
+
 /// The rulebook in force on `day`, for the rules that apply on a day rather
 /// than to an assessment year (publicity periods, the appointment
 /// check's look-back): that year's, else the newest of the twenty before.

@@ -66,8 +66,7 @@ pub enum Kind {
 /// The report `kind` of `year`'s version `version` (default: the one
 /// readers see), issued by `office`, audited for `actor`.
 pub async fn report(db: &Db, year: i32, version: Option<i64>, kind: &Kind, office: &str, actor: &str) -> Result<Report, ScoringError> {
-    let versions = results::versions(db, year).await?;
-    let v = results::find_version(&versions, year, version).map_err(ScoringError::NoResult)?.clone();
+    let v = super::stored_version(db, year, version).await?;
     let years: Vec<i32> = results::year_states(db).await?.into_iter().map(|s| s.year).collect();
     let unit = match kind {
         Kind::Unit(code) => Some(code.as_str()),

@@ -80,8 +80,7 @@ pub async fn result_file(
     actor: &str,
     destination: Option<&str>,
 ) -> Result<ResultFile, ScoringError> {
-    let versions = results::versions(db, year).await?;
-    let v = results::find_version(&versions, year, version).map_err(ScoringError::NoResult)?.clone();
+    let v = super::stored_version(db, year, version).await?;
     let rows = results::read(db, v.id).await?.only(scope.group, scope.unit.as_deref());
     if rows.units.is_empty() && !scope.is_whole() {
         let what = match (&scope.unit, scope.group) {

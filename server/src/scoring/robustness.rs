@@ -46,12 +46,6 @@ impl Robustness {
     }
 }
 
-/// The version `number` of `year` (default: the one readers see).
-pub async fn version(db: &Db, year: i32, number: Option<i64>) -> Result<VersionInfo, ScoringError> {
-    let versions = results::versions(db, year).await?;
-    Ok(results::find_version(&versions, year, number).map_err(ScoringError::NoResult)?.clone())
-}
-
 /// The model of `version`, its nominal result checked against the stored
 /// one.
 pub async fn checked_model(db: &Db, version: &VersionInfo) -> Result<Model, ScoringError> {

@@ -34,6 +34,12 @@ pub struct Config {
     pub report_office: String,
     /// Requests each client address may make to the public pages a minute.
     pub public_per_minute: u32,
+    /// Connections held at once; `None`: as many as the open-files limit
+    /// allows ([`crate::http::listen::Limits::for_open_files`]).
+    pub max_connections: Option<usize>,
+    /// How long a client has to send a request's headers after connecting
+    /// ([`crate::http::listen::HEADER_TIMEOUT`]; tests shorten it).
+    pub header_timeout: std::time::Duration,
 }
 
 /// Minutes without a request after which a session ends, by default.
@@ -58,6 +64,8 @@ impl Config {
             snapshots: None,
             report_office: crate::scoring::reports::DEFAULT_OFFICE.to_string(),
             public_per_minute: crate::http::public::PER_MINUTE,
+            max_connections: None,
+            header_timeout: crate::http::listen::HEADER_TIMEOUT,
         }
     }
 
@@ -81,6 +89,8 @@ impl std::fmt::Debug for Config {
             .field("snapshots", &self.snapshots)
             .field("report_office", &self.report_office)
             .field("public_per_minute", &self.public_per_minute)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
             .finish()
     }
 }

@@ -85,9 +85,14 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
             }
         }
     });
+    let open_files = http::listen::open_files_limit();
+    let limits = http::listen::Limits {
+        header_timeout: state.config.header_timeout,
+        ..http::listen::Limits::for_open_files(open_files, state.config.max_connections, state.config.trusted_proxy)
+    };
     let app = http::router::router(state);
-    tracing::info!(%addr, demo, "serving");
-    http::listen::serve(listener, app, shutdown).await?;
+    tracing::info!(%addr, demo, open_files, max_connections = limits.max_connections, per_address = limits.per_address, "serving");
+    http::listen::serve(listener, app, shutdown, limits).await?;
     expiry.abort();
     db.close().await;
     Ok(())

@@ -439,6 +439,11 @@ pub struct ServeArgs {
     /// Requests each client address may make to the public pages (/public) a minute.
     #[arg(long, env = "ZHENGXIN_PUBLIC_PER_MINUTE", default_value_t = crate::http::public::PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub public_per_minute: u32,
+    /// Connections held at once (default: what the open-files limit
+    /// allows, less 128 for the database and files; never more). At the
+    /// limit the longest-idle connection is closed to make room.
+    #[arg(long, env = "ZHENGXIN_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(16..=16_384))]
+    pub max_connections: Option<u64>,
     /// Size of the demo data loaded into an empty database (1 ≈ 300,000
     /// hotline tickets a year).
     #[arg(long, default_value_t = 1.0)]

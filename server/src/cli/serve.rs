@@ -15,6 +15,7 @@ pub async fn serve(database_url: String, a: ServeArgs) -> anyhow::Result<bool> {
         staged_hours: a.staged_hours,
         report_office: a.report_office,
         public_per_minute: a.public_per_minute,
+        max_connections: a.max_connections.map(|n| n as usize),
         ..Config::new(database_url, a.bind)
     };
     tracing::info!(?config, "starting");

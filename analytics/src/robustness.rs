@@ -74,6 +74,8 @@ impl Default for Settings {
 pub const DEFAULT_DRAWS: u32 = 10_000;
 /// The most draws one simulation may run.
 pub const MAX_DRAWS: u32 = 1_000_000;
+/// Draws between two looks at a simulation's stop flag.
+pub const STOP_CHECK_EVERY: u32 = 64;
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 20_171_231;
 
@@ -92,6 +94,9 @@ pub enum RobustnessError {
     /// stored one: the simulation would not be about this version.
     #[error("the nominal result does not match the stored version: {0}")]
     Nominal(String),
+    /// The caller asked the simulation to stop (its requester went away).
+    #[error("the simulation was stopped before it finished")]
+    Stopped,
 }
 
 impl Settings {
@@ -362,6 +367,13 @@ impl Model {
     /// Runs the simulation: the leave-one-out table and `draws` perturbed
     /// methods. The caller has checked the nominal result ([`Model::nominal`]).
     pub fn simulate(&self, s: &Settings) -> Result<Report, RobustnessError> {
+        self.simulate_until(s, &std::sync::atomic::AtomicBool::new(false))
+    }
+
+    /// [`Model::simulate`], giving up with [`RobustnessError::Stopped`] as
+    /// soon as `stop` is set (checked every [`STOP_CHECK_EVERY`] draws):
+    /// the server sets it when the request that asked goes away.
+    pub fn simulate_until(&self, s: &Settings, stop: &std::sync::atomic::AtomicBool) -> Result<Report, RobustnessError> {
         s.check()?;
         let n = self.units.len();
         let (k, at) = self.uniform_layout();
@@ -371,7 +383,10 @@ impl Model {
         let mut out = self.empty_outcome();
         let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
         let mut u = vec![0.0; k];
-        for _ in 0..s.draws {
+        for draw in 0..s.draws {
+            if draw % STOP_CHECK_EVERY == 0 && stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(RobustnessError::Stopped);
+            }
             for x in u.iter_mut() {
                 *x = rng.random::<f64>();
             }
@@ -572,6 +587,16 @@ mod tests {
         assert_eq!(r.units[1].grades.excellent, 1.0);
         assert_eq!(r.groups[0].narrow, 3);
         assert_eq!(r.groups[0].excellent_certain, ["B"]);
+    }
+
+    #[test]
+    fn a_simulation_stops_when_asked_and_runs_whole_when_not() {
+        let m = three();
+        let s = Settings { factors: Factors::default(), draws: 500, seed: 7 };
+        let stop = std::sync::atomic::AtomicBool::new(true);
+        assert_eq!(m.simulate_until(&s, &stop).err(), Some(RobustnessError::Stopped));
+        stop.store(false, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(format!("{:?}", m.simulate_until(&s, &stop).unwrap()), format!("{:?}", m.simulate(&s).unwrap()));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod listen;
 pub mod login;
 pub mod objections;
 pub mod overview;
+pub mod places;
 pub mod persons;
 pub mod public;
 pub mod publication;
@@ -41,34 +42,35 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub pages: Arc<cache::PageCache>,
+    /// The public's pages, apart from the signed-in users' ones.
+    pub public_pages: Arc<cache::PageCache>,
+    /// Published results the public pages show, per result epoch and year.
+    pub published: Arc<cache::PublishedCache>,
     pub jobs: Arc<crate::jobs::Jobs>,
     pub explanations: Arc<cache::ExplanationCache>,
     pub simulations: Arc<cache::RobustnessCache>,
     /// The database holds the demo data: every page says so.
     pub demo: bool,
     pub throttle: Arc<crate::auth::throttle::SignInThrottle>,
-    /// Places for expensive requests (exports, record lists, explanations).
-    pub expensive: Arc<tokio::sync::Semaphore>,
+    /// Places for expensive requests (exports, record lists, explanations)
+    /// and for uploads.
+    pub places: Arc<places::Places>,
     /// Requests per address on the public pages.
     pub public: Arc<public::PublicLimiter>,
 }
-
-/// Expensive requests served at once; two cores.
-pub const EXPENSIVE_AT_ONCE: usize = 4;
-/// How long an expensive request waits for a place before it is turned
-/// away with 503 and `Retry-After`.
-pub const EXPENSIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl AppState {
     pub fn new(db: Db, config: Config, demo: bool) -> AppState {
         AppState {
             demo,
             throttle: Arc::default(),
-            expensive: Arc::new(tokio::sync::Semaphore::new(EXPENSIVE_AT_ONCE)),
+            places: Arc::default(),
             public: Arc::default(),
             db,
             config: Arc::new(config),
             pages: Arc::new(cache::PageCache::new(cache::PAGES)),
+            public_pages: Arc::new(cache::PageCache::new(cache::PUBLIC_PAGES)),
+            published: Arc::new(cache::PublishedCache::new(cache::PUBLISHED)),
             jobs: Arc::default(),
             explanations: Arc::new(cache::ExplanationCache::new(cache::EXPLANATIONS)),
             simulations: Arc::new(cache::RobustnessCache::new(cache::SIMULATIONS)),
@@ -285,27 +287,6 @@ pub async fn demo_banner(axum::extract::State(state): axum::extract::State<AppSt
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(with_banner))
-}
-
-/// Lets at most [`EXPENSIVE_AT_ONCE`] expensive requests run at once; the
-/// next wait up to [`EXPENSIVE_WAIT`], then get 503 with `Retry-After`, so
-/// a burst of exports cannot starve every other page of CPU and memory.
-/// The refusal is plain text, carrying its [`ApiAnswer`], which
-/// `api::envelope` makes the JSON body on API routes.
-pub async fn limit_expensive(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    const BUSY: &str = "服务器繁忙，请稍后再试。 / The server is busy; try again in a few seconds.";
-    match tokio::time::timeout(EXPENSIVE_WAIT, state.expensive.clone().acquire_owned()).await {
-        Ok(Ok(place)) => {
-            let response = next.run(request).await;
-            drop(place);
-            response
-        }
-        _ => {
-            let mut refused = (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")], BUSY).into_response();
-            refused.extensions_mut().insert(ApiAnswer { status: StatusCode::SERVICE_UNAVAILABLE, code: "busy", message: BUSY.to_string() });
-            refused
-        }
-    }
 }
 
 /// A multipart field's bytes, read only up to `max`: `None` when the field

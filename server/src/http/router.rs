@@ -12,6 +12,9 @@ use super::{AppState, api, exports, home, imports, jobs, login, objections, over
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 
+/// The largest import upload: its files and the form around them.
+const IMPORT_BODY: usize = imports::MAX_UPLOAD_BYTES + imports::MULTIPART_OVERHEAD as usize;
+
 /// How long any request but an upload may take, body included.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// How long an upload may take to arrive (64 MiB at about 80 KB/s).
@@ -30,7 +33,7 @@ pub const API_ROUTES: [&str; 7] = [
 
 /// The API under `/api/v1`, its errors in the envelope of interfaces.md.
 fn api_routes(state: &AppState) -> Router<AppState> {
-    let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive);
+    let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::places::limit_expensive);
     Router::new()
         .route(API_ROUTES[0], get(api::rankings))
         .route(API_ROUTES[1], get(api::unit))
@@ -56,7 +59,7 @@ fn public_routes(state: &AppState) -> Router<AppState> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::limit_expensive);
+    let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::places::limit_expensive);
     let pages = Router::new()
         .route("/", get(overview::page))
         .route("/data", get(home::home))
@@ -106,16 +109,26 @@ pub fn router(state: AppState) -> Router {
     // Uploads are limited while they stream, inside the handler, so that an
     // upload over the limit gets the import page with the reason, not a bare
     // refusal; reading stops at the limit.
-    let uploads = Router::new().route(
-        "/import",
-        post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES + imports::MULTIPART_OVERHEAD as usize)),
-    )
-    .route("/whatif", post(whatif::upload).layer(axum::extract::DefaultBodyLimit::max(whatif::MAX_RULEBOOK_BYTES + 64 * 1024)).route_layer(expensive()))
-    .route(
-        "/repairs",
-        post(repairs::apply).layer(axum::extract::DefaultBodyLimit::max(repairs::MAX_BODY)).route_layer(expensive()),
-    )
-    .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
+    //
+    // Every upload is received whole first, within its account's upload
+    // places and a minimum rate (`places::receive`); only then do the
+    // what-if and repair handlers, which check what was sent, take an
+    // expensive place. The import streams its files to disk itself.
+    let receive = |max: usize| axum::middleware::from_fn_with_state((state.clone(), max), super::places::receive);
+    const WHATIF_BODY: usize = whatif::MAX_RULEBOOK_BYTES + 64 * 1024;
+    let uploads = Router::new()
+        .route(
+            "/import",
+            post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(IMPORT_BODY))
+                .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::places::pace_upload)),
+        )
+        .route("/whatif", post(whatif::upload).layer(axum::extract::DefaultBodyLimit::max(WHATIF_BODY)).route_layer(expensive()).route_layer(receive(WHATIF_BODY)))
+        .route(
+            "/repairs",
+            post(repairs::apply).layer(axum::extract::DefaultBodyLimit::max(repairs::MAX_BODY)).route_layer(expensive()).route_layer(receive(repairs::MAX_BODY)),
+        )
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
     pages
         .merge(uploads)
         .layer(axum::middleware::from_fn(super::localize_errors))
@@ -155,10 +168,9 @@ async fn security_headers(axum::extract::State(state): axum::extract::State<AppS
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"),
-    );
+    // A handler may have set a stricter policy (evidence files: sandbox).
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"));
     h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
 }

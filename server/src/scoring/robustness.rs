@@ -6,6 +6,8 @@
 //! (version, factors, draws, seed), which the web caches.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use analytics::domain::Grade;
 use analytics::robustness::{Model, Report, RobustnessError, Settings, Unit};
@@ -60,8 +62,47 @@ pub async fn checked_model(db: &Db, version: &VersionInfo) -> Result<Model, Scor
 pub async fn robustness(db: &Db, version: &VersionInfo, settings: Settings) -> Result<Robustness, ScoringError> {
     settings.check()?;
     let model = checked_model(db, version).await?;
-    let report = tokio::task::spawn_blocking(move || model.simulate(&settings)).await.map_err(|e| ScoringError::Interrupted(e.to_string()))??;
+    let report = simulate(model, settings).await?;
     Ok(Robustness { year: version.year as i32, version: version.version, report })
+}
+
+/// Simulations running now in this process.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many simulations are running now (on the blocking pool).
+pub fn running() -> usize {
+    RUNNING.load(Ordering::SeqCst)
+}
+
+/// Runs `model`'s simulation on the blocking pool. Dropping the returned
+/// future (its request went away, or ran out of time) stops the
+/// computation within [`analytics::robustness::STOP_CHECK_EVERY`] draws:
+/// a blocking task is not cancelled with the future that awaits it, and
+/// abandoned simulations would otherwise burn the cores the expensive
+/// places are meant to share.
+pub async fn simulate(model: Model, settings: Settings) -> Result<Report, ScoringError> {
+    /// Sets the stop flag when the awaiting future is dropped (or ends).
+    struct StopOnDrop(Arc<AtomicBool>);
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    /// Counts a simulation as running while it lives.
+    struct Running;
+    impl Drop for Running {
+        fn drop(&mut self) {
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let _stop_when_dropped = StopOnDrop(stop.clone());
+    let run = tokio::task::spawn_blocking(move || {
+        RUNNING.fetch_add(1, Ordering::SeqCst);
+        let _running = Running;
+        model.simulate_until(&settings, &stop)
+    });
+    Ok(run.await.map_err(|e| ScoringError::Interrupted(e.to_string()))??)
 }
 
 /// The version as the simulation sees it: the rulebook's indicators and,
@@ -109,5 +150,44 @@ fn check_nominal(model: &Model, rows: &ResultRows) -> Result<(), RobustnessError
         Ok(())
     } else {
         Err(RobustnessError::Nominal(format!("recomputed from the stored values, these units differ: {}", differing.join(", "))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analytics::domain::PeerGroup;
+    use analytics::robustness::{Factors, Indicator};
+    use analytics::rulebook::GradeRules;
+
+    /// 300 counties on 20 linear indicators: a simulation of many draws
+    /// takes far longer than the test waits.
+    fn big() -> Model {
+        let indicators = (0..20).map(|i| Indicator { id: format!("x{i}"), weight: 5.0, kind: analytics::rulebook::FunctionKind::Linear, bad: 0.0, good: 1.0, groups: vec![PeerGroup::County] }).collect();
+        let units = (0..300)
+            .map(|u| Unit {
+                code: format!("U{u:03}"),
+                name: format!("U{u:03}"),
+                group: PeerGroup::County,
+                parent_code: None,
+                bonus: 0.0,
+                vetoed: false,
+                graded: true,
+                values: (0..20).map(|i| Some(((u * 7 + i * 13) % 100) as f64 / 100.0)).collect(),
+            })
+            .collect();
+        Model { indicators, units, grades: GradeRules { excellent: 90.0, good: 80.0, pass: 60.0, excellent_quota: 0.3 } }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_simulation_stops_computing() {
+        let settings = Settings { factors: Factors::default(), draws: analytics::robustness::MAX_DRAWS, seed: 1 };
+        let abandoned = tokio::time::timeout(std::time::Duration::from_millis(300), simulate(big(), settings)).await;
+        assert!(abandoned.is_err(), "the simulation was still running when its request went away");
+        let started = std::time::Instant::now();
+        while running() > 0 {
+            assert!(started.elapsed() < std::time::Duration::from_secs(5), "the abandoned simulation keeps computing");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 }

@@ -13,6 +13,7 @@
 //! - `personnel` (组织人事部门): civil servants' integrity files only, each
 //!   look-up with a stated purpose (no results, no unit records).
 
+pub mod devices;
 pub mod passwords;
 pub mod sessions;
 pub mod throttle;
@@ -135,6 +136,11 @@ pub fn random_secret() -> Result<String, AuthError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AuthError::Random(e.to_string()))?;
     Ok(crate::hashing::to_hex(&bytes))
+}
+
+/// Constant-time comparison of two tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// How a secret is stored.

@@ -49,6 +49,21 @@ pub async fn record_failure(db: &Db, typed_name: &str, known: bool, address: IpA
     Ok(())
 }
 
+/// Audits the start of a sign-in delay (see [`super::throttle`]): the
+/// account (for browsers it was not signed in from), the client address,
+/// or one trusted browser of the account.
+pub async fn record_lock(db: &Db, lock: &super::throttle::Lock) -> Result<(), AuthError> {
+    use super::throttle::Lock;
+    let delay = "delays double from 1 s with each further failure, up to 15 min";
+    let (entity, key, detail) = match lock {
+        Lock::Account { username, failures } => ("users", username.clone(), serde_json::json!({ "scope": "account", "failures": failures, "applies_to": "browsers not signed in to this account before", "delay": delay })),
+        Lock::Address { address, failures } => ("addresses", address.to_string(), serde_json::json!({ "scope": "address", "failures": failures, "delay": delay })),
+        Lock::Device { username, failures } => ("users", username.clone(), serde_json::json!({ "scope": "device", "failures": failures, "applies_to": "one browser signed in to this account before", "delay": delay })),
+    };
+    crate::db::audit::record_one(db, "system:sign-in-throttle", "sign_in_locked", entity, &key, detail).await?;
+    Ok(())
+}
+
 /// The live session with this cookie value, if any: not expired and used
 /// within the last `idle_minutes`. One query: every page view asks it; the
 /// time of use is written at most once a minute, off the request's path.

@@ -1,25 +1,41 @@
-//! Slowing down password guessing, in memory.
+//! Slowing down password guessing, in memory, without locking the real
+//! user out.
 //!
 //! Failed sign-ins are counted per account and per client address. After
 //! [`FREE_FAILURES`] failures, each further attempt must wait an
 //! exponentially growing delay (1 s, 2 s, 4 s, … up to [`MAX_DELAY`]) after
 //! the last failure; an attempt inside that window is refused at once,
 //! without checking the password, so a guesser gets neither an answer nor
-//! CPU time. A correct password resets its account and address.
+//! CPU time. A correct password resets its account.
+//!
+//! **Trusted browsers pass.** Counting per account alone lets a stranger
+//! lock anyone out: nine well-timed guesses, then one per window, keep an
+//! account locked for good. So a browser that signed in to the account
+//! before carries a device cookie ([`super::devices`], the scheme of
+//! OWASP's "Slow down online guessing attacks with device cookies"), and
+//! its attempts are counted against that device only: the account's and
+//! the address's delays, which only strangers build up, do not apply to
+//! it. A device that fails [`FREE_FAILURES`] times waits like anyone else.
+//! The administrator's unlock lifts an account's delays; the start of
+//! every delay (account, address or device) is reported by [`failed`] so
+//! that it is audited.
 //!
 //! Checking a password runs argon2 (about 19 MiB and tens of milliseconds):
 //! at most [`MAX_CONCURRENT_HASHES`] run at once; up to [`MAX_WAITING`]
 //! more wait in line for at most [`HASH_WAIT`], and anything beyond is
 //! answered "busy" at once, so no flood of sign-ins can exhaust memory or
 //! the blocking thread pool. Sign-ins to an account that exists and has no
-//! recent failures have a lane of their own ([`PRIORITY_HASHES`] checks):
-//! guesses spread over made-up names from many addresses fill the common
-//! lane, and the real user still gets a turn.
+//! recent failures, and sign-ins from a trusted browser without failures,
+//! have a lane of their own ([`PRIORITY_HASHES`] checks): guesses spread
+//! over made-up names from many addresses fill the common lane, and the
+//! real user still gets a turn.
 //!
 //! The state lives in memory, by design: it is lost on a restart (which an
 //! attacker cannot cause), and it costs no database write per guess. It is
-//! bounded: at most [`MAX_TRACKED`] accounts and addresses each; when full,
-//! entries whose delay has passed are forgotten first.
+//! bounded: at most [`MAX_TRACKED`] accounts, addresses and devices each;
+//! when full, entries whose delay has passed are forgotten first.
+//!
+//! [`failed`]: SignInThrottle::failed
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -76,14 +92,45 @@ pub struct Locked {
     pub wait_seconds: u64,
 }
 
+/// Who an attempt's failures count against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt<'a> {
+    /// A browser not trusted for the account: the account and the address.
+    Stranger { username: &'a str, address: IpAddr },
+    /// A browser that signed in to the account before: its device only
+    /// (the id of its checked device cookie).
+    Trusted { device: &'a str },
+}
+
+/// A delay that has just begun, to be audited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lock {
+    Account { username: String, failures: u32 },
+    Address { address: IpAddr, failures: u32 },
+    Device { username: String, failures: u32 },
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    accounts: HashMap<String, Failures>,
+    addresses: HashMap<IpAddr, Failures>,
+    devices: HashMap<String, Failures>,
+}
+
+#[derive(Debug, Default)]
+struct InFlight {
+    accounts: HashMap<String, u32>,
+    addresses: HashMap<IpAddr, u32>,
+    devices: HashMap<String, u32>,
+}
+
 #[derive(Debug)]
 pub struct SignInThrottle {
-    accounts: Mutex<HashMap<String, Failures>>,
-    addresses: Mutex<HashMap<IpAddr, Failures>>,
-    /// Attempts admitted and not yet decided, per account and address: a
-    /// burst sent at once must not all pass before the first failure is
-    /// counted.
-    in_flight: Mutex<(HashMap<String, u32>, HashMap<IpAddr, u32>)>,
+    counts: Mutex<Counts>,
+    /// Attempts admitted and not yet decided, per account, address and
+    /// device: a burst sent at once must not all pass before the first
+    /// failure is counted.
+    in_flight: Mutex<InFlight>,
     hashing: Lane,
     priority: Lane,
     hash_wait: Duration,
@@ -130,25 +177,34 @@ impl Lane {
 #[derive(Debug)]
 struct Flight<'a> {
     throttle: &'a SignInThrottle,
-    username: String,
-    address: IpAddr,
+    subject: Subject,
+}
+
+/// What an attempt in flight is counted under.
+#[derive(Debug)]
+enum Subject {
+    Stranger(String, IpAddr),
+    Device(String),
+}
+
+fn leave<K: std::hash::Hash + Eq>(map: &mut HashMap<K, u32>, key: &K) {
+    if let Some(n) = map.get_mut(key) {
+        *n -= 1;
+        if *n == 0 {
+            map.remove(key);
+        }
+    }
 }
 
 impl Drop for Flight<'_> {
     fn drop(&mut self) {
         let mut flights = lock(&self.throttle.in_flight);
-        let (accounts, addresses) = &mut *flights;
-        if let Some(n) = accounts.get_mut(&self.username) {
-            *n -= 1;
-            if *n == 0 {
-                accounts.remove(&self.username);
+        match &self.subject {
+            Subject::Stranger(username, address) => {
+                leave(&mut flights.accounts, username);
+                leave(&mut flights.addresses, address);
             }
-        }
-        if let Some(n) = addresses.get_mut(&self.address) {
-            *n -= 1;
-            if *n == 0 {
-                addresses.remove(&self.address);
-            }
+            Subject::Device(id) => leave(&mut flights.devices, id),
         }
     }
 }
@@ -166,12 +222,21 @@ pub struct Permit<'a> {
     _flight: Flight<'a>,
 }
 
+/// The attempts still allowed before a delay: the free ones left, or one
+/// at a time once delays have begun. Attempts in flight count.
+fn allowed(f: Option<&Failures>) -> u32 {
+    f.map_or(FREE_FAILURES, |f| FREE_FAILURES.saturating_sub(f.count).max(1))
+}
+
+fn wait(f: Option<&Failures>, now: Instant) -> Duration {
+    f.map(|f| f.open_at().saturating_duration_since(now)).unwrap_or_default()
+}
+
 impl SignInThrottle {
     /// A throttle whose sign-ins wait at most `hash_wait` for a check.
     pub fn with_hash_wait(hash_wait: Duration) -> SignInThrottle {
         SignInThrottle {
-            accounts: Mutex::default(),
-            addresses: Mutex::default(),
+            counts: Mutex::default(),
             in_flight: Mutex::default(),
             hashing: Lane::new(MAX_CONCURRENT_HASHES),
             priority: Lane::new(PRIORITY_HASHES),
@@ -180,64 +245,110 @@ impl SignInThrottle {
         }
     }
 
-    /// May an attempt on `username` from `address` be checked now? Waits
-    /// in line for a password check (see [`HASH_WAIT`]); `known`: the
-    /// account exists and is enabled.
-    pub async fn admit(&self, username: &str, address: IpAddr, known: bool, now: Instant) -> Result<Permit<'_>, Refusal> {
-        let (account, longest) = self.delay(username, address, now);
+    /// May `attempt` be checked now? Waits in line for a password check
+    /// (see [`HASH_WAIT`]); `known`: the account exists and is enabled.
+    pub async fn admit(&self, attempt: Attempt<'_>, known: bool, now: Instant) -> Result<Permit<'_>, Refusal> {
+        let (failures, longest) = self.delay(attempt, now);
         if !longest.is_zero() {
             return Err(Refusal::Wait(longest));
         }
-        // The attempts still allowed before a delay: the free ones left, or
-        // one at a time once delays have begun. Attempts in flight count.
-        let allowed = |f: Option<Failures>| f.map_or(FREE_FAILURES, |f| FREE_FAILURES.saturating_sub(f.count).max(1));
-        let address_failures = lock(&self.addresses).get(&address).copied();
-        {
+        let subject = {
+            let counts = lock(&self.counts);
             let mut flights = lock(&self.in_flight);
-            let (accounts, addresses) = &mut *flights;
-            let (a, b) = (accounts.get(username).copied().unwrap_or(0), addresses.get(&address).copied().unwrap_or(0));
-            if a >= allowed(account) || b >= allowed(address_failures) {
-                return Err(Refusal::Busy);
+            match attempt {
+                Attempt::Stranger { username, address } => {
+                    let (a, b) = (flights.accounts.get(username).copied().unwrap_or(0), flights.addresses.get(&address).copied().unwrap_or(0));
+                    if a >= allowed(counts.accounts.get(username)) || b >= allowed(counts.addresses.get(&address)) {
+                        return Err(Refusal::Busy);
+                    }
+                    *flights.accounts.entry(username.to_string()).or_default() += 1;
+                    *flights.addresses.entry(address).or_default() += 1;
+                    Subject::Stranger(username.to_string(), address)
+                }
+                Attempt::Trusted { device } => {
+                    if flights.devices.get(device).copied().unwrap_or(0) >= allowed(counts.devices.get(device)) {
+                        return Err(Refusal::Busy);
+                    }
+                    *flights.devices.entry(device.to_string()).or_default() += 1;
+                    Subject::Device(device.to_string())
+                }
             }
-            *accounts.entry(username.to_string()).or_default() += 1;
-            *addresses.entry(address).or_default() += 1;
-        }
-        let flight = Flight { throttle: self, username: username.to_string(), address };
-        let lane = if known && account.is_none() { &self.priority } else { &self.hashing };
+        };
+        let flight = Flight { throttle: self, subject };
+        let lane = if known && failures.is_none() { &self.priority } else { &self.hashing };
         let queued = Instant::now();
         let place = lane.take(self.hash_wait).await?;
         // Failures counted while this one waited in line apply to it too.
-        let (_, longest) = self.delay(username, address, now + queued.elapsed());
+        let (_, longest) = self.delay(attempt, now + queued.elapsed());
         if !longest.is_zero() {
             return Err(Refusal::Wait(longest));
         }
         Ok(Permit { _place: place, _flight: flight })
     }
 
-    /// The account's failures and how long an attempt must still wait.
-    fn delay(&self, username: &str, address: IpAddr, now: Instant) -> (Option<Failures>, Duration) {
-        let wait = |f: Option<&Failures>| f.map(|f| f.open_at().saturating_duration_since(now)).unwrap_or_default();
-        let account = lock(&self.accounts).get(username).copied();
-        let address_wait = wait(lock(&self.addresses).get(&address));
-        (account, wait(account.as_ref()).max(address_wait))
+    /// The failures an attempt is judged by (the account's, or the
+    /// device's) and how long it must still wait.
+    fn delay(&self, attempt: Attempt<'_>, now: Instant) -> (Option<Failures>, Duration) {
+        let counts = lock(&self.counts);
+        match attempt {
+            Attempt::Stranger { username, address } => {
+                let account = counts.accounts.get(username);
+                (account.copied(), wait(account, now).max(wait(counts.addresses.get(&address), now)))
+            }
+            Attempt::Trusted { device } => {
+                let d = counts.devices.get(device);
+                (d.copied(), wait(d, now))
+            }
+        }
     }
 
-    /// Records a failed check.
-    pub fn failed(&self, username: &str, address: IpAddr, now: Instant) {
-        bump(&mut lock(&self.accounts), username.to_string(), now);
-        bump(&mut lock(&self.addresses), address, now);
+    /// Records a failed check; returns the delays it started (for the
+    /// audit log): a stranger's failure counts against the account and
+    /// the address, a trusted browser's against its device only.
+    pub fn failed(&self, username: &str, attempt: Attempt<'_>, now: Instant) -> Vec<Lock> {
+        let mut counts = lock(&self.counts);
+        let mut locks = Vec::new();
+        match attempt {
+            Attempt::Stranger { username, address } => {
+                let n = bump(&mut counts.accounts, username.to_string(), now);
+                if n == FREE_FAILURES {
+                    locks.push(Lock::Account { username: username.to_string(), failures: n });
+                }
+                let n = bump(&mut counts.addresses, address, now);
+                if n == FREE_FAILURES {
+                    locks.push(Lock::Address { address, failures: n });
+                }
+            }
+            Attempt::Trusted { device } => {
+                let n = bump(&mut counts.devices, device.to_string(), now);
+                if n == FREE_FAILURES {
+                    locks.push(Lock::Device { username: username.to_string(), failures: n });
+                }
+            }
+        }
+        locks
     }
 
-    /// Records a successful sign-in: the account starts afresh. The
-    /// address keeps its count: signing in to one's own account between
-    /// guesses at others must not reset them.
-    pub fn succeeded(&self, username: &str, _address: IpAddr) {
-        lock(&self.accounts).remove(username);
+    /// Records a successful sign-in: the account (for a stranger) or the
+    /// device starts afresh. The address keeps its count: signing in to
+    /// one's own account between guesses at others must not reset them.
+    pub fn succeeded(&self, attempt: Attempt<'_>) {
+        let mut counts = lock(&self.counts);
+        match attempt {
+            Attempt::Stranger { username, .. } => {
+                counts.accounts.remove(username);
+            }
+            Attempt::Trusted { device } => {
+                counts.devices.remove(device);
+            }
+        }
     }
 
-    /// Accounts that must wait now, longest wait first.
+    /// Accounts that must wait now (for browsers they have not signed in
+    /// from), longest wait first.
     pub fn locked(&self, now: Instant) -> Vec<Locked> {
-        let mut out: Vec<Locked> = lock(&self.accounts)
+        let mut out: Vec<Locked> = lock(&self.counts)
+            .accounts
             .iter()
             .filter(|(_, f)| f.open_at() > now)
             .map(|(name, f)| Locked {
@@ -252,7 +363,7 @@ impl SignInThrottle {
 
     /// Forgets an account's failures (the administrator unlocks it).
     pub fn unlock(&self, username: &str) {
-        lock(&self.accounts).remove(username);
+        lock(&self.counts).accounts.remove(username);
     }
 }
 
@@ -261,7 +372,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Failures>, key: K, now: Instant) {
+/// Counts a failure under `key`; the count now.
+fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Failures>, key: K, now: Instant) -> u32 {
     if map.len() >= MAX_TRACKED && !map.contains_key(&key) {
         // Forget what no longer delays anyone (at least a minute idle);
         // if everything still does, the oldest half.
@@ -276,6 +388,7 @@ fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Failures>, key: K, now: In
     let f = map.entry(key).or_insert(Failures { count: 0, last: now });
     f.count = f.count.saturating_add(1);
     f.last = now;
+    f.count
 }
 
 #[cfg(test)]
@@ -285,21 +398,26 @@ mod tests {
     const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
     const AWAY: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
 
+    /// An attempt from a browser not trusted for the account.
+    fn s(username: &str, address: IpAddr) -> Attempt<'_> {
+        Attempt::Stranger { username, address }
+    }
+
     #[tokio::test]
     async fn five_failures_are_free_then_delays_double() {
         let t = SignInThrottle::default();
         let start = Instant::now();
         for i in 0..FREE_FAILURES {
-            assert!(t.admit("wang", HOME, false, start).await.is_ok(), "attempt {i}");
-            t.failed("wang", HOME, start);
+            assert!(t.admit(s("wang", HOME), false, start).await.is_ok(), "attempt {i}");
+            t.failed("wang", s("wang", HOME), start);
         }
-        assert_eq!(t.admit("wang", AWAY, false, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the account waits, from anywhere");
-        assert_eq!(t.admit("li", HOME, false, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the address waits, for any account");
-        assert!(t.admit("li", AWAY, false, start).await.is_ok());
+        assert_eq!(t.admit(s("wang", AWAY), false, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the account waits, from anywhere");
+        assert_eq!(t.admit(s("li", HOME), false, start).await.err(), Some(Refusal::Wait(Duration::from_secs(1))), "the address waits, for any account");
+        assert!(t.admit(s("li", AWAY), false, start).await.is_ok());
         let later = start + Duration::from_secs(1);
-        assert!(t.admit("wang", HOME, false, later).await.is_ok());
-        t.failed("wang", HOME, later);
-        assert_eq!(t.admit("wang", AWAY, false, later).await.err(), Some(Refusal::Wait(Duration::from_secs(2))));
+        assert!(t.admit(s("wang", HOME), false, later).await.is_ok());
+        t.failed("wang", s("wang", HOME), later);
+        assert_eq!(t.admit(s("wang", AWAY), false, later).await.err(), Some(Refusal::Wait(Duration::from_secs(2))));
         assert_eq!(t.locked(later)[0], Locked { username: "wang".into(), failures: 6, wait_seconds: 2 });
     }
 
@@ -308,14 +426,14 @@ mod tests {
         let t = SignInThrottle::default();
         let now = Instant::now();
         for _ in 0..60 {
-            t.failed("wang", HOME, now);
+            t.failed("wang", s("wang", HOME), now);
         }
-        assert_eq!(t.admit("wang", AWAY, false, now).await.err(), Some(Refusal::Wait(MAX_DELAY)));
+        assert_eq!(t.admit(s("wang", AWAY), false, now).await.err(), Some(Refusal::Wait(MAX_DELAY)));
         t.unlock("wang");
-        assert!(t.admit("wang", AWAY, false, now).await.is_ok());
-        assert!(t.admit("zhao", HOME, false, now).await.is_err(), "the address still waits");
-        t.succeeded("zhao", HOME);
-        assert!(t.admit("zhao", HOME, false, now).await.is_err(), "a success elsewhere does not reset the address");
+        assert!(t.admit(s("wang", AWAY), false, now).await.is_ok());
+        assert!(t.admit(s("zhao", HOME), false, now).await.is_err(), "the address still waits");
+        t.succeeded(s("zhao", HOME));
+        assert!(t.admit(s("zhao", HOME), false, now).await.is_err(), "a success elsewhere does not reset the address");
         assert!(t.locked(now).is_empty());
     }
 
@@ -330,22 +448,22 @@ mod tests {
         for i in 0..FREE_FAILURES {
             let addr = IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, i as u8));
             let known = i == FREE_FAILURES - 1;
-            held.push(t.admit("wang", addr, known, now).await.expect("a free attempt"));
+            held.push(t.admit(s("wang", addr), known, now).await.expect("a free attempt"));
         }
         let started = Instant::now();
-        assert_eq!(t.admit("wang", AWAY, true, now).await.err(), Some(Refusal::Busy));
+        assert_eq!(t.admit(s("wang", AWAY), true, now).await.err(), Some(Refusal::Busy));
         assert!(started.elapsed() < Duration::from_secs(1), "refused without waiting in line");
         // Their failures recorded, the account waits; in flight is empty again.
         for i in 0..FREE_FAILURES {
-            t.failed("wang", IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, i as u8)), now);
+            t.failed("wang", s("wang", IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, i as u8))), now);
         }
         drop(held);
-        assert_eq!(t.admit("wang", AWAY, false, now).await.err(), Some(Refusal::Wait(Duration::from_secs(1))));
-        assert!(lock(&t.in_flight).0.is_empty() && lock(&t.in_flight).1.is_empty());
+        assert_eq!(t.admit(s("wang", AWAY), false, now).await.err(), Some(Refusal::Wait(Duration::from_secs(1))));
+        assert!(lock(&t.in_flight).accounts.is_empty() && lock(&t.in_flight).addresses.is_empty());
         // After the delay, one attempt at a time.
         let later = now + Duration::from_secs(1);
-        let one = t.admit("wang", AWAY, false, later).await.expect("one attempt");
-        assert_eq!(t.admit("wang", HOME, true, later).await.err(), Some(Refusal::Busy));
+        let one = t.admit(s("wang", AWAY), false, later).await.expect("one attempt");
+        assert_eq!(t.admit(s("wang", HOME), true, later).await.err(), Some(Refusal::Busy));
         drop(one);
     }
 
@@ -356,20 +474,20 @@ mod tests {
         let now = Instant::now();
         let mut held = Vec::new();
         for _ in 0..MAX_CONCURRENT_HASHES {
-            held.push(t.admit("a", HOME, false, now).await.expect("a place"));
+            held.push(t.admit(s("a", HOME), false, now).await.expect("a place"));
         }
         // The next waits its turn, and gives up after HASH_WAIT.
-        assert_eq!(t.admit("b", AWAY, false, now).await.err(), Some(Refusal::Busy));
-        let (waiter, freed) = tokio::join!(t.admit("b", AWAY, false, now), async {
+        assert_eq!(t.admit(s("b", AWAY), false, now).await.err(), Some(Refusal::Busy));
+        let (waiter, freed) = tokio::join!(t.admit(s("b", AWAY), false, now), async {
             tokio::time::sleep(wait / 2).await;
             held.pop();
         });
         assert!(waiter.is_ok(), "a place freed in time is taken");
         let _ = freed;
         // An existing account without failures has its own lane.
-        assert!(t.admit("real", AWAY, true, now).await.is_ok());
-        t.failed("real", AWAY, now);
-        assert_eq!(t.admit("real", AWAY, true, now).await.err(), Some(Refusal::Busy), "after a failure it queues with everyone");
+        assert!(t.admit(s("real", AWAY), true, now).await.is_ok());
+        t.failed("real", s("real", AWAY), now);
+        assert_eq!(t.admit(s("real", AWAY), true, now).await.err(), Some(Refusal::Busy), "after a failure it queues with everyone");
     }
 
     #[test]
@@ -377,9 +495,50 @@ mod tests {
         let t = SignInThrottle::default();
         let now = Instant::now();
         for i in 0..(MAX_TRACKED + 10) {
-            t.failed(&format!("user{i}"), HOME, now + Duration::from_millis(i as u64));
+            let name = format!("user{i}");
+            t.failed(&name, s(&name, HOME), now + Duration::from_millis(i as u64));
         }
-        assert!(lock(&t.accounts).len() <= MAX_TRACKED);
-        assert!(lock(&t.accounts).contains_key(&format!("user{}", MAX_TRACKED + 9)));
+        assert!(lock(&t.counts).accounts.len() <= MAX_TRACKED);
+        assert!(lock(&t.counts).accounts.contains_key(&format!("user{}", MAX_TRACKED + 9)));
+    }
+
+    #[tokio::test]
+    async fn a_stranger_cannot_lock_the_real_user_out_of_a_browser_it_signed_in_from() {
+        let t = SignInThrottle::default();
+        let now = Instant::now();
+        // Guesses from many addresses, then one per window: the account
+        // stays locked for strangers, for good.
+        let mut locks = Vec::new();
+        for i in 0..9u8 {
+            let from = IpAddr::V4(std::net::Ipv4Addr::new(10, 2, 0, i));
+            locks.extend(t.failed("lucheng", s("lucheng", from), now));
+        }
+        assert_eq!(locks, [Lock::Account { username: "lucheng".into(), failures: FREE_FAILURES }], "the lock's start is reported once, to be audited");
+        assert!(matches!(t.admit(s("lucheng", AWAY), true, now).await, Err(Refusal::Wait(_))), "a stranger waits");
+        // The real user's browser signed in before: it passes, in the
+        // lane for accounts without failures.
+        let trusted = Attempt::Trusted { device: "d1" };
+        let permit = t.admit(trusted, true, now).await.expect("the trusted browser is checked at once");
+        drop(permit);
+        t.succeeded(trusted);
+        assert!(matches!(t.admit(s("lucheng", AWAY), true, now).await, Err(Refusal::Wait(_))), "its success does not unlock strangers");
+        // A device that keeps failing waits like anyone, on its own.
+        for _ in 0..FREE_FAILURES - 1 {
+            assert!(t.failed("lucheng", trusted, now).is_empty());
+        }
+        assert_eq!(t.failed("lucheng", trusted, now), [Lock::Device { username: "lucheng".into(), failures: FREE_FAILURES }]);
+        assert_eq!(t.admit(trusted, true, now).await.err(), Some(Refusal::Wait(Duration::from_secs(1))));
+        assert!(t.admit(Attempt::Trusted { device: "d2" }, true, now).await.is_ok(), "another trusted browser is not held up");
+        // The administrator's unlock lifts the account's delay.
+        t.unlock("lucheng");
+        assert!(t.admit(s("lucheng", AWAY), true, now).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_address_lock_is_reported_once() {
+        let t = SignInThrottle::default();
+        let now = Instant::now();
+        let locks: Vec<Lock> = (0..8).flat_map(|i| t.failed("x", s(&format!("name{i}"), HOME), now)).collect();
+        assert_eq!(locks, [Lock::Address { address: HOME, failures: FREE_FAILURES }]);
     }
 }

@@ -1,12 +1,32 @@
-//! Install-wide settings, as key and value: so far only whether this
-//! database holds the demo data (then every page says so, and `serve`
-//! keeps its known passwords off the network).
+//! Install-wide settings, as key and value: whether this database holds
+//! the demo data (then every page says so, and `serve` keeps its known
+//! passwords off the network), and the key of device cookies.
 
 
 use super::{Db, DbError, Tx};
 use crate::{on_db, on_tx};
 
 const DEMO: &str = "demo";
+const DEVICE_KEY: &str = "device_cookie_key";
+
+/// The key of device cookies ([`crate::auth::devices`]): the stored one,
+/// or `candidate` stored now if there is none (two processes racing agree
+/// on the first one written).
+pub async fn device_key(db: &Db, candidate: &str) -> Result<String, DbError> {
+    const READ: &str = "SELECT value FROM install_settings WHERE key = $1";
+    const WRITE: &str = "INSERT INTO install_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+    let stored: Option<String> = on_db!(db, pool => sqlx::query_scalar::<_, String>(READ).bind(DEVICE_KEY).fetch_optional(pool).await?);
+    if let Some(key) = stored {
+        return Ok(key);
+    }
+    let mut tx = db.begin_write().await?;
+    on_tx!(&mut tx, conn => {
+        sqlx::query(WRITE).bind(DEVICE_KEY).bind(candidate).execute(conn).await?;
+    });
+    tx.commit().await?;
+    let key: String = on_db!(db, pool => sqlx::query_scalar::<_, String>(READ).bind(DEVICE_KEY).fetch_one(pool).await?);
+    Ok(key)
+}
 
 /// Marks the database as holding demo data, in the transaction that
 /// writes it (idempotent).

@@ -13,7 +13,8 @@ use super::client::Client;
 use super::session::{LOGIN_CSRF_COOKIE, PageSession, SESSION_COOKIE, check_csrf, cookie, same_token};
 use super::{AppError, AppState};
 use crate::auth;
-use crate::auth::throttle::Refusal;
+use crate::auth::devices::DEVICE_COOKIE;
+use crate::auth::throttle::{Attempt, Refusal};
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -95,7 +96,18 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
     let username: String = f.username.trim().chars().take(MAX_USERNAME_CHARS + 1).collect();
     let now = std::time::Instant::now();
     let known = auth::users::exists_enabled(&state.db, &username).await?;
-    let permit = match state.throttle.admit(&username, client.address, known, now).await {
+    // A browser that signed in to this account before is judged on its own
+    // failures, never on what strangers' guesses did to the account.
+    let device_cookie = cookie(&headers, &client.cookie_name(DEVICE_COOKIE));
+    let device = match &device_cookie {
+        Some(c) if known => auth::devices::check(&state.db, &username, c).await?,
+        _ => None,
+    };
+    let attempt = match &device {
+        Some(id) => Attempt::Trusted { device: id },
+        None => Attempt::Stranger { username: &username, address: client.address },
+    };
+    let permit = match state.throttle.admit(attempt, known, now).await {
         Ok(permit) => permit,
         Err(Refusal::Wait(wait)) => {
             tracing::info!("sign-in throttled");
@@ -113,36 +125,56 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
     match user {
         None => {
             tracing::info!("sign-in refused");
-            state.throttle.failed(&username, client.address, std::time::Instant::now());
+            let locks = state.throttle.failed(&username, attempt, std::time::Instant::now());
             drop(permit);
-            // Audited off the answer's path: a failure must not wait for
-            // (or be lost to) a busy database.
-            match state.throttle.failure_audits.clone().try_acquire_owned() {
-                Ok(place) => {
-                    let (db, name) = (state.db.clone(), username.clone());
-                    tokio::spawn(async move {
-                        if let Err(e) = auth::sessions::record_failure(&db, &name, known, client.address).await {
-                            tracing::warn!(error = %e, "a failed sign-in could not be audited");
-                        }
-                        drop(place);
-                    });
-                }
-                Err(_) => tracing::warn!("a failed sign-in was not audited: too many audits pending"),
-            }
+            audit_failure(&state, &username, known, client.address, locks);
             form_page(client, lang, &username, Some(LoginProblem::Refused), &next)
         }
         Some(user) => {
-            state.throttle.succeeded(&username, client.address);
+            state.throttle.succeeded(attempt);
             drop(permit);
             let session = auth::sessions::create(&state.db, &user, client.address).await?;
-            let cookie = client.set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
+            let session_cookie = client.set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
+            let device = auth::devices::renew(&state.db, &username, device_cookie.as_deref()).await?;
+            let device_cookie = client.set_cookie(DEVICE_COOKIE, &device, auth::devices::LIFETIME_DAYS * 86_400);
             let target = if lang == Lang::En && !next.contains("lang=") {
                 format!("{next}{}lang=en", if next.contains('?') { '&' } else { '?' })
             } else {
                 next
             };
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response())
+            Ok((axum::response::AppendHeaders([(header::SET_COOKIE, session_cookie), (header::SET_COOKIE, device_cookie)]), Redirect::to(&target)).into_response())
         }
+    }
+}
+
+/// Audits a failed sign-in, and the delays it started, off the answer's
+/// path: a failure must not wait for (or be lost to) a busy database.
+/// Under a flood of failures their entries may be skipped (and that is
+/// logged); the start of a delay is always written, however long it
+/// waits for its turn.
+fn audit_failure(state: &AppState, username: &str, known: bool, address: std::net::IpAddr, locks: Vec<auth::throttle::Lock>) {
+    let audits = state.throttle.failure_audits.clone();
+    let (db, name) = (state.db.clone(), username.to_string());
+    match audits.clone().try_acquire_owned() {
+        Ok(place) => {
+            let db = db.clone();
+            tokio::spawn(async move {
+                if let Err(e) = auth::sessions::record_failure(&db, &name, known, address).await {
+                    tracing::warn!(error = %e, "a failed sign-in could not be audited");
+                }
+                drop(place);
+            });
+        }
+        Err(_) => tracing::warn!("a failed sign-in was not audited: too many audits pending"),
+    }
+    for lock in locks {
+        let (db, audits) = (db.clone(), audits.clone());
+        tokio::spawn(async move {
+            let _place = audits.acquire_owned().await;
+            if let Err(e) = auth::sessions::record_lock(&db, &lock).await {
+                tracing::warn!(error = %e, "the start of a sign-in delay could not be audited");
+            }
+        });
     }
 }
 

@@ -86,10 +86,7 @@ pub fn check_csrf(session: &Session, token: &str) -> Result<(), AppError> {
     }
 }
 
-/// Constant-time comparison of two tokens.
-pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use crate::auth::same_token;
 
 #[cfg(test)]
 mod tests {

@@ -80,6 +80,9 @@ pub struct Upload {
 /// (ISO 32000 `%PDF-`, JPEG's SOI marker, PNG's eight-byte signature); a
 /// file's name and the browser's declared type are never trusted.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if carries_markup(bytes) {
+        return None;
+    }
     if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -89,6 +92,14 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Whether a file's first kilobyte holds an HTML page's markup: a file
+/// that begins with a PDF's or an image's signature and then carries a
+/// page (a polyglot) is no evidence, whatever it is served as.
+fn carries_markup(bytes: &[u8]) -> bool {
+    let head = bytes[..bytes.len().min(1024)].to_ascii_lowercase();
+    [&b"<html"[..], b"<script", b"<!doctype", b"<body", b"<iframe", b"<svg", b"<object", b"<embed"].iter().any(|tag| memchr::memmem::find(&head, tag).is_some())
 }
 
 /// The day a decision is due: `WORKING_DAYS` working days (Monday to
@@ -393,6 +404,10 @@ mod tests {
         assert_eq!(sniff(b"PK\x03\x04rest"), None);
         assert_eq!(sniff(b"<html><script>"), None);
         assert_eq!(sniff(b"\x89PNG"), None);
+        // A PDF's signature in front of a page is not a PDF.
+        assert_eq!(sniff(b"%PDF-1.4\n<!DOCTYPE html><p>scan</p>"), None);
+        assert_eq!(sniff(b"%PDF-1.4\n<HTML><SCRIPT>alert(1)</SCRIPT>"), None);
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n<svg onload=alert(1)>"), None);
     }
 
     #[test]

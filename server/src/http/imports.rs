@@ -82,13 +82,23 @@ fn too_large() -> (StatusCode, String) {
     (StatusCode::PAYLOAD_TOO_LARGE, message)
 }
 
-/// The last part of an uploaded file's name, without control characters:
-/// a name is only ever shown and matched to a source, never a path.
+/// The last part of an uploaded file's name, without control or hidden
+/// characters ([`hidden_char`]): a name is only ever shown as text and
+/// matched to a source, never a path or a download's name.
 pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned: String = base.chars().filter(|&c| !hidden_char(c)).take(200).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
     if cleaned.is_empty() { "upload".into() } else { cleaned }
+}
+
+/// Characters a file name must not carry into a page or a log: control
+/// characters, and the invisible ones that reorder or hide text
+/// (bidirectional overrides and isolates, which make `exe.pdf` out of
+/// `fdp.exe`; zero-width characters; the byte-order mark).
+pub fn hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// What an upload's form held; `problem` is set when reading stopped at
@@ -401,5 +411,9 @@ mod tests {
         assert_eq!(clean_file_name("a\u{0}b\r\n.csv"), "ab.csv");
         assert_eq!(clean_file_name("..."), "upload");
         assert_eq!(clean_file_name(""), "upload");
+        // A right-to-left override makes "scan\u{202E}fdp.hta" look like
+        // "scanath.pdf"; isolates, zero-width marks and a BOM hide text too.
+        assert_eq!(clean_file_name("scan\u{202E}fdp.hta"), "scanfdp.hta");
+        assert_eq!(clean_file_name("\u{FEFF}a\u{2066}b\u{2069}\u{200B}c\u{061C}.pdf"), "abc.pdf");
     }
 }

@@ -182,7 +182,12 @@ async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, erro
         rectified_on: r.rectified_on.map(|d| d.to_string()),
         decided_by: r.decided_by.clone(),
         decided_at: r.decided_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
-        evidence: evidence.into_iter().map(|e| EvidenceRow { position: e.position, file_name: e.file_name, media_type: e.media_type, size: e.size }).collect(),
+        // The uploader's name is shown as text only, without what could
+        // hide or reorder it (names stored before this check included).
+        evidence: evidence
+            .into_iter()
+            .map(|e| EvidenceRow { position: e.position, file_name: super::imports::clean_file_name(&e.file_name), media_type: e.media_type, size: e.size })
+            .collect(),
         can_decide: session.user.is_assessor() && r.status == "open",
         takes_date: DishonestyType::parse(&r.record_type) == Some(DishonestyType::CourtListing) || r.rectify_deadline.is_some(),
         error,
@@ -197,13 +202,40 @@ pub async fn show(State(state): State<AppState>, PageSession(session): PageSessi
     Ok(repairs::render_one(&one_view(&state, &session, lang, id, None).await?).into_response())
 }
 
-/// `GET /repairs/{id}/evidence/{n}`: one evidence file, as an attachment
-/// of the type its content showed when it was received.
+/// `GET /repairs/{id}/evidence/{n}`: one evidence file, only ever as a
+/// download of the type its content showed when it was received: under a
+/// name the server makes (the application, the file's position, the
+/// type's extension), never the uploader's (which could say `.html` or
+/// hide `.hta` behind a right-to-left override), with `nosniff` and a
+/// sandboxing policy, so that nothing in it runs in the site's origin
+/// even if a browser were to display it.
 pub async fn evidence(State(state): State<AppState>, PageSession(session): PageSession, Path((id, position)): Path<(i64, i32)>) -> Result<Response, AppError> {
     may_use(&session)?;
     let (info, bytes) = use_case::evidence(&state.db, &session.user, id, position).await?;
-    let disposition = super::exports::attachment(&info.file_name);
-    Ok(([(header::CONTENT_TYPE, info.media_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    let (content_type, extension) = served_as(&info.media_type);
+    let name = format!("repair-{id}-evidence-{position}.{extension}");
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The type and extension evidence is served with: one of the three kinds
+/// checked on receipt, anything else (which the check never stores) as
+/// opaque bytes.
+fn served_as(media_type: &str) -> (&'static str, &'static str) {
+    match media_type {
+        "application/pdf" => ("application/pdf", "pdf"),
+        "image/jpeg" => ("image/jpeg", "jpg"),
+        "image/png" => ("image/png", "png"),
+        _ => ("application/octet-stream", "bin"),
+    }
 }
 
 #[derive(Debug, Deserialize)]

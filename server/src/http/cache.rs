@@ -21,6 +21,17 @@ pub const CSRF_SLOT: &str = "__zx_csrf_slot__";
 /// language: a few megabytes).
 pub const PAGES: usize = 2048;
 
+/// Public pages kept: every page of every group of a few published years
+/// in two languages (each key is one that exists, see
+/// [`super::public::results`]).
+pub const PUBLIC_PAGES: usize = 512;
+
+/// Published results kept for the public pages (a year's units and rows).
+pub const PUBLISHED: usize = 16;
+
+/// Published results by (result epoch, year).
+pub type PublishedCache = OnceCache<(String, i32), crate::disclosure::PublishedResults>;
+
 /// Explanations kept (each holds a unit's record ids: up to a few MB).
 pub const EXPLANATIONS: usize = 64;
 

@@ -110,41 +110,56 @@ pub async fn index(State(state): State<AppState>, Query(q): Query<ResultsQuery>)
 
 /// `GET /public/results/{year}`: one group's published ranking. Pages
 /// without a search are kept per result epoch (any scoring or publication
-/// starts a new one), so a crowd of readers costs one rendering.
+/// starts a new one), so a crowd of readers costs one rendering. Only
+/// pages that exist are kept, under their canonical key (a published
+/// year, a group it has, a page number within its pages), in a cache of
+/// the public's own: arbitrary page numbers or years from anonymous
+/// clients can neither grow it nor evict what signed-in users see.
 pub async fn results(State(state): State<AppState>, Path(year): Path<i32>, Query(q): Query<ResultsQuery>) -> Result<Response, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
+    let (_, _, epoch) = super::shared::choose_year(&state.db, None).await?;
+    let published = state
+        .published
+        .get_or_try_init((epoch.clone(), year), || async { disclosure::results(&state.db, year).await?.ok_or(AppError::NotFound) })
+        .await?;
     let query = search_text(q.q.as_deref());
     if !query.is_empty() {
-        return Ok(maud::PreEscaped(render_results(&state, year, lang, q).await?).into_response());
+        return Ok(maud::PreEscaped(render_results(&state, &published, year, lang, q).await?).into_response());
     }
-    let (_, _, epoch) = super::shared::choose_year(&state.db, None).await?;
-    // Only known groups and a bounded page number reach the key.
-    let group = q.group.as_deref().filter(|g| analytics::domain::PeerGroup::parse(g).is_some_and(|p| p.code() == *g)).unwrap_or("");
-    let key = format!("public|{epoch}|{year}|{group}|{}|{}", q.page.unwrap_or(1).min(10_000), lang.code());
-    let page = state
-        .pages
-        .get_or_try_init(key, || async {
-            Ok::<_, AppError>(super::cache::CachedPage { title: String::new(), body: render_results(&state, year, lang, q).await? })
-        })
+    let (group, page) = canonical(&published, q.group.as_deref(), q.page);
+    let key = format!("public|{epoch}|{year}|{group}|{page}|{}", lang.code());
+    let q = ResultsQuery { group: Some(group), page: Some(page), ..q };
+    let body = state
+        .public_pages
+        .get_or_try_init(key, || async { Ok::<_, AppError>(super::cache::CachedPage { title: String::new(), body: render_results(&state, &published, year, lang, q).await? }) })
         .await?;
-    Ok(maud::PreEscaped(page.body.clone()).into_response())
+    Ok(maud::PreEscaped(body.body.clone()).into_response())
+}
+
+/// The groups a published version has, in the method's order.
+fn groups_of(published: &PublishedResults) -> Vec<String> {
+    analytics::domain::PeerGroup::ALL.iter().filter(|g| published.units.iter().any(|u| u.group == **g)).map(|g| g.code().to_string()).collect()
+}
+
+/// The group and page a request for `group` and `page` shows: a group the
+/// version has (else its first), a page it has (clamped).
+fn canonical(published: &PublishedResults, group: Option<&str>, page: Option<usize>) -> (String, usize) {
+    let groups = groups_of(published);
+    let group = group.filter(|g| groups.iter().any(|x| x == g)).map(str::to_string).or_else(|| groups.first().cloned()).unwrap_or_default();
+    let units = published.units.iter().filter(|u| u.group == group.as_str()).count();
+    (group, page.unwrap_or(1).clamp(1, units.div_ceil(PER_PAGE).max(1)))
 }
 
 /// The page of [`results`], rendered.
-async fn render_results(state: &AppState, year: i32, lang: Lang, q: ResultsQuery) -> Result<String, AppError> {
-    let published = disclosure::results(&state.db, year).await?.ok_or(AppError::NotFound)?;
-    let groups: Vec<String> = analytics::domain::PeerGroup::ALL
-        .iter()
-        .filter(|g| published.units.iter().any(|u| u.group == **g))
-        .map(|g| g.code().to_string())
-        .collect();
-    let group = q.group.filter(|g| groups.contains(g)).or_else(|| groups.first().cloned()).unwrap_or_default();
+async fn render_results(state: &AppState, published: &PublishedResults, year: i32, lang: Lang, q: ResultsQuery) -> Result<String, AppError> {
+    let groups = groups_of(published);
+    let (group, _) = canonical(published, q.group.as_deref(), q.page);
     let query = search_text(q.q.as_deref());
     let mut units: Vec<_> = published.units.iter().filter(|u| u.group == group.as_str() && u.unit_name.contains(query.as_str())).collect();
     units.sort_by_key(|u| (u.rank.is_none(), u.rank, u.unit_code.clone()));
     let matching = units.len();
     let (shown, page, pages) = page_of(&units, q.page);
-    let detail = detail_columns(&published);
+    let detail = detail_columns(published);
     let rows = shown
         .iter()
         .map(|u| PublicRow {
@@ -153,7 +168,7 @@ async fn render_results(state: &AppState, year: i32, lang: Lang, q: ResultsQuery
             rank: u.rank,
             grade: u.grade.to_string(),
             vetoed: u.vetoed,
-            points: detail.iter().map(|id| points(&published, &u.unit_code, id)).collect(),
+            points: detail.iter().map(|id| points(published, &u.unit_code, id)).collect(),
         })
         .collect();
     let view = PublicResultsView {

@@ -8,6 +8,7 @@ mod access;
 mod browser;
 
 mod cli;
+mod hardening;
 mod import_bad_input;
 mod import_formats;
 mod import_steps;

@@ -248,13 +248,19 @@ impl TestApp {
     /// Starts the real server on a random port; returns its base URL and a
     /// handle that stops it.
     pub async fn serve(&self, demo_scale: Option<f64>) -> Server {
+        self.serve_with(demo_scale, |_| {}).await
+    }
+
+    /// [`TestApp::serve`] with settings changed by `change`.
+    pub async fn serve_with(&self, demo_scale: Option<f64>, change: impl FnOnce(&mut server::config::Config)) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = server::config::Config {
+        let mut config = server::config::Config {
             demo_scale,
             snapshots: self.db.snapshots().map(|f| f.to_path_buf()),
             ..server::config::Config::new(self.url.clone(), addr)
         };
+        change(&mut config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server::serve(config, listener, async move {
             let _ = stopped.await;

@@ -36,6 +36,8 @@ pub struct Browser {
     base: String,
     client: reqwest::Client,
     session: Option<String>,
+    /// The device cookie a sign-in gave this browser.
+    pub device: Option<String>,
 }
 
 pub struct Page {
@@ -74,11 +76,13 @@ impl Browser {
             base: format!("http://{}", server.addr),
             client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
             session: None,
+            device: None,
         }
     }
 
     async fn send(&self, rb: reqwest::RequestBuilder, extra_cookie: Option<String>) -> Page {
         let mut cookies: Vec<String> = self.session.iter().map(|s| format!("zx_session={s}")).collect();
+        cookies.extend(self.device.iter().map(|d| format!("zx_device={d}")));
         cookies.extend(extra_cookie);
         let rb = if cookies.is_empty() { rb } else { rb.header("cookie", cookies.join("; ")) };
         let r = rb.send().await.expect("the server answers");
@@ -156,6 +160,9 @@ impl Browser {
             .await;
         if let Some((session, _)) = cookie_value(&page.headers, "zx_session") {
             self.session = Some(session);
+        }
+        if let Some((device, _)) = cookie_value(&page.headers, "zx_device") {
+            self.device = Some(device);
         }
         page
     }

@@ -9,7 +9,7 @@ use crate::layout::{Lang, Nav, bilingual, signed_in};
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRow {
     pub username: String,
-    /// `leader|assessor|unit|admin`
+    /// `leader|assessor|unit|personnel|admin`
     pub role: String,
     pub unit: Option<String>,
     pub disabled: bool,
@@ -53,7 +53,9 @@ pub fn role_label(lang: Lang, role: &str) -> &'static str {
         "leader" => lang.pick("领导", "Leadership"),
         "assessor" => lang.pick("考核组", "Assessment team"),
         "unit" => lang.pick("被考核单位", "Assessed unit"),
-        _ => lang.pick("系统管理员", "Administrator"),
+        "personnel" => lang.pick("组织人事部门", "Personnel office"),
+        "admin" => lang.pick("系统管理员", "Administrator"),
+        _ => lang.pick("未知角色", "Unknown role"),
     }
 }
 
@@ -134,7 +136,7 @@ pub fn render(v: &UsersView) -> Markup {
             }))
             label for="role" { (lang.pick("角色", "Role")) }
             select #role name="role" {
-                @for role in ["leader", "assessor", "unit", "admin"] { option value=(role) selected[v.typed.role == role] { (role_label(lang, role)) } }
+                @for role in ["leader", "assessor", "unit", "personnel", "admin"] { option value=(role) selected[v.typed.role == role] { (role_label(lang, role)) } }
             }
             (field("unit_code", lang.pick("所属单位（仅被考核单位用户）", "Unit (unit users only)"), error_for("add", "unit_code"), html! {
                 select #unit_code name="unit_code" {

@@ -45,7 +45,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[
 .grade-excellent{background:#e3f4e8}.grade-good{background:#e8f0fb}.grade-pass{background:#fdf6e3}.grade-fail{background:#fbe4e4}.grade-ungraded{background:#eef0f2}\
 .board{display:grid;grid-template-columns:fit-content(60%) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}.board svg{max-width:100%;height:auto}\
 .flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\
-.error{color:#9b1c1c}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
+.error{color:#9b1c1c}.verdict{padding:.5rem .75rem;border-left:4px solid #52606d;background:#fff}.verdict.restricted{border-color:#9b1c1c;background:#fdecec}.verdict.clear{border-color:#1b6e3a;background:#eaf6ee}.verdict.unknown{border-color:#8a6d00;background:#fff8e1}.verdict .icon{font-weight:700}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
 ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}table.records th,table.records td{white-space:nowrap}table.records td.long{white-space:normal;min-width:16rem}table.records input[type=text]{width:10rem}nav.lists{margin:1rem 0}nav.lists a,nav.lists strong{margin:0 1rem 0 0}\
 .print-hint{font-size:.9rem}.skip{position:absolute;left:-9999px}.skip:focus{left:1rem;top:.5rem;z-index:1;background:#fff;color:#9b1c1c;padding:.3rem .6rem}\

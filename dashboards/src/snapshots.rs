@@ -503,7 +503,8 @@ fn a_person_file_with_its_appointment_check() {
         error: None,
         file: Some(PersonFile {
             person_ref: "P-0001".into(),
-            purpose: "appointment".into(),
+            purpose: "任用审查".into(),
+            found: true,
             records: vec![record("X1", false, true), record("X2", true, false)],
             restricted: true,
             lookback: "3 年".into(),
@@ -513,6 +514,12 @@ fn a_person_file_with_its_appointment_check() {
         }),
     };
     insta::assert_snapshot!(main_of(&persons::render(&v).into_string()));
+    // A reference no record carries: no file found, never "not restricted".
+    let mut unknown = v.clone();
+    if let Some(f) = unknown.file.as_mut() {
+        (f.person_ref, f.purpose, f.found, f.restricted, f.records) = ("P-0O01".into(), "晋升".into(), false, false, Vec::new());
+    }
+    insta::assert_snapshot!("person_not_found", main_of(&persons::render(&unknown).into_string()));
 }
 
 #[test]

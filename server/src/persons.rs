@@ -117,6 +117,11 @@ pub struct FileRecord {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
     pub person_ref: String,
+    /// Whether any record carries this reference. A reference no record
+    /// carries may be mistyped, or belong to someone with no records:
+    /// this system cannot tell which, and says so rather than answering
+    /// as for a clean file.
+    pub found: bool,
     pub restricted: bool,
     /// The records that cause it.
     pub records: Vec<FileRecord>,
@@ -161,6 +166,7 @@ pub async fn look_up(db: &Db, user: &User, person_ref: &str, purpose: &Purpose, 
         .collect();
     let check = Check {
         person_ref: person_ref.to_string(),
+        found: !file.is_empty(),
         restricted: !records.is_empty(),
         records,
         lookback: String::from(rules.lookback),

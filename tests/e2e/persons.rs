@@ -62,7 +62,7 @@ e2e!(the_personnel_office_states_a_purpose_and_every_look_up_is_audited, |app| {
     let page = ask(vec![("ref", "P-0b44e6d1"), ("purpose", "appointment")]).await;
     assert_eq!(page.status, StatusCode::OK);
     let body = &page.body;
-    assert!(body.contains("受限") && body.contains("2023-11-25 至 2026-11-25"), "{body}");
+    assert!(body.contains("任用审查 · 审查意见") && body.contains("✕") && body.contains("<strong>受限</strong>") && body.contains("2023-11-25 至 2026-11-25"), "{body}");
     assert!(body.contains("仅供组织人事部门参考，不构成任用决定"));
     // Across units: 鹿城区's township, 财政局, 龙湾区; the voided one marked.
     for id in ["X2025-005", "X2026-201", "X2026-202", "X2026-203", "X2026-204"] {
@@ -94,6 +94,11 @@ e2e!(the_personnel_office_states_a_purpose_and_every_look_up_is_audited, |app| {
     let r = client.get(format!("http://{}/api/v1/persons/P-00000000/check?purpose=award", server.addr)).bearer_auth(&token.token).send().await.unwrap();
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!((v["restricted"].as_bool(), v["records"].as_array().map(Vec::len)), (Some(false), Some(0)), "nobody known: nothing restricts");
+    assert_eq!(v["found"], false, "and the answer says no file was found");
+    // A mistyped reference on the page: no file found, never "not
+    // restricted"; the heading names the purpose.
+    let typo = ask(vec![("ref", "P-0b44e6dl"), ("purpose", "promotion")]).await;
+    assert!(typo.body.contains("晋升 · 审查意见") && typo.body.contains("<strong>未找到档案</strong>") && !typo.body.contains("<strong>不受限</strong>"), "{}", typo.body);
 
     // Every look-up is in the audit log: user, purpose, person_ref, time.
     let rows = app.text_rows("SELECT actor, action, entity_key, detail FROM audit_log WHERE entity = 'persons' ORDER BY id").await;
@@ -105,6 +110,7 @@ e2e!(the_personnel_office_states_a_purpose_and_every_look_up_is_audited, |app| {
             ("personnel", "person_check", "P-0b44e6d1"),
             ("personnel", "person_check", "P-99999999"),
             ("personnel", "person_check", "P-00000000"),
+            ("personnel", "person_file", "P-0b44e6dl"),
         ]
     );
     assert!(rows[0][3].contains("\"appointment\"") && rows[1][3].contains("评先评优公示"), "{rows:?}");
@@ -136,4 +142,26 @@ e2e!(the_personnel_office_is_added_from_the_command_line, |app| {
     let user = server::auth::users::authenticate(&app.db, "zhang.hr", "a-long-enough-password").await.unwrap().expect("signs in");
     assert_eq!((user.role, user.unit_code.as_deref()), (Role::Personnel, None));
     assert!(!user.sees_rankings() && user.home() == "/persons");
+});
+
+e2e!(the_administrator_adds_a_personnel_account_and_its_role_is_named, |app| {
+    let server = site(&app).await;
+    let admin = Browser::signed_in(&server, "admin").await;
+    let page = admin.get("/admin/users").await.body;
+    assert!(page.contains("<option value=\"personnel\">组织人事部门</option>"), "the form offers the personnel role");
+    let csrf = hidden(&page, "csrf");
+    let added = admin
+        .post("/admin/users", &[("csrf", &csrf), ("username", "li.hr"), ("role", "personnel"), ("unit_code", ""), ("password", "a-long-enough-password")], None)
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let list = admin.get("/admin/users").await.body;
+    for name in ["personnel", "li.hr"] {
+        let row = &list[list.find(&format!("<th scope=\"row\">{name}</th>")).expect("listed")..];
+        let role = &row[..row.find("</td>").unwrap()];
+        assert!(role.contains("组织人事部门") && !role.contains("系统管理员"), "{name}: {role}");
+    }
+    let mut hr = Browser::new(&server);
+    assert_eq!(hr.sign_in("li.hr", "a-long-enough-password").await.location(), "/");
+    assert_eq!(hr.get("/").await.location(), "/persons");
+    server.stop().await;
 });

@@ -25,7 +25,11 @@ pub struct PersonRecordRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonFile {
     pub person_ref: String,
+    /// What the look-up is for, in words (任用审查, 晋升, 评优评先, or the
+    /// text given for another purpose): the check's heading.
     pub purpose: String,
+    /// Any record carries the reference.
+    pub found: bool,
     pub records: Vec<PersonRecordRow>,
     pub restricted: bool,
     pub lookback: String,
@@ -90,21 +94,35 @@ pub fn render(v: &PersonsView) -> Markup {
             }
             @if let Some(f) = &v.file {
                 section aria-labelledby="check-title" {
-                    h2 #check-title { (lang.pick("任用审查", "Appointment check")) " · " code { (f.person_ref) } }
-                    @if f.restricted {
-                        p.verdict.restricted role="status" { strong { (lang.pick("受限", "Restricted")) } " — "
-                            (lang.pick(&format!("{} 至 {} 期间（回溯 {}）有未免于惩戒的纪律处分或问责处理。", f.since, f.today, f.lookback),
-                                &format!("a discipline or accountability record not exempted between {} and {} (look-back {}).", f.since, f.today, f.lookback))) }
+                    h2 #check-title { (f.purpose) " · " (lang.pick("审查意见", "check")) " · " code { (f.person_ref) } }
+                    @if !f.found {
+                        p.verdict.unknown role="status" {
+                            span.icon aria-hidden="true" { "?" } " "
+                            strong { (lang.pick("未找到档案", "No file found")) } " — "
+                            (lang.pick(
+                                "本系统没有任何记录使用此人员编号。请先核对编号是否有误；编号无误时，表示本系统未收录该人员的失信记录，不能据此作出“不受限”的结论。",
+                                "no record in this system carries this reference. Check it for a typing error first; if it is right, this system holds no records of the person, which is not a finding of “not restricted”."))
+                        }
+                    } @else if f.restricted {
+                        p.verdict.restricted role="status" {
+                            span.icon aria-hidden="true" { "✕" } " "
+                            strong { (lang.pick("受限", "Restricted")) } " — "
+                            (lang.pick(&format!("{} 至 {} 期间（回溯 {}）有未免于惩戒的纪律处分或问责处理，见下表标“致限”的记录。", f.since, f.today, f.lookback),
+                                &format!("a discipline or accountability record not exempted between {} and {} (look-back {}); see the records marked “restricts” below.", f.since, f.today, f.lookback)))
+                        }
                     } @else {
-                        p.verdict role="status" { strong { (lang.pick("不受限", "Not restricted")) } " — "
+                        p.verdict.clear role="status" {
+                            span.icon aria-hidden="true" { "✓" } " "
+                            strong { (lang.pick("不受限", "Not restricted")) } " — "
                             (lang.pick(&format!("{} 至 {} 期间（回溯 {}）无致限记录。", f.since, f.today, f.lookback),
-                                &format!("no restricting record between {} and {} (look-back {}).", f.since, f.today, f.lookback))) }
+                                &format!("no restricting record between {} and {} (look-back {}).", f.since, f.today, f.lookback)))
+                        }
                     }
                     p.note { (crate::layout::bilingual(lang, &f.advice)) }
                 }
                 h2 { (lang.pick("档案记录", "Records")) }
                 @if f.records.is_empty() {
-                    p.note role="status" { (lang.pick("该人员没有失信记录。", "No records for this person.")) }
+                    p.note { (lang.pick("无使用此编号的记录。", "No record carries this reference.")) }
                 } @else {
                     table.records {
                         thead { tr {

@@ -68,14 +68,22 @@ fn row(lang: Lang, r: &FileRecord, check: &Check) -> PersonRecordRow {
 
 /// A rulebook's length of time ("3y") in words ("3 年", "3 years").
 fn span_words(lang: Lang, span: &str) -> String {
-    let (n, unit) = span.split_at(span.len().saturating_sub(1));
+    let Some((at, unit)) = span.char_indices().last() else { return String::new() };
     let (zh, en) = match unit {
-        "y" => ("年", "years"),
-        "m" => ("个月", "months"),
-        "d" => ("天", "days"),
+        'y' => ("年", "years"),
+        'm' => ("个月", "months"),
+        'd' => ("天", "days"),
         _ => return span.to_string(),
     };
-    format!("{n} {}", lang.pick(zh, en))
+    format!("{} {}", &span[..at], lang.pick(zh, en))
+}
+
+/// What a look-up is for, in words: the check's heading.
+fn purpose_words(lang: Lang, purpose: &Purpose) -> String {
+    match purpose {
+        Purpose::Other(text) => text.clone(),
+        _ => Purpose::CODES.iter().find(|(code, ..)| *code == purpose.code()).map_or_else(String::new, |(_, zh, en)| lang.pick(zh, en).to_string()),
+    }
 }
 
 /// `GET /persons`: the look-up form.
@@ -117,7 +125,8 @@ async fn answer(state: &AppState, session: &crate::auth::sessions::Session, q: L
         Ok(((records, check), purpose)) => {
             view.file = Some(PersonFile {
                 person_ref: check.person_ref.clone(),
-                purpose: purpose.code().to_string(),
+                purpose: purpose_words(lang, &purpose),
+                found: check.found,
                 records: records.iter().map(|r| row(lang, r, &check)).collect(),
                 restricted: check.restricted,
                 lookback: span_words(lang, &check.lookback),

@@ -68,7 +68,9 @@ fn row(lang: Lang, r: &FileRecord, check: &Check) -> PersonRecordRow {
 
 /// A rulebook's length of time ("3y") in words ("3 年", "3 years").
 fn span_words(lang: Lang, span: &str) -> String {
-    let (n, unit) = span.split_at(span.len().saturating_sub(1));
+    // At the last character, not the last byte: a span is ASCII once
+    // parsed, but a byte offset into text is how "3年" once panicked.
+    let (n, unit) = span.split_at(span.char_indices().next_back().map_or(0, |(at, _)| at));
     let (zh, en) = match unit {
         "y" => ("年", "years"),
         "m" => ("个月", "months"),

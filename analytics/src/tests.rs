@@ -1007,3 +1007,5 @@ fn findings_keep_one_order_whatever_the_order_of_the_records() {
     assert_eq!(ticket_findings.height(), 4, "{ticket_findings}");
     assert!(forward.quality.equals_missing(&backward.quality), "{}\n{}", forward.quality, backward.quality);
 }
+
+mod rulebook_fuzz;

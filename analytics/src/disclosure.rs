@@ -52,24 +52,37 @@ pub enum SpanUnit {
     Days,
 }
 
+/// The longest span a rulebook may set: a century, in any unit.
+const MAX_YEARS: u32 = 100;
+
 impl TryFrom<String> for Span {
     type Error = String;
 
+    /// A whole number then `y`, `m` or `d`. Read character by character,
+    /// not at byte offsets: `"3年"` is a mistake to name, not a panic.
     fn try_from(text: String) -> Result<Span, String> {
         let text = text.trim();
-        let bad = || format!("{text:?} is not a length of time like \"1y\", \"3m\" or \"90d\"");
-        let (number, unit) = text.split_at(text.len().saturating_sub(1));
-        let unit = match unit {
-            "y" => SpanUnit::Years,
-            "m" => SpanUnit::Months,
-            "d" => SpanUnit::Days,
+        let bad = || format!("{text:?} is not a whole number of years, months or days such as \"3y\", \"6m\" or \"180d\"");
+        let mut chars = text.chars();
+        let unit = match chars.next_back() {
+            Some('y') => SpanUnit::Years,
+            Some('m') => SpanUnit::Months,
+            Some('d') => SpanUnit::Days,
             _ => return Err(bad()),
         };
-        let amount: u32 = number.parse().map_err(|_| bad())?;
-        if amount == 0 || amount > 100 * 366 {
+        let number = chars.as_str();
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
-        Ok(Span { amount, unit })
+        let most = match unit {
+            SpanUnit::Years => MAX_YEARS,
+            SpanUnit::Months => MAX_YEARS * 12,
+            SpanUnit::Days => MAX_YEARS * 366,
+        };
+        match number.parse::<u32>() {
+            Ok(amount) if (1..=most).contains(&amount) => Ok(Span { amount, unit }),
+            _ => Err(format!("{text:?} is not a length of time from 1 day to {MAX_YEARS} years (\"1d\" to \"{MAX_YEARS}y\", \"{}m\" or \"{}d\")", MAX_YEARS * 12, MAX_YEARS * 366)),
+        }
     }
 }
 
@@ -116,7 +129,7 @@ pub enum Anchor {
 }
 
 /// One type's publicity period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Period {
     /// `"never"`: internal matters, not disclosed.
@@ -130,6 +143,40 @@ pub enum Period {
         #[serde(default)]
         minimum: Option<Span>,
     },
+}
+
+/// The table form of [`Period::Span`], read with its own field names so a
+/// mistake inside it is named (serde's untagged enums only say that
+/// nothing matched).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpanPeriod {
+    length: Span,
+    #[serde(default)]
+    from: Anchor,
+    #[serde(default)]
+    minimum: Option<Span>,
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Period, D::Error> {
+        use serde::de::{self, MapAccess, Unexpected, Visitor};
+        struct Expect;
+        impl<'de> Visitor<'de> for Expect {
+            type Value = Period;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"never\" or a table such as { length = \"1y\" }, { length = \"1y\", from = \"rectified_on\" } or { length = \"1y\", minimum = \"3m\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Period, E> {
+                if v == "never" { Ok(Period::Never(Never::Never)) } else { Err(E::invalid_value(Unexpected::Str(v), &self)) }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Period, A::Error> {
+                let p = SpanPeriod::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Period::Span { length: p.length, from: p.from, minimum: p.minimum })
+            }
+        }
+        d.deserialize_any(Expect)
+    }
 }
 
 /// The word `never`.
@@ -297,6 +344,22 @@ mod tests {
         let mut late = record(DishonestyType::Judgment, "2023-01-01");
         late.repaired_on = Some(d("2025-01-01"));
         assert!(!rules.shown_on(&late, d("2024-06-01")));
+    }
+
+    #[test]
+    fn a_span_is_read_by_characters_and_bounded() {
+        let span = |t: &str| Span::try_from(t.to_string());
+        assert_eq!(span(" 3y "), Ok(Span { amount: 3, unit: SpanUnit::Years }));
+        assert_eq!(span("1200m"), Ok(Span { amount: 1200, unit: SpanUnit::Months }));
+        assert_eq!(span("36600d"), Ok(Span { amount: 36600, unit: SpanUnit::Days }));
+        // "3年" is four bytes: the old split at len − 1 cut 年 and panicked.
+        for bad in ["3年", "年", "", "y", "+3y", "-3y", "3 y", "３y", "1.5y", "3Y"] {
+            let e = span(bad).unwrap_err();
+            assert!(e.contains("is not a whole number of years, months or days such as \"3y\", \"6m\" or \"180d\""), "{bad}: {e}");
+        }
+        for long in ["0y", "101y", "1201m", "36601d", "99999999999y"] {
+            assert!(span(long).unwrap_err().contains("from 1 day to 100 years"), "{long}");
+        }
     }
 
     #[test]

@@ -8,7 +8,11 @@
 //! weighs, how the value becomes points, and whom it applies to.
 //!
 //! [`Rulebook::parse`] validates everything and rejects mistakes with a
-//! message naming the indicator and the field.
+//! message naming the indicator and the field. Whatever the text, it
+//! answers `Ok` or `Err`, never a panic: a rulebook arrives from uploads
+//! and files, and a what-if page must answer 422, not drop the connection
+//! (`tests/rulebook_fuzz.rs` mutates the shipped rulebooks to hold it to
+//! that).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -163,6 +167,10 @@ pub struct Rulebook {
 pub enum RulebookError {
     #[error("the rulebook is not valid TOML or misses a field: {0}")]
     Syntax(String),
+    /// A value of the wrong form: `key` names it as it is written, e.g.
+    /// `[personnel] lookback (line 61)`.
+    #[error("{key}: {message}")]
+    Field { key: String, message: String },
     #[error("rulebook {year}: {message}")]
     Invalid { year: i32, message: String },
     #[error("the rulebook is for {found}, not for {expected}")]
@@ -174,7 +182,14 @@ pub enum RulebookError {
 impl Rulebook {
     /// Parses and validates a rulebook's TOML text.
     pub fn parse(text: &str) -> Result<Rulebook, RulebookError> {
-        let book: Rulebook = toml::from_str(text).map_err(|e| RulebookError::Syntax(e.to_string()))?;
+        let document = toml::Deserializer::parse(text).map_err(|e| RulebookError::Syntax(located(text, &e)))?;
+        let book: Rulebook = serde_path_to_error::deserialize(document).map_err(|e| {
+            let at = located(text, e.inner());
+            match key_of(e.path(), line_key(text, e.inner())) {
+                Some(key) => RulebookError::Field { key, message: at },
+                None => RulebookError::Syntax(at),
+            }
+        })?;
         book.validate()?;
         Ok(book)
     }
@@ -192,7 +207,10 @@ impl Rulebook {
         self.indicators.iter().find(|r| r.id == id)
     }
 
-    /// Checks every rule the method states about a rulebook's numbers.
+    /// Checks every rule the method states about a rulebook's numbers:
+    /// weights positive, amounts and thresholds finite (TOML can write
+    /// `nan` and `inf`), and sums that stay numbers, so no figure the
+    /// engine computes from them is NaN or infinite.
     pub fn validate(&self) -> Result<(), RulebookError> {
         let fail = |message: String| Err(RulebookError::Invalid { year: self.year, message });
         if !(2000..=2100).contains(&self.year) {
@@ -212,7 +230,7 @@ impl Rulebook {
                 return fail(format!("indicator {id} is listed twice"));
             }
             if !(rule.weight.is_finite() && rule.weight > 0.0) {
-                return fail(format!("indicator {id}: weight must be a positive number, not {}", rule.weight));
+                return fail(format!("indicator {id}: weight must be a positive number, not {:?}", rule.weight));
             }
             if rule.function.kind() != *expected {
                 return fail(format!("indicator {id}: its function must be {expected:?}, not {:?}", rule.function.kind()));
@@ -223,6 +241,10 @@ impl Rulebook {
             if rule.groups.is_empty() {
                 return fail(format!("indicator {id}: it applies to no group"));
             }
+            // A group listed twice would count the indicator twice for it.
+            if let Some(twice) = rule.groups.iter().enumerate().find_map(|(i, g)| rule.groups[..i].contains(g).then_some(g)) {
+                return fail(format!("indicator {id}: groups lists {} twice", twice.code()));
+            }
             match &rule.function {
                 Function::Linear { bad, good } => {
                     if !(bad.is_finite() && good.is_finite()) {
@@ -230,6 +252,9 @@ impl Rulebook {
                     }
                     if bad == good {
                         return fail(format!("indicator {id}: bad and good are both {bad}; the function would divide by zero"));
+                    }
+                    if !(good - bad).is_finite() {
+                        return fail(format!("indicator {id}: bad {bad:?} and good {good:?} are too far apart to divide by their distance"));
                     }
                 }
                 Function::Deduct { per_item } => match (id.as_str(), per_item) {
@@ -243,10 +268,17 @@ impl Rulebook {
                 Function::PassFail => {}
             }
         }
+        let total_weight: f64 = self.indicators.iter().map(|r| r.weight).sum();
+        if !total_weight.is_finite() {
+            return fail("the indicators' weights add up to more than a number can hold".into());
+        }
         let g = &self.grades;
+        if ![g.excellent, g.good, g.pass].iter().all(|v| v.is_finite()) {
+            return fail(format!("grades: excellent, good and pass must be numbers, not {:?}, {:?} and {:?}", g.excellent, g.good, g.pass));
+        }
         if !(g.excellent > g.good && g.good > g.pass && g.pass >= 0.0) {
             return fail(format!(
-                "grade bands must descend: excellent {} > good {} > pass {} ≥ 0",
+                "grade bands must descend: excellent {:?} > good {:?} > pass {:?} ≥ 0",
                 g.excellent, g.good, g.pass
             ));
         }
@@ -265,14 +297,21 @@ impl Rulebook {
                 _ => return fail(format!("dishonesty.mitigation.{m} must be a factor between 0 and 1")),
             }
         }
-        if !(self.dishonesty.late_rectification_factor >= 1.0) {
-            return fail("dishonesty.late_rectification_factor must be ≥ 1".into());
+        let factor = self.dishonesty.late_rectification_factor;
+        if !(factor.is_finite() && factor >= 1.0) {
+            return fail(format!("dishonesty.late_rectification_factor must be a number ≥ 1, not {factor:?}"));
+        }
+        if self.dishonesty.deduction.values().any(|v| !(v * factor).is_finite()) {
+            return fail(format!("dishonesty.deduction: an amount times late_rectification_factor {factor:?} is more than a number can hold"));
         }
         for l in HonourLevel::ALL {
             match self.bonus.points.get(l) {
                 Some(v) if v.is_finite() && *v >= 0.0 => {}
                 _ => return fail(format!("bonus.points.{l} must be a number ≥ 0")),
             }
+        }
+        if !self.bonus.points.values().sum::<f64>().is_finite() {
+            return fail("bonus.points add up to more than a number can hold".into());
         }
         if !(self.bonus.cap.is_finite() && self.bonus.cap >= 0.0) {
             return fail("bonus.cap must be a number ≥ 0".into());
@@ -287,5 +326,48 @@ impl Rulebook {
     /// published result names exactly the rules it was computed with.
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a rulebook always serialises")
+    }
+}
+
+/// A TOML error's message with the line it is on (the toml crate's own
+/// text spreads over several lines with a drawing, unfit for a page).
+fn located(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    match e.span().and_then(|span| text.as_bytes().get(..span.start)) {
+        Some(before) => format!("{message} (line {})", before.iter().filter(|b| **b == b'\n').count() + 1),
+        None => message.to_string(),
+    }
+}
+
+/// The key at the start of the error's line (`judgment` of `judgment = {
+/// length = "3年" }`): the path does not record keys read as an enum (the
+/// record types of `[disclosure.period]` and `[dishonesty.deduction]`).
+fn line_key(text: &str, e: &toml::de::Error) -> Option<String> {
+    let start = e.span()?.start;
+    let (before, after) = (text.get(..start)?, text.get(start..)?);
+    let line = format!("{}{}", before.rsplit('\n').next()?, after.split('\n').next()?);
+    let key = line.split_once('=')?.0.trim();
+    (!key.is_empty() && !key.contains(['[', '{', '"'])).then(|| key.to_string())
+}
+
+/// Where a value sits, as a rulebook's author writes it: `[personnel]
+/// lookback`, `[disclosure.period] judgment`, `[[indicator]] #4 weight`
+/// (the fourth indicator), `year`; `None` for the document itself.
+fn key_of(path: &serde_path_to_error::Path, line_key: Option<String>) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let parts: Vec<String> = path
+        .iter()
+        .map(|s| match s {
+            Segment::Seq { index } => format!("#{}", index + 1),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => line_key.clone().unwrap_or_else(|| "?".to_string()),
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => None,
+        [key] => Some(key.clone()),
+        [array, n, rest @ ..] if array == "indicator" && n.starts_with('#') => Some(format!("[[indicator]] {n} {}", rest.join(".")).trim_end().to_string()),
+        [tables @ .., key] => Some(format!("[{}] {key}", tables.join("."))),
     }
 }

@@ -713,6 +713,57 @@ mod rulebooks {
         assert!(invalid(("year = 2025\n", "")).contains("missing field `year`"));
     }
 
+    /// The shipped 2025 rulebook with `extra` appended.
+    fn with(extra: &str) -> String {
+        Rulebook::parse(&format!("{RULEBOOK_2025}\n{extra}\n")).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn hostile_values_are_errors_naming_their_key_never_panics() {
+        // Issue 24: a byte-offset slice of "3年" panicked; now a message
+        // naming the key, its line and the expected form.
+        let e = with("[personnel]\nlookback = \"3年\"");
+        assert!(e.starts_with("[personnel] lookback: \"3年\" is not a whole number of years, months or days such as \"3y\", \"6m\" or \"180d\" (line "), "{e}");
+        let e = with("[disclosure.period]\njudgment = { length = \"3年\" }");
+        assert!(e.contains("[disclosure.period.judgment] length") && e.contains("\"3年\" is not a whole number"), "{e}");
+        let e = with("[disclosure.period]\njudgment = \"sometimes\"");
+        assert!(e.contains("[disclosure.period] judgment") && e.contains("expected \"never\" or a table such as { length = \"1y\" }"), "{e}");
+        let e = with("[disclosure.period]\nother = \"never\"");
+        assert!(e.starts_with("[disclosure.period] other: unknown variant `other`, expected one of"), "{e}");
+        let e = with("[personnel]\nlookback = \"101y\"");
+        assert!(e.contains("[personnel] lookback") && e.contains("from 1 day to 100 years"), "{e}");
+        let e = invalid(("year = 2025", "year = 99999999999"));
+        assert!(e.starts_with("year: ") && e.contains("i32"), "{e}");
+        let e = invalid(("default_due_months = 3", "default_due_months = -1"));
+        assert!(e.starts_with("[proposals] default_due_months: "), "{e}");
+        let e = invalid(("weight = 15.0", "weight = \"15\""));
+        assert!(e.starts_with("[[indicator]] #1 weight: "), "{e}");
+    }
+
+    #[test]
+    fn weights_and_thresholds_must_be_finite_non_negative_and_add_up() {
+        assert!(invalid(("weight = 15.0", "weight = nan")).contains("indicator commit_ontime: weight must be a positive number, not NaN"));
+        assert!(invalid(("weight = 15.0", "weight = inf")).contains("indicator commit_ontime: weight must be a positive number, not inf"));
+        assert!(invalid(("weight = 15.0", "weight = -1.0")).contains("indicator commit_ontime: weight must be a positive number, not -1"));
+        let huge = RULEBOOK_2025.replacen("weight = 15.0", "weight = 1e308", 2);
+        assert!(Rulebook::parse(&huge).unwrap_err().to_string().contains("the indicators' weights add up to more than a number can hold"));
+        assert!(invalid(("bad = 0.60, good = 1.00", "bad = 0.60, good = inf")).contains("indicator commit_ontime: bad and good must be numbers"));
+        assert!(invalid(("bad = 0.60, good = 1.00", "bad = nan, good = 1.00")).contains("indicator commit_ontime: bad and good must be numbers"));
+        assert!(invalid(("bad = 0.60, good = 1.00", "bad = -1e308, good = 1e308")).contains("indicator commit_ontime: bad -1e308 and good 1e308 are too far apart"));
+        assert!(invalid(("per_item = 2.5", "per_item = nan")).contains("indicator commit_breach: per_item must be a positive number"));
+        assert!(invalid(("excellent = 90.0", "excellent = inf")).contains("grades: excellent, good and pass must be numbers"));
+        assert!(invalid(("pass = 60.0", "pass = nan")).contains("grades: excellent, good and pass must be numbers"));
+        assert!(invalid(("pass = 60.0", "pass = -1.0")).contains("grade bands must descend"));
+        assert!(invalid(("excellent_quota = 0.30", "excellent_quota = nan")).contains("excellent_quota must be in (0, 1]"));
+        assert!(invalid(("late_rectification_factor = 2.0", "late_rectification_factor = inf")).contains("late_rectification_factor must be a number ≥ 1, not inf"));
+        assert!(invalid(("court_listing = 5.0", "court_listing = 1e308")).contains("an amount times late_rectification_factor 2.0 is more than a number can hold"));
+        assert!(invalid(("court_listing = 5.0", "court_listing = -5.0")).contains("dishonesty.deduction.court_listing must be a number ≥ 0"));
+        assert!(invalid(("reduced = 0.5", "reduced = nan")).contains("dishonesty.mitigation.reduced must be a factor between 0 and 1"));
+        assert!(invalid(("national = 3.0\nprovincial = 2.0", "national = 1e308\nprovincial = 1e308")).contains("bonus.points add up to more than a number can hold"));
+        assert!(invalid(("cap = 5.0", "cap = inf")).contains("bonus.cap must be a number ≥ 0"));
+        assert!(invalid(("groups = [\"county\"]", "groups = [\"county\", \"county\"]")).contains("indicator debt_ratio: groups lists county twice"));
+    }
+
     #[test]
     fn a_rulebook_is_for_its_year() {
         assert_eq!(
@@ -956,3 +1007,5 @@ fn findings_keep_one_order_whatever_the_order_of_the_records() {
     assert_eq!(ticket_findings.height(), 4, "{ticket_findings}");
     assert!(forward.quality.equals_missing(&backward.quality), "{}\n{}", forward.quality, backward.quality);
 }
+
+mod rulebook_fuzz;

@@ -14,9 +14,11 @@
 //! - the notice describes the situation on its date: a record rectified
 //!   after that date is still open there, one imported later but dated
 //!   before it is included (the notice is kept as issued, so a later
-//!   import never changes an issued one).
+//!   import never changes an issued one);
+//! - a notice's date lies from 1 January of last year up to today (see
+//!   [`NoticeDate`]).
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use analytics::domain::{DishonestyType, PeerGroup};
 use dashboards::documents::supervision::{NoticeSection, SupervisionNoticeView};
@@ -246,6 +248,39 @@ pub fn table(rows: &[Placed]) -> (Vec<(String, String)>, Vec<Vec<crate::scoring:
     (COLUMNS.iter().map(|(en, zh)| (en.to_string(), zh.to_string())).collect(), body)
 }
 
+/// The date of a notice, within the range an assessor would accept.
+///
+/// Read, as a careful assessment team would: a notice reports on the
+/// rectifications of the year being supervised, which is this year or,
+/// early in a year, the last one (the notice of 31 December issued in
+/// January); so its date lies from 1 January of last year up to today,
+/// both included. A later date would describe a situation nobody knows
+/// yet; an earlier one (0001-01-01, 2002 for 2025) is a typing mistake,
+/// and an issued notice is kept for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoticeDate(NaiveDate);
+
+/// A date outside [`NoticeDate`]'s range, with the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("通报日期 {day} 应在 {first} 至今天（{today}）之间 / a notice's date must lie from {first} to today ({today}), not {day}")]
+pub struct NoticeDateError {
+    pub day: NaiveDate,
+    pub first: NaiveDate,
+    pub today: NaiveDate,
+}
+
+impl NoticeDate {
+    /// `day` as a notice's date on `today`.
+    pub fn new(day: NaiveDate, today: NaiveDate) -> Result<NoticeDate, NoticeDateError> {
+        let first = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(NaiveDate::MIN);
+        if (first..=today).contains(&day) { Ok(NoticeDate(day)) } else { Err(NoticeDateError { day, first, today }) }
+    }
+
+    pub fn day(self) -> NaiveDate {
+        self.0
+    }
+}
+
 /// The notice's tables on `as_of`: the government bodies on the courts'
 /// list, and those with overdue rectifications.
 pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, issued: (&str, NaiveDateTime)) -> Result<SupervisionNoticeView, DbError> {
@@ -334,7 +369,8 @@ async fn typeset(view: SupervisionNoticeView, as_of: NaiveDate, ident: String) -
 
 /// The notice of `as_of` as it would be issued now, not stored (a draft
 /// to read before issuing).
-pub async fn preview(db: &Db, user: &User, as_of: NaiveDate, office: &str) -> Result<Vec<u8>, ScoringError> {
+pub async fn preview(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Result<Vec<u8>, ScoringError> {
+    let as_of = as_of.day();
     let view = notice_view(db, as_of, office, (&user.username, crate::clock::now_cst())).await?;
     typeset(view, as_of, format!("zhengxin-supervision-draft-{as_of}")).await
 }
@@ -342,7 +378,8 @@ pub async fn preview(db: &Db, user: &User, as_of: NaiveDate, office: &str) -> Re
 /// Issues the notice of `as_of` (the assessment team): typesets it, then
 /// stores its content, PDF and the PDF's SHA-256 with who issued it, in
 /// one transaction with the audit entry; its id.
-pub async fn issue(db: &Db, user: &User, as_of: NaiveDate, office: &str) -> Result<i64, ScoringError> {
+pub async fn issue(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Result<i64, ScoringError> {
+    let as_of = as_of.day();
     if user.role != Role::Assessor {
         return Err(ScoringError::NoResult("only the assessment team issues notices".into()));
     }
@@ -391,5 +428,19 @@ mod tests {
         assert_eq!(Band::of(-90), Band::Overdue);
         assert_eq!(Band::of(-91), Band::LongOverdue);
         assert!(Band::LongOverdue < Band::Overdue && Band::Overdue < Band::DueSoon, "most urgent first");
+    }
+
+    #[test]
+    fn a_notice_is_dated_from_last_new_year_to_today() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let today = d("2026-03-10");
+        for ok in ["2025-01-01", "2025-12-31", "2026-03-10"] {
+            assert_eq!(NoticeDate::new(d(ok), today).map(NoticeDate::day), Ok(d(ok)));
+        }
+        for bad in ["0001-01-01", "2024-12-31", "2026-03-11", "9999-12-31"] {
+            let e = NoticeDate::new(d(bad), today).unwrap_err();
+            assert_eq!(e.to_string(), format!("通报日期 {bad} 应在 2025-01-01 至今天（2026-03-10）之间 / a notice's date must lie from 2025-01-01 to today (2026-03-10), not {bad}"));
+        }
+        assert!(NoticeDate::new(NaiveDate::MIN, NaiveDate::MIN).is_ok(), "no overflow at the calendar's start");
     }
 }

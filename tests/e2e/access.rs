@@ -141,7 +141,7 @@ const ROWS: &[Row] = &[
     get("/supervision", "/supervision", [303, 200, 200, 403, 403, 403]),
     get("/supervision/{file}", "/supervision/deadlines.csv", [303, 200, 200, 403, 403, 403]),
     get("/supervision/{file}", "/supervision/notice.pdf?as_of=2025-12-31", [303, 200, 200, 403, 403, 403]),
-    post("/supervision/notices", "/supervision/notices", &[("as_of", "not-a-date")], [303, 403, 400, 403, 403, 403]),
+    post("/supervision/notices", "/supervision/notices", &[("as_of", "not-a-date")], [303, 403, 422, 403, 403, 403]),
     get("/supervision/notices/{id}", "/supervision/notices/999999", [303, 404, 404, 403, 403, 403]),
     get("/supervision/notices/{id}/notice.pdf", "/supervision/notices/999999/notice.pdf", [303, 404, 404, 403, 403, 403]),
     get("/healthz", "/healthz", [200, 200, 200, 200, 200, 200]),

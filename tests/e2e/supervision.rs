@@ -90,7 +90,7 @@ e2e!(the_board_rolls_up_filters_downloads_and_an_issued_notice_comes_back_byte_f
     assert_eq!(leader.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2026-11-25")], None).await.status, StatusCode::FORBIDDEN);
     let assessor = Browser::signed_in(&server, "assessor").await;
     let csrf = hidden(&assessor.get("/supervision").await.body, "csrf");
-    assert_eq!(assessor.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2026-12-31")], None).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(assessor.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2026-12-31")], None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let issued = assessor.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2026-11-25")], None).await;
     assert_eq!(issued.status, StatusCode::SEE_OTHER);
     let at = issued.location().to_string();
@@ -117,5 +117,29 @@ e2e!(the_board_rolls_up_filters_downloads_and_an_issued_notice_comes_back_byte_f
     assert_ne!(draft.bytes, first.bytes);
     let audit = app.text_rows("SELECT actor, action FROM audit_log WHERE entity = 'notices' ORDER BY id").await;
     assert_eq!(audit[0], ["assessor", "notice_issue"]);
+    server.stop().await;
+});
+
+e2e!(a_notice_dated_outside_last_new_year_to_today_is_refused_with_the_range, |app| {
+    let server = site(&app).await;
+    // The clock reads 2026-11-25: a notice may be dated 2025-01-01 to then.
+    let assessor = Browser::signed_in(&server, "assessor").await;
+    let csrf = hidden(&assessor.get("/supervision").await.body, "csrf");
+    for day in ["0001-01-01", "2024-12-31", "2026-11-26", "9999-12-31"] {
+        let issued = assessor.post("/supervision/notices", &[("csrf", &csrf), ("as_of", day)], None).await;
+        assert_eq!(issued.status, StatusCode::UNPROCESSABLE_ENTITY, "{day}");
+        assert!(issued.body.contains(&format!("通报日期 {day} 应在 2025-01-01 至今天（2026-11-25）之间")), "{}", issued.body);
+        assert!(issued.body.contains(&format!("to today (2026-11-25), not {day}")), "{}", issued.body);
+        let draft = assessor.get(&format!("/supervision/notice.pdf?as_of={day}")).await;
+        assert_eq!(draft.status, StatusCode::UNPROCESSABLE_ENTITY, "{day}");
+        assert!(draft.body.contains("2025-01-01 至今天（2026-11-25）之间"), "{}", draft.body);
+    }
+    let typo = assessor.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2025-13-01")], None).await;
+    assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(typo.body.contains("YYYY-MM-DD"), "{}", typo.body);
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM notices").await, "0", "nothing was issued");
+    // The range's first day is a notice's date.
+    let first = assessor.post("/supervision/notices", &[("csrf", &csrf), ("as_of", "2025-01-01")], None).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
     server.stop().await;
 });

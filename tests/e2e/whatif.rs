@@ -70,3 +70,31 @@ e2e!(an_edited_rulebook_gives_what_scoring_under_it_gives_and_nothing_is_stored,
     assert_eq!((v["year"].as_i64(), v["version"].as_i64(), v["units"].as_array().unwrap().len()), (Some(2025), Some(1), 8));
     server.stop().await;
 });
+
+e2e!(a_rulebook_with_a_lookback_of_3_nian_is_refused_naming_the_key_on_the_page_and_the_command_line, |app| {
+    // Issue 24: "3年" was sliced at a byte offset inside 年; the upload
+    // dropped the connection and `rulebook check` exited 101.
+    let text = format!("{}\n[personnel]\nlookback = \"3年\"\n", seeds::rulebooks::text(2025).unwrap());
+    let server = site(&app).await;
+    let assessor = Browser::signed_in(&server, "assessor").await;
+    let csrf = hidden(&assessor.get("/whatif").await.body, "csrf");
+    let page = assessor.post_multipart("/whatif", &[("csrf", &csrf), ("year", "2025")], &[("rulebook", "3nian.toml", text.as_bytes())]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("role=\"alert\"") && page.body.contains("[personnel] lookback: "), "{}", page.body);
+    assert!(page.body.contains("3年") && page.body.contains("is not a whole number of years, months or days such as"), "{}", page.body);
+    let nan = seeds::rulebooks::text(2025).unwrap().replacen("weight = 15.0", "weight = nan", 1);
+    let page = assessor.post_multipart("/whatif", &[("csrf", &csrf), ("year", "2025")], &[("rulebook", "nan.toml", nan.as_bytes())]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("indicator commit_ontime: weight must be a positive number, not NaN"), "{}", page.body);
+    server.stop().await;
+
+    let path = app.dir.path().join("3nian.toml");
+    std::fs::write(&path, &text).unwrap();
+    let expected = "[personnel] lookback: \"3年\" is not a whole number of years, months or days such as \"3y\", \"6m\" or \"180d\" (line ";
+    for args in [vec!["rulebook", "check", path.to_str().unwrap()], vec!["whatif", "--year", "2025", "--rulebook", path.to_str().unwrap()]] {
+        let out = zhengxin(&app, &args).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: the work failed, not a panic (101): {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+});

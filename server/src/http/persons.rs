@@ -68,6 +68,8 @@ fn row(lang: Lang, r: &FileRecord, check: &Check) -> PersonRecordRow {
 
 /// A rulebook's length of time ("3y") in words ("3 年", "3 years").
 fn span_words(lang: Lang, span: &str) -> String {
+    // At the last character, not the last byte: a span is ASCII once
+    // parsed, but a byte offset into text is how "3年" once panicked.
     let Some((at, unit)) = span.char_indices().last() else { return String::new() };
     let (zh, en) = match unit {
         'y' => ("年", "years"),

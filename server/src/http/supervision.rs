@@ -5,7 +5,7 @@
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use dashboards::layout::Lang;
@@ -20,7 +20,7 @@ use super::{AppError, AppState};
 use crate::auth::Role;
 use crate::auth::sessions::Session;
 use crate::scoring::export::{csv_bytes, table_xlsx};
-use crate::supervision::{self as use_case, Band, Filter};
+use crate::supervision::{self as use_case, Band, Filter, NoticeDate};
 use analytics::domain::DishonestyType;
 
 /// Rows the page shows; the downloads hold all of them.
@@ -120,12 +120,14 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     Ok(supervision::render(&view).into_response())
 }
 
-fn as_of(text: Option<&str>, today: NaiveDate) -> Result<NaiveDate, AppError> {
-    let day: NaiveDate = text.unwrap_or_default().trim().parse().map_err(|_| AppError::BadRequest("as_of is a date, YYYY-MM-DD".into()))?;
-    if day > today {
-        return Err(AppError::BadRequest("通报日期不能晚于今天 / a notice's date cannot be in the future".into()));
-    }
-    Ok(day)
+/// A notice's date from the form or the address, or the page that says
+/// why not (422: the request was understood, the date is not one a notice
+/// may have; [`NoticeDate`] has the range).
+fn notice_date(lang: Lang, text: Option<&str>, today: NaiveDate) -> Result<NoticeDate, Response> {
+    let text = text.unwrap_or_default().trim();
+    let refused = |message: String| (StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], super::error_page(lang, &message, &message)).into_response();
+    let day: NaiveDate = text.parse().map_err(|_| refused(format!("通报日期应为 YYYY-MM-DD，而不是 {text:?} / a notice's date is YYYY-MM-DD, not {text:?}")))?;
+    NoticeDate::new(day, today).map_err(|e| refused(e.to_string()))
 }
 
 /// `GET /supervision/deadlines.{csv,xlsx}` (the board's records under its
@@ -134,9 +136,12 @@ pub async fn file(State(state): State<AppState>, PageSession(session): PageSessi
     may_see(&session)?;
     let today = crate::clock::now_cst().date();
     if file == "notice.pdf" {
-        let day = as_of(q.as_of.as_deref(), today)?;
+        let day = match notice_date(Lang::from_param(q.lang.as_deref()), q.as_of.as_deref(), today) {
+            Ok(day) => day,
+            Err(refused) => return Ok(refused),
+        };
         let pdf = use_case::preview(&state.db, &session.user, day, &state.config.report_office).await?;
-        let name = format!("zhengxin-supervision-draft-{day}.pdf");
+        let name = format!("zhengxin-supervision-draft-{}.pdf", day.day());
         return Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], pdf).into_response());
     }
     let board = use_case::board(&state.db, today, &q.filter()?).await?;
@@ -168,7 +173,10 @@ pub async fn issue(State(state): State<AppState>, PageSession(session): PageSess
     if !session.user.is_assessor() {
         return Err(AppError::Forbidden);
     }
-    let day = as_of(Some(&f.as_of), crate::clock::now_cst().date())?;
+    let day = match notice_date(Lang::Zh, Some(&f.as_of), crate::clock::now_cst().date()) {
+        Ok(day) => day,
+        Err(refused) => return Ok(refused),
+    };
     let id = use_case::issue(&state.db, &session.user, day, &state.config.report_office).await?;
     Ok(Redirect::to(&format!("/supervision/notices/{id}")).into_response())
 }

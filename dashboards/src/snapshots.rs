@@ -572,8 +572,10 @@ fn the_supervision_board_and_an_issued_notice() {
             numeric: vec![0, 2],
         }],
         date: "2026年12月1日".into(),
-        footer: "政务失信整改督办通报".into(),
-        provenance: "签发：assessor".into(),
+        footer: "督办通报〔2026〕第 1 号 · 原件存档：政信系统 › 整改督办 › 督办通报".into(),
+        provenance: "督办通报〔2026〕第 1 号，由 assessor 于 2026-12-01 09:30 签发。".into(),
+        draft: false,
+        number: Some("督办通报〔2026〕第 1 号".into()),
     };
     insta::assert_snapshot!("supervision_notice", main_of(&supervision::render_notice(Lang::Zh, &nav("leader"), 1, &notice).into_string()));
 }

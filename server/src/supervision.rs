@@ -283,7 +283,7 @@ impl NoticeDate {
 
 /// The notice's tables on `as_of`: the government bodies on the courts'
 /// list, and those with overdue rectifications.
-pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, issued: (&str, NaiveDateTime)) -> Result<SupervisionNoticeView, DbError> {
+pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, made: &Made<'_>) -> Result<SupervisionNoticeView, DbError> {
     use crate::scoring::reports::chinese_date;
     let names = crate::db::units::names(db).await?;
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
@@ -342,9 +342,48 @@ pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, issued: (&str,
         )],
         sections,
         date: day,
-        footer: "政务失信整改督办通报".into(),
-        provenance: format!("签发：{} · {} · 政信（Zhengxin）生成；本通报签发后原样存档，可按编号重新导出。", issued.0, issued.1.format("%Y-%m-%d %H:%M")),
+        footer: made.footer(),
+        provenance: made.provenance(),
+        draft: matches!(made, Made::Draft { .. }),
+        number: match made {
+            Made::Draft { .. } => None,
+            Made::Issued { number, .. } => Some(number.clone()),
+        },
     })
+}
+
+/// What a notice is made as: a draft to read before issuing (no number,
+/// no signer, 草稿 on every page), or the notice being issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Made<'a> {
+    Draft { at: NaiveDateTime },
+    Issued { by: &'a str, at: NaiveDateTime, number: String },
+}
+
+impl Made<'_> {
+    /// Every page's footer (before 第 X 页 共 Y 页).
+    fn footer(&self) -> String {
+        match self {
+            Made::Draft { .. } => "政务失信整改督办通报（草稿，未签发）".into(),
+            Made::Issued { number, .. } => format!("{number} · 原件存档：政信系统 › 整改督办 › 督办通报"),
+        }
+    }
+
+    /// The small print at the end.
+    fn provenance(&self) -> String {
+        match self {
+            Made::Draft { at } => format!("草稿：生成于 {}，尚未签发，不作为正式通报使用；正式通报以签发后的编号件为准。", at.format("%Y-%m-%d %H:%M")),
+            Made::Issued { by, at, number } => format!(
+                "{number}，由 {by} 于 {} 签发。本通报签发时原样存档：在政信系统“整改督办 › 督办通报”中按编号可调阅原件及其 PDF，与本件逐字节相同。",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+        }
+    }
+}
+
+/// The number of the `seq`-th notice issued in `year`.
+fn notice_number(year: i32, seq: i64) -> String {
+    format!("督办通报〔{year}〕第 {seq} 号")
 }
 
 /// Rows with a serial number first, in their order.
@@ -369,9 +408,9 @@ async fn typeset(view: SupervisionNoticeView, as_of: NaiveDate, ident: String) -
 
 /// The notice of `as_of` as it would be issued now, not stored (a draft
 /// to read before issuing).
-pub async fn preview(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Result<Vec<u8>, ScoringError> {
+pub async fn preview(db: &Db, as_of: NoticeDate, office: &str) -> Result<Vec<u8>, ScoringError> {
     let as_of = as_of.day();
-    let view = notice_view(db, as_of, office, (&user.username, crate::clock::now_cst())).await?;
+    let view = notice_view(db, as_of, office, &Made::Draft { at: crate::clock::now_cst() }).await?;
     typeset(view, as_of, format!("zhengxin-supervision-draft-{as_of}")).await
 }
 
@@ -383,18 +422,30 @@ pub async fn issue(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Res
     if user.role != Role::Assessor {
         return Err(ScoringError::NoResult("only the assessment team issues notices".into()));
     }
-    let now = crate::clock::now_cst();
-    let view = notice_view(db, as_of, office, (&user.username, now)).await?;
-    let content = serde_json::to_string(&view).map_err(dashboards::documents::DocumentError::from)?;
-    let pdf = typeset(view, as_of, format!("zhengxin-supervision-{as_of}-{}", now.format("%Y%m%d%H%M%S"))).await?;
-    let hash = crate::hashing::sha256_bytes(&pdf);
-    let mut tx = db.begin_write().await?;
-    let id = stored::insert(&mut tx, as_of, &user.username, now, &content, &hash, &pdf).await?;
-    let mut audit = AuditLog::open(&mut tx).await?;
-    audit.record(&user.username, "notice_issue", "notices", &id.to_string(), serde_json::json!({ "as_of": as_of, "sha256": hash, "bytes": pdf.len() }));
-    audit.flush(&mut tx).await?;
-    tx.commit().await?;
-    Ok(id)
+    // The number is the year's next; it is typeset into the PDF before
+    // the write transaction (typesetting must not hold the writer), and
+    // checked again inside it: if another notice took it meanwhile, the
+    // notice is made again with the next one.
+    for _ in 0..3 {
+        let now = crate::clock::now_cst();
+        let seq = stored::issued_in_year(db, now.year()).await? + 1;
+        let number = notice_number(now.year(), seq);
+        let view = notice_view(db, as_of, office, &Made::Issued { by: &user.username, at: now, number: number.clone() }).await?;
+        let content = serde_json::to_string(&view).map_err(dashboards::documents::DocumentError::from)?;
+        let pdf = typeset(view, as_of, format!("zhengxin-supervision-{as_of}-{}", now.format("%Y%m%d%H%M%S"))).await?;
+        let hash = crate::hashing::sha256_bytes(&pdf);
+        let mut tx = db.begin_write().await?;
+        if stored::issued_in_year_tx(&mut tx, now.year()).await? + 1 != seq {
+            continue;
+        }
+        let id = stored::insert(&mut tx, as_of, &user.username, now, &content, &hash, &pdf).await?;
+        let mut audit = AuditLog::open(&mut tx).await?;
+        audit.record(&user.username, "notice_issue", "notices", &id.to_string(), serde_json::json!({ "as_of": as_of, "number": number, "sha256": hash, "bytes": pdf.len() }));
+        audit.flush(&mut tx).await?;
+        tx.commit().await?;
+        return Ok(id);
+    }
+    Err(ScoringError::Interrupted("other notices were being issued at the same time; issue this one again".into()))
 }
 
 /// Every issued notice, the newest first.

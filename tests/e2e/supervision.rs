@@ -103,6 +103,12 @@ e2e!(the_board_rolls_up_filters_downloads_and_an_issued_notice_comes_back_byte_f
     assert!(text.contains("瑞安市") && text.contains("安阳街道") && text.contains("温州市财政局"), "{text}");
     assert!(text.contains("第 1 页 共"), "{text}");
     assert!(!text.contains("温州市发展和改革委员会"), "a person's record is not in the notice");
+    // An issued notice carries its number, issuer and time, and says how
+    // its original is found again; no draft mark.
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(flat.contains("督办通报〔2026〕第1号") && flat.contains("由assessor于2026-11-25") && flat.contains("整改督办›督办通报"), "{text}");
+    assert!(!flat.contains("草稿"), "{text}");
+    assert!(printable.body.contains("督办通报〔2026〕第 1 号"));
     let stored = app.scalar("SELECT content_hash FROM notices").await;
     assert_eq!(stored, server::hashing::sha256_bytes(&first.bytes));
 
@@ -115,6 +121,14 @@ e2e!(the_board_rolls_up_filters_downloads_and_an_issued_notice_comes_back_byte_f
     let draft = leader.get("/supervision/notice.pdf?as_of=2026-11-25").await;
     assert_eq!(draft.status, StatusCode::OK);
     assert_ne!(draft.bytes, first.bytes);
+    // A draft says so on every page and names no signer: a leader, who
+    // cannot issue, previewed it.
+    let pages = crate::browser::pdf_pages(&draft.bytes);
+    for page in &pages {
+        let flat: String = page.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(flat.contains("草稿"), "every page: {page}");
+        assert!(!flat.contains("leader") && !flat.contains("签发。") && !flat.contains("第1号"), "{page}");
+    }
     let audit = app.text_rows("SELECT actor, action FROM audit_log WHERE entity = 'notices' ORDER BY id").await;
     assert_eq!(audit[0], ["assessor", "notice_issue"]);
     server.stop().await;

@@ -37,9 +37,20 @@ pub struct SupervisionNoticeView {
     pub sections: Vec<NoticeSection>,
     /// "2026年12月1日"
     pub date: String,
+    /// The running footer of every page (before 第 X 页 共 Y 页): a draft
+    /// says it is one; an issued notice gives its number and where its
+    /// original is kept.
     pub footer: String,
-    /// Who issued it and when, in small print.
+    /// Who issued it and when, in small print; for a draft, that nothing
+    /// was issued (and no signer).
     pub provenance: String,
+    /// A preview, not issued: 草稿 across every page. Notices stored before
+    /// this field existed were all issued.
+    #[serde(default)]
+    pub draft: bool,
+    /// The number an issued notice carries (督办通报〔2026〕第 1 号).
+    #[serde(default)]
+    pub number: Option<String>,
 }
 
 /// The notice as PDF, dated `today`; `ident` names it stably.
@@ -69,6 +80,8 @@ mod tests {
             date: "2026年12月1日".into(),
             footer: "政务失信整改督办通报".into(),
             provenance: "assessor 签发".into(),
+            draft: false,
+            number: Some("督办通报〔2026〕第 1 号".into()),
         };
         let setter = Typesetter::new(Vec::new());
         let first = pdf(&setter, &view, (2026, 12, 1), "notice-1").unwrap();
@@ -76,5 +89,10 @@ mod tests {
         let json = serde_json::to_string(&view).unwrap();
         let back: SupervisionNoticeView = serde_json::from_str(&json).unwrap();
         assert_eq!(pdf(&setter, &back, (2026, 12, 1), "notice-1").unwrap(), first, "stored content gives the same bytes");
+        // Content stored before `draft` and `number` existed still reads.
+        let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+        old.as_object_mut().unwrap().retain(|k, _| k != "draft" && k != "number");
+        let read: SupervisionNoticeView = serde_json::from_value(old).unwrap();
+        assert!(!read.draft && read.number.is_none());
     }
 }

@@ -224,6 +224,7 @@ pub fn render_notice(lang: Lang, nav: &Nav, id: i64, n: &SupervisionNoticeView) 
             p.screen-only { a href=(link(lang, "/supervision", "")) { "← " (lang.pick("整改督办", "Supervision")) } " · " a href={ (path) "/notice.pdf" } { "PDF" } " · " (lang.pick("打印本页即为 A4 通报。", "Print this page for the A4 notice.")) }
             p.office { strong { (n.office) } }
             h1 { (n.title) }
+            @if let Some(number) = &n.number { p { (number) } }
             p.note { (n.status) }
             @for p in &n.intro { p { (p) } }
             @for s in &n.sections {

@@ -34,6 +34,25 @@ pub async fn insert(tx: &mut Tx, as_of: NaiveDate, issued_by: &str, issued_at: N
     }))
 }
 
+const IN_YEAR: &str = "SELECT COUNT(*) FROM notices WHERE issued_at >= $1 AND issued_at < $2";
+
+fn year_bounds(year: i32) -> (NaiveDateTime, NaiveDateTime) {
+    let start = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(NaiveDate::MAX).and_hms_opt(0, 0, 0).unwrap_or_default();
+    (start(year), start(year + 1))
+}
+
+/// Notices issued in `year` (their numbers run from 1 each year).
+pub async fn issued_in_year(db: &Db, year: i32) -> Result<i64> {
+    let (from, to) = year_bounds(year);
+    Ok(on_db!(db, pool => sqlx::query_scalar::<_, i64>(IN_YEAR).bind(from).bind(to).fetch_one(pool).await?))
+}
+
+/// [`issued_in_year`], inside the transaction that issues the next.
+pub async fn issued_in_year_tx(tx: &mut Tx, year: i32) -> Result<i64> {
+    let (from, to) = year_bounds(year);
+    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(IN_YEAR).bind(from).bind(to).fetch_one(conn).await?))
+}
+
 /// Every issued notice, the newest first.
 pub async fn list(db: &Db) -> Result<Vec<NoticeInfo>> {
     const SQL: &str = "SELECT id, as_of, issued_by, issued_at, content_hash FROM notices ORDER BY id DESC";

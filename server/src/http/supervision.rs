@@ -140,7 +140,7 @@ pub async fn file(State(state): State<AppState>, PageSession(session): PageSessi
             Ok(day) => day,
             Err(refused) => return Ok(refused),
         };
-        let pdf = use_case::preview(&state.db, &session.user, day, &state.config.report_office).await?;
+        let pdf = use_case::preview(&state.db, day, &state.config.report_office).await?;
         let name = format!("zhengxin-supervision-draft-{}.pdf", day.day());
         return Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], pdf).into_response());
     }

@@ -34,6 +34,9 @@ pub struct Config {
     pub report_office: String,
     /// Requests each client address may make to the public pages a minute.
     pub public_per_minute: u32,
+    /// The audit chain's key file, instead of the database's default
+    /// ([`crate::db::audit::key::default_path`]).
+    pub audit_key_file: Option<std::path::PathBuf>,
 }
 
 /// Minutes without a request after which a session ends, by default.
@@ -58,6 +61,7 @@ impl Config {
             snapshots: None,
             report_office: crate::scoring::reports::DEFAULT_OFFICE.to_string(),
             public_per_minute: crate::http::public::PER_MINUTE,
+            audit_key_file: None,
         }
     }
 
@@ -81,6 +85,7 @@ impl std::fmt::Debug for Config {
             .field("snapshots", &self.snapshots)
             .field("report_office", &self.report_office)
             .field("public_per_minute", &self.public_per_minute)
+            .field("audit_key_file", &self.audit_key_file)
             .finish()
     }
 }

@@ -171,6 +171,7 @@ async fn render_results(state: &AppState, year: i32, lang: Lang, q: ResultsQuery
         matching,
         page,
         pages,
+        audit_head: published.version.audit_head.clone(),
     };
     Ok(public::results(&view).into_string())
 }

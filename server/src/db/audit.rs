@@ -375,11 +375,20 @@ pub async fn verify(db: &super::Db) -> Result<Verification> {
 /// notice or noted down from an earlier verification) is the hash of an
 /// entry of the intact chain: nothing up to it was changed or removed.
 pub async fn verify_anchored(db: &super::Db, printed: &[String]) -> Result<Verification> {
-    let file = match db.audit_key() {
-        Some(path) => key::read(path).map_err(DbError::AuditKey)?,
-        None => None,
+    let read = || match db.audit_key() {
+        Some(path) => key::read(path).map_err(DbError::AuditKey),
+        None => Ok(None),
     };
+    let file = read()?;
     let mut found = verify_with(db, file.as_ref(), printed).await?;
+    // A key made or rotated while the walk ran keys entries the walk saw
+    // under the file read before it: check once more with the new file.
+    if found.problem.is_some() {
+        let again = read()?;
+        if again != file {
+            found = verify_with(db, again.as_ref(), printed).await?;
+        }
+    }
     found.key_file = db.audit_key().map(|p| p.display().to_string());
     Ok(found)
 }

@@ -400,6 +400,7 @@ fn the_public_results_page() {
         matching: 1,
         page: 1,
         pages: 1,
+        audit_head: Some("9f8e7d6c5b4a9f8e7d6c5b4a".into()),
     };
     insta::assert_snapshot!("public_results", main_of(&public::results(&v).into_string()));
 }

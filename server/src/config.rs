@@ -40,6 +40,9 @@ pub struct Config {
     /// How long a client has to send a request's headers after connecting
     /// ([`crate::http::listen::HEADER_TIMEOUT`]; tests shorten it).
     pub header_timeout: std::time::Duration,
+    /// The audit chain's key file, instead of the database's default
+    /// ([`crate::db::audit::key::default_path`]).
+    pub audit_key_file: Option<std::path::PathBuf>,
 }
 
 /// Minutes without a request after which a session ends, by default.
@@ -66,6 +69,7 @@ impl Config {
             public_per_minute: crate::http::public::PER_MINUTE,
             max_connections: None,
             header_timeout: crate::http::listen::HEADER_TIMEOUT,
+            audit_key_file: None,
         }
     }
 
@@ -91,6 +95,7 @@ impl std::fmt::Debug for Config {
             .field("public_per_minute", &self.public_per_minute)
             .field("max_connections", &self.max_connections)
             .field("header_timeout", &self.header_timeout)
+            .field("audit_key_file", &self.audit_key_file)
             .finish()
     }
 }

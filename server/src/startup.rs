@@ -9,14 +9,23 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::{clock, demo, http, import};
 
+/// Connects and migrates, with the configured snapshot folder and audit
+/// key file. The audit key exists (or is refused: unreadable, open to
+/// others, missing for a keyed chain) before anything is served.
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let mut db = Db::connect(&config.database_url).await?.with_audit_key(config.audit_key_file.clone());
+    if let Some(folder) = &config.snapshots {
+        db = db.with_snapshots(Some(folder.clone()));
+    }
+    db::audit::ensure_key(&db).await?;
+    Ok(db)
+}
+
 /// Connects, loads the demo data into an empty database when configured
 /// to, and serves HTTP on `listener` until `shutdown` resolves. Used by
 /// `main` and by every end-to-end test.
 pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    let mut db = Db::connect(&config.database_url).await?;
-    if let Some(folder) = &config.snapshots {
-        db = db.with_snapshots(Some(folder.clone()));
-    }
+    let db = connect(&config).await?;
     let addr = listener.local_addr()?;
     // Known passwords must not face a network by accident: a network
     // address, or loopback behind a proxy (a public URL or a trusted proxy

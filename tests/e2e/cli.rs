@@ -18,14 +18,15 @@ pub fn zhengxin_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("the binary runs")
 }
 
-/// Runs the binary against the test database, off the async workers.
+/// Runs the binary against the test database (and its audit key),
+/// off the async workers.
 pub async fn zhengxin(app: &TestApp, args: &[&str]) -> Output {
     let mut full = vec!["--database-url".to_string(), app.url.clone()];
     full.extend(args.iter().map(|a| a.to_string()));
-    let dir = app.dir.path().to_path_buf();
+    let (dir, key) = (app.dir.path().to_path_buf(), app.key_file().display().to_string());
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = full.iter().map(String::as_str).collect();
-        zhengxin_in(&dir, &args, &[])
+        zhengxin_in(&dir, &args, &[(server::db::audit::key::SETTING, &key)])
     })
     .await
     .unwrap()
@@ -156,8 +157,12 @@ e2e!(import_json_prints_one_document, |app| {
 });
 
 e2e!(the_database_url_may_come_from_the_environment, |app| {
-    let (url, dir, examples) = (app.url.clone(), app.dir.path().to_path_buf(), examples_dir());
-    let out = tokio::task::spawn_blocking(move || zhengxin_in(&dir, &["import", examples.join("units.csv").to_str().unwrap()], &[("DATABASE_URL", &url)]))
+    let (url, dir, examples, key) = (app.url.clone(), app.dir.path().to_path_buf(), examples_dir(), app.key_file());
+    // The audit key file may come from there too (PostgreSQL's default is in data/).
+    let out = tokio::task::spawn_blocking(move || {
+        let key = key.display().to_string();
+        zhengxin_in(&dir, &["import", examples.join("units.csv").to_str().unwrap()], &[("DATABASE_URL", &url), (server::db::audit::key::SETTING, &key)])
+    })
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

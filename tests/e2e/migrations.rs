@@ -96,7 +96,7 @@ e2e!(an_install_at_migration_7_upgrades_with_its_users_sessions_and_tokens_kept,
         conn.close().await.unwrap();
     }
 
-    let db = server::db::Db::connect(&url).await.expect("migration 8 runs on the old install");
+    let db = server::db::Db::connect(&url).await.expect("migration 8 runs on the old install").with_audit_key(Some(app.key_file()));
     let kept: Vec<(i64, String)> = server::on_db!(&db, pool => sqlx::query_as("SELECT id, username FROM users").fetch_all(pool).await.unwrap());
     assert_eq!(kept, [(7, "wang".to_string())]);
     let sessions: Vec<(i64,)> = server::on_db!(&db, pool => sqlx::query_as("SELECT user_id FROM sessions").fetch_all(pool).await.unwrap());

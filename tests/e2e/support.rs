@@ -134,8 +134,13 @@ impl TestApp {
             }
         };
         // Both back-ends keep snapshots in the test's folder, so every
-        // test scores from the database first and from a snapshot after.
-        let db = Db::connect(&url).await.expect("connect and migrate").with_snapshots(Some(dir.path().join("snapshots")));
+        // test scores from the database first and from a snapshot after;
+        // and the audit key (for SQLite where it is by default).
+        let db = Db::connect(&url)
+            .await
+            .expect("connect and migrate")
+            .with_snapshots(Some(dir.path().join("snapshots")))
+            .with_audit_key(Some(dir.path().join("zhengxin.audit-key")));
         TestApp {
             backend,
             db,
@@ -143,6 +148,11 @@ impl TestApp {
             dir,
             pg_database,
         }
+    }
+
+    /// The audit chain's key file of this test's database.
+    pub fn key_file(&self) -> PathBuf {
+        self.db.audit_key().expect("a key file").to_path_buf()
     }
 
     pub async fn cleanup(self) {
@@ -258,6 +268,7 @@ impl TestApp {
         let mut config = server::config::Config {
             demo_scale,
             snapshots: self.db.snapshots().map(|f| f.to_path_buf()),
+            audit_key_file: Some(self.key_file()),
             ..server::config::Config::new(self.url.clone(), addr)
         };
         change(&mut config);

@@ -128,6 +128,7 @@ e2e!(demo_accounts_never_face_a_network_by_accident, |app| {
         let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
         let config = server::config::Config {
             demo_scale: Some(0.01),
+            audit_key_file: Some(app.key_file()),
             ..server::config::Config::new(app.url.clone(), listener.local_addr().unwrap())
         };
         server::serve(config, listener, async {}).await
@@ -140,6 +141,7 @@ e2e!(demo_accounts_never_face_a_network_by_accident, |app| {
     let config = server::config::Config {
         demo_scale: Some(0.01),
         public_url: Some("https://zhengxin.example.gov.cn".into()),
+        audit_key_file: Some(app.key_file()),
         ..server::config::Config::new(app.url.clone(), listener.local_addr().unwrap())
     };
     let e = server::serve(config, listener, async {}).await.expect_err("no demo data behind a public URL");
@@ -162,6 +164,7 @@ e2e!(a_real_install_starts_with_init_and_gets_no_demo_data, |app| {
             .arg(&app.url)
             .args(args)
             .env("RUST_LOG", "warn")
+            .env(server::db::audit::key::SETTING, app.key_file())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -173,6 +176,10 @@ e2e!(a_real_install_starts_with_init_and_gets_no_demo_data, |app| {
     let out = tokio::task::block_in_place(|| run(&["init", "--admin", "wang.admin"], "first-admin-secret\n"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("administrator wang.admin created"));
+    // The audit key is made at init, private, and named so it gets backed up.
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("the audit chain is keyed with {}", app.key_file().display())));
+    #[cfg(unix)]
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(app.key_file()).unwrap().permissions()) & 0o777, 0o600);
     let again = tokio::task::block_in_place(|| run(&["init"], "another-secret\n"));
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already set up (1 user(s))"));
@@ -335,15 +342,18 @@ e2e!(a_backup_taken_under_write_load_restores_into_an_empty_database_and_verifie
     assert_eq!(again.status.code(), Some(1), "a backup never overwrites");
 
     let target = app.empty_database_url().await;
+    // The key file is backed up apart from the database and given back
+    // to the restored copy.
+    let key = app.key_file().display().to_string();
     let restore = |target: String| {
-        let (dir, file) = (app.dir.path().to_path_buf(), file.clone());
-        tokio::task::spawn_blocking(move || crate::cli::zhengxin_in(&dir, &["--database-url", &target, "restore", file.to_str().unwrap()], &[]))
+        let (dir, file, key) = (app.dir.path().to_path_buf(), file.clone(), key.clone());
+        tokio::task::spawn_blocking(move || crate::cli::zhengxin_in(&dir, &["--database-url", &target, "--audit-key-file", &key, "restore", file.to_str().unwrap()], &[]))
     };
     let out = restore(target.clone()).await.unwrap();
     let said = crate::cli::stdout(&out);
     assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
     assert!(said.contains("audit log intact") && said.contains("1 result version(s) match their hashes"), "{said}");
-    let restored = server::db::Db::connect(&target).await.unwrap();
+    let restored = server::db::Db::connect(&target).await.unwrap().with_audit_key(Some(app.key_file()));
     assert_eq!(server::db::audit::verify(&restored).await.unwrap().problem, None);
     let live = server::scoring::results::versions(&app.db, 2025).await.unwrap();
     let copy = server::scoring::results::versions(&restored, 2025).await.unwrap();
@@ -475,6 +485,7 @@ e2e!(sessions_end_when_idle_and_https_cookies_are_secure_host_cookies, |app| {
     let addr = listener.local_addr().unwrap();
     let config = server::config::Config {
         public_url: Some("https://zhengxin.example.gov.cn".into()),
+        audit_key_file: Some(app.key_file()),
         ..server::config::Config::new(app.url.clone(), addr)
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

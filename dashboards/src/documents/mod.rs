@@ -192,6 +192,7 @@ mod tests {
             date: "2026年1月15日".into(),
             footer: "2025年度政务诚信考核结果通报".into(),
             provenance: "内容哈希 abc".into(),
+            audit_head: "9f8e7d6c".into(),
         }
     }
 

@@ -43,6 +43,10 @@ pub struct NoticeView {
     pub footer: String,
     /// Version, as-of time and content hash in small print.
     pub provenance: String,
+    /// The audit chain's head at publication (empty: none recorded),
+    /// printed so that it exists outside the database:
+    /// `zhengxin audit verify --anchor HEAD` checks the chain against it.
+    pub audit_head: String,
 }
 
 /// The notice as PDF, dated `today`; `ident` names the version.

@@ -39,6 +39,8 @@ pub struct PublicResultsView {
     pub matching: usize,
     pub page: usize,
     pub pages: usize,
+    /// The audit chain's head at publication, as the notice prints it.
+    pub audit_head: Option<String>,
 }
 
 /// The search by unit name, keeping the group (if any) and the language.
@@ -129,6 +131,9 @@ pub fn results(v: &PublicResultsView) -> Markup {
             (lang.pick("开放数据：", "Open data: "))
             a href={ "/public/data/results-" (v.year) ".csv" } { "CSV" } " · "
             a href={ "/public/data/results-" (v.year) ".json" } { "JSON" }
+        }
+        @if let Some(head) = &v.audit_head {
+            p.note { small { (lang.pick("审计链头（与通报所印一致）：", "Audit chain head (as printed on the notice): ")) code { (head) } } }
         }
     })
 }

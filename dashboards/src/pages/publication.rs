@@ -14,9 +14,10 @@ pub struct VersionRow {
     pub computed_by: String,
     pub as_of: String,
     pub content_hash: String,
-    /// The audit chain's head when the version was stored: if the log is
-    /// later cut before it, `zhengxin audit verify` says so, and a printed
-    /// copy of this page shows what the head was.
+    /// The audit chain's head when the version was stored, and once it is
+    /// published the head at publication (as the notice prints it): if the
+    /// log is later cut before it, `zhengxin audit verify` says so, and a
+    /// printed copy of this page shows what the head was.
     pub audit_head: Option<String>,
     pub published_at: Option<String>,
     pub published_by: Option<String>,

@@ -15,6 +15,9 @@ pub async fn init(url: &str, admin: &str) -> anyhow::Result<bool> {
     let password = read_password()?;
     auth::users::add(&db, admin, auth::Role::Admin, None, &password, &actor()).await?;
     println!("initialised {}: administrator {admin} created; no demo data will be loaded", db::redact(url));
+    if let Some(key) = db.audit_key() {
+        println!("the audit chain is keyed with {}: back it up now, apart from the database backups (RELIABILITY.md)", key.display());
+    }
     println!("next: zhengxin serve --bind ADDR:PORT, sign in as {admin}, add users on /admin/users, import data");
     Ok(true)
 }

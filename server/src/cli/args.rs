@@ -23,6 +23,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     pub database_url: String,
 
+    /// The audit chain's secret key file, created on first use (mode 0600).
+    /// Default: beside the SQLite file (data/zhengxin.audit-key); for
+    /// PostgreSQL data/zhengxin-<hash>.audit-key in the working directory.
+    /// Back it up apart from the database.
+    #[arg(long, global = true, env = "ZHENGXIN_AUDIT_KEY_FILE", value_name = "FILE")]
+    pub audit_key_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -310,11 +317,21 @@ fn parse_public_url(text: &str) -> Result<String, String> {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk the hash chain from the first entry; exit 1 naming the first bad entry.
-    #[command(after_help = "Checks every entry's hash over its fields and its predecessor's hash, and\nthat the chain still holds the head each result version recorded (so a cut-off\ntail shows). Prints the number of entries and the head hash: note it down, a\nlater head must follow from it.\n\nExamples:\n  zhengxin audit verify\n  zhengxin audit verify --json | jq .problem")]
+    #[command(after_help = "Checks every entry's keyed hash (HMAC-SHA-256 with the key file) over its\nfields and its predecessor's hash, and that the chain still holds the head each\nresult version recorded (so a cut-off tail shows). Prints the number of entries\nand the head hash: note it down. A head printed outside the database (on the\nresults notice, the public results page, an earlier run) given with --anchor\nmust be in the chain: else entries up to it were changed or removed.\n\nExamples:\n  zhengxin audit verify\n  zhengxin audit verify --anchor 3f1c…e0 --anchor 9a7b…41\n  zhengxin audit verify --json | jq .problem")]
     Verify {
         /// One JSON document instead of the summary.
         #[arg(long)]
         json: bool,
+        /// A chain head printed outside the database; repeatable.
+        #[arg(long = "anchor", value_name = "HEAD")]
+        anchors: Vec<String>,
+    },
+    /// Start a new key for the entries from now on (the chain must verify first).
+    #[command(after_help = "Appends a new epoch to the key file (its earlier keys stay, so no entry is\nrehashed) and writes an audit_key_rotated entry under the new key. Back the\nkey file up again afterwards, apart from the database.\n\nWith --key-lost, when the key file is lost and no backup of it exists: a new\nkey file marks the entries keyed so far as keyed under a lost key (their links\nare still checked, their contents no longer can be, except against printed\nheads) and keys the entries from now on. See RELIABILITY.md.\n\nExamples:\n  zhengxin audit rotate-key\n  zhengxin audit rotate-key --key-lost")]
+    RotateKey {
+        /// The key file is lost: start a new one.
+        #[arg(long)]
+        key_lost: bool,
     },
 }
 

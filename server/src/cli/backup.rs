@@ -47,16 +47,44 @@ pub async fn restore(url: &str, file: &Path) -> anyhow::Result<bool> {
     Ok(intact)
 }
 
-pub async fn verify_audit(url: &str, json: bool) -> anyhow::Result<bool> {
+/// `audit verify [--anchor HEAD]…`: the chain with its key, and the heads
+/// printed outside the database.
+pub async fn verify_audit(url: &str, json: bool, anchors: &[String]) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
-    let found = db::audit::verify(&db).await?;
+    let found = db::audit::verify_anchored(&db, anchors).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&found)?);
-    } else {
-        match &found.problem {
-            None => println!("audit log intact: {} entries; head {}", found.entries, found.head),
-            Some(p) => println!("AUDIT LOG BROKEN at entry {} ({}): {}", p.id, p.kind, p.message),
+        return Ok(found.problem.is_none());
+    }
+    match &found.problem {
+        None => println!("audit log intact: {} entries; head {}", found.entries, found.head),
+        Some(p) => println!("AUDIT LOG BROKEN at entry {} ({}): {}", p.id, p.kind, p.message),
+    }
+    let key_file = found.key_file.as_deref().unwrap_or("(none)");
+    match found.keyed_from {
+        Some(from) => println!("keyed from entry {from} on with {key_file}"),
+        None => println!("NOT KEYED: no key file at {key_file} yet (zhengxin creates it on its next write); until then an edit can be rehashed unnoticed"),
+    }
+    if found.unverifiable > 0 {
+        println!("{} entries were keyed under a lost key: their links hold, their contents cannot be checked", found.unverifiable);
+    }
+    for a in &found.anchors {
+        match a.entry {
+            Some(id) => println!("printed head {}: entry {id}, and the chain up to it is intact", a.head),
+            None => println!("printed head {}: NOT IN THE CHAIN", a.head),
         }
     }
     Ok(found.problem.is_none())
+}
+
+/// `audit rotate-key [--key-lost]`.
+pub async fn rotate_key(url: &str, key_lost: bool) -> anyhow::Result<bool> {
+    let db = Db::connect(url).await?;
+    let done = if key_lost { db::audit::replace_lost_key(&db, &actor()).await? } else { db::audit::rotate_key(&db, &actor()).await? };
+    if let Some(lost) = done.lost_from {
+        println!("entries from {lost} to {} were keyed under the lost key: their contents can no longer be checked, only their links and the heads printed from them", done.from - 1);
+    }
+    println!("audit key epoch {} keys the entries from {} on: {}", done.epoch, done.from, done.key_file);
+    println!("back the key file up now, apart from the database backups");
+    Ok(true)
 }

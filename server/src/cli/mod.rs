@@ -26,11 +26,15 @@ use crate::scoring;
 /// Runs one command.
 pub async fn run(cli: Cli) -> anyhow::Result<bool> {
     let url = cli.database_url;
+    if let Some(path) = cli.audit_key_file {
+        crate::db::audit::key::set_flag(path);
+    }
     match cli.command {
         Command::Serve(args) => serve::serve(url, args).await,
         Command::Backup { file } => backup::backup(&url, &file).await,
         Command::Restore { file } => backup::restore(&url, &file).await,
-        Command::Audit(AuditCommand::Verify { json }) => backup::verify_audit(&url, json).await,
+        Command::Audit(AuditCommand::Verify { json, anchors }) => backup::verify_audit(&url, json, &anchors).await,
+        Command::Audit(AuditCommand::RotateKey { key_lost }) => backup::rotate_key(&url, key_lost).await,
         Command::Init { admin } => accounts::init(&url, &admin).await,
         Command::User(command) => accounts::user(&url, command).await,
         Command::Token(command) => accounts::token(&url, command).await,

@@ -86,7 +86,13 @@ pub async fn list(url: &str, year: i32, json: bool, verify: bool) -> anyhow::Res
 /// `results --verify`: recomputes each published version and says whether
 /// it reproduces, and if not, whether recorded changes explain it.
 async fn reproduce(db: &Db, year: i32, versions: &[scoring::results::VersionInfo], intact: bool, json: bool) -> anyhow::Result<bool> {
-    let mut all_explained = intact;
+    // What explains a change is the audit log: a rewritten log could
+    // explain anything, so it is verified first.
+    let chain = crate::db::audit::verify(db).await?;
+    let mut all_explained = intact && chain.problem.is_none();
+    if let Some(p) = chain.problem.as_ref().filter(|_| !json) {
+        println!("AUDIT LOG BROKEN at entry {} ({}): {}; the imports and decisions it records explain nothing", p.id, p.kind, p.message);
+    }
     let mut checks = Vec::new();
     for v in versions.iter().filter(|v| v.published_at.is_some()) {
         let r = scoring::reproduce(db, v).await?;
@@ -94,7 +100,7 @@ async fn reproduce(db: &Db, year: i32, versions: &[scoring::results::VersionInfo
         checks.push(r);
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "year": year, "published": checks }))?);
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "year": year, "published": checks, "audit": chain }))?);
         return Ok(all_explained);
     }
     if checks.is_empty() {

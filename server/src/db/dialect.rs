@@ -4,7 +4,7 @@
 //! SQLite connection, `COPY` on PostgreSQL).
 
 use super::batches::VISIBLE;
-use super::{Db, DbError, Pool, Result, Tx, Value};
+use super::{Db, DbError, Pool, Result, Tx, TxConn, Value};
 use crate::sources::SourceSpec;
 
 /// An arbitrary but fixed key for PostgreSQL's advisory lock that
@@ -15,13 +15,13 @@ const WRITER_LOCK: i64 = 0x7a68_656e_6778;
 /// transaction that reads before it writes can never fail to upgrade.
 /// PostgreSQL: a transaction-scoped advisory lock gives the same one-writer
 /// order (the audit chain depends on it) while readers go on unhindered.
-pub async fn begin_write(db: &Db) -> Result<Tx> {
+pub async fn begin_write(db: &Db) -> Result<TxConn> {
     match &db.pool {
-        Pool::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
+        Pool::Sqlite(pool) => Ok(TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
         Pool::Postgres(pool) => {
             let mut tx = pool.begin().await?;
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITER_LOCK).execute(&mut *tx).await?;
-            Ok(Tx::Postgres(tx))
+            Ok(TxConn::Postgres(tx))
         }
     }
 }
@@ -34,9 +34,9 @@ const REMOVING: &str = "EXISTS (SELECT 1 FROM import_batches WHERE id = $1 AND s
 /// batch `batch_id`; returns how many went. SQLite finds them by rowid,
 /// PostgreSQL by ctid: neither has `DELETE … LIMIT` in the other's form.
 pub async fn remove_batch_rows(tx: &mut Tx, table: &'static str, batch_id: i64, limit: i64) -> Result<u64> {
-    let row = match tx {
-        Tx::Sqlite(_) => "rowid",
-        Tx::Postgres(_) => "ctid",
+    let row = match tx.conn {
+        TxConn::Sqlite(_) => "rowid",
+        TxConn::Postgres(_) => "ctid",
     };
     let sql = format!("DELETE FROM {table} WHERE {row} IN (SELECT {row} FROM {table} WHERE batch_id = $1 AND {REMOVING} LIMIT $2)");
     let removed = crate::on_tx!(tx, conn => {
@@ -84,8 +84,8 @@ const COPY_CHUNK: usize = 20_000;
 /// keys) with their batch id appended as the last column.
 pub async fn insert_new_rows(tx: &mut Tx, spec: &SourceSpec, rows: Vec<Vec<Value>>, batch_id: i64) -> Result<()> {
     let columns: Vec<&str> = spec.columns.iter().map(|c| c.db).chain(["batch_id"]).collect();
-    match tx {
-        Tx::Sqlite(tx) => {
+    match &mut tx.conn {
+        TxConn::Sqlite(tx) => {
             if rows.is_empty() {
                 return Ok(());
             }
@@ -109,7 +109,7 @@ pub async fn insert_new_rows(tx: &mut Tx, spec: &SourceSpec, rows: Vec<Vec<Value
             sqlite_insert(handle.as_ptr(), &sql, spec, rows, batch_id)?;
             drop(locked);
         }
-        Tx::Postgres(tx) => {
+        TxConn::Postgres(tx) => {
             let statement = format!("COPY {} ({}) FROM STDIN", spec.table, columns.join(", "));
             let mut copy = tx.copy_in_raw(&statement).await?;
             let mut buf = String::new();

@@ -50,12 +50,12 @@ macro_rules! on_db {
 #[macro_export]
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(tx) => {
+        match &mut ($tx).conn {
+            $crate::db::TxConn::Sqlite(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
-            $crate::db::Tx::Postgres(tx) => {
+            $crate::db::TxConn::Postgres(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -76,6 +76,10 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
+    /// The audit chain's key file is missing, unreadable, malformed or
+    /// open to others ([`audit::key`]).
+    #[error("audit key: {0}")]
+    AuditKey(String),
     #[error("database error: {0}")]
     Other(sqlx::Error),
 }
@@ -100,12 +104,14 @@ impl From<sqlx::Error> for DbError {
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
-/// A connection pool to one of the two supported back-ends, and the
-/// folder of its columnar snapshots ([`crate::snapshot`]), if it has one.
+/// A connection pool to one of the two supported back-ends, the folder
+/// of its columnar snapshots ([`crate::snapshot`]), if it has one, and
+/// the file holding its audit chain's key ([`audit::key`]).
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: Pool,
     snapshots: Option<std::sync::Arc<std::path::Path>>,
+    audit_key: Option<std::sync::Arc<std::path::Path>>,
 }
 
 /// The pool of one of the two supported back-ends.
@@ -115,8 +121,15 @@ pub enum Pool {
     Postgres(PgPool),
 }
 
-/// An open write transaction on either back-end.
-pub enum Tx {
+/// An open write transaction, with the audit key file of its database
+/// (its audit entries are keyed with it).
+pub struct Tx {
+    pub conn: TxConn,
+    audit_key: Option<std::sync::Arc<std::path::Path>>,
+}
+
+/// The transaction of one of the two back-ends.
+pub enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -153,7 +166,8 @@ impl Db {
                 .await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             let snapshots = crate::snapshot::default_folder(Some(&file), &file.to_string_lossy());
-            Ok(Db { pool: Pool::Sqlite(pool), snapshots })
+            let audit_key = audit::key::default_path(Some(&file), &file.to_string_lossy());
+            Ok(Db { pool: Pool::Sqlite(pool), snapshots, audit_key })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
@@ -162,7 +176,8 @@ impl Db {
                 .await?;
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
             let snapshots = crate::snapshot::default_folder(None, &redact(url));
-            Ok(Db { pool: Pool::Postgres(pool), snapshots })
+            let audit_key = audit::key::default_path(None, &redact(url));
+            Ok(Db { pool: Pool::Postgres(pool), snapshots, audit_key })
         } else {
             Err(DbError::BadUrl(redact(url)))
         }
@@ -188,9 +203,25 @@ impl Db {
         self
     }
 
+    /// The file this database's audit chain is keyed with (none for an
+    /// in-memory SQLite database unless set).
+    pub fn audit_key(&self) -> Option<&std::path::Path> {
+        self.audit_key.as_deref()
+    }
+
+    /// The same database with its audit key file at `path` (the setting
+    /// `--audit-key-file`); `None` keeps the default.
+    pub fn with_audit_key(mut self, path: Option<std::path::PathBuf>) -> Db {
+        if let Some(path) = path {
+            self.audit_key = Some(std::sync::Arc::from(path));
+        }
+        self
+    }
+
     /// Starts the one kind of transaction every write uses.
     pub async fn begin_write(&self) -> Result<Tx> {
-        dialect::begin_write(self).await
+        let conn = dialect::begin_write(self).await?;
+        Ok(Tx { conn, audit_key: self.audit_key.clone() })
     }
 
     /// True when the database answers a trivial query.
@@ -224,11 +255,16 @@ impl Db {
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit().await?,
+            TxConn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
+    }
+
+    /// The audit key file of the database this transaction writes.
+    pub fn audit_key(&self) -> Option<&std::path::Path> {
+        self.audit_key.as_deref()
     }
 }
 

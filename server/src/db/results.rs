@@ -72,8 +72,10 @@ pub struct VersionInfo {
     pub computed_by: String,
     pub published_at: Option<NaiveDateTime>,
     pub published_by: Option<String>,
-    /// The audit chain's head when this version was stored (none for
-    /// versions stored before heads were kept).
+    /// The audit chain's head when this version was stored, and once it
+    /// is published the head at publication (what the results notice
+    /// prints and the public page shows); none for versions stored before
+    /// heads were kept.
     pub audit_head: Option<String>,
     /// The content digest of its inputs ([`crate::scoring::digest`]); none for
     /// versions stored before digests were kept.

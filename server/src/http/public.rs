@@ -186,6 +186,7 @@ async fn render_results(state: &AppState, published: &PublishedResults, year: i3
         matching,
         page,
         pages,
+        audit_head: published.version.audit_head.clone(),
     };
     Ok(public::results(&view).into_string())
 }

@@ -357,11 +357,17 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
         &format!("{year}/{}", target.version),
         serde_json::json!({ "content_hash": target.content_hash }),
     );
+    // The head at publication replaces the one at computation: it is what
+    // the notice prints and the public page shows, a later head of the
+    // same chain, so a cut before it still shows.
+    let audit_head = audit.head().to_string();
+    crate::db::results::set_audit_head(&mut tx, target.id, &audit_head).await?;
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(VersionInfo {
         published_at: Some(now),
         published_by: Some(actor.to_string()),
+        audit_head: Some(audit_head),
         ..target
     })
 }

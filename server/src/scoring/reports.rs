@@ -231,6 +231,7 @@ fn notice_pdf(cards: &Cards, office: &str, today: chrono::NaiveDate) -> Result<V
         date: chinese_date(issued_on(v, today)),
         footer: title,
         provenance: provenance(v),
+        audit_head: v.audit_head.clone().unwrap_or_default(),
     };
     dashboards::documents::notice::pdf(typesetter(), &view, ymd(issued_on(v, today)), &format!("zhengxin-{}-v{}-notice", v.year, v.version))
 }

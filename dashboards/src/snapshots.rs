@@ -154,7 +154,10 @@ fn a_scorecard_in_full_and_as_a_headline() {
             previous_points: Some(3.0),
         }],
         dimensions: vec![("D3".into(), "12345热线".into())],
-        trend: vec![scorecard::TrendPoint { year: 2024, total: 80.0, rank: Some(3), grade: "good".into() }],
+        trend: vec![
+            scorecard::TrendPoint { year: 2024, total: 80.0, rank: Some(3), grade: "good".into(), provisional: false },
+            scorecard::TrendPoint { year: 2025, total: 82.0, rank: Some(2), grade: "good".into(), provisional: true },
+        ],
         robustness: Some(scorecard::UnitInterval {
             draws: 10_000,
             weights: 0.25,

@@ -213,3 +213,20 @@ e2e!(the_notice_and_the_units_reports_say_what_the_stored_version_says, |app| {
     assert!(audited >= 6, "every report handed out is audited ({audited})");
     server.stop().await;
 });
+
+e2e!(provisional_figures_say_so_in_the_trend_its_chart_and_the_unit_pdf, |app| {
+    let server = crate::web::site(&app).await;
+    // 2025 is published; 2026 is scored and not published.
+    server::scoring::score(&app.db, 2026, None, None, "test").await.unwrap();
+    let leader = crate::web::Browser::signed_in(&server, "leader").await;
+    let card = leader.get("/units/330302?year=2025").await.body;
+    let trend = &card[card.find("<th scope=\"row\">2026").expect("2026 in the trend table")..];
+    assert!(trend[..trend.find("</tr>").unwrap()].contains("暂定（未发布）"), "2026's row is marked: {trend}");
+    let row_2025 = &card[card.find("<th scope=\"row\">2025").unwrap()..];
+    assert!(!row_2025[..row_2025.find("</tr>").unwrap()].contains("暂定"), "the published year is not");
+    assert!(card.contains("2026暂定") && card.contains("2026（暂定）"), "the chart's axis and its description say so");
+    let pdf = leader.get("/reports/2025/units/330302.pdf").await;
+    let text: String = crate::browser::pdf_pages(&pdf.bytes).join("\n").chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(text.contains("2026（暂定）") && !text.contains("2025（暂定）"), "{text}");
+    server.stop().await;
+});

@@ -78,6 +78,9 @@ e2e!(a_unit_sees_that_others_are_vetoed_but_not_why, |app| {
     assert_eq!(overview.status, StatusCode::OK);
     assert!(overview.body.contains("瑞安市") && overview.body.contains("一票否决"), "the veto itself is headline");
     assert!(!overview.body.contains("X2025-"), "no record id of another unit:\n{}", overview.body);
+    // 瑞安市's scorecard says the same: vetoed, without the record.
+    let card = unit.get("/units/330381?year=2025").await.body;
+    assert!(card.contains("本年度考核一票否决") && !card.contains("X2025-"), "{card}");
     // The cached page of leadership is not served to the unit, nor back.
     assert!(Browser::signed_in(&server, "leader").await.get("/").await.body.contains("X2025-003"));
     server.stop().await;

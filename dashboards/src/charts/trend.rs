@@ -13,14 +13,27 @@ pub struct Year {
     /// None for an ungraded year (no rank).
     pub rank: Option<i64>,
     pub grade: String,
+    /// Not published yet: its point is drawn hollow and its year labelled
+    /// with [`Labels::provisional`], so a provisional figure never looks
+    /// final.
+    pub provisional: bool,
+}
+
+/// The words of a chart: the two panels' titles and the mark of a
+/// provisional year (暂定).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Labels<'a> {
+    pub total: &'a str,
+    pub rank: &'a str,
+    pub provisional: &'a str,
 }
 
 /// Width and height of the whole chart.
 const SIZE: (u32, u32) = (640, 240);
 
 /// The SVG of `years` (oldest first), ranks drawn on an axis from 1 to
-/// `group_size` at most; `labels` are the two panels' titles (total, rank).
-pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, labels: (&str, &str)) -> String {
+/// `group_size` at most, in the words of `labels`.
+pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, labels: Labels<'_>) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -35,7 +48,7 @@ pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, l
         // Totals: from 0 to 100 (or the best total, bonus included).
         let top = years.iter().map(|y| y.total).fold(100.0_f64, f64::max);
         if let Ok(mut chart) = ChartBuilder::on(&left)
-            .caption(labels.0, font)
+            .caption(labels.total, font)
             .margin(8)
             .margin_right(16)
             .x_label_area_size(22)
@@ -46,14 +59,14 @@ pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, l
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(years.len().max(1))
-                .x_label_formatter(&|v| year_label(v))
+                .x_label_formatter(&|v| year_label(v, years, labels.provisional))
                 .y_labels(6)
                 .y_label_formatter(&|v| format!("{v:.0}"))
                 .label_style(font)
                 .draw();
             let at = |y: &Year| (SegmentValue::CenterOf(y.year), y.total);
             let _ = chart.draw_series(std::iter::once(PathElement::new(years.iter().map(at).collect::<Vec<_>>(), RGBColor(82, 96, 109).stroke_width(2))));
-            let _ = chart.draw_series(years.iter().map(|y| Circle::new(at(y), 5, super::grade_colour(&y.grade).filled())));
+            let _ = chart.draw_series(years.iter().map(|y| marker(at(y), y)));
             let _ = chart.draw_series(years.iter().map(|y| {
                 Text::new(format!("{:.2}", y.total), at(y), font.into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)))
             }));
@@ -62,7 +75,7 @@ pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, l
         // Ranks: 1 at the top. Plotted as −rank so the axis runs downwards.
         let worst = years.iter().filter_map(|y| y.rank).max().unwrap_or(1).max(group_size).max(1);
         if let Ok(mut chart) = ChartBuilder::on(&right)
-            .caption(labels.1, font)
+            .caption(labels.rank, font)
             .margin(8)
             .margin_right(16)
             .x_label_area_size(22)
@@ -73,7 +86,7 @@ pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, l
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(years.len().max(1))
-                .x_label_formatter(&|v| year_label(v))
+                .x_label_formatter(&|v| year_label(v, years, labels.provisional))
                 .y_labels((worst as usize).min(6))
                 .y_label_formatter(&|v| if v.fract().abs() < 1e-9 && *v < 0.0 { format!("{}", -v) } else { String::new() })
                 .label_style(font)
@@ -81,7 +94,7 @@ pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, l
             let ranked: Vec<&Year> = years.iter().filter(|y| y.rank.is_some()).collect();
             let at = |y: &Year| (SegmentValue::CenterOf(y.year), -(y.rank.unwrap_or(0) as f64));
             let _ = chart.draw_series(std::iter::once(PathElement::new(ranked.iter().map(|y| at(y)).collect::<Vec<_>>(), RGBColor(82, 96, 109).stroke_width(2))));
-            let _ = chart.draw_series(ranked.iter().map(|y| Circle::new(at(y), 5, super::grade_colour(&y.grade).filled())));
+            let _ = chart.draw_series(ranked.iter().map(|y| marker(at(y), y)));
             let _ = chart.draw_series(ranked.iter().map(|y| {
                 let rank = y.rank.unwrap_or(0);
                 Text::new(format!("{rank}"), at(y), font.into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)))
@@ -92,8 +105,15 @@ pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, l
     super::accessible(svg, title, description)
 }
 
-fn year_label(v: &SegmentValue<i32>) -> String {
+/// A year's point: filled in its grade's colour, hollow while provisional.
+fn marker(at: (SegmentValue<i32>, f64), y: &Year) -> Circle<(SegmentValue<i32>, f64), i32> {
+    let colour = super::grade_colour(&y.grade);
+    if y.provisional { Circle::new(at, 5, colour.stroke_width(2)) } else { Circle::new(at, 5, colour.filled()) }
+}
+
+fn year_label(v: &SegmentValue<i32>, years: &[Year], provisional: &str) -> String {
     match v {
+        SegmentValue::CenterOf(year) if years.iter().any(|y| y.year == *year && y.provisional) => format!("{year}{provisional}"),
         SegmentValue::CenterOf(year) => year.to_string(),
         _ => String::new(),
     }
@@ -125,14 +145,30 @@ mod tests {
             .collect()
     }
 
+    const L: Labels<'static> = Labels { total: "总分", rank: "排名", provisional: "暂定" };
+
+    #[test]
+    fn a_provisional_year_is_labelled_and_drawn_hollow() {
+        let years = vec![
+            Year { year: 2025, total: 80.0, rank: Some(2), grade: "good".into(), provisional: false },
+            Year { year: 2026, total: 85.0, rank: Some(1), grade: "excellent".into(), provisional: true },
+        ];
+        let svg = render("走势", "两年", &years, 3, L);
+        let texts = texts(&svg);
+        assert!(texts.iter().any(|t| t == "2026暂定") && texts.iter().any(|t| t == "2025"), "{texts:?}");
+        assert!(!texts.iter().any(|t| t == "2025暂定"));
+        let hollow = svg.split("<circle ").skip(1).filter(|c| c.contains("fill=\"none\"")).count();
+        assert_eq!(hollow, 2, "2026's point in each panel, and only it");
+    }
+
     #[test]
     fn totals_rise_and_ranks_fall_as_they_should_with_every_value_labelled() {
         let years = vec![
-            Year { year: 2023, total: 70.5, rank: Some(9), grade: "pass".into() },
-            Year { year: 2024, total: 84.25, rank: Some(3), grade: "good".into() },
-            Year { year: 2025, total: 91.0, rank: Some(1), grade: "excellent".into() },
+            Year { year: 2023, total: 70.5, rank: Some(9), grade: "pass".into(), provisional: false },
+            Year { year: 2024, total: 84.25, rank: Some(3), grade: "good".into(), provisional: false },
+            Year { year: 2025, total: 91.0, rank: Some(1), grade: "excellent".into(), provisional: false },
         ];
-        let svg = render("走势", "三年", &years, 12, ("总分", "排名"));
+        let svg = render("走势", "三年", &years, 12, L);
         let texts = texts(&svg);
         for label in ["2023", "2024", "2025", "70.50", "84.25", "91.00", "9", "3", "1", "总分", "排名"] {
             assert!(texts.iter().any(|t| t == label), "{label} in {texts:?}");
@@ -151,8 +187,8 @@ mod tests {
 
     #[test]
     fn one_year_is_one_point() {
-        let years = vec![Year { year: 2025, total: 80.0, rank: Some(2), grade: "good".into() }];
-        let svg = render("走势", "一年", &years, 3, ("总分", "排名"));
+        let years = vec![Year { year: 2025, total: 80.0, rank: Some(2), grade: "good".into(), provisional: false }];
+        let svg = render("走势", "一年", &years, 3, L);
         assert_eq!(circles(&svg).len(), 2);
         assert!(texts(&svg).iter().any(|t| t == "2025"));
     }
@@ -160,10 +196,10 @@ mod tests {
     #[test]
     fn an_ungraded_year_has_a_total_but_no_rank() {
         let years = vec![
-            Year { year: 2024, total: 60.0, rank: None, grade: "ungraded".into() },
-            Year { year: 2025, total: 80.0, rank: Some(2), grade: "good".into() },
+            Year { year: 2024, total: 60.0, rank: None, grade: "ungraded".into(), provisional: false },
+            Year { year: 2025, total: 80.0, rank: Some(2), grade: "good".into(), provisional: false },
         ];
-        let svg = render("走势", "两年", &years, 3, ("总分", "排名"));
+        let svg = render("走势", "两年", &years, 3, L);
         assert_eq!(circles(&svg).len(), 3);
     }
 }

@@ -34,6 +34,8 @@ pub struct TrendPoint {
     pub total: f64,
     pub rank: Option<i64>,
     pub grade: String,
+    /// The year's figures are not published yet (暂定).
+    pub provisional: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -148,6 +150,10 @@ pub fn body(v: &ScorecardView) -> Markup {
                     tr class={ "grade-" (v.grade) } { th scope="row" { (lang.pick("等次", "Grade")) } td { (grade_label(lang, &v.grade)) } }
                     @if v.vetoed && v.full {
                         tr { th scope="row" { (lang.pick("一票否决", "Veto")) } td.flag { (lang.pick("失信被执行人逾期未整改：", "Court listing not rectified by its deadline: ")) (v.veto_reason.clone().unwrap_or_default()) } }
+                    } @else if v.vetoed {
+                        // Another unit's card: the veto, as the overview
+                        // shows it, without the record behind it.
+                        tr { th scope="row" { (lang.pick("一票否决", "Veto")) } td.flag { (lang.pick("本年度考核一票否决（具体记录仅该单位和考核组可见）", "Vetoed this year (the record behind it is shown to that unit and the assessment team only)")) } }
                     }
                 }
             }
@@ -248,7 +254,7 @@ fn details(v: &ScorecardView) -> Markup {
         table {
             caption { (lang.pick("历年总分与排名", "Total and rank by year")) }
             thead { tr { th scope="col" { (lang.pick("年度", "Year")) } th scope="col" { (lang.pick("总分", "Total")) } th scope="col" { (lang.pick("排名", "Rank")) } th scope="col" { (lang.pick("等次", "Grade")) } } }
-            tbody { @for t in &v.trend { tr { th scope="row" { (t.year) } td.num { (format!("{:.2}", t.total)) } td.num { (t.rank.map_or("–".into(), |r| r.to_string())) } td { (grade_label(lang, &t.grade)) } } } }
+            tbody { @for t in &v.trend { tr { th scope="row" { (t.year) @if t.provisional { " " span.badge { (lang.pick("暂定（未发布）", "provisional (not published)")) } } } td.num { (format!("{:.2}", t.total)) } td.num { (t.rank.map_or("–".into(), |r| r.to_string())) } td { (grade_label(lang, &t.grade)) } } } }
         }
         @if !v.trend.is_empty() { figure { (PreEscaped(trend_chart(v))) } }
         @if let Some(c) = &v.change { (change_section(lang, v, c)) }
@@ -352,14 +358,15 @@ fn trend_chart(v: &ScorecardView) -> String {
     let years: Vec<trend::Year> = v
         .trend
         .iter()
-        .map(|t| trend::Year { year: t.year, total: t.total, rank: t.rank, grade: t.grade.clone() })
+        .map(|t| trend::Year { year: t.year, total: t.total, rank: t.rank, grade: t.grade.clone(), provisional: t.provisional })
         .collect();
     let description = v
         .trend
         .iter()
         .map(|t| {
             let rank = t.rank.map_or_else(|| lang.pick("不排名", "unranked").to_string(), |r| format!("{}{r}{}", lang.pick("第 ", "rank "), lang.pick(" 名", "")));
-            format!("{} {:.2} {rank} {}", t.year, t.total, grade_label(lang, &t.grade))
+            let mark = if t.provisional { lang.pick("（暂定）", " (provisional)") } else { "" };
+            format!("{}{mark} {:.2} {rank} {}", t.year, t.total, grade_label(lang, &t.grade))
         })
         .collect::<Vec<_>>()
         .join(lang.pick("；", "; "));
@@ -368,6 +375,6 @@ fn trend_chart(v: &ScorecardView) -> String {
         &description,
         &years,
         v.group_size,
-        (lang.pick("总分", "Total"), lang.pick("组内排名（第 1 名在上）", "Rank in group (first at the top)")),
+        trend::Labels { total: lang.pick("总分", "Total"), rank: lang.pick("组内排名（第 1 名在上）", "Rank in group (first at the top)"), provisional: lang.pick("暂定", " prov.") },
     )
 }

@@ -85,7 +85,7 @@ async fn build_scorecard(
         trend = card
             .trend
             .iter()
-            .map(|(y, u)| TrendPoint { year: *y, total: u.total, rank: u.rank, grade: u.grade.to_string() })
+            .map(|t| TrendPoint { year: t.year, total: t.unit.total, rank: t.unit.rank, grade: t.unit.grade.to_string(), provisional: t.provisional })
             .collect();
     }
     let view = ScorecardView {
@@ -104,7 +104,8 @@ async fn build_scorecard(
         group_size: unit.group_size,
         grade: unit.grade.to_string(),
         vetoed: unit.vetoed,
-        veto_reason: unit.veto_reason.clone(),
+        // The record behind a veto is for the unit and those who see it in full.
+        veto_reason: unit.veto_reason.clone().filter(|_| full),
         full,
         indicators,
         dimensions: cards.rules.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

@@ -20,9 +20,18 @@ pub struct Card<'a> {
     /// Each indicator with the unit's points on it last year (the version
     /// last year's overview shows), in rulebook order.
     pub indicators: Vec<(&'a IndicatorResult, Option<f64>)>,
-    /// (year, result) for every year with a result for the unit, oldest
-    /// first.
-    pub trend: Vec<(i32, &'a UnitResult)>,
+    /// The unit's result in every year that has one, oldest first.
+    pub trend: Vec<TrendYear<'a>>,
+}
+
+/// One year of a unit's trend: the result of the version that year shows.
+#[derive(Debug, Clone, Copy)]
+pub struct TrendYear<'a> {
+    pub year: i32,
+    pub unit: &'a UnitResult,
+    /// That version is not published: its figures are provisional (暂定)
+    /// and must say so wherever they appear.
+    pub provisional: bool,
 }
 
 /// A version's results with what cards need around them.
@@ -32,8 +41,9 @@ pub struct Cards {
     pub units: Vec<UnitResult>,
     indicators: HashMap<String, Vec<IndicatorResult>>,
     previous: HashMap<(String, String), Option<f64>>,
-    /// Each other year's shown version's units.
-    years: Vec<(i32, Vec<UnitResult>)>,
+    /// Each other year's shown version's units, and whether that version
+    /// is provisional (unpublished).
+    years: Vec<(i32, bool, Vec<UnitResult>)>,
 }
 
 impl Cards {
@@ -57,7 +67,7 @@ impl Cards {
         let mut other_years = Vec::new();
         for &y in years.iter().filter(|&&y| y != year) {
             if let Some(v) = results::default_version(&results::versions(db, y).await?) {
-                other_years.push((y, results::read_units(db, v.id).await?));
+                other_years.push((y, v.published_at.is_none(), results::read_units(db, v.id).await?));
             }
         }
         Ok(Cards { version, rules, units, indicators, previous, years: other_years })
@@ -73,13 +83,13 @@ impl Cards {
             .map(|rows| rows.iter().map(|r| (r, self.previous.get(&(code.to_string(), r.indicator.clone())).copied().flatten())).collect())
             .unwrap_or_default();
         let year = self.version.year as i32;
-        let mut trend: Vec<(i32, &UnitResult)> = self
+        let mut trend: Vec<TrendYear<'_>> = self
             .years
             .iter()
-            .filter_map(|(y, units)| units.iter().find(|u| u.unit_code == code).map(|u| (*y, u)))
+            .filter_map(|(y, provisional, units)| units.iter().find(|u| u.unit_code == code).map(|u| TrendYear { year: *y, unit: u, provisional: *provisional }))
             .collect();
-        trend.push((year, unit));
-        trend.sort_by_key(|(y, _)| *y);
+        trend.push(TrendYear { year, unit, provisional: self.version.published_at.is_none() });
+        trend.sort_by_key(|t| t.year);
         Some(Card { unit, peers, indicators, trend })
     }
 }

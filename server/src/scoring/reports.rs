@@ -280,18 +280,23 @@ fn unit_pdf(cards: &Cards, card: &Card<'_>, office: &str, today: chrono::NaiveDa
     }
     let lost_total: f64 = card.indicators.iter().filter_map(|(r, _)| r.points.map(|p| r.weight - p)).sum();
     peers.push(format!("各项指标合计失分 {lost_total:.4}，明细见下表（失分为分值减得分）。"));
+    // A year whose version is not published says 暂定 beside its year.
     let trend: Vec<Vec<String>> = card
         .trend
         .iter()
-        .map(|(y, t)| vec![y.to_string(), cents(t.total), t.rank.map_or("–".into(), |r| r.to_string()), grade_text(t)])
+        .map(|t| {
+            let year = if t.provisional { format!("{}（暂定）", t.year) } else { t.year.to_string() };
+            vec![year, cents(t.unit.total), t.unit.rank.map_or("–".into(), |r| r.to_string()), grade_text(t.unit)]
+        })
         .collect();
     let chart = (card.trend.len() > 1).then(|| {
         let years: Vec<dashboards::charts::trend::Year> = card
             .trend
             .iter()
-            .map(|(y, t)| dashboards::charts::trend::Year { year: *y, total: t.total, rank: t.rank, grade: t.grade.to_string() })
+            .map(|t| dashboards::charts::trend::Year { year: t.year, total: t.unit.total, rank: t.unit.rank, grade: t.unit.grade.to_string(), provisional: t.provisional })
             .collect();
-        dashboards::charts::trend::render("历年总分与排名", "", &years, u.group_size, ("总分", "组内排名（第 1 名在上）"))
+        let labels = dashboards::charts::trend::Labels { total: "总分", rank: "组内排名（第 1 名在上）", provisional: "暂定" };
+        dashboards::charts::trend::render("历年总分与排名", "", &years, u.group_size, labels)
     });
     let view = UnitReportView {
         office: office.to_string(),

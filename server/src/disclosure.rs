@@ -71,6 +71,9 @@ impl RecordStatus {
 /// One disclosed record: never its id, a person, notes or evidence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisclosedRecord {
+    /// A lighter treatment decided with the record itself (imported), not
+    /// through a credit repair: shown beside the status, never as 已修复.
+    pub decided_mitigation: Option<analytics::domain::Mitigation>,
     pub unit_code: String,
     pub unit_name: String,
     pub kind: analytics::domain::DishonestyType,
@@ -117,11 +120,16 @@ pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRec
         if !rules.shown_on(&facts, day) {
             continue;
         }
-        let repaired = matches!(Mitigation::parse(&r.mitigation), Some(Mitigation::Reduced | Mitigation::Exempt));
-        let status = match (repaired, r.rectified_on) {
+        // 已修复 only for an accepted repair application; a mitigation
+        // decided with the record (imported) is named for what it is.
+        let status = match (repair.is_some(), r.rectified_on) {
             (true, _) => RecordStatus::Repaired,
             (false, Some(_)) => RecordStatus::Rectified,
             (false, None) => RecordStatus::Rectifying,
+        };
+        let decided_mitigation = match Mitigation::parse(&r.mitigation) {
+            Some(m @ (Mitigation::Reduced | Mitigation::Exempt)) if repair.is_none() => Some(m),
+            _ => None,
         };
         shown.push(DisclosedRecord {
             unit_name: names.of(&r.unit_code),
@@ -130,6 +138,7 @@ pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRec
             occurred_on: r.occurred_on,
             rectify_deadline: r.rectify_deadline,
             status,
+            decided_mitigation,
         });
     }
     Ok(shown)

@@ -220,6 +220,17 @@ fn status_label(lang: Lang, status: disclosure::RecordStatus) -> &'static str {
     }
 }
 
+/// A lighter treatment decided with the record (not a credit repair), as
+/// it follows the status.
+fn decided_label(lang: Lang, m: analytics::domain::Mitigation) -> &'static str {
+    match (lang, m) {
+        (Lang::Zh, analytics::domain::Mitigation::Exempt) => "（认定时免于惩戒）",
+        (Lang::Zh, _) => "（认定时从轻处理）",
+        (Lang::En, analytics::domain::Mitigation::Exempt) => " (exempted when decided)",
+        (Lang::En, _) => " (reduced when decided)",
+    }
+}
+
 /// `GET /public/records`: government bodies' dishonesty records within
 /// their publicity period today.
 pub async fn records(State(state): State<AppState>, Query(q): Query<ResultsQuery>) -> Result<Response, AppError> {
@@ -235,7 +246,10 @@ pub async fn records(State(state): State<AppState>, Query(q): Query<ResultsQuery
             unit_name: r.unit_name.clone(),
             kind: kind_label(lang, r.kind),
             occurred_on: r.occurred_on.to_string(),
-            status: status_label(lang, r.status).to_string(),
+            status: match r.decided_mitigation {
+                Some(m) => format!("{}{}", status_label(lang, r.status), decided_label(lang, m)),
+                None => status_label(lang, r.status).to_string(),
+            },
             rectify_deadline: r.rectify_deadline.map(|d| d.to_string()),
         })
         .collect();

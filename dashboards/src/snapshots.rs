@@ -558,7 +558,7 @@ fn the_supervision_board_and_an_issued_notice() {
         counties: vec![RollupRow { code: "330381".into(), name: "瑞安市".into(), counts: [1, 0, 2, 0] }, RollupRow { code: "330302".into(), name: "鹿城区".into(), counts: [0; 4] }],
         departments: vec![],
         band_labels: labels,
-        notices: vec![NoticeRow { id: 1, as_of: "2026-12-01".into(), issued_by: "assessor".into(), issued_at: "2026-12-01 09:30".into(), content_hash: "ab".repeat(32) }],
+        notices: vec![NoticeRow { id: 1, number: "督办通报〔2026〕第 1 号".into(), as_of: "2026-12-01".into(), issued_by: "assessor".into(), issued_at: "2026-12-01 09:30".into(), content_hash: "ab".repeat(32) }],
         can_issue: true,
     };
     insta::assert_snapshot!("supervision_board", main_of(&supervision::render(&v).into_string()));

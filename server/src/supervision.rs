@@ -449,8 +449,28 @@ pub async fn issue(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Res
 }
 
 /// Every issued notice, the newest first.
-pub async fn notices(db: &Db) -> Result<Vec<NoticeInfo>, DbError> {
-    stored::list(db).await
+pub async fn notices(db: &Db) -> Result<Vec<(NoticeInfo, String)>, DbError> {
+    Ok(numbered_notices(stored::list(db).await?))
+}
+
+/// Each notice with the number it was issued under: the year of its issue
+/// and its place among that year's notices, oldest first (as [`issue`]
+/// counts them). `list` is newest first, as is the answer.
+fn numbered_notices(list: Vec<NoticeInfo>) -> Vec<(NoticeInfo, String)> {
+    let mut seen: std::collections::HashMap<i32, i64> = std::collections::HashMap::new();
+    let mut out: Vec<(NoticeInfo, String)> = list
+        .into_iter()
+        .rev()
+        .map(|n| {
+            let year = n.issued_at.year();
+            let seq = seen.entry(year).or_default();
+            *seq += 1;
+            let number = notice_number(year, *seq);
+            (n, number)
+        })
+        .collect();
+    out.reverse();
+    out
 }
 
 /// An issued notice as stored, checked against its hash (a stored notice
@@ -493,5 +513,23 @@ mod tests {
             assert_eq!(e.to_string(), format!("通报日期 {bad} 应在 2025-01-01 至今天（2026-03-10）之间 / a notice's date must lie from 2025-01-01 to today (2026-03-10), not {bad}"));
         }
         assert!(NoticeDate::new(NaiveDate::MIN, NaiveDate::MIN).is_ok(), "no overflow at the calendar's start");
+    }
+
+    #[test]
+    fn notices_are_numbered_from_1_in_each_year_of_issue() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let at = |id: i64, day: &str| NoticeInfo {
+            id,
+            as_of: d(day),
+            issued_by: "assessor".into(),
+            issued_at: d(day).and_hms_opt(9, 0, 0).unwrap(),
+            content_hash: String::new(),
+        };
+        let newest_first = vec![at(4, "2027-01-02"), at(3, "2026-12-01"), at(2, "2026-06-01"), at(1, "2025-12-31")];
+        let numbers: Vec<(i64, String)> = numbered_notices(newest_first).into_iter().map(|(n, number)| (n.id, number)).collect();
+        assert_eq!(
+            numbers,
+            [(4, "督办通报〔2027〕第 1 号".into()), (3, "督办通报〔2026〕第 2 号".into()), (2, "督办通报〔2026〕第 1 号".into()), (1, "督办通报〔2025〕第 1 号".into())]
+        );
     }
 }

@@ -109,6 +109,7 @@ e2e!(the_board_rolls_up_filters_downloads_and_an_issued_notice_comes_back_byte_f
     assert!(flat.contains("督办通报〔2026〕第1号") && flat.contains("由assessor于2026-11-25") && flat.contains("整改督办›督办通报"), "{text}");
     assert!(!flat.contains("草稿"), "{text}");
     assert!(printable.body.contains("督办通报〔2026〕第 1 号"));
+    assert!(leader.get("/supervision").await.body.contains("<td>督办通报〔2026〕第 1 号</td>"), "the list finds it by its number");
     let stored = app.scalar("SELECT content_hash FROM notices").await;
     assert_eq!(stored, server::hashing::sha256_bytes(&first.bytes));
 

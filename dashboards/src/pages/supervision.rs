@@ -39,6 +39,8 @@ pub struct RollupRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoticeRow {
     pub id: i64,
+    /// 督办通报〔2026〕第 1 号: what the notice prints, and how it is found.
+    pub number: String,
     pub as_of: String,
     pub issued_by: String,
     pub issued_at: String,
@@ -198,7 +200,7 @@ pub fn render(v: &SupervisionView) -> Markup {
                     tbody {
                         @for n in &v.notices {
                             tr {
-                                td.num { (n.id) }
+                                td { (n.number) }
                                 td { (n.as_of) }
                                 td { (n.issued_by) " · " (n.issued_at) }
                                 td { a href=(link(lang, &format!("/supervision/notices/{}", n.id), "")) { (lang.pick("打印版", "Printable")) } " · " a href={ "/supervision/notices/" (n.id) "/notice.pdf" } { "PDF" } }

@@ -107,7 +107,8 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         notices: use_case::notices(&state.db)
             .await?
             .into_iter()
-            .map(|n| NoticeRow {
+            .map(|(n, number)| NoticeRow {
+                number,
                 id: n.id,
                 as_of: n.as_of.to_string(),
                 issued_by: n.issued_by,

@@ -182,6 +182,17 @@ async fn account(state: &AppState, request: Request) -> (Option<i64>, Request) {
     (account, Request::from_parts(parts, body))
 }
 
+/// The upload place of the account making `request`, and the request
+/// again; no place for a request not signed in (its handler refuses it),
+/// the refusal when the account's or the server's places are taken.
+async fn upload_place(state: &AppState, request: Request) -> Result<(Option<UploadPlace<'_>>, Request), Response> {
+    let (account, request) = account(state, request).await;
+    match account {
+        None => Ok((None, request)),
+        Some(account) => state.places.upload(account).map(|place| (Some(place), request)).map_err(upload_refusal),
+    }
+}
+
 fn upload_refusal(refused: Refused) -> Response {
     match refused {
         Refused::UploadsOfAccount => refusal(
@@ -215,13 +226,10 @@ pub async fn limit_expensive(State(state): State<AppState>, request: Request, ne
 /// and the server's upload places and at [`MIN_UPLOAD_RATE`], before the
 /// handler (and any expensive place) sees it.
 pub async fn receive(State((state, max)): State<(AppState, usize)>, request: Request, next: Next) -> Response {
-    let (account, request) = account(&state, request).await;
-    let Some(account) = account else {
-        return next.run(request).await;
-    };
-    let _place = match state.places.upload(account) {
-        Ok(place) => place,
-        Err(refused) => return upload_refusal(refused),
+    let (_place, request) = match upload_place(&state, request).await {
+        Ok((Some(place), request)) => (place, request),
+        Ok((None, request)) => return next.run(request).await,
+        Err(refused) => return refused,
     };
     let (parts, body) = request.into_parts();
     match read_body(body, max, MIN_UPLOAD_RATE, RATE_GRACE).await {
@@ -292,13 +300,10 @@ pub async fn read_body(body: axum::body::Body, max: usize, rate: u64, grace: Dur
 /// places, and at [`MIN_UPLOAD_RATE`]; it streams on to the handler, which
 /// spools it to disk with its own limits.
 pub async fn pace_upload(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let (account, request) = account(&state, request).await;
-    let Some(account) = account else {
-        return next.run(request).await;
-    };
-    let place = match state.places.upload(account) {
-        Ok(place) => place,
-        Err(refused) => return upload_refusal(refused),
+    let (place, request) = match upload_place(&state, request).await {
+        Ok((Some(place), request)) => (place, request),
+        Ok((None, request)) => return next.run(request).await,
+        Err(refused) => return refused,
     };
     let (parts, body) = request.into_parts();
     let body = axum::body::Body::from_stream(paced(body, MIN_UPLOAD_RATE, RATE_GRACE));

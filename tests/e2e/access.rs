@@ -124,6 +124,7 @@ const ROWS: &[Row] = &[
     get("/reports/{year}/units/{file}", "/reports/2025/units/330302.pdf", [303, 200, 200, 200, 403, 403]),
     get("/reports/{year}/units/{file}", "/reports/2025/units/330303.pdf", [303, 200, 200, 403, 403, 403]),
     get("/public", "/public", [303, 303, 303, 303, 303, 303]),
+    get("/public/", "/public/", [303, 303, 303, 303, 303, 303]),
     get("/public/results/{year}", "/public/results/2025", [200, 200, 200, 200, 200, 200]),
     get("/public/records", "/public/records", [200, 200, 200, 200, 200, 200]),
     get("/public/data/{file}", "/public/data/results-2025.csv", [200, 200, 200, 200, 200, 200]),

@@ -14,6 +14,7 @@ e2e!(the_public_sees_the_published_version_and_never_a_provisional_one, |app| {
     let index = anyone.get("/public").await;
     assert_eq!(index.status, StatusCode::SEE_OTHER);
     assert_eq!(index.location(), "/public/results/2025");
+    assert_eq!(anyone.get("/public/").await.location(), "/public/results/2025", "with its slash too");
 
     // A change after publication makes a provisional version 2.
     let report = app.import_files(&[("ratings.csv", "unit_code,year,score\n330302,2025,99\n".as_bytes())]).await;

@@ -239,7 +239,7 @@ fn details(v: &ScorecardView) -> Markup {
                             None => { td colspan="6" .note { (lang.pick("不适用（不计分值）", "Not applicable (no weight)")) } }
                             Some(p) => {
                                 td.num { (fixed(i.value, 4)) }
-                                td.num { (fixed(i.numerator, 0)) " / " (fixed(i.denominator, 0)) }
+                                td.num { (super::quantity(i.numerator)) " / " (super::quantity(i.denominator)) }
                                 td { code { (i.formula) } }
                                 td.num { (format!("{p:.4}")) " / " (i.weight) }
                                 td.num { (format!("{:.4}", i.weight - p)) }
@@ -265,7 +265,7 @@ fn details(v: &ScorecardView) -> Markup {
 /// Why the rank changed: the change of total in parts that add up to it,
 /// each part's effect on the rank; then the unit's points among its peers.
 fn change_section(lang: Lang, v: &ScorecardView, c: &ChangeView) -> Markup {
-    let signed = |x: f64| format!("{:+.2}", x);
+    let signed = |x: f64| super::signed(x, 2);
     html! {
         h2 #change { (lang.pick("名次变化分解", "Why the rank changed")) }
         @match c.previous {

@@ -46,7 +46,7 @@ pub struct StatisticsView {
 }
 
 fn r(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"))
+    super::fixed(v, 2)
 }
 
 pub fn render(v: &StatisticsView) -> Markup {
@@ -98,7 +98,7 @@ pub fn render(v: &StatisticsView) -> Markup {
                                     th scope="row" { (d.indicator) @if d.does_not_separate { " " span.flag { (lang.pick("（不能区分单位）", "(does not separate)")) } } }
                                     td.num { (d.weight) }
                                     td.num { (d.units) }
-                                    @for x in d.five { td.num { (format!("{x:.2}")) } }
+                                    @for x in d.five { td.num { (super::fixed(Some(x), 2)) } }
                                     td.num { (super::share(d.share_full)) }
                                     td.num { (super::share(d.share_zero)) }
                                 }

@@ -52,6 +52,8 @@ fn api_routes(state: &AppState) -> Router<AppState> {
 fn public_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/public", get(public::index))
+        // The address people type or paste with its slash, too.
+        .route("/public/", get(public::index))
         .route("/public/results/{year}", get(public::results))
         .route("/public/records", get(public::records))
         .route("/public/data/{file}", get(public::data))

@@ -531,3 +531,21 @@ e2e!(sessions_end_when_idle_and_https_cookies_are_secure_host_cookies, |app| {
     let _ = stop.send(());
     task.await.unwrap().unwrap();
 });
+
+e2e!(a_refused_page_keeps_the_signed_in_users_navigation, |app| {
+    let server = site(&app).await;
+    let unit = Browser::signed_in(&server, "lucheng").await;
+    for (path, text) in [("/publication?year=2025", "您无权查看此内容。"), ("/publication?year=2025&lang=en", "You may not see this.")] {
+        let refused = unit.get(path).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.body.contains(text), "{}", refused.body);
+        assert!(refused.body.contains("lucheng") && refused.body.contains("action=\"/logout\""), "the navigation stays: {}", refused.body);
+    }
+    // Not signed in: the plain page, as before; the API keeps its JSON.
+    let stranger = Browser::new(&server).get("/api/v1/rankings").await;
+    assert_eq!(stranger.status, StatusCode::UNAUTHORIZED);
+    assert!(stranger.headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
+    let api = unit.get("/api/v1/persons/P-1/check?purpose=award").await;
+    assert!(api.headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"), "{}", api.body);
+    server.stop().await;
+});

@@ -298,13 +298,10 @@ pub fn robustness(lang: Lang, r: &RobustnessView) -> Markup {
             }
             @for g in &r.groups {
                 h3 { (group_label(lang, &g.group)) }
-                p {
-                    (lang.pick(&format!("{} 个单位中 {} 个的区间不超过 3 个名次。", g.graded, g.narrow), &format!("{} of {} units have an interval of at most 3 places. ", g.narrow, g.graded)))
-                    (lang.pick("优秀确定（≥95%）：", "Excellent for certain (≥ 95%): "))
-                    (if g.certain.is_empty() { lang.pick("无", "none").to_string() } else { g.certain.join("、") })
-                    (lang.pick("；优秀存疑（5%–95%）：", "; contested (5–95%): "))
-                    (if g.contested.is_empty() { lang.pick("无", "none").to_string() } else { g.contested.join("、") })
-                    (lang.pick("。", "."))
+                p { (lang.pick(&format!("{} 个单位中 {} 个的区间不超过 3 个名次。", g.graded, g.narrow), &format!("{} of {} units have an interval of at most 3 places.", g.narrow, g.graded))) }
+                ul {
+                    li { (names(lang, lang.pick("优秀确定（≥95%）", "Excellent for certain (≥ 95%)"), &g.certain)) }
+                    li { (names(lang, lang.pick("优秀存疑（5%–95%）", "Excellent contested (5–95%)"), &g.contested)) }
                 }
                 @if g.rows.is_empty() {
                     p.note { (lang.pick("在上方乡镇街道排名中选择县（市、区），查看其乡镇街道的区间。", "Choose a county in the township ranking above to see its townships' intervals.")) }
@@ -405,6 +402,25 @@ pub fn title(lang: Lang, year: i32) -> String {
     format!("{} {}", year, lang.pick("年度政务诚信考核总览", "integrity assessment overview"))
 }
 
+/// A list of unit names after its label: in full when short; a long one
+/// (seventy townships) as a count whose names open on request, so that it
+/// never becomes a paragraph nobody reads.
+fn names(lang: Lang, label: &str, names: &[String]) -> Markup {
+    const SHOWN: usize = 8;
+    html! {
+        @if names.is_empty() {
+            (label) (lang.pick("：无", ": none"))
+        } @else if names.len() <= SHOWN {
+            (label) (lang.pick("：", ": ")) (names.join(lang.pick("、", ", ")))
+        } @else {
+            details {
+                summary { (label) (lang.pick("：", ": ")) (names.len()) (lang.pick(" 个单位（展开名单）", " units (show the list)")) }
+                p { (names.join(lang.pick("、", ", "))) }
+            }
+        }
+    }
+}
+
 pub fn render(v: &OverviewView) -> Markup {
     signed_in(v.lang, &title(v.lang, v.year), "/", &v.nav, body(v))
 }
@@ -499,5 +515,20 @@ pub fn body(v: &OverviewView) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_of_names_is_a_count_that_opens() {
+        let few: Vec<String> = ["鹿城区", "龙湾区"].map(String::from).to_vec();
+        assert_eq!(names(Lang::Zh, "优秀存疑", &few).into_string(), "优秀存疑：鹿城区、龙湾区");
+        assert_eq!(names(Lang::Zh, "优秀确定", &[]).into_string(), "优秀确定：无");
+        let many: Vec<String> = (1..=70).map(|i| format!("街道{i}")).collect();
+        let html = names(Lang::Zh, "优秀存疑", &many).into_string();
+        assert!(html.starts_with("<details><summary>优秀存疑：70 个单位（展开名单）</summary>") && html.contains("街道70"), "{html}");
     }
 }

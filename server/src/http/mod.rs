@@ -220,13 +220,18 @@ pub async fn log_failures(request: axum::extract::Request, next: axum::middlewar
 
 /// An error page in one language.
 fn error_page(lang: dashboards::layout::Lang, zh: &str, en: &str) -> String {
+    error_page_for(lang, zh, en, None)
+}
+
+/// An error page in one language, with the signed-in user's navigation
+/// when there is one (a 403 must not strand its reader).
+fn error_page_for(lang: dashboards::layout::Lang, zh: &str, en: &str, nav: Option<&dashboards::layout::Nav>) -> String {
     let text = lang.pick(zh, en);
-    dashboards::layout::page(
-        lang,
-        text,
-        "/",
-        maud::html! { h1 { (text) } p { a href=(dashboards::layout::link(lang, "/", "")) { (lang.pick("返回首页", "Home")) } } },
-    )
+    let body = maud::html! { h1 { (text) } p { a href=(dashboards::layout::link(lang, "/", "")) { (lang.pick("返回首页", "Home")) } } };
+    match nav {
+        Some(nav) => dashboards::layout::signed_in(lang, text, "/", nav, body),
+        None => dashboards::layout::page(lang, text, "/", body),
+    }
     .into_string()
 }
 
@@ -242,21 +247,40 @@ struct ErrorText {
 /// English request gets them in English: `?lang=en` in its address, or,
 /// for a form sent from an English page, in the page it came from (the
 /// `Referer`, which the same-origin referrer policy keeps on this site).
-pub async fn localize_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn localize_errors(axum::extract::State(state): axum::extract::State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     fn lang_of(query: Option<&str>) -> Option<&str> {
         query.and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
     }
     let referer = request.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string);
     let asked = lang_of(request.uri().query()).or_else(|| lang_of(referer.as_deref().and_then(|r| r.split_once('?')).map(|(_, q)| q)));
     let lang = dashboards::layout::Lang::from_param(asked);
-    let mut response = next.run(request).await;
-    if lang == dashboards::layout::Lang::En
-        && let Some(text) = response.extensions_mut().remove::<ErrorText>()
-    {
-        let status = response.status();
-        return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], error_page(lang, text.zh, text.en)).into_response();
+    let (parts, body) = request.into_parts();
+    let signed_in = session::cookie(&parts.headers, &client::Client::of(&parts, &state.config).cookie_name(session::SESSION_COOKIE));
+    let mut response = next.run(axum::extract::Request::from_parts(parts, body)).await;
+    let is_html = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    if !is_html {
+        // The API's errors are JSON envelopes: never pages.
+        return response;
     }
-    response
+    let Some(text) = response.extensions_mut().remove::<ErrorText>() else { return response };
+    // A page error for someone signed in is shown inside their navigation
+    // (looked up only now: errors are rare, pages are not).
+    let nav = match signed_in {
+        Some(id) => crate::auth::sessions::find(&state.db, &id, state.config.idle_minutes).await.ok().flatten().map(|s| session::nav(&s)),
+        None => None,
+    };
+    if lang == dashboards::layout::Lang::Zh && nav.is_none() {
+        return response;
+    }
+    let status = response.status();
+    let (parts, _) = response.into_parts();
+    let mut again = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], error_page_for(lang, text.zh, text.en, nav.as_ref())).into_response();
+    // Whatever else the error carried (Retry-After, its API answer) stays.
+    for (name, value) in parts.headers.iter().filter(|(n, _)| *n != header::CONTENT_TYPE && *n != header::CONTENT_LENGTH) {
+        again.headers_mut().insert(name.clone(), value.clone());
+    }
+    *again.extensions_mut() = parts.extensions;
+    again
 }
 
 /// On a demo install, puts the demo banner at the top of every HTML page

@@ -22,6 +22,24 @@ pub struct YearQuery {
     pub county: Option<String>,
 }
 
+/// The units whose rank changed most against last year: the
+/// [`MOVERS_PER_GROUP`] largest changes of each group, groups in the
+/// method's order. Ranks are counted within a group, and a group of a
+/// hundred townships moves by more places than one of twelve counties: a
+/// single list over all groups would show townships only.
+fn movers(units: &[UnitResult]) -> Vec<&UnitResult> {
+    let mut out = Vec::new();
+    for &group in PeerGroup::ALL {
+        let mut moved: Vec<&UnitResult> = units.iter().filter(|u| u.group == group && u.rank_change.is_some_and(|c| c != 0)).collect();
+        moved.sort_by_key(|u| (-u.rank_change.unwrap_or(0).abs(), u.unit_code.clone()));
+        out.extend(moved.into_iter().take(MOVERS_PER_GROUP));
+    }
+    out
+}
+
+/// Units shown per group among the biggest movers.
+const MOVERS_PER_GROUP: usize = 5;
+
 pub fn rank_row(u: &UnitResult) -> RankRow {
     RankRow {
         unit_code: u.unit_code.clone(),
@@ -228,9 +246,7 @@ async fn build(
         view.grade_history = grade_history(state, &view.years, year, v, &units).await?;
         view.red_flags = red_flags(&session.user, &units, &quality);
         let quality: Vec<_> = quality.into_iter().filter(|f| sees_finding(&session.user, f.unit_code.as_deref())).collect();
-        let mut movers: Vec<&UnitResult> = units.iter().filter(|u| u.rank_change.is_some_and(|c| c != 0)).collect();
-        movers.sort_by_key(|u| (-u.rank_change.unwrap_or(0).abs(), u.unit_code.clone()));
-        view.movers = movers.into_iter().take(10).map(|u| (u.group.to_string(), rank_row(u))).collect();
+        view.movers = movers(&units).into_iter().map(|u| (u.group.to_string(), rank_row(u))).collect();
         let mut kinds: Vec<(String, usize)> = Vec::new();
         for f in &quality {
             match kinds.iter_mut().find(|(k, _)| *k == f.kind) {
@@ -288,4 +304,45 @@ async fn robustness_view(state: &AppState, lang: Lang, v: &VersionInfo, units: &
         });
     }
     Ok(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(code: &str, group: PeerGroup, rank_change: Option<i64>) -> UnitResult {
+        UnitResult {
+            unit_code: code.into(),
+            unit_name: code.into(),
+            group,
+            parent_code: None,
+            total: 80.0,
+            base: 80.0,
+            bonus: 0.0,
+            rank: Some(1),
+            county_rank: None,
+            group_size: 10,
+            grade: Grade::Good,
+            vetoed: false,
+            veto_reason: None,
+            prev_total: None,
+            prev_rank: None,
+            total_change: None,
+            rank_change,
+        }
+    }
+
+    #[test]
+    fn the_biggest_movers_are_found_in_every_group() {
+        // Twenty townships that moved far, two counties and a department
+        // that moved a little: each group keeps its own largest changes.
+        let mut units: Vec<UnitResult> = (0..20).map(|i| unit(&format!("T{i:02}"), PeerGroup::Township, Some(30 + i))).collect();
+        units.push(unit("C1", PeerGroup::County, Some(-2)));
+        units.push(unit("C2", PeerGroup::County, Some(1)));
+        units.push(unit("C3", PeerGroup::County, Some(0)));
+        units.push(unit("C4", PeerGroup::County, None));
+        units.push(unit("D1", PeerGroup::Department, Some(3)));
+        let codes: Vec<&str> = movers(&units).iter().map(|u| u.unit_code.as_str()).collect();
+        assert_eq!(codes, ["C1", "C2", "D1", "T19", "T18", "T17", "T16", "T15"]);
+    }
 }

@@ -133,7 +133,7 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
     pages
         .merge(uploads)
-        .layer(axum::middleware::from_fn(super::localize_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::localize_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::demo_banner))
         .layer(axum::middleware::map_response_with_state(state.clone(), security_headers))
         .layer(axum::middleware::from_fn(super::log_failures))

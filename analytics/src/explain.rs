@@ -29,6 +29,48 @@ pub fn formula(rule: &IndicatorRule) -> String {
     }
 }
 
+/// The scoring function in words, for readers rather than programmers:
+/// (Chinese, English), e.g. "完成率 60% 及以下得 0 分，100% 及以上得满分
+/// 15 分，其间按比例计分". Thresholds between 0 and 1 are rates and are
+/// written as percentages.
+pub fn method_in_words(rule: &IndicatorRule) -> (String, String) {
+    let w = number(rule.weight);
+    match &rule.function {
+        Function::Linear { bad, good } => {
+            let as_percent = (0.0..=1.0).contains(bad) && (0.0..=1.0).contains(good);
+            let show = |x: f64| if as_percent { format!("{}%", number(x * 100.0)) } else { number(x) };
+            let (zero, full) = (show(*bad), show(*good));
+            if good >= bad {
+                (
+                    format!("指标值 {zero} 及以下得 0 分，{full} 及以上得满分 {w} 分，其间按比例计分"),
+                    format!("{zero} or less scores 0, {full} or more the full {w} points, in proportion between"),
+                )
+            } else {
+                (
+                    format!("指标值 {zero} 及以上得 0 分，{full} 及以下得满分 {w} 分，其间按比例计分（越低越好）"),
+                    format!("{zero} or more scores 0, {full} or less the full {w} points, in proportion between (lower is better)"),
+                )
+            }
+        }
+        Function::Deduct { per_item: Some(p) } => {
+            let p = number(*p);
+            (format!("满分 {w} 分，每条记录扣 {p} 分，扣完为止"), format!("{w} points, less {p} for each record, down to 0"))
+        }
+        Function::Deduct { per_item: None } => (
+            format!("满分 {w} 分，按各条记录的扣分标准扣分，扣完为止"),
+            format!("{w} points, less each record's deduction as the method sets it, down to 0"),
+        ),
+        Function::PassFail => (format!("达到要求得 {w} 分，否则得 0 分"), format!("{w} points if the requirement is met, else 0")),
+    }
+}
+
+/// A number as a reader writes it: no trailing zeros (15, 0.5, 2.25).
+fn number(x: f64) -> String {
+    let text = format!("{:.4}", x);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" { "0".to_string() } else { text.to_string() }
+}
+
 /// The records of `unit_code` that `indicator` counted (and voided ones,
 /// marked, which count for nothing): `id, unit_code, voided,
 /// in_denominator, numerator_weight | deduction, costs_points`, sorted by
@@ -55,4 +97,27 @@ pub fn records(inputs: &Inputs, ctx: Ctx<'_>, unit_code: &str, indicator: &str) 
         .sort([ID], SortMultipleOptions::default())
         .collect()?;
     Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(weight: f64, function: Function) -> IndicatorRule {
+        IndicatorRule { id: "x".into(), dimension: "D1".into(), weight, function, groups: Vec::new() }
+    }
+
+    #[test]
+    fn the_method_is_written_in_words_with_its_own_numbers() {
+        let (zh, en) = method_in_words(&rule(15.0, Function::Linear { bad: 0.6, good: 1.0 }));
+        assert_eq!(zh, "指标值 60% 及以下得 0 分，100% 及以上得满分 15 分，其间按比例计分");
+        assert_eq!(en, "60% or less scores 0, 100% or more the full 15 points, in proportion between");
+        let (zh, _) = method_in_words(&rule(10.0, Function::Linear { bad: 1.2, good: 0.8 }));
+        assert_eq!(zh, "指标值 1.2 及以上得 0 分，0.8 及以下得满分 10 分，其间按比例计分（越低越好）");
+        let (zh, _) = method_in_words(&rule(5.0, Function::Linear { bad: 0.3, good: 0.05 }));
+        assert!(zh.starts_with("指标值 30% 及以上得 0 分，5% 及以下得满分 5 分"), "{zh}");
+        assert_eq!(method_in_words(&rule(10.0, Function::Deduct { per_item: Some(0.5) })).0, "满分 10 分，每条记录扣 0.5 分，扣完为止");
+        assert_eq!(method_in_words(&rule(8.0, Function::Deduct { per_item: None })).0, "满分 8 分，按各条记录的扣分标准扣分，扣完为止");
+        assert_eq!(method_in_words(&rule(2.5, Function::PassFail)).0, "达到要求得 2.5 分，否则得 0 分");
+    }
 }

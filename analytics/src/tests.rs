@@ -1009,3 +1009,13 @@ fn findings_keep_one_order_whatever_the_order_of_the_records() {
 }
 
 mod rulebook_fuzz;
+
+#[test]
+fn every_shipped_rulebooks_dimensions_have_an_english_name() {
+    for text in [include_str!("../../seeds/rulebooks/2023.toml"), include_str!("../../seeds/rulebooks/2024.toml"), RULEBOOK_2025, include_str!("../../seeds/rulebooks/2026.toml")] {
+        let rules = Rulebook::parse(text).unwrap();
+        for name in rules.dimensions.values() {
+            assert_ne!(crate::indicators::dimension_in_english(name), name.as_str(), "{name} has no English name");
+        }
+    }
+}

@@ -169,6 +169,8 @@ e2e!(the_notice_and_the_units_reports_say_what_the_stored_version_says, |app| {
         assert!(line.contains(&total), "{}: {total} beside its name: {line}", u.unit_code);
     }
     assert!(text.contains("瑞安市78.25不合格（一票否决）"), "the vetoed county keeps its rank and says why: {text}");
+    // Checking is something its reader can do, not a command to run.
+    assert!(!text.contains("--verify") && text.contains("/public/results/2025"), "{text}");
     // The same version typesets to the same bytes.
     assert_eq!(leader.get("/reports/2025/notice.pdf").await.bytes, notice.bytes, "produced again, byte for byte");
 

@@ -219,12 +219,12 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
     let leader = Browser::signed_in(&server, "leader").await;
     let page = leader.get("/units/330303").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("计分公式"), "leadership sees every unit in full");
+    assert!(page.body.contains("计分方法"), "leadership sees every unit in full");
 
     let unit = Browser::signed_in(&server, "lucheng").await;
     let own = unit.get("/units/330302").await;
     assert_eq!(own.status, StatusCode::OK);
-    assert!(own.body.contains("计分公式") && own.body.contains("失信记录"));
+    assert!(own.body.contains("计分方法") && own.body.contains("失信记录"));
     let drill = unit.get("/units/330302/indicators/dishonesty").await;
     assert_eq!(drill.status, StatusCode::OK);
     assert!(drill.body.contains("X2025-001"), "the record that cost the point");
@@ -238,7 +238,7 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
 
     let other = unit.get("/units/330303").await;
     assert_eq!(other.status, StatusCode::OK);
-    assert!(other.body.contains("龙湾区") && !other.body.contains("计分公式"), "another unit: headline only");
+    assert!(other.body.contains("龙湾区") && !other.body.contains("计分方法"), "another unit: headline only");
     assert!(!other.body.contains("X2025-002"));
     let forbidden = unit.get("/units/330303/indicators/dishonesty").await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);

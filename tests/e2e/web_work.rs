@@ -252,7 +252,7 @@ e2e!(the_administrator_manages_users_on_the_web, |app| {
 
     let mut newcomer = Browser::new(&server);
     assert_eq!(newcomer.sign_in("wang.wei", PASSWORD).await.status, StatusCode::SEE_OTHER);
-    assert!(newcomer.get("/units/330303").await.body.contains("计分公式"), "a unit user of 龙湾区");
+    assert!(newcomer.get("/units/330303").await.body.contains("计分方法"), "a unit user of 龙湾区");
 
     let changed = admin.post("/admin/users/wang.wei/password", &[("csrf", &csrf), ("password", "another-password")], None).await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);

@@ -45,6 +45,21 @@ impl Ctx<'_> {
 }
 
 /// The Chinese and English names of an indicator, for pages and exports.
+/// A dimension's name in English, from its Chinese name in the rulebook
+/// (the method's six; another name is returned as it is, so nothing is
+/// hidden, merely untranslated).
+pub fn dimension_in_english(name_zh: &str) -> &str {
+    match name_zh {
+        "践诺履约" => "Keeping commitments",
+        "建议提案办理" => "NPC and CPPCC proposals",
+        "12345热线" => "12345 hotline",
+        "政府债务" => "Government debt",
+        "失信记录" => "Dishonesty records",
+        "社会评价" => "Public rating",
+        other => other,
+    }
+}
+
 pub fn label(id: &str) -> (&'static str, &'static str) {
     match id {
         commitments::ONTIME => ("承诺按期兑现率", "Commitments kept on time"),

@@ -226,7 +226,7 @@ fn details(v: &ScorecardView) -> Markup {
                 th scope="col" { (lang.pick("指标", "Indicator")) }
                 th scope="col" { (lang.pick("数值", "Value")) }
                 th scope="col" { (lang.pick("分子/分母", "Numerator / denominator")) }
-                th scope="col" { (lang.pick("计分公式", "Formula")) }
+                th scope="col" { (lang.pick("计分方法", "How it is scored")) }
                 th scope="col" { (lang.pick("得分", "Points")) }
                 th scope="col" { (lang.pick("失分", "Lost")) }
                 th scope="col" { (lang.pick("较上年", "vs last year")) }
@@ -240,7 +240,7 @@ fn details(v: &ScorecardView) -> Markup {
                             Some(p) => {
                                 td.num { (fixed(i.value, 4)) }
                                 td.num { (super::quantity(i.numerator)) " / " (super::quantity(i.denominator)) }
-                                td { code { (i.formula) } }
+                                td.method { (i.formula) }
                                 td.num { (format!("{p:.4}")) " / " (i.weight) }
                                 td.num { (format!("{:.4}", i.weight - p)) }
                                 td.num { (i.previous_points.map_or("–".into(), |q| format!("{:+.4}", p - q))) }

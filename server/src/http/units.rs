@@ -67,7 +67,8 @@ async fn build_scorecard(
     if full {
         for (r, previous_points) in &card.indicators {
             let (name_zh, name_en) = analytics::indicators::label(&r.indicator);
-            let formula = cards.rules.indicator(&r.indicator).map(analytics::explain::formula).unwrap_or_default();
+            // The method in words, in the page's language (not `s = 15 × clamp(…)`).
+            let formula = cards.rules.indicator(&r.indicator).map(|rule| { let (zh, en) = analytics::explain::method_in_words(rule); lang.pick(&zh, &en).to_string() }).unwrap_or_default();
             indicators.push(IndicatorRow {
                 name_zh: name_zh.into(),
                 name_en: name_en.into(),
@@ -108,7 +109,7 @@ async fn build_scorecard(
         veto_reason: unit.veto_reason.clone().filter(|_| full),
         full,
         indicators,
-        dimensions: cards.rules.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        dimensions: cards.rules.dimensions.iter().map(|(k, v)| (k.clone(), lang.pick(v, analytics::indicators::dimension_in_english(v)).to_string())).collect(),
         trend,
         robustness: None,
         change: None,

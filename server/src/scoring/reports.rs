@@ -136,13 +136,20 @@ fn status(v: &VersionInfo) -> String {
     }
 }
 
+/// Where a document comes from, and how its reader checks it: a reader
+/// compares it with the public results page; the stored result can be
+/// checked by the assessment office by its fingerprint (not a command a
+/// reader runs).
 fn provenance(v: &VersionInfo) -> String {
-    format!(
-        "依据第 {} 版考核结果生成（数据截至 {}），内容哈希 {}；可用 zhengxin results --verify 复核。",
-        v.version,
-        v.as_of.format("%Y-%m-%d %H:%M:%S"),
-        v.content_hash
-    )
+    let made = format!("依据 {} 年度第 {} 版考核结果生成（数据截至 {}）。", v.year, v.version, v.as_of.format("%Y-%m-%d %H:%M:%S"));
+    let fingerprint = &v.content_hash;
+    match v.published_at {
+        Some(_) => format!(
+            "{made}核对：在政信公示页（/public/results/{}）可查看同一版本的发布时间、总分和排名；考核办可凭结果指纹（SHA-256）{fingerprint} 核验存档结果。",
+            v.year
+        ),
+        None => format!("{made}本版尚未发布，不作为正式结果；考核办可凭结果指纹（SHA-256）{fingerprint} 核验。"),
+    }
 }
 
 /// A total as exports write it: two decimals, rounded half away from zero.

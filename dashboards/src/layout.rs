@@ -37,11 +37,11 @@ impl Lang {
 
 const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;color:#1f2933;background:#f7f8fa}\
 div.demo{background:#fde68a;color:#3b2f00;padding:.4rem 1.5rem;font-weight:bold}\
-header{background:#9b1c1c;color:#fff;padding:.8rem 1.5rem;display:flex;justify-content:space-between;align-items:center}\
+header{background:#9b1c1c;color:#fff;padding:.8rem 1.5rem;display:flex;flex-wrap:wrap;gap:.4rem 1.5rem;justify-content:space-between;align-items:center}header>strong{white-space:nowrap}header nav{display:flex;flex-wrap:wrap;align-items:center;justify-content:flex-end;row-gap:.3rem}\
 header a{color:#fff}main{max-width:96rem;margin:1.5rem auto;padding:0 1rem}main p,main ul,main form{max-width:60rem}\
 table{border-collapse:collapse;background:#fff;min-width:24rem}th,td{border:1px solid #d0d5dd;padding:.4rem .8rem;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[scope=row]{white-space:nowrap}caption{text-align:left;font-weight:600;padding:.4rem 0}\
-.note{color:#52606d}nav a,nav .user{margin-left:.8rem}form.inline{display:inline;margin-left:.8rem}\
+.note{color:#52606d}nav a,nav .user{margin-left:.8rem;white-space:nowrap}form.inline{display:inline;margin-left:.8rem}\
 .grade-excellent{background:#e3f4e8}.grade-good{background:#e8f0fb}.grade-pass{background:#fdf6e3}.grade-fail{background:#fbe4e4}.grade-ungraded{background:#eef0f2}\
 .board{display:grid;grid-template-columns:fit-content(60%) minmax(16rem,1fr);gap:1rem;align-items:start;margin-bottom:2rem}.board svg{max-width:100%;height:auto}\
 .flag{color:#9b1c1c;font-weight:600}.badge{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;background:#eef0f2}\

@@ -634,7 +634,8 @@ fn indicator_statistics_with_warnings() {
             group: "county".into(),
             rows: vec![DistributionRow { indicator: "失信记录".into(), weight: 15.0, units: 12, five: [10.0, 15.0, 15.0, 15.0, 15.0], share_full: 11.0 / 12.0, share_zero: 0.0, does_not_separate: true }],
             indicators: vec!["失信记录".into(), "万人评议".into()],
-            matrix: vec![vec![None, Some((Some(0.93), Some(0.88), true))], vec![Some((Some(0.93), Some(0.88), true)), None]],
+            // 0.8951 is cut to 0.89 and not flagged; 0.93 is.
+            matrix: vec![vec![None, Some(((Some(0.93), true), (Some(0.8951), false)))], vec![Some(((Some(0.93), true), (Some(0.8951), false))), None]],
         }],
     };
     insta::assert_snapshot!(main_of(&statistics::render(&v).into_string()));

@@ -30,7 +30,7 @@ pub struct GroupStatistics {
     pub indicators: Vec<String>,
     /// (Pearson, Spearman, |ρ| ≥ 0.9) per cell, row-major; none on the
     /// diagonal or where it cannot be computed.
-    pub matrix: Vec<Vec<Option<(Option<f64>, Option<f64>, bool)>>>,
+    pub matrix: Vec<Vec<Option<(Coefficient, Coefficient)>>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,8 +45,18 @@ pub struct StatisticsView {
     pub groups: Vec<GroupStatistics>,
 }
 
+/// A correlation coefficient, and whether it reaches the warning's |ρ|.
+pub type Coefficient = (Option<f64>, bool);
+
+/// A coefficient cut (not rounded) to two decimals, so that what is shown
+/// agrees with the warning: 0.8951 is shown 0.89 and is under 0.9.
 fn r(v: Option<f64>) -> String {
-    super::fixed(v, 2)
+    super::fixed(v.map(|x| (x * 100.0).trunc() / 100.0), 2)
+}
+
+/// A coefficient, in bold red when it reaches the warning.
+fn coefficient((value, warns): &Coefficient) -> Markup {
+    html! { @if *warns { strong.flag { (r(*value)) } } @else { (r(*value)) } }
 }
 
 pub fn render(v: &StatisticsView) -> Markup {
@@ -105,7 +115,7 @@ pub fn render(v: &StatisticsView) -> Markup {
                             } }
                         } }
                         div.scroll { table.records {
-                            caption { (lang.pick("相关系数：皮尔逊（斯皮尔曼）", "Correlations: Pearson (Spearman)")) }
+                            caption { (lang.pick("相关系数：皮尔逊（斯皮尔曼），截取两位小数；红色加粗为 |ρ| ≥ 0.9", "Correlations: Pearson (Spearman), cut to two decimals; bold red: |ρ| ≥ 0.9")) }
                             thead { tr { th scope="col" { "" } @for i in &g.indicators { th scope="col" { (i) } } } }
                             tbody { @for (row, name) in g.matrix.iter().zip(&g.indicators) {
                                 tr {
@@ -113,7 +123,7 @@ pub fn render(v: &StatisticsView) -> Markup {
                                     @for cell in row {
                                         @match cell {
                                             None => { td.num { "" } }
-                                            Some((p, s, same)) => { td.num.flag[*same] { (r(*p)) " (" (r(*s)) ")" } }
+                                            Some((p, s)) => { td.num { (coefficient(p)) " (" (coefficient(s)) ")" } }
                                         }
                                     }
                                 }

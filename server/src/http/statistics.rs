@@ -70,7 +70,10 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
                             .correlations
                             .iter()
                             .find(|c| c.group == *group && ((c.a == *a && c.b == *b) || (c.a == *b && c.b == *a)))
-                            .map(|c| (c.pearson, c.spearman, c.same_thing))
+                            .map(|c| {
+                                let warns = |r: Option<f64>| (r, r.is_some_and(|r| r.abs() >= analytics::statistics::SAME_THING));
+                                (warns(c.pearson), warns(c.spearman))
+                            })
                     })
                     .collect()
             })

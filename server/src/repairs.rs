@@ -178,7 +178,10 @@ pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairEr
     let listing = DishonestyType::parse(&record.record_type) == Some(DishonestyType::CourtListing);
     match (takes_date(&record.record_type, record.rectify_deadline), a.rectified_on, rectified_on) {
         (false, Some(_), _) => {
-            return Err(invalid("只有失信被执行人记录或设有整改期限的记录需要填写整改完成日期", "only a court listing or a record with a rectification deadline takes a rectified date"));
+            return Err(invalid(
+                &format!("记录 {} 不是失信被执行人记录，也没有整改期限，不需要填写整改完成日期：请清空“整改完成日期”一栏后再提交", record.id),
+                &format!("record {} is not a court listing and has no rectification deadline, so it takes no rectified date: clear the “date rectified” field and send again", record.id),
+            ));
         }
         (true, None, None) if listing => return Err(invalid("失信被执行人记录请填写整改完成（移出名单）日期", "a court listing needs the date it was rectified")),
         (true, Some(day), _) => check_rectified(day, record.occurred_on, now.date())?,
@@ -228,10 +231,16 @@ async fn current_state(tx: &mut crate::db::Tx, record_id: &str, mitigation: &str
 
 fn check_rectified(day: NaiveDate, occurred_on: NaiveDate, today: NaiveDate) -> Result<(), RepairError> {
     if day < occurred_on {
-        return Err(invalid(&format!("整改完成日期不能早于记录发生日期 {occurred_on}"), &format!("the rectified date cannot be before the record occurred ({occurred_on})")));
+        return Err(invalid(
+            &format!("整改完成日期 {day} 早于该记录的认定日期 {occurred_on}：应在 {occurred_on} 至今天（{today}）之间"),
+            &format!("the date rectified, {day}, is before the record was decided ({occurred_on}): it lies from {occurred_on} to today ({today})"),
+        ));
     }
     if day > today {
-        return Err(invalid("整改完成日期不能晚于今天", "the rectified date cannot be in the future"));
+        return Err(invalid(
+            &format!("整改完成日期 {day} 晚于今天（{today}）：请填写已经完成整改的日期"),
+            &format!("the date rectified, {day}, is after today ({today}): give the day the rectification was done"),
+        ));
     }
     Ok(())
 }
@@ -393,6 +402,17 @@ mod tests {
         assert_eq!(due_on(d("2026-12-03")), d("2026-12-10"));
         // Filed on a Saturday: counted from Monday.
         assert_eq!(due_on(d("2026-12-05")), d("2026-12-11"));
+    }
+
+    #[test]
+    fn a_rectified_date_lies_between_the_records_day_and_today_and_says_so() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert!(check_rectified(d("2025-06-01"), d("2025-06-01"), d("2026-11-25")).is_ok());
+        assert!(check_rectified(d("2026-11-25"), d("2025-06-01"), d("2026-11-25")).is_ok());
+        let early = check_rectified(d("2025-05-31"), d("2025-06-01"), d("2026-11-25")).unwrap_err().to_string();
+        assert!(early.starts_with("整改完成日期 2025-05-31 早于该记录的认定日期 2025-06-01：应在 2025-06-01 至今天（2026-11-25）之间"), "{early}");
+        let late = check_rectified(d("2026-11-26"), d("2025-06-01"), d("2026-11-25")).unwrap_err().to_string();
+        assert!(late.starts_with("整改完成日期 2026-11-26 晚于今天（2026-11-25）"), "{late}");
     }
 
     #[test]

@@ -47,7 +47,9 @@ e2e!(a_unit_applies_with_evidence_and_an_accepted_repair_changes_later_scorings_
     let none = send(fields("已缴纳罚款", ""), vec![]).await;
     assert!(none.status == StatusCode::UNPROCESSABLE_ENTITY && none.body.contains("请上传至少一份证明材料"));
     let dated = send(fields("已缴纳罚款", "2026-01-05"), vec![("files", "a.pdf", PDF)]).await;
-    assert!(dated.status == StatusCode::UNPROCESSABLE_ENTITY && dated.body.contains("只有失信被执行人记录或设有整改期限的记录需要填写整改完成日期"));
+    assert!(dated.status == StatusCode::UNPROCESSABLE_ENTITY && dated.body.contains("记录 X2025-001 不是失信被执行人记录，也没有整改期限，不需要填写整改完成日期：请清空“整改完成日期”一栏后再提交"), "{}", dated.body);
+    let typo = send(fields("已缴纳罚款", "2026/1/5"), vec![("files", "a.pdf", PDF)]).await;
+    assert!(typo.status == StatusCode::UNPROCESSABLE_ENTITY && typo.body.contains("整改完成日期“2026/1/5”不是有效日期：请按“年-月-日”填写，例如 2026-01-05"), "{}", typo.body);
     let long: &'static str = Box::leak("字".repeat(2001).into_boxed_str());
     let too_long = send(fields(long, ""), vec![("files", "a.pdf", PDF)]).await;
     assert!(too_long.status == StatusCode::UNPROCESSABLE_ENTITY && too_long.body.contains("不超过 2000 字"));
@@ -147,9 +149,9 @@ e2e!(a_repaired_court_listing_keeps_its_veto_before_its_rectified_date_and_leave
     let undated = apply("").await;
     assert!(undated.status == StatusCode::UNPROCESSABLE_ENTITY && undated.body.contains("请填写整改完成（移出名单）日期"));
     let future = apply("2027-01-01").await;
-    assert!(future.status == StatusCode::UNPROCESSABLE_ENTITY && future.body.contains("不能晚于今天"));
+    assert!(future.status == StatusCode::UNPROCESSABLE_ENTITY && future.body.contains("整改完成日期 2027-01-01 晚于今天（2026-11-25）"), "{}", future.body);
     let early = apply("2025-01-01").await;
-    assert!(early.status == StatusCode::UNPROCESSABLE_ENTITY && early.body.contains("不能早于记录发生日期"));
+    assert!(early.status == StatusCode::UNPROCESSABLE_ENTITY && early.body.contains("整改完成日期 2025-01-01 早于该记录的认定日期 2025-06-01：应在 2025-06-01 至今天（2026-11-25）之间"), "{}", early.body);
     let ok = apply("2026-01-20").await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let id: i64 = ok.location().trim_start_matches("/repairs/").parse().unwrap();

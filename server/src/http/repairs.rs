@@ -34,6 +34,13 @@ impl From<RepairError> for AppError {
     }
 }
 
+/// A rectified date that is not one, said with what was typed and the
+/// form a date takes.
+fn unreadable_date(typed: &str) -> String {
+    let typed: String = typed.chars().take(40).collect();
+    format!("整改完成日期“{typed}”不是有效日期：请按“年-月-日”填写，例如 2026-01-05 / the date rectified, “{typed}”, is not a date: write it as year-month-day, e.g. 2026-01-05")
+}
+
 fn may_use(session: &Session) -> Result<(), AppError> {
     if matches!(session.user.role, Role::Unit | Role::Assessor) { Ok(()) } else { Err(AppError::Forbidden) }
 }
@@ -147,7 +154,7 @@ pub async fn apply(State(state): State<AppState>, PageSession(session): PageSess
     let mut typed = ApplyForm { record_id: got.record_id.clone(), statement: got.statement.clone(), rectified_on: got.rectified_on.clone(), error: None };
     let rectified_on = match got.rectified_on.trim() {
         "" => Ok(None),
-        day => day.parse::<chrono::NaiveDate>().map(Some).map_err(|_| "整改完成日期应为 YYYY-MM-DD / the rectified date is YYYY-MM-DD".to_string()),
+        day => day.parse::<chrono::NaiveDate>().map(Some).map_err(|_| unreadable_date(day)),
     };
     let outcome = match (got.problem, rectified_on) {
         (Some(problem), _) | (None, Err(problem)) => Err(RepairError::Invalid(problem)),
@@ -263,7 +270,7 @@ pub async fn decide(State(state): State<AppState>, PageSession(session): PageSes
         "accept" => {
             let rectified_on = match f.rectified_on.trim() {
                 "" => Ok(None),
-                day => day.parse().map(Some).map_err(|_| RepairError::Invalid("整改完成日期应为 YYYY-MM-DD / the rectified date is YYYY-MM-DD".into())),
+                day => day.parse().map(Some).map_err(|_| RepairError::Invalid(unreadable_date(day))),
             };
             match (Mitigation::parse(&f.mitigation), rectified_on) {
                 (Some(m @ (Mitigation::Reduced | Mitigation::Exempt)), Ok(rectified_on)) => Ok(Decision::Accept { mitigation: m, rectified_on }),

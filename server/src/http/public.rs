@@ -145,9 +145,14 @@ fn groups_of(published: &PublishedResults) -> Vec<String> {
 /// version has (else its first), a page it has (clamped).
 fn canonical(published: &PublishedResults, group: Option<&str>, page: Option<usize>) -> (String, usize) {
     let groups = groups_of(published);
+    canonical_of(&groups, |g| published.units.iter().filter(|u| u.group == g).count(), group, page)
+}
+
+/// [`canonical`] over the version's groups and how many units each has.
+fn canonical_of(groups: &[String], units_in: impl Fn(&str) -> usize, group: Option<&str>, page: Option<usize>) -> (String, usize) {
     let group = group.filter(|g| groups.iter().any(|x| x == g)).map(str::to_string).or_else(|| groups.first().cloned()).unwrap_or_default();
-    let units = published.units.iter().filter(|u| u.group == group.as_str()).count();
-    (group, page.unwrap_or(1).clamp(1, units.div_ceil(PER_PAGE).max(1)))
+    let pages = units_in(&group).div_ceil(PER_PAGE).max(1);
+    (group, page.unwrap_or(1).clamp(1, pages))
 }
 
 /// The page of [`results`], rendered.
@@ -401,5 +406,27 @@ mod tests {
             assert!(limiter.admit(address, now, 1));
         }
         assert!(limiter.windows.lock().unwrap().len() <= MAX_ADDRESSES);
+    }
+}
+
+#[cfg(test)]
+mod cache_key_tests {
+    use super::*;
+
+    #[test]
+    fn only_pages_that_exist_make_cache_keys() {
+        let groups = ["county".to_string(), "township".to_string()];
+        let units = |g: &str| if g == "county" { 12 } else { 185 };
+        let keys: std::collections::HashSet<(String, usize)> = [None, Some("county"), Some("township"), Some("nonsense"), Some("")]
+            .into_iter()
+            .flat_map(|g| [None, Some(0), Some(1), Some(2), Some(4), Some(9999), Some(usize::MAX)].into_iter().map(move |p| (g, p)))
+            .map(|(g, p)| canonical_of(&groups, units, g, p))
+            .collect();
+        // County: 1 page of 50; townships: 4 pages. Nothing else, whatever
+        // was asked.
+        let mut keys: Vec<_> = keys.into_iter().collect();
+        keys.sort();
+        assert_eq!(keys, [("county".into(), 1), ("township".into(), 1), ("township".into(), 2), ("township".into(), 4)]);
+        assert_eq!(canonical_of(&groups, units, Some("township"), Some(3)), ("township".into(), 3));
     }
 }

@@ -639,3 +639,27 @@ fn indicator_statistics_with_warnings() {
     };
     insta::assert_snapshot!(main_of(&statistics::render(&v).into_string()));
 }
+
+#[test]
+fn objections_name_units_records_and_statuses() {
+    use crate::pages::objections::{self, ObjectionRow, ObjectionsView};
+    let row = |id: i64, status: &str, source: &str, record_id: &str| ObjectionRow {
+        id,
+        unit_code: "330302".into(),
+        unit_name: "鹿城区".into(),
+        source: source.into(),
+        record_id: record_id.into(),
+        reason: "已主动纠错并获信用修复".into(),
+        status: status.into(),
+        filed_by: "lucheng".into(),
+        filed_at: "2026-01-05 09:30".into(),
+        decided_by: (status != "open").then(|| "assessor".into()),
+        decided_at: (status != "open").then(|| "2026-01-08 15:00".into()),
+        decision_reason: (status != "open").then(|| "经核实".into()),
+    };
+    let rows = vec![row(3, "open", "dishonesty", "X2025-007"), row(2, "accepted", "hotline", "H2025-01"), row(1, "rejected", "commitments", "C-9")];
+    let v = ObjectionsView { lang: Lang::Zh, nav: nav("assessor"), rows: rows.clone(), can_decide: true, year: 2025 };
+    insta::assert_snapshot!("objections_list", main_of(&objections::render(&v).into_string()));
+    let v = ObjectionsView { lang: Lang::En, nav: nav("unit"), rows, can_decide: false, year: 2025 };
+    insta::assert_snapshot!("objections_list_en", main_of(&objections::render(&v).into_string()));
+}

@@ -374,8 +374,15 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
         .post("/objections", &[("csrf", &csrf), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "已主动纠错并获信用修复")], None)
         .await;
     assert_eq!(filed.status, StatusCode::SEE_OTHER);
+    // The list names the unit and the kind of record, and the status.
     let mine = unit.get("/objections").await;
-    assert!(mine.body.contains("X2025-001") && mine.body.contains("待处理"));
+    assert!(mine.body.contains("X2025-001") && mine.body.contains("<td>待处理</td>"));
+    assert!(mine.body.contains("<td>鹿城区</td>") && mine.body.contains("失信记录") && !mine.body.contains("<td>330302</td>"), "{}", mine.body);
+    let english = unit.get("/objections?lang=en").await;
+    assert!(english.body.contains("<td>Open</td>") && english.body.contains("Dishonesty record"), "{}", english.body);
+    for zh in ["待处理", "失信记录", "异议处理"] {
+        assert!(!english.body.contains(zh), "no {zh} on the English list");
+    }
 
     let leader = Browser::signed_in(&server, "leader").await;
     let seen = leader.get("/objections").await;

@@ -222,6 +222,11 @@ async fn unit_name(state: &AppState, version: Option<&results::VersionInfo>, cod
     Ok(units.into_iter().find(|u| u.unit_code == code).map_or_else(|| code.to_string(), |u| u.unit_name))
 }
 
+/// A time as pages show when something was filed or decided.
+pub(crate) fn minutes(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
 fn page_number(q: &RecordsQuery) -> usize {
     q.page.unwrap_or(1).max(1)
 }

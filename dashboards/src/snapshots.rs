@@ -662,4 +662,6 @@ fn objections_name_units_records_and_statuses() {
     insta::assert_snapshot!("objections_list", main_of(&objections::render(&v).into_string()));
     let v = ObjectionsView { lang: Lang::En, nav: nav("unit"), rows, can_decide: false, year: 2025 };
     insta::assert_snapshot!("objections_list_en", main_of(&objections::render(&v).into_string()));
+    let again = objections::standing(Lang::Zh, &nav("unit"), &row(3, "open", "dishonesty", "X2025-007"));
+    insta::assert_snapshot!("objection_standing", main_of(&again.into_string()));
 }

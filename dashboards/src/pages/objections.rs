@@ -125,6 +125,32 @@ fn record_link(lang: Lang, o: &ObjectionRow) -> String {
     link(lang, &format!("/units/{}/records/{}/{}", o.unit_code, o.source, encode(&o.record_id)), "")
 }
 
+/// The answer to a second objection while `existing` stands: what it is
+/// and where to follow it, and no form (filing again cannot succeed).
+pub fn standing(lang: Lang, nav: &Nav, existing: &ObjectionRow) -> Markup {
+    let title = lang.pick("该记录已有异议，无需重复提出", "This record already has an objection");
+    let o = existing;
+    let record = html! { (source_label(lang, &o.source)) " " a href=(record_link(lang, o)) { code { (o.record_id) } } };
+    signed_in(
+        lang,
+        title,
+        "/objections",
+        nav,
+        html! {
+            h1 { (title) }
+            p.error role="alert" {
+                @match (o.status.as_str(), lang) {
+                    ("open", Lang::Zh) => { (record) " 已有待处理的异议 #" (o.id) "（" (o.filed_by) " 于 " (o.filed_at) " 提出），考核组处理前不能再次提出。" }
+                    ("open", Lang::En) => { (record) " already has objection #" (o.id) ", filed by " (o.filed_by) " on " (o.filed_at) " and still open: it cannot be filed again before the assessment team decides." }
+                    (_, Lang::Zh) => { (record) " 的异议 #" (o.id) " 已于 " (o.decided_at.clone().unwrap_or_default()) " 认定成立，该记录已作废（重新评分后生效）。" }
+                    (_, Lang::En) => { (record) ": objection #" (o.id) " was accepted on " (o.decided_at.clone().unwrap_or_default()) " and the record is voided (from the next scoring on)." }
+                }
+            }
+            p { a href=(link(lang, "/objections", "")) { (lang.pick("查看异议处理情况", "See the objections and their decisions")) } }
+        },
+    )
+}
+
 /// A form page shown again after bad input, with the message next to the
 /// field and what was typed kept.
 pub fn form_error(lang: Lang, nav: &Nav, action: &str, hidden: &[(&str, String)], field: &str, typed: &str, message: &str) -> Markup {

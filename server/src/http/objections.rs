@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboards::layout::Lang;
-use dashboards::pages::objections::{ObjectionRow, ObjectionsView, form_error, render};
+use dashboards::pages::objections::{ObjectionRow, ObjectionsView, form_error, render, standing};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -75,6 +75,10 @@ pub async fn file(State(state): State<AppState>, PageSession(session): PageSessi
     match objections::file(&state.db, &session.user, &f.source, &f.record_id, &f.reason).await {
         Ok(_) => Ok(Redirect::to(&dashboards::layout::link(lang, "/objections", "")).into_response()),
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
+        Err(ObjectionError::Standing(existing)) => {
+            let names = crate::db::units::names(&state.db).await?;
+            Ok((StatusCode::CONFLICT, standing(lang, &nav(&session), &row_of(&existing, &names))).into_response())
+        }
         Err(ObjectionError::Invalid(message)) => {
             let mut hidden = vec![("source", f.source.clone()), ("record_id", f.record_id.clone())];
             if lang == Lang::En {
@@ -110,6 +114,7 @@ pub async fn decide(State(state): State<AppState>, PageSession(session): PageSes
     match objections::decide(&state.db, &session.user, id, accept, &f.reason).await {
         Ok(()) => Ok(Redirect::to(&dashboards::layout::link(lang, "/objections", "")).into_response()),
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
+        Err(e @ ObjectionError::Standing(_)) => Err(AppError::internal(e)),
         Err(ObjectionError::Invalid(message)) => {
             let action = format!("/objections/{id}/decide");
             let mut hidden = vec![("decision", f.decision.clone())];

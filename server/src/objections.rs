@@ -3,6 +3,8 @@
 //! marked) or rejects it, each with a reason. Nothing is deleted; every
 //! step is audited. Rescoring makes a new result version.
 
+use std::collections::HashMap;
+
 use analytics::domain::ObjectionStatus;
 
 use crate::auth::User;
@@ -90,6 +92,17 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, accept: bool, reason: &st
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The latest objection to each of a unit's records of `source`, by
+/// record id: what the unit's list of records shows beside each record.
+pub async fn latest_by_record(db: &Db, unit_code: &str, source: &str) -> Result<HashMap<String, Objection>, ObjectionError> {
+    let mut latest = HashMap::new();
+    // Newest first: the first seen of a record is its latest.
+    for o in stored::list(db, Some(unit_code)).await?.into_iter().filter(|o| o.source == source) {
+        latest.entry(o.record_id.clone()).or_insert(o);
+    }
+    Ok(latest)
 }
 
 /// Objections, newest first: all of them, or one unit's.

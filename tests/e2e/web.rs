@@ -375,6 +375,10 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
         .await;
     assert_eq!(filed.status, StatusCode::SEE_OTHER);
     let id = app.scalar("SELECT CAST(id AS TEXT) FROM objections").await;
+    // The record shows its pending objection instead of a form.
+    let drill = unit.get("/units/330302/indicators/dishonesty").await;
+    assert!(drill.body.contains("异议处理中") && drill.body.contains(&format!("#{id}")), "{}", drill.body);
+    assert!(!drill.body.contains("name=\"record_id\" value=\"X2025-001\""), "no second form for X2025-001");
     // Objecting again is refused with what stands in the way, and no form.
     let again = unit.post("/objections", &[("csrf", &csrf), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "再次提出")], None).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
@@ -405,6 +409,10 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     let accepted = assessor.post(&action, &[("csrf", &csrf), ("decision", "accept"), ("reason", "经核实，信用修复材料齐全")], None).await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER);
     assert_eq!(assessor.post(&action, &[("csrf", &csrf), ("decision", "reject"), ("reason", "again")], None).await.status, StatusCode::NOT_FOUND, "decided once");
+    // The record, voided now, shows the decision; objecting to it again is refused.
+    let drill = unit.get("/units/330302/indicators/dishonesty?show=voided").await;
+    assert!(drill.body.contains("异议成立") && drill.body.contains("经核实，信用修复材料齐全"), "{}", drill.body);
+    assert!(!drill.body.contains("name=\"record_id\" value=\"X2025-001\""), "no form for an accepted objection's record");
     let again = unit.post("/objections", &[("csrf", &hidden(&mine.body, "csrf")), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "再次提出")], None).await;
     assert!(again.status == StatusCode::CONFLICT && again.body.contains("认定成立"), "objecting to a voided record: {}", again.body);
 

@@ -323,7 +323,7 @@ fn records_behind_an_indicator_and_one_record() {
         data_unchanged: true,
         source: Some("dishonesty".into()),
         show: records::Show::Cost,
-        sizes: (1, 2, 0),
+        sizes: (3, 3, 0),
         filter: String::new(),
         columns: vec![
             ("记录编号".into(), "id".into()),
@@ -338,8 +338,32 @@ fn records_behind_an_indicator_and_one_record() {
             costs: true,
             voided: false,
             late: Some(records::Late { minutes: 12 * 24 * 60, open: true, days: true }),
+            objection: None,
+            may_object: true,
+        }, records::RecordRow {
+            id: "X2025-007".into(),
+            cells: vec!["X2025-007".into(), String::new(), "2025-10-01".into(), "–".into()],
+            costs: true,
+            voided: false,
+            late: Some(records::Late { minutes: 3 * 24 * 60, open: true, days: true }),
+            objection: Some(records::RecordObjection { id: 3, status: "open".into(), filed_at: "2026-01-05 09:30".into(), decided_at: None, decision_reason: None }),
+            may_object: false,
+        }, records::RecordRow {
+            id: "X2025-009".into(),
+            cells: vec!["X2025-009".into(), String::new(), "2025-11-01".into(), "–".into()],
+            costs: true,
+            voided: false,
+            late: None,
+            objection: Some(records::RecordObjection {
+                id: 2,
+                status: "rejected".into(),
+                filed_at: "2026-01-02 10:00".into(),
+                decided_at: Some("2026-01-04 16:20".into()),
+                decision_reason: Some("法院判决未撤销".into()),
+            }),
+            may_object: true,
         }],
-        matching: 1,
+        matching: 3,
         page: 1,
         pages: 1,
         can_object: true,
@@ -639,4 +663,30 @@ fn indicator_statistics_with_warnings() {
         }],
     };
     insta::assert_snapshot!(main_of(&statistics::render(&v).into_string()));
+}
+
+#[test]
+fn objections_name_units_records_and_statuses() {
+    use crate::pages::objections::{self, ObjectionRow, ObjectionsView};
+    let row = |id: i64, status: &str, source: &str, record_id: &str| ObjectionRow {
+        id,
+        unit_code: "330302".into(),
+        unit_name: "鹿城区".into(),
+        source: source.into(),
+        record_id: record_id.into(),
+        reason: "已主动纠错并获信用修复".into(),
+        status: status.into(),
+        filed_by: "lucheng".into(),
+        filed_at: "2026-01-05 09:30".into(),
+        decided_by: (status != "open").then(|| "assessor".into()),
+        decided_at: (status != "open").then(|| "2026-01-08 15:00".into()),
+        decision_reason: (status != "open").then(|| "经核实".into()),
+    };
+    let rows = vec![row(3, "open", "dishonesty", "X2025-007"), row(2, "accepted", "hotline", "H2025-01"), row(1, "rejected", "commitments", "C-9")];
+    let v = ObjectionsView { lang: Lang::Zh, nav: nav("assessor"), rows: rows.clone(), can_decide: true, year: 2025 };
+    insta::assert_snapshot!("objections_list", main_of(&objections::render(&v).into_string()));
+    let v = ObjectionsView { lang: Lang::En, nav: nav("unit"), rows, can_decide: false, year: 2025 };
+    insta::assert_snapshot!("objections_list_en", main_of(&objections::render(&v).into_string()));
+    let again = objections::standing(Lang::Zh, &nav("unit"), &row(3, "open", "dishonesty", "X2025-007"));
+    insta::assert_snapshot!("objection_standing", main_of(&again.into_string()));
 }

@@ -3,6 +3,8 @@
 //! marked) or rejects it, each with a reason. Nothing is deleted; every
 //! step is audited. Rescoring makes a new result version.
 
+use std::collections::HashMap;
+
 use analytics::domain::ObjectionStatus;
 
 use crate::auth::User;
@@ -26,6 +28,17 @@ pub enum ObjectionError {
     /// Unknown, or not the user's to touch.
     #[error("not found")]
     NotFound,
+    /// The record already has an objection that stands (open, or
+    /// accepted): filing again could never change anything.
+    #[error("record {} already has objection #{} ({})", .0.record_id, .0.id, .0.status)]
+    Standing(Objection),
+}
+
+/// Whether a record whose latest objection is `latest` may receive a new
+/// one: never objected to, or its last objection was rejected. An open
+/// objection is still pending; an accepted one has voided the record.
+pub fn open_to_objection(latest: Option<&Objection>) -> bool {
+    latest.is_none_or(|o| o.status == ObjectionStatus::Rejected.code())
 }
 
 /// A required text of at most `max` characters, trimmed, or the reason it
@@ -55,8 +68,9 @@ pub async fn file(db: &Db, user: &User, source: &str, record_id: &str, reason: &
     if stored::owner(&mut tx, source, record_id).await?.as_deref() != Some(unit.as_str()) {
         return Err(ObjectionError::NotFound);
     }
-    if stored::has_open(&mut tx, source, record_id).await? {
-        return Err(ObjectionError::Invalid("该记录已有待处理的异议 / this record already has an open objection".into()));
+    let latest = stored::latest(&mut tx, source, record_id).await?;
+    if !open_to_objection(latest.as_ref()) {
+        return Err(ObjectionError::Standing(latest.expect("a record never objected to is open to objection")));
     }
     let id = stored::insert(&mut tx, source, record_id, &unit, &reason, &user.username, now_cst()).await?;
     audit.record(&user.username, "objection_file", "objections", &id.to_string(), serde_json::json!({ "source": source, "record": record_id, "reason": reason }));
@@ -78,6 +92,17 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, accept: bool, reason: &st
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The latest objection to each of a unit's records of `source`, by
+/// record id: what the unit's list of records shows beside each record.
+pub async fn latest_by_record(db: &Db, unit_code: &str, source: &str) -> Result<HashMap<String, Objection>, ObjectionError> {
+    let mut latest = HashMap::new();
+    // Newest first: the first seen of a record is its latest.
+    for o in stored::list(db, Some(unit_code)).await?.into_iter().filter(|o| o.source == source) {
+        latest.entry(o.record_id.clone()).or_insert(o);
+    }
+    Ok(latest)
 }
 
 /// Objections, newest first: all of them, or one unit's.

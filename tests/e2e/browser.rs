@@ -208,6 +208,16 @@ impl Driver {
         panic!("no {suffix} download from {css}");
     }
 
+    /// Runs `script` (a function body) in the page; what it returns.
+    async fn execute(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await
+    }
+
+    /// Makes the window `width` pixels wide (and `height` high).
+    async fn resize(&self, width: u32, height: u32) {
+        self.call(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height }))).await;
+    }
+
     /// Shows the page as printed (CSS print media) until `screen` is called.
     async fn media(&self, media: &str) {
         self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": media } })))
@@ -386,13 +396,31 @@ e2e!(a_unit_objects_and_the_assessment_team_decides_in_the_browser, |app| {
     let unit = Driver::start(&format!("{}-unit", backend(&app))).await;
     unit.sign_in(&server, "lucheng").await;
     unit.wait_for("the overview", |p| p.contains("考核总览")).await;
-    unit.goto(&format!("http://{}/units/330302/indicators/dishonesty", server.addr)).await;
+    let records = format!("http://{}/units/330302/indicators/dishonesty", server.addr);
+    unit.goto(&records).await;
+    // The control is in view without scrolling sideways, on a small
+    // screen as on a large one, however wide the record's columns.
+    for width in [1920, 1024] {
+        unit.resize(width, 1000).await;
+        let seen = unit
+            .execute(
+                "const b = document.querySelector(\"form[action='/objections'] button\").getBoundingClientRect(); \
+                 return [b.left, b.right, window.innerWidth, document.querySelector('.scroll').scrollLeft];",
+            )
+            .await;
+        let [left, right, inner, scrolled] = [0, 1, 2, 3].map(|n| seen[n].as_f64().unwrap());
+        assert!(inner <= f64::from(width) && scrolled == 0.0, "{width} px: {seen}");
+        assert!(left >= 0.0 && right <= inner, "提出异议 in view at {width} px: {seen}");
+    }
     unit.type_into("input[name=reason]", "已主动纠错并获信用修复").await;
     unit.shot("1-objection-form").await;
     unit.click("form[action='/objections'] button").await;
     unit.wait_for("the filed objection", |p| p.contains("待处理")).await;
     assert!(unit.url().await.ends_with("/objections"));
     unit.shot("2-objection-filed").await;
+    unit.goto(&records).await;
+    let page = unit.wait_for("the record's pending objection", |p| p.contains("异议处理中")).await;
+    assert!(!page.contains("name=\"record_id\" value=\"X2025-001\""), "no second form");
 
     let assessor = Driver::start(&format!("{}-assessor", backend(&app))).await;
     assessor.sign_in(&server, "assessor").await;

@@ -374,8 +374,26 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
         .post("/objections", &[("csrf", &csrf), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "已主动纠错并获信用修复")], None)
         .await;
     assert_eq!(filed.status, StatusCode::SEE_OTHER);
+    let id = app.scalar("SELECT CAST(id AS TEXT) FROM objections").await;
+    // The record shows its pending objection instead of a form.
+    let drill = unit.get("/units/330302/indicators/dishonesty").await;
+    assert!(drill.body.contains("异议处理中") && drill.body.contains(&format!("#{id}")), "{}", drill.body);
+    assert!(!drill.body.contains("name=\"record_id\" value=\"X2025-001\""), "no second form for X2025-001");
+    // Objecting again is refused with what stands in the way, and no form.
+    let again = unit.post("/objections", &[("csrf", &csrf), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "再次提出")], None).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("X2025-001") && again.body.contains(&format!("已有待处理的异议 #{id}")), "{}", again.body);
+    assert!(!again.body.contains("name=\"reason\""), "no form that could never succeed");
+    assert_eq!(app.db.count("objections").await.unwrap(), 1);
+    // The list names the unit and the kind of record, and the status.
     let mine = unit.get("/objections").await;
-    assert!(mine.body.contains("X2025-001") && mine.body.contains("待处理"));
+    assert!(mine.body.contains("X2025-001") && mine.body.contains("<td>待处理</td>"));
+    assert!(mine.body.contains("<td>鹿城区</td>") && mine.body.contains("失信记录") && !mine.body.contains("<td>330302</td>"), "{}", mine.body);
+    let english = unit.get("/objections?lang=en").await;
+    assert!(english.body.contains("<td>Open</td>") && english.body.contains("Dishonesty record"), "{}", english.body);
+    for zh in ["待处理", "失信记录", "异议处理"] {
+        assert!(!english.body.contains(zh), "no {zh} on the English list");
+    }
 
     let leader = Browser::signed_in(&server, "leader").await;
     let seen = leader.get("/objections").await;
@@ -391,6 +409,12 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     let accepted = assessor.post(&action, &[("csrf", &csrf), ("decision", "accept"), ("reason", "经核实，信用修复材料齐全")], None).await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER);
     assert_eq!(assessor.post(&action, &[("csrf", &csrf), ("decision", "reject"), ("reason", "again")], None).await.status, StatusCode::NOT_FOUND, "decided once");
+    // The record, voided now, shows the decision; objecting to it again is refused.
+    let drill = unit.get("/units/330302/indicators/dishonesty?show=voided").await;
+    assert!(drill.body.contains("异议成立") && drill.body.contains("经核实，信用修复材料齐全"), "{}", drill.body);
+    assert!(!drill.body.contains("name=\"record_id\" value=\"X2025-001\""), "no form for an accepted objection's record");
+    let again = unit.post("/objections", &[("csrf", &hidden(&mine.body, "csrf")), ("source", "dishonesty"), ("record_id", "X2025-001"), ("reason", "再次提出")], None).await;
+    assert!(again.status == StatusCode::CONFLICT && again.body.contains("认定成立"), "objecting to a voided record: {}", again.body);
 
     // Rescoring makes version 2; the published version 1 stays as it was.
     let rescored = assessor.post("/score", &[("csrf", &csrf), ("year", "2025")], None).await;

@@ -3,12 +3,15 @@
 
 use maud::{Markup, html};
 
-use crate::layout::{Lang, Nav, signed_in};
+use crate::layout::{Lang, Nav, encode, link, signed_in};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectionRow {
     pub id: i64,
     pub unit_code: String,
+    pub unit_name: String,
+    /// The record's source (`dishonesty`…): named by its label, and part
+    /// of the link to the record.
     pub source: String,
     pub record_id: String,
     pub reason: String,
@@ -32,7 +35,7 @@ pub struct ObjectionsView {
     pub year: i32,
 }
 
-fn status_label(lang: Lang, status: &str) -> &'static str {
+pub(crate) fn status_label(lang: Lang, status: &str) -> &'static str {
     match status {
         "open" => lang.pick("待处理", "Open"),
         "accepted" => lang.pick("异议成立（记录已作废）", "Accepted (record voided)"),
@@ -40,7 +43,7 @@ fn status_label(lang: Lang, status: &str) -> &'static str {
     }
 }
 
-fn source_label(lang: Lang, source: &str) -> &'static str {
+pub(crate) fn source_label(lang: Lang, source: &str) -> &'static str {
     match source {
         "commitments" => lang.pick("承诺事项", "Commitment"),
         "proposals" => lang.pick("建议提案", "Proposal"),
@@ -86,8 +89,8 @@ pub fn render(v: &ObjectionsView) -> Markup {
                         @for o in &v.rows {
                             tr {
                                 td.num { (o.id) }
-                                td { (o.unit_code) }
-                                td { (source_label(lang, &o.source)) " " code { (o.record_id) } }
+                                td { (o.unit_name) }
+                                td { (source_label(lang, &o.source)) " " a href=(record_link(lang, o)) { code { (o.record_id) } } }
                                 td { (o.reason) br; small.note { (o.filed_by) " · " (o.filed_at) } }
                                 td { (status_label(lang, &o.status)) }
                                 td {
@@ -97,6 +100,7 @@ pub fn render(v: &ObjectionsView) -> Markup {
                                     } @else if v.can_decide {
                                         form method="post" action={ "/objections/" (o.id) "/decide" } {
                                             input type="hidden" name="csrf" value=(v.nav.csrf);
+                                            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
                                             label for={ "decision-reason-" (o.id) } { (lang.pick("处理意见", "Reason for the decision")) }
                                             input id={ "decision-reason-" (o.id) } type="text" name="reason" required maxlength="1000";
                                             button type="submit" name="decision" value="accept" { (lang.pick("异议成立", "Accept")) }
@@ -112,6 +116,37 @@ pub fn render(v: &ObjectionsView) -> Markup {
                     }
                 }
             }
+        },
+    )
+}
+
+/// The page of a record's own objection, where its records list links.
+fn record_link(lang: Lang, o: &ObjectionRow) -> String {
+    link(lang, &format!("/units/{}/records/{}/{}", o.unit_code, o.source, encode(&o.record_id)), "")
+}
+
+/// The answer to a second objection while `existing` stands: what it is
+/// and where to follow it, and no form (filing again cannot succeed).
+pub fn standing(lang: Lang, nav: &Nav, existing: &ObjectionRow) -> Markup {
+    let title = lang.pick("该记录已有异议，无需重复提出", "This record already has an objection");
+    let o = existing;
+    let record = html! { (source_label(lang, &o.source)) " " a href=(record_link(lang, o)) { code { (o.record_id) } } };
+    signed_in(
+        lang,
+        title,
+        "/objections",
+        nav,
+        html! {
+            h1 { (title) }
+            p.error role="alert" {
+                @match (o.status.as_str(), lang) {
+                    ("open", Lang::Zh) => { (record) " 已有待处理的异议 #" (o.id) "（" (o.filed_by) " 于 " (o.filed_at) " 提出），考核组处理前不能再次提出。" }
+                    ("open", Lang::En) => { (record) " already has objection #" (o.id) ", filed by " (o.filed_by) " on " (o.filed_at) " and still open: it cannot be filed again before the assessment team decides." }
+                    (_, Lang::Zh) => { (record) " 的异议 #" (o.id) " 已于 " (o.decided_at.clone().unwrap_or_default()) " 认定成立，该记录已作废（重新评分后生效）。" }
+                    (_, Lang::En) => { (record) ": objection #" (o.id) " was accepted on " (o.decided_at.clone().unwrap_or_default()) " and the record is voided (from the next scoring on)." }
+                }
+            }
+            p { a href=(link(lang, "/objections", "")) { (lang.pick("查看异议处理情况", "See the objections and their decisions")) } }
         },
     )
 }

@@ -51,6 +51,22 @@ pub struct RecordRow {
     /// How late it met its deadline, or how far past it it still was at
     /// the version's as-of time.
     pub late: Option<Late>,
+    /// Its latest objection, shown instead of a form while it stands.
+    pub objection: Option<RecordObjection>,
+    /// The unit may object to it now: it costs points and no objection
+    /// to it is open or accepted.
+    pub may_object: bool,
+}
+
+/// A record's latest objection, as its row in the list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordObjection {
+    pub id: i64,
+    /// `open|accepted|rejected`
+    pub status: String,
+    pub filed_at: String,
+    pub decided_at: Option<String>,
+    pub decision_reason: Option<String>,
 }
 
 /// A deadline missed.
@@ -127,6 +143,45 @@ pub struct RecordsView {
     pub can_object: bool,
 }
 
+/// The objection column: where the unit objects, or anyone sees a
+/// record's objection. It comes first, so that it is in view however
+/// wide the record's other columns make the table.
+fn objection_cell(v: &RecordsView, r: &RecordRow) -> Markup {
+    let lang = v.lang;
+    html! { td.objection {
+        @if let Some(o) = &r.objection {
+            @let decided = o.decided_at.clone().unwrap_or_default();
+            @match o.status.as_str() {
+                "open" => {
+                    strong { (lang.pick("异议处理中", "Objection pending")) }
+                    br; small.note { a href=(link(lang, "/objections", "")) { "#" (o.id) } (lang.pick("，提出于 ", ", filed on ")) (o.filed_at) }
+                }
+                "accepted" => {
+                    strong { (lang.pick("异议成立", "Objection accepted")) }
+                    @if !r.voided { " " (lang.pick("（重新评分后作废）", "(voided from the next scoring)")) }
+                    br; small.note { "#" (o.id) " · " (decided) (lang.pick("：", ": ")) (o.decision_reason.clone().unwrap_or_default()) }
+                }
+                _ => {
+                    strong { (lang.pick("异议不成立", "Objection rejected")) }
+                    br; small.note { "#" (o.id) " · " (decided) (lang.pick("：", ": ")) (o.decision_reason.clone().unwrap_or_default()) }
+                }
+            }
+        }
+        @if r.may_object {
+            form method="post" action="/objections" {
+                input type="hidden" name="csrf" value=(v.nav.csrf);
+                input type="hidden" name="source" value=(v.source.as_deref().unwrap_or_default());
+                input type="hidden" name="record_id" value=(r.id);
+                @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                input type="text" name="reason" required maxlength="1000"
+                    aria-label={ (lang.pick("对记录提出异议的理由：", "Reason to object to record ")) (r.id) }
+                    placeholder=(lang.pick("异议理由", "Reason"));
+                " " button type="submit" { (lang.pick("提出异议", "Object")) }
+            }
+        } @else if r.objection.is_none() { "–" }
+    } }
+}
+
 fn records_path(v: &RecordsView) -> String {
     format!("/units/{}/indicators/{}", v.unit_code, v.indicator)
 }
@@ -154,6 +209,7 @@ pub fn render(v: &RecordsView) -> Markup {
     let path = records_path(v);
     let c = &v.computation;
     let title = title(v);
+    let objections = v.can_object || v.rows.iter().any(|r| r.objection.is_some());
     signed_in(lang, &title, &path, &v.nav, html! {
         p.screen-only { a href=(link(lang, &format!("/units/{}", v.unit_code), &format!("year={}", v.year))) { "← " (lang.pick("返回单位考核结果", "Back to the scorecard")) } }
         h1 { (title) }
@@ -198,12 +254,13 @@ pub fn render(v: &RecordsView) -> Markup {
                 table.records {
                     caption { (v.show.label(lang)) " · " (v.matching) (lang.pick(" 条 · 第 ", " records · page ")) (v.page) (lang.pick(" 页，共 ", " of ")) (v.pages) (lang.pick(" 页", "")) }
                     thead { tr {
+                        @if objections { th scope="col" { (lang.pick("异议", "Objection")) } }
                         @for (zh, en) in &v.columns { th scope="col" { (lang.pick(zh, en)) } }
                         th scope="col" { (lang.pick("计分", "Scoring")) }
                         @if v.deadlines { th scope="col" { (lang.pick("逾期", "Late by")) } }
-                        @if v.can_object { th scope="col" { (lang.pick("异议", "Objection")) } }
                     } }
                     tbody { @for r in &v.rows { tr {
+                        @if objections { (objection_cell(v, r)) }
                         @for (n, cell) in r.cells.iter().enumerate() {
                             @if n == 0 {
                                 th scope="row" { a href=(link(lang, &format!("/units/{}/records/{}/{}", v.unit_code, v.source.as_deref().unwrap_or_default(), encode(&r.id)), &format!("year={}", v.year))) { code { (cell) } } }
@@ -211,20 +268,6 @@ pub fn render(v: &RecordsView) -> Markup {
                         }
                         td { @if r.voided { (lang.pick("已作废", "Voided")) } @else if r.costs { span.flag { (lang.pick("失分", "Cost points")) } } @else { (lang.pick("计入", "Counted")) } }
                         @if v.deadlines { td { @if let Some(late) = r.late { (late.text(lang)) } @else { "–" } } }
-                        @if v.can_object {
-                            td { @if r.costs && !r.voided {
-                                form method="post" action="/objections" {
-                                    input type="hidden" name="csrf" value=(v.nav.csrf);
-                                    input type="hidden" name="source" value=(v.source.as_deref().unwrap_or_default());
-                                    input type="hidden" name="record_id" value=(r.id);
-                                    @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
-                                    input type="text" name="reason" required maxlength="1000"
-                                        aria-label={ (lang.pick("对记录提出异议的理由：", "Reason to object to record ")) (r.id) }
-                                        placeholder=(lang.pick("异议理由", "Reason"));
-                                    " " button type="submit" { (lang.pick("提出异议", "Object")) }
-                                }
-                            } }
-                        }
                     } } }
                 }
                 }

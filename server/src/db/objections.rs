@@ -45,10 +45,11 @@ pub async fn owner(tx: &mut Tx, source: &str, record_id: &str) -> Result<Option<
     Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, String>(sql).bind(record_id).fetch_optional(conn).await?))
 }
 
-/// Whether the record has an open objection.
-pub async fn has_open(tx: &mut Tx, source: &str, record_id: &str) -> Result<bool> {
-    const SQL: &str = "SELECT id FROM objections WHERE source = $1 AND record_id = $2 AND status = 'open'";
-    Ok(on_tx!(tx, conn => sqlx::query(SQL).bind(source).bind(record_id).fetch_optional(conn).await?.is_some()))
+/// The record's latest objection, if any.
+pub async fn latest(tx: &mut Tx, source: &str, record_id: &str) -> Result<Option<ObjectionRow>> {
+    const SQL: &str = "SELECT id, source, record_id, unit_code, reason, status, filed_by, filed_at, decided_by, decided_at, decision_reason FROM objections \
+         WHERE source = $1 AND record_id = $2 ORDER BY id DESC LIMIT 1";
+    Ok(on_tx!(tx, conn => sqlx::query_as::<_, ObjectionRow>(SQL).bind(source).bind(record_id).fetch_optional(conn).await?))
 }
 
 /// Files an open objection; its id.

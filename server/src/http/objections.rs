@@ -6,15 +6,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboards::layout::Lang;
-use dashboards::pages::objections::{ObjectionRow, ObjectionsView, form_error, render};
+use dashboards::pages::objections::{ObjectionRow, ObjectionsView, form_error, render, standing};
 use maud::Markup;
 use serde::Deserialize;
 
+use super::records::minutes;
 use super::shared::{LangQuery, pick_year};
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::Role;
-use crate::objections::{self, ObjectionError};
+use crate::db::units::Names;
+use crate::objections::{self, Objection, ObjectionError};
 
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
     let user = &session.user;
@@ -24,30 +26,34 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         Role::Leader | Role::Assessor => objections::list(&state.db, None).await,
     }
     .map_err(AppError::internal)?;
+    let names = crate::db::units::names(&state.db).await?;
     let (_, year, _) = pick_year(&state.db, None).await?;
     let view = ObjectionsView {
         lang: Lang::from_param(q.lang.as_deref()),
         nav: nav(&session),
         can_decide: user.is_assessor(),
         year,
-        rows: rows
-            .into_iter()
-            .map(|o| ObjectionRow {
-                id: o.id,
-                unit_code: o.unit_code,
-                source: o.source,
-                record_id: o.record_id,
-                reason: o.reason,
-                status: o.status,
-                filed_by: o.filed_by,
-                filed_at: o.filed_at.to_string(),
-                decided_by: o.decided_by,
-                decided_at: o.decided_at.map(|t| t.to_string()),
-                decision_reason: o.decision_reason,
-            })
-            .collect(),
+        rows: rows.iter().map(|o| row_of(o, &names)).collect(),
     };
     Ok(render(&view))
+}
+
+/// An objection as the pages show it: its unit by name, times to the minute.
+fn row_of(o: &Objection, names: &Names) -> ObjectionRow {
+    ObjectionRow {
+        id: o.id,
+        unit_code: o.unit_code.clone(),
+        unit_name: names.of(&o.unit_code),
+        source: o.source.clone(),
+        record_id: o.record_id.clone(),
+        reason: o.reason.clone(),
+        status: o.status.clone(),
+        filed_by: o.filed_by.clone(),
+        filed_at: minutes(o.filed_at),
+        decided_by: o.decided_by.clone(),
+        decided_at: o.decided_at.map(minutes),
+        decision_reason: o.decision_reason.clone(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +75,10 @@ pub async fn file(State(state): State<AppState>, PageSession(session): PageSessi
     match objections::file(&state.db, &session.user, &f.source, &f.record_id, &f.reason).await {
         Ok(_) => Ok(Redirect::to(&dashboards::layout::link(lang, "/objections", "")).into_response()),
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
+        Err(ObjectionError::Standing(existing)) => {
+            let names = crate::db::units::names(&state.db).await?;
+            Ok((StatusCode::CONFLICT, standing(lang, &nav(&session), &row_of(&existing, &names))).into_response())
+        }
         Err(ObjectionError::Invalid(message)) => {
             let mut hidden = vec![("source", f.source.clone()), ("record_id", f.record_id.clone())];
             if lang == Lang::En {
@@ -86,6 +96,8 @@ pub struct DecideForm {
     pub csrf: String,
     pub decision: String,
     pub reason: String,
+    /// The language of the page the form was on.
+    pub lang: Option<String>,
 }
 
 pub async fn decide(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Result<Response, AppError> {
@@ -98,12 +110,18 @@ pub async fn decide(State(state): State<AppState>, PageSession(session): PageSes
         "reject" => false,
         _ => return Err(AppError::BadRequest("decision is accept or reject".into())),
     };
+    let lang = Lang::from_param(f.lang.as_deref());
     match objections::decide(&state.db, &session.user, id, accept, &f.reason).await {
-        Ok(()) => Ok(Redirect::to("/objections").into_response()),
+        Ok(()) => Ok(Redirect::to(&dashboards::layout::link(lang, "/objections", "")).into_response()),
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
+        Err(e @ ObjectionError::Standing(_)) => Err(AppError::internal(e)),
         Err(ObjectionError::Invalid(message)) => {
             let action = format!("/objections/{id}/decide");
-            let page = form_error(Lang::Zh, &nav(&session), &action, &[("decision", f.decision.clone())], "reason", &f.reason, &message);
+            let mut hidden = vec![("decision", f.decision.clone())];
+            if lang == Lang::En {
+                hidden.push(("lang", "en".into()));
+            }
+            let page = form_error(lang, &nav(&session), &action, &hidden, "reason", &f.reason, &message);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(ObjectionError::Db(e)) => Err(e.into()),

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use dashboards::layout::Lang;
-use dashboards::pages::records::{self, Computation, FieldChange, HistoryRow, Late, RecordRow, RecordView, RecordsView, Show};
+use dashboards::pages::records::{self, Computation, FieldChange, HistoryRow, Late, RecordObjection, RecordRow, RecordView, RecordsView, Show};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -222,6 +222,11 @@ async fn unit_name(state: &AppState, version: Option<&results::VersionInfo>, cod
     Ok(units.into_iter().find(|u| u.unit_code == code).map_or_else(|| code.to_string(), |u| u.unit_name))
 }
 
+/// A time as pages show when something was filed or decided.
+pub(crate) fn minutes(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
 fn page_number(q: &RecordsQuery) -> usize {
     q.page.unwrap_or(1).max(1)
 }
@@ -237,6 +242,11 @@ pub async fn page(
     let pages = d.matching().div_ceil(PER_PAGE).max(1);
     let page = page_number(&q).min(pages);
     let rows = d.page(&state, page, PER_PAGE).await?;
+    let objections = match d.spec {
+        Some(spec) => crate::objections::latest_by_record(&state.db, &code, spec.file_stem).await.map_err(AppError::internal)?,
+        None => Default::default(),
+    };
+    let unit = session.user.role == Role::Unit;
     let i = &d.explanation;
     let view = RecordsView {
         lang,
@@ -267,6 +277,7 @@ pub async fn page(
             .map(|row| {
                 let id = d.id_of(row);
                 let scoring = d.scoring(&id);
+                let latest = objections.get(&id);
                 RecordRow {
                     cells: d.spec.map_or_else(Vec::new, |s| {
                         s.columns.iter().zip(row).map(|(c, v)| if d.hides(c) && !v.is_null() { MASKED.into() } else { shown(lang, c, v) }).collect()
@@ -274,6 +285,14 @@ pub async fn page(
                     costs: scoring == "cost",
                     voided: scoring == "voided",
                     late: d.spec.and_then(|s| late(s, row, d.as_of)),
+                    may_object: unit && scoring == "cost" && crate::objections::open_to_objection(latest),
+                    objection: latest.map(|o| RecordObjection {
+                        id: o.id,
+                        status: o.status.clone(),
+                        filed_at: minutes(o.filed_at),
+                        decided_at: o.decided_at.map(minutes),
+                        decision_reason: o.decision_reason.clone(),
+                    }),
                     id,
                 }
             })
@@ -281,7 +300,7 @@ pub async fn page(
         matching: d.matching(),
         page,
         pages,
-        can_object: session.user.role == Role::Unit,
+        can_object: unit,
     };
     Ok(records::render(&view))
 }

@@ -20,6 +20,12 @@ pub fn grade_colour(grade: &str) -> RGBColor {
     }
 }
 
+/// A grade's colour as CSS (`#2f855a`), for legends beside the charts.
+pub fn grade_css(grade: &str) -> String {
+    let RGBColor(r, g, b) = grade_colour(grade);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
 /// `svg` with an accessible name and description: `role="img"` with
 /// `<title>` and `<desc>`.
 fn accessible(svg: String, title: &str, description: &str) -> String {

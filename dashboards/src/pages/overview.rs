@@ -159,7 +159,13 @@ fn ranking(lang: Lang, year: i32, id: &str, title: &str, rows: &[RankRow], count
             }
             figure {
                 (PreEscaped(bars::render(title, &description, &bars)))
-                figcaption.note { (lang.pick("条形颜色表示等次；数值见左表。", "Bar colours show the grade; the table gives the numbers.")) }
+                figcaption.note {
+                    (lang.pick("条形颜色表示等次：", "Bar colours show the grade: "))
+                    @for grade in ["excellent", "good", "pass", "fail", "ungraded"] {
+                        span.legend { span.swatch style={ "background:" (crate::charts::grade_css(grade)) } aria-hidden="true" {} (grade_label(lang, grade)) }
+                    }
+                    (lang.pick("。各单位的数值见本组排名表。", ". Each unit's figures are in this group's ranking table."))
+                }
                 @if let Some((version, query)) = export {
                     p.note.screen-only {
                         (lang.pick("下载本组：", "Download this group: "))

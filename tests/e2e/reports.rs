@@ -33,7 +33,7 @@ fn run(program: &str, args: &[&std::ffi::OsStr], package: &str) -> std::process:
 }
 
 /// Prints `workbook` as LibreOffice Calc would, into `dir`; returns the PDF.
-fn print_workbook(workbook: &Path, dir: &Path) -> PathBuf {
+pub fn print_workbook(workbook: &Path, dir: &Path) -> PathBuf {
     // A profile of its own: another LibreOffice running (or a test on the
     // other back-end) would otherwise take the conversion over.
     let profile = tempfile::tempdir().unwrap();
@@ -57,7 +57,7 @@ fn print_workbook(workbook: &Path, dir: &Path) -> PathBuf {
 }
 
 /// The text of each page, without the spaces `pdftotext` lays CJK out with.
-fn pages(pdf: &Path) -> Vec<String> {
+pub fn pages(pdf: &Path) -> Vec<String> {
     let out = run("pdftotext", &["-layout".as_ref(), pdf.as_os_str(), "-".as_ref()], "poppler-utils");
     let text = String::from_utf8(out.stdout).unwrap();
     let mut pages: Vec<String> = text.split('\x0c').map(|p| p.chars().filter(|c| !c.is_whitespace()).collect()).collect();
@@ -88,7 +88,7 @@ fn printed_size(pdf: &Path, page: usize, word: &str) -> f64 {
 }
 
 /// Machine names (`unit_code`, `fulfilled_on`) on a page for people.
-fn snake_case(page: &str) -> Option<String> {
+pub fn snake_case(page: &str) -> Option<String> {
     let chars: Vec<char> = page.chars().collect();
     chars.windows(3).find(|w| w[0].is_ascii_lowercase() && w[1] == '_' && w[2].is_ascii_lowercase()).map(|w| w.iter().collect())
 }

@@ -33,7 +33,7 @@ fn run(program: &str, args: &[&std::ffi::OsStr], package: &str) -> std::process:
 }
 
 /// Prints `workbook` as LibreOffice Calc would, into `dir`; returns the PDF.
-fn print_workbook(workbook: &Path, dir: &Path) -> PathBuf {
+pub fn print_workbook(workbook: &Path, dir: &Path) -> PathBuf {
     // A profile of its own: another LibreOffice running (or a test on the
     // other back-end) would otherwise take the conversion over.
     let profile = tempfile::tempdir().unwrap();
@@ -57,7 +57,7 @@ fn print_workbook(workbook: &Path, dir: &Path) -> PathBuf {
 }
 
 /// The text of each page, without the spaces `pdftotext` lays CJK out with.
-fn pages(pdf: &Path) -> Vec<String> {
+pub fn pages(pdf: &Path) -> Vec<String> {
     let out = run("pdftotext", &["-layout".as_ref(), pdf.as_os_str(), "-".as_ref()], "poppler-utils");
     let text = String::from_utf8(out.stdout).unwrap();
     let mut pages: Vec<String> = text.split('\x0c').map(|p| p.chars().filter(|c| !c.is_whitespace()).collect()).collect();
@@ -73,7 +73,41 @@ fn draw(pdf: &Path) {
     run("pdftoppm", &["-r".as_ref(), "60".as_ref(), "-png".as_ref(), pdf.as_os_str(), prefix.as_os_str()], "poppler-utils");
 }
 
-e2e!(the_result_workbook_prints_one_page_wide_with_its_headers_on_every_page, |app| {
+/// The size in points a word of Chinese characters is printed at on page
+/// `page` of `pdf`: its width over its characters (they are square).
+fn printed_size(pdf: &Path, page: usize, word: &str) -> f64 {
+    let page = page.to_string();
+    let out = run("pdftotext", &["-bbox".as_ref(), "-f".as_ref(), page.as_ref(), "-l".as_ref(), page.as_ref(), pdf.as_os_str(), "-".as_ref()], "poppler-utils");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find(|l| l.ends_with(&format!(">{word}</word>"))).unwrap_or_else(|| panic!("{word} on page {page}"));
+    let attr = |name: &str| -> f64 {
+        let at = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        line[at..at + line[at..].find('"').unwrap()].parse().unwrap()
+    };
+    (attr("xMax") - attr("xMin")) / word.chars().count() as f64
+}
+
+/// Machine names (`unit_code`, `fulfilled_on`) on a page for people.
+pub fn snake_case(page: &str) -> Option<String> {
+    let chars: Vec<char> = page.chars().collect();
+    chars.windows(3).find(|w| w[0].is_ascii_lowercase() && w[1] == '_' && w[2].is_ascii_lowercase()).map(|w| w.iter().collect())
+}
+
+/// The header of each table sheet, as its printed pages show it without
+/// spaces: the start of the first column's title, one only the header
+/// holds, and the start of the last column's (titles wrap; above the
+/// departments' short codes 单位编码 does after 单位编). A page showing all
+/// three shows its header, one page wide.
+const HEADERS: [(&str, &str, &str); 5] = [
+    // The groups' sheets: 单位编码 … 县内排名 … 万人评议 (public_rating).
+    ("单位编", "县内", "万人"),
+    ("单位编", "分子", "计分公式"),
+    ("类型", "数据来源", "说明"),
+    ("组别", "下四", "提示"),
+    ("组别", "皮尔", "提示"),
+];
+
+e2e!(the_result_workbook_prints_for_people_one_page_wide_with_its_header_on_every_page, |app| {
     // The demo's 232 real units: 185 townships make a sheet of many pages.
     let out = zhengxin(&app, &["seed-demo", "--scale", "0.01", "--years", "2025"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -90,38 +124,62 @@ e2e!(the_result_workbook_prints_one_page_wide_with_its_headers_on_every_page, |a
     draw(&pdf);
     let pages = pages(&pdf);
     let n = pages.len();
-    // The first sheet on one page, one page wide: its labels, its values
-    // and its keys for scripts side by side.
+    // 37 pages as LibreOffice prints it here (29 before, at 4.3 pt); the
+    // points lost take 17 of them.
+    assert!(n <= 42, "{n} pages");
+    // The first sheet on one page, whole: its labels and values, the text
+    // on how to read the workbook to its last line.
     let first = &pages[0];
-    for text in ["2025年度政务诚信考核结果第1版", "考核年度", "内容哈希", hash.as_str(), "content_hash", "如何阅读"] {
+    for text in ["2025年度政务诚信考核结果第1版", "考核年度", "内容哈希", hash.as_str(), "如何阅读", "zhengxinresults--verify复核。"] {
         assert!(first.contains(text), "page 1 holds {text:?}: {first}");
     }
-    assert!(!pages[1].contains("content_hash"), "the first sheet takes one page");
-    // Every page of the tables: numbered, with the header rows repeated,
-    // and one page wide: the names of its sheet's first and last columns
-    // (the first header row) on the page.
-    let sheets = [("unit_code", "grade_label"), ("unit_code", "formula"), ("kind", "detail"), ("group", "warning")];
+    assert!(!pages[1].contains("内容哈希"), "the first sheet takes one page");
+    // Every page: numbered, in Chinese without machine names, with its
+    // sheet's header row repeated and one page wide.
     let mut group_pages = 0;
     for (i, page) in pages.iter().enumerate() {
         assert!(page.contains(&format!("第{}页共{n}页", i + 1)), "page {} of {n} is numbered: {page}", i + 1);
+        assert_eq!(snake_case(page), None, "page {}: machine names belong to the CSV: {page}", i + 1);
         if i == 0 {
             continue;
         }
-        let sheet = sheets.iter().find(|(first, last)| page.contains(first) && page.contains(last));
-        assert!(sheet.is_some(), "page {} shows its sheet's header, first to last column: {page}", i + 1);
-        if page.contains("grade_label") {
+        let header = HEADERS.iter().position(|titles| [titles.0, titles.1, titles.2].iter().all(|t| page.contains(t)));
+        assert!(header.is_some(), "page {} shows its sheet's header, first to last column: {page}", i + 1);
+        if header == Some(0) {
             group_pages += 1;
+            assert!(!page.contains("county") && !page.contains("excellent"), "labels, not codes: {page}");
         }
     }
-    // The townships alone take more than one page, and every one of them
-    // is printed (its group code once, on its row).
-    assert!(group_pages >= 4, "{group_pages} pages of the group sheets");
+    // The townships take more than one page and no more than they need,
+    // and every one of them is printed, its group's label once on its row.
+    assert!((4..=8).contains(&group_pages), "{group_pages} pages of the group sheets");
     let out = zhengxin(&app, &["export", "--year", "2025", "--format", "csv", "--output", "-", "--group", "township"]).await;
     let townships = String::from_utf8(out.stdout).unwrap().lines().count() - 1;
-    // A row without spaces reads "330302032广化街道township330302103.00…".
-    let printed: usize = pages[1..].iter().map(|p| p.matches("township330").count()).sum();
+    // A row without spaces reads "330302032广化街道乡镇街道330302103.00…".
+    let printed: usize = pages[1..].iter().map(|p| p.matches("乡镇街道330").count()).sum();
     assert!(townships > 100, "{townships} townships in the demo");
     assert_eq!(printed, townships, "every township's row is printed");
+    // Legible: the group sheets' 27 columns print at 6.9 pt (4.3 pt before),
+    // the points lost at 7.5 pt, the findings at 11 pt.
+    let size = printed_size(&pdf, 2, "单位编码");
+    assert!(size >= 6.5, "the counties' sheet prints at {size:.1} pt");
+
+    // A unit's own workbook: the same, on a few pages.
+    let own = dir.join("330302.xlsx");
+    let out = zhengxin(&app, &["export", "--year", "2025", "--format", "xlsx", "--unit", "330302", "--output", own.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let pdf = print_workbook(&own, &dir);
+    draw(&pdf);
+    let pages = self::pages(&pdf);
+    assert!(pages.len() <= 4, "{} pages: the facts, its row, its points lost, its data's findings", pages.len());
+    assert!(pages[0].contains("单位330302鹿城区"), "{}", pages[0]);
+    let (first, only, last) = HEADERS[0];
+    assert!(pages[1].contains(first) && pages[1].contains(only) && pages[1].contains(last) && pages[1].contains("330302鹿城区县市区"), "{}", pages[1]);
+    for (i, page) in pages.iter().enumerate() {
+        assert_eq!(snake_case(page), None, "page {} of the unit's workbook: {page}", i + 1);
+    }
+    let size = printed_size(&pdf, 2, "单位编码");
+    assert!(size >= 6.5, "the unit's row prints at {size:.1} pt");
 });
 
 /// Writes `bytes` as `name` in the kept folder, draws its pages, and

@@ -251,37 +251,38 @@ e2e!(exports_follow_section_9, |app| {
     assert_eq!(book.sheet_names(), ["说明", "县市区", "市直单位", "乡镇街道", "扣分说明", "数据质量", "指标统计", "指标相关"]);
     // Indicator statistics (robustness.md §4): the counties' public
     // rating (鹿城区, 龙湾区, 瑞安市), and every pair of indicators per group.
+    let rating_name = Data::String(analytics::indicators::label("public_rating").0.into());
     let stats = book.worksheet_range("指标统计").unwrap();
-    let rating = stats.rows().find(|r| r[0] == Data::String("county".into()) && r[2] == Data::String("public_rating".into())).expect("the counties' rating");
-    assert_eq!(rating[5], Data::Float(3.0), "three counties have a rating");
+    let rating = stats.rows().find(|r| r[0] == Data::String("县市区".into()) && r[1] == rating_name).expect("the counties' rating");
+    assert_eq!(rating[3], Data::Float(3.0), "three counties have a rating");
     let pairs = book.worksheet_range("指标相关").unwrap();
-    assert!(pairs.height() > 2 && pairs.rows().nth(1).unwrap()[7] == Data::String("皮尔逊相关".into()));
+    assert!(pairs.height() > 1 && pairs.rows().next().unwrap()[4] == Data::String("皮尔逊相关".into()));
     // The first sheet says which version, as of when, and its hash.
     let about = book.worksheet_range("说明").unwrap();
     assert_eq!(about.get((0, 0)), Some(&Data::String("2025年度政务诚信考核结果 第1版".into())));
-    let fact = |key: &str| about.rows().find(|r| r.get(2) == Some(&Data::String(key.into()))).map(|r| r[1].to_string());
-    assert_eq!(fact("version").as_deref(), Some("第 1 版"));
-    assert_eq!(fact("as_of"), json["version"]["as_of"].as_str().map(|t| t.replace('T', " ")));
-    assert_eq!(fact("content_hash").as_deref(), json["version"]["content_hash"].as_str());
-    assert!(fact("published_at").unwrap().starts_with("未发布"), "a provisional version says so");
+    let fact = |label: &str| about.rows().find(|r| r.first() == Some(&Data::String(label.into()))).map(|r| r[1].to_string());
+    assert_eq!(fact("结果版本").as_deref(), Some("第 1 版"));
+    assert_eq!(fact("数据截至"), json["version"]["as_of"].as_str().map(|t| t.replace('T', " ")));
+    assert_eq!(fact("内容哈希").as_deref(), json["version"]["content_hash"].as_str());
+    assert!(fact("发布状态").unwrap().starts_with("未发布"), "a provisional version says so");
+    // One header row of Chinese titles (the English names are the CSV's),
+    // §9's columns in §9's order, labels where the CSV has codes.
     let counties = book.worksheet_range("县市区").unwrap();
-    assert_eq!(counties.get((0, 0)), Some(&Data::String("unit_code".into())));
-    assert_eq!(counties.get((1, 4)), Some(&Data::String("总分".into())));
-    assert!(matches!(counties.get((2, 4)), Some(Data::Float(_))), "totals are typed numbers");
-    assert_eq!(counties.height(), 2 + 3);
-    // §9's columns first; the Chinese labels of the codes after the indicators.
-    let width = counties.width();
-    assert_eq!(counties.get((0, width - 2)), Some(&Data::String("group_label".into())));
+    let header: Vec<String> = counties.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(header[..4], ["单位编码", "单位名称", "考核组别", "上级单位编码"]);
+    assert_eq!((header[4].as_str(), header[9].as_str(), header[10].as_str()), ("总分", "等次", "一票否决"));
+    assert_eq!(header.last().map(String::as_str), Some(analytics::indicators::label("public_rating").0));
+    assert!(header.iter().all(|h| !h.is_ascii()), "no English names: {header:?}");
+    assert!(matches!(counties.get((1, 4)), Some(Data::Float(_))), "totals are typed numbers");
+    assert_eq!(counties.height(), 1 + 3);
     let ruian_row = counties.rows().find(|r| r[0] == Data::String("330381".into())).unwrap();
-    assert_eq!(ruian_row[2], Data::String("county".into()));
-    assert_eq!(ruian_row[width - 2], Data::String("县市区".into()));
-    assert_eq!(
-        analytics::domain::Grade::parse(&ruian_row[9].to_string()).map(|g| g.label_zh().to_string()),
-        Some(ruian_row[width - 1].to_string()),
-        "the grade's label beside its code"
-    );
+    assert_eq!((ruian_row[2].to_string(), ruian_row[9].to_string(), ruian_row[10].to_string()), ("县市区".into(), "不合格".into(), "是".into()));
+    assert_eq!(ruian_row[11], Data::String("X2025-003".into()));
+    let ruian_csv: Vec<&str> = text.lines().find(|l| l.starts_with("330381,")).unwrap().split(',').collect();
+    assert_eq!(ruian_row[5], Data::Float(ruian_csv[5].parse().unwrap()), "the base keeps the CSV's 4 decimals in its cell");
     let lost = book.worksheet_range("扣分说明").unwrap();
-    assert!(lost.rows().skip(2).any(|r| r[0] == Data::String("330303".into()) && r[2] == Data::String("dishonesty".into())));
+    let dishonesty = Data::String(analytics::indicators::label("dishonesty").0.into());
+    assert!(lost.rows().skip(1).any(|r| r[0] == Data::String("330303".into()) && r[2] == dishonesty));
 
     // One unit's row, or one group's, in the same format.
     let out = zhengxin(&app, &["export", "--year", "2025", "--format", "csv", "--output", "-", "--unit", "330381"]).await;

@@ -80,10 +80,20 @@ e2e!(the_board_rolls_up_filters_downloads_and_an_issued_notice_comes_back_byte_f
     assert_eq!(lines.len(), 4, "header and 瑞安市's three: {lines:?}");
     assert!(lines[1].starts_with("330381,瑞安市,330381,瑞安市,X2025-003,失信被执行人,单位,2025-06-01,2025-09-30,-421,"), "{}", lines[1]);
     let xlsx = leader.get("/supervision/deadlines.xlsx").await;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes.clone())).unwrap();
     use calamine::Reader;
     let sheet = book.worksheet_range("待整改记录").unwrap();
-    assert_eq!(sheet.height(), 2 + 6, "two header rows and every open deadline");
+    assert_eq!(sheet.height(), 1 + 6, "one header row and every open deadline");
+    assert_eq!(sheet.get((0, 0)), Some(&calamine::Data::String("单位编码".into())), "Chinese titles; the English names are the CSV's");
+    // Printed as the result workbook is: one A4 landscape page for six
+    // rows, its header from the first column to the last (督办等级).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deadlines.xlsx");
+    std::fs::write(&file, &xlsx.bytes).unwrap();
+    let pages = crate::reports::pages(&crate::reports::print_workbook(&file, dir.path()));
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert!(pages[0].contains("单位编码") && pages[0].contains("督办") && pages[0].contains("第1页共1页"), "{}", pages[0]);
+    assert_eq!(crate::reports::snake_case(&pages[0]), None, "{}", pages[0]);
 
     // A notice: drafted by anyone who sees the board, issued by the team.
     let csrf = hidden(&leader.get("/supervision").await.body, "csrf");

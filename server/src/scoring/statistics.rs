@@ -32,13 +32,11 @@ fn opt(v: Option<f64>) -> Cell {
     v.map_or(Cell::Empty, |v| Cell::Number(v, Some(4)))
 }
 
-/// The distributions as a table: (English name, Chinese title) of each
-/// column and its rows.
+/// The distributions as a table for people (labels, not codes): (English
+/// name, Chinese title) of each column and its rows.
 pub fn distribution_table(s: &Statistics) -> (Vec<(String, String)>, Vec<Vec<Cell>>) {
-    const COLUMNS: [(&str, &str); 14] = [
-        ("group", "组别代码"),
+    const COLUMNS: [(&str, &str); 12] = [
         ("group_label", "组别"),
-        ("indicator", "指标代码"),
         ("indicator_name", "指标"),
         ("weight", "分值"),
         ("units", "适用单位数"),
@@ -56,9 +54,7 @@ pub fn distribution_table(s: &Statistics) -> (Vec<(String, String)>, Vec<Vec<Cel
         .iter()
         .map(|d| {
             vec![
-                Cell::Text(d.group.code().into()),
                 Cell::Text(d.group.label_zh().into()),
-                Cell::Text(d.indicator.clone()),
                 Cell::Text(name(&d.indicator)),
                 Cell::Number(d.weight, None),
                 Cell::Number(d.units as f64, Some(0)),
@@ -78,13 +74,10 @@ pub fn distribution_table(s: &Statistics) -> (Vec<(String, String)>, Vec<Vec<Cel
 
 /// The correlations as a table.
 pub fn correlation_table(s: &Statistics) -> (Vec<(String, String)>, Vec<Vec<Cell>>) {
-    const COLUMNS: [(&str, &str); 10] = [
-        ("group", "组别代码"),
+    const COLUMNS: [(&str, &str); 7] = [
         ("group_label", "组别"),
-        ("indicator_a", "指标甲"),
-        ("name_a", "指标甲名称"),
-        ("indicator_b", "指标乙"),
-        ("name_b", "指标乙名称"),
+        ("name_a", "指标甲"),
+        ("name_b", "指标乙"),
         ("units", "单位数"),
         ("pearson", "皮尔逊相关"),
         ("spearman", "斯皮尔曼相关"),
@@ -95,11 +88,8 @@ pub fn correlation_table(s: &Statistics) -> (Vec<(String, String)>, Vec<Vec<Cell
         .iter()
         .map(|c| {
             vec![
-                Cell::Text(c.group.code().into()),
                 Cell::Text(c.group.label_zh().into()),
-                Cell::Text(c.a.clone()),
                 Cell::Text(name(&c.a)),
-                Cell::Text(c.b.clone()),
                 Cell::Text(name(&c.b)),
                 Cell::Number(c.units as f64, Some(0)),
                 opt(c.pearson),

@@ -265,18 +265,26 @@ e2e!(exports_follow_section_9, |app| {
     assert_eq!(fact("数据截至"), json["version"]["as_of"].as_str().map(|t| t.replace('T', " ")));
     assert_eq!(fact("内容哈希").as_deref(), json["version"]["content_hash"].as_str());
     assert!(fact("发布状态").unwrap().starts_with("未发布"), "a provisional version says so");
-    // One header row of Chinese titles (the English names are the CSV's),
-    // §9's columns in §9's order, labels where the CSV has codes.
+    // §9: the English names in the first header row (for scripts, not
+    // printed), the Chinese titles in the second; §9's columns in §9's
+    // order with §9's codes, and their Chinese labels in columns after.
     let counties = book.worksheet_range("县市区").unwrap();
-    let header: Vec<String> = counties.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let mut rows = counties.rows();
+    let names: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(names[..4], ["unit_code", "unit_name", "group", "parent_code"]);
+    assert_eq!(names[names.len() - 3..], ["group_label", "grade_label", "vetoed_label"]);
     assert_eq!(header[..4], ["单位编码", "单位名称", "考核组别", "上级单位编码"]);
     assert_eq!((header[4].as_str(), header[9].as_str(), header[10].as_str()), ("总分", "等次", "一票否决"));
-    assert_eq!(header.last().map(String::as_str), Some(analytics::indicators::label("public_rating").0));
-    assert!(header.iter().all(|h| !h.is_ascii()), "no English names: {header:?}");
-    assert!(matches!(counties.get((1, 4)), Some(Data::Float(_))), "totals are typed numbers");
-    assert_eq!(counties.height(), 1 + 3);
+    assert_eq!(header[header.len() - 4], analytics::indicators::label("public_rating").0);
+    assert_eq!(header[header.len() - 3..], ["组别名称", "等次名称", "是否一票否决"]);
+    assert!(header.iter().all(|h| !h.is_ascii()), "the second row is Chinese: {header:?}");
+    assert!(matches!(counties.get((2, 4)), Some(Data::Float(_))), "totals are typed numbers");
+    assert_eq!(counties.height(), 2 + 3);
     let ruian_row = counties.rows().find(|r| r[0] == Data::String("330381".into())).unwrap();
-    assert_eq!((ruian_row[2].to_string(), ruian_row[9].to_string(), ruian_row[10].to_string()), ("县市区".into(), "不合格".into(), "是".into()));
+    assert_eq!((ruian_row[2].to_string(), ruian_row[9].to_string(), ruian_row[10].to_string()), ("county".into(), "fail".into(), "1".into()), "§9's codes");
+    let labels: Vec<String> = ruian_row[ruian_row.len() - 3..].iter().map(|c| c.to_string()).collect();
+    assert_eq!(labels, ["县市区", "不合格", "是"], "and their labels");
     assert_eq!(ruian_row[11], Data::String("X2025-003".into()));
     let ruian_csv: Vec<&str> = text.lines().find(|l| l.starts_with("330381,")).unwrap().split(',').collect();
     assert_eq!(ruian_row[5], Data::Float(ruian_csv[5].parse().unwrap()), "the base keeps the CSV's 4 decimals in its cell");

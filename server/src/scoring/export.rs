@@ -1,8 +1,9 @@
 //! The assessment team's result table (§9): CSV for machines (UTF-8 with
 //! BOM, RFC 4180, §9's English column names and codes, opens in Excel
-//! without mojibake) and XLSX for people (one header row of Chinese titles,
-//! Chinese labels where the CSV has codes, typed numbers, one sheet per
-//! group, a sheet explaining every deduction and one with the data-quality
+//! without mojibake) and XLSX for people (on the result sheets §9's English
+//! names in a small first row and the Chinese titles in the second, as §9
+//! says; §9's codes with their Chinese labels in columns after them; typed
+//! numbers; one sheet per group, a sheet explaining every deduction and one with the data-quality
 //! findings in Chinese), made to be read and printed: a first sheet saying
 //! which version it is and how to read it, frozen and filtered headers,
 //! fitted columns, wrapped text, A4 landscape one page wide with the header
@@ -157,21 +158,21 @@ pub struct About<'a> {
     pub statistics: bool,
 }
 
-/// The index of a §9 column by its English name.
-fn column(name: &str) -> usize {
-    COLUMNS.iter().position(|(en, _)| *en == name).expect("a column of §9")
-}
-
 fn yes_no(yes: bool) -> Cell {
     Cell::Text(if yes { "是" } else { "否" }.to_string())
 }
 
-/// A unit's §9 row as people read it: the Chinese labels where the CSV
-/// has codes for machines (group, grade, veto flag).
+/// The columns after §9's on each group's sheet: the Chinese labels of
+/// the codes §9 keeps in its own columns (group, grade, veto), so that
+/// people read words and machines still find the codes where §9 puts them.
+const LABEL_COLUMNS: [(&str, &str); 3] = [("group_label", "组别名称"), ("grade_label", "等次名称"), ("vetoed_label", "是否一票否决")];
+
+/// A unit's §9 row as people read it: §9's cells, codes included, then
+/// the labels of [`LABEL_COLUMNS`].
 fn for_people(unit: &UnitResult, mut cells: Vec<Cell>) -> Vec<Cell> {
-    cells[column("group")] = Cell::Text(unit.group.label_zh().to_string());
-    cells[column("grade")] = Cell::Text(unit.grade.label_zh().to_string());
-    cells[column("vetoed")] = yes_no(unit.vetoed);
+    cells.push(Cell::Text(unit.group.label_zh().to_string()));
+    cells.push(Cell::Text(unit.grade.label_zh().to_string()));
+    cells.push(yes_no(unit.vetoed));
     cells
 }
 
@@ -206,6 +207,8 @@ fn write_cell(sheet: &mut Worksheet, r: u32, c: u16, cell: &Cell, wrap: bool, fo
 struct Formats {
     /// The header row: Chinese titles, wrapped, repeated on every page.
     titles: Format,
+    /// §9's English names above the titles: small and grey.
+    machine: Format,
     text: Format,
     points: Format,
     heading: Format,
@@ -223,6 +226,7 @@ impl Formats {
                 .set_align(FormatAlign::VerticalCenter)
                 .set_background_color("#EEF0F2")
                 .set_border_bottom(FormatBorder::Thin),
+            machine: Format::new().set_font_size(8).set_font_color("#6B7280"),
             text: Format::new().set_align(FormatAlign::Top),
             points: Format::new().set_num_format("0.00").set_align(FormatAlign::Top),
             heading: Format::new().set_bold().set_font_size(14),
@@ -237,6 +241,10 @@ impl Formats {
 /// rows.
 struct Table {
     name: &'static str,
+    /// The CSV's English names above the titles, where §9 asks for them
+    /// (the result table: "the Chinese titles belong in XLSX's second
+    /// header row"); empty for the other sheets.
+    machine_names: Vec<String>,
     titles: Vec<String>,
     rows: Vec<Vec<Cell>>,
     /// Columns that stay in view when scrolling right.
@@ -251,14 +259,21 @@ struct Table {
 fn write_table(book: &mut Workbook, table: &Table, title: &str, formats: &Formats) -> Result<(), XlsxError> {
     let sheet = book.add_worksheet().set_name(table.name)?;
     let widths = column_widths(table);
+    // The result table keeps §9's English names in its first row, small and
+    // grey, for scripts; people read the Chinese titles below them, which
+    // are the row repeated on every printed page.
+    let head = u32::from(!table.machine_names.is_empty());
+    for (c, name) in table.machine_names.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, name, &formats.machine)?;
+    }
     for (c, (text, width)) in table.titles.iter().zip(&widths).enumerate() {
-        sheet.write_string_with_format(0, c as u16, text, &formats.titles)?;
+        sheet.write_string_with_format(head, c as u16, text, &formats.titles)?;
         sheet.set_column_width(c as u16, *width)?;
     }
     let title_lines = table.titles.iter().zip(&widths).map(|(t, w)| lines(t, *w)).max().unwrap_or(1);
-    sheet.set_row_height(0, row_height(title_lines))?;
+    sheet.set_row_height(head, row_height(title_lines))?;
     for (r, cells) in table.rows.iter().enumerate() {
-        let row = r as u32 + 1;
+        let row = r as u32 + head + 1;
         let mut tallest = 1;
         for (c, (cell, width)) in cells.iter().zip(&widths).enumerate() {
             let n = lines(&cell.shown(), *width);
@@ -271,10 +286,15 @@ fn write_table(book: &mut Workbook, table: &Table, title: &str, formats: &Format
             sheet.set_row_height(row, row_height(tallest))?;
         }
     }
-    sheet.set_freeze_panes(1, table.frozen_columns)?;
-    sheet.autofilter(0, 0, table.rows.len() as u32, table.titles.len().saturating_sub(1) as u16)?;
+    sheet.set_freeze_panes(head + 1, table.frozen_columns)?;
+    sheet.autofilter(head, 0, table.rows.len() as u32 + head, table.titles.len().saturating_sub(1) as u16)?;
     print_setup(sheet, title)?;
-    sheet.set_repeat_rows(0, 0)?;
+    sheet.set_repeat_rows(head, head)?;
+    if head > 0 {
+        // Printed, the sheet starts at the Chinese titles: the names for
+        // scripts are not for paper.
+        sheet.set_print_area(head, 0, table.rows.len() as u32 + head, table.titles.len().saturating_sub(1) as u16)?;
+    }
     Ok(())
 }
 
@@ -402,7 +422,7 @@ pub fn table_xlsx(sheet: &'static str, title: &str, columns: Vec<(String, String
     let mut book = Workbook::new();
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
     let titles = columns.into_iter().map(|(_, zh)| zh).collect();
-    write_table(&mut book, &Table { name: sheet, titles, rows, frozen_columns: 1 }, title, &formats)?;
+    write_table(&mut book, &Table { name: sheet, machine_names: Vec::new(), titles, rows, frozen_columns: 1 }, title, &formats)?;
     Ok(book.save_to_buffer()?)
 }
 
@@ -414,9 +434,13 @@ pub fn xlsx(rows: &ResultRows, rules: &Rulebook, about: &About) -> Result<Vec<u8
 
 fn build_xlsx(rows: &ResultRows, rules: &Rulebook, about: &About) -> Result<Vec<u8>, XlsxError> {
     let formats = Formats::new();
-    let (_, body) = table(rows, rules);
+    let (mut machine_names, body) = table(rows, rules);
     let mut titles: Vec<String> = COLUMNS.iter().map(|(_, zh)| zh.to_string()).collect();
     titles.extend(rules.indicators.iter().map(|r| label(&r.id).0.to_string()));
+    for (en, zh) in LABEL_COLUMNS {
+        machine_names.push(en.to_string());
+        titles.push(zh.to_string());
+    }
     let mut book = Workbook::new();
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(&about.title));
     about_sheet(book.add_worksheet(), about, rules, &formats)?;
@@ -434,6 +458,7 @@ fn build_xlsx(rows: &ResultRows, rules: &Rulebook, about: &About) -> Result<Vec<
         }
         let table = Table {
             name: group_sheet(group.code()),
+            machine_names: machine_names.clone(),
             titles: titles.clone(),
             rows: group_rows,
             frozen_columns: 2,
@@ -445,9 +470,9 @@ fn build_xlsx(rows: &ResultRows, rules: &Rulebook, about: &About) -> Result<Vec<
     if about.statistics {
         let stats = super::statistics::of_rows(rows, rules);
         let (columns, rows) = super::statistics::distribution_table(&stats);
-        write_table(&mut book, &Table { name: "指标统计", titles: zh(columns), rows, frozen_columns: 2 }, &about.title, &formats)?;
+        write_table(&mut book, &Table { name: "指标统计", machine_names: Vec::new(), titles: zh(columns), rows, frozen_columns: 2 }, &about.title, &formats)?;
         let (columns, rows) = super::statistics::correlation_table(&stats);
-        write_table(&mut book, &Table { name: "指标相关", titles: zh(columns), rows, frozen_columns: 3 }, &about.title, &formats)?;
+        write_table(&mut book, &Table { name: "指标相关", machine_names: Vec::new(), titles: zh(columns), rows, frozen_columns: 3 }, &about.title, &formats)?;
     }
     book.save_to_buffer()
 }
@@ -538,6 +563,7 @@ fn explanations(rows: &ResultRows, rules: &Rulebook) -> Table {
     }
     Table {
         name: "扣分说明",
+        machine_names: Vec::new(),
         titles: strings(&titles),
         rows: body,
         frozen_columns: 3,
@@ -561,6 +587,7 @@ fn quality(rows: &ResultRows) -> Table {
         .collect();
     Table {
         name: "数据质量",
+        machine_names: Vec::new(),
         titles: strings(&titles),
         rows: body,
         frozen_columns: 0,
@@ -668,6 +695,7 @@ mod tests {
     fn long_titles_wrap_rather_than_widen_columns_of_numbers() {
         let table = Table {
             name: "t",
+            machine_names: Vec::new(),
             titles: strings(&["总分", "承诺按期兑现率", "计分公式"]),
             rows: vec![vec![Cell::Number(82.97, Some(2)), Cell::Number(14.318_2, Some(4)), Cell::Text("s".repeat(100))]],
             frozen_columns: 0,

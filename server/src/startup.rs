@@ -94,11 +94,7 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
             }
         }
     });
-    let open_files = http::listen::open_files_limit();
-    let limits = http::listen::Limits {
-        header_timeout: state.config.header_timeout,
-        ..http::listen::Limits::for_open_files(open_files, state.config.max_connections, state.config.trusted_proxy)
-    };
+    let (open_files, limits) = http::listen::Limits::for_config(&state.config);
     let app = http::router::router(state);
     tracing::info!(%addr, demo, open_files, max_connections = limits.max_connections, per_address = limits.per_address, "serving");
     http::listen::serve(listener, app, shutdown, limits).await?;

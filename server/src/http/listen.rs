@@ -80,6 +80,17 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// The limits `config` asks for, within this process's open-files
+    /// limit (raised first, see [`open_files_limit`]); that limit too, for
+    /// the log.
+    pub fn for_config(config: &crate::config::Config) -> (u64, Limits) {
+        let open_files = open_files_limit();
+        let limits = Limits { header_timeout: config.header_timeout, ..Limits::for_open_files(open_files, config.max_connections, config.trusted_proxy) };
+        (open_files, limits)
+    }
+}
+
 /// The process's limit of open descriptors, raised to its hard limit (at
 /// most 65,536) first, as servers do; what the soft limit now is.
 pub fn open_files_limit() -> u64 {

@@ -311,25 +311,7 @@ mod tests {
     use super::*;
 
     fn unit(code: &str, group: PeerGroup, rank_change: Option<i64>) -> UnitResult {
-        UnitResult {
-            unit_code: code.into(),
-            unit_name: code.into(),
-            group,
-            parent_code: None,
-            total: 80.0,
-            base: 80.0,
-            bonus: 0.0,
-            rank: Some(1),
-            county_rank: None,
-            group_size: 10,
-            grade: Grade::Good,
-            vetoed: false,
-            veto_reason: None,
-            prev_total: None,
-            prev_rank: None,
-            total_change: None,
-            rank_change,
-        }
+        UnitResult { rank_change, ..crate::scoring::results::tests::unit(code, group.code()) }
     }
 
     #[test]

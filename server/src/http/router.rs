@@ -60,6 +60,34 @@ fn public_routes(state: &AppState) -> Router<AppState> {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), public::limit))
 }
 
+/// The routes that take uploads, with their own time limit.
+fn upload_routes(state: &AppState) -> Router<AppState> {
+    let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::places::limit_expensive);
+    // Uploads are limited while they stream, inside the handler, so that an
+    // upload over the limit gets the import page with the reason, not a bare
+    // refusal; reading stops at the limit.
+    //
+    // Every upload is received whole first, within its account's upload
+    // places and a minimum rate (`places::receive`); only then do the
+    // what-if and repair handlers, which check what was sent, take an
+    // expensive place. The import streams its files to disk itself.
+    let receive = |max: usize| axum::middleware::from_fn_with_state((state.clone(), max), super::places::receive);
+    const WHATIF_BODY: usize = whatif::MAX_RULEBOOK_BYTES + 64 * 1024;
+    Router::new()
+        .route(
+            "/import",
+            post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(IMPORT_BODY))
+                .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::places::pace_upload)),
+        )
+        .route("/whatif", post(whatif::upload).layer(axum::extract::DefaultBodyLimit::max(WHATIF_BODY)).route_layer(expensive()).route_layer(receive(WHATIF_BODY)))
+        .route(
+            "/repairs",
+            post(repairs::apply).layer(axum::extract::DefaultBodyLimit::max(repairs::MAX_BODY)).route_layer(expensive()).route_layer(receive(repairs::MAX_BODY)),
+        )
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT))
+}
+
 pub fn router(state: AppState) -> Router {
     let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::places::limit_expensive);
     let pages = Router::new()
@@ -108,29 +136,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn(api::envelope));
-    // Uploads are limited while they stream, inside the handler, so that an
-    // upload over the limit gets the import page with the reason, not a bare
-    // refusal; reading stops at the limit.
-    //
-    // Every upload is received whole first, within its account's upload
-    // places and a minimum rate (`places::receive`); only then do the
-    // what-if and repair handlers, which check what was sent, take an
-    // expensive place. The import streams its files to disk itself.
-    let receive = |max: usize| axum::middleware::from_fn_with_state((state.clone(), max), super::places::receive);
-    const WHATIF_BODY: usize = whatif::MAX_RULEBOOK_BYTES + 64 * 1024;
-    let uploads = Router::new()
-        .route(
-            "/import",
-            post(imports::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(IMPORT_BODY))
-                .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::places::pace_upload)),
-        )
-        .route("/whatif", post(whatif::upload).layer(axum::extract::DefaultBodyLimit::max(WHATIF_BODY)).route_layer(expensive()).route_layer(receive(WHATIF_BODY)))
-        .route(
-            "/repairs",
-            post(repairs::apply).layer(axum::extract::DefaultBodyLimit::max(repairs::MAX_BODY)).route_layer(expensive()).route_layer(receive(repairs::MAX_BODY)),
-        )
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
+    let uploads = upload_routes(&state);
     pages
         .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::localize_errors))

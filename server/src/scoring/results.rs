@@ -262,10 +262,11 @@ pub fn find_version(versions: &[VersionInfo], year: i32, number: Option<i64>) ->
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn unit(code: &str, group: &str) -> UnitResult {
+    /// A unit's result for tests: rank 1, total 80, good.
+    pub(crate) fn unit(code: &str, group: &str) -> UnitResult {
         UnitResult {
             unit_code: code.into(),
             unit_name: code.into(),

@@ -118,7 +118,8 @@ impl Places {
     }
 
     /// Expensive places free now.
-    pub fn free(&self) -> usize {
+    #[cfg(test)]
+    fn free(&self) -> usize {
         self.expensive.available_permits()
     }
 
@@ -134,12 +135,7 @@ impl Places {
         };
         let outcome = tokio::time::timeout_at(deadline, taken).await.unwrap_or(Err(Refused::Busy));
         drop(own);
-        // The account's entry goes once no one holds or waits for it (the
-        // map holds one reference, each holder or waiter another).
-        let mut accounts = lock(&self.accounts);
-        if accounts.get(&account).is_some_and(|s| Arc::strong_count(s) == 1 && outcome.is_err()) {
-            accounts.remove(&account);
-        }
+        self.tidy();
         outcome
     }
 
@@ -147,19 +143,20 @@ impl Places {
     /// server's are all taken.
     pub fn upload(&self, account: i64) -> Result<UploadPlace<'_>, Refused> {
         let mut uploading = lock(&self.uploading);
-        let mine = uploading.entry(account).or_default();
-        if *mine >= UPLOADS_PER_ACCOUNT {
+        if uploading.get(&account).is_some_and(|&n| n >= UPLOADS_PER_ACCOUNT) {
             return Err(Refused::UploadsOfAccount);
         }
+        // Refused for want of a server place, the account is not counted.
         let global = self.uploads.clone().try_acquire_owned().map_err(|_| Refused::Uploads)?;
-        *mine += 1;
+        *uploading.entry(account).or_default() += 1;
         Ok(UploadPlace { places: self, account, _global: global })
     }
 
-    /// Forgets accounts that hold no place (called now and then, so the map
-    /// does not grow with every account that ever asked).
+    /// Forgets accounts no one holds or waits for (the map holds one
+    /// reference to an account's semaphore, each holder or waiter another),
+    /// so the map does not grow with every account that ever asked.
     fn tidy(&self) {
-        lock(&self.accounts).retain(|_, s| Arc::strong_count(s) > 1 || s.available_permits() == 0);
+        lock(&self.accounts).retain(|_, s| Arc::strong_count(s) > 1);
     }
 }
 
@@ -369,6 +366,7 @@ mod tests {
                 Ok(p) => others.push(p),
                 Err(e) => {
                     assert_eq!(e, Refused::Uploads);
+                    assert!(lock(&places.uploading).get(&account).is_none(), "an account refused a server place is not counted");
                     break;
                 }
             }

@@ -48,10 +48,12 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th[
 .error{color:#9b1c1c}.verdict{padding:.5rem .75rem;border-left:4px solid #52606d;background:#fff}.verdict.restricted{border-color:#9b1c1c;background:#fdecec}.verdict.clear{border-color:#1b6e3a;background:#eaf6ee}.verdict.unknown{border-color:#8a6d00;background:#fff8e1}.verdict .icon{font-weight:700}label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{padding:.4rem;width:16rem}\
 button{padding:.4rem .9rem}svg text{font-family:inherit}progress{width:24rem;max-width:100%;height:1.2rem}select,input[type=file]{padding:.3rem}\
 ins{background:#e3f4e8;text-decoration:none}del{background:#fbe4e4}.scroll{overflow-x:auto;max-width:100%}table.records th,table.records td{white-space:nowrap}table.records td.long{white-space:normal;min-width:16rem}td.method{min-width:14rem;max-width:24rem;font-size:.9rem}table.records input[type=text]{width:10rem}table.records td.objection{white-space:normal;min-width:11rem}nav.lists{margin:1rem 0}nav.lists a,nav.lists strong{margin:0 1rem 0 0}\
-.print-hint{font-size:.9rem}.legend{margin-right:.8rem;white-space:nowrap}.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.25rem;vertical-align:-.05rem;border-radius:.15rem;print-color-adjust:exact;-webkit-print-color-adjust:exact}.skip{position:absolute;left:-9999px}.skip:focus{left:1rem;top:.5rem;z-index:1;background:#fff;color:#9b1c1c;padding:.3rem .6rem}\
+.print-hint{font-size:.9rem}.legend{white-space:nowrap}.legend+.legend{margin-left:.8rem}.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.25rem;vertical-align:-.05rem;border-radius:.15rem;print-color-adjust:exact;-webkit-print-color-adjust:exact}.skip{position:absolute;left:-9999px}.skip:focus{left:1rem;top:.5rem;z-index:1;background:#fff;color:#9b1c1c;padding:.3rem .6rem}\
+@media screen and (max-width:75rem){.board{grid-template-columns:minmax(0,1fr)}}\
 @media print{header,nav,form,.print-hint,.screen-only{display:none}body{background:#fff;font-size:10.5pt}thead{display:table-header-group;break-after:avoid}tr,figure,svg{break-inside:avoid}\
 h1,h2,caption{break-after:avoid}table{width:100%;min-width:0}.board{display:block}.board svg{max-width:100%;height:auto;margin-top:.5rem}\
-main{max-width:none;margin:0}a{color:inherit;text-decoration:none}.scroll{overflow:visible}}\
+main{max-width:none;margin:0}a{color:inherit;text-decoration:none}.scroll{overflow:visible}h2.page-start{break-before:page}\
+table.indicators{font-size:9pt}table.indicators th[scope=row]{white-space:normal;width:19%}table.indicators td.method{width:38%;min-width:0;max-width:none;font-size:8.5pt}table.indicators th,table.indicators td{padding:.25rem .4rem}}\
 ";
 
 /// The printed page's footer, in the page's language: "第 1 页 共 N 页"

@@ -15,9 +15,11 @@ pub struct Bar {
 /// it), with `title` as its accessible name and `description` as its text
 /// alternative.
 pub fn render(title: &str, description: &str, bars: &[Bar]) -> String {
-    let row = 18u32;
+    let row = 24u32;
     let height = 40 + row * bars.len().max(1) as u32;
-    let width = 560u32;
+    let labels_px = super::label_area(bars.iter().map(|b| b.label.as_str()));
+    // The plot keeps 320 px whatever the names: the label area grows.
+    let width = labels_px + 320;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -31,7 +33,7 @@ pub fn render(title: &str, description: &str, bars: &[Bar]) -> String {
             .margin(8)
             .margin_right(28)
             .x_label_area_size(24)
-            .y_label_area_size(150)
+            .y_label_area_size(labels_px)
             .build_cartesian_2d(0.0..max, (0..n).into_segmented());
         if let Ok(mut chart) = chart {
             let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
@@ -44,7 +46,7 @@ pub fn render(title: &str, description: &str, bars: &[Bar]) -> String {
                     _ => String::new(),
                 })
                 .x_label_formatter(&|v| format!("{v:.0}"))
-                .label_style(("sans-serif", 13))
+                .label_style(("sans-serif", super::FONT_PX))
                 .draw();
             let _ = chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let y = at(i);
@@ -131,6 +133,20 @@ mod tests {
         }
         // Axis numbers as whole points, the last one not clipped ("100").
         assert!(svg.contains(">\n100\n</text>") || svg.contains(">100</text>"), "{svg}");
+    }
+
+    /// The longest department name is drawn whole: the label's right end
+    /// leaves room for every character at the size the SVG gives it (a
+    /// CJK character is one em wide), inside the chart's left edge.
+    #[test]
+    fn the_longest_department_name_fits_left_of_its_bar() {
+        let name = "温州市人民政府国有资产监督管理委员会";
+        let svg = render("排名", "", &[Bar { label: name.into(), value: 69.06, grade: "pass".into() }]);
+        let label = svg.split("<text ").find(|t| t.contains(name)).expect("the name is drawn");
+        let open = format!(" {}", &label[..label.find('>').unwrap()]);
+        let (right_end, size) = (attr(&open, "x"), attr(&open, "font-size"));
+        assert!(size >= 13.0, "text at {size} px reads as the table beside it");
+        assert!(right_end - size * name.chars().count() as f64 >= 0.0, "{name} at x ≤ {right_end}, {size} px each");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub fn render(title: &str, description: &str, years: &[YearGrades], legend: &[(S
         let most = years.iter().map(|y| y.counts.iter().map(|(_, n)| n).sum::<usize>()).max().unwrap_or(0).max(1);
         let n = years.len().max(1) as i32;
         let at = |i: usize| n - 1 - i as i32;
-        let font = ("sans-serif", 13);
+        let font = ("sans-serif", super::FONT_PX);
         if let Ok(mut chart) = ChartBuilder::on(&plot)
             .margin(8)
             .margin_right(28)

@@ -21,9 +21,10 @@ const TICK: RGBColor = RGBColor(197, 48, 48);
 /// The SVG of `rows` (top to bottom, as the table beside it) on a rank
 /// axis from 1 to `places`.
 pub fn render(title: &str, description: &str, rows: &[Interval], places: u32) -> String {
-    let row = 18u32;
+    let row = 24u32;
     let height = 44 + row * rows.len().max(1) as u32;
-    let width = 560u32;
+    let labels_px = super::label_area(rows.iter().map(|r| r.label.as_str()));
+    let width = labels_px + 360;
     let places = places.max(2);
     let mut svg = String::new();
     {
@@ -36,7 +37,7 @@ pub fn render(title: &str, description: &str, rows: &[Interval], places: u32) ->
             .margin(8)
             .margin_right(20)
             .x_label_area_size(24)
-            .y_label_area_size(150)
+            .y_label_area_size(labels_px)
             .build_cartesian_2d(0.5..f64::from(places) + 0.5, 0.5..f64::from(n) + 0.5);
         if let Ok(mut chart) = chart {
             let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
@@ -50,7 +51,7 @@ pub fn render(title: &str, description: &str, rows: &[Interval], places: u32) ->
                 })
                 .x_labels((places as usize).min(12))
                 .x_label_formatter(&|v| format!("{v:.0}"))
-                .label_style(("sans-serif", 13))
+                .label_style(("sans-serif", super::FONT_PX))
                 .draw();
             let _ = chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
                 PathElement::new(vec![(f64::from(r.p5), y(i)), (f64::from(r.p95), y(i))], WHISKER.stroke_width(3))

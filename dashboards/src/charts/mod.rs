@@ -9,6 +9,28 @@ pub mod trend;
 
 use plotters::style::RGBColor;
 
+/// The size of every chart's text as given to plotters. Its SVG backend
+/// writes text at 1/1.24 of the size asked for (17 becomes 13.7 px), so
+/// this reads at about the 14 px of the tables beside the charts, which
+/// are drawn at about the width they are shown at (see [`label_area`]).
+pub const FONT_PX: u32 = 17;
+
+/// The text's size as the SVG carries it (see [`FONT_PX`]).
+const RENDERED_PX: f64 = FONT_PX as f64 / 1.24;
+
+/// The width the longest of `labels` needs at [`RENDERED_PX`], plus a gap:
+/// the y-label area of a chart whose rows are named by unit. A fixed area
+/// cut the longest department names (温州市人民政府国有资产监督管理委员会).
+/// CJK and other wide characters count one em, the rest about 0.6 em.
+pub fn label_area<'a>(labels: impl IntoIterator<Item = &'a str>) -> u32 {
+    let em = RENDERED_PX;
+    let widest = labels
+        .into_iter()
+        .map(|l| l.chars().map(|c| if c.is_ascii() { 0.6 * em } else { em }).sum::<f64>())
+        .fold(0.0_f64, f64::max);
+    widest.ceil() as u32 + 12
+}
+
 /// The fill of a grade band, the same on every chart.
 pub fn grade_colour(grade: &str) -> RGBColor {
     match grade {

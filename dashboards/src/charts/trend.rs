@@ -43,7 +43,7 @@ pub fn render(title: &str, description: &str, years: &[Year], group_size: i64, l
         let last = years.last().map_or(0, |y| y.year);
         // A segmented range holds both ends: one segment per year.
         let x = first..last;
-        let font = ("sans-serif", 13);
+        let font = ("sans-serif", super::FONT_PX);
 
         // Totals: from 0 to 100 (or the best total, bonus included).
         let top = years.iter().map(|y| y.total).fold(100.0_f64, f64::max);

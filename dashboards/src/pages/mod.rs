@@ -15,7 +15,19 @@ pub mod supervision;
 pub mod users;
 pub mod whatif;
 
+use maud::{Markup, html};
+
 use crate::layout::Lang;
+
+/// A chart's colour key: a swatch of each grade's colour with what it
+/// stands for on that chart, one `(grade, label)` per colour.
+pub fn colour_key(keys: &[(&str, &str)]) -> Markup {
+    html! {
+        @for (grade, label) in keys {
+            span.legend { span.swatch style={ "background:" (crate::charts::grade_css(grade)) } aria-hidden="true" {} (label) }
+        }
+    }
+}
 
 /// A grade's label.
 pub fn grade_label(lang: Lang, grade: &str) -> &'static str {

@@ -161,9 +161,7 @@ fn ranking(lang: Lang, year: i32, id: &str, title: &str, rows: &[RankRow], count
                 (PreEscaped(bars::render(title, &description, &bars)))
                 figcaption.note {
                     (lang.pick("条形颜色表示等次：", "Bar colours show the grade: "))
-                    @for grade in ["excellent", "good", "pass", "fail", "ungraded"] {
-                        span.legend { span.swatch style={ "background:" (crate::charts::grade_css(grade)) } aria-hidden="true" {} (grade_label(lang, grade)) }
-                    }
+                    (super::colour_key(&["excellent", "good", "pass", "fail", "ungraded"].map(|g| (g, grade_label(lang, g)))))
                     (lang.pick("。各单位的数值见本组排名表。", ". Each unit's figures are in this group's ranking table."))
                 }
                 @if let Some((version, query)) = export {

@@ -210,9 +210,24 @@ fn details(v: &ScorecardView) -> Markup {
                     td.num { (format!("{:.1}", 100.0 * p / w)) }
                 } } }
             }
-            figure { (PreEscaped(bars::render(chart_title, &description, &bars))) }
+            figure {
+                (PreEscaped(bars::render(chart_title, &description, &bars)))
+                // The rate bands borrow the grade lines and their colours.
+                figcaption.note {
+                    (lang.pick("条形颜色表示得分率：", "Bar colours show the score rate: "))
+                    (super::colour_key(&[
+                        ("excellent", lang.pick("90% 及以上", "90% or more")),
+                        ("good", lang.pick("80% 至 90%", "80% to 90%")),
+                        ("pass", lang.pick("60% 至 80%", "60% to 80%")),
+                        ("fail", lang.pick("不足 60%", "below 60%")),
+                    ]))
+                    (lang.pick("。", "."))
+                }
+            }
         }
-        h2 { (lang.pick("指标明细", "Indicators")) }
+        // Printed, the indicators start a page of their own: the table is
+        // then read whole, not split after its first rows.
+        h2.page-start { (lang.pick("指标明细", "Indicators")) }
         p.note.screen-only {
             (lang.pick("下载本单位得分（结果表格式）：", "Download this unit's points (result table format): "))
             a href={ "/exports/" (v.year) "/rankings.xlsx?version=" (v.version.version) "&unit=" (v.unit_code) } { "Excel" }
@@ -220,7 +235,7 @@ fn details(v: &ScorecardView) -> Markup {
             a href={ "/exports/" (v.year) "/rankings.csv?version=" (v.version.version) "&unit=" (v.unit_code) } { "CSV" }
             " · " a href={ "/reports/" (v.year) "/units/" (v.unit_code) ".pdf?version=" (v.version.version) } { (lang.pick("本单位考核报告（PDF）", "This unit's report (PDF)")) }
         }
-        table {
+        table.indicators {
             caption { (lang.pick("每项指标的数值、阈值与失分", "Each indicator's value, thresholds and points lost")) }
             thead { tr {
                 th scope="col" { (lang.pick("指标", "Indicator")) }

@@ -690,3 +690,21 @@ fn objections_name_units_records_and_statuses() {
     let again = objections::standing(Lang::Zh, &nav("unit"), &row(3, "open", "dishonesty", "X2025-007"));
     insta::assert_snapshot!("objection_standing", main_of(&again.into_string()));
 }
+
+/// Every box that scrolls sideways (`div.scroll`), in every snapshot, is a
+/// named region a keyboard can reach (axe-core's rule
+/// `scrollable-region-focusable`): the browser test sees only the boxes its
+/// data make overflow, this sees them all.
+#[test]
+fn every_scrolling_box_is_a_named_region_a_keyboard_reaches() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/snapshots")).unwrap() {
+        let snapshot = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for tag in snapshot.lines().filter(|l| l.starts_with("<div class=\"scroll\"")) {
+            seen += 1;
+            let named = tag.contains("aria-label=\"") || tag.contains("aria-labelledby=\"");
+            assert!(tag.contains("role=\"region\" tabindex=\"0\"") && named, "{tag}");
+        }
+    }
+    assert!(seen >= 8, "the snapshots were read: {seen} scrolling boxes");
+}

@@ -58,7 +58,7 @@ fn assert_printed(pdf: &[u8], what: &str) {
 /// The W3C identifier of an element in WebDriver answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
     base: String,
     session: String,
@@ -73,7 +73,7 @@ fn free_port() -> u16 {
 }
 
 impl Driver {
-    async fn start(prefix: &str) -> Driver {
+    pub(crate) async fn start(prefix: &str) -> Driver {
         let port = free_port();
         let process = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -124,32 +124,32 @@ impl Driver {
         answer["value"].clone()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self.call(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": css }))).await;
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.call(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({ "text": text }))).await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", None).await.as_str().unwrap().to_string()
     }
 
     /// The page source once `cond` holds: a click that submits a form
     /// returns before the next page has loaded.
-    async fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
         for _ in 0..100 {
             let page = self.source().await;
             if cond(&page) {
@@ -160,7 +160,7 @@ impl Driver {
         panic!("the page never showed {what}");
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string()
     }
 
@@ -209,12 +209,18 @@ impl Driver {
     }
 
     /// Runs `script` (a function body) in the page; what it returns.
-    async fn execute(&self, script: &str) -> Value {
+    pub(crate) async fn execute(&self, script: &str) -> Value {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await
     }
 
+    /// Runs `script` (a function body) in the page and waits until it calls
+    /// its last argument, the callback; what it passed (a promise's result).
+    pub(crate) async fn execute_async(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "/execute/async", Some(json!({ "script": script, "args": [] }))).await
+    }
+
     /// Makes the window `width` pixels wide (and `height` high).
-    async fn resize(&self, width: u32, height: u32) {
+    pub(crate) async fn resize(&self, width: u32, height: u32) {
         self.call(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height }))).await;
     }
 
@@ -224,7 +230,7 @@ impl Driver {
             .await;
     }
 
-    async fn sign_in(&self, server: &Server, user: &str) {
+    pub(crate) async fn sign_in(&self, server: &Server, user: &str) {
         self.goto(&format!("http://{}/login", server.addr)).await;
         self.type_into("#username", user).await;
         self.type_into("#password", PASSWORD).await;
@@ -233,7 +239,7 @@ impl Driver {
 
     /// Closes the browser and stops chromedriver (what [`Drop`] does; the
     /// name says where a walk ends).
-    async fn quit(self) {
+    pub(crate) async fn quit(self) {
         tokio::task::block_in_place(|| drop(self));
     }
 }
@@ -314,7 +320,7 @@ fn grade_zh(grade: &str) -> &'static str {
     }
 }
 
-fn backend(app: &TestApp) -> &'static str {
+pub(crate) fn backend(app: &TestApp) -> &'static str {
     match app.backend {
         crate::support::Backend::Sqlite => "sqlite",
         crate::support::Backend::Postgres => "postgres",

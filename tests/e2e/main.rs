@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod accessibility;
 mod audit;
 mod browser;
 

@@ -315,7 +315,7 @@ pub fn robustness(lang: Lang, r: &RobustnessView) -> Markup {
                     @let desc = g.rows.iter().map(|r| format!("{} {}–{}", r.unit_name, r.p5, r.p95)).collect::<Vec<_>>().join("; ");
                     div.board {
                         figure { (PreEscaped(crate::charts::intervals::render(&title, &desc, &bars, g.places))) }
-                        div.scroll { table {
+                        div.scroll role="region" tabindex="0" aria-label=(title) { table {
                             caption { (title) }
                             thead { tr {
                                 th scope="col" { (lang.pick("单位", "Unit")) }

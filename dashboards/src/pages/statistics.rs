@@ -89,7 +89,7 @@ pub fn render(v: &StatisticsView) -> Markup {
                     }
                     @for g in &v.groups {
                         h2 { (group_label(lang, &g.group)) }
-                        div.scroll { table.records {
+                        div.scroll role="region" tabindex="0" aria-label=(format!("{} · {}", group_label(lang, &g.group), lang.pick("得分分布", "distribution of points"))) { table.records {
                             caption { (lang.pick("得分分布", "Distribution of points")) }
                             thead { tr {
                                 th scope="col" { (lang.pick("指标", "Indicator")) }
@@ -114,7 +114,7 @@ pub fn render(v: &StatisticsView) -> Markup {
                                 }
                             } }
                         } }
-                        div.scroll { table.records {
+                        div.scroll role="region" tabindex="0" aria-label=(format!("{} · {}", group_label(lang, &g.group), lang.pick("相关系数", "correlations"))) { table.records {
                             caption { (lang.pick("相关系数：皮尔逊（斯皮尔曼），截取两位小数；红色加粗为 |ρ| ≥ 0.9", "Correlations: Pearson (Spearman), cut to two decimals; bold red: |ρ| ≥ 0.9")) }
                             thead { tr { th scope="col" { "" } @for i in &g.indicators { th scope="col" { (i) } } } }
                             tbody { @for (row, name) in g.matrix.iter().zip(&g.indicators) {

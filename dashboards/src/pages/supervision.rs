@@ -121,8 +121,10 @@ pub fn render(v: &SupervisionView) -> Markup {
                 &format!("截至 {}：所有设有整改期限、尚未整改的失信记录（因异议作废的除外；经信用修复确认已整改的视为已整改）。县（市、区）的统计含其所辖乡镇街道。个人记录只显示所属单位，不显示人员。", v.today),
                 &format!("On {}: every dishonesty record with a rectification deadline that is not rectified (voided records left out; a repair that confirmed rectification counts). A county's counts include its townships. A person's record shows its unit only, never the person.", v.today))) }
             h2 { (lang.pick("分布", "Rollups")) }
-            div.scroll { (rollup_table(v, lang.pick("各县（市、区）（含乡镇街道）", "Per county (townships included)"), &v.counties)) }
-            div.scroll { (rollup_table(v, lang.pick("市直单位", "Per department"), &v.departments)) }
+            @let counties = lang.pick("各县（市、区）（含乡镇街道）", "Per county (townships included)");
+            @let departments = lang.pick("市直单位", "Per department");
+            div.scroll role="region" tabindex="0" aria-label=(counties) { (rollup_table(v, counties, &v.counties)) }
+            div.scroll role="region" tabindex="0" aria-label=(departments) { (rollup_table(v, departments, &v.departments)) }
             h2 #list { (lang.pick("待整改记录", "Records awaiting rectification")) " (" (v.matching) ")" }
             form.screen-only method="get" action="/supervision#list" {
                 @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
@@ -140,7 +142,7 @@ pub fn render(v: &SupervisionView) -> Markup {
                 @if v.rows.len() < v.matching {
                     p.note { (lang.pick(&format!("页面显示最紧急的 {} 条；全部记录请下载。", v.rows.len()), &format!("The {} most urgent are shown; download for all of them.", v.rows.len()))) }
                 }
-                div.scroll { table.records {
+                div.scroll role="region" tabindex="0" aria-labelledby="list" { table.records {
                     thead { tr {
                         th scope="col" { (lang.pick("单位", "Unit")) }
                         th scope="col" { (lang.pick("所属", "Under")) }

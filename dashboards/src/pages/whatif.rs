@@ -86,12 +86,12 @@ pub fn render(v: &WhatIfView) -> Markup {
                 p #whatif-error .error role="alert" { (crate::layout::bilingual(lang, e)) }
             }
             @if let Some(r) = &v.result {
-                h2 { (lang.pick(&format!("{} 年度第 {} 版 与 「{}」", v.year, r.version, r.rulebook), &format!("{} version {} beside “{}”", v.year, r.version, r.rulebook))) }
+                h2 #whatif-result { (lang.pick(&format!("{} 年度第 {} 版 与 「{}」", v.year, r.version, r.rulebook), &format!("{} version {} beside “{}”", v.year, r.version, r.rulebook))) }
                 @if r.data_changed {
                     p.note role="status" { (lang.pick("注意：该版本计算之后数据有变化，下表的差异也包含数据变化。", "Note: the data changed since this version was computed; the differences include those changes.")) }
                 }
                 p { (lang.pick(&format!("{} 个单位中 {} 个的名次或等次有变化。", r.rows.len(), r.changed), &format!("{} of {} units change rank or grade.", r.changed, r.rows.len()))) }
-                div.scroll { table.records {
+                div.scroll role="region" tabindex="0" aria-labelledby="whatif-result" { table.records {
                     thead {
                         tr {
                             th scope="col" rowspan="2" { (lang.pick("单位", "Unit")) }

@@ -130,7 +130,7 @@ e2e!(the_result_workbook_prints_for_people_one_page_wide_with_its_header_on_ever
     // The first sheet on one page, whole: its labels and values, the text
     // on how to read the workbook to its last line.
     let first = &pages[0];
-    for text in ["2025年度政务诚信考核结果第1版", "考核年度", "内容哈希", hash.as_str(), "如何阅读", "zhengxinresults--verify复核。"] {
+    for text in ["2025年度政务诚信考核结果第1版", "考核年度", "内容哈希", hash.as_str(), "如何阅读", "考核办可凭此指纹核验存档结果。"] {
         assert!(first.contains(text), "page 1 holds {text:?}: {first}");
     }
     assert!(!pages[1].contains("内容哈希"), "the first sheet takes one page");

@@ -512,7 +512,10 @@ fn about_sheet(sheet: &mut Worksheet, about: &About, rules: &Rulebook, formats: 
         "组内排名为组内名次（同分同名次）；县内排名只对乡镇街道给出。不定等次的单位不排名。一票否决为“是”的单位，否决依据列出相关失信记录编号。".to_string(),
         format!("供程序读取的 CSV 文件用英文列名和代码：组别 {groups}；等次 {grades}；一票否决 1=是，0=否。"),
         "“扣分说明”表列出每一项失分的指标值、分子、分母、得分与计分公式；“数据质量”表列出计分时发现的数据问题；“指标统计”“指标相关”两表（全部单位或一个组别的工作簿）列出各组各指标得分的分布、指标间的相关系数及提示（|ρ| ≥ 0.9 可能衡量同一件事；90% 以上单位满分则不能区分单位）。".to_string(),
-        "内容哈希是本版结果全部数值的摘要：同一版本任何时候导出都相同，可用 zhengxin results --verify 复核。".to_string(),
+        format!(
+            "内容哈希（结果指纹，SHA-256）是本版结果全部数值的摘要：同一版本任何时候导出都相同。核对：已发布的版本可在政信公示页（/public/results/{}）查看同一版本的发布时间、总分和排名；考核办可凭此指纹核验存档结果。",
+            v.year
+        ),
     ];
     sheet.set_name("说明")?;
     // About 115 characters of text: one A4 landscape page wide at full size.

@@ -235,8 +235,11 @@ fn details(v: &ScorecardView) -> Markup {
             a href={ "/exports/" (v.year) "/rankings.csv?version=" (v.version.version) "&unit=" (v.unit_code) } { "CSV" }
             " · " a href={ "/reports/" (v.year) "/units/" (v.unit_code) ".pdf?version=" (v.version.version) } { (lang.pick("本单位考核报告（PDF）", "This unit's report (PDF)")) }
         }
-        table.indicators {
-            caption { (lang.pick("每项指标的数值、阈值与失分", "Each indicator's value, thresholds and points lost")) }
+        // Fits 1024 px in both languages; scrolls sideways, reachable by
+        // keyboard, only where a screen is narrower still.
+        @let caption = lang.pick("每项指标的数值、阈值与失分", "Each indicator's value, thresholds and points lost");
+        div.scroll role="region" tabindex="0" aria-label=(caption) { table.indicators {
+            caption { (caption) }
             thead { tr {
                 th scope="col" { (lang.pick("指标", "Indicator")) }
                 th scope="col" { (lang.pick("数值", "Value")) }
@@ -264,7 +267,7 @@ fn details(v: &ScorecardView) -> Markup {
                     }
                 }
             }
-        }
+        } }
         h2 { (lang.pick("历年走势", "Trend")) }
         table {
             caption { (lang.pick("历年总分与排名", "Total and rank by year")) }

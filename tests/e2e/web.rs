@@ -249,6 +249,15 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
     assert_eq!((home.status, home.location()), (StatusCode::SEE_OTHER, "/admin/users"), "the administrator's home");
     assert_eq!(admin.get("/units/330302").await.status, StatusCode::FORBIDDEN);
 
+    // A mistyped address: the product's 404 page, inside the navigation of
+    // whoever is signed in, in the language asked for; not an empty answer.
+    let typo = unit.get("/unitz/330302").await;
+    assert_eq!(typo.status, StatusCode::NOT_FOUND);
+    assert!(typo.body.contains("未找到该内容") && typo.body.contains("退出"), "{}", typo.body);
+    let typo = Browser::new(&server).get("/no-such-page?lang=en").await;
+    assert_eq!(typo.status, StatusCode::NOT_FOUND);
+    assert!(typo.body.contains("Not found.") && !typo.body.contains("Sign out"), "{}", typo.body);
+
     // The API: same rules, JSON errors.
     let anonymous = Browser::new(&server);
     let r = anonymous.get("/api/v1/rankings").await;

@@ -132,6 +132,9 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{year}/units/{file}", get(reports::unit).route_layer(expensive()))
         .merge(public_routes(&state))
         .route("/healthz", get(home::healthz))
+        // A mistyped address gets the product's own 404 page (inside the
+        // navigation of whoever is signed in), not the browser's.
+        .fallback(no_such_page)
         .nest("/api/v1", api_routes(&state))
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
@@ -151,6 +154,11 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %logged_path(request.uri().path()))
         }))
         .with_state(state)
+}
+
+/// An address no page has: the 404 page, worded by `localize_errors`.
+async fn no_such_page() -> super::AppError {
+    super::AppError::NotFound
 }
 
 /// A request's path as the logs show it: a person reference in the

@@ -217,6 +217,12 @@ impl ValueError {
         format!("{}：{}", self.key.words().0, self.zh)
     }
 
+    /// [`Self::zh_message`] with the key as a rulebook file writes it, for
+    /// those who edit one.
+    pub fn zh_message_with_key(&self) -> String {
+        format!("{}（{}）：{}", self.key.words().0, self.key.name(), self.zh)
+    }
+
     /// The whole message in English.
     pub fn en_message(&self) -> String {
         let words = self.key.words().1;
@@ -295,7 +301,7 @@ pub const MAX_WEIGHT: f64 = 100.0;
 
 /// A form's text as a number: trimmed, full-width digits and signs (as a
 /// Chinese input method types them) read as ASCII.
-fn number(text: &str) -> Option<f64> {
+pub fn number(text: &str) -> Option<f64> {
     let ascii: String = text
         .trim()
         .chars()

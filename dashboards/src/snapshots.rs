@@ -660,10 +660,11 @@ fn what_if_form_prefilled_refused_and_compared() {
     let form = refused.form.as_mut().unwrap();
     form.rows[3].weight.value = "150".into();
     form.rows[3].weight.changed = true;
-    form.rows[3].weight.error = Some("指标「万人评议」的权重：应为大于 0、不超过 100 的数，现为 150".into());
+    form.rows[3].weight.label = "指标「万人评议」的权重".into();
+    form.rows[3].weight.error = Some("应为大于 0、不超过 100 的数，现为 150".into());
     form.grades[1].value = "95".into();
     form.grades[1].changed = true;
-    form.grades[1].error = Some("等次的良好分数线：应低于优秀分数线 90，现为 95".into());
+    form.grades[1].error = Some("应低于优秀分数线 90，现为 95".into());
     form.weight_sum = Some(165.0);
     insta::assert_snapshot!("whatif_refused", main_of(&whatif::render(&refused).into_string()));
 

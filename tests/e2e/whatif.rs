@@ -236,13 +236,13 @@ e2e!(a_value_that_cannot_be_used_is_refused_in_place_naming_the_indicator_in_chi
     let page = post_form(&assessor, &form, &[("commit_ontime.weight", "abc"), ("hotline_ontime.good", "0.85"), ("grades.good", "92")], None).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("role=\"alert\"") && !page.body.contains("whatif-result"), "{}", page.body);
-    for message in ["指标「承诺按期兑现率」的权重：应为数，现为「abc」", "指标「热线按期办结率」的满分值：与零分值相同（都是 0.85），线性计分无法计算", "等次的良好分数线：应低于优秀分数线 90，现为 92"] {
+    for message in ["指标「承诺按期兑现率」的权重：应为数，现为「abc」", "指标「热线按期办结率」的满分值：与零分值相同（都是 0.85），线性计分无法计算", "良好分数线：应低于优秀分数线 90，现为 92"] {
         assert!(page.body.contains(message), "{message}: {}", page.body);
     }
     assert!(page.body.contains("name=\"commit_ontime.weight\" value=\"abc\""), "the form keeps what was typed");
     let english = post_form(&assessor, &form, &[("public_rating.weight", "0")], Some("en")).await;
     assert_eq!(english.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(english.body.contains("The weight of “Public rating” (public_rating.weight): must be above 0 and at most 100, not 0"), "{}", english.body);
+    assert!(english.body.contains("The weight of “Public rating”: must be above 0 and at most 100, not 0"), "{}", english.body);
     // Without the page's token, nothing is tried.
     let forged = assessor.post("/whatif/rules", &[("year", "2025"), ("public_rating.weight", "30")], None).await;
     assert_eq!(forged.status, StatusCode::BAD_REQUEST);

@@ -44,9 +44,10 @@ pub struct VersionChoice {
     pub as_of: String,
 }
 
-/// One number of the form: its field name, its words (for the label
-/// read aloud and the error), the value shown (as submitted), the
-/// rulebook's, and why the submitted one cannot be used.
+/// One number of the form: its field name, its words (the label read
+/// aloud, and the start of its error in the list above the form), the
+/// value shown (as submitted), the rulebook's, and why the submitted one
+/// cannot be used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
     pub name: String,
@@ -199,8 +200,8 @@ fn error_summary(lang: Lang, form: &RulesForm) -> Markup {
     html! {
         @if !refused.is_empty() {
             div #whatif-errors .error role="alert" {
-                p { strong { (lang.pick(&format!("有 {} 处填写不能使用，未模拟：", refused.len()), &format!("{} values cannot be used; nothing was scored:", refused.len()))) } }
-                ul { @for i in &refused { li { a href=(format!("#{}", field_id(&i.name))) { (i.error.as_deref().unwrap_or_default()) } } } }
+                p { strong { (lang.pick(&format!("有 {} 处填写不能使用，未模拟：", refused.len()), &if refused.len() == 1 { "1 value cannot be used; nothing was scored:".to_string() } else { format!("{} values cannot be used; nothing was scored:", refused.len()) })) } }
+                ul { @for i in &refused { li { a href=(format!("#{}", field_id(&i.name))) { (i.label) (lang.pick("：", ": ")) (i.error.as_deref().unwrap_or_default()) } } } }
             }
         }
     }
@@ -219,7 +220,10 @@ fn result(v: &WhatIfView, r: &WhatIfResult) -> Markup {
             @if r.data_changed {
                 p.note role="status" { (lang.pick("注意：该版本计算之后数据有变化，下表的差异也包含数据变化。", "Note: the data changed since this version was computed; the differences include those changes.")) }
             }
-            p { strong { (lang.pick(&format!("{} 个单位中 {} 个的名次或等次有变化。", r.rows.len(), r.changed), &format!("{} of {} units change rank or grade.", r.changed, r.rows.len()))) } }
+            p {
+                strong { (lang.pick(&format!("{} 个单位中 {} 个的名次或等次有变化。", r.rows.len(), r.changed), &format!("{} of {} units change rank or grade.", r.changed, r.rows.len()))) }
+                @if v.form.is_some() { " " a.screen-only href="#whatif-form" { (lang.pick("调整规则后再模拟 ↓", "Adjust the values and compare again ↓")) } }
+            }
             (result_table(lang, r))
         }
     }
@@ -301,7 +305,7 @@ fn kind_label(lang: Lang, kind: &str, per_item: bool) -> &'static str {
 fn rules_form(v: &WhatIfView, form: &RulesForm) -> Markup {
     let lang = v.lang;
     html! {
-        form.screen-only.rules method="post" action="/whatif/rules" {
+        form #whatif-form .screen-only.rules method="post" action="/whatif/rules" {
             h2 { (lang.pick("修改权重、阈值和等次分数线", "Weights, thresholds and grade lines")) }
             p.note { (lang.pick(
                 "已按该版本采用的规则填好；改动的项以底色标出并注明原值。线性计分：指标值达到“满分值”得满分，达到或劣于“零分值”得 0 分，其间按比例得分。",

@@ -102,12 +102,12 @@ fn rules_form(lang: Lang, rules: &Rulebook, submitted: &[(String, String)], erro
         let name = key.name();
         let value = submitted.iter().rev().find(|(n, _)| *n == name).map_or_else(|| original.clone(), |(_, v)| v.trim().to_string());
         let changed = edits::number(&value).is_none_or(|v| key.get(rules) != Some(v));
-        let error = errors.iter().find(|e| e.key == *key).map(|e| if lang == Lang::Zh { e.zh_message() } else { e.en_message() });
+        let error = errors.iter().find(|e| e.key == *key).map(|e| lang.pick(&e.zh, &e.en).to_string());
         Input { name, label, value, original, changed, error }
     };
     let words = |key: &Key| {
         let (zh, en) = key.words();
-        lang.pick(&zh, &en).to_string()
+        lang.pick(&zh, &capitalized(&en)).to_string()
     };
     let rows = rules
         .indicators
@@ -131,12 +131,17 @@ fn rules_form(lang: Lang, rules: &Rulebook, submitted: &[(String, String)], erro
     let grades = GradeLine::ALL
         .map(|line| {
             let (zh, en) = line.words();
-            let en = format!("{}{}", en[..1].to_uppercase(), &en[1..]);
-            input(&Key::Grade(line), lang.pick(zh, &en).to_string())
+            input(&Key::Grade(line), lang.pick(zh, &capitalized(en)).to_string())
         })
         .to_vec();
     let weight_sum = rows.iter().map(|r| edits::number(&r.weight.value)).sum::<Option<f64>>();
     RulesForm { rows, grades, weight_sum, original_weight_sum: rules.indicators.iter().map(|r| r.weight).sum() }
+}
+
+/// An English sentence's words with a capital first letter.
+fn capitalized(words: &str) -> String {
+    let mut chars = words.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// A refused rulebook in the page's two languages ("中文 / English"), the
@@ -265,7 +270,7 @@ pub async fn edited(State(state): State<AppState>, PageSession(session): PageSes
         .map(|k| {
             let (zh, en) = k.words();
             let (was, now) = (k.get(&chosen.rules).unwrap_or_default(), k.get(&edited).unwrap_or_default());
-            lang.pick(&format!("{zh}：{was} → {now}"), &format!("{}{}: {was} → {now}", en[..1].to_uppercase(), &en[1..])).to_string()
+            lang.pick(&format!("{zh}：{was} → {now}"), &format!("{}: {was} → {now}", capitalized(&en))).to_string()
         })
         .collect();
     let status = compare(&state, &mut v, &chosen.version, Ok(edited), Alternative::Edited(changes)).await?;

@@ -266,6 +266,13 @@ impl Rulebook {
         if let Some(problem) = edits::grade_problems(&self.grades).into_iter().next() {
             return Err(RulebookError::Value(problem));
         }
+        self.validate_amounts()
+    }
+
+    /// [`Self::validate`]'s part for the dishonesty amounts, the bonus and
+    /// the proposal deadline.
+    fn validate_amounts(&self) -> Result<(), RulebookError> {
+        let fail = |message: String| Err(RulebookError::Invalid { year: self.year, message });
         for t in DishonestyType::ALL {
             match self.dishonesty.deduction.get(t) {
                 Some(v) if v.is_finite() && *v >= 0.0 => {}

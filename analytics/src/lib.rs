@@ -10,7 +10,9 @@
 //! - [`records`]: one plain struct per source record (`Commitment`,
 //!   `HotlineTicket`, `DishonestyRecord`, ...), shared by the importer, the
 //!   demo-data generator and the engine's tests.
-//! - [`rulebook::Rulebook`]: one year's rules as data, validated.
+//! - [`rulebook::Rulebook`]: one year's rules as data, validated;
+//!   [`edits`]: its weights, thresholds and grade lines by key, named in
+//!   words, as the what-if form changes them.
 //! - [`inputs::Inputs`]: one DataFrame per source; [`window::Window`]: the
 //!   year and its as_of instant.
 //! - [`score::assess`]: the engine; [`Assessment`] its result: per unit,
@@ -21,6 +23,7 @@ pub mod change;
 pub mod columns;
 pub mod disclosure;
 pub mod domain;
+pub mod edits;
 pub mod explain;
 pub mod indicators;
 pub mod inputs;

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{DishonestyType, HonourLevel, Mitigation, PeerGroup};
+use crate::edits;
 
 /// The indicators the engine can compute, in the method's order. A
 /// rulebook may use any subset, in any order (its order is the export's).
@@ -173,6 +174,10 @@ pub enum RulebookError {
     Field { key: String, message: String },
     #[error("rulebook {year}: {message}")]
     Invalid { year: i32, message: String },
+    /// A number the method does not allow, named in words
+    /// ([`crate::edits`]).
+    #[error("{0}")]
+    Value(crate::edits::ValueError),
     #[error("the rulebook is for {found}, not for {expected}")]
     WrongYear { expected: i32, found: i32 },
     #[error("no rulebook for {0}: an assessment year needs its own rulebook (seeds/rulebooks/{0}.toml)")]
@@ -229,9 +234,6 @@ impl Rulebook {
             if !seen.insert(id.as_str()) {
                 return fail(format!("indicator {id} is listed twice"));
             }
-            if !(rule.weight.is_finite() && rule.weight > 0.0) {
-                return fail(format!("indicator {id}: weight must be a positive number, not {:?}", rule.weight));
-            }
             if rule.function.kind() != *expected {
                 return fail(format!("indicator {id}: its function must be {expected:?}, not {:?}", rule.function.kind()));
             }
@@ -245,46 +247,32 @@ impl Rulebook {
             if let Some(twice) = rule.groups.iter().enumerate().find_map(|(i, g)| rule.groups[..i].contains(g).then_some(g)) {
                 return fail(format!("indicator {id}: groups lists {} twice", twice.code()));
             }
-            match &rule.function {
-                Function::Linear { bad, good } => {
-                    if !(bad.is_finite() && good.is_finite()) {
-                        return fail(format!("indicator {id}: bad and good must be numbers"));
-                    }
-                    if bad == good {
-                        return fail(format!("indicator {id}: bad and good are both {bad}; the function would divide by zero"));
-                    }
-                    if !(good - bad).is_finite() {
-                        return fail(format!("indicator {id}: bad {bad:?} and good {good:?} are too far apart to divide by their distance"));
-                    }
-                }
-                Function::Deduct { per_item } => match (id.as_str(), per_item) {
-                    ("dishonesty", Some(_)) => {
-                        return fail("indicator dishonesty: its amounts are in [dishonesty.deduction], not per_item".into());
-                    }
-                    ("dishonesty", None) => {}
-                    (_, Some(p)) if p.is_finite() && *p > 0.0 => {}
-                    (_, _) => return fail(format!("indicator {id}: per_item must be a positive number")),
-                },
-                Function::PassFail => {}
+            if let ("dishonesty", Function::Deduct { per_item: Some(_) }) = (id.as_str(), &rule.function) {
+                return fail("indicator dishonesty: its amounts are in [dishonesty.deduction], not per_item".into());
+            }
+            if let (id, Function::Deduct { per_item: None }) = (id.as_str(), &rule.function)
+                && id != "dishonesty"
+            {
+                return fail(format!("indicator {id}: per_item must be a positive number"));
+            }
+            if let Some(problem) = edits::indicator_problems(rule).into_iter().next() {
+                return Err(RulebookError::Value(problem));
             }
         }
         let total_weight: f64 = self.indicators.iter().map(|r| r.weight).sum();
         if !total_weight.is_finite() {
             return fail("the indicators' weights add up to more than a number can hold".into());
         }
-        let g = &self.grades;
-        if ![g.excellent, g.good, g.pass].iter().all(|v| v.is_finite()) {
-            return fail(format!("grades: excellent, good and pass must be numbers, not {:?}, {:?} and {:?}", g.excellent, g.good, g.pass));
+        if let Some(problem) = edits::grade_problems(&self.grades).into_iter().next() {
+            return Err(RulebookError::Value(problem));
         }
-        if !(g.excellent > g.good && g.good > g.pass && g.pass >= 0.0) {
-            return fail(format!(
-                "grade bands must descend: excellent {:?} > good {:?} > pass {:?} ≥ 0",
-                g.excellent, g.good, g.pass
-            ));
-        }
-        if !(g.excellent_quota > 0.0 && g.excellent_quota <= 1.0) {
-            return fail(format!("excellent_quota must be in (0, 1], not {}", g.excellent_quota));
-        }
+        self.validate_amounts()
+    }
+
+    /// [`Self::validate`]'s part for the dishonesty amounts, the bonus and
+    /// the proposal deadline.
+    fn validate_amounts(&self) -> Result<(), RulebookError> {
+        let fail = |message: String| Err(RulebookError::Invalid { year: self.year, message });
         for t in DishonestyType::ALL {
             match self.dishonesty.deduction.get(t) {
                 Some(v) if v.is_finite() && *v >= 0.0 => {}

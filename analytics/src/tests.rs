@@ -705,9 +705,9 @@ mod rulebooks {
     #[test]
     fn mistakes_are_rejected_with_a_reason() {
         assert!(invalid(("id = \"commit_breach\"", "id = \"commit_breech\"")).contains("unknown indicator id \"commit_breech\""));
-        assert!(invalid(("weight = 15.0", "weight = 0.0")).contains("weight must be a positive number"));
-        assert!(invalid(("bad = 0.60, good = 1.00", "bad = 1.0, good = 1.00")).contains("divide by zero"));
-        assert!(invalid(("excellent = 90.0", "excellent = 70.0")).contains("grade bands must descend"));
+        assert!(invalid(("weight = 15.0", "weight = 0.0")).contains("commit_ontime.weight: must be a positive number"));
+        assert!(invalid(("bad = 0.60, good = 1.00", "bad = 1.0, good = 1.00")).contains("commit_ontime.good: equals the value for zero points (1); the linear function would divide by zero"));
+        assert!(invalid(("excellent = 90.0", "excellent = 70.0")).contains("grades.good: must be below the excellent line 70.0, not 80.0"));
         assert!(invalid(("groups = [\"county\"]", "groups = [\"city\"]")).contains("unknown variant"));
         assert!(invalid(("kind = \"pass_fail\"", "kind = \"linear\", bad = 1.0, good = 0.0")).contains("must be PassFail"));
         assert!(invalid(("year = 2025\n", "")).contains("missing field `year`"));
@@ -742,19 +742,19 @@ mod rulebooks {
 
     #[test]
     fn weights_and_thresholds_must_be_finite_non_negative_and_add_up() {
-        assert!(invalid(("weight = 15.0", "weight = nan")).contains("indicator commit_ontime: weight must be a positive number, not NaN"));
-        assert!(invalid(("weight = 15.0", "weight = inf")).contains("indicator commit_ontime: weight must be a positive number, not inf"));
-        assert!(invalid(("weight = 15.0", "weight = -1.0")).contains("indicator commit_ontime: weight must be a positive number, not -1"));
+        assert!(invalid(("weight = 15.0", "weight = nan")).contains("commit_ontime.weight: must be a positive number, not NaN"));
+        assert!(invalid(("weight = 15.0", "weight = inf")).contains("commit_ontime.weight: must be a positive number, not inf"));
+        assert!(invalid(("weight = 15.0", "weight = -1.0")).contains("commit_ontime.weight: must be a positive number, not -1.0"));
         let huge = RULEBOOK_2025.replacen("weight = 15.0", "weight = 1e308", 2);
         assert!(Rulebook::parse(&huge).unwrap_err().to_string().contains("the indicators' weights add up to more than a number can hold"));
-        assert!(invalid(("bad = 0.60, good = 1.00", "bad = 0.60, good = inf")).contains("indicator commit_ontime: bad and good must be numbers"));
-        assert!(invalid(("bad = 0.60, good = 1.00", "bad = nan, good = 1.00")).contains("indicator commit_ontime: bad and good must be numbers"));
-        assert!(invalid(("bad = 0.60, good = 1.00", "bad = -1e308, good = 1e308")).contains("indicator commit_ontime: bad -1e308 and good 1e308 are too far apart"));
-        assert!(invalid(("per_item = 2.5", "per_item = nan")).contains("indicator commit_breach: per_item must be a positive number"));
-        assert!(invalid(("excellent = 90.0", "excellent = inf")).contains("grades: excellent, good and pass must be numbers"));
-        assert!(invalid(("pass = 60.0", "pass = nan")).contains("grades: excellent, good and pass must be numbers"));
-        assert!(invalid(("pass = 60.0", "pass = -1.0")).contains("grade bands must descend"));
-        assert!(invalid(("excellent_quota = 0.30", "excellent_quota = nan")).contains("excellent_quota must be in (0, 1]"));
+        assert!(invalid(("bad = 0.60, good = 1.00", "bad = 0.60, good = inf")).contains("commit_ontime.good: must be a number, not inf"));
+        assert!(invalid(("bad = 0.60, good = 1.00", "bad = nan, good = 1.00")).contains("commit_ontime.bad: must be a number, not NaN"));
+        assert!(invalid(("bad = 0.60, good = 1.00", "bad = -1e308, good = 1e308")).contains("commit_ontime.good: is too far from the value for zero points (-1e308)"));
+        assert!(invalid(("per_item = 2.5", "per_item = nan")).contains("commit_breach.per_item: must be a positive number, not NaN"));
+        assert!(invalid(("excellent = 90.0", "excellent = inf")).contains("grades.excellent: must be a number, not inf"));
+        assert!(invalid(("pass = 60.0", "pass = nan")).contains("grades.pass: must be a number, not NaN"));
+        assert!(invalid(("pass = 60.0", "pass = -1.0")).contains("grades.pass: must be at least 0, not -1.0"));
+        assert!(invalid(("excellent_quota = 0.30", "excellent_quota = nan")).contains("grades.excellent_quota: must be in (0, 1]"));
         assert!(invalid(("late_rectification_factor = 2.0", "late_rectification_factor = inf")).contains("late_rectification_factor must be a number ≥ 1, not inf"));
         assert!(invalid(("court_listing = 5.0", "court_listing = 1e308")).contains("an amount times late_rectification_factor 2.0 is more than a number can hold"));
         assert!(invalid(("court_listing = 5.0", "court_listing = -5.0")).contains("dishonesty.deduction.court_listing must be a number ≥ 0"));

@@ -608,25 +608,77 @@ fn the_supervision_board_and_an_issued_notice() {
     insta::assert_snapshot!("supervision_notice", main_of(&supervision::render_notice(Lang::Zh, &nav("leader"), 1, &notice).into_string()));
 }
 
-#[test]
-fn what_if_with_a_refused_upload_and_with_a_comparison() {
-    use crate::pages::whatif::{self, WhatIfResult, WhatIfRow, WhatIfView};
-    let mut v = WhatIfView {
-        lang: Lang::Zh,
+/// The what-if page's form: two indicators (linear, deduct), a pass-fail
+/// one and the grade lines; `edit` changes the public rating's weight.
+fn what_if_view(lang: Lang) -> crate::pages::whatif::WhatIfView {
+    use crate::pages::whatif::{Input, RuleRow, RulebookInUse, RulesForm, VersionChoice, WhatIfView};
+    let input = |name: &str, label: &str, value: &str| Input { name: name.into(), label: label.into(), value: value.into(), original: value.into(), changed: false, error: None };
+    let row = |dimension: &str, indicator: &str, kind: &str, id: &str| RuleRow {
+        dimension: dimension.into(),
+        indicator: indicator.into(),
+        kind: kind.into(),
+        weight: input(&format!("{id}.weight"), &format!("{indicator} 权重"), "5"),
+        good: (kind == "linear").then(|| input(&format!("{id}.good"), &format!("{indicator} 满分值"), "1")),
+        bad: (kind == "linear").then(|| input(&format!("{id}.bad"), &format!("{indicator} 零分值"), "0.6")),
+        per_item: (kind == "deduct").then(|| input(&format!("{id}.per_item"), &format!("{indicator} 每项扣分"), "2.5")),
+    };
+    WhatIfView {
+        lang,
         nav: nav("assessor"),
         years: vec![2024, 2025],
         year: 2025,
+        versions: vec![VersionChoice { version: 1, published: true, as_of: "2025-12-31 23:59:59".into() }, VersionChoice { version: 2, published: false, as_of: "2025-12-31 23:59:59".into() }],
+        version: Some(1),
+        rulebook: Some(RulebookInUse { title: "2025年度温州市政务诚信考核细则".into(), year: 2025 }),
+        form: Some(RulesForm {
+            rows: vec![
+                row("践诺履约", "承诺按期兑现率", "linear", "commit_ontime"),
+                row("践诺履约", "承诺违约", "deduct", "commit_breach"),
+                row("政府债务", "债务限额管理", "pass_fail", "debt_limit"),
+                row("社会评价", "万人评议", "linear", "public_rating"),
+            ],
+            grades: vec![input("grades.excellent", "优秀分数线", "90"), input("grades.good", "良好分数线", "80"), input("grades.pass", "合格分数线", "60"), input("grades.excellent_quota", "优秀比例上限", "0.3")],
+            weight_sum: Some(20.0),
+            original_weight_sum: 20.0,
+        }),
         rulebook_years: vec![2025, 2026],
-        rulebook_year: Some(2026),
+        rulebook_year: None,
         max_kib: 256,
-        error: Some("rulebook 2025: indicator public_rating: weight must be positive".into()),
+        error: None,
         result: None,
-    };
-    insta::assert_snapshot!("whatif_refused", main_of(&whatif::render(&v).into_string()));
-    v.error = None;
-    v.result = Some(WhatIfResult {
-        version: 2,
-        rulebook: "2026年度政务诚信考核规则 (2026)".into(),
+    }
+}
+
+#[test]
+fn what_if_form_prefilled_refused_and_compared() {
+    use crate::pages::whatif::{self, WhatIfResult, WhatIfRow};
+    let v = what_if_view(Lang::Zh);
+    insta::assert_snapshot!("whatif_form", main_of(&whatif::render(&v).into_string()));
+
+    // A weight out of range and the grade lines out of order, refused in place.
+    let mut refused = v.clone();
+    let form = refused.form.as_mut().unwrap();
+    form.rows[3].weight.value = "150".into();
+    form.rows[3].weight.changed = true;
+    form.rows[3].weight.label = "指标「万人评议」的权重".into();
+    form.rows[3].weight.error = Some("应为大于 0、不超过 100 的数，现为 150".into());
+    form.grades[1].value = "95".into();
+    form.grades[1].changed = true;
+    form.grades[1].error = Some("应低于优秀分数线 90，现为 95".into());
+    form.weight_sum = Some(165.0);
+    insta::assert_snapshot!("whatif_refused", main_of(&whatif::render(&refused).into_string()));
+
+    // The public rating weighs 30: the result above the form, which keeps the value.
+    let mut compared = what_if_view(Lang::En);
+    let form = compared.form.as_mut().unwrap();
+    form.rows[3].weight.value = "30".into();
+    form.rows[3].weight.changed = true;
+    form.weight_sum = Some(45.0);
+    compared.result = Some(WhatIfResult {
+        version: 1,
+        published: true,
+        rulebook: "the edited rulebook (1 change)".into(),
+        changes: vec!["The weight of “Public rating”: 5 → 30".into()],
         data_changed: true,
         changed: 1,
         rows: vec![WhatIfRow {
@@ -641,7 +693,12 @@ fn what_if_with_a_refused_upload_and_with_a_comparison() {
             rank_change: Some(2),
         }],
     });
-    insta::assert_snapshot!("whatif_compared", main_of(&whatif::render(&v).into_string()));
+    insta::assert_snapshot!("whatif_compared", main_of(&whatif::render(&compared).into_string()));
+
+    // A year without a result: no form, the reason.
+    let mut empty = what_if_view(Lang::Zh);
+    (empty.versions, empty.version, empty.rulebook, empty.form) = (Vec::new(), None, None, None);
+    insta::assert_snapshot!("whatif_no_result", main_of(&whatif::render(&empty).into_string()));
 }
 
 #[test]

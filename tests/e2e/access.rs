@@ -139,6 +139,7 @@ const ROWS: &[Row] = &[
     get("/statistics", "/statistics?year=2025", [303, 403, 200, 403, 403, 403]),
     get("/whatif", "/whatif?year=2025", [303, 200, 200, 403, 403, 403]),
     post("/whatif", "/whatif", &[], [303, 422, 422, 403, 403, 403]),
+    post("/whatif/rules", "/whatif/rules", &[("year", "2025"), ("public_rating.weight", "-1")], [303, 422, 422, 403, 403, 403]),
     get("/supervision", "/supervision", [303, 200, 200, 403, 403, 403]),
     get("/supervision/{file}", "/supervision/deadlines.csv", [303, 200, 200, 403, 403, 403]),
     get("/supervision/{file}", "/supervision/notice.pdf?as_of=2025-12-31", [303, 200, 200, 403, 403, 403]),

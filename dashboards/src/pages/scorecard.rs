@@ -261,7 +261,7 @@ fn details(v: &ScorecardView) -> Markup {
                                 td.method { (i.formula) }
                                 td.num { (format!("{p:.4}")) " / " (i.weight) }
                                 td.num { (format!("{:.4}", i.weight - p)) }
-                                td.num { (i.previous_points.map_or("–".into(), |q| format!("{:+.4}", p - q))) }
+                                td.num { (i.previous_points.map_or("–".into(), |q| super::signed(p - q, 4))) }
                             }
                         }
                     }

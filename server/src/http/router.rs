@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/repairs/{id}/decide", post(repairs::decide))
         .route("/persons", get(persons::page).post(persons::look_up))
         .route("/whatif", get(whatif::page).route_layer(expensive()))
+        .route("/whatif/rules", post(whatif::edited).layer(axum::extract::DefaultBodyLimit::max(whatif::MAX_FORM_BYTES)).route_layer(expensive()))
         .route("/statistics", get(statistics::page).route_layer(expensive()))
         .route("/supervision", get(supervision::page))
         .route("/supervision/{file}", get(supervision::file).route_layer(expensive()))

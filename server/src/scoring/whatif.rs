@@ -68,6 +68,12 @@ pub async fn whatif(db: &Db, version: &VersionInfo, mut rules: Rulebook) -> Resu
     Ok(WhatIf { year, version: version.version, rulebook_title, rulebook_year, data_changed, units: compare(&stored, &alternative) })
 }
 
+/// The rulebook `version` was computed under, as stored with it (not the
+/// shipped file of its year, which may have changed since).
+pub async fn rulebook_of(db: &Db, version: &VersionInfo) -> Result<Rulebook, ScoringError> {
+    Ok(Rulebook::parse(&results::rulebook_text(db, version.id).await?)?)
+}
+
 /// Each stored unit beside its alternative result, sorted for reading.
 fn compare(stored: &ResultRows, alternative: &ResultRows) -> Vec<WhatIfRow> {
     let mut rows: Vec<WhatIfRow> = stored

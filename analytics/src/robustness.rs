@@ -4,8 +4,10 @@
 //! `w' = w × (1 + φ_W × (2U − 1))` and, for `linear(bad, good)`, both
 //! thresholds `bad' = bad + φ_T × (2U − 1) × (good − bad)` (and `good'`
 //! likewise), then recomputes points, base, total, group ranks and grades
-//! exactly as the method's §5 does. Data, deductions, bonus, vetoes and
-//! ungraded status stay as they are. Per unit: the nominal and median rank,
+//! exactly as the method's §5 does. "Not perturbed: `pass_fail` indicators
+//! (neither their weight nor their outcome)": they keep their weight and
+//! draw no uniform. Data, deductions, bonus, vetoes and ungraded status
+//! stay as they are. Per unit: the nominal and median rank,
 //! the 5th–95th percentile interval and the probability of each grade; per
 //! group the narrow intervals and the excellence that is certain or
 //! contested; and leave-one-out (each indicator's weight set to 0 in turn).
@@ -52,9 +54,14 @@ pub struct Factors {
 
 impl Default for Factors {
     fn default() -> Factors {
-        Factors { weights: 0.25, thresholds: 0.10 }
+        Factors { weights: DEFAULT_WEIGHT_FACTOR, thresholds: DEFAULT_THRESHOLD_FACTOR }
     }
 }
+
+/// The default φ_W ("default φ_W = 0.25").
+pub const DEFAULT_WEIGHT_FACTOR: f64 = 0.25;
+/// The default φ_T ("default φ_T = 0.10").
+pub const DEFAULT_THRESHOLD_FACTOR: f64 = 0.10;
 
 /// One simulation's settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -270,13 +277,19 @@ impl Model {
     }
 
     /// How many uniforms one draw takes, and for each indicator the index
-    /// of its first: the weight's, then (linear ones) bad's and good's.
+    /// of its first: the weight's, then (linear ones) bad's and good's. A
+    /// `pass_fail` indicator takes none (its weight is not perturbed); its
+    /// index is where the next indicator's start.
     pub fn uniform_layout(&self) -> (usize, Vec<usize>) {
         let mut at = Vec::with_capacity(self.indicators.len());
         let mut k = 0;
         for i in &self.indicators {
             at.push(k);
-            k += if i.kind == FunctionKind::Linear { 3 } else { 1 };
+            k += match i.kind {
+                FunctionKind::Linear => 3,
+                FunctionKind::Deduct => 1,
+                FunctionKind::PassFail => 0,
+            };
         }
         (k, at)
     }
@@ -292,6 +305,10 @@ impl Model {
     fn perturbed(&self, u: &[f64], at: &[usize], f: Factors, m: &mut Method) {
         for (j, ind) in self.indicators.iter().enumerate() {
             let k = at[j];
+            if ind.kind == FunctionKind::PassFail {
+                m.weights[j] = ind.weight;
+                continue;
+            }
             m.weights[j] = ind.weight * (1.0 + f.weights * (2.0 * u[k] - 1.0));
             if ind.kind == FunctionKind::Linear {
                 let span = ind.good - ind.bad;
@@ -433,19 +450,7 @@ impl Model {
                 }
             })
             .collect();
-        let groups = PeerGroup::ALL
-            .iter()
-            .map(|g| {
-                let members: Vec<&UnitRobustness> = units.iter().filter(|u| u.group == *g && u.nominal_rank.is_some()).collect();
-                GroupRobustness {
-                    group: *g,
-                    units: members.len(),
-                    narrow: members.iter().filter(|u| matches!((u.rank_p5, u.rank_p95), (Some(a), Some(b)) if b - a <= 3)).count(),
-                    excellent_certain: members.iter().filter(|u| u.grades.excellent >= 0.95).map(|u| u.unit_code.clone()).collect(),
-                    excellent_contested: members.iter().filter(|u| (0.05..0.95).contains(&u.grades.excellent)).map(|u| u.unit_code.clone()).collect(),
-                }
-            })
-            .collect();
+        let groups = PeerGroup::ALL.iter().map(|g| group_summary(*g, &units)).collect();
         Ok(Report {
             draws: s.draws,
             seed: s.seed,
@@ -477,6 +482,21 @@ impl Model {
                 LeftOut { indicator: ind.id.clone(), units }
             })
             .collect()
+    }
+}
+
+/// A group's summary over its graded units: "how many units' intervals
+/// span ≤ 3 places; units whose excellence is certain (≥ 95%) or contested
+/// (5–95%)" (5 % included, 95 % already certain).
+fn group_summary(group: PeerGroup, units: &[UnitRobustness]) -> GroupRobustness {
+    let members: Vec<&UnitRobustness> = units.iter().filter(|u| u.group == group && u.nominal_rank.is_some()).collect();
+    let codes = |keep: &dyn Fn(f64) -> bool| members.iter().filter(|u| keep(u.grades.excellent)).map(|u| u.unit_code.clone()).collect();
+    GroupRobustness {
+        group,
+        units: members.len(),
+        narrow: members.iter().filter(|u| matches!((u.rank_p5, u.rank_p95), (Some(a), Some(b)) if b - a <= 3)).count(),
+        excellent_certain: codes(&|p| p >= 0.95),
+        excellent_contested: codes(&|p| (0.05..0.95).contains(&p)),
     }
 }
 
@@ -571,6 +591,128 @@ mod tests {
         let loo = m.leave_one_out();
         let d: Vec<_> = loo[1].units.iter().map(|u| (u.rank, u.grade)).collect();
         assert_eq!(d, [(Some(1), Grade::Excellent), (Some(2), Grade::Good), (Some(3), Grade::Fail)]);
+    }
+
+    /// robustness.md §1: "Not perturbed: `pass_fail` indicators (neither
+    /// their weight nor their outcome)". A pass_fail indicator draws no
+    /// uniform and keeps its weight whatever the draw.
+    #[test]
+    fn pass_fail_weights_are_not_perturbed() {
+        let groups = vec![PeerGroup::County];
+        let m = Model {
+            indicators: vec![
+                Indicator { id: "p".into(), weight: 10.0, kind: FunctionKind::PassFail, bad: 0.0, good: 0.0, groups: groups.clone() },
+                Indicator { id: "a".into(), weight: 10.0, kind: FunctionKind::Linear, bad: 0.0, good: 1.0, groups },
+            ],
+            units: vec![unit("A", vec![Some(1.0), Some(0.5)]), unit("B", vec![Some(0.0), Some(1.0)])],
+            grades: rules(),
+        };
+        // `p` takes no uniform: `a`'s weight, bad and good take 0, 1, 2.
+        let (k, at) = m.uniform_layout();
+        assert_eq!((k, at.as_slice()), (3, [0, 0].as_slice()));
+        let mut method = m.nominal_method();
+        m.perturbed(&[1.0, 0.5, 0.5], &at, Factors { weights: 0.25, thresholds: 0.1 }, &mut method);
+        // p keeps 10; a: 10 × (1 + 0.25 × (2 × 1 − 1)) = 12.5.
+        assert_eq!(method.weights, [10.0, 12.5]);
+        let mut o = m.empty_outcome();
+        m.evaluate(&method, &mut o, false);
+        // A: (10 + 12.5 × 0.5)/22.5 = 72.22…; B: (0 + 12.5)/22.5 = 55.55….
+        assert_eq!(o.totals, [72.22, 55.56]);
+        // A whole simulation without threshold variation: p stays at 10,
+        // a's weight w runs over [7.5, 12.5], so A's total 100 × (10 +
+        // 0.5 w)/(10 + w) stays within 72.22–78.57 (pass) and B's 100 w/(10
+        // + w) within 42.86–55.56: A is first in every draw.
+        let s = Settings { factors: Factors { weights: 0.25, thresholds: 0.0 }, draws: 200, seed: 3 };
+        let r = m.simulate(&s).unwrap();
+        assert_eq!((r.units[0].rank_p5, r.units[0].rank_p95), (Some(1), Some(1)));
+        assert_eq!((r.units[0].grades.pass, r.units[1].grades.fail), (1.0, 1.0));
+    }
+
+    /// robustness.md §1: "`bad' = bad + φ_T × (2U − 1) × (good − bad)` and
+    /// likewise `good'`": the move is a share of the threshold span,
+    /// whatever its length or direction (`linear(60, 95)`, span 35, and
+    /// the lower-is-better `linear(0.15, 0.02)`, span −0.13).
+    #[test]
+    fn threshold_draws_move_by_a_share_of_the_span() {
+        let groups = vec![PeerGroup::County];
+        let linear = |id: &str, bad: f64, good: f64| Indicator { id: id.into(), weight: 10.0, kind: FunctionKind::Linear, bad, good, groups: groups.clone() };
+        let m = Model { indicators: vec![linear("r", 60.0, 95.0), linear("q", 0.15, 0.02)], units: vec![unit("A", vec![Some(80.0), Some(0.05)])], grades: rules() };
+        let (_, at) = m.uniform_layout();
+        let mut method = m.nominal_method();
+        m.perturbed(&[0.5, 0.75, 0.25, 0.0, 1.0, 0.0], &at, Factors { weights: 0.25, thresholds: 0.1 }, &mut method);
+        // r: bad' = 60 + 0.1 × 0.5 × 35 = 61.75; good' = 95 + 0.1 × (−0.5) × 35 = 93.25.
+        // q: bad' = 0.15 + 0.1 × 1 × (−0.13) = 0.137; good' = 0.02 + 0.1 × (−1) × (−0.13) = 0.033.
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(near(method.bads[0], 61.75) && near(method.goods[0], 93.25), "{method:?}");
+        assert!(near(method.bads[1], 0.137) && near(method.goods[1], 0.033), "{method:?}");
+        // Weights: U = 0.5 leaves r at 10; U = 0 takes q to 10 × 0.75.
+        assert_eq!(method.weights, [10.0, 7.5]);
+    }
+
+    /// robustness.md §1: "default φ_W = 0.25", "default φ_T = 0.10",
+    /// "Default N = 10,000 draws", and "a fixed seed": what the API and the
+    /// pages use when they are not told otherwise.
+    #[test]
+    fn the_defaults_are_the_methods() {
+        let s = Settings::default();
+        assert_eq!((s.factors.weights, s.factors.thresholds, s.draws, s.seed), (0.25, 0.10, 10_000, DEFAULT_SEED));
+        assert_eq!(s.factors, Factors::default());
+        assert!(s.check().is_ok());
+    }
+
+    /// robustness.md §1: "Each draw recomputes … group ranks (competition
+    /// ranking)": two units equal in every value tie in every draw, share
+    /// rank 1 and are both excellent (ties at the quota all qualify); the
+    /// third is 3rd, never 2nd.
+    #[test]
+    fn ties_inside_a_draw_share_the_best_rank() {
+        let mut m = three();
+        // A and B: a = 1.0, D = 0 → 100 in every draw; C: a = 0.5, D = 1.
+        m.units[0].values = vec![Some(1.0), Some(0.0)];
+        m.units[1].values = vec![Some(1.0), Some(0.0)];
+        let r = m.simulate(&Settings { draws: 300, seed: 11, ..Settings::default() }).unwrap();
+        for (i, rank) in [(0, 1), (1, 1), (2, 3)] {
+            let u = &r.units[i];
+            assert_eq!((u.nominal_rank, u.rank_p5, u.median_rank, u.rank_p95), (Some(rank), Some(rank), Some(rank), Some(rank)), "{}", u.unit_code);
+        }
+        assert_eq!((r.units[0].grades.excellent, r.units[1].grades.excellent), (1.0, 1.0));
+        assert_eq!(r.groups[0].excellent_certain, ["A", "B"]);
+    }
+
+    fn figures(code: &str, group: PeerGroup, ranks: Option<(u32, u32)>, excellent: f64) -> UnitRobustness {
+        UnitRobustness {
+            unit_code: code.into(),
+            unit_name: code.into(),
+            group,
+            nominal_rank: ranks.map(|r| r.0),
+            median_rank: ranks.map(|r| r.0),
+            rank_p5: ranks.map(|r| r.0),
+            rank_p95: ranks.map(|r| r.1),
+            grades: GradeShares { excellent, good: 1.0 - excellent, pass: 0.0, fail: 0.0 },
+        }
+    }
+
+    /// robustness.md §1: per group "how many units' intervals span ≤ 3
+    /// places; units whose excellence is certain (≥ 95%) or contested
+    /// (5–95%)". Read: 95 % is certain (not contested), 5 % is contested;
+    /// ungraded units and other groups' units are not counted.
+    #[test]
+    fn the_contested_band_runs_from_5_to_under_95_percent() {
+        let county = PeerGroup::County;
+        let units = [
+            figures("C95", county, Some((1, 4)), 0.95),
+            figures("C949", county, Some((1, 5)), 0.9499),
+            figures("C05", county, Some((2, 5)), 0.05),
+            figures("C0499", county, Some((3, 6)), 0.0499),
+            figures("U", county, None, 0.5),
+            figures("D1", PeerGroup::Department, Some((1, 1)), 0.5),
+        ];
+        let g = group_summary(county, &units);
+        assert_eq!(g.units, 4);
+        // Spans 3 (narrow), 4, 3 (narrow), 3 (narrow).
+        assert_eq!(g.narrow, 3);
+        assert_eq!(g.excellent_certain, ["C95"]);
+        assert_eq!(g.excellent_contested, ["C949", "C05"]);
     }
 
     #[test]

@@ -715,6 +715,117 @@ mod tests {
         assert_eq!(g.excellent_contested, ["C949", "C05"]);
     }
 
+    /// A unit of `group` with a linear value `a` and a deduction `d`.
+    fn member(code: &str, group: PeerGroup, parent: Option<&str>, a: Option<f64>, d: Option<f64>) -> Unit {
+        Unit { group, parent_code: parent.map(Into::into), ..unit(code, vec![a, d]) }
+    }
+
+    /// The model of [`three`] for every group.
+    fn everywhere(units: Vec<Unit>) -> Model {
+        let mut m = three();
+        for i in &mut m.indicators {
+            i.groups = PeerGroup::ALL.to_vec();
+        }
+        m.units = units;
+        m
+    }
+
+    /// robustness.md §1: each draw "recomputes base, total, group ranks
+    /// (competition ranking), county ranks, grades with the quota rule
+    /// exactly as §5 of the method"; §5: "rank ≤ max(1, floor(0.30 × n))
+    /// where n is the number of graded units in the group", and an
+    /// ungraded unit "does not count in its group's size `n`". Checked on
+    /// the nominal result, which every draw computes the same way.
+    #[test]
+    fn the_quota_counts_each_groups_graded_units_only() {
+        // Ten departments at 100, 99, 98, 97, then 75 (a = 1, .98, .96,
+        // .94, .5 with D = 0: 100 × (10a + 10)/20): quota floor(3.0) = 3.
+        let mut units: Vec<Unit> = [1.0, 0.98, 0.96, 0.94, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+            .iter()
+            .enumerate()
+            .map(|(i, a)| member(&format!("D{i}"), PeerGroup::Department, None, Some(*a), Some(0.0)))
+            .collect();
+        // Six graded counties (100, 99, then 75) and a seventh without a
+        // rate (ungraded): n = 6, quota floor(1.8) = 1, not floor(2.1) = 2.
+        for (i, a) in [1.0, 0.98, 0.5, 0.5, 0.5, 0.5].iter().enumerate() {
+            units.push(member(&format!("C{i}"), PeerGroup::County, None, Some(*a), Some(0.0)));
+        }
+        units.push(Unit { graded: false, ..member("CU", PeerGroup::County, None, None, Some(0.0)) });
+        // A township to which nothing applies: no weight, base 0 (the
+        // engine's reading where Σw = 0), ungraded.
+        units.push(Unit { graded: false, ..member("TU", PeerGroup::Township, Some("C0"), None, None) });
+        let m = everywhere(units);
+        let o = m.nominal();
+        let grade_of = |code: &str| o.grades[m.units.iter().position(|u| u.code == code).unwrap()];
+        for (code, g) in [("D0", Grade::Excellent), ("D2", Grade::Excellent), ("D3", Grade::Good), ("C0", Grade::Excellent), ("C1", Grade::Good), ("CU", Grade::Ungraded)] {
+            assert_eq!(grade_of(code), g, "{code}");
+        }
+        let cu = m.units.len() - 2;
+        assert_eq!((o.totals[cu], o.ranks[cu]), (100.0, None), "CU: D = 0 of 10 → 100, unranked");
+        assert_eq!((o.totals[cu + 1], o.ranks[cu + 1], o.grades[cu + 1]), (0.0, None, Grade::Ungraded));
+    }
+
+    /// §5: "Townships also get a rank among the graded townships of their
+    /// county"; the bonus is added before rounding and ranking; a vetoed
+    /// unit is `fail` and keeps its rank.
+    #[test]
+    fn county_ranks_bonus_and_veto_in_the_nominal_result() {
+        let town = |code: &str, parent: &str, a: f64| member(code, PeerGroup::Township, Some(parent), Some(a), Some(0.0));
+        let units = vec![
+            // 100, and 75 + bonus 2 = 77, in county A; 90 (vetoed) in B.
+            town("A1", "A", 1.0),
+            Unit { bonus: 2.0, ..town("A2", "A", 0.5) },
+            Unit { vetoed: true, ..town("B1", "B", 0.8) },
+            member("A", PeerGroup::County, None, Some(1.0), Some(0.0)),
+        ];
+        let m = everywhere(units);
+        let o = m.nominal();
+        assert_eq!(o.totals, [100.0, 77.0, 90.0, 100.0]);
+        assert_eq!(o.ranks, [Some(1), Some(3), Some(2), Some(1)]);
+        assert_eq!(o.county_ranks, [Some(1), Some(2), Some(1), None]);
+        assert_eq!(o.grades, [Grade::Excellent, Grade::Pass, Grade::Fail, Grade::Excellent]);
+    }
+
+    /// A simulation stops when asked while it runs, not only before its
+    /// first draw ("checked every [`STOP_CHECK_EVERY`] draws").
+    #[test]
+    fn a_simulation_stops_when_asked_midway() {
+        let m = three();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let asker = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let s = Settings { draws: MAX_DRAWS, ..Settings::default() };
+        assert_eq!(m.simulate_until(&s, &stop).err(), Some(RobustnessError::Stopped));
+        asker.join().unwrap();
+    }
+
+    /// The model reads the rulebook's indicators in its order: weight,
+    /// kind, and for `linear` its thresholds; and the uniforms handed out
+    /// for an independent check are `per_draw × draws` of the
+    /// simulation's stream.
+    #[test]
+    fn the_model_is_the_rulebooks_and_its_uniforms_the_simulations() {
+        let rules = Rulebook::parse(include_str!("../../seeds/rulebooks/2025.toml")).unwrap();
+        let inds = Model::indicators_of(&rules);
+        assert_eq!(inds.len(), 15);
+        let ratio = &inds[9];
+        assert_eq!((ratio.id.as_str(), ratio.weight, ratio.kind, ratio.bad, ratio.good), ("debt_ratio", 5.0, FunctionKind::Linear, 1.5, 1.0));
+        let limit = &inds[10];
+        assert_eq!((limit.id.as_str(), limit.kind, limit.groups.as_slice()), ("debt_limit", FunctionKind::PassFail, [PeerGroup::County].as_slice()));
+        let m = Model { indicators: inds, units: Vec::new(), grades: rules.grades.clone() };
+        // 11 linear × 3 + 3 deduct × 1 + 1 pass_fail × 0 = 36 per draw.
+        assert_eq!(m.uniform_layout().0, 36);
+        let s = Settings { draws: 3, seed: 5, ..Settings::default() };
+        let u: Vec<f64> = m.uniforms(&s).collect();
+        assert_eq!(u.len(), 108);
+        assert!(u.iter().all(|x| (0.0..1.0).contains(x)));
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        assert_eq!(u[..3], [rng.random::<f64>(), rng.random::<f64>(), rng.random::<f64>()]);
+    }
+
     #[test]
     fn without_variation_every_interval_is_the_nominal_rank() {
         let m = three();

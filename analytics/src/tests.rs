@@ -764,6 +764,33 @@ mod rulebooks {
         assert!(invalid(("groups = [\"county\"]", "groups = [\"county\", \"county\"]")).contains("indicator debt_ratio: groups lists county twice"));
     }
 
+    /// The bounds the method puts on a rulebook's numbers, at their edges:
+    /// a `deduct` amount per item is positive ("D = 2.5 per breach"); the
+    /// grade bands descend strictly, `excellent > good > pass ≥ 0`; the
+    /// quota is a share in (0, 1]; bonus points and the cap are ≥ 0.
+    #[test]
+    fn the_bounds_of_a_rulebooks_numbers_hold_at_their_edges() {
+        assert!(invalid(("per_item = 2.5", "per_item = 0.0")).contains("indicator commit_breach: per_item must be a positive number"));
+        assert!(invalid(("excellent = 90.0", "excellent = 80.0")).contains("grade bands must descend"));
+        assert!(invalid(("good = 80.0", "good = 60.0")).contains("grade bands must descend"));
+        assert!(invalid(("excellent_quota = 0.30", "excellent_quota = 0.0")).contains("excellent_quota must be in (0, 1]"));
+        assert!(invalid(("city = 1.0", "city = -1.0")).contains("bonus.points.city must be a number ≥ 0"));
+        assert!(invalid(("city = 1.0", "city = nan")).contains("bonus.points.city must be a number ≥ 0"));
+        assert!(invalid(("cap = 5.0", "cap = -1.0")).contains("bonus.cap must be a number ≥ 0"));
+        assert!(invalid(("late_rectification_factor = 2.0", "late_rectification_factor = 0.5")).contains("late_rectification_factor must be a number ≥ 1"));
+        // The edges a rulebook may use: a pass line of 0, a quota of 1, no
+        // bonus, a factor of 1 (late rectification deducts once).
+        for (from, to) in [
+            ("pass = 60.0", "pass = 0.0"),
+            ("excellent_quota = 0.30", "excellent_quota = 1.0"),
+            ("city = 1.0", "city = 0.0"),
+            ("cap = 5.0", "cap = 0.0"),
+            ("late_rectification_factor = 2.0", "late_rectification_factor = 1.0"),
+        ] {
+            assert!(Rulebook::parse(&RULEBOOK_2025.replacen(from, to, 1)).is_ok(), "{to}");
+        }
+    }
+
     #[test]
     fn a_rulebook_is_for_its_year() {
         assert_eq!(

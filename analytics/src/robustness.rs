@@ -327,13 +327,8 @@ impl Model {
                 let w = m.weights[j];
                 points += match self.indicators[j].kind {
                     FunctionKind::Linear => w * ((v - m.bads[j]) / (m.goods[j] - m.bads[j])).clamp(0.0, 1.0),
-                    FunctionKind::Deduct => {
-                        if w > v {
-                            w - v
-                        } else {
-                            0.0
-                        }
-                    }
+                    // "`s = max(0, w − D)`"
+                    FunctionKind::Deduct => (w - v).max(0.0),
                     FunctionKind::PassFail => w * v,
                 };
                 weights += w;

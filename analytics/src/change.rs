@@ -313,4 +313,27 @@ mod tests {
         let five = peer_stats(&[5.0, 1.0, 4.0, 2.0, 3.0], 5.0).unwrap();
         assert_eq!((five.median, five.best, five.percentile), (3.0, 5.0, 90.0));
     }
+
+    /// robustness.md §3 as the module reads it: points "lost `−100 s₀ /
+    /// W₀` where it no longer does" apply, and the bonus part is this
+    /// year's bonus less last year's, which can be negative.
+    #[test]
+    fn points_lost_where_an_indicator_no_longer_applies_and_a_smaller_bonus() {
+        // Last year a 8/10, b 4/10: W₀ = 20, base 60, bonus 2 → 62.00.
+        // This year a 8/10 alone: base 80, bonus 1 → 81.00.
+        let input = ChangeInput {
+            indicators: vec![ind("a", Some((8.0, 10.0)), Some((8.0, 10.0))), ind("b", Some((4.0, 10.0)), None)],
+            bonus_before: 2.0,
+            bonus_after: 1.0,
+            total_before: 62.0,
+            total_after: 81.0,
+            rank_before: None,
+            peers_before: vec![],
+        };
+        let d = decompose(&input);
+        // a: 10 × (8/10 − 8/10) → 0; b: −100 × 4/20 = −20; re-weighting
+        // 80 − 60 − (0 − 20) = 40; bonus 1 − 2 = −1; 0 − 20 + 40 − 1 = 19.
+        assert_eq!(d.total_change, 19.0);
+        assert_eq!(d.parts.iter().map(|p| p.change).collect::<Vec<_>>(), [0.0, -20.0, 40.0, -1.0, 0.0]);
+    }
 }

@@ -791,6 +791,19 @@ mod rulebooks {
         }
     }
 
+    /// An error's key is read from its line only when the line gives it
+    /// plainly: a quoted key is not guessed at, the message names the
+    /// table and `?` (and still says what is wrong).
+    #[test]
+    fn a_key_the_line_does_not_give_plainly_is_not_guessed() {
+        let e = with("[disclosure.period]\n\"judgment\" = \"sometimes\"");
+        assert!(e.starts_with("[disclosure.period] ?: ") && e.contains("expected \"never\" or a table"), "{e}");
+        // `#n` names an indicator only under `[[indicator]]`: a dimension
+        // whose key starts with `#` is a dimension's key.
+        let e = invalid(("D6 = \"社会评价\"", "D6 = \"社会评价\"\n\"#7\" = 5"));
+        assert!(e.starts_with("[dimensions] #7: "), "{e}");
+    }
+
     #[test]
     fn a_rulebook_is_for_its_year() {
         assert_eq!(

@@ -6,12 +6,23 @@ Written from the spec, not from the Rust: competition rank as 1 + the number
 of graded units of the group with a higher total, all draws at once as
 matrices, percentiles by numpy's inverted CDF.
 
-    python robustness_check.py DUMP_DIR ANSWER.json
-Exit 0 when every percentile, median and grade probability agrees.
+What each indicator is, and so what a draw varies, is read from the
+rulebook itself (the method's table as the year's TOML file states it), not
+from the engine's dump: robustness.md §1 says "Not perturbed: `pass_fail`
+indicators (neither their weight nor their outcome)", so a `pass_fail`
+indicator keeps its weight and draws no uniform; `deduct` draws one (its
+weight), `linear` three (weight, bad, good), in the rulebook's order. The
+dump's weights and thresholds must be the rulebook's, and its count of
+uniforms per draw must be the one this reading gives, or the check fails.
+
+    python robustness_check.py DUMP_DIR ANSWER.json [RULEBOOK.toml]
+RULEBOOK defaults to seeds/rulebooks/<year>.toml. Exit 0 when every
+percentile, median and grade probability agrees.
 """
 import json
 import math
 import sys
+import tomllib
 
 import numpy as np
 
@@ -24,29 +35,72 @@ def round_cents(x):
     return np.where(scaled >= 0, up, down) / 100.0
 
 
-def main(dump_dir, answer_path):
+def rules_of(rulebook_path, model):
+    """The model's indicators as the rulebook states them: (id, kind,
+    weight, bad, good) in the model's order, and the problems found when the
+    dump does not hold the rulebook's numbers."""
+    book = tomllib.load(open(rulebook_path, "rb"))
+    by_id = {r["id"]: r for r in book["indicator"]}
+    rules, wrong = [], []
+    for ind in model["indicators"]:
+        r = by_id.get(ind["id"])
+        if r is None:
+            wrong.append(f"{ind['id']}: not in {rulebook_path}")
+            continue
+        f = r["function"]
+        rule = (r["id"], f["kind"], float(r["weight"]), float(f.get("bad", 0.0)), float(f.get("good", 0.0)))
+        if ind["weight"] != rule[2] or (f["kind"] == "linear" and (ind["bad"], ind["good"]) != rule[3:]):
+            wrong.append(f"{ind['id']}: the dump has weight {ind['weight']}, bad {ind['bad']}, good {ind['good']}; the rulebook {rule[2:]}")
+        rules.append(rule)
+    return rules, wrong
+
+
+def layout(rules):
+    """Each indicator's first uniform and the uniforms per draw: a weight's
+    for every indicator but pass_fail, then bad's and good's for linear."""
+    offsets, k = [], 0
+    for _, kind, *_ in rules:
+        offsets.append(k)
+        k += {"linear": 3, "deduct": 1, "pass_fail": 0}[kind]
+    return offsets, k
+
+
+def main(dump_dir, answer_path, rulebook_path=None):
     doc = json.load(open(f"{dump_dir}/model.json"))
     answer = json.load(open(answer_path))
-    model, per_draw, offsets = doc["model"], doc["per_draw"], doc["offsets"]
+    model = doc["model"]
+    rulebook_path = rulebook_path or f"seeds/rulebooks/{answer['year']}.toml"
+    rules, wrong = rules_of(rulebook_path, model)
+    offsets, per_draw = layout(rules)
+    if doc["per_draw"] != per_draw:
+        wrong.append(f"the engine draws {doc['per_draw']} uniforms per draw; the method's reading of {rulebook_path} needs {per_draw} "
+                     "(is a pass_fail weight being perturbed?)")
+    if wrong:
+        print("DISAGREE before simulating:")
+        print("\n".join(wrong))
+        return 1
     draws, phi_w, phi_t = doc["draws"], doc["weights"], doc["thresholds"]
     u = np.fromfile(f"{dump_dir}/uniforms.f64", dtype="<f8").reshape(draws, per_draw)
-    inds, units, g = model["indicators"], model["units"], model["grades"]
+    units, g = model["units"], model["grades"]
     n = len(units)
     points = np.zeros((draws, n))
     weights = np.zeros((draws, n))
-    for j, ind in enumerate(inds):
+    for j, (_, kind, weight, bad0, good0) in enumerate(rules):
         k = offsets[j]
-        w = ind["weight"] * (1.0 + phi_w * (2.0 * u[:, k] - 1.0))
+        if kind == "pass_fail":
+            w = np.full(draws, weight)
+        else:
+            w = weight * (1.0 + phi_w * (2.0 * u[:, k] - 1.0))
         values = np.array([np.nan if un["values"][j] is None else un["values"][j] for un in units])
         applies = ~np.isnan(values)
         v = np.nan_to_num(values)
         W = w[:, None] * np.ones((1, n))
-        if ind["kind"] == "linear":
-            span = ind["good"] - ind["bad"]
-            bad = ind["bad"] + phi_t * (2.0 * u[:, k + 1] - 1.0) * span
-            good = ind["good"] + phi_t * (2.0 * u[:, k + 2] - 1.0) * span
+        if kind == "linear":
+            span = good0 - bad0
+            bad = bad0 + phi_t * (2.0 * u[:, k + 1] - 1.0) * span
+            good = good0 + phi_t * (2.0 * u[:, k + 2] - 1.0) * span
             s = W * np.clip((v[None, :] - bad[:, None]) / (good[:, None] - bad[:, None]), 0.0, 1.0)
-        elif ind["kind"] == "deduct":
+        elif kind == "deduct":
             s = np.where(W > v[None, :], W - v[None, :], 0.0)
         else:
             s = W * v[None, :]
@@ -95,4 +149,4 @@ def main(dump_dir, answer_path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))

@@ -89,8 +89,10 @@ pub fn decompose(input: &ChangeInput) -> Decomposition {
     let (w0, w1) = (weight_sum(input, false), weight_sum(input, true));
     let points = |p: Option<(f64, f64)>| p.map_or(0.0, |(s, _)| s);
     let per = |s: f64, w: f64| if w > 0.0 { 100.0 * s / w } else { 0.0 };
+    // Weights are positive (the rulebook's validation refuses others), so
+    // both shares are defined where the indicator applied both years.
     let performance = |i: &IndicatorYears| match (i.before, i.after) {
-        (Some((s0, wb)), Some((s1, wa))) if wb > 0.0 && wa > 0.0 => wb * (s1 / wa - s0 / wb),
+        (Some((s0, wb)), Some((s1, wa))) => wb * (s1 / wa - s0 / wb),
         _ => points(i.after) - points(i.before),
     };
     let mut exact: Vec<(PartKind, f64)> = input.indicators.iter().map(|i| (PartKind::Indicator(i.id.clone()), per(performance(i), w0))).collect();
@@ -228,5 +230,110 @@ mod tests {
         assert_eq!(peer_stats(&group, 10.0).unwrap().percentile, 87.5);
         assert_eq!(peer_stats(&[3.0, 1.0, 2.0], 2.0).unwrap().median, 2.0);
         assert_eq!(peer_stats(&[], 1.0), None);
+    }
+
+    /// robustness.md §3: "the change of its total against the previous
+    /// year split by indicator … so the parts add up to the change
+    /// exactly". A unit to which nothing applied last year (W₀ = 0: base₀
+    /// read as 0, as the engine reads an empty sum of weights) has no
+    /// per-indicator part at last year's weights; the whole change of base
+    /// is re-weighting.
+    #[test]
+    fn a_unit_with_nothing_applicable_last_year_changes_by_re_weighting() {
+        let input = ChangeInput {
+            indicators: vec![ind("a", None, Some((8.0, 10.0)))],
+            bonus_before: 0.0,
+            bonus_after: 0.0,
+            total_before: 0.0,
+            total_after: 80.0,
+            rank_before: None,
+            peers_before: vec![],
+        };
+        let d = decompose(&input);
+        // a: per(8, W₀ = 0) = 0; re-weighting 100 × 8/10 − 0 − 0 = 80.
+        assert_eq!(d.parts.iter().map(|p| p.change).collect::<Vec<_>>(), [0.0, 80.0, 0.0, 0.0]);
+    }
+
+    /// robustness.md §3: "the rank it would have with only that part
+    /// changed … competition ranking": a total equal to a peer's shares
+    /// its rank (1, 2, 2, 4).
+    #[test]
+    fn a_part_that_ties_a_peer_shares_its_rank() {
+        // Last year 60.00, 4th behind 80, 70, 70. a: +1 point of 10 at W₀
+        // = 10 → +10.00 → 70.00: second with the two 70s, not fourth.
+        let input = ChangeInput {
+            indicators: vec![ind("a", Some((6.0, 10.0)), Some((7.0, 10.0)))],
+            bonus_before: 0.0,
+            bonus_after: 0.0,
+            total_before: 60.0,
+            total_after: 70.0,
+            rank_before: Some(4),
+            peers_before: vec![80.0, 70.0, 70.0],
+        };
+        let d = decompose(&input);
+        assert_eq!((d.parts[0].change, d.parts[0].rank_alone), (10.0, Some(2)));
+    }
+
+    /// Parts are shown to the cent; a part that rounds to zero from below
+    /// is shown as 0, not −0.
+    #[test]
+    fn a_part_rounding_to_zero_from_below_is_zero_not_minus_zero() {
+        // a: 100 × 10 × (4.9996/10 − 5/10)/10 = −0.004 → −0.00 → 0.
+        let input = ChangeInput {
+            indicators: vec![ind("a", Some((5.0, 10.0)), Some((4.9996, 10.0)))],
+            bonus_before: 0.0,
+            bonus_after: 0.0,
+            total_before: 50.0,
+            total_after: 50.0,
+            rank_before: None,
+            peers_before: vec![],
+        };
+        let shown: Vec<String> = decompose(&input).parts.iter().map(|p| p.change.to_string()).collect();
+        assert_eq!(shown, ["0", "0", "0", "0"]);
+        // The rounding line too: parts 0.10 and 0.20 add up (in doubles)
+        // to 0.30000000000000004, the change of total is 0.30, and what
+        // is left, −5.6e−17, is shown as 0.
+        let input = ChangeInput {
+            indicators: vec![ind("a", Some((20.0, 50.0)), Some((20.1, 50.0))), ind("b", Some((20.0, 50.0)), Some((20.2, 50.0)))],
+            total_before: 40.0,
+            total_after: 40.3,
+            ..input
+        };
+        let d = decompose(&input);
+        assert_eq!((d.parts[0].change, d.parts[1].change, d.total_change), (0.1, 0.2, 0.3));
+        assert_eq!(d.parts.last().unwrap().change.to_string(), "0");
+    }
+
+    /// robustness.md §3: "for each indicator, the group's median and best
+    /// points": the median of an even group is the mean of its two middle
+    /// values, of an odd group its middle value.
+    #[test]
+    fn the_median_of_even_and_odd_groups() {
+        assert_eq!(peer_stats(&[10.0, 1.0, 3.0, 2.0], 1.0).unwrap().median, 2.5);
+        let five = peer_stats(&[5.0, 1.0, 4.0, 2.0, 3.0], 5.0).unwrap();
+        assert_eq!((five.median, five.best, five.percentile), (3.0, 5.0, 90.0));
+    }
+
+    /// robustness.md §3 as the module reads it: points "lost `−100 s₀ /
+    /// W₀` where it no longer does" apply, and the bonus part is this
+    /// year's bonus less last year's, which can be negative.
+    #[test]
+    fn points_lost_where_an_indicator_no_longer_applies_and_a_smaller_bonus() {
+        // Last year a 8/10, b 4/10: W₀ = 20, base 60, bonus 2 → 62.00.
+        // This year a 8/10 alone: base 80, bonus 1 → 81.00.
+        let input = ChangeInput {
+            indicators: vec![ind("a", Some((8.0, 10.0)), Some((8.0, 10.0))), ind("b", Some((4.0, 10.0)), None)],
+            bonus_before: 2.0,
+            bonus_after: 1.0,
+            total_before: 62.0,
+            total_after: 81.0,
+            rank_before: None,
+            peers_before: vec![],
+        };
+        let d = decompose(&input);
+        // a: 10 × (8/10 − 8/10) → 0; b: −100 × 4/20 = −20; re-weighting
+        // 80 − 60 − (0 − 20) = 40; bonus 1 − 2 = −1; 0 − 20 + 40 − 1 = 19.
+        assert_eq!(d.total_change, 19.0);
+        assert_eq!(d.parts.iter().map(|p| p.change).collect::<Vec<_>>(), [0.0, -20.0, 40.0, -1.0, 0.0]);
     }
 }

@@ -23,7 +23,8 @@ pub const IMPOSSIBLE_DATE: &str = "impossible_date";
 pub const UNGRADED: &str = "ungraded";
 pub const INCONSISTENT_DEBT: &str = "inconsistent_debt";
 
-/// A finding frame with the report's columns.
+/// A finding frame with the report's columns (`record_id` null, as
+/// `lit(NULL)`, for a finding about a unit rather than a record).
 fn finding(lf: LazyFrame, kind: &str, source: &str, record_id: Expr, detail: Expr) -> LazyFrame {
     lf.select([
         lit(kind).alias(KIND),
@@ -32,10 +33,6 @@ fn finding(lf: LazyFrame, kind: &str, source: &str, record_id: Expr, detail: Exp
         record_id.cast(DataType::String).alias(RECORD_ID),
         detail.alias(DETAIL),
     ])
-}
-
-fn no_id() -> Expr {
-    lit(NULL).cast(DataType::String)
 }
 
 /// Sources whose absence a reviewer must see, with the indicators that
@@ -113,7 +110,7 @@ pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame, measures: &Dat
         } else {
             (NO_RECORDS, format!("no {source} records for {}", ctx.window.year))
         };
-        frames.push(finding(missing, kind, source, no_id(), lit(detail)));
+        frames.push(finding(missing, kind, source, lit(NULL), lit(detail)));
     }
     for (source, df, id) in [
         ("commitments", &inputs.commitments, col(ID)),
@@ -139,7 +136,7 @@ pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame, measures: &Dat
         unknown_ticket_units,
         UNKNOWN_UNIT,
         "hotline",
-        no_id(),
+        lit(NULL),
         lit("hotline tickets of this year name a unit that is not in the unit list"),
     ));
     let impossible: [(&str, &DataFrame, Expr, &str); 6] = [
@@ -173,7 +170,7 @@ pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame, measures: &Dat
         ungraded,
         UNGRADED,
         "units",
-        no_id(),
+        lit(NULL),
         lit("only deduction indicators apply: no rate, ratio or rating lies behind the score, so it gets no rank"),
     ));
     // A total order: one record can have two findings of one kind (a

@@ -4,8 +4,10 @@
 //! `w' = w × (1 + φ_W × (2U − 1))` and, for `linear(bad, good)`, both
 //! thresholds `bad' = bad + φ_T × (2U − 1) × (good − bad)` (and `good'`
 //! likewise), then recomputes points, base, total, group ranks and grades
-//! exactly as the method's §5 does. Data, deductions, bonus, vetoes and
-//! ungraded status stay as they are. Per unit: the nominal and median rank,
+//! exactly as the method's §5 does. "Not perturbed: `pass_fail` indicators
+//! (neither their weight nor their outcome)": they keep their weight and
+//! draw no uniform. Data, deductions, bonus, vetoes and ungraded status
+//! stay as they are. Per unit: the nominal and median rank,
 //! the 5th–95th percentile interval and the probability of each grade; per
 //! group the narrow intervals and the excellence that is certain or
 //! contested; and leave-one-out (each indicator's weight set to 0 in turn).
@@ -52,9 +54,14 @@ pub struct Factors {
 
 impl Default for Factors {
     fn default() -> Factors {
-        Factors { weights: 0.25, thresholds: 0.10 }
+        Factors { weights: DEFAULT_WEIGHT_FACTOR, thresholds: DEFAULT_THRESHOLD_FACTOR }
     }
 }
+
+/// The default φ_W ("default φ_W = 0.25").
+pub const DEFAULT_WEIGHT_FACTOR: f64 = 0.25;
+/// The default φ_T ("default φ_T = 0.10").
+pub const DEFAULT_THRESHOLD_FACTOR: f64 = 0.10;
 
 /// One simulation's settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -270,13 +277,19 @@ impl Model {
     }
 
     /// How many uniforms one draw takes, and for each indicator the index
-    /// of its first: the weight's, then (linear ones) bad's and good's.
+    /// of its first: the weight's, then (linear ones) bad's and good's. A
+    /// `pass_fail` indicator takes none (its weight is not perturbed); its
+    /// index is where the next indicator's start.
     pub fn uniform_layout(&self) -> (usize, Vec<usize>) {
         let mut at = Vec::with_capacity(self.indicators.len());
         let mut k = 0;
         for i in &self.indicators {
             at.push(k);
-            k += if i.kind == FunctionKind::Linear { 3 } else { 1 };
+            k += match i.kind {
+                FunctionKind::Linear => 3,
+                FunctionKind::Deduct => 1,
+                FunctionKind::PassFail => 0,
+            };
         }
         (k, at)
     }
@@ -292,6 +305,10 @@ impl Model {
     fn perturbed(&self, u: &[f64], at: &[usize], f: Factors, m: &mut Method) {
         for (j, ind) in self.indicators.iter().enumerate() {
             let k = at[j];
+            if ind.kind == FunctionKind::PassFail {
+                m.weights[j] = ind.weight;
+                continue;
+            }
             m.weights[j] = ind.weight * (1.0 + f.weights * (2.0 * u[k] - 1.0));
             if ind.kind == FunctionKind::Linear {
                 let span = ind.good - ind.bad;
@@ -310,13 +327,8 @@ impl Model {
                 let w = m.weights[j];
                 points += match self.indicators[j].kind {
                     FunctionKind::Linear => w * ((v - m.bads[j]) / (m.goods[j] - m.bads[j])).clamp(0.0, 1.0),
-                    FunctionKind::Deduct => {
-                        if w > v {
-                            w - v
-                        } else {
-                            0.0
-                        }
-                    }
+                    // "`s = max(0, w − D)`"
+                    FunctionKind::Deduct => (w - v).max(0.0),
                     FunctionKind::PassFail => w * v,
                 };
                 weights += w;
@@ -433,19 +445,7 @@ impl Model {
                 }
             })
             .collect();
-        let groups = PeerGroup::ALL
-            .iter()
-            .map(|g| {
-                let members: Vec<&UnitRobustness> = units.iter().filter(|u| u.group == *g && u.nominal_rank.is_some()).collect();
-                GroupRobustness {
-                    group: *g,
-                    units: members.len(),
-                    narrow: members.iter().filter(|u| matches!((u.rank_p5, u.rank_p95), (Some(a), Some(b)) if b - a <= 3)).count(),
-                    excellent_certain: members.iter().filter(|u| u.grades.excellent >= 0.95).map(|u| u.unit_code.clone()).collect(),
-                    excellent_contested: members.iter().filter(|u| (0.05..0.95).contains(&u.grades.excellent)).map(|u| u.unit_code.clone()).collect(),
-                }
-            })
-            .collect();
+        let groups = PeerGroup::ALL.iter().map(|g| group_summary(*g, &units)).collect();
         Ok(Report {
             draws: s.draws,
             seed: s.seed,
@@ -477,6 +477,21 @@ impl Model {
                 LeftOut { indicator: ind.id.clone(), units }
             })
             .collect()
+    }
+}
+
+/// A group's summary over its graded units: "how many units' intervals
+/// span ≤ 3 places; units whose excellence is certain (≥ 95%) or contested
+/// (5–95%)" (5 % included, 95 % already certain).
+fn group_summary(group: PeerGroup, units: &[UnitRobustness]) -> GroupRobustness {
+    let members: Vec<&UnitRobustness> = units.iter().filter(|u| u.group == group && u.nominal_rank.is_some()).collect();
+    let codes = |keep: &dyn Fn(f64) -> bool| members.iter().filter(|u| keep(u.grades.excellent)).map(|u| u.unit_code.clone()).collect();
+    GroupRobustness {
+        group,
+        units: members.len(),
+        narrow: members.iter().filter(|u| matches!((u.rank_p5, u.rank_p95), (Some(a), Some(b)) if b - a <= 3)).count(),
+        excellent_certain: codes(&|p| p >= 0.95),
+        excellent_contested: codes(&|p| (0.05..0.95).contains(&p)),
     }
 }
 
@@ -571,6 +586,239 @@ mod tests {
         let loo = m.leave_one_out();
         let d: Vec<_> = loo[1].units.iter().map(|u| (u.rank, u.grade)).collect();
         assert_eq!(d, [(Some(1), Grade::Excellent), (Some(2), Grade::Good), (Some(3), Grade::Fail)]);
+    }
+
+    /// robustness.md §1: "Not perturbed: `pass_fail` indicators (neither
+    /// their weight nor their outcome)". A pass_fail indicator draws no
+    /// uniform and keeps its weight whatever the draw.
+    #[test]
+    fn pass_fail_weights_are_not_perturbed() {
+        let groups = vec![PeerGroup::County];
+        let m = Model {
+            indicators: vec![
+                Indicator { id: "p".into(), weight: 10.0, kind: FunctionKind::PassFail, bad: 0.0, good: 0.0, groups: groups.clone() },
+                Indicator { id: "a".into(), weight: 10.0, kind: FunctionKind::Linear, bad: 0.0, good: 1.0, groups },
+            ],
+            units: vec![unit("A", vec![Some(1.0), Some(0.5)]), unit("B", vec![Some(0.0), Some(1.0)])],
+            grades: rules(),
+        };
+        // `p` takes no uniform: `a`'s weight, bad and good take 0, 1, 2.
+        let (k, at) = m.uniform_layout();
+        assert_eq!((k, at.as_slice()), (3, [0, 0].as_slice()));
+        let mut method = m.nominal_method();
+        m.perturbed(&[1.0, 0.5, 0.5], &at, Factors { weights: 0.25, thresholds: 0.1 }, &mut method);
+        // p keeps 10; a: 10 × (1 + 0.25 × (2 × 1 − 1)) = 12.5.
+        assert_eq!(method.weights, [10.0, 12.5]);
+        let mut o = m.empty_outcome();
+        m.evaluate(&method, &mut o, false);
+        // A: (10 + 12.5 × 0.5)/22.5 = 72.22…; B: (0 + 12.5)/22.5 = 55.55….
+        assert_eq!(o.totals, [72.22, 55.56]);
+        // A whole simulation without threshold variation: p stays at 10,
+        // a's weight w runs over [7.5, 12.5], so A's total 100 × (10 +
+        // 0.5 w)/(10 + w) stays within 72.22–78.57 (pass) and B's 100 w/(10
+        // + w) within 42.86–55.56: A is first in every draw.
+        let s = Settings { factors: Factors { weights: 0.25, thresholds: 0.0 }, draws: 200, seed: 3 };
+        let r = m.simulate(&s).unwrap();
+        assert_eq!((r.units[0].rank_p5, r.units[0].rank_p95), (Some(1), Some(1)));
+        assert_eq!((r.units[0].grades.pass, r.units[1].grades.fail), (1.0, 1.0));
+    }
+
+    /// robustness.md §1: "`bad' = bad + φ_T × (2U − 1) × (good − bad)` and
+    /// likewise `good'`": the move is a share of the threshold span,
+    /// whatever its length or direction (`linear(60, 95)`, span 35, and
+    /// the lower-is-better `linear(0.15, 0.02)`, span −0.13).
+    #[test]
+    fn threshold_draws_move_by_a_share_of_the_span() {
+        let groups = vec![PeerGroup::County];
+        let linear = |id: &str, bad: f64, good: f64| Indicator { id: id.into(), weight: 10.0, kind: FunctionKind::Linear, bad, good, groups: groups.clone() };
+        let m = Model { indicators: vec![linear("r", 60.0, 95.0), linear("q", 0.15, 0.02)], units: vec![unit("A", vec![Some(80.0), Some(0.05)])], grades: rules() };
+        let (_, at) = m.uniform_layout();
+        let mut method = m.nominal_method();
+        m.perturbed(&[0.5, 0.75, 0.25, 0.0, 1.0, 0.0], &at, Factors { weights: 0.25, thresholds: 0.1 }, &mut method);
+        // r: bad' = 60 + 0.1 × 0.5 × 35 = 61.75; good' = 95 + 0.1 × (−0.5) × 35 = 93.25.
+        // q: bad' = 0.15 + 0.1 × 1 × (−0.13) = 0.137; good' = 0.02 + 0.1 × (−1) × (−0.13) = 0.033.
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(near(method.bads[0], 61.75) && near(method.goods[0], 93.25), "{method:?}");
+        assert!(near(method.bads[1], 0.137) && near(method.goods[1], 0.033), "{method:?}");
+        // Weights: U = 0.5 leaves r at 10; U = 0 takes q to 10 × 0.75.
+        assert_eq!(method.weights, [10.0, 7.5]);
+    }
+
+    /// robustness.md §1: "default φ_W = 0.25", "default φ_T = 0.10",
+    /// "Default N = 10,000 draws", and "a fixed seed": what the API and the
+    /// pages use when they are not told otherwise.
+    #[test]
+    fn the_defaults_are_the_methods() {
+        let s = Settings::default();
+        assert_eq!((s.factors.weights, s.factors.thresholds, s.draws, s.seed), (0.25, 0.10, 10_000, DEFAULT_SEED));
+        assert_eq!(s.factors, Factors::default());
+        assert!(s.check().is_ok());
+    }
+
+    /// robustness.md §1: "Each draw recomputes … group ranks (competition
+    /// ranking)": two units equal in every value tie in every draw, share
+    /// rank 1 and are both excellent (ties at the quota all qualify); the
+    /// third is 3rd, never 2nd.
+    #[test]
+    fn ties_inside_a_draw_share_the_best_rank() {
+        let mut m = three();
+        // A and B: a = 1.0, D = 0 → 100 in every draw; C: a = 0.5, D = 1.
+        m.units[0].values = vec![Some(1.0), Some(0.0)];
+        m.units[1].values = vec![Some(1.0), Some(0.0)];
+        let r = m.simulate(&Settings { draws: 300, seed: 11, ..Settings::default() }).unwrap();
+        for (i, rank) in [(0, 1), (1, 1), (2, 3)] {
+            let u = &r.units[i];
+            assert_eq!((u.nominal_rank, u.rank_p5, u.median_rank, u.rank_p95), (Some(rank), Some(rank), Some(rank), Some(rank)), "{}", u.unit_code);
+        }
+        assert_eq!((r.units[0].grades.excellent, r.units[1].grades.excellent), (1.0, 1.0));
+        assert_eq!(r.groups[0].excellent_certain, ["A", "B"]);
+    }
+
+    fn figures(code: &str, group: PeerGroup, ranks: Option<(u32, u32)>, excellent: f64) -> UnitRobustness {
+        UnitRobustness {
+            unit_code: code.into(),
+            unit_name: code.into(),
+            group,
+            nominal_rank: ranks.map(|r| r.0),
+            median_rank: ranks.map(|r| r.0),
+            rank_p5: ranks.map(|r| r.0),
+            rank_p95: ranks.map(|r| r.1),
+            grades: GradeShares { excellent, good: 1.0 - excellent, pass: 0.0, fail: 0.0 },
+        }
+    }
+
+    /// robustness.md §1: per group "how many units' intervals span ≤ 3
+    /// places; units whose excellence is certain (≥ 95%) or contested
+    /// (5–95%)". Read: 95 % is certain (not contested), 5 % is contested;
+    /// ungraded units and other groups' units are not counted.
+    #[test]
+    fn the_contested_band_runs_from_5_to_under_95_percent() {
+        let county = PeerGroup::County;
+        let units = [
+            figures("C95", county, Some((1, 4)), 0.95),
+            figures("C949", county, Some((1, 5)), 0.9499),
+            figures("C05", county, Some((2, 5)), 0.05),
+            figures("C0499", county, Some((3, 6)), 0.0499),
+            figures("U", county, None, 0.5),
+            figures("D1", PeerGroup::Department, Some((1, 1)), 0.5),
+        ];
+        let g = group_summary(county, &units);
+        assert_eq!(g.units, 4);
+        // Spans 3 (narrow), 4, 3 (narrow), 3 (narrow).
+        assert_eq!(g.narrow, 3);
+        assert_eq!(g.excellent_certain, ["C95"]);
+        assert_eq!(g.excellent_contested, ["C949", "C05"]);
+    }
+
+    /// A unit of `group` with a linear value `a` and a deduction `d`.
+    fn member(code: &str, group: PeerGroup, parent: Option<&str>, a: Option<f64>, d: Option<f64>) -> Unit {
+        Unit { group, parent_code: parent.map(Into::into), ..unit(code, vec![a, d]) }
+    }
+
+    /// The model of [`three`] for every group.
+    fn everywhere(units: Vec<Unit>) -> Model {
+        let mut m = three();
+        for i in &mut m.indicators {
+            i.groups = PeerGroup::ALL.to_vec();
+        }
+        m.units = units;
+        m
+    }
+
+    /// robustness.md §1: each draw "recomputes base, total, group ranks
+    /// (competition ranking), county ranks, grades with the quota rule
+    /// exactly as §5 of the method"; §5: "rank ≤ max(1, floor(0.30 × n))
+    /// where n is the number of graded units in the group", and an
+    /// ungraded unit "does not count in its group's size `n`". Checked on
+    /// the nominal result, which every draw computes the same way.
+    #[test]
+    fn the_quota_counts_each_groups_graded_units_only() {
+        // Ten departments at 100, 99, 98, 97, then 75 (a = 1, .98, .96,
+        // .94, .5 with D = 0: 100 × (10a + 10)/20): quota floor(3.0) = 3.
+        let mut units: Vec<Unit> = [1.0, 0.98, 0.96, 0.94, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+            .iter()
+            .enumerate()
+            .map(|(i, a)| member(&format!("D{i}"), PeerGroup::Department, None, Some(*a), Some(0.0)))
+            .collect();
+        // Six graded counties (100, 99, then 75) and a seventh without a
+        // rate (ungraded): n = 6, quota floor(1.8) = 1, not floor(2.1) = 2.
+        for (i, a) in [1.0, 0.98, 0.5, 0.5, 0.5, 0.5].iter().enumerate() {
+            units.push(member(&format!("C{i}"), PeerGroup::County, None, Some(*a), Some(0.0)));
+        }
+        units.push(Unit { graded: false, ..member("CU", PeerGroup::County, None, None, Some(0.0)) });
+        // A township to which nothing applies: no weight, base 0 (the
+        // engine's reading where Σw = 0), ungraded.
+        units.push(Unit { graded: false, ..member("TU", PeerGroup::Township, Some("C0"), None, None) });
+        let m = everywhere(units);
+        let o = m.nominal();
+        let grade_of = |code: &str| o.grades[m.units.iter().position(|u| u.code == code).unwrap()];
+        for (code, g) in [("D0", Grade::Excellent), ("D2", Grade::Excellent), ("D3", Grade::Good), ("C0", Grade::Excellent), ("C1", Grade::Good), ("CU", Grade::Ungraded)] {
+            assert_eq!(grade_of(code), g, "{code}");
+        }
+        let cu = m.units.len() - 2;
+        assert_eq!((o.totals[cu], o.ranks[cu]), (100.0, None), "CU: D = 0 of 10 → 100, unranked");
+        assert_eq!((o.totals[cu + 1], o.ranks[cu + 1], o.grades[cu + 1]), (0.0, None, Grade::Ungraded));
+    }
+
+    /// §5: "Townships also get a rank among the graded townships of their
+    /// county"; the bonus is added before rounding and ranking; a vetoed
+    /// unit is `fail` and keeps its rank.
+    #[test]
+    fn county_ranks_bonus_and_veto_in_the_nominal_result() {
+        let town = |code: &str, parent: &str, a: f64| member(code, PeerGroup::Township, Some(parent), Some(a), Some(0.0));
+        let units = vec![
+            // 100, and 75 + bonus 2 = 77, in county A; 90 (vetoed) in B.
+            town("A1", "A", 1.0),
+            Unit { bonus: 2.0, ..town("A2", "A", 0.5) },
+            Unit { vetoed: true, ..town("B1", "B", 0.8) },
+            member("A", PeerGroup::County, None, Some(1.0), Some(0.0)),
+        ];
+        let m = everywhere(units);
+        let o = m.nominal();
+        assert_eq!(o.totals, [100.0, 77.0, 90.0, 100.0]);
+        assert_eq!(o.ranks, [Some(1), Some(3), Some(2), Some(1)]);
+        assert_eq!(o.county_ranks, [Some(1), Some(2), Some(1), None]);
+        assert_eq!(o.grades, [Grade::Excellent, Grade::Pass, Grade::Fail, Grade::Excellent]);
+    }
+
+    /// A simulation stops when asked while it runs, not only before its
+    /// first draw ("checked every [`STOP_CHECK_EVERY`] draws").
+    #[test]
+    fn a_simulation_stops_when_asked_midway() {
+        let m = three();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let asker = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let s = Settings { draws: MAX_DRAWS, ..Settings::default() };
+        assert_eq!(m.simulate_until(&s, &stop).err(), Some(RobustnessError::Stopped));
+        asker.join().unwrap();
+    }
+
+    /// The model reads the rulebook's indicators in its order: weight,
+    /// kind, and for `linear` its thresholds; and the uniforms handed out
+    /// for an independent check are `per_draw × draws` of the
+    /// simulation's stream.
+    #[test]
+    fn the_model_is_the_rulebooks_and_its_uniforms_the_simulations() {
+        let rules = Rulebook::parse(include_str!("../../seeds/rulebooks/2025.toml")).unwrap();
+        let inds = Model::indicators_of(&rules);
+        assert_eq!(inds.len(), 15);
+        let ratio = &inds[9];
+        assert_eq!((ratio.id.as_str(), ratio.weight, ratio.kind, ratio.bad, ratio.good), ("debt_ratio", 5.0, FunctionKind::Linear, 1.5, 1.0));
+        let limit = &inds[10];
+        assert_eq!((limit.id.as_str(), limit.kind, limit.groups.as_slice()), ("debt_limit", FunctionKind::PassFail, [PeerGroup::County].as_slice()));
+        let m = Model { indicators: inds, units: Vec::new(), grades: rules.grades.clone() };
+        // 11 linear × 3 + 3 deduct × 1 + 1 pass_fail × 0 = 36 per draw.
+        assert_eq!(m.uniform_layout().0, 36);
+        let s = Settings { draws: 3, seed: 5, ..Settings::default() };
+        let u: Vec<f64> = m.uniforms(&s).collect();
+        assert_eq!(u.len(), 108);
+        assert!(u.iter().all(|x| (0.0..1.0).contains(x)));
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        assert_eq!(u[..3], [rng.random::<f64>(), rng.random::<f64>(), rng.random::<f64>()]);
     }
 
     #[test]

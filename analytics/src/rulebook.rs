@@ -91,12 +91,6 @@ pub struct IndicatorRule {
     pub groups: Vec<PeerGroup>,
 }
 
-impl IndicatorRule {
-    pub fn applies_to(&self, group: PeerGroup) -> bool {
-        self.groups.contains(&group)
-    }
-}
-
 /// 失信记录 amounts (§4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

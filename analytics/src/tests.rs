@@ -764,6 +764,46 @@ mod rulebooks {
         assert!(invalid(("groups = [\"county\"]", "groups = [\"county\", \"county\"]")).contains("indicator debt_ratio: groups lists county twice"));
     }
 
+    /// The bounds the method puts on a rulebook's numbers, at their edges:
+    /// a `deduct` amount per item is positive ("D = 2.5 per breach"); the
+    /// grade bands descend strictly, `excellent > good > pass ≥ 0`; the
+    /// quota is a share in (0, 1]; bonus points and the cap are ≥ 0.
+    #[test]
+    fn the_bounds_of_a_rulebooks_numbers_hold_at_their_edges() {
+        assert!(invalid(("per_item = 2.5", "per_item = 0.0")).contains("indicator commit_breach: per_item must be a positive number"));
+        assert!(invalid(("excellent = 90.0", "excellent = 80.0")).contains("grade bands must descend"));
+        assert!(invalid(("good = 80.0", "good = 60.0")).contains("grade bands must descend"));
+        assert!(invalid(("excellent_quota = 0.30", "excellent_quota = 0.0")).contains("excellent_quota must be in (0, 1]"));
+        assert!(invalid(("city = 1.0", "city = -1.0")).contains("bonus.points.city must be a number ≥ 0"));
+        assert!(invalid(("city = 1.0", "city = nan")).contains("bonus.points.city must be a number ≥ 0"));
+        assert!(invalid(("cap = 5.0", "cap = -1.0")).contains("bonus.cap must be a number ≥ 0"));
+        assert!(invalid(("late_rectification_factor = 2.0", "late_rectification_factor = 0.5")).contains("late_rectification_factor must be a number ≥ 1"));
+        // The edges a rulebook may use: a pass line of 0, a quota of 1, no
+        // bonus, a factor of 1 (late rectification deducts once).
+        for (from, to) in [
+            ("pass = 60.0", "pass = 0.0"),
+            ("excellent_quota = 0.30", "excellent_quota = 1.0"),
+            ("city = 1.0", "city = 0.0"),
+            ("cap = 5.0", "cap = 0.0"),
+            ("late_rectification_factor = 2.0", "late_rectification_factor = 1.0"),
+        ] {
+            assert!(Rulebook::parse(&RULEBOOK_2025.replacen(from, to, 1)).is_ok(), "{to}");
+        }
+    }
+
+    /// An error's key is read from its line only when the line gives it
+    /// plainly: a quoted key is not guessed at, the message names the
+    /// table and `?` (and still says what is wrong).
+    #[test]
+    fn a_key_the_line_does_not_give_plainly_is_not_guessed() {
+        let e = with("[disclosure.period]\n\"judgment\" = \"sometimes\"");
+        assert!(e.starts_with("[disclosure.period] ?: ") && e.contains("expected \"never\" or a table"), "{e}");
+        // `#n` names an indicator only under `[[indicator]]`: a dimension
+        // whose key starts with `#` is a dimension's key.
+        let e = invalid(("D6 = \"社会评价\"", "D6 = \"社会评价\"\n\"#7\" = 5"));
+        assert!(e.starts_with("[dimensions] #7: "), "{e}");
+    }
+
     #[test]
     fn a_rulebook_is_for_its_year() {
         assert_eq!(
@@ -1017,5 +1057,267 @@ fn every_shipped_rulebooks_dimensions_have_an_english_name() {
         for name in rules.dimensions.values() {
             assert_ne!(crate::indicators::dimension_in_english(name), name.as_str(), "{name} has no English name");
         }
+    }
+}
+
+// ---- Gaps a mutation tester found, one rule each (issue 26) ---------------
+
+/// (numerator, denominator) of one indicator of one unit, as counted.
+fn counted(a: &Assessment, code: &str, indicator: &str) -> (Option<f64>, Option<f64>) {
+    (unit_value_of(a, code, indicator, NUMERATOR), unit_value_of(a, code, indicator, DENOMINATOR))
+}
+
+/// A department (or township) with only a public rating and the deduct
+/// indicators that always apply: commit_breach (5) and dishonesty (15) at
+/// full points, public_rating (10) on linear(60, 95). Σw = 30, so
+/// total = 100 × (20 + 10 × (r − 60)/35)/30; solved for a total T,
+/// r = 60 + 3.5 × (0.3 × T − 20).
+fn rated(code: &str, group: PeerGroup, parent: Option<&str>, r: f64, set: &mut RecordSet) {
+    set.units.push(unit(code, group, parent));
+    set.ratings.push(rating(code, 2025, r));
+}
+
+/// §5 grades: "`excellent`: total ≥ 90, rank ≤ max(1, floor(0.30 × n))
+/// …; `good`: total ≥ 80 and not excellent; `pass`: total ≥ 60; `fail`:
+/// total < 60". Totals a cent either side of each line, inside the quota
+/// (ten departments, quota 3) and outside it (four townships, quota 1).
+#[test]
+fn grade_lines_at_90_80_and_60_on_both_sides_inside_and_outside_the_quota() {
+    let mut set = RecordSet::default();
+    // r = 60 + 3.5 × (0.3 T − 20): 90.00 → 84.5; 89.99 → 84.4895;
+    // 80.00 → 74; 79.99 → 73.9895.
+    for (code, r) in [("D1", 84.5), ("D2", 84.4895), ("D3", 74.0), ("D4", 73.9895)] {
+        rated(code, PeerGroup::Department, None, r, &mut set);
+    }
+    // Below 66.67 the rating alone cannot go: a judgment (D = 2) with a
+    // rating of 60 gives 100 × 18/30 = 60.00; a judgment and a discipline
+    // (D = 3) with r = 63.4895 give 100 × (17 + 10 × 3.4895/35)/30 =
+    // 100 × 17.997/30 = 59.99.
+    rated("D5", PeerGroup::Department, None, 60.0, &mut set);
+    set.dishonesty.push(record("J5", "D5", DishonestyType::Judgment, "2025-03-01"));
+    rated("D6", PeerGroup::Department, None, 63.4895, &mut set);
+    set.dishonesty.push(record("J6", "D6", DishonestyType::Judgment, "2025-03-01"));
+    set.dishonesty.push(record("K6", "D6", DishonestyType::Discipline, "2025-03-01"));
+    // Four more at 100 × (20 − 5)/30 = 50.00 (two judgments, a discipline).
+    for i in 7..=10 {
+        let code = format!("D{i}");
+        rated(&code, PeerGroup::Department, None, 60.0, &mut set);
+        set.dishonesty.push(record(&format!("J{i}a"), &code, DishonestyType::Judgment, "2025-03-01"));
+        set.dishonesty.push(record(&format!("J{i}b"), &code, DishonestyType::Judgment, "2025-03-01"));
+        set.dishonesty.push(record(&format!("K{i}"), &code, DishonestyType::Discipline, "2025-03-01"));
+    }
+    // Townships of county A: T1 100.00 (r = 95) takes the one place;
+    // T2 90.00 and T3 89.99 are outside the quota; T4 80.00.
+    set.units.push(county("A"));
+    for (code, r) in [("T1", 95.0), ("T2", 84.5), ("T3", 84.4895), ("T4", 74.0)] {
+        rated(code, PeerGroup::Township, Some("A"), r, &mut set);
+    }
+    let a = assess(&set);
+    let expected = [
+        ("D1", 90.0, 1, "excellent"),
+        ("D2", 89.99, 2, "good"),
+        ("D3", 80.0, 3, "good"),
+        ("D4", 79.99, 4, "pass"),
+        ("D5", 60.0, 5, "pass"),
+        ("D6", 59.99, 6, "fail"),
+        ("D7", 50.0, 7, "fail"),
+        ("T1", 100.0, 1, "excellent"),
+        ("T2", 90.0, 2, "good"),
+        ("T3", 89.99, 3, "good"),
+        ("T4", 80.0, 4, "good"),
+    ];
+    for (code, total, rank, g) in expected {
+        assert_eq!((f(&a, code, TOTAL), opt_u(&a, code, RANK), grade(&a, code)), (total, Some(rank), g.to_string()), "{code}");
+    }
+}
+
+/// §3 `commit_ontime`: "commitments due in `Y` (due_on in `Y`, due_on ≤
+/// as_of …)" and `commit_breach`: "… and due_on in `Y`". Scored as of
+/// March of `Y + 1`, commitments due on the last day of `Y − 1` and on
+/// the first of `Y + 1` (both by as_of) are left out.
+#[test]
+fn commitments_count_when_due_in_the_year_not_the_year_before_or_after() {
+    let (fulfilled, breached) = (CommitmentStatus::Fulfilled, CommitmentStatus::Breached);
+    let mut set = departments(&[80.0]);
+    set.commitments.push(commitment("C1", "D00", "2025-01-10", "2025-06-30", fulfilled, Some("2025-06-30")));
+    // Fulfilled late: were either counted, 1/2 = 0.5 < 0.60 → 0 points.
+    set.commitments.push(commitment("C0", "D00", "2024-06-01", "2024-12-31", fulfilled, Some("2025-01-10")));
+    set.commitments.push(commitment("C2", "D00", "2025-06-01", "2026-01-01", fulfilled, Some("2026-02-01")));
+    // Breaches due in 2024 and 2026: D = 0.
+    set.commitments.push(commitment("B0", "D00", "2024-06-01", "2024-12-31", breached, None));
+    set.commitments.push(commitment("B2", "D00", "2025-06-01", "2026-01-01", breached, None));
+    let a = assess_at(&set, &[], 2025, "2026-03-31 23:59:59", None);
+    assert_eq!(counted(&a, "D00", "commit_ontime"), (Some(1.0), Some(1.0)));
+    assert_eq!(points(&a, "D00", "commit_ontime"), Some(15.0));
+    assert_eq!(counted(&a, "D00", "commit_breach").0, Some(0.0));
+    assert_eq!(points(&a, "D00", "commit_breach"), Some(5.0));
+}
+
+/// §3 proposals: "proposals whose lead unit (主办) is the unit,
+/// assigned_on in `Y`, due_on ≤ as_of". Scored as of June of `Y + 1`,
+/// proposals assigned on the last day of `Y − 1` and the first days of `Y
+/// + 1` (due and answered by then) are left out of all three rates.
+#[test]
+fn proposals_count_when_assigned_in_the_year_not_the_year_before_or_after() {
+    let mut set = departments(&[80.0]);
+    set.proposals.push(proposal("P1", "D00", "2025-03-01", Some("2025-04-01"), Some(Satisfaction::Satisfied), Some(Resolution::A)));
+    // Each would lower every rate: replied after its due date (default
+    // due date three months on), unsatisfied, class C.
+    let poor = |id: &str, assigned: &str, replied: &str| proposal(id, "D00", assigned, Some(replied), Some(Satisfaction::Unsatisfied), Some(Resolution::C));
+    set.proposals.push(poor("P0", "2024-12-31", "2025-05-01"));
+    set.proposals.push(poor("P2", "2026-01-02", "2026-05-01"));
+    let a = assess_at(&set, &[], 2025, "2026-06-30 23:59:59", None);
+    for id in ["proposal_ontime", "proposal_satisfaction", "proposal_resolution"] {
+        assert_eq!(counted(&a, "D00", id), (Some(1.0), Some(1.0)), "{id}");
+        assert_eq!(points(&a, "D00", id), Some(5.0), "{id}");
+    }
+}
+
+/// §2: "a record made, received, assigned or occurring after it is
+/// ignored". A ticket received one second after as_of is in no hotline
+/// rate; one received at as_of itself is.
+#[test]
+fn a_ticket_received_after_as_of_is_ignored() {
+    let mut set = departments(&[80.0]);
+    let poor = |id: &str, received: &str| HotlineTicket {
+        satisfaction: Some(Satisfaction::Unsatisfied),
+        repeat: true,
+        integrity_related: true,
+        verified: true,
+        ..ticket(id, "D00", received, "2025-06-01 09:00:00", None)
+    };
+    set.hotline.push(HotlineTicket { satisfaction: Some(Satisfaction::Satisfied), ..ticket("H1", "D00", "2025-03-01 09:00:00", "2025-03-03 09:00:00", Some("2025-03-02 09:00:00")) });
+    set.hotline.push(poor("H2", "2025-05-31 12:00:00"));
+    set.hotline.push(poor("H3", "2025-05-31 12:00:01"));
+    let a = assess_at(&set, &[], 2025, "2025-05-31 12:00:00", None);
+    // H1 and H2 received by as_of; H3 not. Satisfaction 1/2, repeat 1/2,
+    // verified integrity complaints 1 per 2 tickets = 500 per 1,000.
+    assert_eq!(counted(&a, "D00", "hotline_satisfaction"), (Some(1.0), Some(2.0)));
+    assert_eq!(counted(&a, "D00", "hotline_repeat"), (Some(1.0), Some(2.0)));
+    assert_eq!(counted(&a, "D00", "hotline_integrity"), (Some(1.0), Some(2.0)));
+    assert_eq!(unit_value_of(&a, "D00", "hotline_integrity", VALUE), Some(500.0));
+    // On time: H1 only (H2 is due 1 June, after as_of).
+    assert_eq!(counted(&a, "D00", "hotline_ontime"), (Some(1.0), Some(1.0)));
+}
+
+/// One column of the indicator row of `code` and `indicator`.
+fn unit_value_of(a: &Assessment, code: &str, indicator: &str, column: &str) -> Option<f64> {
+    let row = a
+        .indicators
+        .clone()
+        .lazy()
+        .filter(col(UNIT_CODE).eq(lit(code)).and(col(INDICATOR).eq(lit(indicator))))
+        .collect()
+        .unwrap();
+    match row.column(column).unwrap().get(0).unwrap() {
+        AnyValue::Null => None,
+        v => Some(v.extract::<f64>().unwrap()),
+    }
+}
+
+/// §4 table: `court_listing` 5, `judgment` 2, `penalty` 2, `discipline` 1,
+/// `accountability` 1, each record alone (mitigation `none` × 1). The
+/// listing's deadline is after as_of, so it is neither late nor a veto.
+#[test]
+fn each_record_type_deducts_the_methods_amount() {
+    for (kind, amount) in [
+        (DishonestyType::CourtListing, 5.0),
+        (DishonestyType::Judgment, 2.0),
+        (DishonestyType::Penalty, 2.0),
+        (DishonestyType::Discipline, 1.0),
+        (DishonestyType::Accountability, 1.0),
+    ] {
+        let mut set = departments(&[80.0]);
+        set.dishonesty.push(DishonestyRecord { rectify_deadline: Some(d("2026-06-30")), ..record("R1", "D00", kind, "2025-02-01") });
+        let a = assess(&set);
+        assert_eq!(points(&a, "D00", "dishonesty"), Some(15.0 - amount), "{kind:?}");
+        assert_eq!(unit_value(&a, "D00", VETOED), AnyValue::Boolean(false), "{kind:?}");
+    }
+}
+
+/// §4 Voids: "the voided record counts for nothing in every computation
+/// made after the decision, whatever the as_of": a void decided today
+/// also holds for an as_of before the decision (and before the record's
+/// deadline passed: no veto either way).
+#[test]
+fn a_void_holds_for_an_as_of_before_its_decision() {
+    let mut set = departments(&[95.0]);
+    set.dishonesty.push(record("J1", "D00", DishonestyType::Judgment, "2025-02-01"));
+    set.dishonesty.push(listing("L1", "D00", "2025-02-01", "2025-03-01", None));
+    let early = assess_at(&set, &["J1", "L1"], 2025, "2025-03-15 00:00:00", None);
+    assert_eq!(points(&early, "D00", "dishonesty"), Some(15.0));
+    assert_eq!(grade(&early, "D00"), "excellent");
+    let not_voided = assess_at(&set, &[], 2025, "2025-03-15 00:00:00", None);
+    assert_eq!(points(&not_voided, "D00", "dishonesty"), Some(15.0 - 2.0 - 5.0));
+    assert_eq!(grade(&not_voided, "D00"), "fail", "L1 is past its deadline and not rectified");
+}
+
+/// §2: "records that carry only a year (debt, ratings, honours) apply to
+/// that year whatever the `as_of`": on 1 March the year's rating, honour
+/// and debt row all count.
+#[test]
+fn ratings_honours_and_debt_of_the_year_count_at_a_mid_year_as_of() {
+    let mut set = RecordSet::default();
+    set.units.push(county("330302"));
+    set.ratings.push(rating("330302", 2025, 88.0));
+    set.honours.push(honour("HN1", "330302", 2025, HonourLevel::Provincial));
+    set.debt.push(debt("330302", 2025, 200.0, 180.0, 150.0, 30.0, 0.3, 0));
+    let a = assess_at(&set, &[], 2025, "2025-03-01 00:00:00", None);
+    // Rating 88 → 10 × 28/35 = 8; debt as in §8: 3, 5, 4, 5.
+    assert_eq!(points(&a, "330302", "public_rating"), Some(8.0));
+    assert_eq!(f(&a, "330302", BONUS), 2.0);
+    assert!(close(points(&a, "330302", "debt_ratio").unwrap(), 3.0));
+    assert_eq!(points(&a, "330302", "debt_limit"), Some(5.0));
+    assert!(close(points(&a, "330302", "debt_overdue").unwrap(), 4.0));
+    assert_eq!(points(&a, "330302", "debt_violations"), Some(5.0));
+}
+
+/// §3's table and §4–§5's amounts, transcribed from the method: every
+/// shipped rulebook must hold exactly these (id, dimension, weight,
+/// function, groups), in this order, and these deductions, factors,
+/// bonuses, grade lines and the proposals' three months.
+#[test]
+fn every_shipped_rulebook_holds_the_methods_table() {
+    use crate::rulebook::Function::{Deduct, Linear, PassFail};
+    let all = ["county", "department", "township"];
+    let cd = ["county", "department"];
+    let c = ["county"];
+    let table: [(&str, &str, f64, crate::rulebook::Function, &[&str]); 15] = [
+        ("commit_ontime", "D1", 15.0, Linear { bad: 0.60, good: 1.00 }, &all),
+        ("commit_breach", "D1", 5.0, Deduct { per_item: Some(2.5) }, &all),
+        ("proposal_ontime", "D2", 5.0, Linear { bad: 0.80, good: 1.00 }, &cd),
+        ("proposal_satisfaction", "D2", 5.0, Linear { bad: 0.85, good: 1.00 }, &cd),
+        ("proposal_resolution", "D2", 5.0, Linear { bad: 0.30, good: 0.80 }, &cd),
+        ("hotline_ontime", "D3", 6.0, Linear { bad: 0.85, good: 1.00 }, &all),
+        ("hotline_satisfaction", "D3", 6.0, Linear { bad: 0.80, good: 0.98 }, &all),
+        ("hotline_repeat", "D3", 3.0, Linear { bad: 0.15, good: 0.02 }, &all),
+        ("hotline_integrity", "D3", 5.0, Linear { bad: 5.0, good: 0.0 }, &all),
+        ("debt_ratio", "D4", 5.0, Linear { bad: 1.50, good: 1.00 }, &c),
+        ("debt_limit", "D4", 5.0, PassFail, &c),
+        ("debt_overdue", "D4", 5.0, Linear { bad: 0.05, good: 0.00 }, &c),
+        ("debt_violations", "D4", 5.0, Deduct { per_item: Some(2.5) }, &c),
+        ("dishonesty", "D5", 15.0, Deduct { per_item: None }, &all),
+        ("public_rating", "D6", 10.0, Linear { bad: 60.0, good: 95.0 }, &all),
+    ];
+    for (year, text) in [
+        (2023, include_str!("../../seeds/rulebooks/2023.toml")),
+        (2024, include_str!("../../seeds/rulebooks/2024.toml")),
+        (2025, RULEBOOK_2025),
+        (2026, include_str!("../../seeds/rulebooks/2026.toml")),
+    ] {
+        let book = Rulebook::parse_for(text, year).unwrap();
+        let got: Vec<_> = book.indicators.iter().map(|r| (r.id.as_str(), r.dimension.as_str(), r.weight, r.function.clone(), r.groups.iter().map(|g| g.code()).collect::<Vec<_>>())).collect();
+        let want: Vec<_> = table.iter().map(|(id, dim, w, f, g)| (*id, *dim, *w, f.clone(), g.to_vec())).collect();
+        assert_eq!(got, want, "{year}");
+        let amounts: Vec<(&str, f64)> = book.dishonesty.deduction.iter().map(|(k, v)| (k.code(), *v)).collect();
+        assert_eq!(amounts, [("court_listing", 5.0), ("judgment", 2.0), ("penalty", 2.0), ("discipline", 1.0), ("accountability", 1.0)], "{year}");
+        let factors: Vec<(&str, f64)> = book.dishonesty.mitigation.iter().map(|(k, v)| (k.code(), *v)).collect();
+        assert_eq!(factors, [("none", 1.0), ("reduced", 0.5), ("exempt", 0.0)], "{year}");
+        assert_eq!(book.dishonesty.late_rectification_factor, 2.0, "{year}: twice its amount");
+        let bonus: Vec<(&str, f64)> = book.bonus.points.iter().map(|(k, v)| (k.code(), *v)).collect();
+        assert_eq!((bonus, book.bonus.cap), (vec![("national", 3.0), ("provincial", 2.0), ("city", 1.0)], 5.0), "{year}");
+        let g = &book.grades;
+        assert_eq!((g.excellent, g.good, g.pass, g.excellent_quota), (90.0, 80.0, 60.0, 0.30), "{year}");
+        assert_eq!(book.proposals.default_due_months, 3, "{year}");
     }
 }

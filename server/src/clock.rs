@@ -89,6 +89,21 @@ mod tests {
         assert_eq!(shift(then, whole), shift(then, at));
     }
 
+    /// assessment-method.md §2: "Everything is in China Standard Time
+    /// (UTC+8)". 16:00 UTC on 31 December is midnight of 1 January in
+    /// Wenzhou (a new assessment year); fractions of a second are cut, not
+    /// rounded up into the next second.
+    #[test]
+    fn the_servers_clock_reads_china_standard_time() {
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(cst(utc("2025-12-31T15:59:59.900Z")), parse("2025-12-31 23:59:59").unwrap());
+        assert_eq!(cst(utc("2025-12-31T16:00:00Z")), parse("2026-01-01 00:00:00").unwrap());
+        // An unset clock runs at the real pace, eight hours ahead of UTC.
+        let before = (Utc::now() + TimeDelta::hours(8)).naive_utc().trunc_subsecs(0);
+        let now = now_cst();
+        assert!(now >= before && now <= before + TimeDelta::seconds(2), "{now} against {before}");
+    }
+
     #[test]
     fn times_are_written_as_the_method_writes_them() {
         assert_eq!(parse("2026-11-25T10:00:00"), parse(" 2026-11-25 10:00:00 "));

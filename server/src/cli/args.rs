@@ -521,10 +521,10 @@ pub struct RobustnessArgs {
     #[arg(long, default_value_t = analytics::robustness::DEFAULT_SEED)]
     pub seed: u64,
     /// φ_W: each weight varies by up to this share either way.
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value_t = analytics::robustness::DEFAULT_WEIGHT_FACTOR)]
     pub weights: f64,
     /// φ_T: each linear threshold moves by up to this share of its range.
-    #[arg(long, default_value_t = 0.10)]
+    #[arg(long, default_value_t = analytics::robustness::DEFAULT_THRESHOLD_FACTOR)]
     pub thresholds: f64,
     /// Print one JSON document on stdout.
     #[arg(long)]

@@ -221,6 +221,22 @@ pub struct RobustnessQuery {
     pub thresholds: Option<f64>,
 }
 
+impl RobustnessQuery {
+    /// The simulation's settings: what the query gives, robustness.md §1's
+    /// defaults for the rest.
+    pub fn settings(&self) -> analytics::robustness::Settings {
+        let d = analytics::robustness::Settings::default();
+        analytics::robustness::Settings {
+            draws: self.draws.unwrap_or(d.draws),
+            seed: self.seed.unwrap_or(d.seed),
+            factors: analytics::robustness::Factors {
+                weights: self.weights.unwrap_or(d.factors.weights),
+                thresholds: self.thresholds.unwrap_or(d.factors.thresholds),
+            },
+        }
+    }
+}
+
 /// The most draws the API runs (the command line may run more).
 pub const API_MAX_DRAWS: u32 = 100_000;
 
@@ -228,16 +244,10 @@ pub const API_MAX_DRAWS: u32 = 100_000;
 /// Leadership and the assessment team see every unit; a unit its own
 /// figures only.
 pub async fn robustness(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(q): ApiQuery<RobustnessQuery>) -> Result<Json<crate::scoring::robustness::Robustness>, AppError> {
-    use analytics::robustness::{DEFAULT_DRAWS, DEFAULT_SEED, Factors, Settings};
     if !user.sees_rankings() {
         return Err(AppError::api(StatusCode::FORBIDDEN, "forbidden", "this role does not see results"));
     }
-    let defaults = Factors::default();
-    let settings = Settings {
-        draws: q.draws.unwrap_or(DEFAULT_DRAWS),
-        seed: q.seed.unwrap_or(DEFAULT_SEED),
-        factors: Factors { weights: q.weights.unwrap_or(defaults.weights), thresholds: q.thresholds.unwrap_or(defaults.thresholds) },
-    };
+    let settings = q.settings();
     if settings.draws > API_MAX_DRAWS {
         return Err(AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_settings", format!("at most {API_MAX_DRAWS} draws here; the command line runs more")));
     }
@@ -261,3 +271,22 @@ pub async fn openapi() -> impl IntoResponse {
 /// The OpenAPI 3 description of the routes above; a test checks that every
 /// path in it is routed and every API route is in it.
 pub const OPENAPI: &str = include_str!("openapi.json");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// robustness.md §1: "default φ_W = 0.25", "default φ_T = 0.10",
+    /// "Default N = 10,000 draws" and "a fixed seed": what `GET
+    /// /api/v1/robustness?year=Y` runs when told nothing else; what it is
+    /// told, it runs.
+    #[test]
+    fn the_robustness_api_runs_the_methods_defaults() {
+        let q: RobustnessQuery = serde_json::from_str(r#"{"year": 2025}"#).unwrap();
+        let s = q.settings();
+        assert_eq!((s.factors.weights, s.factors.thresholds, s.draws, s.seed), (0.25, 0.10, 10_000, analytics::robustness::DEFAULT_SEED));
+        let q: RobustnessQuery = serde_json::from_str(r#"{"draws": 500, "seed": 7, "weights": 0.1, "thresholds": 0.2}"#).unwrap();
+        let s = q.settings();
+        assert_eq!((s.factors.weights, s.factors.thresholds, s.draws, s.seed), (0.1, 0.2, 500, 7));
+    }
+}

@@ -666,6 +666,65 @@ mod tests {
         assert_eq!(Cell::Empty.csv_text(), "");
     }
 
+    /// §9: "One row per unit, in this column order: `unit_code, unit_name,
+    /// group, parent_code, total, base, bonus, rank, county_rank, grade,
+    /// vetoed, veto_reason`, then one column per indicator id of the year's
+    /// rulebook, in the rulebook's order"; "`vetoed` as `0/1`;
+    /// `veto_reason` lists the qualifying listings' ids, separated by `;`";
+    /// "UTF-8 with BOM, comma-separated, RFC 4180 quoting"; text cells that
+    /// start with `+` or `@` get a `'`. The expected bytes are written out
+    /// from those sentences and the method's table (§3), not from
+    /// [`COLUMNS`].
+    #[test]
+    fn the_csv_export_follows_section_9_byte_for_byte() {
+        use crate::scoring::results::tests::unit;
+        let rules = seeds::rulebooks::for_year(2025).unwrap();
+        let vetoed = UnitResult {
+            unit_name: "+城东, \"新区\"".into(),
+            parent_code: Some("330302".into()),
+            total: 59.994_9,
+            base: 57.994_95,
+            bonus: 2.0,
+            rank: Some(3),
+            county_rank: Some(1),
+            grade: analytics::domain::Grade::Fail,
+            vetoed: true,
+            veto_reason: Some("@L-1;L-2".into()),
+            ..unit("330302001", "township")
+        };
+        let fresh = UnitResult { unit_name: "@市新局".into(), rank: None, grade: analytics::domain::Grade::Ungraded, ..unit("D099", "department") };
+        let point = |indicator: &str, points: Option<f64>| IndicatorResult {
+            unit_code: "330302001".into(),
+            indicator: indicator.into(),
+            dimension: "D1".into(),
+            weight: 15.0,
+            numerator: None,
+            denominator: None,
+            value: None,
+            applicable: points.is_some(),
+            points,
+        };
+        let rows = ResultRows {
+            units: vec![vetoed, fresh],
+            indicators: vec![point("commit_ontime", Some(15.0 * (36.0 / 38.0 - 0.6) / 0.4)), point("dishonesty", Some(14.0)), point("proposal_ontime", None)],
+            quality: Vec::new(),
+        };
+        let bytes = csv(&rows, &rules).unwrap();
+        let header = "unit_code,unit_name,group,parent_code,total,base,bonus,rank,county_rank,grade,vetoed,veto_reason,\
+                      commit_ontime,commit_breach,proposal_ontime,proposal_satisfaction,proposal_resolution,\
+                      hotline_ontime,hotline_satisfaction,hotline_repeat,hotline_integrity,\
+                      debt_ratio,debt_limit,debt_overdue,debt_violations,dishonesty,public_rating";
+        // The township: total 59.9949 → 59.99; base to 4 decimals; bonus
+        // plain; its name quoted (a comma and quotes), after the `'`;
+        // commit_ontime 13.0263 (§8), dishonesty 14.0000, n/a cells empty.
+        let township = "330302001,\"'+城东, \"\"新区\"\"\",township,330302,59.99,57.9950,2,3,1,fail,1,'@L-1;L-2,\
+                        13.0263,,,,,,,,,,,,,14.0000,";
+        // The ungraded department: rank, county rank and reason empty.
+        let department = "D099,'@市新局,department,,80.00,80.0000,0,,,ungraded,0,,,,,,,,,,,,,,,,";
+        let expected = format!("\u{feff}{header}\r\n{township}\r\n{department}\r\n");
+        assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    }
+
     #[test]
     fn workbook_cells_show_two_decimals_for_points() {
         assert_eq!(Cell::Number(2.307_65, Some(4)).shown(), "2.31");

@@ -770,10 +770,10 @@ mod rulebooks {
     /// quota is a share in (0, 1]; bonus points and the cap are ≥ 0.
     #[test]
     fn the_bounds_of_a_rulebooks_numbers_hold_at_their_edges() {
-        assert!(invalid(("per_item = 2.5", "per_item = 0.0")).contains("indicator commit_breach: per_item must be a positive number"));
-        assert!(invalid(("excellent = 90.0", "excellent = 80.0")).contains("grade bands must descend"));
-        assert!(invalid(("good = 80.0", "good = 60.0")).contains("grade bands must descend"));
-        assert!(invalid(("excellent_quota = 0.30", "excellent_quota = 0.0")).contains("excellent_quota must be in (0, 1]"));
+        assert!(invalid(("per_item = 2.5", "per_item = 0.0")).contains("commit_breach.per_item: must be a positive number, not 0.0"));
+        assert!(invalid(("excellent = 90.0", "excellent = 80.0")).contains("grades.good: must be below the excellent line 80.0, not 80.0"));
+        assert!(invalid(("good = 80.0", "good = 60.0")).contains("grades.pass: must be below the good line 60.0, not 60.0"));
+        assert!(invalid(("excellent_quota = 0.30", "excellent_quota = 0.0")).contains("grades.excellent_quota: must be in (0, 1]"));
         assert!(invalid(("city = 1.0", "city = -1.0")).contains("bonus.points.city must be a number ≥ 0"));
         assert!(invalid(("city = 1.0", "city = nan")).contains("bonus.points.city must be a number ≥ 0"));
         assert!(invalid(("cap = 5.0", "cap = -1.0")).contains("bonus.cap must be a number ≥ 0"));

@@ -174,3 +174,79 @@ pub fn explanation_columns(id: &str, measure: Measure) -> Vec<Expr> {
     }
     cols
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every indicator of the method's table (§3), in its order, with the
+    /// Chinese and English names the pages, the workbook's headers and the
+    /// notices print, and the import source (import-formats.md) whose
+    /// records it counts: debt and the public rating come from one yearly
+    /// row each, so no record list stands behind them.
+    const TABLE: [(&str, &str, &str, Option<&str>); 15] = [
+        ("commit_ontime", "承诺按期兑现率", "Commitments kept on time", Some("commitments")),
+        ("commit_breach", "承诺违约", "Breached commitments", Some("commitments")),
+        ("proposal_ontime", "建议提案按期答复率", "Proposals answered on time", Some("proposals")),
+        ("proposal_satisfaction", "建议提案满意率", "Proposal satisfaction", Some("proposals")),
+        ("proposal_resolution", "建议提案解决率", "Proposals resolved", Some("proposals")),
+        ("hotline_ontime", "热线按期办结率", "Hotline tickets closed on time", Some("hotline")),
+        ("hotline_satisfaction", "热线满意率", "Hotline satisfaction", Some("hotline")),
+        ("hotline_repeat", "热线重复诉求率", "Repeat hotline requests", Some("hotline")),
+        ("hotline_integrity", "涉政务失信诉求(每千件)", "Verified integrity complaints per 1,000", Some("hotline")),
+        ("debt_ratio", "债务率", "Debt ratio", None),
+        ("debt_limit", "债务限额管理", "Within the debt limit", None),
+        ("debt_overdue", "逾期债务率", "Overdue debt ratio", None),
+        ("debt_violations", "违规举债担保", "Debt violations", None),
+        ("dishonesty", "失信记录", "Dishonesty records", Some("dishonesty")),
+        ("public_rating", "万人评议", "Public rating", None),
+    ];
+
+    #[test]
+    fn each_indicator_of_the_methods_table_has_its_names_and_its_record_source() {
+        for (id, zh, en, source) in TABLE {
+            assert_eq!(label(id), (zh, en), "{id}'s names");
+            assert_eq!(record_source(id), source, "{id}'s records");
+        }
+        assert_eq!(label("no_such_indicator"), ("未知指标", "Unknown indicator"));
+        assert_eq!(record_source("no_such_indicator"), None);
+    }
+
+    /// The shipped rulebooks hold exactly the method's indicators, so the
+    /// table above is the whole of it.
+    #[test]
+    fn the_table_is_every_indicator_of_the_shipped_rulebook() {
+        let rules = Rulebook::parse(include_str!("../../../seeds/rulebooks/2026.toml")).unwrap();
+        let ids: Vec<&str> = rules.indicators.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, TABLE.map(|t| t.0));
+    }
+
+    /// The method's six dimensions (D1–D6) by their Chinese names, as the
+    /// English pages print them; a name not among them is left as it is.
+    #[test]
+    fn each_dimension_has_its_english_name() {
+        let names = [
+            ("践诺履约", "Keeping commitments"),
+            ("建议提案办理", "NPC and CPPCC proposals"),
+            ("12345热线", "12345 hotline"),
+            ("政府债务", "Government debt"),
+            ("失信记录", "Dishonesty records"),
+            ("社会评价", "Public rating"),
+        ];
+        for (zh, en) in names {
+            assert_eq!(dimension_in_english(zh), en);
+        }
+        assert_eq!(dimension_in_english("其他维度"), "其他维度");
+    }
+
+    /// An indicator's count, numerator and deductions are three columns of
+    /// one frame: their names differ from each other and from another
+    /// indicator's, or one would overwrite the other.
+    #[test]
+    fn an_indicators_working_columns_are_its_own() {
+        let names = [den("a"), num("a"), ded("a"), den("b"), num("b"), ded("b")];
+        let distinct: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+        assert!(names.iter().all(|n| n.starts_with('a') || n.starts_with('b')), "named after their indicator: {names:?}");
+    }
+}

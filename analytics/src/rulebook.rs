@@ -50,6 +50,18 @@ pub enum FunctionKind {
     PassFail,
 }
 
+impl FunctionKind {
+    /// Its name as the rulebook writes it (`kind = "pass_fail"`), which the
+    /// engine's frames and the what-if form use too.
+    pub fn code(self) -> &'static str {
+        match self {
+            FunctionKind::Linear => "linear",
+            FunctionKind::Deduct => "deduct",
+            FunctionKind::PassFail => "pass_fail",
+        }
+    }
+}
+
 /// How an indicator's value becomes points `s` in `[0, weight]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]

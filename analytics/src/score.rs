@@ -72,12 +72,11 @@ fn rule_frames(rules: &Rulebook) -> Result<(DataFrame, DataFrame), EngineError> 
         ids.push(r.id.clone());
         dims.push(r.dimension.clone());
         weights.push(r.weight);
-        let (kind, bad, good) = match r.function {
-            Function::Linear { bad, good } => ("linear", Some(bad), Some(good)),
-            Function::Deduct { .. } => ("deduct", None, None),
-            Function::PassFail => ("pass_fail", None, None),
+        let (bad, good) = match r.function {
+            Function::Linear { bad, good } => (Some(bad), Some(good)),
+            Function::Deduct { .. } | Function::PassFail => (None, None),
         };
-        kinds.push(kind);
+        kinds.push(r.function.kind().code());
         bads.push(bad);
         goods.push(good);
         zero.push(absent_means_zero(&r.id));

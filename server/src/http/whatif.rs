@@ -6,7 +6,7 @@
 //! [`crate::scoring::whatif`]; nothing is stored.
 
 use analytics::edits::{self, GradeLine, Key, Param, ValueError};
-use analytics::rulebook::{FunctionKind, Rulebook, RulebookError};
+use analytics::rulebook::{Rulebook, RulebookError};
 use axum::extract::{Form, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -85,14 +85,6 @@ async fn view(state: &AppState, session: &Session, lang: Lang, year: Option<i32>
     Ok((v, chosen))
 }
 
-fn kind_code(kind: FunctionKind) -> &'static str {
-    match kind {
-        FunctionKind::Linear => "linear",
-        FunctionKind::Deduct => "deduct",
-        FunctionKind::PassFail => "pass_fail",
-    }
-}
-
 /// The rulebook's numbers as the form shows them: each as submitted (the
 /// rulebook's where nothing was), marked where it differs from the
 /// rulebook's, with its error.
@@ -120,7 +112,7 @@ fn rules_form(lang: Lang, rules: &Rulebook, submitted: &[(String, String)], erro
             RuleRow {
                 dimension: lang.pick(dimension, analytics::indicators::dimension_in_english(dimension)).to_string(),
                 indicator: lang.pick(zh, en).to_string(),
-                kind: kind_code(rule.function.kind()).to_string(),
+                kind: rule.function.kind().code().to_string(),
                 weight: param(Param::Weight).expect("every indicator has a weight"),
                 good: param(Param::Good),
                 bad: param(Param::Bad),

@@ -70,14 +70,25 @@ fn page_rule(lang: Lang) -> &'static str {
     }
 }
 
-/// Who is signed in, for the header: name, role and the CSRF token the
-/// sign-out form carries.
+/// Who is signed in, for the header: name, role, the menu the server
+/// built for that role and the CSRF token the sign-out form carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Nav {
     pub username: String,
     pub role_zh: String,
     pub role_en: String,
     pub csrf: String,
+    /// The pages this user may open, in order. The server decides it from
+    /// the role's capabilities; the template only draws it.
+    pub menu: Vec<MenuLink>,
+}
+
+/// One entry of the menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MenuLink {
+    pub href: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
 }
 
 /// Wraps `body` in the shell. `path` is the current page's path, for the
@@ -161,36 +172,9 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                     strong { a href=(link(lang, "/", "")) { (lang.pick("政信 · 政务诚信考核", "Zhengxin · Government integrity assessment")) } }
                     nav aria-label=(lang.pick("主导航", "Main")) {
                         @if let Some(nav) = nav {
-                            @if nav.role_en == "admin" {
-                                a href=(link(lang, "/admin/users", "")) { (lang.pick("用户管理", "Users")) }
-                            } @else if nav.role_en == "personnel" {
-                                a href=(link(lang, "/persons", "")) { (lang.pick("诚信档案", "Integrity files")) }
-                            } @else {
-                                a href=(link(lang, "/", "")) { (lang.pick("考核总览", "Overview")) }
-                                " "
-                                a href=(link(lang, "/objections", "")) { (lang.pick("异议处理", "Objections")) }
-                                " "
-                                @if nav.role_en != "leader" {
-                                    a href=(link(lang, "/repairs", "")) { (lang.pick("信用修复", "Repairs")) }
-                                    " "
-                                }
-                                @if nav.role_en != "unit" {
-                                    a href=(link(lang, "/supervision", "")) { (lang.pick("整改督办", "Supervision")) }
-                                    " "
-                                    a href=(link(lang, "/whatif", "")) { (lang.pick("规则模拟", "What-if")) }
-                                    " "
-                                }
-                                @if nav.role_en == "assessor" {
-                                    a href=(link(lang, "/import", "")) { (lang.pick("数据导入", "Import")) }
-                                    " "
-                                    a href=(link(lang, "/statistics", "")) { (lang.pick("指标统计", "Statistics")) }
-                                    " "
-                                }
-                                @if nav.role_en != "unit" {
-                                    a href=(link(lang, "/publication", "")) { (lang.pick("结果发布", "Publication")) }
-                                    " "
-                                }
-                                a href=(link(lang, "/data", "")) { (lang.pick("数据概况", "Data")) }
+                            @for (i, item) in nav.menu.iter().enumerate() {
+                                @if i > 0 { " " }
+                                a href=(link(lang, item.href, "")) { (lang.pick(item.zh, item.en)) }
                             }
                             " "
                             span.user { (nav.username) " · " (lang.pick(&nav.role_zh, &nav.role_en)) }

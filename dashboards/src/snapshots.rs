@@ -10,7 +10,26 @@ use crate::layout::{Lang, Nav};
 use crate::pages::{imports, jobs, overview, publication, records, scorecard, users};
 
 fn nav(role: &str) -> Nav {
-    Nav { username: format!("{role}-user"), role_zh: "考核组".into(), role_en: role.into(), csrf: "CSRF".into() }
+    Nav { username: format!("{role}-user"), role_zh: "考核组".into(), role_en: role.into(), csrf: "CSRF".into(), menu: assessor_menu() }
+}
+
+/// The menu the server builds for the assessment team (only the shell's
+/// snapshot shows it).
+fn assessor_menu() -> Vec<crate::layout::MenuLink> {
+    [
+        ("/", "考核总览", "Overview"),
+        ("/objections", "异议处理", "Objections"),
+        ("/repairs", "信用修复", "Repairs"),
+        ("/supervision", "整改督办", "Supervision"),
+        ("/whatif", "规则模拟", "What-if"),
+        ("/import", "数据导入", "Import"),
+        ("/statistics", "指标统计", "Statistics"),
+        ("/publication", "结果发布", "Publication"),
+        ("/data", "数据概况", "Data"),
+    ]
+    .into_iter()
+    .map(|(href, zh, en)| crate::layout::MenuLink { href, zh, en })
+    .collect()
 }
 
 /// One tag per line.
@@ -154,6 +173,7 @@ fn a_scorecard_in_full_and_as_a_headline() {
             previous_points: Some(3.0),
         }],
         dimensions: vec![("D3".into(), "12345热线".into())],
+        grade_lines: [90.0, 80.0, 60.0],
         trend: vec![
             scorecard::TrendPoint { year: 2024, total: 80.0, rank: Some(3), grade: "good".into(), provisional: false },
             scorecard::TrendPoint { year: 2025, total: 82.0, rank: Some(2), grade: "good".into(), provisional: true },
@@ -405,6 +425,16 @@ fn user_management_with_an_error_beside_its_field() {
         error: Some(users::FormError { form: "add".into(), field: "password".into(), message: "密码至少 8 个字符 / a password needs at least 8 characters".into() }),
         typed: users::Typed { username: "wang.wei".into(), role: "unit".into(), unit_code: "330302".into() },
         min_password: 8,
+        roles: [
+            ("leader", "领导", "Leadership"),
+            ("assessor", "考核组", "Assessment team"),
+            ("unit", "被考核单位", "Assessed unit"),
+            ("personnel", "组织人事部门", "Personnel office"),
+            ("admin", "系统管理员", "Administrator"),
+        ]
+        .into_iter()
+        .map(|(code, zh, en)| users::RoleName { code, zh, en })
+        .collect(),
     };
     insta::assert_snapshot!(main_of(&users::render(&v).into_string()));
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use analytics::domain::ObjectionStatus;
 
-use crate::auth::User;
+use crate::auth::{Capability, Scope, User};
 use crate::clock::now_cst;
 use crate::db::audit::AuditLog;
 use crate::db::objections as stored;
@@ -28,6 +28,9 @@ pub enum ObjectionError {
     /// Unknown, or not the user's to touch.
     #[error("not found")]
     NotFound,
+    /// The user's role may not do this (`auth::access`).
+    #[error("not allowed for this role")]
+    Forbidden,
     /// The record already has an objection that stands (open, or
     /// accepted): filing again could never change anything.
     #[error("record {} already has objection #{} ({})", .0.record_id, .0.id, .0.status)]
@@ -61,8 +64,11 @@ fn check_reason(reason: &str) -> Result<String, ObjectionError> {
 
 /// A unit user objects to one of its unit's records.
 pub async fn file(db: &Db, user: &User, source: &str, record_id: &str, reason: &str) -> Result<i64, ObjectionError> {
+    if !user.may(Capability::FileObjections) {
+        return Err(ObjectionError::Forbidden);
+    }
     let reason = check_reason(reason)?;
-    let unit = user.unit_code.clone().ok_or(ObjectionError::NotFound)?;
+    let unit = user.own_unit().ok_or(ObjectionError::NotFound)?.to_string();
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     if stored::owner(&mut tx, source, record_id).await?.as_deref() != Some(unit.as_str()) {
@@ -81,6 +87,9 @@ pub async fn file(db: &Db, user: &User, source: &str, record_id: &str, reason: &
 
 /// The assessment team accepts or rejects an open objection.
 pub async fn decide(db: &Db, assessor: &User, id: i64, accept: bool, reason: &str) -> Result<(), ObjectionError> {
+    if !assessor.may(Capability::DecideObjections) {
+        return Err(ObjectionError::Forbidden);
+    }
     let reason = check_reason(reason)?;
     let status = if accept { ObjectionStatus::Accepted } else { ObjectionStatus::Rejected }.code();
     let mut tx = db.begin_write().await?;
@@ -105,7 +114,15 @@ pub async fn latest_by_record(db: &Db, unit_code: &str, source: &str) -> Result<
     Ok(latest)
 }
 
-/// Objections, newest first: all of them, or one unit's.
-pub async fn list(db: &Db, unit_code: Option<&str>) -> Result<Vec<Objection>, ObjectionError> {
-    Ok(stored::list(db, unit_code).await?)
+/// The objections `viewer` may see, newest first: every unit's, or a
+/// unit's own.
+pub async fn list(db: &Db, viewer: &User) -> Result<Vec<Objection>, ObjectionError> {
+    if !viewer.may(Capability::SeeObjections) {
+        return Err(ObjectionError::Forbidden);
+    }
+    match viewer.scope() {
+        Scope::Every => Ok(stored::list(db, None).await?),
+        Scope::Unit(code) => Ok(stored::list(db, Some(code)).await?),
+        Scope::None => Err(ObjectionError::Forbidden),
+    }
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use analytics::domain::{DishonestyType, Mitigation};
 use analytics::personnel::PersonRecordFacts;
 
-use crate::auth::{Role, User};
+use crate::auth::User;
 use crate::db::audit::AuditLog;
 use crate::db::{Db, DbError};
 
@@ -178,7 +178,7 @@ pub async fn look_up(db: &Db, user: &User, person_ref: &str, purpose: &Purpose, 
 }
 
 async fn audit_lookup(db: &Db, user: &User, action: &str, person_ref: &str, purpose: &Purpose) -> Result<(), PersonError> {
-    if user.role != Role::Personnel {
+    if !user.may(crate::auth::Capability::PersonFiles) {
         return Err(PersonError::Forbidden);
     }
     let mut tx = db.begin_write().await?;

@@ -34,7 +34,8 @@ use chrono::{Datelike, NaiveDate, Weekday};
 
 use analytics::domain::{DishonestyType, Mitigation};
 
-use crate::auth::{Role, User};
+use crate::auth::{Capability, Scope};
+use crate::auth::User;
 use crate::clock::now_cst;
 use crate::db::audit::AuditLog;
 use crate::db::repairs::{self as stored, EvidenceInfo, NewRepair};
@@ -160,8 +161,8 @@ pub struct Application {
 /// application's id. Everything is checked before anything is written,
 /// and the application and its files are written in one transaction.
 pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairError> {
-    let unit = match (user.role, &user.unit_code) {
-        (Role::Unit, Some(code)) => code.clone(),
+    let unit = match user.own_unit() {
+        Some(code) if user.may(Capability::ApplyForRepair) => code.to_string(),
         _ => return Err(RepairError::NotFound),
     };
     let statement = check_text(&a.statement, MAX_STATEMENT, "情况说明", "the statement")?;
@@ -255,7 +256,7 @@ pub enum Decision {
 /// acceptance records the record's values before and after in the audit
 /// entry.
 pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reason: &str) -> Result<(), RepairError> {
-    if assessor.role != Role::Assessor {
+    if !assessor.may(Capability::DecideRepairs) {
         return Err(RepairError::NotFound);
     }
     let reason = check_text(reason, MAX_REASON, "理由", "a reason")?;
@@ -313,7 +314,11 @@ pub async fn effective(db: &Db) -> Result<std::collections::HashMap<String, stor
 
 /// The records of `unit` it may apply to repair: visible, not voided,
 /// not already exempt, without an open application; the newest first.
-pub async fn repairable(db: &Db, unit: &str) -> Result<Vec<stored::RepairableRecord>, RepairError> {
+pub async fn repairable(db: &Db, user: &User) -> Result<Vec<stored::RepairableRecord>, RepairError> {
+    let unit = match user.own_unit() {
+        Some(code) if user.may(Capability::ApplyForRepair) => code,
+        _ => return Ok(Vec::new()),
+    };
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
     let repaired = effective(db).await?;
     let open: std::collections::HashSet<String> = stored::list(db, Some(unit)).await?.into_iter().filter(|r| r.status == "open").map(|r| r.record_id).collect();
@@ -337,10 +342,13 @@ pub struct Listed {
 /// all. Open ones first, the overdue before the rest, each by due day;
 /// then the decided ones, the newest first.
 pub async fn list(db: &Db, user: &User, today: NaiveDate) -> Result<Vec<Listed>, RepairError> {
-    let rows = match user.role {
-        Role::Assessor => stored::list(db, None).await?,
-        Role::Unit => stored::list(db, Some(user.unit_code.as_deref().ok_or(RepairError::NotFound)?)).await?,
-        _ => return Err(RepairError::NotFound),
+    if !user.may(Capability::SeeRepairs) {
+        return Err(RepairError::NotFound);
+    }
+    let rows = match user.scope() {
+        Scope::Every => stored::list(db, None).await?,
+        Scope::Unit(code) => stored::list(db, Some(code)).await?,
+        Scope::None => return Err(RepairError::NotFound),
     };
     let mut listed: Vec<Listed> = rows
         .into_iter()
@@ -379,11 +387,7 @@ pub async fn evidence(db: &Db, user: &User, id: i64, position: i32) -> Result<(E
 /// Evidence and statements are shown only to the assessment team and the
 /// applying unit.
 fn may_see(user: &User, row: &RepairRow) -> bool {
-    match user.role {
-        Role::Assessor => true,
-        Role::Unit => user.unit_code.as_deref() == Some(row.unit_code.as_str()),
-        _ => false,
-    }
+    user.may(Capability::SeeRepairs) && user.sees_unit_in_full(&row.unit_code)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use analytics::domain::{DishonestyType, PeerGroup};
 use dashboards::documents::supervision::{NoticeSection, SupervisionNoticeView};
 
-use crate::auth::{Role, User};
+use crate::auth::User;
 use crate::db::audit::AuditLog;
 use crate::db::notices::{self as stored, NoticeInfo, StoredNotice};
 use crate::db::{Db, DbError};
@@ -419,7 +419,7 @@ pub async fn preview(db: &Db, as_of: NoticeDate, office: &str) -> Result<Vec<u8>
 /// one transaction with the audit entry; its id.
 pub async fn issue(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Result<i64, ScoringError> {
     let as_of = as_of.day();
-    if user.role != Role::Assessor {
+    if !user.may(crate::auth::Capability::IssueNotices) {
         return Err(ScoringError::NoResult("only the assessment team issues notices".into()));
     }
     // The number is the year's next; it is typeset into the PDF before

@@ -164,6 +164,62 @@ const ROWS: &[Row] = &[
 /// What another unit's data looks like in a refused answer: none of it.
 const OTHER_UNIT: [&str; 3] = ["X2025-002", "330303,龙湾区", "\"unit_code\":\"330303\""];
 
+/// The roles of the table's columns after "signed out", as the guard
+/// sees them.
+fn column_user(who: usize) -> server::auth::User {
+    use server::auth::Role;
+    let role = [Role::Leader, Role::Assessor, Role::Unit, Role::Admin, Role::Personnel][who - 1];
+    server::auth::User { id: 0, username: String::new(), role, unit_code: (role == Role::Unit).then(|| "330302".to_string()) }
+}
+
+/// The `{code}` of a row's concrete path, where its route has one.
+fn code_of(row: &Row) -> Option<&'static str> {
+    let at = row.route.split('/').position(|s| s == "{code}")?;
+    row.path.split(['/', '?']).nth(at)
+}
+
+/// Where the expected answers above disagree with the access table
+/// (`auth::access`, through `http::guard::ROUTES`): a row the guard
+/// refuses must expect its refusal, signed out a sign-in, and a 403 where
+/// the guard lets the role through must be a route that decides more in
+/// its handler. So the hand-written expectations and the table are two
+/// witnesses of each other.
+fn disagreements_with_the_table() -> Vec<String> {
+    use server::http::guard::{self, Need};
+    let decided_in_handler = ["/exports/{year}/{file}", "/reports/{year}/{file}", "/reports/{year}/units/{file}"];
+    let mut wrong = Vec::new();
+    for row in ROWS {
+        let need = guard::need(row.method, row.route).unwrap_or_else(|| panic!("{} {} has no row in http::guard::ROUTES", row.method, row.route));
+        let api = row.route.starts_with("/api/");
+        if need != Need::Anyone && row.expect[0] != if api { 401 } else { 303 } {
+            wrong.push(format!("{} {} signed out: the table asks for a sign-in", row.method, row.path));
+        }
+        for who in 1..=5 {
+            let allowed = guard::allows(&column_user(who), need, code_of(row));
+            let refusal = match need {
+                Need::UnitInFull if api => 404,
+                _ => 403,
+            };
+            let expected = row.expect[who];
+            if !allowed && expected != refusal {
+                wrong.push(format!("{} {} as {who}: the table refuses ({refusal}), the row expects {expected}", row.method, row.path));
+            }
+            if allowed && expected == 403 && !decided_in_handler.contains(&row.route) {
+                wrong.push(format!("{} {} as {who}: the table allows, the row expects 403", row.method, row.path));
+            }
+        }
+    }
+    wrong
+}
+
+#[test]
+fn the_expected_answers_agree_with_the_access_table() {
+    let guarded: BTreeSet<(String, String)> = server::http::guard::ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(guarded, declared_routes(), "http::guard::ROUTES and the router differ");
+    let wrong = disagreements_with_the_table();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 e2e!(every_route_answers_each_role_as_it_may_signed_out_too, |app| {
     let declared = declared_routes();
     assert!(declared.len() > 30, "the router's routes were read: {declared:?}");

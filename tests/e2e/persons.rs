@@ -141,7 +141,7 @@ e2e!(the_personnel_office_is_added_from_the_command_line, |app| {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let user = server::auth::users::authenticate(&app.db, "zhang.hr", "a-long-enough-password").await.unwrap().expect("signs in");
     assert_eq!((user.role, user.unit_code.as_deref()), (Role::Personnel, None));
-    assert!(!user.sees_rankings() && user.home() == "/persons");
+    assert!(!user.may(server::auth::Capability::SeeRankings) && server::http::menu::home(&user) == "/persons");
 });
 
 e2e!(the_administrator_adds_a_personnel_account_and_its_role_is_named, |app| {

@@ -63,6 +63,7 @@ mod tests {
                 role_zh: "领导".into(),
                 role_en: "leader".into(),
                 csrf: "t".into(),
+                menu: Vec::new(),
             },
             backend: "sqlite".into(),
             sources: vec![SourceCount {

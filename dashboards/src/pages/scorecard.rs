@@ -61,6 +61,9 @@ pub struct ScorecardView {
     pub indicators: Vec<IndicatorRow>,
     /// (key, Chinese name) of each dimension, in order.
     pub dimensions: Vec<(String, String)>,
+    /// The version's grade lines (excellent, good, pass) in points of 100,
+    /// from its rulebook: the dimension chart's rate bands borrow them.
+    pub grade_lines: [f64; 3],
     pub trend: Vec<TrendPoint>,
     /// The unit's own rank interval (those who see it in full).
     pub robustness: Option<UnitInterval>,
@@ -164,8 +167,28 @@ pub fn body(v: &ScorecardView) -> Markup {
     }
 }
 
+/// The band of a score rate (0–1) under grade lines in points of 100.
+fn band(rate: f64, [excellent, good, pass]: [f64; 3]) -> &'static str {
+    if rate >= excellent / 100.0 {
+        "excellent"
+    } else if rate >= good / 100.0 {
+        "good"
+    } else if rate >= pass / 100.0 {
+        "pass"
+    } else {
+        "fail"
+    }
+}
+
 fn details(v: &ScorecardView) -> Markup {
     let lang = v.lang;
+    let [e, g, p] = v.grade_lines;
+    let bands = [
+        ("excellent", lang.pick(&format!("{e}% 及以上"), &format!("{e}% or more")).to_string()),
+        ("good", lang.pick(&format!("{g}% 至 {e}%"), &format!("{g}% to {e}%")).to_string()),
+        ("pass", lang.pick(&format!("{p}% 至 {g}%"), &format!("{p}% to {g}%")).to_string()),
+        ("fail", lang.pick(&format!("不足 {p}%"), &format!("below {p}%")).to_string()),
+    ];
     let per_dimension: Vec<(String, String, f64, f64)> = v
         .dimensions
         .iter()
@@ -181,7 +204,7 @@ fn details(v: &ScorecardView) -> Markup {
         .map(|(_, name, p, w)| Bar {
             label: name.clone(),
             value: 100.0 * p / w,
-            grade: if p / w >= 0.9 { "excellent" } else if p / w >= 0.8 { "good" } else if p / w >= 0.6 { "pass" } else { "fail" }.into(),
+            grade: band(p / w, v.grade_lines).into(),
         })
         .collect();
     let chart_title = lang.pick("各维度得分率（%）", "Score rate per dimension (%)");
@@ -215,12 +238,7 @@ fn details(v: &ScorecardView) -> Markup {
                 // The rate bands borrow the grade lines and their colours.
                 figcaption.note {
                     (lang.pick("条形颜色表示得分率：", "Bar colours show the score rate: "))
-                    (super::colour_key(&[
-                        ("excellent", lang.pick("90% 及以上", "90% or more")),
-                        ("good", lang.pick("80% 至 90%", "80% to 90%")),
-                        ("pass", lang.pick("60% 至 80%", "60% to 80%")),
-                        ("fail", lang.pick("不足 60%", "below 60%")),
-                    ]))
+                    (super::colour_key(&bands.iter().map(|(grade, label)| (*grade, label.as_str())).collect::<Vec<_>>()))
                     (lang.pick("。", "."))
                 }
             }

@@ -46,17 +46,21 @@ pub struct UsersView {
     pub error: Option<FormError>,
     pub typed: Typed,
     pub min_password: usize,
+    /// Every role an account may have, in the add form's order; the server
+    /// hands them over, so a new role needs no change here.
+    pub roles: Vec<RoleName>,
 }
 
-pub fn role_label(lang: Lang, role: &str) -> &'static str {
-    match role {
-        "leader" => lang.pick("领导", "Leadership"),
-        "assessor" => lang.pick("考核组", "Assessment team"),
-        "unit" => lang.pick("被考核单位", "Assessed unit"),
-        "personnel" => lang.pick("组织人事部门", "Personnel office"),
-        "admin" => lang.pick("系统管理员", "Administrator"),
-        _ => lang.pick("未知角色", "Unknown role"),
-    }
+/// A role's code and names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleName {
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+fn role_label<'a>(lang: Lang, roles: &'a [RoleName], code: &str) -> &'a str {
+    roles.iter().find(|r| r.code == code).map_or_else(|| lang.pick("未知角色", "Unknown role"), |r| lang.pick(r.zh, r.en))
 }
 
 pub fn render(v: &UsersView) -> Markup {
@@ -78,7 +82,7 @@ pub fn render(v: &UsersView) -> Markup {
             } }
             tbody { @for u in &v.users { tr {
                 th scope="row" { (u.username) }
-                td { (role_label(lang, &u.role)) }
+                td { (role_label(lang, &v.roles, &u.role)) }
                 td { (u.unit.clone().unwrap_or_else(|| "–".into())) }
                 td {
                     @if u.disabled { span.note { (lang.pick("已停用", "Disabled")) } } @else { (lang.pick("启用", "Enabled")) }
@@ -136,7 +140,7 @@ pub fn render(v: &UsersView) -> Markup {
             }))
             label for="role" { (lang.pick("角色", "Role")) }
             select #role name="role" {
-                @for role in ["leader", "assessor", "unit", "personnel", "admin"] { option value=(role) selected[v.typed.role == role] { (role_label(lang, role)) } }
+                @for role in &v.roles { option value=(role.code) selected[v.typed.role == role.code] { (lang.pick(role.zh, role.en)) } }
             }
             (field("unit_code", lang.pick("所属单位（仅被考核单位用户）", "Unit (unit users only)"), error_for("add", "unit_code"), html! {
                 select #unit_code name="unit_code" {

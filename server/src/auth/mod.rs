@@ -3,8 +3,9 @@
 //! and API tokens for machine clients. Secrets (session ids, tokens) are
 //! stored only as SHA-256 hashes.
 //!
-//! Roles (enforced on the server for pages, exports and API alike):
-//! - `leader`: everything, read-only;
+//! What each role may do is one table, [`access::GRANTS`]; nothing else
+//! grants a permission (see `docs/access.md`, generated from it):
+//! - `leader`: rankings and every unit in full, read-only;
 //! - `assessor`: everything, plus import, scoring, objection decisions,
 //!   publication, exports;
 //! - `unit`: its own unit in full; other units only as name, group, total,
@@ -13,6 +14,7 @@
 //! - `personnel` (组织人事部门): civil servants' integrity files only, each
 //!   look-up with a stated purpose (no results, no unit records).
 
+pub mod access;
 pub mod devices;
 pub mod passwords;
 pub mod sessions;
@@ -21,6 +23,8 @@ pub mod tokens;
 pub mod users;
 
 use serde::Serialize;
+
+pub use access::{Capability, Scope};
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,7 +38,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Leader, Role::Assessor, Role::Unit, Role::Admin, Role::Personnel];
+    /// Every role, in the order forms and tables list them.
+    pub const ALL: [Role; 5] = [Role::Leader, Role::Assessor, Role::Unit, Role::Personnel, Role::Admin];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -53,6 +58,16 @@ impl Role {
     /// A role as stored; anything else means the database was altered.
     pub fn stored(text: &str) -> Result<Role, crate::db::DbError> {
         Role::parse(text).ok_or_else(|| crate::db::DbError::Corrupt(format!("role {text}")))
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Leader => "Leadership",
+            Role::Assessor => "Assessment team",
+            Role::Unit => "Assessed unit",
+            Role::Admin => "Administrator",
+            Role::Personnel => "Personnel office",
+        }
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -74,48 +89,6 @@ pub struct User {
     pub role: Role,
     /// The unit a `unit` user belongs to.
     pub unit_code: Option<String>,
-}
-
-impl User {
-    /// May see everything of `unit_code` (indicators, explanations, records)?
-    pub fn sees_unit_in_full(&self, unit_code: &str) -> bool {
-        match self.role {
-            Role::Leader | Role::Assessor => true,
-            Role::Unit => self.unit_code.as_deref() == Some(unit_code),
-            Role::Admin | Role::Personnel => false,
-        }
-    }
-
-    /// May see rankings (every unit's name, group, total, rank, grade)?
-    /// Not the administrator, who manages accounts, nor the personnel
-    /// office, which sees person files only.
-    pub fn sees_rankings(&self) -> bool {
-        matches!(self.role, Role::Leader | Role::Assessor | Role::Unit)
-    }
-
-    /// The page a user lands on: the results, or the one page family a
-    /// role without results has.
-    pub fn home(&self) -> &'static str {
-        match self.role {
-            Role::Admin => "/admin/users",
-            Role::Personnel => "/persons",
-            _ => "/",
-        }
-    }
-
-    /// What this user may see, as a cache key part: two users with the
-    /// same scope may share a rendered page, two with different ones never.
-    pub fn view_scope(&self) -> String {
-        match self.role {
-            Role::Leader | Role::Assessor => "all".to_string(),
-            Role::Unit => format!("unit:{}", self.unit_code.as_deref().unwrap_or("")),
-            Role::Admin | Role::Personnel => "none".to_string(),
-        }
-    }
-
-    pub fn is_assessor(&self) -> bool {
-        self.role == Role::Assessor
-    }
 }
 
 /// Auth failures the layers above tell apart.

@@ -66,6 +66,22 @@ pub async fn enable(db: &Db, username: &str, actor: &str) -> Result<(), AuthErro
     update(db, username, actor, "user_enable", UserChange::Disabled(false)).await
 }
 
+/// Lifts the sign-in delay of `username` (once the administrator has made
+/// sure its owner, not a guesser, is the one locked out). The audit entry
+/// is written first: no unlock goes unrecorded.
+pub async fn unlock(db: &Db, throttle: &super::throttle::SignInThrottle, username: &str, actor: &str) -> Result<(), AuthError> {
+    if !accounts::users(db).await?.iter().any(|u| u.username == username) {
+        return Err(AuthError::Invalid(format!("没有用户 {username} / no user {username}")));
+    }
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    audit.record(actor, "user_unlock", "users", username, serde_json::json!({}));
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    throttle.unlock(username);
+    Ok(())
+}
+
 /// One change to a user, with its audit entry; the user's sessions end.
 async fn update(db: &Db, username: &str, actor: &str, action: &str, change: UserChange<'_>) -> Result<(), AuthError> {
     let mut tx = db.begin_write().await?;

@@ -26,7 +26,6 @@ pub async fn user(url: &str, command: UserCommand) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
     match command {
         UserCommand::Add { username, role, unit } => {
-            let role = auth::Role::from(role);
             let password = read_password()?;
             auth::users::add(&db, &username, role, unit.as_deref(), &password, &actor()).await?;
             println!("user {username} added ({})", role.code());

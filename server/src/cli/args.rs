@@ -214,7 +214,7 @@ pub enum UserCommand {
     Add {
         username: String,
         #[arg(long, value_enum)]
-        role: RoleArg,
+        role: crate::auth::Role,
         /// The unit of a `unit` user (required for that role only).
         #[arg(long)]
         unit: Option<String>,
@@ -399,26 +399,15 @@ impl From<GroupArg> for analytics::domain::PeerGroup {
     }
 }
 
-/// `--role`: a user's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RoleArg {
-    Leader,
-    Assessor,
-    Unit,
-    Admin,
-    /// The personnel office: civil servants' integrity files only.
-    Personnel,
-}
+/// `--role`: the roles of `auth::Role`, named by their codes (so a new
+/// role needs no change here).
+impl ValueEnum for crate::auth::Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        &crate::auth::Role::ALL
+    }
 
-impl From<RoleArg> for crate::auth::Role {
-    fn from(r: RoleArg) -> Self {
-        match r {
-            RoleArg::Leader => Self::Leader,
-            RoleArg::Assessor => Self::Assessor,
-            RoleArg::Unit => Self::Unit,
-            RoleArg::Admin => Self::Admin,
-            RoleArg::Personnel => Self::Personnel,
-        }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.code()).help(self.label_en()))
     }
 }
 

@@ -85,6 +85,10 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // The route guard has found it already (every guarded route).
+        if let Some(user) = parts.extensions.get::<User>() {
+            return Ok(ApiUser(user.clone()));
+        }
         match super::session::api_user(parts, state).await.map_err(AppError::internal)? {
             Some(u) => Ok(ApiUser(u)),
             None => Err(AppError::api(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send Authorization: Bearer TOKEN")),
@@ -135,10 +139,7 @@ async fn version_for(state: &AppState, year: Option<i32>) -> Result<(i32, Versio
 }
 
 /// `GET /api/v1/rankings`
-pub async fn rankings(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(q): ApiQuery<RankingQuery>) -> Result<Json<serde_json::Value>, AppError> {
-    if !user.sees_rankings() {
-        return Err(AppError::api(StatusCode::FORBIDDEN, "forbidden", "this role does not see rankings"));
-    }
+pub async fn rankings(State(state): State<AppState>, ApiUser(_): ApiUser, ApiQuery(q): ApiQuery<RankingQuery>) -> Result<Json<serde_json::Value>, AppError> {
     if let Some(g) = &q.group
         && !PeerGroup::ALL.iter().any(|p| p.code() == g.as_str())
     {
@@ -179,9 +180,6 @@ pub struct UnitQuery {
 /// `GET /api/v1/units/{code}`: the full result for those who may see it,
 /// else the ranking item only.
 pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(code): Path<String>, ApiQuery(q): ApiQuery<UnitQuery>) -> Result<Json<serde_json::Value>, AppError> {
-    if !user.sees_rankings() {
-        return Err(AppError::api(StatusCode::FORBIDDEN, "forbidden", "this role does not see results"));
-    }
     let (year, v) = version_for(&state, q.year).await?;
     let units = results::read_units(&state.db, v.id).await?;
     let u = units.into_iter().find(|u| u.unit_code == code).ok_or_else(|| AppError::api_not_found("unit"))?;
@@ -199,13 +197,10 @@ pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(co
 /// ids behind each indicator (or one, with `indicator`).
 pub async fn explanations(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiUser(_): ApiUser,
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<UnitQuery>,
 ) -> Result<Json<explain::UnitExplanation>, AppError> {
-    if !user.sees_unit_in_full(&code) {
-        return Err(AppError::api_not_found("unit"));
-    }
     let (_, v) = version_for(&state, q.year).await?;
     let answer = super::cache::explanation(&state, &v, &code, q.indicator.as_deref()).await?;
     Ok(Json((*answer).clone()))
@@ -244,9 +239,6 @@ pub const API_MAX_DRAWS: u32 = 100_000;
 /// Leadership and the assessment team see every unit; a unit its own
 /// figures only.
 pub async fn robustness(State(state): State<AppState>, ApiUser(user): ApiUser, ApiQuery(q): ApiQuery<RobustnessQuery>) -> Result<Json<crate::scoring::robustness::Robustness>, AppError> {
-    if !user.sees_rankings() {
-        return Err(AppError::api(StatusCode::FORBIDDEN, "forbidden", "this role does not see results"));
-    }
     let settings = q.settings();
     if settings.draws > API_MAX_DRAWS {
         return Err(AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_settings", format!("at most {API_MAX_DRAWS} draws here; the command line runs more")));
@@ -257,9 +249,10 @@ pub async fn robustness(State(state): State<AppState>, ApiUser(user): ApiUser, A
         Some(n) => crate::scoring::stored_version(&state.db, year, Some(n)).await?,
     };
     let answer = super::cache::robustness(&state, &version, settings).await?;
-    Ok(Json(match (&user.role, &user.unit_code) {
-        (crate::auth::Role::Unit, Some(code)) => answer.for_unit(code),
-        _ => (*answer).clone(),
+    Ok(Json(match user.scope() {
+        crate::auth::Scope::Every => (*answer).clone(),
+        crate::auth::Scope::Unit(code) => answer.for_unit(code),
+        crate::auth::Scope::None => return Err(AppError::api_not_found("unit")),
     }))
 }
 

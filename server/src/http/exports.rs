@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::session::PageSession;
 use super::{AppError, AppState};
-use crate::auth::Role;
+use crate::auth::Capability;
 use crate::scoring::result_file::{Format, Scope, result_file};
 
 #[derive(Debug, Deserialize)]
@@ -37,7 +37,7 @@ pub async fn rankings(
     Path((year, file)): Path<(i32, String)>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    let whole_table = matches!(session.user.role, Role::Leader | Role::Assessor);
+    let whole_table = session.user.may(Capability::ExportRankings);
     let own_row = q.unit.as_deref().is_some_and(|code| session.user.sees_unit_in_full(code));
     if !whole_table && !own_row {
         return Err(AppError::Forbidden);

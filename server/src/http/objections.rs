@@ -14,24 +14,29 @@ use super::records::minutes;
 use super::shared::{LangQuery, pick_year};
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
-use crate::auth::Role;
+use crate::auth::Capability;
 use crate::db::units::Names;
 use crate::objections::{self, Objection, ObjectionError};
 
+impl From<ObjectionError> for AppError {
+    fn from(e: ObjectionError) -> Self {
+        match e {
+            ObjectionError::NotFound => AppError::NotFound,
+            ObjectionError::Forbidden => AppError::Forbidden,
+            other => AppError::internal(other),
+        }
+    }
+}
+
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
     let user = &session.user;
-    let rows = match user.role {
-        Role::Admin | Role::Personnel => return Err(AppError::Forbidden),
-        Role::Unit => objections::list(&state.db, user.unit_code.as_deref()).await,
-        Role::Leader | Role::Assessor => objections::list(&state.db, None).await,
-    }
-    .map_err(AppError::internal)?;
+    let rows = objections::list(&state.db, user).await?;
     let names = crate::db::units::names(&state.db).await?;
     let (_, year, _) = pick_year(&state.db, None).await?;
     let view = ObjectionsView {
         lang: Lang::from_param(q.lang.as_deref()),
         nav: nav(&session),
-        can_decide: user.is_assessor(),
+        can_decide: user.may(Capability::DecideObjections),
         year,
         rows: rows.iter().map(|o| row_of(o, &names)).collect(),
     };
@@ -68,13 +73,11 @@ pub struct FileForm {
 
 pub async fn file(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<FileForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    if session.user.role != Role::Unit {
-        return Err(AppError::Forbidden);
-    }
     let lang = Lang::from_param(f.lang.as_deref());
     match objections::file(&state.db, &session.user, &f.source, &f.record_id, &f.reason).await {
         Ok(_) => Ok(Redirect::to(&dashboards::layout::link(lang, "/objections", "")).into_response()),
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
+        Err(ObjectionError::Forbidden) => Err(AppError::Forbidden),
         Err(ObjectionError::Standing(existing)) => {
             let names = crate::db::units::names(&state.db).await?;
             Ok((StatusCode::CONFLICT, standing(lang, &nav(&session), &row_of(&existing, &names))).into_response())
@@ -102,9 +105,6 @@ pub struct DecideForm {
 
 pub async fn decide(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    if !session.user.is_assessor() {
-        return Err(AppError::Forbidden);
-    }
     let accept = match f.decision.as_str() {
         "accept" => true,
         "reject" => false,
@@ -114,6 +114,7 @@ pub async fn decide(State(state): State<AppState>, PageSession(session): PageSes
     match objections::decide(&state.db, &session.user, id, accept, &f.reason).await {
         Ok(()) => Ok(Redirect::to(&dashboards::layout::link(lang, "/objections", "")).into_response()),
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
+        Err(ObjectionError::Forbidden) => Err(AppError::Forbidden),
         Err(e @ ObjectionError::Standing(_)) => Err(AppError::internal(e)),
         Err(ObjectionError::Invalid(message)) => {
             let action = format!("/objections/{id}/decide");

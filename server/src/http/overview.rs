@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::session::{PageSession, nav};
 use super::shared::{badge, choose_year};
 use super::{AppError, AppState, cache};
+use crate::auth::{Capability, Scope};
 use crate::scoring::results::{self, UnitResult, VersionInfo};
 
 #[derive(Debug, Deserialize)]
@@ -55,11 +56,11 @@ pub fn rank_row(u: &UnitResult) -> RankRow {
 
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<YearQuery>) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
-    if !session.user.sees_rankings() {
+    if !session.user.may(Capability::SeeRankings) {
         // The administrator and the personnel office see no results; each
         // has a home of its own (user management, person files).
         let lang = Lang::from_param(q.lang.as_deref());
-        return Ok(axum::response::Redirect::to(&dashboards::layout::link(lang, session.user.home(), "")).into_response());
+        return Ok(axum::response::Redirect::to(&dashboards::layout::link(lang, super::menu::home(&session.user), "")).into_response());
     }
     let lang = Lang::from_param(q.lang.as_deref());
     let (mut years, year, epoch) = choose_year(&state.db, q.year).await?;
@@ -67,8 +68,8 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         years.push(year);
         years.sort();
     }
-    let can_manage = session.user.is_assessor();
-    let can_export = matches!(session.user.role, crate::auth::Role::Leader | crate::auth::Role::Assessor);
+    let can_manage = session.user.may(Capability::Score);
+    let can_export = session.user.may(Capability::ExportRankings);
     // The scope is part of the key: a unit's overview leaves out what only
     // the units themselves and the city may see.
     // Only a county's code (six digits) is ever part of the key: anything
@@ -77,7 +78,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let key = format!(
         "overview|{epoch}|{year}|{}|{can_manage}|{can_export}|{}|{}",
         lang.code(),
-        session.user.view_scope(),
+        session.user.scope().key(),
         county.as_deref().unwrap_or("")
     );
     let page = state
@@ -91,9 +92,9 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let filled = page.body.replace(cache::CSRF_SLOT, &session.csrf);
     // A unit's own open deadlines come first, as of today (outside the
     // cached page, which is the same for every day).
-    let deadlines = match (session.user.role, session.user.unit_code.as_deref()) {
-        (crate::auth::Role::Unit, Some(code)) => unit_deadlines(&state, lang, code).await?,
-        _ => maud::html! {},
+    let deadlines = match session.user.own_unit() {
+        Some(code) => unit_deadlines(&state, lang, code).await?,
+        None => maud::html! {},
     };
     Ok(signed_in(lang, &page.title, "/", &nav(&session), maud::html! { (deadlines) (PreEscaped(filled)) }).into_response())
 }
@@ -120,7 +121,7 @@ async fn unit_deadlines(state: &AppState, lang: Lang, code: &str) -> Result<maud
 /// the units seen in full (a finding about no unit: only by those who see
 /// every unit).
 fn sees_finding(user: &crate::auth::User, code: Option<&str>) -> bool {
-    code.map_or(user.view_scope() == "all", |c| user.sees_unit_in_full(c))
+    code.map_or(user.scope() == Scope::Every, |c| user.sees_unit_in_full(c))
 }
 
 /// Vetoes and missing debt data. Another unit's veto shows as a veto,
@@ -255,7 +256,7 @@ async fn build(
             }
         }
         view.quality = kinds;
-        if session.user.view_scope() == "all" {
+        if session.user.scope() == Scope::Every {
             view.robustness = Some(robustness_view(state, lang, v, &units, county).await?);
         }
     }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::shared::{YearForm, assessor_year, choose_year};
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
-use crate::auth::Role;
+use crate::auth::Capability;
 use crate::db::Db;
 use crate::scoring;
 use crate::scoring::results::{self, IndicatorResult, UnitResult, VersionInfo};
@@ -28,9 +28,6 @@ pub struct PublicationQuery {
 }
 
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<PublicationQuery>) -> Result<Markup, AppError> {
-    if !matches!(session.user.role, Role::Leader | Role::Assessor) {
-        return Err(AppError::Forbidden);
-    }
     let lang = Lang::from_param(q.lang.as_deref());
     let (mut years, year, _) = choose_year(&state.db, q.year).await?;
     if !years.contains(&year) {
@@ -50,7 +47,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         None => None,
     };
     let latest = versions.last();
-    let publishable = latest.filter(|v| v.published_at.is_none() && session.user.is_assessor()).map(|v| v.version);
+    let publishable = latest.filter(|v| v.published_at.is_none() && session.user.may(Capability::Publish)).map(|v| v.version);
     let view = PublicationView {
         lang,
         nav: nav(&session),

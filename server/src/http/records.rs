@@ -18,7 +18,8 @@ use super::exports::attachment;
 use super::shared::pick_year;
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
-use crate::auth::{Role, User};
+use crate::auth::Capability;
+use crate::auth::User;
 use crate::db::{Value, batches, records as stored};
 use crate::scoring::explain::IndicatorExplanation;
 use crate::scoring::export::{Cell, csv_bytes};
@@ -72,9 +73,6 @@ fn spec_of(indicator: &str) -> Option<&'static SourceSpec> {
 
 impl Drill {
     pub async fn load(state: &AppState, user: &User, code: &str, indicator: &str, q: &RecordsQuery) -> Result<Drill, AppError> {
-        if !user.sees_unit_in_full(code) {
-            return Err(AppError::Forbidden);
-        }
         let (_, year, version) = pick_year(&state.db, q.year).await?;
         let version = version.ok_or(AppError::NotFound)?;
         let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
@@ -94,7 +92,7 @@ impl Drill {
             Show::Voided => voided.clone(),
         };
         let spec = spec_of(indicator).filter(|_| explanation.counted.is_some());
-        let mask = user.role != Role::Assessor;
+        let mask = !user.may(Capability::SeePersonalDetails);
         let filter = q.q.as_deref().map(str::trim).unwrap_or_default().to_lowercase();
         let filtered = match (spec, filter.is_empty()) {
             (Some(spec), false) => {
@@ -246,7 +244,7 @@ pub async fn page(
         Some(spec) => crate::objections::latest_by_record(&state.db, &code, spec.file_stem).await.map_err(AppError::internal)?,
         None => Default::default(),
     };
-    let unit = session.user.role == Role::Unit;
+    let unit = session.user.may(Capability::FileObjections);
     let i = &d.explanation;
     let view = RecordsView {
         lang,
@@ -384,9 +382,6 @@ pub async fn record(
     Path((code, source, id)): Path<(String, String, String)>,
     Query(q): Query<RecordsQuery>,
 ) -> Result<Markup, AppError> {
-    if !session.user.sees_unit_in_full(&code) {
-        return Err(AppError::Forbidden);
-    }
     let lang = Lang::from_param(q.lang.as_deref());
     let spec = Source::parse(&source)
         .map(Source::spec)
@@ -396,7 +391,7 @@ pub async fn record(
     if !belongs_to(spec, &values, &code) {
         return Err(AppError::NotFound);
     }
-    let mask = session.user.role != Role::Assessor;
+    let mask = !session.user.may(Capability::SeePersonalDetails);
     let mut fields: Vec<(String, String, String)> = spec
         .columns
         .iter()

@@ -14,7 +14,7 @@ use super::public::kind_label;
 use super::session::{PageSession, check_csrf, nav};
 use super::shared::LangQuery;
 use super::{AppError, AppState};
-use crate::auth::Role;
+use crate::auth::Capability;
 use crate::auth::sessions::Session;
 use crate::repairs::{self as use_case, Application, Decision, Listed, RepairError, Upload};
 use analytics::domain::{DishonestyType, Mitigation};
@@ -39,10 +39,6 @@ impl From<RepairError> for AppError {
 fn unreadable_date(typed: &str) -> String {
     let typed: String = typed.chars().take(40).collect();
     format!("整改完成日期“{typed}”不是有效日期：请按“年-月-日”填写，例如 2026-01-05 / the date rectified, “{typed}”, is not a date: write it as year-month-day, e.g. 2026-01-05")
-}
-
-fn may_use(session: &Session) -> Result<(), AppError> {
-    if matches!(session.user.role, Role::Unit | Role::Assessor) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 fn kind_of(lang: Lang, code: &str) -> String {
@@ -78,20 +74,16 @@ async fn list_view(state: &AppState, session: &Session, lang: Lang, form: ApplyF
     let today = crate::clock::now_cst().date();
     let names = crate::db::units::names(&state.db).await?;
     let rows = use_case::list(&state.db, &session.user, today).await?.iter().map(|l| row_of(lang, l, &names)).collect();
-    let records = match (&session.user.role, &session.user.unit_code) {
-        (Role::Unit, Some(code)) => use_case::repairable(&state.db, code)
-            .await?
-            .into_iter()
-            .map(|r| RepairableRecord { label: format!("{} {} · {}", r.id, kind_of(lang, &r.record_type), r.occurred_on), id: r.id })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let records = use_case::repairable(&state.db, &session.user)
+        .await?
+        .into_iter()
+        .map(|r| RepairableRecord { label: format!("{} {} · {}", r.id, kind_of(lang, &r.record_type), r.occurred_on), id: r.id })
+        .collect();
     Ok(RepairsView { lang, nav: nav(session), rows, records, form, max_statement: use_case::MAX_STATEMENT })
 }
 
 /// `GET /repairs`: the applications the user may see; a unit's form.
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
-    may_use(&session)?;
     let lang = Lang::from_param(q.lang.as_deref());
     Ok(repairs::render(&list_view(&state, &session, lang, ApplyForm::default()).await?).into_response())
 }
@@ -143,9 +135,6 @@ async fn read_form(form: &mut Multipart) -> Result<Received, AppError> {
 /// `POST /repairs`: a unit applies. Bad input shows the form again with
 /// the reason and what was typed; nothing is stored.
 pub async fn apply(State(state): State<AppState>, PageSession(session): PageSession, mut form: Multipart) -> Result<Response, AppError> {
-    if session.user.role != Role::Unit {
-        return Err(AppError::Forbidden);
-    }
     let got = read_form(&mut form).await?;
     if got.problem.is_none() || !got.csrf.is_empty() {
         check_csrf(&session, &got.csrf)?;
@@ -195,7 +184,7 @@ async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, erro
             .into_iter()
             .map(|e| EvidenceRow { position: e.position, file_name: super::imports::clean_file_name(&e.file_name), media_type: e.media_type, size: e.size })
             .collect(),
-        can_decide: session.user.is_assessor() && r.status == "open",
+        can_decide: session.user.may(Capability::DecideRepairs) && r.status == "open",
         takes_date: DishonestyType::parse(&r.record_type) == Some(DishonestyType::CourtListing) || r.rectify_deadline.is_some(),
         error,
     })
@@ -204,7 +193,6 @@ async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, erro
 /// `GET /repairs/{id}`: one application, for the assessment team and the
 /// applying unit.
 pub async fn show(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
-    may_use(&session)?;
     let lang = Lang::from_param(q.lang.as_deref());
     Ok(repairs::render_one(&one_view(&state, &session, lang, id, None).await?).into_response())
 }
@@ -217,7 +205,6 @@ pub async fn show(State(state): State<AppState>, PageSession(session): PageSessi
 /// sandboxing policy, so that nothing in it runs in the site's origin
 /// even if a browser were to display it.
 pub async fn evidence(State(state): State<AppState>, PageSession(session): PageSession, Path((id, position)): Path<(i64, i32)>) -> Result<Response, AppError> {
-    may_use(&session)?;
     let (info, bytes) = use_case::evidence(&state.db, &session.user, id, position).await?;
     let (content_type, extension) = served_as(&info.media_type);
     let name = format!("repair-{id}-evidence-{position}.{extension}");
@@ -261,9 +248,6 @@ pub struct DecideForm {
 /// mitigation) or rejects, with a reason.
 pub async fn decide(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    if !session.user.is_assessor() {
-        return Err(AppError::Forbidden);
-    }
     let lang = Lang::from_param(f.lang.as_deref());
     let decision = match f.decision.as_str() {
         "reject" => Ok(Decision::Reject),

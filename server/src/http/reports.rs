@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::exports::attachment;
 use super::session::PageSession;
 use super::{AppError, AppState};
-use crate::auth::Role;
+use crate::auth::Capability;
 use crate::scoring::reports::{self, Kind};
 
 #[derive(Debug, Deserialize)]
@@ -27,13 +27,14 @@ pub async fn year(
     Path((year, file)): Path<(i32, String)>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let role = session.user.role;
-    let kind = match file.as_str() {
-        "notice.pdf" if matches!(role, Role::Leader | Role::Assessor) => Kind::Notice,
-        "unit-reports.zip" if role == Role::Assessor => Kind::AllUnits,
-        "notice.pdf" | "unit-reports.zip" => return Err(AppError::Forbidden),
+    let (kind, needs) = match file.as_str() {
+        "notice.pdf" => (Kind::Notice, Capability::ExportRankings),
+        "unit-reports.zip" => (Kind::AllUnits, Capability::ExportUnitReports),
         _ => return Err(AppError::NotFound),
     };
+    if !session.user.may(needs) {
+        return Err(AppError::Forbidden);
+    }
     send(&state, year, q.version, &kind, &session.user.username).await
 }
 
@@ -45,7 +46,7 @@ pub async fn unit(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
     let code = file.strip_suffix(".pdf").ok_or(AppError::NotFound)?;
-    if !session.user.sees_unit_in_full(code) || session.user.role == Role::Admin {
+    if !session.user.sees_unit_in_full(code) {
         return Err(AppError::Forbidden);
     }
     send(&state, year, q.version, &Kind::Unit(code.to_string()), &session.user.username).await

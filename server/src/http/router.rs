@@ -85,8 +85,11 @@ fn upload_routes(state: &AppState) -> Router<AppState> {
             "/repairs",
             post(repairs::apply).layer(axum::extract::DefaultBodyLimit::max(repairs::MAX_BODY)).route_layer(expensive()).route_layer(receive(repairs::MAX_BODY)),
         )
+        // Before an upload's body is read: a refused user sends nothing.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::guard::guard))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT))
 }
+
 
 pub fn router(state: AppState) -> Router {
     let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::places::limit_expensive);
@@ -137,6 +140,9 @@ pub fn router(state: AppState) -> Router {
         // navigation of whoever is signed in), not the browser's.
         .fallback(no_such_page)
         .nest("/api/v1", api_routes(&state))
+        // Outermost of each route's own layers: a refused request reaches
+        // no handler and takes no expensive place.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::guard::guard))
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn(api::envelope));

@@ -41,14 +41,23 @@ impl FromRequestParts<AppState> for PageSession {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
-        let Some(id) = session_cookie(parts, state) else {
-            return Err(AppError::SignIn { next });
-        };
-        match auth::sessions::find(&state.db, &id, state.config.idle_minutes).await? {
-            Some(s) => Ok(PageSession(s)),
-            None => Err(AppError::SignIn { next }),
+        // The route guard has found it already (every guarded route).
+        if let Some(session) = parts.extensions.get::<Session>() {
+            return Ok(PageSession(session.clone()));
         }
+        page_session(parts, state).await.map(PageSession)
+    }
+}
+
+/// A page request's signed-in session, or the way to the sign-in form.
+pub async fn page_session(parts: &Parts, state: &AppState) -> Result<Session, AppError> {
+    let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
+    let Some(id) = session_cookie(parts, state) else {
+        return Err(AppError::SignIn { next });
+    };
+    match auth::sessions::find(&state.db, &id, state.config.idle_minutes).await? {
+        Some(s) => Ok(s),
+        None => Err(AppError::SignIn { next }),
     }
 }
 
@@ -74,6 +83,7 @@ pub fn nav(session: &Session) -> dashboards::layout::Nav {
         role_zh: session.user.role.label_zh().to_string(),
         role_en: session.user.role.code().to_string(),
         csrf: session.csrf.clone(),
+        menu: super::menu::for_user(&session.user),
     }
 }
 

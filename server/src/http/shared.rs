@@ -25,12 +25,10 @@ pub struct YearForm {
     pub lang: Option<String>,
 }
 
-/// The year of an assessment-team form, after its CSRF token and role.
+/// The year of an assessment-team form, after its CSRF token (the route
+/// guard has checked the role).
 pub fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> Result<i32, AppError> {
-    check_csrf(&session, &f.csrf)?;
-    if !session.user.is_assessor() {
-        return Err(AppError::Forbidden);
-    }
+    check_csrf(session, &f.csrf)?;
     f.year.trim().parse().map_err(|_| AppError::BadRequest("year is a number".into()))
 }
 

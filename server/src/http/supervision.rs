@@ -17,18 +17,13 @@ use super::public::kind_label;
 use super::session::{PageSession, check_csrf, nav};
 use super::shared::LangQuery;
 use super::{AppError, AppState};
-use crate::auth::Role;
-use crate::auth::sessions::Session;
+use crate::auth::Capability;
 use crate::scoring::export::{csv_bytes, table_xlsx};
 use crate::supervision::{self as use_case, Band, Filter, NoticeDate};
 use analytics::domain::DishonestyType;
 
 /// Rows the page shows; the downloads hold all of them.
 const SHOWN: usize = 500;
-
-fn may_see(session: &Session) -> Result<(), AppError> {
-    if matches!(session.user.role, Role::Leader | Role::Assessor) { Ok(()) } else { Err(AppError::Forbidden) }
-}
 
 #[derive(Debug, Deserialize)]
 pub struct BoardQuery {
@@ -61,7 +56,6 @@ impl BoardQuery {
 
 /// `GET /supervision`
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<BoardQuery>) -> Result<Response, AppError> {
-    may_see(&session)?;
     let lang = Lang::from_param(q.lang.as_deref());
     let today = crate::clock::now_cst().date();
     let board = use_case::board(&state.db, today, &q.filter()?).await?;
@@ -116,7 +110,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
                 content_hash: n.content_hash,
             })
             .collect(),
-        can_issue: session.user.is_assessor(),
+        can_issue: session.user.may(Capability::IssueNotices),
     };
     Ok(supervision::render(&view).into_response())
 }
@@ -133,8 +127,7 @@ fn notice_date(lang: Lang, text: Option<&str>, today: NaiveDate) -> Result<Notic
 
 /// `GET /supervision/deadlines.{csv,xlsx}` (the board's records under its
 /// filters) and `GET /supervision/notice.pdf?as_of=` (a draft notice).
-pub async fn file(State(state): State<AppState>, PageSession(session): PageSession, Path(file): Path<String>, Query(q): Query<BoardQuery>) -> Result<Response, AppError> {
-    may_see(&session)?;
+pub async fn file(State(state): State<AppState>, PageSession(_): PageSession, Path(file): Path<String>, Query(q): Query<BoardQuery>) -> Result<Response, AppError> {
     let today = crate::clock::now_cst().date();
     if file == "notice.pdf" {
         let day = match notice_date(Lang::from_param(q.lang.as_deref()), q.as_of.as_deref(), today) {
@@ -171,7 +164,7 @@ pub struct IssueForm {
 /// `POST /supervision/notices`: the assessment team issues a notice.
 pub async fn issue(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<IssueForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    if !session.user.is_assessor() {
+    if !session.user.may(Capability::IssueNotices) {
         return Err(AppError::Forbidden);
     }
     let day = match notice_date(Lang::Zh, Some(&f.as_of), crate::clock::now_cst().date()) {
@@ -184,7 +177,6 @@ pub async fn issue(State(state): State<AppState>, PageSession(session): PageSess
 
 /// `GET /supervision/notices/{id}`: an issued notice, printable.
 pub async fn notice(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
-    may_see(&session)?;
     let (_, view) = use_case::issued(&state.db, id, &session.user.username).await?.ok_or(AppError::NotFound)?;
     let lang = Lang::from_param(q.lang.as_deref());
     Ok(supervision::render_notice(lang, &nav(&session), id, &view).into_response())
@@ -193,7 +185,6 @@ pub async fn notice(State(state): State<AppState>, PageSession(session): PageSes
 /// `GET /supervision/notices/{id}/notice.pdf`: the PDF as issued, byte for
 /// byte.
 pub async fn notice_pdf(State(state): State<AppState>, PageSession(session): PageSession, Path(id): Path<i64>) -> Result<Response, AppError> {
-    may_see(&session)?;
     let (stored, _) = use_case::issued(&state.db, id, &session.user.username).await?.ok_or(AppError::NotFound)?;
     let name = format!("zhengxin-supervision-notice-{id}-{}.pdf", stored.info.as_of);
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], stored.pdf).into_response())

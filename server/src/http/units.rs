@@ -28,14 +28,11 @@ pub async fn scorecard(
     Query(q): Query<UnitQuery>,
 ) -> Result<Markup, AppError> {
     let user = &session.user;
-    if !user.sees_rankings() {
-        return Err(AppError::Forbidden);
-    }
     let lang = Lang::from_param(q.lang.as_deref());
     let (years, year, epoch) = choose_year(&state.db, q.year).await?;
     let full = user.sees_unit_in_full(&code);
     // The viewer's scope is part of the key, as on every cached page.
-    let key = format!("scorecard|{epoch}|{code}|{year}|{}|{full}|{}", lang.code(), user.view_scope());
+    let key = format!("scorecard|{epoch}|{code}|{year}|{}|{full}|{}", lang.code(), user.scope().key());
     let page = state
         .pages
         .get_or_try_init(key, || async {
@@ -110,6 +107,7 @@ async fn build_scorecard(
         full,
         indicators,
         dimensions: cards.rules.dimensions.iter().map(|(k, v)| (k.clone(), lang.pick(v, analytics::indicators::dimension_in_english(v)).to_string())).collect(),
+        grade_lines: [cards.rules.grades.excellent, cards.rules.grades.good, cards.rules.grades.pass],
         trend,
         robustness: None,
         change: None,

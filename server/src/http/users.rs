@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboards::layout::{Lang, link};
-use dashboards::pages::users::{FormError, Typed, UserRow, UsersView, render};
+use dashboards::pages::users::{FormError, RoleName, Typed, UserRow, UsersView, render};
 use serde::Deserialize;
 
 use super::session::{PageSession, check_csrf, nav};
@@ -23,10 +23,6 @@ pub struct UsersQuery {
     /// What the last action did: `added`, `password` or `disabled`.
     pub done: Option<String>,
     pub user: Option<String>,
-}
-
-fn admin(session: &Session) -> Result<(), AppError> {
-    if session.user.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersView, AppError> {
@@ -54,11 +50,11 @@ async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersVi
         error: None,
         typed: Typed::default(),
         min_password: passwords::MIN_LENGTH,
+        roles: Role::ALL.into_iter().map(|r| RoleName { code: r.code(), zh: r.label_zh(), en: r.label_en() }).collect(),
     })
 }
 
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<UsersQuery>) -> Result<Response, AppError> {
-    admin(&session)?;
     let lang = Lang::from_param(q.lang.as_deref());
     let mut v = view(&state, &session, lang).await?;
     let who = q.user.unwrap_or_default();
@@ -111,7 +107,6 @@ pub struct AddForm {
 
 pub async fn add(State(state): State<AppState>, PageSession(session): PageSession, Form(f): Form<AddForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    admin(&session)?;
     let lang = Lang::from_param(f.lang.as_deref());
     let typed = Typed { username: f.username.trim().to_string(), role: f.role.clone(), unit_code: f.unit_code.clone() };
     let role = Role::parse(&f.role).ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
@@ -135,7 +130,6 @@ pub struct PasswordForm {
 
 pub async fn password(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    admin(&session)?;
     let lang = Lang::from_param(f.lang.as_deref());
     match users::set_password(&state.db, &username, &f.password, &session.user.username).await {
         Ok(()) => Ok(done(lang, "password", &username)),
@@ -153,7 +147,6 @@ pub struct DisableForm {
 
 pub async fn enable(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    admin(&session)?;
     match users::enable(&state.db, &username, &session.user.username).await {
         Ok(()) => Ok(done(Lang::from_param(f.lang.as_deref()), "enabled", &username)),
         Err(AuthError::Invalid(_)) => Err(AppError::NotFound),
@@ -163,7 +156,6 @@ pub async fn enable(State(state): State<AppState>, PageSession(session): PageSes
 
 pub async fn disable(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    admin(&session)?;
     let lang = Lang::from_param(f.lang.as_deref());
     if username == session.user.username {
         let error = FormError { form: String::new(), field: String::new(), message: "不能停用自己的账号 / You cannot disable your own account".into() };
@@ -180,11 +172,9 @@ pub async fn disable(State(state): State<AppState>, PageSession(session): PageSe
 /// made sure its owner, not a guesser, is the one locked out).
 pub async fn unlock(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
-    admin(&session)?;
-    if !users::list(&state.db).await?.iter().any(|u| u.username == username) {
-        return Err(AppError::NotFound);
+    match users::unlock(&state.db, &state.throttle, &username, &session.user.username).await {
+        Ok(()) => Ok(done(Lang::from_param(f.lang.as_deref()), "unlocked", &username)),
+        Err(AuthError::Invalid(_)) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
     }
-    state.throttle.unlock(&username);
-    crate::db::audit::record_one(&state.db, &session.user.username, "user_unlock", "users", &username, serde_json::json!({})).await?;
-    Ok(done(Lang::from_param(f.lang.as_deref()), "unlocked", &username))
 }

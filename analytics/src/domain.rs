@@ -113,6 +113,15 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// 信用修复申请状态: an application waits, or was decided either way.
+    RepairStatus {
+        Open = "open" ["待处理"],
+        Accepted = "accepted" ["已同意修复"],
+        Rejected = "rejected" ["不予修复"],
+    }
+}
+
+vocabulary! {
     /// 承诺类别.
     CommitmentCategory {
         Policy = "policy" ["政策承诺"],

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use analytics::domain::{Mitigation, RepairStatus};
 use analytics::records::*;
 use chrono::NaiveDateTime;
 use seeds::demo::{Generator, YEARS};
@@ -268,12 +269,12 @@ async fn repair_applications(db: &Db, until: NaiveDateTime, actor: &str) -> Resu
     let at = |days: i64, hour: u32| (until.date() - chrono::Duration::days(days)).and_hms_opt(hour, 0, 0).expect("a time of day");
     // (record, unit, filed by, days before the cut-off, claimed rectified
     // date, statement, decision: (status, days, mitigation, reason)).
-    type Decided = (&'static str, i64, Option<&'static str>, &'static str);
+    type Decided = (RepairStatus, i64, Option<Mitigation>, &'static str);
     let applications: [(&str, &str, &str, i64, Option<i64>, &str, Option<Decided>); 4] = [
         ("XS-002", "330302", "lucheng", 10, None, "已按处罚决定缴清罚款，并完成整改、建立长效机制。", None),
         ("XS-001", "330302", "lucheng", 1, Some(3), "已履行生效判决确定的全部义务，法院已将本单位移出失信被执行人名单。", None),
-        ("XS-003", "330303", "system:demo", 20, None, "已全额履行判决，相关责任人已作检讨。", Some(("accepted", 14, Some("reduced"), "履行凭证齐全，同意从轻"))),
-        ("XS-004", "D010", "system:demo", 12, None, "已着手整改。", Some(("rejected", 8, None, "证明材料不足，未见履行凭证"))),
+        ("XS-003", "330303", "system:demo", 20, None, "已全额履行判决，相关责任人已作检讨。", Some((RepairStatus::Accepted, 14, Some(Mitigation::Reduced), "履行凭证齐全，同意从轻"))),
+        ("XS-004", "D010", "system:demo", 12, None, "已着手整改。", Some((RepairStatus::Rejected, 8, None, "证明材料不足，未见履行凭证"))),
     ];
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;

@@ -5,9 +5,18 @@
 
 use analytics::rulebook::Rulebook;
 
-use crate::db::Db;
-use crate::scoring::ScoringError;
+use crate::db::{Db, DbError};
 use crate::scoring::results::{self, IndicatorResult, UnitResult, VersionInfo};
+
+/// What disclosure fails at: storage, or a stored rulebook that no longer
+/// reads (never a refusal: everything here is public).
+#[derive(Debug, thiserror::Error)]
+pub enum DisclosureError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Rulebook(#[from] analytics::rulebook::RulebookError),
+}
 
 /// A year's published result as the public sees it.
 pub struct PublishedResults {
@@ -20,7 +29,7 @@ pub struct PublishedResults {
 }
 
 /// Years with a published version, newest first.
-pub async fn published_years(db: &Db) -> Result<Vec<i32>, ScoringError> {
+pub async fn published_years(db: &Db) -> Result<Vec<i32>, DisclosureError> {
     let mut years: Vec<i32> = results::year_states(db).await?.into_iter().filter(|s| s.published > 0).map(|s| s.year).collect();
     years.reverse();
     Ok(years)
@@ -28,7 +37,7 @@ pub async fn published_years(db: &Db) -> Result<Vec<i32>, ScoringError> {
 
 /// The latest published version of `year` (a correction is a newer
 /// published version), or `None` when nothing of the year is published.
-pub async fn results(db: &Db, year: i32) -> Result<Option<PublishedResults>, ScoringError> {
+pub async fn results(db: &Db, year: i32) -> Result<Option<PublishedResults>, DisclosureError> {
     let versions = results::versions(db, year).await?;
     let Some(version) = versions.into_iter().filter(|v| v.published_at.is_some()).max_by_key(|v| v.version) else {
         return Ok(None);
@@ -91,22 +100,22 @@ pub fn rules_on(day: chrono::NaiveDate) -> Option<analytics::disclosure::Disclos
 /// The government bodies' dishonesty records the public sees on `day`,
 /// newest first: within their type's publicity period, never voided by an
 /// accepted objection, never a person's.
-pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRecord>, ScoringError> {
+pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRecord>, DisclosureError> {
     use analytics::disclosure::RecordFacts;
-    use analytics::domain::{DishonestyType, Mitigation};
+    use analytics::domain::Mitigation;
     let Some(rules) = rules_on(day) else { return Ok(Vec::new()) };
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
     let names = crate::db::units::names(db).await?;
     let mut shown = Vec::new();
     let repairs = crate::repairs::effective(db).await?;
     for mut r in crate::db::records::of_bodies(db).await? {
-        let Some(kind) = DishonestyType::parse(&r.record_type) else { continue };
+        let kind = r.record_type;
         // An accepted repair (integrity-records.md §2) brings its decision
         // day and its values; a mitigation imported with the record has no
         // decision day and does not end disclosure.
         let repair = repairs.get(&r.id);
         if let Some(a) = repair {
-            r.mitigation = a.mitigation.clone();
+            r.mitigation = a.mitigation;
             r.rectified_on = a.rectified_on.or(r.rectified_on);
         }
         let facts = RecordFacts {
@@ -127,8 +136,8 @@ pub async fn records(db: &Db, day: chrono::NaiveDate) -> Result<Vec<DisclosedRec
             (false, Some(_)) => RecordStatus::Rectified,
             (false, None) => RecordStatus::Rectifying,
         };
-        let decided_mitigation = match Mitigation::parse(&r.mitigation) {
-            Some(m @ (Mitigation::Reduced | Mitigation::Exempt)) if repair.is_none() => Some(m),
+        let decided_mitigation = match r.mitigation {
+            m @ (Mitigation::Reduced | Mitigation::Exempt) if repair.is_none() => Some(m),
             _ => None,
         };
         shown.push(DisclosedRecord {

@@ -40,7 +40,7 @@ pub async fn of_record(db: &Db, spec: &SourceSpec, unit: &str, id: &str) -> Resu
     for o in crate::db::objections::list(db, Some(unit)).await?.into_iter().filter(|o| o.source == spec.file_stem && o.record_id == id) {
         entries.push(Entry { at: o.filed_at, actor: o.filed_by.clone(), event: Event::ObjectionFiled { id: o.id, reason: o.reason.clone() } });
         if let (Some(at), Some(by)) = (o.decided_at, o.decided_by) {
-            let accepted = o.status == ObjectionStatus::Accepted.code();
+            let accepted = o.status == ObjectionStatus::Accepted;
             entries.push(Entry { at, actor: by, event: Event::ObjectionDecided { id: o.id, accepted, reason: o.decision_reason.unwrap_or_default() } });
         }
     }

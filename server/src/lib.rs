@@ -41,6 +41,7 @@ pub mod scoring;
 pub mod snapshot;
 pub mod sources;
 pub mod supervision;
+pub mod typeset;
 pub mod startup;
 
 pub use startup::serve;

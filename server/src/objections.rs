@@ -41,7 +41,7 @@ pub enum ObjectionError {
 /// one: never objected to, or its last objection was rejected. An open
 /// objection is still pending; an accepted one has voided the record.
 pub fn open_to_objection(latest: Option<&Objection>) -> bool {
-    latest.is_none_or(|o| o.status == ObjectionStatus::Rejected.code())
+    latest.is_none_or(|o| o.status == ObjectionStatus::Rejected)
 }
 
 /// A required text of at most `max` characters, trimmed, or the reason it

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use analytics::domain::{DishonestyType, Mitigation};
+use analytics::domain::{DishonestyType, Mitigation, ObjectionStatus, RepairStatus};
 use analytics::personnel::PersonRecordFacts;
 
 use crate::auth::User;
@@ -98,17 +98,16 @@ fn check_ref(person_ref: &str) -> Result<&str, PersonError> {
 pub struct FileRecord {
     pub id: String,
     #[serde(rename = "type")]
-    pub kind: Option<DishonestyType>,
+    pub kind: DishonestyType,
     pub unit_code: String,
     pub unit_name: String,
     pub occurred_on: NaiveDate,
     /// After any accepted repair.
-    pub mitigation: String,
-    /// The latest repair application's status (`open`, `accepted`,
-    /// `rejected`), if any.
-    pub repair: Option<String>,
+    pub mitigation: Mitigation,
+    /// The latest repair application's status, if any.
+    pub repair: Option<RepairStatus>,
     /// The latest objection's status, if any.
-    pub objection: Option<String>,
+    pub objection: Option<ObjectionStatus>,
     /// Voided by an accepted objection.
     pub voided: bool,
 }
@@ -158,8 +157,7 @@ pub async fn look_up(db: &Db, user: &User, person_ref: &str, purpose: &Purpose, 
     let records: Vec<FileRecord> = file
         .iter()
         .filter(|r| {
-            let Some(kind) = r.kind else { return false };
-            let facts = PersonRecordFacts { kind, occurred_on: r.occurred_on, mitigation: Mitigation::parse(&r.mitigation).unwrap_or(Mitigation::None), voided: r.voided };
+            let facts = PersonRecordFacts { kind: r.kind, occurred_on: r.occurred_on, mitigation: r.mitigation, voided: r.voided };
             rules.restricts(&facts, today)
         })
         .cloned()
@@ -197,12 +195,12 @@ async fn read_file(db: &Db, person_ref: &str) -> Result<Vec<FileRecord>, PersonE
         let objections = crate::db::objections::of_record(db, "dishonesty", &r.id).await?;
         let repairs = crate::db::repairs::of_record(db, &r.id).await?;
         out.push(FileRecord {
-            kind: DishonestyType::parse(&r.record_type),
+            kind: r.record_type,
             unit_name: names.of(&r.unit_code),
-            mitigation: repaired.get(&r.id).map_or(r.mitigation, |a| a.mitigation.clone()),
-            repair: repairs.first().map(|x| x.status.clone()),
-            objection: objections.first().map(|o| o.status.clone()),
-            voided: objections.iter().any(|o| o.status == "accepted"),
+            mitigation: repaired.get(&r.id).map_or(r.mitigation, |a| a.mitigation),
+            repair: repairs.first().map(|x| x.status),
+            objection: objections.first().map(|o| o.status),
+            voided: objections.iter().any(|o| o.status == ObjectionStatus::Accepted),
             id: r.id,
             unit_code: r.unit_code,
             occurred_on: r.occurred_on,

@@ -32,7 +32,7 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use analytics::domain::{DishonestyType, Mitigation};
+use analytics::domain::{DishonestyType, Mitigation, RepairStatus};
 
 use crate::auth::{Capability, Scope};
 use crate::auth::User;
@@ -172,12 +172,12 @@ pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairEr
     // orders with every other write.
     let now = now_cst();
     let record = stored::record(&mut tx, &a.record_id).await?.filter(|r| r.unit_code == unit).ok_or(RepairError::NotFound)?;
-    let (mitigation, rectified_on) = current_state(&mut tx, &record.id, &record.mitigation, record.rectified_on).await?;
-    if Mitigation::parse(&mitigation) == Some(Mitigation::Exempt) {
+    let (mitigation, rectified_on) = current_state(&mut tx, &record.id, record.mitigation, record.rectified_on).await?;
+    if mitigation == Mitigation::Exempt {
         return Err(invalid("该记录已免于惩戒", "this record is already exempt"));
     }
-    let listing = DishonestyType::parse(&record.record_type) == Some(DishonestyType::CourtListing);
-    match (takes_date(&record.record_type, record.rectify_deadline), a.rectified_on, rectified_on) {
+    let listing = record.record_type == DishonestyType::CourtListing;
+    match (takes_date(record.record_type, record.rectify_deadline), a.rectified_on, rectified_on) {
         (false, Some(_), _) => {
             return Err(invalid(
                 &format!("记录 {} 不是失信被执行人记录，也没有整改期限，不需要填写整改完成日期：请清空“整改完成日期”一栏后再提交", record.id),
@@ -213,20 +213,20 @@ pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairEr
 /// Whether a repair may carry a rectified date: a court listing (the date
 /// it left the list) or any record with a rectification deadline (the
 /// date the deadline was met, which closes it in supervision).
-fn takes_date(record_type: &str, deadline: Option<NaiveDate>) -> bool {
-    DishonestyType::parse(record_type) == Some(DishonestyType::CourtListing) || deadline.is_some()
+pub fn takes_date(record_type: DishonestyType, deadline: Option<NaiveDate>) -> bool {
+    record_type == DishonestyType::CourtListing || deadline.is_some()
 }
 
 /// A record's mitigation and rectified date as they stand: its latest
 /// accepted repair over its imported values. Refuses a record voided by an
 /// accepted objection. Read inside the write.
-async fn current_state(tx: &mut crate::db::Tx, record_id: &str, mitigation: &str, rectified_on: Option<NaiveDate>) -> Result<(String, Option<NaiveDate>), RepairError> {
+async fn current_state(tx: &mut crate::db::Tx, record_id: &str, mitigation: Mitigation, rectified_on: Option<NaiveDate>) -> Result<(Mitigation, Option<NaiveDate>), RepairError> {
     if stored::is_voided(tx, record_id).await? {
         return Err(invalid("该记录已因异议成立而作废，无需修复", "this record was voided by an accepted objection; there is nothing to repair"));
     }
     Ok(match stored::latest_accepted(tx, record_id).await? {
         Some(r) => (r.mitigation, r.rectified_on.or(rectified_on)),
-        None => (mitigation.to_string(), rectified_on),
+        None => (mitigation, rectified_on),
     })
 }
 
@@ -266,15 +266,15 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reaso
     let now = now_cst();
     let open = stored::open_one(&mut tx, id).await?.ok_or(RepairError::NotFound)?;
     let previous_repair = stored::latest_accepted(&mut tx, &open.record_id).await?.and_then(|r| r.rectified_on);
-    let (before_mitigation, before_rectified) = current_state(&mut tx, &open.record_id, &open.record_mitigation, open.record_rectified_on).await?;
-    let listing = DishonestyType::parse(&open.record_type) == Some(DishonestyType::CourtListing);
-    let dated = takes_date(&open.record_type, open.rectify_deadline);
+    let (before_mitigation, before_rectified) = current_state(&mut tx, &open.record_id, open.record_mitigation, open.record_rectified_on).await?;
+    let listing = open.record_type == DishonestyType::CourtListing;
+    let dated = takes_date(open.record_type, open.rectify_deadline);
     let (status, mitigation, rectified_on) = match decision {
-        Decision::Reject => ("rejected", None, None),
+        Decision::Reject => (RepairStatus::Rejected, None, None),
         Decision::Accept { mitigation: Mitigation::None, .. } => {
             return Err(invalid("接受修复须选择从轻（减半）或免于惩戒", "an accepted repair is either reduced or exempt"));
         }
-        Decision::Accept { .. } if Mitigation::parse(&before_mitigation) == Some(Mitigation::Exempt) => {
+        Decision::Accept { .. } if before_mitigation == Mitigation::Exempt => {
             return Err(invalid("该记录已免于惩戒", "this record is already exempt"));
         }
         Decision::Accept { mitigation, rectified_on } => {
@@ -287,7 +287,7 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reaso
             }
             // A repair that gives no date keeps an earlier repair's: the
             // latest accepted repair is the one every reading applies.
-            ("accepted", Some(mitigation.code()), given.or(previous_repair))
+            (RepairStatus::Accepted, Some(mitigation), given.or(previous_repair))
         }
     };
     let d = stored::Decision { status, decided_by: &assessor.username, decided_at: now, reason: &reason, mitigation, rectified_on };
@@ -296,7 +296,7 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reaso
     }
     let mut audit = AuditLog::open(&mut tx).await?;
     let mut detail = serde_json::json!({ "record": open.record_id, "status": status, "reason": reason });
-    if status == "accepted" {
+    if status == RepairStatus::Accepted {
         detail["mitigation"] = serde_json::json!([before_mitigation, mitigation]);
         detail["rectified_on"] = serde_json::json!([before_rectified, rectified_on.or(before_rectified)]);
     }
@@ -321,12 +321,12 @@ pub async fn repairable(db: &Db, user: &User) -> Result<Vec<stored::RepairableRe
     };
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
     let repaired = effective(db).await?;
-    let open: std::collections::HashSet<String> = stored::list(db, Some(unit)).await?.into_iter().filter(|r| r.status == "open").map(|r| r.record_id).collect();
+    let open: std::collections::HashSet<String> = stored::list(db, Some(unit)).await?.into_iter().filter(|r| r.status == RepairStatus::Open).map(|r| r.record_id).collect();
     Ok(stored::of_unit(db, unit)
         .await?
         .into_iter()
         .filter(|r| !voided.contains(&r.id) && !open.contains(&r.id))
-        .filter(|r| repaired.get(&r.id).map_or(r.mitigation.as_str(), |a| a.mitigation.as_str()) != "exempt")
+        .filter(|r| repaired.get(&r.id).map_or(r.mitigation, |a| a.mitigation) != Mitigation::Exempt)
         .collect())
 }
 
@@ -336,6 +336,26 @@ pub struct Listed {
     pub due_on: NaiveDate,
     /// Open and past its due day.
     pub overdue: bool,
+}
+
+impl Listed {
+    /// An application as of `today`: its due day, and whether it is open
+    /// past it.
+    pub fn of(row: RepairRow, today: NaiveDate) -> Listed {
+        let due_on = due_on(row.filed_at.date());
+        let overdue = row.status == RepairStatus::Open && today > due_on;
+        Listed { row, due_on, overdue }
+    }
+
+    /// Whether the assessment team may still decide it.
+    pub fn open(&self) -> bool {
+        self.row.status == RepairStatus::Open
+    }
+
+    /// Whether an acceptance may carry a rectified date ([`takes_date`]).
+    pub fn takes_date(&self) -> bool {
+        takes_date(self.row.record_type, self.row.rectify_deadline)
+    }
 }
 
 /// The applications `user` may see: a unit's own, or (assessment team)
@@ -352,15 +372,11 @@ pub async fn list(db: &Db, user: &User, today: NaiveDate) -> Result<Vec<Listed>,
     };
     let mut listed: Vec<Listed> = rows
         .into_iter()
-        .map(|row| {
-            let due_on = due_on(row.filed_at.date());
-            let overdue = row.status == "open" && today > due_on;
-            Listed { row, due_on, overdue }
-        })
+        .map(|row| Listed::of(row, today))
         .collect();
     listed.sort_by(|a, b| {
-        let open = |l: &Listed| l.row.status != "open";
-        open(a).cmp(&open(b)).then_with(|| if a.row.status == "open" { a.due_on.cmp(&b.due_on).then(a.row.id.cmp(&b.row.id)) } else { b.row.id.cmp(&a.row.id) })
+        let decided = |l: &Listed| l.row.status != RepairStatus::Open;
+        decided(a).cmp(&decided(b)).then_with(|| if a.row.status == RepairStatus::Open { a.due_on.cmp(&b.due_on).then(a.row.id.cmp(&b.row.id)) } else { b.row.id.cmp(&a.row.id) })
     });
     Ok(listed)
 }

@@ -21,13 +21,82 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use analytics::domain::{DishonestyType, PeerGroup};
-use dashboards::documents::supervision::{NoticeSection, SupervisionNoticeView};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::User;
 use crate::db::audit::AuditLog;
 use crate::db::notices::{self as stored, NoticeInfo, StoredNotice};
 use crate::db::{Db, DbError};
-use crate::scoring::ScoringError;
+use crate::typeset::TypesetError;
+
+/// What supervision refuses or fails at.
+#[derive(Debug, thiserror::Error)]
+pub enum SupervisionError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The user's role may not issue notices (`auth::access`).
+    #[error("not allowed for this role")]
+    Forbidden,
+    #[error(transparent)]
+    Typeset(#[from] TypesetError),
+    /// Other notices took the next number each time this one was made.
+    #[error("other notices were being issued at the same time; issue this one again")]
+    Contended,
+    /// A stored notice whose PDF no longer matches its stored hash: it is
+    /// never handed out.
+    #[error("notice {0} no longer matches its stored hash")]
+    Tampered(i64),
+    /// A notice's content that cannot be written or read back as JSON.
+    #[error("notice content: {0}")]
+    Content(#[from] serde_json::Error),
+}
+
+/// A supervision notice as the server keeps it: what it says, list by
+/// list, exactly as issued. Stored as JSON beside its PDF (the format of
+/// every notice issued so far), typeset by `typeset::supervision_notice`,
+/// shown again by the notice page. It belongs to this use case, not to a
+/// template: an issued notice must read the same whatever the page or the
+/// PDF's view model becomes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The issuing office (configuration).
+    pub office: String,
+    pub title: String,
+    /// "情况截至 2026年12月1日"
+    pub status: String,
+    pub intro: Vec<String>,
+    pub sections: Vec<NoticeList>,
+    /// "2026年12月1日"
+    pub date: String,
+    /// The running footer of every page: a draft says it is one; an issued
+    /// notice gives its number and where its original is kept.
+    pub footer: String,
+    /// Who issued it and when; for a draft, that nothing was issued.
+    pub provenance: String,
+    /// A preview, not issued. Notices stored before this field existed
+    /// were all issued.
+    #[serde(default)]
+    pub draft: bool,
+    /// The number an issued notice carries (督办通报〔2026〕第 1 号).
+    #[serde(default)]
+    pub number: Option<String>,
+}
+
+/// One list of a notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticeList {
+    /// "一、列入失信被执行人名单的政府机构（3 条）"
+    pub heading: String,
+    /// A sentence before the table (or saying the list is empty).
+    pub summary: String,
+    pub head: Vec<String>,
+    /// Cells as shown, one array per record.
+    pub rows: Vec<Vec<String>>,
+    /// "auto" or "1fr" per column.
+    pub widths: Vec<String>,
+    /// Columns of numbers (right-aligned).
+    pub numeric: Vec<usize>,
+}
 
 /// The spec's bands of an open deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -283,7 +352,7 @@ impl NoticeDate {
 
 /// The notice's tables on `as_of`: the government bodies on the courts'
 /// list, and those with overdue rectifications.
-pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, made: &Made<'_>) -> Result<SupervisionNoticeView, DbError> {
+pub async fn notice(db: &Db, as_of: NaiveDate, office: &str, made: &Made<'_>) -> Result<Notice, DbError> {
     use crate::scoring::reports::chinese_date;
     let names = crate::db::units::names(db).await?;
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
@@ -298,16 +367,15 @@ pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, made: &Made<'_
         if rectified_on.is_some_and(|d| d <= as_of) {
             continue;
         }
-        let kind = DishonestyType::parse(&r.record_type);
+        let kind = r.record_type;
         let late = r.rectify_deadline.map(|d| (as_of - d).num_days()).filter(|days| *days > 0);
         let deadline = r.rectify_deadline.map_or_else(|| "—".to_string(), |d| d.to_string());
-        if kind == Some(DishonestyType::CourtListing) {
+        if kind == DishonestyType::CourtListing {
             let state = late.map_or_else(|| "整改期限内".to_string(), |days| format!("逾期 {days} 天"));
             listings.push((r.occurred_on, vec![names.of(&r.unit_code), r.occurred_on.to_string(), deadline.clone(), state]));
         }
         if let Some(days) = late {
-            let label = kind.map_or_else(|| r.record_type.clone(), |k| k.label_zh().to_string());
-            overdue.push((-days, vec![names.of(&r.unit_code), label, r.occurred_on.to_string(), deadline, days.to_string(), Band::of(-days).label_zh().to_string()]));
+            overdue.push((-days, vec![names.of(&r.unit_code), kind.label_zh().to_string(), r.occurred_on.to_string(), deadline, days.to_string(), Band::of(-days).label_zh().to_string()]));
         }
     }
     listings.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
@@ -316,7 +384,7 @@ pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, made: &Made<'_
     let listing_rows = numbered(listings);
     let overdue_rows = numbered(overdue);
     let sections = vec![
-        NoticeSection {
+        NoticeList {
             heading: format!("一、列入失信被执行人名单的政府机构（{} 条）", listing_rows.len()),
             summary: if listing_rows.is_empty() { format!("截至{day}，没有政府机构在失信被执行人名单中。") } else { format!("截至{day}，以下政府机构仍在失信被执行人名单中，请于整改期限内履行义务、移出名单。") },
             head: ["序号", "单位", "列入日期", "整改期限", "状态"].map(String::from).to_vec(),
@@ -324,7 +392,7 @@ pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, made: &Made<'_
             widths: ["auto", "1fr", "auto", "auto", "auto"].map(String::from).to_vec(),
             numeric: vec![0],
         },
-        NoticeSection {
+        NoticeList {
             heading: format!("二、逾期未整改的失信记录（{} 条）", overdue_rows.len()),
             summary: if overdue_rows.is_empty() { format!("截至{day}，没有逾期未整改的失信记录。") } else { format!("截至{day}，以下失信记录已超过整改期限仍未整改，请相关单位立即整改并报送整改情况；逾期超过90天的，将严格追究责任。") },
             head: ["序号", "单位", "类型", "发生日期", "整改期限", "逾期天数", "督办等级"].map(String::from).to_vec(),
@@ -333,7 +401,7 @@ pub async fn notice_view(db: &Db, as_of: NaiveDate, office: &str, made: &Made<'_
             numeric: vec![0, 5],
         },
     ];
-    Ok(SupervisionNoticeView {
+    Ok(Notice {
         office: office.to_string(),
         title: "政务失信整改督办通报".into(),
         status: format!("情况截至 {day}"),
@@ -397,30 +465,21 @@ fn numbered<K>(rows: Vec<(K, Vec<String>)>) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Typesets a notice (CPU work, off the async threads).
-async fn typeset(view: SupervisionNoticeView, as_of: NaiveDate, ident: String) -> Result<Vec<u8>, ScoringError> {
-    let today = crate::scoring::reports::ymd(as_of);
-    tokio::task::spawn_blocking(move || dashboards::documents::supervision::pdf(crate::scoring::reports::typesetter(), &view, today, &ident))
-        .await
-        .map_err(|e| ScoringError::Interrupted(e.to_string()))?
-        .map_err(ScoringError::from)
-}
-
 /// The notice of `as_of` as it would be issued now, not stored (a draft
 /// to read before issuing).
-pub async fn preview(db: &Db, as_of: NoticeDate, office: &str) -> Result<Vec<u8>, ScoringError> {
+pub async fn preview(db: &Db, as_of: NoticeDate, office: &str) -> Result<Vec<u8>, SupervisionError> {
     let as_of = as_of.day();
-    let view = notice_view(db, as_of, office, &Made::Draft { at: crate::clock::now_cst() }).await?;
-    typeset(view, as_of, format!("zhengxin-supervision-draft-{as_of}")).await
+    let draft = notice(db, as_of, office, &Made::Draft { at: crate::clock::now_cst() }).await?;
+    Ok(crate::typeset::supervision_notice(&draft, as_of, format!("zhengxin-supervision-draft-{as_of}")).await?)
 }
 
 /// Issues the notice of `as_of` (the assessment team): typesets it, then
 /// stores its content, PDF and the PDF's SHA-256 with who issued it, in
 /// one transaction with the audit entry; its id.
-pub async fn issue(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Result<i64, ScoringError> {
+pub async fn issue(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Result<i64, SupervisionError> {
     let as_of = as_of.day();
     if !user.may(crate::auth::Capability::IssueNotices) {
-        return Err(ScoringError::NoResult("only the assessment team issues notices".into()));
+        return Err(SupervisionError::Forbidden);
     }
     // The number is the year's next; it is typeset into the PDF before
     // the write transaction (typesetting must not hold the writer), and
@@ -430,9 +489,9 @@ pub async fn issue(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Res
         let now = crate::clock::now_cst();
         let seq = stored::issued_in_year(db, now.year()).await? + 1;
         let number = notice_number(now.year(), seq);
-        let view = notice_view(db, as_of, office, &Made::Issued { by: &user.username, at: now, number: number.clone() }).await?;
-        let content = serde_json::to_string(&view).map_err(dashboards::documents::DocumentError::from)?;
-        let pdf = typeset(view, as_of, format!("zhengxin-supervision-{as_of}-{}", now.format("%Y%m%d%H%M%S"))).await?;
+        let made = notice(db, as_of, office, &Made::Issued { by: &user.username, at: now, number: number.clone() }).await?;
+        let content = serde_json::to_string(&made)?;
+        let pdf = crate::typeset::supervision_notice(&made, as_of, format!("zhengxin-supervision-{as_of}-{}", now.format("%Y%m%d%H%M%S"))).await?;
         let hash = crate::hashing::sha256_bytes(&pdf);
         let mut tx = db.begin_write().await?;
         if stored::issued_in_year_tx(&mut tx, now.year()).await? + 1 != seq {
@@ -445,7 +504,7 @@ pub async fn issue(db: &Db, user: &User, as_of: NoticeDate, office: &str) -> Res
         tx.commit().await?;
         return Ok(id);
     }
-    Err(ScoringError::Interrupted("other notices were being issued at the same time; issue this one again".into()))
+    Err(SupervisionError::Contended)
 }
 
 /// Every issued notice, the newest first.
@@ -476,14 +535,14 @@ fn numbered_notices(list: Vec<NoticeInfo>) -> Vec<(NoticeInfo, String)> {
 /// An issued notice as stored, checked against its hash (a stored notice
 /// that no longer matches is an error, never handed out), the hand-out
 /// audited for `actor`.
-pub async fn issued(db: &Db, id: i64, actor: &str) -> Result<Option<(StoredNotice, SupervisionNoticeView)>, ScoringError> {
-    let Some(notice) = stored::get(db, id).await? else { return Ok(None) };
-    if crate::hashing::sha256_bytes(&notice.pdf) != notice.info.content_hash {
-        return Err(ScoringError::Interrupted(format!("notice {id} no longer matches its stored hash")));
+pub async fn issued(db: &Db, id: i64, actor: &str) -> Result<Option<(StoredNotice, Notice)>, SupervisionError> {
+    let Some(stored) = stored::get(db, id).await? else { return Ok(None) };
+    if crate::hashing::sha256_bytes(&stored.pdf) != stored.info.content_hash {
+        return Err(SupervisionError::Tampered(id));
     }
-    let view: SupervisionNoticeView = serde_json::from_str(&notice.content).map_err(dashboards::documents::DocumentError::from)?;
-    crate::db::audit::record_one(db, actor, "notice_read", "notices", &id.to_string(), serde_json::json!({ "sha256": notice.info.content_hash })).await?;
-    Ok(Some((notice, view)))
+    let notice: Notice = serde_json::from_str(&stored.content)?;
+    crate::db::audit::record_one(db, actor, "notice_read", "notices", &id.to_string(), serde_json::json!({ "sha256": stored.info.content_hash })).await?;
+    Ok(Some((stored, notice)))
 }
 
 #[cfg(test)]

@@ -204,7 +204,7 @@ e2e!(a_later_repair_keeps_an_earlier_date_a_deadline_is_closed_by_its_date_and_a
     server::repairs::decide(&app.db, &assessor, second, Accept { mitigation: Exempt, rectified_on: None }, "再次核实").await.unwrap();
     let now = server::repairs::effective(&app.db).await.unwrap();
     let listing = now.get("X2025-003").unwrap();
-    assert_eq!((listing.mitigation.as_str(), listing.rectified_on), ("exempt", day("2026-01-20")), "the date is kept");
+    assert_eq!((listing.mitigation.code(), listing.rectified_on), ("exempt", day("2026-01-20")), "the date is kept");
     let later = chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
     let v = server::scoring::score(&app.db, 2026, Some(later), None, "test").await.unwrap().version;
     assert!(!crate::scoring::unit(&app, v.id, "330381").await.vetoed, "still rectified after the second repair");

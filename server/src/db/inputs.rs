@@ -204,7 +204,7 @@ fn apply_repairs(records: &mut [DishonestyRecord], repairs: &[super::repairs::Ac
     }
     for record in records.iter_mut() {
         if let Some(r) = latest.get(record.id.as_str()) {
-            record.mitigation = parse("mitigation", &r.mitigation, Mitigation::parse)?;
+            record.mitigation = r.mitigation;
             if r.rectified_on.is_some() {
                 record.rectified_on = r.rectified_on;
             }
@@ -613,7 +613,9 @@ pub async fn state(db: &Db) -> Result<InputsState> {
         let line = format!("repair {};", r.id);
         fingerprint.update(&line);
         detail.update(&line);
-        detail.update(format!("{:?} {:?} {:?} {:?};", r.record_id, r.mitigation, r.rectified_on, r.decided_at));
+        // The code, quoted as the text column was: the state's text must not
+        // change with the row's type, or every stored state would look stale.
+        detail.update(format!("{:?} {:?} {:?} {:?};", r.record_id, r.mitigation.code(), r.rectified_on, r.decided_at));
     }
     Ok(InputsState { fingerprint: to_hex(&fingerprint.finalize()), detail: to_hex(&detail.finalize()) })
 }

@@ -1,5 +1,6 @@
 //! The `objections` table, and the owner lookup an objection starts with.
 
+use analytics::domain::ObjectionStatus;
 use chrono::NaiveDateTime;
 
 use super::{Db, Result, Tx};
@@ -13,7 +14,8 @@ pub struct ObjectionRow {
     pub record_id: String,
     pub unit_code: String,
     pub reason: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ObjectionStatus,
     pub filed_by: String,
     pub filed_at: NaiveDateTime,
     pub decided_by: Option<String>,

@@ -294,11 +294,13 @@ pub async fn by_ids(db: &Db, spec: &SourceSpec, ids: &[String]) -> Result<Vec<(V
 pub struct BodyRecord {
     pub id: String,
     pub unit_code: String,
-    pub record_type: String,
+    #[sqlx(try_from = "String")]
+    pub record_type: analytics::domain::DishonestyType,
     pub occurred_on: chrono::NaiveDate,
     pub rectify_deadline: Option<chrono::NaiveDate>,
     pub rectified_on: Option<chrono::NaiveDate>,
-    pub mitigation: String,
+    #[sqlx(try_from = "String")]
+    pub mitigation: analytics::domain::Mitigation,
 }
 
 /// Every dishonesty record of a government body, newest first.
@@ -317,10 +319,12 @@ pub async fn of_bodies(db: &Db) -> Result<Vec<BodyRecord>> {
 pub struct PersonRecord {
     pub id: String,
     pub unit_code: String,
-    pub record_type: String,
+    #[sqlx(try_from = "String")]
+    pub record_type: analytics::domain::DishonestyType,
     pub occurred_on: chrono::NaiveDate,
     pub rectified_on: Option<chrono::NaiveDate>,
-    pub mitigation: String,
+    #[sqlx(try_from = "String")]
+    pub mitigation: analytics::domain::Mitigation,
 }
 
 /// Every record of `person_ref`, across all units, the newest first.

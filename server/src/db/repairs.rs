@@ -2,6 +2,7 @@
 //! (信用修复), their evidence files, and the accepted repairs every later
 //! reading of the dishonesty records applies.
 
+use analytics::domain::{DishonestyType, Mitigation, RepairStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{Db, Result, Tx};
@@ -15,7 +16,8 @@ pub struct RepairRow {
     pub unit_code: String,
     pub statement: String,
     pub claimed_rectified_on: Option<NaiveDate>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RepairStatus,
     pub filed_by: String,
     pub filed_at: NaiveDateTime,
     pub decided_by: Option<String>,
@@ -24,11 +26,13 @@ pub struct RepairRow {
     pub mitigation: Option<String>,
     pub rectified_on: Option<NaiveDate>,
     /// The record's type, occurred_on, deadline and imported values.
-    pub record_type: String,
+    #[sqlx(try_from = "String")]
+    pub record_type: DishonestyType,
     pub subject: String,
     pub occurred_on: NaiveDate,
     pub rectify_deadline: Option<NaiveDate>,
-    pub record_mitigation: String,
+    #[sqlx(try_from = "String")]
+    pub record_mitigation: Mitigation,
     pub record_rectified_on: Option<NaiveDate>,
 }
 
@@ -42,11 +46,13 @@ const SELECT: &str = "SELECT r.id, r.record_id, r.unit_code, r.statement, r.clai
 pub struct RepairableRecord {
     pub id: String,
     pub unit_code: String,
-    pub record_type: String,
+    #[sqlx(try_from = "String")]
+    pub record_type: DishonestyType,
     pub occurred_on: NaiveDate,
     pub rectify_deadline: Option<NaiveDate>,
     pub rectified_on: Option<NaiveDate>,
-    pub mitigation: String,
+    #[sqlx(try_from = "String")]
+    pub mitigation: Mitigation,
 }
 
 /// The visible dishonesty record `id`, if there is one.
@@ -143,11 +149,11 @@ pub async fn open_one(tx: &mut Tx, id: i64) -> Result<Option<RepairRow>> {
 
 /// A decision on an open application.
 pub struct Decision<'a> {
-    pub status: &'a str,
+    pub status: RepairStatus,
     pub decided_by: &'a str,
     pub decided_at: NaiveDateTime,
     pub reason: &'a str,
-    pub mitigation: Option<&'a str>,
+    pub mitigation: Option<Mitigation>,
     pub rectified_on: Option<NaiveDate>,
 }
 
@@ -157,11 +163,11 @@ pub async fn decide(tx: &mut Tx, id: i64, d: &Decision<'_>) -> Result<bool> {
          WHERE id = $7 AND status = 'open'";
     let changed = on_tx!(tx, conn => {
         sqlx::query(SQL)
-            .bind(d.status)
+            .bind(d.status.code())
             .bind(d.decided_by)
             .bind(d.decided_at)
             .bind(d.reason)
-            .bind(d.mitigation)
+            .bind(d.mitigation.map(Mitigation::code))
             .bind(d.rectified_on)
             .bind(id)
             .execute(conn)
@@ -213,7 +219,8 @@ pub async fn evidence(db: &Db, repair_id: i64, position: i32) -> Result<Option<(
 pub struct AcceptedRepair {
     pub id: i64,
     pub record_id: String,
-    pub mitigation: String,
+    #[sqlx(try_from = "String")]
+    pub mitigation: Mitigation,
     pub rectified_on: Option<NaiveDate>,
     pub decided_at: NaiveDateTime,
 }

@@ -7,11 +7,64 @@ use chrono::NaiveDateTime;
 use super::{Db, Result, Tx};
 use crate::{on_db, on_tx};
 
+/// Where an upload stands: waiting for a decision, or decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadStatus {
+    Staged,
+    Committed,
+    Discarded,
+}
+
+impl UploadStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            UploadStatus::Staged => "staged",
+            UploadStatus::Committed => "committed",
+            UploadStatus::Discarded => "discarded",
+        }
+    }
+}
+
+impl std::fmt::Display for UploadStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A stored status read back; anything else means the database was altered.
+impl TryFrom<String> for UploadStatus {
+    type Error = super::DbError;
+
+    fn try_from(text: String) -> std::result::Result<Self, Self::Error> {
+        [UploadStatus::Staged, UploadStatus::Committed, UploadStatus::Discarded]
+            .into_iter()
+            .find(|s| s.code() == text)
+            .ok_or_else(|| super::DbError::Corrupt(format!("upload status {text}")))
+    }
+}
+
+/// How a waiting upload ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Committed,
+    Discarded,
+}
+
+impl Ending {
+    pub fn status(self) -> UploadStatus {
+        match self {
+            Ending::Committed => UploadStatus::Committed,
+            Ending::Discarded => UploadStatus::Discarded,
+        }
+    }
+}
+
 /// An upload as stored; `report` is the JSON text `import::staging` reads.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UploadRow {
     pub id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: UploadStatus,
     pub report: Option<String>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
@@ -74,11 +127,11 @@ pub async fn set_report(tx: &mut Tx, id: i64, report: &str) -> Result<()> {
 
 /// Ends a waiting upload with `status` (and `report`, if given) and drops
 /// its bytes; whether it was waiting.
-pub async fn finish(tx: &mut Tx, id: i64, status: &str, report: Option<&str>, decided_by: &str, at: NaiveDateTime) -> Result<bool> {
+pub async fn finish(tx: &mut Tx, id: i64, ending: Ending, report: Option<&str>, decided_by: &str, at: NaiveDateTime) -> Result<bool> {
     const END: &str = "UPDATE staged_imports SET status = $1, report = COALESCE($2, report), decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'staged'";
     const DROP_BYTES: &str = "UPDATE staged_import_files SET bytes = NULL WHERE staged_id = $1";
     Ok(on_tx!(tx, conn => {
-        let changed = sqlx::query(END).bind(status).bind(report).bind(decided_by).bind(at).bind(id).execute(&mut *conn).await?.rows_affected();
+        let changed = sqlx::query(END).bind(ending.status().code()).bind(report).bind(decided_by).bind(at).bind(id).execute(&mut *conn).await?.rows_affected();
         sqlx::query(DROP_BYTES).bind(id).execute(&mut *conn).await?;
         changed
     }) > 0)

@@ -21,6 +21,7 @@ use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::sessions::Session;
 use crate::db::claims::{self, Origin, RunningJob};
+use crate::import::staging::{Ending, UploadStatus};
 use crate::import::staging::{self, StoredReport};
 use crate::import::{self, Input, Progress, ProgressFn};
 use crate::jobs::JobHandle;
@@ -53,7 +54,7 @@ async fn imports_view(state: &AppState, lang: Lang, session: &Session) -> Result
             .into_iter()
             .map(|s| UploadRow {
                 id: s.id,
-                status: s.status,
+                status: s.status.code().to_string(),
                 created_by: s.created_by,
                 created_at: s.created_at.to_string(),
                 files: s.files.into_iter().map(|f| f.file_name).collect(),
@@ -227,7 +228,7 @@ pub async fn show(State(state): State<AppState>, PageSession(session): PageSessi
         lang,
         nav: nav(&session),
         id,
-        status: staged.status.clone(),
+        status: staged.status.code().to_string(),
         created_by: staged.created_by.clone(),
         created_at: staged.created_at.to_string(),
         decided_by: staged.decided_by.clone(),
@@ -293,7 +294,7 @@ pub async fn recheck(State(state): State<AppState>, PageSession(session): PageSe
 /// A waiting upload, or why it cannot be acted on.
 async fn waiting(state: &AppState, id: i64) -> Result<staging::Staged, AppError> {
     let staged = staging::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if staged.status != "staged" {
+    if staged.status != UploadStatus::Staged {
         return Err(AppError::BadRequest(format!("upload {id} is already {}", staged.status)));
     }
     Ok(staged)
@@ -331,7 +332,7 @@ pub async fn commit(State(state): State<AppState>, PageSession(session): PageSes
                 staging::set_report(&db, id, &stored).await?;
                 return Ok(Committed::Refused);
             }
-            match staging::finish(&db, id, "committed", Some(&stored), &actor).await? {
+            match staging::finish(&db, id, Ending::Committed, Some(&stored), &actor).await? {
                 true => Ok(Committed::Yes),
                 false => Ok(Committed::NotWaiting),
             }
@@ -382,7 +383,7 @@ pub async fn discard(State(state): State<AppState>, PageSession(session): PageSe
         return Err(AppError::BadRequest(format!("upload {id} is being worked on")));
     };
     let _guard = job.guard();
-    let discarded = staging::finish(&state.db, id, "discarded", None, &session.user.username).await;
+    let discarded = staging::finish(&state.db, id, Ending::Discarded, None, &session.user.username).await;
     job.finish(Some(format!("/import/{id}")));
     if !discarded? {
         return Err(AppError::BadRequest(format!("upload {id} is no longer waiting")));

@@ -52,7 +52,7 @@ fn row_of(o: &Objection, names: &Names) -> ObjectionRow {
         source: o.source.clone(),
         record_id: o.record_id.clone(),
         reason: o.reason.clone(),
-        status: o.status.clone(),
+        status: o.status.code().to_string(),
         filed_by: o.filed_by.clone(),
         filed_at: minutes(o.filed_at),
         decided_by: o.decided_by.clone(),

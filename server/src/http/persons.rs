@@ -4,6 +4,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::{Form, Json};
+use analytics::domain::{Mitigation, ObjectionStatus, RepairStatus};
 use axum::http::StatusCode;
 use dashboards::layout::Lang;
 use dashboards::pages::persons::{self, PersonFile, PersonRecordRow, PersonsView};
@@ -37,11 +38,13 @@ pub struct LookUpForm {
     pub lang: Option<String>,
 }
 
+/// A decision's state in words: waiting, the `yes` words, or refused.
+/// Objections and repair applications share the three states.
 fn label(lang: Lang, code: Option<&str>, yes: (&str, &str)) -> String {
     match code {
         None => lang.pick("—", "—").to_string(),
-        Some("open") => lang.pick("待处理", "open").to_string(),
-        Some("accepted") => lang.pick(yes.0, yes.1).to_string(),
+        Some(c) if c == ObjectionStatus::Open.code() => lang.pick("待处理", "open").to_string(),
+        Some(c) if c == ObjectionStatus::Accepted.code() => lang.pick(yes.0, yes.1).to_string(),
         Some(_) => lang.pick("不成立/不予", "rejected").to_string(),
     }
 }
@@ -49,17 +52,17 @@ fn label(lang: Lang, code: Option<&str>, yes: (&str, &str)) -> String {
 fn row(lang: Lang, r: &FileRecord, check: &Check) -> PersonRecordRow {
     PersonRecordRow {
         id: r.id.clone(),
-        kind: r.kind.map_or_else(String::new, |k| kind_label(lang, k)),
+        kind: kind_label(lang, r.kind),
         unit_name: r.unit_name.clone(),
         occurred_on: r.occurred_on.to_string(),
-        mitigation: match r.mitigation.as_str() {
-            "reduced" => lang.pick("从轻", "reduced"),
-            "exempt" => lang.pick("免于惩戒", "exempt"),
-            _ => lang.pick("无", "none"),
+        mitigation: match r.mitigation {
+            Mitigation::Reduced => lang.pick("从轻", "reduced"),
+            Mitigation::Exempt => lang.pick("免于惩戒", "exempt"),
+            Mitigation::None => lang.pick("无", "none"),
         }
         .to_string(),
-        repair: label(lang, r.repair.as_deref(), ("已同意修复", "accepted")),
-        objection: label(lang, r.objection.as_deref(), ("异议成立", "accepted")),
+        repair: label(lang, r.repair.map(RepairStatus::code), ("已同意修复", "accepted")),
+        objection: label(lang, r.objection.map(ObjectionStatus::code), ("异议成立", "accepted")),
         voided: r.voided,
         restricts: check.records.iter().any(|c| c.id == r.id),
     }

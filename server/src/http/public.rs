@@ -21,6 +21,12 @@ use super::{AppError, AppState};
 use crate::disclosure::{self, PublishedResults};
 use crate::scoring::export::{Cell, csv_bytes};
 
+impl From<disclosure::DisclosureError> for AppError {
+    fn from(e: disclosure::DisclosureError) -> Self {
+        AppError::internal(e)
+    }
+}
+
 /// Requests per client address and minute, by default.
 pub const PER_MINUTE: u32 = 120;
 /// Addresses remembered at most; beyond, windows that ended are forgotten.

@@ -286,7 +286,7 @@ pub async fn page(
                     may_object: unit && scoring == "cost" && crate::objections::open_to_objection(latest),
                     objection: latest.map(|o| RecordObjection {
                         id: o.id,
-                        status: o.status.clone(),
+                        status: o.status.code().to_string(),
                         filed_at: minutes(o.filed_at),
                         decided_at: o.decided_at.map(minutes),
                         decision_reason: o.decision_reason.clone(),

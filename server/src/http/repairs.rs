@@ -17,7 +17,7 @@ use super::{AppError, AppState};
 use crate::auth::Capability;
 use crate::auth::sessions::Session;
 use crate::repairs::{self as use_case, Application, Decision, Listed, RepairError, Upload};
-use analytics::domain::{DishonestyType, Mitigation};
+use analytics::domain::Mitigation;
 
 /// Room for the form's text fields and part headers around the files.
 pub const MULTIPART_OVERHEAD: usize = 64 * 1024;
@@ -41,10 +41,6 @@ fn unreadable_date(typed: &str) -> String {
     format!("整改完成日期“{typed}”不是有效日期：请按“年-月-日”填写，例如 2026-01-05 / the date rectified, “{typed}”, is not a date: write it as year-month-day, e.g. 2026-01-05")
 }
 
-fn kind_of(lang: Lang, code: &str) -> String {
-    DishonestyType::parse(code).map_or_else(|| code.to_string(), |k| kind_label(lang, k))
-}
-
 fn mitigation_label(lang: Lang, code: &str) -> String {
     match Mitigation::parse(code) {
         Some(Mitigation::Reduced) => lang.pick("从轻（扣分减半）", "reduced (half the deduction)").to_string(),
@@ -59,9 +55,9 @@ fn row_of(lang: Lang, l: &Listed, names: &crate::db::units::Names) -> RepairRow 
         id: r.id,
         unit_name: names.of(&r.unit_code),
         record_id: r.record_id.clone(),
-        kind: kind_of(lang, &r.record_type),
+        kind: kind_label(lang, r.record_type),
         occurred_on: r.occurred_on.to_string(),
-        status: r.status.clone(),
+        status: r.status.code().to_string(),
         filed_at: r.filed_at.format("%Y-%m-%d %H:%M").to_string(),
         due_on: l.due_on.to_string(),
         overdue: l.overdue,
@@ -77,7 +73,7 @@ async fn list_view(state: &AppState, session: &Session, lang: Lang, form: ApplyF
     let records = use_case::repairable(&state.db, &session.user)
         .await?
         .into_iter()
-        .map(|r| RepairableRecord { label: format!("{} {} · {}", r.id, kind_of(lang, &r.record_type), r.occurred_on), id: r.id })
+        .map(|r| RepairableRecord { label: format!("{} {} · {}", r.id, kind_label(lang, r.record_type), r.occurred_on), id: r.id })
         .collect();
     Ok(RepairsView { lang, nav: nav(session), rows, records, form, max_statement: use_case::MAX_STATEMENT })
 }
@@ -165,8 +161,7 @@ pub async fn apply(State(state): State<AppState>, PageSession(session): PageSess
 async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, error: Option<String>) -> Result<RepairView, AppError> {
     let today = crate::clock::now_cst().date();
     let (row, evidence) = use_case::one(&state.db, &session.user, id).await?;
-    let due_on = use_case::due_on(row.filed_at.date());
-    let listed = Listed { overdue: row.status == "open" && today > due_on, due_on, row };
+    let listed = Listed::of(row, today);
     let names = crate::db::units::names(&state.db).await?;
     let r = &listed.row;
     Ok(RepairView {
@@ -184,8 +179,8 @@ async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, erro
             .into_iter()
             .map(|e| EvidenceRow { position: e.position, file_name: super::imports::clean_file_name(&e.file_name), media_type: e.media_type, size: e.size })
             .collect(),
-        can_decide: session.user.may(Capability::DecideRepairs) && r.status == "open",
-        takes_date: DishonestyType::parse(&r.record_type) == Some(DishonestyType::CourtListing) || r.rectify_deadline.is_some(),
+        can_decide: session.user.may(Capability::DecideRepairs) && listed.open(),
+        takes_date: listed.takes_date(),
         error,
     })
 }

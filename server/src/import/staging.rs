@@ -17,6 +17,7 @@ use super::report::ImportReport;
 use crate::clock::now_cst;
 use crate::db::audit::AuditLog;
 use crate::db::uploads::{self, NewFile, UploadRow};
+pub use crate::db::uploads::{Ending, UploadStatus};
 use crate::db::{Db, DbError, Result};
 use crate::sources::Source;
 
@@ -123,7 +124,7 @@ pub struct StagedFile {
 pub struct Staged {
     pub id: i64,
     /// `staged|committed|discarded`
-    pub status: String,
+    pub status: UploadStatus,
     pub report: Option<StoredReport>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
@@ -197,14 +198,14 @@ pub async fn set_report(db: &Db, id: i64, report: &StoredReport) -> Result<()> {
     Ok(())
 }
 
-/// Ends a waiting upload as `committed` (with the commit's report) or
-/// `discarded`, and drops its bytes. False when it was not waiting.
-pub async fn finish(db: &Db, id: i64, status: &str, report: Option<&StoredReport>, actor: &str) -> Result<bool> {
-    debug_assert!(matches!(status, "committed" | "discarded"));
+/// Ends a waiting upload as committed (with the commit's report) or
+/// discarded, and drops its bytes. False when it was not waiting.
+pub async fn finish(db: &Db, id: i64, ending: Ending, report: Option<&StoredReport>, actor: &str) -> Result<bool> {
+    let status = ending.status();
     let text = report.map(report_text).transpose()?;
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
-    if !uploads::finish(&mut tx, id, status, text.as_deref(), actor, now_cst()).await? {
+    if !uploads::finish(&mut tx, id, ending, text.as_deref(), actor, now_cst()).await? {
         return Ok(false);
     }
     audit.record(actor, &format!("import_{status}"), "staged_imports", &id.to_string(), serde_json::json!({}));
@@ -220,7 +221,7 @@ pub async fn expire(db: &Db, hours: u32, busy: &(dyn Fn(i64) -> bool + Send + Sy
     let cutoff = now_cst() - chrono::Duration::hours(i64::from(hours));
     let mut expired = 0;
     for id in uploads::waiting_since(db, cutoff).await?.into_iter().filter(|id| !busy(*id)) {
-        if finish(db, id, "discarded", None, "system:expiry").await? {
+        if finish(db, id, Ending::Discarded, None, "system:expiry").await? {
             expired += 1;
         }
     }

@@ -6,7 +6,7 @@
 //! - [`layout`]: the page shell, navigation and the language switch
 //!   ([`layout::Lang`]).
 //! - [`pages`]: one module per page; each takes its view model and returns
-//!   `Markup`.
+//!   `Markup`; what pages share is in [`parts`].
 //! - [`charts`]: SVG charts (plotters), each with a title and a text
 //!   alternative.
 //! - [`documents`]: PDF documents (the results notice, a unit's report),
@@ -16,6 +16,7 @@ pub mod charts;
 pub mod documents;
 pub mod layout;
 pub mod pages;
+pub mod parts;
 
 #[cfg(test)]
 mod snapshots;

@@ -61,8 +61,8 @@ fn without_drawings(html: &str) -> String {
     out
 }
 
-fn badge() -> overview::VersionBadge {
-    overview::VersionBadge { version: 2, as_of: "2025-12-31 23:59:59".into(), published: true, content_hash: "ab12cd34ef56ab12cd34ef56".into() }
+fn badge() -> crate::parts::VersionBadge {
+    crate::parts::VersionBadge { version: 2, as_of: "2025-12-31 23:59:59".into(), published: true, content_hash: "ab12cd34ef56ab12cd34ef56".into() }
 }
 
 fn row(code: &str, name: &str, total: f64, rank: i64, grade: &str, rank_change: i64) -> overview::RankRow {

@@ -4,7 +4,7 @@
 
 use maud::{Markup, PreEscaped, html};
 
-use super::{fixed, grade_label, group_label};
+use crate::parts::{VersionBadge, fixed, grade_label, group_label, rank_change};
 use crate::charts::bars::{self, Bar};
 use crate::charts::grades;
 use crate::layout::{Lang, Nav, link, signed_in};
@@ -51,15 +51,6 @@ pub struct RedFlag {
     pub unit_name: String,
     pub zh: String,
     pub en: String,
-}
-
-/// The result version shown.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VersionBadge {
-    pub version: i64,
-    pub as_of: String,
-    pub published: bool,
-    pub content_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -152,7 +143,7 @@ fn ranking(lang: Lang, year: i32, id: &str, title: &str, rows: &[RankRow], count
                             th scope="row" { a href=(link(lang, &format!("/units/{}", r.unit_code), &format!("year={year}"))) { (r.unit_name) } }
                             td.num { (format!("{:.2}", r.total)) }
                             td { (grade_label(lang, &r.grade)) @if r.vetoed { " " span.flag { (lang.pick("（一票否决）", "(veto)")) } } }
-                            td.num { (change(r.rank_change)) }
+                            td.num { (rank_change(r.rank_change)) }
                         }
                     }
                 }
@@ -161,7 +152,7 @@ fn ranking(lang: Lang, year: i32, id: &str, title: &str, rows: &[RankRow], count
                 (PreEscaped(bars::render(title, &description, &bars)))
                 figcaption.note {
                     (lang.pick("条形颜色表示等次：", "Bar colours show the grade: "))
-                    (super::colour_key(&["excellent", "good", "pass", "fail", "ungraded"].map(|g| (g, grade_label(lang, g)))))
+                    (crate::parts::colour_key(&["excellent", "good", "pass", "fail", "ungraded"].map(|g| (g, grade_label(lang, g)))))
                     (lang.pick("。各单位的数值见本组排名表。", ". Each unit's figures are in this group's ranking table."))
                 }
                 @if let Some((version, query)) = export {
@@ -330,7 +321,7 @@ pub fn robustness(lang: Lang, r: &RobustnessView) -> Markup {
                                     td.num { (r.nominal) }
                                     td.num { (r.median) }
                                     td.num { (r.p5) "–" (r.p95) }
-                                    @for p in r.grades { td.num { (super::share(p)) } }
+                                    @for p in r.grades { td.num { (crate::parts::share(p)) } }
                                 }
                             } }
                         } }
@@ -371,17 +362,6 @@ pub fn deadlines(lang: Lang, rows: &[DeadlineRow]) -> Markup {
                 }
             }
         }
-    }
-}
-
-/// `↑3`, `↓2`, `0` or a dash: up means the unit moved up. Reports print
-/// rank changes the same way.
-pub fn change(v: Option<i64>) -> String {
-    match v {
-        Some(v) if v > 0 => format!("↑{v}"),
-        Some(v) if v < 0 => format!("↓{}", -v),
-        Some(_) => "0".into(),
-        None => "–".into(),
     }
 }
 
@@ -506,7 +486,7 @@ pub fn body(v: &OverviewView) -> Markup {
                             caption { (lang.pick("与上年相比", "Against last year")) }
                             thead { tr { th scope="col" { (lang.pick("组别", "Group")) } th scope="col" { (lang.pick("单位", "Unit")) } th scope="col" { (lang.pick("名次变化", "Rank change")) } th scope="col" { (lang.pick("总分", "Total")) } } }
                             tbody { @for (g, r) in &v.movers {
-                                tr { td { (group_label(lang, g)) } th scope="row" { (r.unit_name) } td.num { (change(r.rank_change)) } td.num { (fixed(Some(r.total), 2)) } }
+                                tr { td { (group_label(lang, g)) } th scope="row" { (r.unit_name) } td.num { (rank_change(r.rank_change)) } td.num { (fixed(Some(r.total), 2)) } }
                             } }
                         }
                     }

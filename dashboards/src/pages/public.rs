@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::{grade_label, group_label};
+use crate::parts::{grade_label, group_label};
 use crate::layout::{Lang, encode, link, page};
 
 /// One unit on the public ranking.

@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::{fixed, grade_label, group_label};
+use crate::parts::{fixed, grade_label, group_label};
 use crate::layout::{Lang, Nav, link, signed_in};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::fixed;
+use crate::parts::fixed;
 use crate::layout::{Lang, Nav, encode, link, signed_in};
 
 /// Which records of an indicator are listed.

@@ -5,8 +5,8 @@
 
 use maud::{Markup, PreEscaped, html};
 
-use super::overview::VersionBadge;
-use super::{fixed, grade_label, group_label};
+use crate::parts::VersionBadge;
+use crate::parts::{fixed, grade_label, group_label};
 use crate::charts::bars::{self, Bar};
 use crate::charts::trend;
 use crate::layout::{Lang, Nav, link, signed_in};
@@ -238,7 +238,7 @@ fn details(v: &ScorecardView) -> Markup {
                 // The rate bands borrow the grade lines and their colours.
                 figcaption.note {
                     (lang.pick("条形颜色表示得分率：", "Bar colours show the score rate: "))
-                    (super::colour_key(&bands.iter().map(|(grade, label)| (*grade, label.as_str())).collect::<Vec<_>>()))
+                    (crate::parts::colour_key(&bands.iter().map(|(grade, label)| (*grade, label.as_str())).collect::<Vec<_>>()))
                     (lang.pick("。", "."))
                 }
             }
@@ -275,11 +275,11 @@ fn details(v: &ScorecardView) -> Markup {
                             None => { td colspan="6" .note { (lang.pick("不适用（不计分值）", "Not applicable (no weight)")) } }
                             Some(p) => {
                                 td.num { (fixed(i.value, 4)) }
-                                td.num { (super::quantity(i.numerator)) " / " (super::quantity(i.denominator)) }
+                                td.num { (crate::parts::quantity(i.numerator)) " / " (crate::parts::quantity(i.denominator)) }
                                 td.method { (i.formula) }
                                 td.num { (format!("{p:.4}")) " / " (i.weight) }
                                 td.num { (format!("{:.4}", i.weight - p)) }
-                                td.num { (i.previous_points.map_or("–".into(), |q| super::signed(p - q, 4))) }
+                                td.num { (i.previous_points.map_or("–".into(), |q| crate::parts::signed(p - q, 4))) }
                             }
                         }
                     }
@@ -301,7 +301,7 @@ fn details(v: &ScorecardView) -> Markup {
 /// Why the rank changed: the change of total in parts that add up to it,
 /// each part's effect on the rank; then the unit's points among its peers.
 fn change_section(lang: Lang, v: &ScorecardView, c: &ChangeView) -> Markup {
-    let signed = |x: f64| super::signed(x, 2);
+    let signed = |x: f64| crate::parts::signed(x, 2);
     html! {
         h2 #change { (lang.pick("名次变化分解", "Why the rank changed")) }
         @match c.previous {
@@ -373,7 +373,7 @@ fn interval(lang: Lang, r: &UnitInterval) -> Markup {
             table {
                 caption { (lang.pick("各等次的模拟概率", "Probability of each grade")) }
                 thead { tr { @for g in ["excellent", "good", "pass", "fail"] { th scope="col" { (grade_label(lang, g)) } } } }
-                tbody { tr { @for p in r.grades { td.num { (super::share(p)) } } } }
+                tbody { tr { @for p in r.grades { td.num { (crate::parts::share(p)) } } } }
             }
             @if !r.leave_one_out.is_empty() {
                 table {

@@ -5,7 +5,7 @@
 
 use maud::{Markup, html};
 
-use super::group_label;
+use crate::parts::group_label;
 use crate::layout::{Lang, Nav, signed_in};
 
 /// One indicator's distribution in a group.
@@ -51,7 +51,7 @@ pub type Coefficient = (Option<f64>, bool);
 /// A coefficient cut (not rounded) to two decimals, so that what is shown
 /// agrees with the warning: 0.8951 is shown 0.89 and is under 0.9.
 fn r(v: Option<f64>) -> String {
-    super::fixed(v.map(|x| (x * 100.0).trunc() / 100.0), 2)
+    crate::parts::fixed(v.map(|x| (x * 100.0).trunc() / 100.0), 2)
 }
 
 /// A coefficient, in bold red when it reaches the warning.
@@ -108,9 +108,9 @@ pub fn render(v: &StatisticsView) -> Markup {
                                     th scope="row" { (d.indicator) @if d.does_not_separate { " " span.flag { (lang.pick("（不能区分单位）", "(does not separate)")) } } }
                                     td.num { (d.weight) }
                                     td.num { (d.units) }
-                                    @for x in d.five { td.num { (super::fixed(Some(x), 2)) } }
-                                    td.num { (super::share(d.share_full)) }
-                                    td.num { (super::share(d.share_zero)) }
+                                    @for x in d.five { td.num { (crate::parts::fixed(Some(x), 2)) } }
+                                    td.num { (crate::parts::share(d.share_full)) }
+                                    td.num { (crate::parts::share(d.share_zero)) }
                                 }
                             } }
                         } }

@@ -5,7 +5,7 @@
 
 use maud::{Markup, html};
 
-use super::{grade_label, group_label};
+use crate::parts::{grade_label, group_label};
 use crate::layout::{Lang, Nav, signed_in};
 
 /// One unit under both rulebooks.

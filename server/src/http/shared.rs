@@ -3,7 +3,7 @@
 //! and the version badge. Page modules import from here, not from each
 //! other.
 
-use dashboards::pages::overview::VersionBadge;
+use dashboards::parts::VersionBadge;
 use serde::Deserialize;
 
 use super::AppError;

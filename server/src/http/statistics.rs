@@ -25,11 +25,11 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         let (zh, en) = analytics::indicators::label(id);
         lang.pick(zh, en).to_string()
     };
-    let group_name = |g: PeerGroup| dashboards::pages::group_label(lang, g.code()).to_string();
+    let group_name = |g: PeerGroup| dashboards::parts::group_label(lang, g.code()).to_string();
     for d in stats.distributions.iter().filter(|d| d.does_not_separate) {
         view.warnings.push(lang.pick(
-            &format!("{}：{} 有 {} 的单位满分，不能区分单位。", group_name(d.group), name(&d.indicator), dashboards::pages::share(d.share_full)),
-            &format!("{}: {} is at full points for {} of the units; it does not separate them.", group_name(d.group), name(&d.indicator), dashboards::pages::share(d.share_full)),
+            &format!("{}：{} 有 {} 的单位满分，不能区分单位。", group_name(d.group), name(&d.indicator), dashboards::parts::share(d.share_full)),
+            &format!("{}: {} is at full points for {} of the units; it does not separate them.", group_name(d.group), name(&d.indicator), dashboards::parts::share(d.share_full)),
         ).to_string());
     }
     for c in stats.correlations.iter().filter(|c| c.same_thing) {

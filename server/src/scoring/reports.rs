@@ -11,7 +11,7 @@ use dashboards::documents::notice::{NoticeGroup, NoticeView};
 use dashboards::documents::unit::UnitReportView;
 use dashboards::documents::{DocumentError, Typesetter};
 use dashboards::layout::Lang;
-use dashboards::pages::{group_label, overview};
+use dashboards::parts::group_label;
 
 use super::ScoringError;
 use super::cards::{Card, Cards};
@@ -209,7 +209,7 @@ fn notice_pdf(cards: &Cards, office: &str, today: chrono::NaiveDate) -> Result<V
                     let county = u.parent_code.as_deref().and_then(|c| names.get(c)).copied().unwrap_or("–");
                     cells.extend([county.to_string(), u.county_rank.map_or("–".into(), |r| r.to_string())]);
                 }
-                cells.extend([cents(u.total), grade_text(u), overview::change(u.rank_change)]);
+                cells.extend([cents(u.total), grade_text(u), dashboards::parts::rank_change(u.rank_change)]);
                 cells
             })
             .collect();

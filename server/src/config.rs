@@ -6,6 +6,13 @@ use std::net::SocketAddr;
 /// The SQLite file used when no database URL is given.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhengxin.db";
 
+/// Requests per client address and minute on the public pages, by default.
+pub const PUBLIC_PER_MINUTE: u32 = 120;
+
+/// How long a client has to send a request's headers, counted from its
+/// accept (or from the end of its previous request), by default.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
@@ -38,7 +45,7 @@ pub struct Config {
     /// allows ([`crate::http::listen::Limits::for_open_files`]).
     pub max_connections: Option<usize>,
     /// How long a client has to send a request's headers after connecting
-    /// ([`crate::http::listen::HEADER_TIMEOUT`]; tests shorten it).
+    /// ([`HEADER_TIMEOUT`]; tests shorten it).
     pub header_timeout: std::time::Duration,
     /// The audit chain's key file, instead of the database's default
     /// ([`crate::db::audit::key::default_path`]).
@@ -66,9 +73,9 @@ impl Config {
             staged_hours: DEFAULT_STAGED_HOURS,
             snapshots: None,
             report_office: crate::scoring::reports::DEFAULT_OFFICE.to_string(),
-            public_per_minute: crate::http::public::PER_MINUTE,
+            public_per_minute: PUBLIC_PER_MINUTE,
             max_connections: None,
-            header_timeout: crate::http::listen::HEADER_TIMEOUT,
+            header_timeout: HEADER_TIMEOUT,
             audit_key_file: None,
         }
     }

@@ -9,6 +9,16 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 
+/// Who started a long piece of work, and a job running in any process
+/// (kept with their claims in storage).
+pub use crate::db::claims::{Origin, RunningJob};
+
+/// The jobs running now in any process (imports and scorings started from
+/// the web or the command line).
+pub async fn running(db: &crate::db::Db) -> Result<Vec<RunningJob>, crate::db::DbError> {
+    crate::db::claims::running(db).await
+}
+
 /// Jobs kept for their pages; older finished ones are forgotten.
 const KEPT: usize = 200;
 

@@ -42,6 +42,7 @@ pub mod snapshot;
 pub mod sources;
 pub mod supervision;
 pub mod typeset;
+pub mod units;
 pub mod startup;
 
 pub use startup::serve;

@@ -443,7 +443,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ZHENGXIN_REPORT_OFFICE", default_value = crate::scoring::reports::DEFAULT_OFFICE)]
     pub report_office: String,
     /// Requests each client address may make to the public pages (/public) a minute.
-    #[arg(long, env = "ZHENGXIN_PUBLIC_PER_MINUTE", default_value_t = crate::http::public::PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, env = "ZHENGXIN_PUBLIC_PER_MINUTE", default_value_t = crate::config::PUBLIC_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub public_per_minute: u32,
     /// Connections held at once (default: what the open-files limit
     /// allows, less 128 for the database and files; never more). At the

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{PROGRESS_MIN_ROWS, SeedDemoArgs, actor};
 use crate::db::Db;
-use crate::db::claims::Origin;
+use crate::jobs::Origin;
 use crate::import;
 
 pub async fn import(url: &str, paths: &[PathBuf], source: Option<crate::sources::Source>, json: bool, check: bool) -> anyhow::Result<bool> {

@@ -11,7 +11,7 @@ use maud::Markup;
 use super::shared::{LangQuery, YearForm, assessor_year};
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
-use crate::db::claims::Origin;
+use crate::jobs::Origin;
 use crate::jobs::JobStatus;
 use crate::scoring::{self, ScoreStep};
 

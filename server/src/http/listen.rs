@@ -43,9 +43,9 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::Notify;
 use tower::ServiceExt;
 
-/// How long a client has to send a request's headers, counted from its
-/// accept (or from the end of its previous request).
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client has to send a request's headers, by default (a
+/// setting).
+pub use crate::config::HEADER_TIMEOUT;
 /// How long requests under way may go on once shutdown begins.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
 /// Descriptors kept out of the connection cap: the database's connections

@@ -15,7 +15,7 @@ use super::shared::{LangQuery, pick_year};
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::Capability;
-use crate::db::units::Names;
+use crate::units::Names;
 use crate::objections::{self, Objection, ObjectionError};
 
 impl From<ObjectionError> for AppError {
@@ -31,7 +31,7 @@ impl From<ObjectionError> for AppError {
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<LangQuery>) -> Result<Markup, AppError> {
     let user = &session.user;
     let rows = objections::list(&state.db, user).await?;
-    let names = crate::db::units::names(&state.db).await?;
+    let names = crate::units::names(&state.db).await?;
     let (_, year, _) = pick_year(&state.db, None).await?;
     let view = ObjectionsView {
         lang: Lang::from_param(q.lang.as_deref()),
@@ -79,7 +79,7 @@ pub async fn file(State(state): State<AppState>, PageSession(session): PageSessi
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
         Err(ObjectionError::Forbidden) => Err(AppError::Forbidden),
         Err(ObjectionError::Standing(existing)) => {
-            let names = crate::db::units::names(&state.db).await?;
+            let names = crate::units::names(&state.db).await?;
             Ok((StatusCode::CONFLICT, standing(lang, &nav(&session), &row_of(&existing, &names))).into_response())
         }
         Err(ObjectionError::Invalid(message)) => {

@@ -27,8 +27,8 @@ impl From<disclosure::DisclosureError> for AppError {
     }
 }
 
-/// Requests per client address and minute, by default.
-pub const PER_MINUTE: u32 = 120;
+/// Requests per client address and minute, by default (a setting).
+pub use crate::config::PUBLIC_PER_MINUTE as PER_MINUTE;
 /// Addresses remembered at most; beyond, windows that ended are forgotten.
 const MAX_ADDRESSES: usize = 65_536;
 /// Rows per page.

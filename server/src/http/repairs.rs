@@ -49,7 +49,7 @@ fn mitigation_label(lang: Lang, code: &str) -> String {
     }
 }
 
-fn row_of(lang: Lang, l: &Listed, names: &crate::db::units::Names) -> RepairRow {
+fn row_of(lang: Lang, l: &Listed, names: &crate::units::Names) -> RepairRow {
     let r = &l.row;
     RepairRow {
         id: r.id,
@@ -68,7 +68,7 @@ fn row_of(lang: Lang, l: &Listed, names: &crate::db::units::Names) -> RepairRow 
 
 async fn list_view(state: &AppState, session: &Session, lang: Lang, form: ApplyForm) -> Result<RepairsView, AppError> {
     let today = crate::clock::now_cst().date();
-    let names = crate::db::units::names(&state.db).await?;
+    let names = crate::units::names(&state.db).await?;
     let rows = use_case::list(&state.db, &session.user, today).await?.iter().map(|l| row_of(lang, l, &names)).collect();
     let records = use_case::repairable(&state.db, &session.user)
         .await?
@@ -162,7 +162,7 @@ async fn one_view(state: &AppState, session: &Session, lang: Lang, id: i64, erro
     let today = crate::clock::now_cst().date();
     let (row, evidence) = use_case::one(&state.db, &session.user, id).await?;
     let listed = Listed::of(row, today);
-    let names = crate::db::units::names(&state.db).await?;
+    let names = crate::units::names(&state.db).await?;
     let r = &listed.row;
     Ok(RepairView {
         lang,

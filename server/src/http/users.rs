@@ -15,7 +15,7 @@ use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::sessions::Session;
 use crate::auth::{AuthError, Role, passwords, users};
-use crate::db::units;
+use crate::units;
 
 #[derive(Debug, Deserialize)]
 pub struct UsersQuery {

@@ -151,6 +151,11 @@ impl DemoPlan {
 pub type SeedProgress<'a> = &'a (dyn Fn(&str, u64) + Sync);
 
 /// Writes the demo data in one transaction; returns counts per source.
+/// Whether the database holds the demo data (every page then says so).
+pub async fn is_loaded(db: &Db) -> Result<bool, crate::db::DbError> {
+    crate::db::settings::is_demo(db).await
+}
+
 pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<'_>) -> Result<Vec<(Source, Counts)>, DbError> {
     let units = seeds::units::reference_units();
     let mut tables = plan.tables(&units);

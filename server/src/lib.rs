@@ -43,6 +43,7 @@ pub mod sources;
 pub mod supervision;
 pub mod typeset;
 pub mod units;
+pub mod upkeep;
 pub mod startup;
 
 pub use startup::serve;

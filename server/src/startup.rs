@@ -6,7 +6,7 @@
 use std::future::Future;
 
 use crate::config::Config;
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::{clock, demo, http, import};
 
 /// Connects and migrates, with the configured snapshot folder and audit
@@ -17,7 +17,7 @@ async fn connect(config: &Config) -> anyhow::Result<Db> {
     if let Some(folder) = &config.snapshots {
         db = db.with_snapshots(Some(folder.clone()));
     }
-    db::audit::ensure_key(&db).await?;
+    crate::upkeep::prepare(&db).await?;
     Ok(db)
 }
 
@@ -74,7 +74,7 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
             open.join(", ")
         );
     }
-    let demo = db::settings::is_demo(&db).await?;
+    let demo = crate::demo::is_loaded(&db).await?;
     let state = http::AppState::new(db.clone(), config, demo);
     // Uploads nobody decided on are discarded after a while: they may hold
     // personal data that was meant to be imported or thrown away. One a job

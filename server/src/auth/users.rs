@@ -95,6 +95,11 @@ async fn update(db: &Db, username: &str, actor: &str, action: &str, change: User
     Ok(())
 }
 
+/// How many accounts there are (an empty database has none).
+pub async fn count(db: &Db) -> Result<i64, AuthError> {
+    Ok(accounts::user_count(db).await?)
+}
+
 pub async fn list(db: &Db) -> Result<Vec<UserInfo>, AuthError> {
     accounts::users(db)
         .await?

@@ -4,17 +4,17 @@
 
 use super::{TokenCommand, UserCommand, actor};
 use crate::auth;
-use crate::db::{self, Db};
+use crate::db::Db;
 
 /// The first administrator of a database with no users.
 pub async fn init(url: &str, admin: &str) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
-    let users = db::accounts::user_count(&db).await?;
+    let users = auth::users::count(&db).await?;
     anyhow::ensure!(users == 0, "this database is already set up ({users} user(s)); manage accounts with `zhengxin user`");
     eprintln!("the first administrator, {admin}: choose a password of at least {} characters", auth::passwords::MIN_LENGTH);
     let password = read_password()?;
     auth::users::add(&db, admin, auth::Role::Admin, None, &password, &actor()).await?;
-    println!("initialised {}: administrator {admin} created; no demo data will be loaded", db::redact(url));
+    println!("initialised {}: administrator {admin} created; no demo data will be loaded", crate::db::redact(url));
     if let Some(key) = db.audit_key() {
         println!("the audit chain is keyed with {}: back it up now, apart from the database backups (RELIABILITY.md)", key.display());
     }

@@ -27,7 +27,7 @@ use crate::scoring;
 pub async fn run(cli: Cli) -> anyhow::Result<bool> {
     let url = cli.database_url;
     if let Some(path) = cli.audit_key_file {
-        crate::db::audit::key::set_flag(path);
+        crate::upkeep::use_audit_key_file(path);
     }
     match cli.command {
         Command::Serve(args) => serve::serve(url, args).await,

@@ -22,9 +22,9 @@ pub const MAX_REASON: usize = 1000;
 pub enum ObjectionError {
     #[error(transparent)]
     Db(#[from] DbError),
-    /// Bad input, worded for the form.
-    #[error("{0}")]
-    Invalid(String),
+    /// The reason is missing or too long (the adapter words it).
+    #[error("the reason: {0}")]
+    Reason(TextRefusal),
     /// Unknown, or not the user's to touch.
     #[error("not found")]
     NotFound,
@@ -44,22 +44,30 @@ pub fn open_to_objection(latest: Option<&Objection>) -> bool {
     latest.is_none_or(|o| o.status == ObjectionStatus::Rejected)
 }
 
-/// A required text of at most `max` characters, trimmed, or the reason it
-/// is refused ("中文 / English"): an objection's and a decision's reason, a
-/// repair's statement.
-pub(crate) fn required_text(text: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, String> {
+/// Why a required text (an objection's or a decision's reason, a repair's
+/// statement) is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TextRefusal {
+    #[error("it is required")]
+    Missing,
+    #[error("at most {max} characters")]
+    TooLong { max: usize },
+}
+
+/// A required text of at most `max` characters, trimmed.
+pub(crate) fn required_text(text: &str, max: usize) -> Result<String, TextRefusal> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(format!("请填写{what_zh} / {what_en} is required"));
+        return Err(TextRefusal::Missing);
     }
     if text.chars().count() > max {
-        return Err(format!("{what_zh}不超过 {max} 字 / at most {max} characters"));
+        return Err(TextRefusal::TooLong { max });
     }
     Ok(text.to_string())
 }
 
 fn check_reason(reason: &str) -> Result<String, ObjectionError> {
-    required_text(reason, MAX_REASON, "理由", "a reason").map_err(ObjectionError::Invalid)
+    required_text(reason, MAX_REASON).map_err(ObjectionError::Reason)
 }
 
 /// A unit user objects to one of its unit's records.

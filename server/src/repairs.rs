@@ -40,6 +40,7 @@ use crate::clock::now_cst;
 use crate::db::audit::AuditLog;
 use crate::db::repairs::{self as stored, EvidenceInfo, NewRepair};
 use crate::db::{Db, DbError};
+use crate::objections::{TextRefusal, required_text};
 
 pub use crate::db::repairs::RepairRow;
 
@@ -58,16 +59,55 @@ pub const WORKING_DAYS: u32 = 5;
 pub enum RepairError {
     #[error(transparent)]
     Db(#[from] DbError),
-    /// Bad input, worded for the form ("中文 / English").
+    /// What the application or decision cannot be, named here and worded
+    /// by the adapter for its readers.
     #[error("{0}")]
-    Invalid(String),
+    Refused(Refusal),
     /// Unknown, or not the user's to see or touch.
     #[error("not found")]
     NotFound,
 }
 
-fn invalid(zh: &str, en: &str) -> RepairError {
-    RepairError::Invalid(format!("{zh} / {en}"))
+/// Why an application or a decision is refused. `Display` is a plain
+/// English line (the command line, logs); the pages word it themselves.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("attach at least one evidence file (PDF, JPEG or PNG)")]
+    NoEvidence,
+    #[error("at most {MAX_FILES} evidence files; {sent} were sent")]
+    TooManyFiles { sent: usize },
+    #[error("{name}: larger than 10 MB")]
+    FileTooLarge { name: String },
+    #[error("{name}: not a PDF, JPEG or PNG file (judged by its content, not its name)")]
+    NotEvidence { name: String },
+    #[error("the statement: {0}")]
+    Statement(TextRefusal),
+    #[error("the reason: {0}")]
+    Reason(TextRefusal),
+    #[error("this record is already exempt")]
+    AlreadyExempt,
+    #[error("record {record} is not a court listing and has no rectification deadline, so it takes no rectified date")]
+    TakesNoDate { record: String },
+    /// A court listing applied for without the day it left the list.
+    #[error("a court listing needs the date it was rectified")]
+    ListingNeedsDate,
+    /// A court listing accepted without any rectified date.
+    #[error("a court listing needs its rectified date")]
+    AcceptedListingNeedsDate,
+    #[error("this record already has an open repair application")]
+    AlreadyOpen,
+    #[error("this record was voided by an accepted objection; there is nothing to repair")]
+    Voided,
+    #[error("the date rectified, {day}, is before the record was decided ({occurred_on})")]
+    RectifiedBeforeRecord { day: NaiveDate, occurred_on: NaiveDate, today: NaiveDate },
+    #[error("the date rectified, {day}, is after today ({today})")]
+    RectifiedAfterToday { day: NaiveDate, today: NaiveDate },
+    #[error("an accepted repair is either reduced or exempt")]
+    MitigationNeeded,
+}
+
+fn refused(r: Refusal) -> RepairError {
+    RepairError::Refused(r)
 }
 
 /// An uploaded evidence file, as received.
@@ -120,19 +160,19 @@ pub fn due_on(filed: NaiveDate) -> NaiveDate {
 /// Checks the evidence files, returning each one's description.
 fn check_files(files: &[Upload]) -> Result<Vec<EvidenceInfo>, RepairError> {
     if files.is_empty() {
-        return Err(invalid("请上传至少一份证明材料（PDF、JPEG 或 PNG）", "attach at least one evidence file (PDF, JPEG or PNG)"));
+        return Err(refused(Refusal::NoEvidence));
     }
     if files.len() > MAX_FILES {
-        return Err(invalid(&format!("证明材料最多 {MAX_FILES} 份，收到 {} 份", files.len()), &format!("at most {MAX_FILES} evidence files; {} were sent", files.len())));
+        return Err(refused(Refusal::TooManyFiles { sent: files.len() }));
     }
     let mut infos = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let name = f.file_name.clone();
         if f.bytes.len() > MAX_FILE_BYTES {
-            return Err(invalid(&format!("{name}：超过 10 MB"), &format!("{name}: larger than 10 MB")));
+            return Err(refused(Refusal::FileTooLarge { name }));
         }
         let Some(media_type) = sniff(&f.bytes) else {
-            return Err(invalid(&format!("{name}：不是 PDF、JPEG 或 PNG 文件（按内容判断，与文件名无关）"), &format!("{name}: not a PDF, JPEG or PNG file (judged by its content, not its name)")));
+            return Err(refused(Refusal::NotEvidence { name }));
         };
         infos.push(EvidenceInfo {
             position: i as i32 + 1,
@@ -145,9 +185,7 @@ fn check_files(files: &[Upload]) -> Result<Vec<EvidenceInfo>, RepairError> {
     Ok(infos)
 }
 
-fn check_text(text: &str, max: usize, what_zh: &str, what_en: &str) -> Result<String, RepairError> {
-    crate::objections::required_text(text, max, what_zh, what_en).map_err(RepairError::Invalid)
-}
+
 
 /// What a unit applies with.
 pub struct Application {
@@ -165,7 +203,7 @@ pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairEr
         Some(code) if user.may(Capability::ApplyForRepair) => code.to_string(),
         _ => return Err(RepairError::NotFound),
     };
-    let statement = check_text(&a.statement, MAX_STATEMENT, "情况说明", "the statement")?;
+    let statement = required_text(&a.statement, MAX_STATEMENT).map_err(|r| refused(Refusal::Statement(r)))?;
     let infos = check_files(&a.files)?;
     let mut tx = db.begin_write().await?;
     // The time of filing is read once the write lock is held, so that it
@@ -174,22 +212,17 @@ pub async fn apply(db: &Db, user: &User, a: Application) -> Result<i64, RepairEr
     let record = stored::record(&mut tx, &a.record_id).await?.filter(|r| r.unit_code == unit).ok_or(RepairError::NotFound)?;
     let (mitigation, rectified_on) = current_state(&mut tx, &record.id, record.mitigation, record.rectified_on).await?;
     if mitigation == Mitigation::Exempt {
-        return Err(invalid("该记录已免于惩戒", "this record is already exempt"));
+        return Err(refused(Refusal::AlreadyExempt));
     }
     let listing = record.record_type == DishonestyType::CourtListing;
     match (takes_date(record.record_type, record.rectify_deadline), a.rectified_on, rectified_on) {
-        (false, Some(_), _) => {
-            return Err(invalid(
-                &format!("记录 {} 不是失信被执行人记录，也没有整改期限，不需要填写整改完成日期：请清空“整改完成日期”一栏后再提交", record.id),
-                &format!("record {} is not a court listing and has no rectification deadline, so it takes no rectified date: clear the “date rectified” field and send again", record.id),
-            ));
-        }
-        (true, None, None) if listing => return Err(invalid("失信被执行人记录请填写整改完成（移出名单）日期", "a court listing needs the date it was rectified")),
+        (false, Some(_), _) => return Err(refused(Refusal::TakesNoDate { record: record.id.clone() })),
+        (true, None, None) if listing => return Err(refused(Refusal::ListingNeedsDate)),
         (true, Some(day), _) => check_rectified(day, record.occurred_on, now.date())?,
         _ => {}
     }
     if stored::has_open(&mut tx, &record.id).await? {
-        return Err(invalid("该记录已有待处理的修复申请", "this record already has an open repair application"));
+        return Err(refused(Refusal::AlreadyOpen));
     }
     let new = NewRepair { record_id: &record.id, unit_code: &unit, statement: &statement, claimed_rectified_on: a.rectified_on, filed_by: &user.username, filed_at: now };
     let id = stored::insert(&mut tx, &new).await?;
@@ -222,7 +255,7 @@ pub fn takes_date(record_type: DishonestyType, deadline: Option<NaiveDate>) -> b
 /// accepted objection. Read inside the write.
 async fn current_state(tx: &mut crate::db::Tx, record_id: &str, mitigation: Mitigation, rectified_on: Option<NaiveDate>) -> Result<(Mitigation, Option<NaiveDate>), RepairError> {
     if stored::is_voided(tx, record_id).await? {
-        return Err(invalid("该记录已因异议成立而作废，无需修复", "this record was voided by an accepted objection; there is nothing to repair"));
+        return Err(refused(Refusal::Voided));
     }
     Ok(match stored::latest_accepted(tx, record_id).await? {
         Some(r) => (r.mitigation, r.rectified_on.or(rectified_on)),
@@ -232,16 +265,10 @@ async fn current_state(tx: &mut crate::db::Tx, record_id: &str, mitigation: Miti
 
 fn check_rectified(day: NaiveDate, occurred_on: NaiveDate, today: NaiveDate) -> Result<(), RepairError> {
     if day < occurred_on {
-        return Err(invalid(
-            &format!("整改完成日期 {day} 早于该记录的认定日期 {occurred_on}：应在 {occurred_on} 至今天（{today}）之间"),
-            &format!("the date rectified, {day}, is before the record was decided ({occurred_on}): it lies from {occurred_on} to today ({today})"),
-        ));
+        return Err(refused(Refusal::RectifiedBeforeRecord { day, occurred_on, today }));
     }
     if day > today {
-        return Err(invalid(
-            &format!("整改完成日期 {day} 晚于今天（{today}）：请填写已经完成整改的日期"),
-            &format!("the date rectified, {day}, is after today ({today}): give the day the rectification was done"),
-        ));
+        return Err(refused(Refusal::RectifiedAfterToday { day, today }));
     }
     Ok(())
 }
@@ -259,7 +286,7 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reaso
     if !assessor.may(Capability::DecideRepairs) {
         return Err(RepairError::NotFound);
     }
-    let reason = check_text(reason, MAX_REASON, "理由", "a reason")?;
+    let reason = required_text(reason, MAX_REASON).map_err(|r| refused(Refusal::Reason(r)))?;
     let mut tx = db.begin_write().await?;
     // Decided at a time read under the write lock: a scoring that did not
     // see the decision was computed before it (reproduction relies on it).
@@ -272,10 +299,10 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reaso
     let (status, mitigation, rectified_on) = match decision {
         Decision::Reject => (RepairStatus::Rejected, None, None),
         Decision::Accept { mitigation: Mitigation::None, .. } => {
-            return Err(invalid("接受修复须选择从轻（减半）或免于惩戒", "an accepted repair is either reduced or exempt"));
+            return Err(refused(Refusal::MitigationNeeded));
         }
         Decision::Accept { .. } if before_mitigation == Mitigation::Exempt => {
-            return Err(invalid("该记录已免于惩戒", "this record is already exempt"));
+            return Err(refused(Refusal::AlreadyExempt));
         }
         Decision::Accept { mitigation, rectified_on } => {
             let given = if dated { rectified_on.or(open.claimed_rectified_on) } else { None };
@@ -283,7 +310,7 @@ pub async fn decide(db: &Db, assessor: &User, id: i64, decision: Decision, reaso
                 check_rectified(day, open.occurred_on, now.date())?;
             }
             if listing && given.is_none() && before_rectified.is_none() {
-                return Err(invalid("失信被执行人记录须写明整改完成日期", "a court listing needs its rectified date"));
+                return Err(refused(Refusal::AcceptedListingNeedsDate));
             }
             // A repair that gives no date keeps an earlier repair's: the
             // latest accepted repair is the one every reading applies.
@@ -429,10 +456,10 @@ mod tests {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         assert!(check_rectified(d("2025-06-01"), d("2025-06-01"), d("2026-11-25")).is_ok());
         assert!(check_rectified(d("2026-11-25"), d("2025-06-01"), d("2026-11-25")).is_ok());
-        let early = check_rectified(d("2025-05-31"), d("2025-06-01"), d("2026-11-25")).unwrap_err().to_string();
-        assert!(early.starts_with("整改完成日期 2025-05-31 早于该记录的认定日期 2025-06-01：应在 2025-06-01 至今天（2026-11-25）之间"), "{early}");
-        let late = check_rectified(d("2026-11-26"), d("2025-06-01"), d("2026-11-25")).unwrap_err().to_string();
-        assert!(late.starts_with("整改完成日期 2026-11-26 晚于今天（2026-11-25）"), "{late}");
+        let early = check_rectified(d("2025-05-31"), d("2025-06-01"), d("2026-11-25")).unwrap_err();
+        assert!(matches!(early, RepairError::Refused(Refusal::RectifiedBeforeRecord { day, occurred_on, today }) if (day, occurred_on, today) == (d("2025-05-31"), d("2025-06-01"), d("2026-11-25"))));
+        let late = check_rectified(d("2026-11-26"), d("2025-06-01"), d("2026-11-25")).unwrap_err();
+        assert!(matches!(late, RepairError::Refused(Refusal::RectifiedAfterToday { day, today }) if (day, today) == (d("2026-11-26"), d("2026-11-25"))));
     }
 
     #[test]
@@ -453,13 +480,13 @@ mod tests {
     #[test]
     fn evidence_is_checked_for_count_size_and_kind() {
         let pdf = |name: &str| Upload { file_name: name.into(), bytes: b"%PDF-1.4 x".to_vec() };
-        assert!(matches!(check_files(&[]), Err(RepairError::Invalid(_))));
+        assert!(matches!(check_files(&[]), Err(RepairError::Refused(Refusal::NoEvidence))));
         let six: Vec<_> = (0..6).map(|i| pdf(&format!("{i}.pdf"))).collect();
-        assert!(matches!(check_files(&six), Err(RepairError::Invalid(m)) if m.contains("6")));
+        assert!(matches!(check_files(&six), Err(RepairError::Refused(Refusal::TooManyFiles { sent: 6 }))));
         let big = Upload { file_name: "big.pdf".into(), bytes: [b"%PDF-".as_slice(), &vec![0; MAX_FILE_BYTES]].concat() };
-        assert!(matches!(check_files(&[big]), Err(RepairError::Invalid(m)) if m.contains("big.pdf") && m.contains("10 MB")));
+        assert!(matches!(check_files(&[big]), Err(RepairError::Refused(Refusal::FileTooLarge { name })) if name == "big.pdf"));
         let fake = Upload { file_name: "证明.pdf".into(), bytes: b"MZ\x90\0".to_vec() };
-        assert!(matches!(check_files(&[fake]), Err(RepairError::Invalid(m)) if m.contains("证明.pdf")));
+        assert!(matches!(check_files(&[fake]), Err(RepairError::Refused(Refusal::NotEvidence { name })) if name == "证明.pdf"));
         let ok = check_files(&[pdf("整改报告.pdf")]).unwrap();
         assert_eq!(ok[0].file_name, "整改报告.pdf");
         assert_eq!(ok[0].media_type, "application/pdf");

@@ -209,7 +209,7 @@ e2e!(a_later_repair_keeps_an_earlier_date_a_deadline_is_closed_by_its_date_and_a
     let v = server::scoring::score(&app.db, 2026, Some(later), None, "test").await.unwrap().version;
     assert!(!crate::scoring::unit(&app, v.id, "330381").await.vetoed, "still rectified after the second repair");
     // Exempt now: a third application is refused.
-    assert!(matches!(server::repairs::apply(&app.db, &unit, apply("X2025-003", None)).await, Err(server::repairs::RepairError::Invalid(m)) if m.contains("已免于惩戒")));
+    assert!(matches!(server::repairs::apply(&app.db, &unit, apply("X2025-003", None)).await, Err(server::repairs::RepairError::Refused(server::repairs::Refusal::AlreadyExempt))));
 
     // A penalty with a deadline: its repair's date closes the deadline.
     let today = server::clock::now_cst().date();
@@ -219,7 +219,7 @@ e2e!(a_later_repair_keeps_an_earlier_date_a_deadline_is_closed_by_its_date_and_a
     server::repairs::decide(&app.db, &assessor, id, Accept { mitigation: Reduced, rectified_on: None }, "已整改").await.unwrap();
     assert!(!open().await.contains(&"X2026-401".to_string()));
     // A judgment without a deadline takes no date.
-    assert!(matches!(server::repairs::apply(&app.db, &unit, apply("X2026-402", Some("2026-07-10"))).await, Err(server::repairs::RepairError::Invalid(_))));
+    assert!(matches!(server::repairs::apply(&app.db, &unit, apply("X2026-402", Some("2026-07-10"))).await, Err(server::repairs::RepairError::Refused(server::repairs::Refusal::TakesNoDate { .. }))));
 
     // An objection accepted while a repair is open: the repair cannot be
     // accepted any more.
@@ -227,5 +227,5 @@ e2e!(a_later_repair_keeps_an_earlier_date_a_deadline_is_closed_by_its_date_and_a
     let objection = server::objections::file(&app.db, &unit, "dishonesty", "X2026-402", "判决已撤销").await.unwrap();
     server::objections::decide(&app.db, &assessor, objection, true, "判决已撤销").await.unwrap();
     let refused = server::repairs::decide(&app.db, &assessor, pending, Accept { mitigation: Exempt, rectified_on: None }, "x").await;
-    assert!(matches!(refused, Err(server::repairs::RepairError::Invalid(m)) if m.contains("作废")));
+    assert!(matches!(refused, Err(server::repairs::RepairError::Refused(server::repairs::Refusal::Voided))));
 });

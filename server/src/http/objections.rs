@@ -82,7 +82,8 @@ pub async fn file(State(state): State<AppState>, PageSession(session): PageSessi
             let names = crate::units::names(&state.db).await?;
             Ok((StatusCode::CONFLICT, standing(lang, &nav(&session), &row_of(&existing, &names))).into_response())
         }
-        Err(ObjectionError::Invalid(message)) => {
+        Err(ObjectionError::Reason(refusal)) => {
+            let message = super::shared::text_refusal(refusal, "理由", "a reason");
             let mut hidden = vec![("source", f.source.clone()), ("record_id", f.record_id.clone())];
             if lang == Lang::En {
                 hidden.push(("lang", "en".into()));
@@ -116,7 +117,8 @@ pub async fn decide(State(state): State<AppState>, PageSession(session): PageSes
         Err(ObjectionError::NotFound) => Err(AppError::NotFound),
         Err(ObjectionError::Forbidden) => Err(AppError::Forbidden),
         Err(e @ ObjectionError::Standing(_)) => Err(AppError::internal(e)),
-        Err(ObjectionError::Invalid(message)) => {
+        Err(ObjectionError::Reason(refusal)) => {
+            let message = super::shared::text_refusal(refusal, "理由", "a reason");
             let action = format!("/objections/{id}/decide");
             let mut hidden = vec![("decision", f.decision.clone())];
             if lang == Lang::En {

@@ -16,7 +16,8 @@ use super::shared::LangQuery;
 use super::{AppError, AppState};
 use crate::auth::Capability;
 use crate::auth::sessions::Session;
-use crate::repairs::{self as use_case, Application, Decision, Listed, RepairError, Upload};
+use crate::repairs::{self as use_case, Application, Decision, Listed, Refusal, RepairError, Upload};
+use super::shared::text_refusal;
 use analytics::domain::Mitigation;
 
 /// Room for the form's text fields and part headers around the files.
@@ -28,9 +29,37 @@ impl From<RepairError> for AppError {
     fn from(e: RepairError) -> Self {
         match e {
             RepairError::NotFound => AppError::NotFound,
-            RepairError::Invalid(m) => AppError::BadRequest(m),
+            RepairError::Refused(r) => AppError::BadRequest(words(&r)),
             RepairError::Db(e) => e.into(),
         }
+    }
+}
+
+/// A refusal as the forms say it, "中文 / English".
+fn words(r: &Refusal) -> String {
+    use use_case::MAX_FILES;
+    match r {
+        Refusal::NoEvidence => "请上传至少一份证明材料（PDF、JPEG 或 PNG） / attach at least one evidence file (PDF, JPEG or PNG)".into(),
+        Refusal::TooManyFiles { sent } => format!("证明材料最多 {MAX_FILES} 份，收到 {sent} 份 / at most {MAX_FILES} evidence files; {sent} were sent"),
+        Refusal::FileTooLarge { name } => format!("{name}：超过 10 MB / {name}: larger than 10 MB"),
+        Refusal::NotEvidence { name } => format!("{name}：不是 PDF、JPEG 或 PNG 文件（按内容判断，与文件名无关） / {name}: not a PDF, JPEG or PNG file (judged by its content, not its name)"),
+        Refusal::Statement(t) => text_refusal(*t, "情况说明", "the statement"),
+        Refusal::Reason(t) => text_refusal(*t, "理由", "a reason"),
+        Refusal::AlreadyExempt => "该记录已免于惩戒 / this record is already exempt".into(),
+        Refusal::TakesNoDate { record } => format!(
+            "记录 {record} 不是失信被执行人记录，也没有整改期限，不需要填写整改完成日期：请清空“整改完成日期”一栏后再提交 / record {record} is not a court listing and has no rectification deadline, so it takes no rectified date: clear the “date rectified” field and send again"
+        ),
+        Refusal::ListingNeedsDate => "失信被执行人记录请填写整改完成（移出名单）日期 / a court listing needs the date it was rectified".into(),
+        Refusal::AcceptedListingNeedsDate => "失信被执行人记录须写明整改完成日期 / a court listing needs its rectified date".into(),
+        Refusal::AlreadyOpen => "该记录已有待处理的修复申请 / this record already has an open repair application".into(),
+        Refusal::Voided => "该记录已因异议成立而作废，无需修复 / this record was voided by an accepted objection; there is nothing to repair".into(),
+        Refusal::RectifiedBeforeRecord { day, occurred_on, today } => format!(
+            "整改完成日期 {day} 早于该记录的认定日期 {occurred_on}：应在 {occurred_on} 至今天（{today}）之间 / the date rectified, {day}, is before the record was decided ({occurred_on}): it lies from {occurred_on} to today ({today})"
+        ),
+        Refusal::RectifiedAfterToday { day, today } => {
+            format!("整改完成日期 {day} 晚于今天（{today}）：请填写已经完成整改的日期 / the date rectified, {day}, is after today ({today}): give the day the rectification was done")
+        }
+        Refusal::MitigationNeeded => "接受修复须选择从轻（减半）或免于惩戒 / an accepted repair is either reduced or exempt".into(),
     }
 }
 
@@ -141,20 +170,25 @@ pub async fn apply(State(state): State<AppState>, PageSession(session): PageSess
         "" => Ok(None),
         day => day.parse::<chrono::NaiveDate>().map(Some).map_err(|_| unreadable_date(day)),
     };
+    // What the form could not read, or what the use case refused: said
+    // beside the form, with what was typed.
     let outcome = match (got.problem, rectified_on) {
-        (Some(problem), _) | (None, Err(problem)) => Err(RepairError::Invalid(problem)),
+        (Some(problem), _) | (None, Err(problem)) => Err(problem),
         (None, Ok(rectified_on)) => {
             let application = Application { record_id: got.record_id, statement: got.statement, rectified_on, files: got.files };
-            use_case::apply(&state.db, &session.user, application).await
+            match use_case::apply(&state.db, &session.user, application).await {
+                Ok(id) => Ok(id),
+                Err(RepairError::Refused(r)) => Err(words(&r)),
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     match outcome {
         Ok(id) => Ok(Redirect::to(&link(lang, &format!("/repairs/{id}"), "")).into_response()),
-        Err(RepairError::Invalid(message)) => {
+        Err(message) => {
             typed.error = Some(message);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, repairs::render(&list_view(&state, &session, lang, typed).await?)).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -249,23 +283,41 @@ pub async fn decide(State(state): State<AppState>, PageSession(session): PageSes
         "accept" => {
             let rectified_on = match f.rectified_on.trim() {
                 "" => Ok(None),
-                day => day.parse().map(Some).map_err(|_| RepairError::Invalid(unreadable_date(day))),
+                day => day.parse().map(Some).map_err(|_| unreadable_date(day)),
             };
             match (Mitigation::parse(&f.mitigation), rectified_on) {
                 (Some(m @ (Mitigation::Reduced | Mitigation::Exempt)), Ok(rectified_on)) => Ok(Decision::Accept { mitigation: m, rectified_on }),
                 (_, Err(e)) => Err(e),
-                _ => Err(RepairError::Invalid("请选择从轻或免于惩戒 / choose reduced or exempt".into())),
+                _ => Err("请选择从轻或免于惩戒 / choose reduced or exempt".to_string()),
             }
         }
         _ => return Err(AppError::BadRequest("decision is accept or reject".into())),
     };
     let outcome = match decision {
-        Ok(d) => use_case::decide(&state.db, &session.user, id, d, &f.reason).await,
-        Err(e) => Err(e),
+        Ok(d) => match use_case::decide(&state.db, &session.user, id, d, &f.reason).await {
+            Ok(()) => Ok(()),
+            Err(RepairError::Refused(r)) => Err(words(&r)),
+            Err(e) => return Err(e.into()),
+        },
+        Err(message) => Err(message),
     };
     match outcome {
         Ok(()) => Ok(Redirect::to(&link(lang, &format!("/repairs/{id}"), "")).into_response()),
-        Err(RepairError::Invalid(message)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, repairs::render_one(&one_view(&state, &session, lang, id, Some(message)).await?)).into_response()),
-        Err(e) => Err(e.into()),
+        Err(message) => Ok((StatusCode::UNPROCESSABLE_ENTITY, repairs::render_one(&one_view(&state, &session, lang, id, Some(message)).await?)).into_response()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rectified_date_out_of_range_is_said_with_the_range() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let early = words(&Refusal::RectifiedBeforeRecord { day: d("2025-05-31"), occurred_on: d("2025-06-01"), today: d("2026-11-25") });
+        assert!(early.starts_with("整改完成日期 2025-05-31 早于该记录的认定日期 2025-06-01：应在 2025-06-01 至今天（2026-11-25）之间"), "{early}");
+        let late = words(&Refusal::RectifiedAfterToday { day: d("2026-11-26"), today: d("2026-11-25") });
+        assert!(late.starts_with("整改完成日期 2026-11-26 晚于今天（2026-11-25）"), "{late}");
+        assert_eq!(words(&Refusal::Statement(crate::objections::TextRefusal::TooLong { max: 2000 })), "情况说明不超过 2000 字 / at most 2000 characters");
     }
 }

@@ -64,3 +64,12 @@ pub fn badge(v: &VersionInfo) -> VersionBadge {
         content_hash: v.content_hash.clone(),
     }
 }
+
+/// A refused required text, worded "中文 / English" for a form: `what`
+/// names the field in both languages.
+pub fn text_refusal(r: crate::objections::TextRefusal, what_zh: &str, what_en: &str) -> String {
+    match r {
+        crate::objections::TextRefusal::Missing => format!("请填写{what_zh} / {what_en} is required"),
+        crate::objections::TextRefusal::TooLong { max } => format!("{what_zh}不超过 {max} 字 / at most {max} characters"),
+    }
+}

@@ -36,6 +36,7 @@ pub mod import;
 pub mod jobs;
 pub mod objections;
 pub mod persons;
+pub mod records;
 pub mod repairs;
 pub mod scoring;
 pub mod snapshot;

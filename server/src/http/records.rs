@@ -1,9 +1,7 @@
 //! The drill-down: from one indicator of one unit to the records behind
 //! it (page, CSV and API), and from a record to its fields and history.
-//! Only users who see the unit in full get here; person references are
-//! shown to the assessment team only.
-
-use std::collections::HashSet;
+//! The use case (`crate::records`) hands out only what the viewer may
+//! see, already masked; this module words it.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -18,20 +16,25 @@ use super::exports::attachment;
 use super::shared::pick_year;
 use super::session::{PageSession, nav};
 use super::{AppError, AppState};
-use crate::auth::Capability;
-use crate::auth::User;
-use crate::db::{Value, batches, records as stored};
-use crate::scoring::explain::IndicatorExplanation;
+use crate::auth::{Capability, User};
+use crate::records::{self as use_case, Drill, Lateness, Listing, RecordsError, Value};
 use crate::scoring::export::{Cell, csv_bytes};
 use crate::scoring::results;
-use crate::sources::{Column, Kind, Source, SourceSpec};
+use crate::sources::{Column, Kind};
 
 /// Records per page of the drill-down (and the API's default).
 pub const PER_PAGE: usize = 100;
 /// The API's largest page.
 const MAX_PER_PAGE: usize = 1000;
-/// How a person reference looks to everyone but the assessment team.
-const MASKED: &str = "***";
+impl From<RecordsError> for AppError {
+    fn from(e: RecordsError) -> Self {
+        match e {
+            RecordsError::Forbidden => AppError::Forbidden,
+            RecordsError::NotFound => AppError::NotFound,
+            RecordsError::Db(e) => e.into(),
+        }
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct RecordsQuery {
@@ -45,139 +48,50 @@ pub struct RecordsQuery {
     pub q: Option<String>,
 }
 
-/// The records of one indicator's list, filtered.
-pub struct Drill {
-    pub year: i32,
-    pub unit_name: String,
-    /// The version's as-of time: how far past its deadline an open record was.
-    pub as_of: chrono::NaiveDateTime,
-    pub unit_code: String,
-    pub explanation: IndicatorExplanation,
-    pub data_unchanged: bool,
-    pub spec: Option<&'static SourceSpec>,
-    pub show: Show,
-    pub sizes: (usize, usize, usize),
-    cost: HashSet<String>,
-    voided: HashSet<String>,
-    /// The ids listed, when unfiltered (rows are read a page at a time).
-    ids: Vec<String>,
-    /// The rows listed, when filtered (all had to be read to filter).
-    filtered: Option<Vec<Vec<Value>>>,
-    mask: bool,
+/// The drill-down of `indicator` of unit `code` for `user`, from the
+/// version the query asks for (its explanation from the cache).
+async fn drill(state: &AppState, user: &User, code: &str, indicator: &str, q: &RecordsQuery) -> Result<Asked, AppError> {
+    if !user.sees_unit_in_full(code) {
+        return Err(AppError::Forbidden);
+    }
+    let (_, year, version) = pick_year(&state.db, q.year).await?;
+    let version = version.ok_or(AppError::NotFound)?;
+    let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
+        .map_err(AppError::internal)?;
+    if rules.indicator(indicator).is_none() {
+        return Err(AppError::NotFound);
+    }
+    let e = super::cache::explanation(state, &version, code, Some(indicator)).await?;
+    let explanation = e.indicators.iter().find(|i| i.indicator == indicator).cloned().ok_or(AppError::NotFound)?;
+    let listing = match Show::parse(q.show.as_deref()) {
+        Show::Cost => Listing::Cost,
+        Show::Counted => Listing::Counted,
+        Show::Voided => Listing::Voided,
+    };
+    let filter = q.q.as_deref().unwrap_or_default();
+    let drill = Drill::load(&state.db, user, code, explanation, version.as_of, listing, filter).await?;
+    Ok(Asked { year, unit_name: unit_name(state, Some(&version), code).await?, data_unchanged: e.data_unchanged, drill })
 }
 
-/// The source whose records an indicator counts.
-fn spec_of(indicator: &str) -> Option<&'static SourceSpec> {
-    analytics::indicators::record_source(indicator).and_then(Source::parse).map(Source::spec)
+/// A drill-down with what its pages say around it.
+struct Asked {
+    year: i32,
+    unit_name: String,
+    /// The data has not changed since the version was scored.
+    data_unchanged: bool,
+    drill: Drill,
 }
 
-impl Drill {
-    pub async fn load(state: &AppState, user: &User, code: &str, indicator: &str, q: &RecordsQuery) -> Result<Drill, AppError> {
-        let (_, year, version) = pick_year(&state.db, q.year).await?;
-        let version = version.ok_or(AppError::NotFound)?;
-        let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
-            .map_err(AppError::internal)?;
-        if rules.indicator(indicator).is_none() {
-            return Err(AppError::NotFound);
-        }
-        let e = super::cache::explanation(state, &version, code, Some(indicator)).await?;
-        let explanation = e.indicators.iter().find(|i| i.indicator == indicator).cloned().ok_or(AppError::NotFound)?;
-        let show = Show::parse(q.show.as_deref());
-        let list = |l: &Option<Vec<String>>| l.clone().unwrap_or_default();
-        let (cost, counted, voided) = (list(&explanation.cost_points), list(&explanation.counted), list(&explanation.voided));
-        let sizes = (cost.len(), counted.len(), voided.len());
-        let ids = match show {
-            Show::Cost => cost.clone(),
-            Show::Counted => counted,
-            Show::Voided => voided.clone(),
-        };
-        let spec = spec_of(indicator).filter(|_| explanation.counted.is_some());
-        let mask = !user.may(Capability::SeePersonalDetails);
-        let filter = q.q.as_deref().map(str::trim).unwrap_or_default().to_lowercase();
-        let filtered = match (spec, filter.is_empty()) {
-            (Some(spec), false) => {
-                let rows = stored::by_ids(&state.db, spec, &ids).await?;
-                Some(
-                    rows.into_iter()
-                        .map(|(values, _)| values)
-                        .filter(|values| belongs_to(spec, values, code))
-                        .filter(|values| spec.columns.iter().zip(values).any(|(c, v)| !(mask && stored::is_personal(c.name)) && v.to_canonical().to_lowercase().contains(&filter)))
-                        .collect(),
-                )
-            }
-            _ => None,
-        };
-        Ok(Drill {
-            year,
-            unit_name: unit_name(state, Some(&version), code).await?,
-            as_of: version.as_of,
-            unit_code: code.to_string(),
-            data_unchanged: e.data_unchanged,
-            explanation,
-            spec,
-            show,
-            sizes,
-            cost: cost.into_iter().collect(),
-            voided: voided.into_iter().collect(),
-            ids,
-            filtered,
-            mask,
-        })
-    }
-
-    /// Records matching, over all pages.
-    pub fn matching(&self) -> usize {
-        self.filtered.as_ref().map_or(self.ids.len(), Vec::len)
-    }
-
-    /// The rows of page `page` (1-based) of `per_page`.
-    pub async fn page(&self, state: &AppState, page: usize, per_page: usize) -> Result<Vec<Vec<Value>>, AppError> {
-        let skip = page.saturating_sub(1).saturating_mul(per_page);
-        match (&self.filtered, self.spec) {
-            (Some(rows), _) => Ok(rows.iter().skip(skip).take(per_page).cloned().collect()),
-            (None, Some(spec)) => {
-                let ids: Vec<String> = self.ids.iter().skip(skip).take(per_page).cloned().collect();
-                Ok(self.owned(stored::by_ids(&state.db, spec, &ids).await?))
-            }
-            (None, None) => Ok(Vec::new()),
-        }
-    }
-
-    /// Keeps only rows of the unit asked for: the ids come from the
-    /// unit's explanation, and this holds even if data changed since.
-    fn owned(&self, rows: Vec<(Vec<Value>, Option<i64>)>) -> Vec<Vec<Value>> {
-        let Some(spec) = self.spec else { return Vec::new() };
-        rows.into_iter().map(|(values, _)| values).filter(|values| belongs_to(spec, values, &self.unit_code)).collect()
-    }
-
-    /// Every row listed.
-    pub async fn all(&self, state: &AppState) -> Result<Vec<Vec<Value>>, AppError> {
-        self.page(state, 1, usize::MAX).await
-    }
-
-    fn id_of(&self, row: &[Value]) -> String {
-        self.spec.map(|s| row[s.key[0]].to_canonical()).unwrap_or_default()
-    }
-
-    fn scoring(&self, id: &str) -> &'static str {
-        if self.voided.contains(id) {
-            "voided"
-        } else if self.cost.contains(id) {
-            "cost"
-        } else {
-            "counted"
-        }
-    }
-
-    fn hides(&self, c: &Column) -> bool {
-        self.mask && stored::is_personal(c.name)
+fn show_of(listing: Listing) -> Show {
+    match listing {
+        Listing::Cost => Show::Cost,
+        Listing::Counted => Show::Counted,
+        Listing::Voided => Show::Voided,
     }
 }
 
-/// Whether a record (`spec`'s columns) belongs to unit `code`: its unit
-/// column (each record source has exactly one) names it.
-fn belongs_to(spec: &SourceSpec, values: &[Value], code: &str) -> bool {
-    spec.columns.iter().zip(values).find(|(c, _)| c.kind == Kind::UnitRef).is_some_and(|(_, v)| v.as_str() == Some(code))
+fn late_of(l: Lateness) -> Late {
+    Late { minutes: l.minutes, open: l.open, days: l.days }
 }
 
 /// A value of `column` as a page shows it: codes of a vocabulary by their
@@ -189,28 +103,6 @@ fn shown(lang: Lang, column: &Column, v: &Value) -> String {
         (Value::Text(code), Kind::Enum(vocabulary)) if lang == Lang::Zh => vocabulary.label_zh(code).map_or_else(|| code.clone(), str::to_string),
         (other, _) => other.to_canonical(),
     }
-}
-
-/// How late a record met its deadline, or, not met by `as_of`, how far
-/// past it it was then. A date deadline is met on its day, so dates count
-/// whole days (as of the as-of day).
-fn late(spec: &SourceSpec, row: &[Value], as_of: chrono::NaiveDateTime) -> Option<Late> {
-    let (due, done) = spec.deadline()?;
-    let days = matches!(row[due], Value::Date(_));
-    let instant = |v: &Value| match v {
-        Value::Date(d) => Some(d.and_time(chrono::NaiveTime::MIN)),
-        Value::DateTime(t) => Some(*t),
-        _ => None,
-    };
-    let deadline = instant(&row[due])?;
-    let open = row[done].is_null();
-    let met = if open {
-        if days { as_of.date().and_time(chrono::NaiveTime::MIN) } else { as_of }
-    } else {
-        instant(&row[done])?
-    };
-    let minutes = (met - deadline).num_minutes();
-    (minutes > 0).then_some(Late { minutes, open, days })
 }
 
 /// A unit's name as `version` stored it (its code when it has none).
@@ -236,10 +128,11 @@ pub async fn page(
     Query(q): Query<RecordsQuery>,
 ) -> Result<Markup, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
-    let d = Drill::load(&state, &session.user, &code, &indicator, &q).await?;
+    let asked = drill(&state, &session.user, &code, &indicator, &q).await?;
+    let d = &asked.drill;
     let pages = d.matching().div_ceil(PER_PAGE).max(1);
     let page = page_number(&q).min(pages);
-    let rows = d.page(&state, page, PER_PAGE).await?;
+    let rows = d.page(&state.db, page, PER_PAGE).await?;
     let objections = match d.spec {
         Some(spec) => crate::objections::latest_by_record(&state.db, &code, spec.file_stem).await.map_err(AppError::internal)?,
         None => Default::default(),
@@ -249,9 +142,9 @@ pub async fn page(
     let view = RecordsView {
         lang,
         nav: nav(&session),
-        year: d.year,
+        year: asked.year,
         unit_code: code.clone(),
-        unit_name: d.unit_name.clone(),
+        unit_name: asked.unit_name.clone(),
         indicator: indicator.clone(),
         name_zh: i.name_zh.clone(),
         name_en: i.name_en.clone(),
@@ -263,9 +156,9 @@ pub async fn page(
             points: i.points,
             weight: i.weight,
         },
-        data_unchanged: d.data_unchanged,
+        data_unchanged: asked.data_unchanged,
         source: d.spec.map(|s| s.file_stem.to_string()),
-        show: d.show,
+        show: show_of(d.listing),
         sizes: d.sizes,
         filter: q.q.clone().unwrap_or_default().trim().to_string(),
         columns: d.spec.map_or_else(Vec::new, |s| s.columns.iter().map(|c| (c.zh.to_string(), c.name.to_string())).collect()),
@@ -278,11 +171,11 @@ pub async fn page(
                 let latest = objections.get(&id);
                 RecordRow {
                     cells: d.spec.map_or_else(Vec::new, |s| {
-                        s.columns.iter().zip(row).map(|(c, v)| if d.hides(c) && !v.is_null() { MASKED.into() } else { shown(lang, c, v) }).collect()
+                        s.columns.iter().zip(row).map(|(c, v)| shown(lang, c, v)).collect()
                     }),
                     costs: scoring == "cost",
                     voided: scoring == "voided",
-                    late: d.spec.and_then(|s| late(s, row, d.as_of)),
+                    late: d.late(row).map(late_of),
                     may_object: unit && scoring == "cost" && crate::objections::open_to_objection(latest),
                     objection: latest.map(|o| RecordObjection {
                         id: o.id,
@@ -311,19 +204,17 @@ pub async fn csv(
     Path((code, indicator)): Path<(String, String)>,
     Query(q): Query<RecordsQuery>,
 ) -> Result<Response, AppError> {
-    let d = Drill::load(&state, &session.user, &code, &indicator, &q).await?;
+    let asked = drill(&state, &session.user, &code, &indicator, &q).await?;
+    let d = &asked.drill;
     let spec = d.spec.ok_or(AppError::NotFound)?;
     let mut header: Vec<String> = spec.columns.iter().map(|c| c.name.to_string()).collect();
     header.push("scoring".into());
-    let rows = d.all(&state).await?;
+    let rows = d.all(&state.db).await?;
     let body = rows.iter().map(|row| {
-        let mut cells: Vec<Cell> = spec
-            .columns
+        let mut cells: Vec<Cell> = row
             .iter()
-            .zip(row)
-            .map(|(c, v)| match v {
+            .map(|v| match v {
                 Value::Null => Cell::Empty,
-                _ if d.hides(c) => Cell::Text(MASKED.into()),
                 Value::Int(i) => Cell::Number(*i as f64, Some(0)),
                 Value::Float(f) => Cell::Number(*f, None),
                 other => Cell::Text(other.to_canonical()),
@@ -333,7 +224,7 @@ pub async fn csv(
         cells
     });
     let bytes = csv_bytes(&header, body).map_err(AppError::internal)?;
-    let name = format!("zhengxin-{}-{code}-{indicator}-{}.csv", d.year, d.show.code());
+    let name = format!("zhengxin-{}-{code}-{indicator}-{}.csv", asked.year, d.listing.code());
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], bytes).into_response())
 }
 
@@ -344,28 +235,28 @@ pub async fn api(
     Path((code, indicator)): Path<(String, String)>,
     super::api::ApiQuery(q): super::api::ApiQuery<RecordsQuery>,
 ) -> Result<Response, AppError> {
-    let d = Drill::load(&state, &user.0, &code, &indicator, &q).await?;
+    let asked = drill(&state, &user.0, &code, &indicator, &q).await?;
+    let d = &asked.drill;
     let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, MAX_PER_PAGE);
     let page = page_number(&q).min(d.matching().div_ceil(per_page).max(1));
-    let rows = d.page(&state, page, per_page).await?;
+    let rows = d.page(&state.db, page, per_page).await?;
     let records: Vec<serde_json::Value> = rows
         .iter()
         .map(|row| {
             let mut fields = serde_json::Map::new();
             for (c, v) in d.spec.map(|s| s.columns).unwrap_or_default().iter().zip(row) {
-                let value = if d.hides(c) && !v.is_null() { MASKED.into() } else { v.to_json() };
-                fields.insert(c.name.to_string(), value);
+                fields.insert(c.name.to_string(), v.to_json());
             }
             let id = d.id_of(row);
             serde_json::json!({ "scoring": d.scoring(&id), "id": id, "fields": fields })
         })
         .collect();
     Ok(Json(serde_json::json!({
-        "year": d.year,
+        "year": asked.year,
         "unit_code": code,
         "indicator": indicator,
         "source": d.spec.map(|s| s.file_stem),
-        "show": d.show.code(),
+        "show": d.listing.code(),
         "total": d.matching(),
         "page": page,
         "per_page": per_page,
@@ -383,35 +274,20 @@ pub async fn record(
     Query(q): Query<RecordsQuery>,
 ) -> Result<Markup, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
-    let spec = Source::parse(&source)
-        .map(Source::spec)
-        .filter(|s| s.key.len() == 1 && crate::objections::record_source(s.file_stem))
-        .ok_or(AppError::NotFound)?;
-    let (values, batch) = stored::by_ids(&state.db, spec, std::slice::from_ref(&id)).await?.pop().ok_or(AppError::NotFound)?;
-    if !belongs_to(spec, &values, &code) {
-        return Err(AppError::NotFound);
-    }
-    let mask = !session.user.may(Capability::SeePersonalDetails);
-    let mut fields: Vec<(String, String, String)> = spec
-        .columns
-        .iter()
-        .zip(&values)
-        .map(|(c, v)| (c.zh.to_string(), c.name.to_string(), if mask && stored::is_personal(c.name) && !v.is_null() { MASKED.into() } else { shown(lang, c, v) }))
-        .collect();
-    if let Some(b) = match batch {
-        Some(b) => batches::info(&state.db, b).await?,
-        None => None,
-    } {
+    let one = use_case::one(&state.db, &session.user, &code, &source, &id).await?;
+    let spec = one.spec;
+    let mut fields: Vec<(String, String, String)> = spec.columns.iter().zip(&one.values).map(|(c, v)| (c.zh.to_string(), c.name.to_string(), shown(lang, c, v))).collect();
+    if let Some(b) = one.batch {
         fields.push((
             "最近写入".into(),
             "Last written by".into(),
             format!("#{} {} · {} · {}", b.id, b.file_name.rsplit(['/', '\\']).next().unwrap_or_default(), b.actor, b.imported_at),
         ));
     }
-    let history = crate::history::of_record(&state.db, spec, &code, &id).await?.into_iter().map(history_row).collect();
+    let history = one.history.into_iter().map(history_row).collect();
     let (source_zh, source_en) = (spec.zh.to_string(), spec.file_stem.to_string());
     let (_, year, version) = pick_year(&state.db, q.year).await?;
-    let late = version.as_ref().and_then(|v| late(spec, &values, v.as_of));
+    let late = version.as_ref().and_then(|v| use_case::lateness(spec, &one.values, v.as_of)).map(late_of);
     let view = RecordView {
         lang,
         nav: nav(&session),
@@ -444,46 +320,4 @@ fn history_row(e: crate::history::Entry) -> HistoryRow {
         }
     };
     HistoryRow { at: e.at.to_string(), actor: e.actor, what_zh, what_en, changes }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sources::{COMMITMENTS, HOTLINE, PROPOSALS};
-
-    fn at(d: u32, h: u32, m: u32) -> Value {
-        Value::DateTime(chrono::NaiveDate::from_ymd_opt(2025, 3, d).unwrap().and_hms_opt(h, m, 0).unwrap())
-    }
-
-    fn day(d: u32) -> Value {
-        Value::Date(chrono::NaiveDate::from_ymd_opt(2025, 3, d).unwrap())
-    }
-
-    #[test]
-    fn lateness_counts_from_the_deadline_to_the_work_done_or_to_as_of() {
-        let as_of = chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap().and_hms_opt(23, 59, 59).unwrap();
-        let mut ticket = vec![Value::Null; HOTLINE.columns.len()];
-        let (due, done) = HOTLINE.deadline().unwrap();
-        ticket[due] = at(7, 9, 0);
-        ticket[done] = at(7, 14, 30);
-        assert_eq!(late(&HOTLINE, &ticket, as_of), Some(Late { minutes: 5 * 60 + 30, open: false, days: false }));
-        ticket[done] = at(7, 8, 0);
-        assert_eq!(late(&HOTLINE, &ticket, as_of), None, "closed in time");
-        ticket[done] = Value::Null;
-        let open = late(&HOTLINE, &ticket, as_of).unwrap();
-        assert!(open.open && open.minutes == (24 * 24 + 14) * 60 + 59, "{open:?}");
-        // Dates: met on the day is in time; open ones count to the as-of day.
-        let mut commitment = vec![Value::Null; COMMITMENTS.columns.len()];
-        let (due, done) = COMMITMENTS.deadline().unwrap();
-        commitment[due] = day(10);
-        commitment[done] = day(10);
-        assert_eq!(late(&COMMITMENTS, &commitment, as_of), None);
-        commitment[done] = day(13);
-        assert_eq!(late(&COMMITMENTS, &commitment, as_of), Some(Late { minutes: 3 * 24 * 60, open: false, days: true }));
-        commitment[done] = Value::Null;
-        assert_eq!(late(&COMMITMENTS, &commitment, as_of), Some(Late { minutes: 21 * 24 * 60, open: true, days: true }));
-        // A proposal without a deadline is never late.
-        let proposal = vec![Value::Null; PROPOSALS.columns.len()];
-        assert_eq!(late(&PROPOSALS, &proposal, as_of), None);
-    }
 }

@@ -62,7 +62,10 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct VersionInfo {
     pub id: i64,
-    pub year: i64,
+    /// A 64-bit integer on both back-ends, read as the year it is; one
+    /// out of `i32`'s range reads as [`super::DbError::Corrupt`].
+    #[sqlx(try_from = "i64")]
+    pub year: i32,
     pub version: i64,
     pub as_of: NaiveDateTime,
     pub rulebook_hash: String,

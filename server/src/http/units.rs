@@ -92,7 +92,7 @@ async fn build_scorecard(
     let view = ScorecardView {
         lang,
         nav: nav(&session),
-        year: cards.version.year as i32,
+        year: cards.version.year,
         version: badge(&cards.version),
         unit_code: unit.unit_code.clone(),
         unit_name: unit.unit_name.clone(),

@@ -51,7 +51,7 @@ impl Cards {
     /// each other year in `years` shows. `unit` narrows the indicators read
     /// to one unit's.
     pub async fn load(db: &Db, years: &[i32], version: VersionInfo, unit: Option<&str>) -> Result<Cards, ScoringError> {
-        let year = version.year as i32;
+        let year = version.year;
         let units = results::read_units(db, version.id).await?;
         let rules = Rulebook::parse(&results::rulebook_text(db, version.id).await?)?;
         let mut indicators: HashMap<String, Vec<IndicatorResult>> = HashMap::new();
@@ -82,7 +82,7 @@ impl Cards {
             .get(code)
             .map(|rows| rows.iter().map(|r| (r, self.previous.get(&(code.to_string(), r.indicator.clone())).copied().flatten())).collect())
             .unwrap_or_default();
-        let year = self.version.year as i32;
+        let year = self.version.year;
         let mut trend: Vec<TrendYear<'_>> = self
             .years
             .iter()

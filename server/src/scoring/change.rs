@@ -55,7 +55,7 @@ pub async fn analyse(db: &Db, version: &VersionInfo, code: &str) -> Result<Optio
             Some(PeerRow { indicator: r.indicator.clone(), points, weight, stats: peer_stats(&values, points)? })
         })
         .collect();
-    let year = version.year as i32;
+    let year = version.year;
     let mut analysis = ChangeAnalysis { previous: None, decomposition: None, peers };
     let Some(prev_version) = results::default_version(&results::versions(db, year - 1).await?).cloned() else { return Ok(Some(analysis)) };
     let before = results::read(db, prev_version.id).await?;

@@ -77,7 +77,7 @@ pub async fn unit(db: &Db, version: &VersionInfo, unit_code: &str, only: Option<
     {
         return Err(analytics::EngineError::UnknownIndicator(id.to_string()).into());
     }
-    let year = version.year as i32;
+    let year = version.year;
     let loaded = load::for_unit(db, year, unit_code).await?;
     let data_unchanged = loaded.fingerprint == version.inputs_fingerprint;
     let inputs = loaded.inputs;

@@ -305,7 +305,7 @@ async fn store(db: &Db, c: &Computed, actor: &str) -> Result<(VersionInfo, bool)
     tx.commit().await?;
     let version = VersionInfo {
         id,
-        year: i64::from(c.year),
+        year: c.year,
         version,
         as_of: c.window.as_of,
         rulebook_hash: c.rulebook_hash.clone(),
@@ -377,7 +377,7 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
 pub async fn verify(db: &Db, version: &VersionInfo) -> Result<bool, ScoringError> {
     let rows = results::read(db, version.id).await?;
     let rulebook = results::rulebook_text(db, version.id).await?;
-    let hash = rows.content_hash(version.year as i32, version.as_of, &sha256(&rulebook), &version.inputs_identity());
+    let hash = rows.content_hash(version.year, version.as_of, &sha256(&rulebook), &version.inputs_identity());
     Ok(hash == version.content_hash && sha256(&rulebook) == version.rulebook_hash)
 }
 
@@ -411,7 +411,7 @@ impl Reproduction {
 /// computed, and the previous year's result that was current then.
 /// Nothing is stored.
 pub async fn reproduce(db: &Db, version: &VersionInfo) -> Result<Reproduction, ScoringError> {
-    let year = version.year as i32;
+    let year = version.year;
     let rulebook_text = results::rulebook_text(db, version.id).await?;
     let rules = Rulebook::parse(&rulebook_text)?;
     let window = Window::new(year, Some(version.as_of), now_cst())?;

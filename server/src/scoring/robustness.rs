@@ -63,7 +63,7 @@ pub async fn robustness(db: &Db, version: &VersionInfo, settings: Settings) -> R
     settings.check()?;
     let model = checked_model(db, version).await?;
     let report = simulate(model, settings).await?;
-    Ok(Robustness { year: version.year as i32, version: version.version, report })
+    Ok(Robustness { year: version.year, version: version.version, report })
 }
 
 /// Simulations running now in this process.

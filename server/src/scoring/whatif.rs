@@ -52,7 +52,7 @@ pub struct WhatIf {
 /// rulebook of another year is tried as this year's) as of `version`'s
 /// as_of, and sets the result beside `version`'s.
 pub async fn whatif(db: &Db, version: &VersionInfo, mut rules: Rulebook) -> Result<WhatIf, ScoringError> {
-    let year = version.year as i32;
+    let year = version.year;
     let (rulebook_title, rulebook_year) = (rules.title.clone(), rules.year);
     rules.year = year;
     rules.validate()?;

@@ -14,6 +14,7 @@ pub mod reports;
 pub mod results;
 pub mod robustness;
 pub mod statistics;
+pub mod stored;
 pub mod whatif;
 
 use analytics::rulebook::Rulebook;

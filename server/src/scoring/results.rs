@@ -211,15 +211,7 @@ pub async fn read(db: &Db, id: i64) -> Result<ResultRows> {
 
 /// The unit rows of version `id`, by group, then rank, then code.
 pub async fn read_units(db: &Db, id: i64) -> Result<Vec<UnitResult>> {
-    let mut units = stored::units(db, id).await?;
-    units.sort_by(|a, b| {
-        a.group
-            .cmp(&b.group)
-            .then(a.rank.is_none().cmp(&b.rank.is_none()))
-            .then(a.rank.cmp(&b.rank))
-            .then(a.unit_code.cmp(&b.unit_code))
-    });
-    Ok(units)
+    stored::units(db, id).await
 }
 
 /// The indicator rows of version `id` (of one unit when given), in the

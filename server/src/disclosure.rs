@@ -6,7 +6,8 @@
 use analytics::rulebook::Rulebook;
 
 use crate::db::{Db, DbError};
-use crate::scoring::results::{self, IndicatorResult, UnitResult, VersionInfo};
+use crate::scoring::ScoringError;
+use crate::scoring::results::{IndicatorResult, UnitResult, VersionInfo};
 
 /// What disclosure fails at: storage, or a stored rulebook that no longer
 /// reads (never a refusal: everything here is public).
@@ -16,6 +17,9 @@ pub enum DisclosureError {
     Db(#[from] DbError),
     #[error(transparent)]
     Rulebook(#[from] analytics::rulebook::RulebookError),
+    /// A published version could not be read.
+    #[error(transparent)]
+    Stored(#[from] ScoringError),
 }
 
 /// A year's published result as the public sees it.
@@ -30,7 +34,7 @@ pub struct PublishedResults {
 
 /// Years with a published version, newest first.
 pub async fn published_years(db: &Db) -> Result<Vec<i32>, DisclosureError> {
-    let mut years: Vec<i32> = results::year_states(db).await?.into_iter().filter(|s| s.published > 0).map(|s| s.year).collect();
+    let mut years: Vec<i32> = crate::db::results::year_states(db).await?.into_iter().filter(|s| s.published > 0).map(|s| s.year).collect();
     years.reverse();
     Ok(years)
 }
@@ -38,13 +42,14 @@ pub async fn published_years(db: &Db) -> Result<Vec<i32>, DisclosureError> {
 /// The latest published version of `year` (a correction is a newer
 /// published version), or `None` when nothing of the year is published.
 pub async fn results(db: &Db, year: i32) -> Result<Option<PublishedResults>, DisclosureError> {
-    let versions = results::versions(db, year).await?;
+    let versions = crate::db::results::versions(db, year).await?;
     let Some(version) = versions.into_iter().filter(|v| v.published_at.is_some()).max_by_key(|v| v.version) else {
         return Ok(None);
     };
-    let rules = Rulebook::parse(&results::rulebook_text(db, version.id).await?)?;
-    let units = results::read_units(db, version.id).await?;
-    let indicators = if rules.disclosure.results_detail { results::read_indicators(db, version.id, None).await? } else { Vec::new() };
+    let stored = crate::scoring::stored::load(db, &version).await?;
+    let rules = stored.rules.clone();
+    let units = stored.rows.units.clone();
+    let indicators = if rules.disclosure.results_detail { stored.rows.indicators.clone() } else { Vec::new() };
     Ok(Some(PublishedResults { version, units, indicators, rules }))
 }
 

@@ -64,7 +64,7 @@ async fn passes_without_a_key(app: &TestApp, from: i64) -> bool {
 }
 
 async fn published_head(app: &TestApp) -> String {
-    let v = server::scoring::results::versions(&app.db, 2025)
+    let v = server::db::results::versions(&app.db, 2025)
         .await
         .unwrap()
         .into_iter()

@@ -336,8 +336,8 @@ e2e!(leadership_walks_overview_unit_records_and_english, |app| {
     assert!(b.url().await.ends_with('/'), "signed in, on the overview");
     // The county board shows the stored result: rank, total, grade (and
     // the veto) of each county, in rank order.
-    let version = server::scoring::results::default_version(&server::scoring::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
-    let stored = server::scoring::results::read_units(&app.db, version.id).await.unwrap();
+    let version = server::scoring::results::default_version(&server::db::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
+    let stored = server::db::results::units(&app.db, version.id).await.unwrap();
     let mut counties: Vec<_> = stored.iter().filter(|u| u.group == "county").collect();
     counties.sort_by_key(|u| u.rank);
     let mut last_row = 0;

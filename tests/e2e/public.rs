@@ -22,10 +22,10 @@ e2e!(the_public_sees_the_published_version_and_never_a_provisional_one, |app| {
     let second = server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap();
     assert_eq!(second.version.version, 2);
     assert!(second.version.published_at.is_none());
-    let versions = server::scoring::results::versions(&app.db, 2025).await.unwrap();
+    let versions = server::db::results::versions(&app.db, 2025).await.unwrap();
     let published = versions.iter().find(|v| v.version == 1).unwrap();
-    let stored = server::scoring::results::read_units(&app.db, published.id).await.unwrap();
-    let provisional = server::scoring::results::read_units(&app.db, second.version.id).await.unwrap();
+    let stored = server::db::results::units(&app.db, published.id).await.unwrap();
+    let provisional = server::db::results::units(&app.db, second.version.id).await.unwrap();
     let lucheng = |units: &[server::scoring::results::UnitResult]| units.iter().find(|u| u.unit_code == "330302").unwrap().total;
     assert_ne!(lucheng(&stored), lucheng(&provisional), "the provisional version differs");
 
@@ -145,8 +145,8 @@ e2e!(indicator_points_are_public_only_where_the_rulebook_says_so, |app| {
     assert!(page.body.contains("<th scope=\"col\">失信记录</th>"), "indicator columns");
     let json: serde_json::Value = serde_json::from_slice(&anyone.get("/public/data/results-2025.json").await.bytes).unwrap();
     let lucheng = json["units"].as_array().unwrap().iter().find(|u| u["unit_code"] == "330302").unwrap().clone();
-    let version = server::scoring::results::default_version(&server::scoring::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
-    let stored = server::scoring::results::read_indicators(&app.db, version.id, Some("330302")).await.unwrap();
+    let version = server::scoring::results::default_version(&server::db::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
+    let stored = server::db::results::indicators(&app.db, version.id, Some("330302")).await.unwrap();
     let dishonesty = stored.iter().find(|i| i.indicator == "dishonesty").unwrap();
     assert_eq!(lucheng["points"]["dishonesty"].as_f64(), dishonesty.points, "the stored points");
     let csv = anyone.get("/public/data/results-2025.csv").await;

@@ -92,7 +92,7 @@ e2e!(a_unit_applies_with_evidence_and_an_accepted_repair_changes_later_scorings_
     let decide = format!("/repairs/{id}/decide");
     let blank = assessor.post(&decide, &[("csrf", &csrf), ("decision", "accept"), ("mitigation", "exempt"), ("reason", " ")], None).await;
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let v1 = server::scoring::results::versions(&app.db, 2025).await.unwrap().into_iter().find(|v| v.version == 1).unwrap();
+    let v1 = server::db::results::versions(&app.db, 2025).await.unwrap().into_iter().find(|v| v.version == 1).unwrap();
     assert_eq!(points(&app, v1.id, "330302", "dishonesty").await, Some(14.0), "a reduced penalty: 15 − 2 × 0.5");
     // Times are kept to the second, and a decision stamped with the second
     // a version was computed in counts as one it saw: decide a second later.

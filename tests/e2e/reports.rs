@@ -205,8 +205,8 @@ fn numbered(pages: &[String], what: &str) {
 e2e!(the_notice_and_the_units_reports_say_what_the_stored_version_says, |app| {
     let server = site(&app).await;
     let backend = format!("{:?}", app.backend).to_lowercase();
-    let version = server::scoring::results::default_version(&server::scoring::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
-    let stored = server::scoring::results::read_units(&app.db, version.id).await.unwrap();
+    let version = server::scoring::results::default_version(&server::db::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
+    let stored = server::db::results::units(&app.db, version.id).await.unwrap();
 
     // The notice, for leadership: the office, the version and its hash,
     // every unit's rank, total and grade, the veto.

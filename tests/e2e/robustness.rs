@@ -18,8 +18,8 @@ e2e!(without_variation_every_interval_is_the_stored_rank_and_a_unit_sees_only_it
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
     assert_eq!((v["year"].as_i64(), v["version"].as_i64(), v["draws"].as_i64()), (Some(2025), Some(1), Some(300)));
-    let version = server::scoring::results::versions(&app.db, 2025).await.unwrap().remove(0);
-    let stored = server::scoring::results::read(&app.db, version.id).await.unwrap();
+    let version = server::db::results::versions(&app.db, 2025).await.unwrap().remove(0);
+    let stored = server::scoring::stored::rows(&app.db, version.id).await.unwrap();
     let units = v["units"].as_array().unwrap();
     assert_eq!(units.len(), stored.units.len());
     for s in &stored.units {
@@ -106,9 +106,11 @@ e2e!(the_change_of_total_is_split_into_parts_that_add_up_to_it, |app| {
     assert!(app.import_files(&[("ratings.csv", ratings.as_bytes())]).await.ok);
     server::scoring::score(&app.db, 2024, None, None, "test").await.unwrap();
     let v = server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap().version;
-    let rows = server::scoring::results::read(&app.db, v.id).await.unwrap();
+    let rows = server::scoring::stored::rows(&app.db, v.id).await.unwrap();
+    let now = server::scoring::stored::load(&app.db, &v).await.unwrap();
+    let before = server::scoring::stored::shown(&app.db, 2024).await.unwrap();
     for u in rows.units.iter().filter(|u| u.prev_total.is_some()) {
-        let a = server::scoring::change::analyse(&app.db, &v, &u.unit_code).await.unwrap().unwrap();
+        let a = server::scoring::change::analyse(&now, before.as_deref(), &u.unit_code).unwrap();
         let d = a.decomposition.expect("a previous result");
         // The change is the method's year-over-year change, and the parts
         // shown (to the cent) add up to it exactly.
@@ -122,7 +124,7 @@ e2e!(the_change_of_total_is_split_into_parts_that_add_up_to_it, |app| {
     // rating part is what the rating lost at that sum: 100 × (10 × 26.5/35
     // − 10)/30 = −8.10; the indicators new in 2025 enter through their own
     // parts and the re-weighting.
-    let a = server::scoring::change::analyse(&app.db, &v, "D010").await.unwrap().unwrap();
+    let a = server::scoring::change::analyse(&now, before.as_deref(), "D010").unwrap();
     let d = a.decomposition.unwrap();
     let rating = d.parts.iter().find(|p| p.kind == analytics::change::PartKind::Indicator("public_rating".into())).unwrap();
     assert_eq!(rating.change, -8.1);

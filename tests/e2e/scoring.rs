@@ -16,12 +16,12 @@ async fn score_2025(app: &TestApp) -> scoring::ScoreOutcome {
 }
 
 pub async fn unit(app: &TestApp, version_id: i64, code: &str) -> results::UnitResult {
-    let rows = results::read(&app.db, version_id).await.unwrap();
+    let rows = scoring::stored::rows(&app.db, version_id).await.unwrap();
     rows.units.into_iter().find(|u| u.unit_code == code).unwrap_or_else(|| panic!("{code} has a result"))
 }
 
 pub async fn points(app: &TestApp, version_id: i64, code: &str, indicator: &str) -> Option<f64> {
-    let rows = results::read(&app.db, version_id).await.unwrap();
+    let rows = scoring::stored::rows(&app.db, version_id).await.unwrap();
     rows.indicators.iter().find(|r| r.unit_code == code && r.indicator == indicator).expect("a row").points
 }
 
@@ -92,7 +92,7 @@ e2e!(a_result_is_reproducible_and_publication_freezes_it, |app| {
     assert_eq!(published.content_hash, first.version.content_hash);
     let refused = scoring::publish(&app.db, 2025, Some(1), ACTOR).await;
     assert!(matches!(refused, Err(ScoringError::AlreadyPublished { version: 1, .. })));
-    let frozen = results::read(&app.db, first.version.id).await.unwrap();
+    let frozen = scoring::stored::rows(&app.db, first.version.id).await.unwrap();
 
     // New data makes a new version; the published one does not move.
     let report = app
@@ -104,8 +104,8 @@ e2e!(a_result_is_reproducible_and_publication_freezes_it, |app| {
     assert_eq!(second.version.version, 2);
     assert_ne!(second.version.content_hash, first.version.content_hash);
     assert_eq!(points(&app, second.version.id, "330302", "public_rating").await, Some(0.0));
-    assert_eq!(results::read(&app.db, first.version.id).await.unwrap(), frozen);
-    let versions = results::versions(&app.db, 2025).await.unwrap();
+    assert_eq!(scoring::stored::rows(&app.db, first.version.id).await.unwrap(), frozen);
+    let versions = server::db::results::versions(&app.db, 2025).await.unwrap();
     assert!(versions[0].published_at.is_some() && versions[1].published_at.is_none());
     for v in &versions {
         assert!(scoring::verify(&app.db, v).await.unwrap(), "version {} is intact", v.version);
@@ -203,7 +203,7 @@ e2e!(bad_windows_and_missing_rulebooks_are_refused, |app| {
     assert!(e.to_string().contains("before 2025 begins"), "{e}");
     let e = scoring::score(&app.db, 2019, None, None, ACTOR).await.unwrap_err();
     assert!(e.to_string().contains("no rulebook for 2019"), "{e}");
-    assert!(results::versions(&app.db, 2025).await.unwrap().is_empty(), "nothing stored");
+    assert!(server::db::results::versions(&app.db, 2025).await.unwrap().is_empty(), "nothing stored");
 });
 
 e2e!(exports_follow_section_9, |app| {
@@ -342,5 +342,5 @@ e2e!(an_altered_stored_code_stops_scoring_and_names_it, |app| {
     });
     let e = scoring::score(&app.db, 2025, None, None, ACTOR).await.unwrap_err();
     assert!(e.to_string().contains("stored category \"gift\" is not a known code"), "{e}");
-    assert!(results::versions(&app.db, 2025).await.unwrap().is_empty(), "nothing stored");
+    assert!(server::db::results::versions(&app.db, 2025).await.unwrap().is_empty(), "nothing stored");
 });

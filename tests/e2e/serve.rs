@@ -59,7 +59,7 @@ e2e!(an_empty_database_gets_the_demo_data, |app| {
     // Every demo year is scored; the finished ones are published.
     let until = server::clock::now_cst();
     for year in seeds::demo::YEARS {
-        let versions = server::scoring::results::versions(&app.db, year).await.unwrap();
+        let versions = server::db::results::versions(&app.db, year).await.unwrap();
         assert_eq!(versions.len(), 1, "{year} is scored");
         assert_eq!(versions[0].published_at.is_some(), year < chrono::Datelike::year(&until), "{year}");
     }

@@ -5,7 +5,7 @@
 
 use server::auth::{Role, User};
 use server::scoring::load::InputSource;
-use server::scoring::{self, results};
+use server::scoring;
 
 use crate::e2e;
 use crate::support::{TestApp, example};
@@ -17,7 +17,7 @@ async fn score(app: &TestApp) -> scoring::ScoreOutcome {
 }
 
 async fn total(app: &TestApp, outcome: &scoring::ScoreOutcome, code: &str) -> (f64, bool) {
-    let rows = results::read(&app.db, outcome.version.id).await.unwrap();
+    let rows = scoring::stored::rows(&app.db, outcome.version.id).await.unwrap();
     let u = rows.units.into_iter().find(|u| u.unit_code == code).expect("a result");
     (u.total, u.vetoed)
 }
@@ -97,7 +97,7 @@ e2e!(a_changed_record_never_scores_from_an_old_snapshot, |app| {
     let after = score(&app).await;
     assert_eq!(after.read_from, InputSource::Database);
     assert!(total(&app, &after, "330303").await.0 > before);
-    let rows = results::read(&app.db, after.version.id).await.unwrap();
+    let rows = scoring::stored::rows(&app.db, after.version.id).await.unwrap();
     let points = rows.indicators.iter().find(|r| r.unit_code == "330303" && r.indicator == "dishonesty").unwrap().points;
     assert_eq!(points, Some(10.0));
 });
@@ -105,11 +105,12 @@ e2e!(a_changed_record_never_scores_from_an_old_snapshot, |app| {
 e2e!(an_explanation_reads_the_same_from_the_snapshot_and_the_database, |app| {
     app.import_examples().await;
     let outcome = score(&app).await;
+    let stored = scoring::stored::load(&app.db, &outcome.version).await.unwrap();
     for unit in ["330302", "330381", "330302006", "D010"] {
         // The snapshot the scoring wrote: only the unit's records are read.
-        let from_snapshot = scoring::explain::unit(&app.db, &outcome.version, unit, None).await.unwrap();
+        let from_snapshot = scoring::explain::unit(&app.db, &stored, unit, None).await.unwrap();
         std::fs::remove_dir_all(app.db.snapshots().unwrap()).unwrap();
-        let from_database = scoring::explain::unit(&app.db, &outcome.version, unit, None).await.unwrap();
+        let from_database = scoring::explain::unit(&app.db, &stored, unit, None).await.unwrap();
         assert_eq!(snapshot_keys(&app).len(), 1, "reading the database wrote the snapshot again");
         let json = |e: &scoring::explain::UnitExplanation| serde_json::to_value(e).unwrap();
         assert_eq!(json(&from_snapshot), json(&from_database), "{unit}");

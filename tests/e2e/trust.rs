@@ -306,7 +306,7 @@ e2e!(concurrent_scorings_store_one_version_and_publishing_twice_publishes_once, 
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.version.id, b.version.id);
     assert_eq!(usize::from(a.created) + usize::from(b.created), 1, "exactly one stored it");
-    assert_eq!(server::scoring::results::versions(&app.db, 2025).await.unwrap().len(), 1);
+    assert_eq!(server::db::results::versions(&app.db, 2025).await.unwrap().len(), 1);
     let (a, b) = tokio::join!(
         server::scoring::publish(&app.db, 2025, Some(1), "one"),
         server::scoring::publish(&app.db, 2025, Some(1), "two"),
@@ -358,8 +358,8 @@ e2e!(a_backup_taken_under_write_load_restores_into_an_empty_database_and_verifie
     assert!(said.contains("audit log intact") && said.contains("1 result version(s) match their hashes"), "{said}");
     let restored = server::db::Db::connect(&target).await.unwrap().with_audit_key(Some(app.key_file()));
     assert_eq!(server::db::audit::verify(&restored).await.unwrap().problem, None);
-    let live = server::scoring::results::versions(&app.db, 2025).await.unwrap();
-    let copy = server::scoring::results::versions(&restored, 2025).await.unwrap();
+    let live = server::db::results::versions(&app.db, 2025).await.unwrap();
+    let copy = server::db::results::versions(&restored, 2025).await.unwrap();
     assert_eq!(copy.iter().map(|v| (&v.content_hash, v.published_at)).collect::<Vec<_>>(), live.iter().map(|v| (&v.content_hash, v.published_at)).collect::<Vec<_>>());
     assert_eq!(restored.count("units").await.unwrap(), app.db.count("units").await.unwrap());
     let users = restored.count("users").await.unwrap();
@@ -453,7 +453,7 @@ e2e!(a_published_version_reproduces_and_an_edit_behind_the_apps_back_is_caught, 
     // An edit that changes no score is caught by the inputs' digest:
     // 鹿城区's fulfilled commitment C2025-001 made a day later.
     execute(&app, "UPDATE commitments SET made_on = '2025-01-11' WHERE id = 'C2025-001'").await;
-    let version = server::scoring::results::versions(&app.db, 2025).await.unwrap().remove(0);
+    let version = server::db::results::versions(&app.db, 2025).await.unwrap().remove(0);
     let check = server::scoring::reproduce(&app.db, &version).await.unwrap();
     assert!(check.reproduces && !check.inputs_unchanged && !check.changes_recorded && check.unexplained(), "{check:?}");
     let out = verify().await;

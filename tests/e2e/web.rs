@@ -430,12 +430,12 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     assert_eq!(rescored.status, StatusCode::SEE_OTHER);
     let done = assessor.wait_for_job(rescored.location()).await;
     assert!(done.body.contains("已完成") && done.body.contains("url=/publication?year=2025"), "{}", done.body);
-    let versions = server::scoring::results::versions(&app.db, 2025).await.unwrap();
+    let versions = server::db::results::versions(&app.db, 2025).await.unwrap();
     assert_eq!(versions.len(), 2);
     assert!(versions[0].published_at.is_some() && versions[1].published_at.is_none());
     let points = |rows: Vec<server::scoring::results::IndicatorResult>| rows.into_iter().find(|r| r.indicator == "dishonesty").unwrap().points;
-    assert_eq!(points(server::scoring::results::read_indicators(&app.db, versions[0].id, Some("330302")).await.unwrap()), Some(14.0));
-    assert_eq!(points(server::scoring::results::read_indicators(&app.db, versions[1].id, Some("330302")).await.unwrap()), Some(15.0));
+    assert_eq!(points(server::db::results::indicators(&app.db, versions[0].id, Some("330302")).await.unwrap()), Some(14.0));
+    assert_eq!(points(server::db::results::indicators(&app.db, versions[1].id, Some("330302")).await.unwrap()), Some(15.0));
     let overview = assessor.get("/").await;
     assert!(overview.body.contains("已有更新的第 2 版") && overview.body.contains("href=\"/publication?year=2025\""));
     let publication = assessor.get("/publication?year=2025").await;
@@ -453,7 +453,7 @@ e2e!(an_objection_is_filed_decided_rescored_and_published, |app| {
     assert!(tokens.len() >= 2 && tokens.iter().all(|t| *t == csrf), "{tokens:?}");
     let published = assessor.post("/publish", &[("csrf", &csrf), ("year", "2025")], None).await;
     assert_eq!((published.status, published.location()), (StatusCode::SEE_OTHER, "/publication?year=2025"));
-    assert!(server::scoring::results::versions(&app.db, 2025).await.unwrap()[1].published_at.is_some());
+    assert!(server::db::results::versions(&app.db, 2025).await.unwrap()[1].published_at.is_some());
     let after = assessor.get("/publication?year=2025").await;
     assert!(!after.body.contains("action=\"/publish\""), "nothing left to publish");
     let first = assessor.get("/publication?year=2025&version=1").await;
@@ -516,8 +516,8 @@ e2e!(townships_show_the_city_first_and_last_ten_and_one_chosen_county, |app| {
     }
     assert!(!overview.body.contains("board-township-county"), "no county chosen yet");
 
-    let version = server::scoring::results::default_version(&server::scoring::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
-    let stored = server::scoring::results::read_units(&app.db, version.id).await.unwrap();
+    let version = server::scoring::results::default_version(&server::db::results::versions(&app.db, 2025).await.unwrap()).unwrap().clone();
+    let stored = server::db::results::units(&app.db, version.id).await.unwrap();
     let mut lucheng: Vec<_> = stored.iter().filter(|u| u.parent_code.as_deref() == Some("330302")).collect();
     lucheng.sort_by_key(|u| u.county_rank);
     assert_eq!(lucheng.len(), 2);

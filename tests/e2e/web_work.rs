@@ -134,7 +134,7 @@ e2e!(the_assessment_team_imports_checks_commits_rescores_and_publishes, |app| {
     assert!(publication.body.contains(server_label("hotline_ontime")), "the indicator that moved");
     let published = assessor.post("/publish", &[("csrf", &csrf), ("year", "2025")], None).await;
     assert_eq!(published.status, StatusCode::SEE_OTHER);
-    let versions = server::scoring::results::versions(&app.db, 2025).await.unwrap();
+    let versions = server::db::results::versions(&app.db, 2025).await.unwrap();
     assert!(versions.len() == 2 && versions[1].published_at.is_some());
 
     // An upload announced over the limit is refused with the reason before

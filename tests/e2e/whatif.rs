@@ -37,14 +37,15 @@ e2e!(an_edited_rulebook_gives_what_scoring_under_it_gives_and_nothing_is_stored,
 
     // Exactly what scoring under it gives (here stored as a version to
     // compare with, after the what-if stored nothing).
-    let versions = || async { server::scoring::results::versions(&app.db, 2025).await.unwrap() };
+    let versions = || async { server::db::results::versions(&app.db, 2025).await.unwrap() };
     let before = versions().await;
     assert_eq!(before.len(), 1, "the what-if stored nothing");
     let rules = analytics::rulebook::Rulebook::parse(&text).unwrap();
-    let answer = server::scoring::whatif::whatif(&app.db, &before[0], rules.clone()).await.unwrap();
+    let stored = server::scoring::stored::load(&app.db, &before[0]).await.unwrap();
+    let answer = server::scoring::whatif::whatif(&app.db, &stored, rules.clone()).await.unwrap();
     assert!(!answer.data_changed);
     let scored = server::scoring::score(&app.db, 2025, Some(before[0].as_of), Some(rules), "test").await.unwrap();
-    let rows = server::scoring::results::read(&app.db, scored.version.id).await.unwrap();
+    let rows = server::scoring::stored::rows(&app.db, scored.version.id).await.unwrap();
     for u in &answer.units {
         let s = rows.units.iter().find(|s| s.unit_code == u.unit_code).unwrap();
         assert_eq!((u.total.to_bits(), u.rank, u.grade), (s.total.to_bits(), s.rank, s.grade), "{}", u.unit_code);
@@ -157,7 +158,7 @@ e2e!(the_form_is_prefilled_from_the_chosen_versions_stored_rulebook_the_latest_p
     let mut rules = seeds::rulebooks::for_year(2025).unwrap();
     rules.title = "2025年度考核细则（征求意见稿）".into();
     rules.indicators.iter_mut().find(|r| r.id == "hotline_repeat").unwrap().weight = 4.0;
-    let v1 = server::scoring::results::versions(&app.db, 2025).await.unwrap()[0].clone();
+    let v1 = server::db::results::versions(&app.db, 2025).await.unwrap()[0].clone();
     server::scoring::score(&app.db, 2025, Some(v1.as_of), Some(rules), "test").await.unwrap();
 
     let leader = Browser::signed_in(&server, "leader").await;
@@ -199,9 +200,9 @@ e2e!(one_changed_weight_moves_totals_and_ranks_as_the_method_says_and_stores_not
     // linear indicator's points scale with its weight, base = 100 × Σ s /
     // Σ w over the applicable indicators, total = round(base + bonus, 2);
     // competition ranks within the group among graded units.
-    let versions = server::scoring::results::versions(&app.db, 2025).await.unwrap();
+    let versions = server::db::results::versions(&app.db, 2025).await.unwrap();
     assert_eq!(versions.len(), 1, "nothing stored");
-    let stored = server::scoring::results::read(&app.db, versions[0].id).await.unwrap();
+    let stored = server::scoring::stored::rows(&app.db, versions[0].id).await.unwrap();
     let total = |code: &str, factor: f64| {
         let (mut s, mut w) = (0.0, 0.0);
         for i in stored.indicators.iter().filter(|i| i.unit_code == code && i.applicable) {
@@ -246,6 +247,6 @@ e2e!(a_value_that_cannot_be_used_is_refused_in_place_naming_the_indicator_in_chi
     // Without the page's token, nothing is tried.
     let forged = assessor.post("/whatif/rules", &[("year", "2025"), ("public_rating.weight", "30")], None).await;
     assert_eq!(forged.status, StatusCode::BAD_REQUEST);
-    assert_eq!(server::scoring::results::versions(&app.db, 2025).await.unwrap().len(), 1, "nothing stored");
+    assert_eq!(server::db::results::versions(&app.db, 2025).await.unwrap().len(), 1, "nothing stored");
     server.stop().await;
 });

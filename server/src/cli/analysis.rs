@@ -62,7 +62,7 @@ fn list(codes: &[String]) -> String {
 /// uniforms' layout) and `uniforms.f64` (every draw's uniforms, draw after
 /// draw, little-endian) for an independent implementation to check.
 async fn dump(db: &Db, v: &crate::scoring::results::VersionInfo, settings: &Settings, dir: &std::path::Path) -> anyhow::Result<()> {
-    let model = robustness::checked_model(db, v).await?;
+    let model = robustness::checked_model(&crate::scoring::stored::Stored::read(db, v).await?)?;
     std::fs::create_dir_all(dir)?;
     let (per_draw, offsets) = model.uniform_layout();
     let doc = serde_json::json!({ "model": model, "per_draw": per_draw, "offsets": offsets, "draws": settings.draws, "seed": settings.seed,
@@ -80,7 +80,8 @@ pub async fn whatif(url: &str, year: i32, rulebook: &std::path::Path, version: O
     let rules = super::read_rulebook(rulebook)?;
     let db = Db::connect(url).await?;
     let v = stored_version(&db, year, version).await?;
-    let answer = crate::scoring::whatif::whatif(&db, &v, rules).await?;
+    let stored = crate::scoring::stored::load(&db, &v).await?;
+    let answer = crate::scoring::whatif::whatif(&db, &stored, rules).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&answer)?);
         return Ok(true);

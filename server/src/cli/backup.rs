@@ -25,8 +25,8 @@ pub async fn restore(url: &str, file: &Path) -> anyhow::Result<bool> {
     let chain = db::audit::verify(&db).await?;
     let mut intact = chain.problem.is_none();
     let mut versions = 0;
-    for year in scoring::results::year_states(&db).await?.into_iter().map(|s| s.year) {
-        for v in scoring::results::versions(&db, year).await? {
+    for year in db::results::year_states(&db).await?.into_iter().map(|s| s.year) {
+        for v in db::results::versions(&db, year).await? {
             versions += 1;
             if !scoring::verify(&db, &v).await? {
                 intact = false;

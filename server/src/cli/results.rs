@@ -52,7 +52,7 @@ pub async fn publish(url: &str, year: i32, version: Option<i64>) -> anyhow::Resu
 /// whether each published one reproduces from today's data.
 pub async fn list(url: &str, year: i32, json: bool, verify: bool) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
-    let versions = scoring::results::versions(&db, year).await?;
+    let versions = crate::db::results::versions(&db, year).await?;
     let mut intact = Vec::with_capacity(versions.len());
     for v in &versions {
         intact.push(scoring::verify(&db, v).await?);
@@ -159,7 +159,8 @@ pub async fn report(url: &str, a: ReportArgs) -> anyhow::Result<bool> {
 pub async fn explain(url: &str, year: i32, unit: &str, indicator: Option<&str>, version: Option<i64>, limit: usize, json: bool) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
     let v = &stored_version(&db, year, version).await?;
-    let explanation = scoring::explain::unit(&db, v, unit, indicator).await?;
+    let stored = scoring::stored::load(&db, v).await?;
+    let explanation = scoring::explain::unit(&db, &stored, unit, indicator).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&explanation)?);
     } else {
@@ -171,7 +172,7 @@ pub async fn explain(url: &str, year: i32, unit: &str, indicator: Option<&str>, 
 pub async fn quality(url: &str, year: i32, version: Option<i64>, json: bool) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
     let v = &stored_version(&db, year, version).await?;
-    let findings = scoring::results::read_quality(&db, v.id).await?;
+    let findings = crate::db::results::findings(&db, v.id).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "year": year, "version": v.version, "findings": findings }))?);
     } else {

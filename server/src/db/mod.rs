@@ -105,14 +105,19 @@ impl From<sqlx::Error> for DbError {
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
 /// A connection pool to one of the two supported back-ends, the folder
-/// of its columnar snapshots ([`crate::snapshot`]), if it has one, and
-/// the file holding its audit chain's key ([`audit::key`]).
+/// of its columnar snapshots ([`crate::snapshot`]), if it has one, the
+/// file holding its audit chain's key ([`audit::key`]) and which
+/// connection it is ([`Db::instance`]).
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: Pool,
     snapshots: Option<std::sync::Arc<std::path::Path>>,
     audit_key: Option<std::sync::Arc<std::path::Path>>,
+    instance: u64,
 }
+
+/// The instance the next [`Db::connect`] gets.
+static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The pool of one of the two supported back-ends.
 #[derive(Clone, Debug)]
@@ -167,7 +172,7 @@ impl Db {
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             let snapshots = crate::snapshot::default_folder(Some(&file), &file.to_string_lossy());
             let audit_key = audit::key::default_path(Some(&file), &file.to_string_lossy());
-            Ok(Db { pool: Pool::Sqlite(pool), snapshots, audit_key })
+            Ok(Db { pool: Pool::Sqlite(pool), snapshots, audit_key, instance: next_instance() })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
@@ -177,10 +182,18 @@ impl Db {
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
             let snapshots = crate::snapshot::default_folder(None, &redact(url));
             let audit_key = audit::key::default_path(None, &redact(url));
-            Ok(Db { pool: Pool::Postgres(pool), snapshots, audit_key })
+            Ok(Db { pool: Pool::Postgres(pool), snapshots, audit_key, instance: next_instance() })
         } else {
             Err(DbError::BadUrl(redact(url)))
         }
+    }
+
+    /// Which [`Db::connect`] this handle (and every clone of it) came
+    /// from. What the process keeps of a database's contents is keyed by
+    /// it: the tests open dozens of databases in one process, each with a
+    /// result version 1, and two must never share what is kept of it.
+    pub fn instance(&self) -> u64 {
+        self.instance
     }
 
     /// `sqlite` or `postgres`, for logs and pages.
@@ -266,6 +279,10 @@ impl Tx {
     pub fn audit_key(&self) -> Option<&std::path::Path> {
         self.audit_key.as_deref()
     }
+}
+
+fn next_instance() -> u64 {
+    NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A database URL with any password replaced, safe for logs and `Debug`.

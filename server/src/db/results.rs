@@ -1,7 +1,8 @@
 //! The result tables: `result_versions` (one row per version: its
 //! provenance, rulebook, hashes and publication) and the rows of each
 //! version, `unit_results`, `indicator_results` and `quality_findings`.
-//! `scoring::results` builds, hashes and orders them.
+//! `scoring::results` builds and hashes them; `scoring::stored` reads a
+//! version once for every reader.
 
 use analytics::domain::{Grade, PeerGroup};
 use chrono::NaiveDateTime;
@@ -62,7 +63,10 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct VersionInfo {
     pub id: i64,
-    pub year: i64,
+    /// A 64-bit integer on both back-ends, read as the year it is; one
+    /// out of `i32`'s range reads as [`super::DbError::Corrupt`].
+    #[sqlx(try_from = "i64")]
+    pub year: i32,
     pub version: i64,
     pub as_of: NaiveDateTime,
     pub rulebook_hash: String,
@@ -117,9 +121,19 @@ const SELECT_INDICATORS: &str = "SELECT unit_code, indicator, dimension, weight,
 const SELECT_UNIT_INDICATORS: &str = "SELECT unit_code, indicator, dimension, weight, numerator, denominator, value, applicable, points FROM indicator_results WHERE version_id = $1 AND unit_code = $2 ORDER BY position";
 const SELECT_FINDINGS: &str = "SELECT kind, source, unit_code, record_id, detail FROM quality_findings WHERE version_id = $1 ORDER BY position";
 
-/// The unit rows of version `id`, in no particular order.
+/// The unit rows of version `id` in the engine's order: by group, then
+/// rank (unranked last), then code. The table keeps no position for them
+/// and the order is a group's, not a collation's, so it is restored here.
 pub async fn units(db: &Db, id: i64) -> Result<Vec<UnitResult>> {
-    Ok(on_db!(db, pool => sqlx::query_as::<_, UnitResult>(SELECT_UNITS).bind(id).fetch_all(pool).await?))
+    let mut units = on_db!(db, pool => sqlx::query_as::<_, UnitResult>(SELECT_UNITS).bind(id).fetch_all(pool).await?);
+    units.sort_by(|a, b| {
+        a.group
+            .cmp(&b.group)
+            .then(a.rank.is_none().cmp(&b.rank.is_none()))
+            .then(a.rank.cmp(&b.rank))
+            .then(a.unit_code.cmp(&b.unit_code))
+    });
+    Ok(units)
 }
 
 /// The indicator rows of version `id` (of one unit when given), in the

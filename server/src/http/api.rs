@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{AppError, AppState};
 use super::shared::pick_year;
 use crate::auth::User;
-use crate::scoring::results::{self, IndicatorResult, VersionInfo};
+use crate::scoring::results::{IndicatorResult, VersionInfo};
 use crate::scoring::explain;
 
 /// A query string for the API: what `axum`'s `Query` reads, but a query
@@ -151,7 +151,8 @@ pub async fn rankings(State(state): State<AppState>, ApiUser(_): ApiUser, ApiQue
     }
     let page = q.page.unwrap_or(1);
     let (year, v) = version_for(&state, q.year).await?;
-    let units = results::read_units(&state.db, v.id).await?;
+    let stored = crate::scoring::stored::load(&state.db, &v).await?;
+    let units = &stored.rows.units;
     let matching: Vec<_> = units.iter().filter(|u| q.group.as_ref().is_none_or(|g| u.group == g.as_str())).collect();
     let items: Vec<RankingItem> = matching
         .iter()
@@ -181,15 +182,15 @@ pub struct UnitQuery {
 /// else the ranking item only.
 pub async fn unit(State(state): State<AppState>, ApiUser(user): ApiUser, Path(code): Path<String>, ApiQuery(q): ApiQuery<UnitQuery>) -> Result<Json<serde_json::Value>, AppError> {
     let (year, v) = version_for(&state, q.year).await?;
-    let units = results::read_units(&state.db, v.id).await?;
-    let u = units.into_iter().find(|u| u.unit_code == code).ok_or_else(|| AppError::api_not_found("unit"))?;
+    let stored = crate::scoring::stored::load(&state.db, &v).await?;
+    let u = stored.unit(&code).cloned().ok_or_else(|| AppError::api_not_found("unit"))?;
     if !user.sees_unit_in_full(&code) {
         return Ok(Json(serde_json::json!({
             "year": year, "version": summary(&v),
             "unit": RankingItem { unit_code: u.unit_code, unit_name: u.unit_name, group: u.group.to_string(), total: u.total, rank: u.rank, grade: u.grade.to_string() },
         })));
     }
-    let indicators: Vec<IndicatorResult> = results::read_indicators(&state.db, v.id, Some(&code)).await?;
+    let indicators: Vec<&IndicatorResult> = stored.rows.indicators.iter().filter(|r| r.unit_code == code).collect();
     Ok(Json(serde_json::json!({ "year": year, "version": summary(&v), "unit": u, "indicators": indicators })))
 }
 

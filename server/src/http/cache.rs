@@ -67,7 +67,13 @@ pub async fn explanation(
     only: Option<&str>,
 ) -> Result<Arc<UnitExplanation>, crate::scoring::ScoringError> {
     let key = (version.id, crate::scoring::load::state(&state.db).await?.detail, code.to_string(), only.map(str::to_string));
-    state.explanations.get_or_try_init(key, || crate::scoring::explain::unit(&state.db, version, code, only)).await
+    state
+        .explanations
+        .get_or_try_init(key, || async {
+            let stored = crate::scoring::stored::load(&state.db, version).await?;
+            crate::scoring::explain::unit(&state.db, &stored, code, only).await
+        })
+        .await
 }
 
 /// Robustness simulations kept (each a few hundred kilobytes).

@@ -218,7 +218,7 @@ pub async fn show(State(state): State<AppState>, PageSession(session): PageSessi
     let lang = Lang::from_param(q.lang.as_deref());
     let staged = staging::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let years: Vec<i32> = {
-        let mut years: Vec<i32> = crate::scoring::results::year_states(&state.db).await?.iter().map(|y| y.year).collect();
+        let mut years: Vec<i32> = crate::db::results::year_states(&state.db).await?.iter().map(|y| y.year).collect();
         years.sort_unstable_by(|a, b| b.cmp(a));
         years
     };

@@ -84,7 +84,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let page = state
         .pages
         .get_or_try_init(key, || async {
-            let versions = results::versions(&state.db, year).await?;
+            let versions = crate::db::results::versions(&state.db, year).await?;
             let view = build(&state, lang, &session, years, year, &versions, can_manage, can_export, county.as_deref()).await?;
             Ok::<_, AppError>(cache::CachedPage { title: overview::title(lang, year), body: overview::body(&view).into_string() })
         })
@@ -162,9 +162,9 @@ async fn grade_history(state: &AppState, years: &[i32], year: i32, shown: &Versi
             history.push((y, grade_counts(units)));
             continue;
         }
-        let versions = results::versions(&state.db, y).await?;
+        let versions = crate::db::results::versions(&state.db, y).await?;
         if let Some(v) = results::default_version(&versions).filter(|v| v.id != shown.id) {
-            history.push((y, grade_counts(&results::read_units(&state.db, v.id).await?)));
+            history.push((y, grade_counts(&crate::scoring::stored::load(&state.db, v).await?.rows.units)));
         }
     }
     Ok(history)
@@ -234,8 +234,8 @@ async fn build(
     if let Some(v) = version {
         let latest = versions.last();
         view.pending_version = latest.filter(|l| l.id != v.id && l.published_at.is_none()).map(|l| l.version);
-        let units = results::read_units(&state.db, v.id).await?;
-        let quality = results::read_quality(&state.db, v.id).await?;
+        let stored = crate::scoring::stored::load(&state.db, v).await?;
+        let (units, quality) = (&stored.rows.units, &stored.rows.quality);
         for group in [PeerGroup::County, PeerGroup::Department] {
             let rows: Vec<RankRow> = units.iter().filter(|u| u.group == group).map(rank_row).collect();
             if !rows.is_empty() {
@@ -246,7 +246,7 @@ async fn build(
         view.grades = grade_counts(&units);
         view.grade_history = grade_history(state, &view.years, year, v, &units).await?;
         view.red_flags = red_flags(&session.user, &units, &quality);
-        let quality: Vec<_> = quality.into_iter().filter(|f| sees_finding(&session.user, f.unit_code.as_deref())).collect();
+        let quality: Vec<_> = quality.iter().filter(|f| sees_finding(&session.user, f.unit_code.as_deref())).collect();
         view.movers = movers(&units).into_iter().map(|u| (u.group.to_string(), rank_row(u))).collect();
         let mut kinds: Vec<(String, usize)> = Vec::new();
         for f in &quality {

@@ -34,7 +34,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         years.push(year);
     }
     years.sort_unstable_by(|a, b| b.cmp(a));
-    let versions = results::versions(&state.db, year).await?;
+    let versions = crate::db::results::versions(&state.db, year).await?;
     let target = match q.version {
         Some(n) => Some(versions.iter().find(|v| v.version == n).ok_or(AppError::NotFound)?),
         None => versions.last(),
@@ -82,15 +82,15 @@ fn base_of<'a>(versions: &'a [VersionInfo], target: &VersionInfo) -> Option<&'a 
 
 /// Unit by unit, what differs between two versions of a year.
 async fn compare(db: &Db, base: &VersionInfo, target: &VersionInfo) -> Result<Comparison, AppError> {
-    let before = results::read_units(db, base.id).await?;
-    let after = results::read_units(db, target.id).await?;
-    let before_points = points_by_unit(results::read_indicators(db, base.id, None).await?);
-    let after_points = points_by_unit(results::read_indicators(db, target.id, None).await?);
+    let (old, new) = (crate::scoring::stored::load(db, base).await?, crate::scoring::stored::load(db, target).await?);
+    let (before, after) = (&old.rows.units, &new.rows.units);
+    let before_points = points_by_unit(&old.rows.indicators);
+    let after_points = points_by_unit(&new.rows.indicators);
     let by_code: HashMap<&str, &UnitResult> = before.iter().map(|u| (u.unit_code.as_str(), u)).collect();
     let mut changes = Vec::new();
     let mut unchanged = 0;
     let mut seen = std::collections::HashSet::new();
-    for a in &after {
+    for a in after {
         seen.insert(a.unit_code.as_str());
         let b = by_code.get(a.unit_code.as_str()).copied();
         let indicators = indicator_changes(before_points.get(&a.unit_code), after_points.get(&a.unit_code));
@@ -131,10 +131,10 @@ fn unit_change(unit: &UnitResult, before: Option<&UnitResult>, after: Option<&Un
 }
 
 /// Each unit's points per indicator, indicators in their stored order.
-fn points_by_unit(rows: Vec<IndicatorResult>) -> HashMap<String, BTreeMap<String, Option<f64>>> {
+fn points_by_unit(rows: &[IndicatorResult]) -> HashMap<String, BTreeMap<String, Option<f64>>> {
     let mut out: HashMap<String, BTreeMap<String, Option<f64>>> = HashMap::new();
     for r in rows {
-        out.entry(r.unit_code).or_default().insert(r.indicator, r.points);
+        out.entry(r.unit_code.clone()).or_default().insert(r.indicator.clone(), r.points);
     }
     out
 }

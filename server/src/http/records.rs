@@ -56,9 +56,7 @@ async fn drill(state: &AppState, user: &User, code: &str, indicator: &str, q: &R
     }
     let (_, year, version) = pick_year(&state.db, q.year).await?;
     let version = version.ok_or(AppError::NotFound)?;
-    let rules = analytics::rulebook::Rulebook::parse(&results::rulebook_text(&state.db, version.id).await?)
-        .map_err(AppError::internal)?;
-    if rules.indicator(indicator).is_none() {
+    if crate::scoring::stored::load(&state.db, &version).await?.rules.indicator(indicator).is_none() {
         return Err(AppError::NotFound);
     }
     let e = super::cache::explanation(state, &version, code, Some(indicator)).await?;
@@ -108,8 +106,8 @@ fn shown(lang: Lang, column: &Column, v: &Value) -> String {
 /// A unit's name as `version` stored it (its code when it has none).
 async fn unit_name(state: &AppState, version: Option<&results::VersionInfo>, code: &str) -> Result<String, AppError> {
     let Some(v) = version else { return Ok(code.to_string()) };
-    let units = results::read_units(&state.db, v.id).await?;
-    Ok(units.into_iter().find(|u| u.unit_code == code).map_or_else(|| code.to_string(), |u| u.unit_name))
+    let stored = crate::scoring::stored::load(&state.db, v).await?;
+    Ok(stored.unit(code).map_or_else(|| code.to_string(), |u| u.unit_name.clone()))
 }
 
 /// A time as pages show when something was filed or decided.

@@ -10,7 +10,6 @@ use super::overview::YearQuery;
 use super::shared::pick_year;
 use super::{AppError, AppState};
 use analytics::domain::PeerGroup;
-use analytics::rulebook::Rulebook;
 
 /// `GET /statistics?year=Y`
 pub async fn page(State(state): State<AppState>, PageSession(session): PageSession, Query(q): Query<YearQuery>) -> Result<Markup, AppError> {
@@ -18,9 +17,8 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let (years, year, version) = pick_year(&state.db, q.year).await?;
     let mut view = StatisticsView { lang, nav: nav(&session), years, year, version: version.as_ref().map(|v| v.version), warnings: Vec::new(), groups: Vec::new() };
     let Some(v) = version else { return Ok(statistics::render(&view)) };
-    let rows = crate::scoring::results::read(&state.db, v.id).await?;
-    let rules = Rulebook::parse(&crate::scoring::results::rulebook_text(&state.db, v.id).await?).map_err(AppError::internal)?;
-    let stats = crate::scoring::statistics::of_rows(&rows, &rules);
+    let stored = crate::scoring::stored::load(&state.db, &v).await?;
+    let stats = crate::scoring::statistics::of_rows(&stored.rows, &stored.rules);
     let name = |id: &str| {
         let (zh, en) = analytics::indicators::label(id);
         lang.pick(zh, en).to_string()

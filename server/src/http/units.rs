@@ -36,7 +36,7 @@ pub async fn scorecard(
     let page = state
         .pages
         .get_or_try_init(key, || async {
-            let version = results::default_version(&results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
+            let version = results::default_version(&crate::db::results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
             let view = build_scorecard(&state, lang, &session, &code, years, version, full).await?;
             Ok::<_, AppError>(CachedPage { title: scorecard::title(lang, &view.unit_name, year), body: scorecard::body(&view).into_string() })
         })
@@ -56,7 +56,7 @@ async fn build_scorecard(
     version: results::VersionInfo,
     full: bool,
 ) -> Result<ScorecardView, AppError> {
-    let cards = Cards::load(&state.db, if full { &years } else { &[] }, version, Some(code)).await?;
+    let cards = Cards::load(&state.db, if full { &years } else { &[] }, crate::scoring::stored::load(&state.db, &version).await?).await?;
     let card = cards.card(code).ok_or(AppError::NotFound)?;
     let unit = card.unit;
     let mut indicators = Vec::new();
@@ -65,7 +65,7 @@ async fn build_scorecard(
         for (r, previous_points) in &card.indicators {
             let (name_zh, name_en) = analytics::indicators::label(&r.indicator);
             // The method in words, in the page's language (not `s = 15 × clamp(…)`).
-            let formula = cards.rules.indicator(&r.indicator).map(|rule| { let (zh, en) = analytics::explain::method_in_words(rule); lang.pick(&zh, &en).to_string() }).unwrap_or_default();
+            let formula = cards.stored.rules.indicator(&r.indicator).map(|rule| { let (zh, en) = analytics::explain::method_in_words(rule); lang.pick(&zh, &en).to_string() }).unwrap_or_default();
             indicators.push(IndicatorRow {
                 name_zh: name_zh.into(),
                 name_en: name_en.into(),
@@ -89,8 +89,8 @@ async fn build_scorecard(
     let view = ScorecardView {
         lang,
         nav: nav(&session),
-        year: cards.version.year as i32,
-        version: badge(&cards.version),
+        year: version.year,
+        version: badge(&version),
         unit_code: unit.unit_code.clone(),
         unit_name: unit.unit_name.clone(),
         group: unit.group.to_string(),
@@ -106,16 +106,16 @@ async fn build_scorecard(
         veto_reason: unit.veto_reason.clone().filter(|_| full),
         full,
         indicators,
-        dimensions: cards.rules.dimensions.iter().map(|(k, v)| (k.clone(), lang.pick(v, analytics::indicators::dimension_in_english(v)).to_string())).collect(),
-        grade_lines: [cards.rules.grades.excellent, cards.rules.grades.good, cards.rules.grades.pass],
+        dimensions: cards.stored.rules.dimensions.iter().map(|(k, v)| (k.clone(), lang.pick(v, analytics::indicators::dimension_in_english(v)).to_string())).collect(),
+        grade_lines: [cards.stored.rules.grades.excellent, cards.stored.rules.grades.good, cards.stored.rules.grades.pass],
         trend,
         robustness: None,
         change: None,
     };
     let mut view = view;
     if full {
-        view.robustness = Some(unit_interval(state, lang, &cards.version, code).await?);
-        view.change = crate::scoring::change::analyse(&state.db, &cards.version, code).await?.map(|a| change_view(lang, a));
+        view.robustness = Some(unit_interval(state, lang, &version, code).await?);
+        view.change = crate::scoring::change::analyse(&cards.stored, cards.previous(), code).map(|a| change_view(lang, a));
     }
     Ok(view)
 }

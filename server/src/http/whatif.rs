@@ -49,11 +49,11 @@ struct Chosen {
 /// prefilled.
 async fn view(state: &AppState, session: &Session, lang: Lang, year: Option<i32>, asked: Option<i64>) -> Result<(WhatIfView, Option<Chosen>), AppError> {
     let (years, year, _) = choose_year(&state.db, year).await?;
-    let versions = results::versions(&state.db, year).await?;
+    let versions = crate::db::results::versions(&state.db, year).await?;
     let found = asked.and_then(|n| versions.iter().find(|v| v.version == n));
     let version = found.or_else(|| results::default_version(&versions)).cloned();
     let chosen = match version {
-        Some(version) => Some(Chosen { rules: crate::scoring::whatif::rulebook_of(&state.db, &version).await?, version }),
+        Some(version) => Some(Chosen { rules: crate::scoring::stored::load(&state.db, &version).await?.rules.clone(), version }),
         None => None,
     };
     let mut v = WhatIfView {
@@ -158,7 +158,8 @@ async fn compare(state: &AppState, v: &mut WhatIfView, version: &VersionInfo, ru
             return Ok(StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    match crate::scoring::whatif::whatif(&state.db, version, rules).await {
+    let stored = crate::scoring::stored::load(&state.db, version).await?;
+    match crate::scoring::whatif::whatif(&state.db, &stored, rules).await {
         Ok(answer) => {
             v.result = Some(result(v.lang, &answer, version, alternative));
             Ok(StatusCode::OK)

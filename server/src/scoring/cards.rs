@@ -1,14 +1,15 @@
 //! What a unit's scorecard shows, read from stored versions: its result,
 //! its indicators beside last year's points, and its result in every year.
 //! The scorecard page, a unit's PDF report and the ZIP of every unit's
-//! report read it alike; [`Cards`] reads a version once for many units.
+//! report read it alike; [`Cards`] holds each version it shows once
+//! ([`stored::load`]), however many units' cards are taken from it.
 
 use std::collections::HashMap;
-
-use analytics::rulebook::Rulebook;
+use std::sync::Arc;
 
 use super::ScoringError;
-use super::results::{self, IndicatorResult, UnitResult, VersionInfo};
+use super::results::{IndicatorResult, UnitResult};
+use super::stored::{self, Stored};
 use crate::db::Db;
 
 /// One unit's card.
@@ -36,59 +37,54 @@ pub struct TrendYear<'a> {
 
 /// A version's results with what cards need around them.
 pub struct Cards {
-    pub version: VersionInfo,
-    pub rules: Rulebook,
-    pub units: Vec<UnitResult>,
-    indicators: HashMap<String, Vec<IndicatorResult>>,
-    previous: HashMap<(String, String), Option<f64>>,
-    /// Each other year's shown version's units, and whether that version
-    /// is provisional (unpublished).
-    years: Vec<(i32, bool, Vec<UnitResult>)>,
+    /// The version the cards are of.
+    pub stored: Arc<Stored>,
+    /// The version last year shows, if any.
+    previous: Option<Arc<Stored>>,
+    /// The version each other year asked for shows.
+    years: Vec<(i32, Arc<Stored>)>,
 }
 
 impl Cards {
-    /// Reads `version` of `year` and, for trends and changes, the version
-    /// each other year in `years` shows. `unit` narrows the indicators read
-    /// to one unit's.
-    pub async fn load(db: &Db, years: &[i32], version: VersionInfo, unit: Option<&str>) -> Result<Cards, ScoringError> {
-        let year = version.year as i32;
-        let units = results::read_units(db, version.id).await?;
-        let rules = Rulebook::parse(&results::rulebook_text(db, version.id).await?)?;
-        let mut indicators: HashMap<String, Vec<IndicatorResult>> = HashMap::new();
-        for r in results::read_indicators(db, version.id, unit).await? {
-            indicators.entry(r.unit_code.clone()).or_default().push(r);
-        }
-        let mut previous = HashMap::new();
-        if let Some(p) = results::default_version(&results::versions(db, year - 1).await?) {
-            for r in results::read_indicators(db, p.id, unit).await? {
-                previous.insert((r.unit_code, r.indicator), r.points);
-            }
-        }
+    /// Cards of `stored` with, for trends, the version each other year in
+    /// `years` shows, and for changes the version last year shows.
+    pub async fn load(db: &Db, years: &[i32], stored: Arc<Stored>) -> Result<Cards, ScoringError> {
+        let year = stored.info.year;
+        let previous = stored::shown(db, year - 1).await?;
         let mut other_years = Vec::new();
         for &y in years.iter().filter(|&&y| y != year) {
-            if let Some(v) = results::default_version(&results::versions(db, y).await?) {
-                other_years.push((y, v.published_at.is_none(), results::read_units(db, v.id).await?));
-            }
+            let shown = match &previous {
+                Some(p) if y == year - 1 => Some(p.clone()),
+                _ => stored::shown(db, y).await?,
+            };
+            other_years.extend(shown.map(|s| (y, s)));
         }
-        Ok(Cards { version, rules, units, indicators, previous, years: other_years })
+        Ok(Cards { stored, previous, years: other_years })
+    }
+
+    /// The version last year shows (what a change is measured from).
+    pub fn previous(&self) -> Option<&Stored> {
+        self.previous.as_deref()
     }
 
     /// The card of unit `code`, if it has a result in this version.
     pub fn card(&self, code: &str) -> Option<Card<'_>> {
-        let unit = self.units.iter().find(|u| u.unit_code == code)?;
-        let peers = self.units.iter().filter(|u| u.group == unit.group).collect();
-        let indicators = self
-            .indicators
-            .get(code)
-            .map(|rows| rows.iter().map(|r| (r, self.previous.get(&(code.to_string(), r.indicator.clone())).copied().flatten())).collect())
-            .unwrap_or_default();
-        let year = self.version.year as i32;
+        let unit = self.stored.unit(code)?;
+        let units = &self.stored.rows.units;
+        let peers = units.iter().filter(|u| u.group == unit.group).collect();
+        let before: HashMap<&str, Option<f64>> = self
+            .previous
+            .iter()
+            .flat_map(|p| p.rows.indicators.iter().filter(|r| r.unit_code == code).map(|r| (r.indicator.as_str(), r.points)))
+            .collect();
+        let indicators =
+            self.stored.rows.indicators.iter().filter(|r| r.unit_code == code).map(|r| (r, before.get(r.indicator.as_str()).copied().flatten())).collect();
         let mut trend: Vec<TrendYear<'_>> = self
             .years
             .iter()
-            .filter_map(|(y, provisional, units)| units.iter().find(|u| u.unit_code == code).map(|u| TrendYear { year: *y, unit: u, provisional: *provisional }))
+            .filter_map(|(y, s)| s.unit(code).map(|u| TrendYear { year: *y, unit: u, provisional: s.info.published_at.is_none() }))
             .collect();
-        trend.push(TrendYear { year, unit, provisional: self.version.published_at.is_none() });
+        trend.push(TrendYear { year: self.stored.info.year, unit, provisional: self.stored.info.published_at.is_none() });
         trend.sort_by_key(|t| t.year);
         Some(Card { unit, peers, indicators, trend })
     }

@@ -1,17 +1,17 @@
 //! Why did my rank change (robustness.md §3), from stored versions: the
-//! unit's result in `version` against last year's shown version (the
+//! unit's result in a version against the version last year shows (the
 //! latest published, else the latest, as the year-over-year change of §5),
 //! split by [`analytics::change::decompose`], and its points per indicator
-//! among its group's.
+//! among its group's. Both versions come in read ([`Stored`]): nothing
+//! here touches storage.
 
 use std::collections::HashMap;
 
 use analytics::change::{ChangeInput, Decomposition, IndicatorYears, PeerStats, decompose, peer_stats};
 use serde::Serialize;
 
-use super::ScoringError;
-use super::results::{self, IndicatorResult, ResultRows, VersionInfo};
-use crate::db::Db;
+use super::results::{IndicatorResult, ResultRows};
+use super::stored::Stored;
 
 /// One indicator among the unit's peers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,10 +36,12 @@ fn applicable(r: &IndicatorResult) -> Option<(f64, f64)> {
     r.points.filter(|_| r.applicable).map(|p| (p, r.weight))
 }
 
-/// The analysis of unit `code` in `version` (None: no such unit).
-pub async fn analyse(db: &Db, version: &VersionInfo, code: &str) -> Result<Option<ChangeAnalysis>, ScoringError> {
-    let now = results::read(db, version.id).await?;
-    let Some(unit) = now.units.iter().find(|u| u.unit_code == code) else { return Ok(None) };
+/// The analysis of unit `code` in `stored` (None: no such unit), against
+/// `before`, the version last year shows ([`super::cards::Cards::previous`],
+/// [`super::stored::shown`]).
+pub fn analyse(stored: &Stored, before: Option<&Stored>, code: &str) -> Option<ChangeAnalysis> {
+    let now = &stored.rows;
+    let unit = stored.unit(code)?;
     let group: Vec<&str> = now.units.iter().filter(|u| u.group == unit.group).map(|u| u.unit_code.as_str()).collect();
     let own: Vec<&IndicatorResult> = now.indicators.iter().filter(|r| r.unit_code == code).collect();
     let peers = own
@@ -55,14 +57,14 @@ pub async fn analyse(db: &Db, version: &VersionInfo, code: &str) -> Result<Optio
             Some(PeerRow { indicator: r.indicator.clone(), points, weight, stats: peer_stats(&values, points)? })
         })
         .collect();
-    let year = version.year as i32;
     let mut analysis = ChangeAnalysis { previous: None, decomposition: None, peers };
-    let Some(prev_version) = results::default_version(&results::versions(db, year - 1).await?).cloned() else { return Ok(Some(analysis)) };
-    let before = results::read(db, prev_version.id).await?;
-    let Some(input) = change_input(&before, &now, code) else { return Ok(Some(analysis)) };
-    analysis.previous = Some((year - 1, prev_version.version));
-    analysis.decomposition = Some(decompose(&input));
-    Ok(Some(analysis))
+    if let Some(before) = before
+        && let Some(input) = change_input(&before.rows, now, code)
+    {
+        analysis.previous = Some((before.info.year, before.info.version));
+        analysis.decomposition = Some(decompose(&input));
+    }
+    Some(analysis)
 }
 
 /// The decomposition's input for `code`: its indicators in this year's

@@ -14,11 +14,11 @@ use analytics::columns::{ID, IN_DENOMINATOR, VOIDED};
 use analytics::explain::{self, COSTS_POINTS};
 use analytics::indicators::{Ctx, label};
 use analytics::polars::prelude::DataFrame;
-use analytics::rulebook::Rulebook;
 use analytics::window::Window;
 use serde::Serialize;
 
-use super::results::{self, VersionInfo};
+use super::results::VersionInfo;
+use super::stored::Stored;
 use super::{ScoringError, load};
 use crate::db::Db;
 
@@ -66,25 +66,26 @@ fn ids(df: &DataFrame, flag: &str) -> Vec<String> {
     id.iter().zip(mask.iter()).filter(|(_, m)| *m == Some(true)).map(|(id, _)| id.unwrap_or_default().to_string()).collect()
 }
 
-/// Explains `unit_code`'s result in `version`, for one indicator or all.
-pub async fn unit(db: &Db, version: &VersionInfo, unit_code: &str, only: Option<&str>) -> Result<UnitExplanation, ScoringError> {
-    if !results::read_units(db, version.id).await?.iter().any(|u| u.unit_code == unit_code) {
+/// Explains `unit_code`'s result in `stored`, for one indicator or all.
+pub async fn unit(db: &Db, stored: &Stored, unit_code: &str, only: Option<&str>) -> Result<UnitExplanation, ScoringError> {
+    let version = &stored.info;
+    if stored.unit(unit_code).is_none() {
         return Err(ScoringError::NoResult(format!("no unit {unit_code} in {} version {}", version.year, version.version)));
     }
-    let rules = Rulebook::parse(&results::rulebook_text(db, version.id).await?)?;
+    let rules = stored.rules.clone();
     if let Some(id) = only
         && rules.indicator(id).is_none()
     {
         return Err(analytics::EngineError::UnknownIndicator(id.to_string()).into());
     }
-    let year = version.year as i32;
+    let year = version.year;
     let loaded = load::for_unit(db, year, unit_code).await?;
     let data_unchanged = loaded.fingerprint == version.inputs_fingerprint;
     let inputs = loaded.inputs;
     let window = Window::new(year, Some(version.as_of), version.as_of)?;
     let code = unit_code.to_string();
     let only = only.map(str::to_string);
-    let stored = results::read_indicators(db, version.id, Some(unit_code)).await?;
+    let rows: Vec<_> = stored.rows.indicators.iter().filter(|r| r.unit_code == unit_code).cloned().collect();
     let indicators = tokio::task::spawn_blocking(move || -> Result<Vec<IndicatorExplanation>, ScoringError> {
         let ctx = Ctx { window: &window, rules: &rules };
         let mut out = Vec::new();
@@ -92,7 +93,7 @@ pub async fn unit(db: &Db, version: &VersionInfo, unit_code: &str, only: Option<
             if only.as_ref().is_some_and(|o| o != &rule.id) {
                 continue;
             }
-            let row = stored.iter().find(|r| r.indicator == rule.id);
+            let row = rows.iter().find(|r| r.indicator == rule.id);
             let records = explain::records(&inputs, ctx, &code, &rule.id)?;
             let (name_zh, name_en) = label(&rule.id);
             out.push(IndicatorExplanation {

@@ -14,6 +14,7 @@ pub mod reports;
 pub mod results;
 pub mod robustness;
 pub mod statistics;
+pub mod stored;
 pub mod whatif;
 
 use analytics::rulebook::Rulebook;
@@ -88,7 +89,7 @@ pub struct ScoreOutcome {
 async fn previous_year(db: &Db, year: i32, at: Option<NaiveDateTime>) -> Result<Option<analytics::polars::prelude::DataFrame>, ScoringError> {
     use analytics::columns::{RANK, TOTAL, UNIT_CODE};
     use analytics::polars::prelude::*;
-    let mut versions = results::versions(db, year - 1).await?;
+    let mut versions = crate::db::results::versions(db, year - 1).await?;
     if let Some(at) = at {
         versions.retain(|v| v.computed_at <= at);
         for v in &mut versions {
@@ -98,7 +99,7 @@ async fn previous_year(db: &Db, year: i32, at: Option<NaiveDateTime>) -> Result<
     let Some(v) = results::default_version(&versions) else {
         return Ok(None);
     };
-    let units = results::read_units(db, v.id).await?;
+    let units = crate::db::results::units(db, v.id).await?;
     let codes: Vec<String> = units.iter().map(|u| u.unit_code.clone()).collect();
     let totals: Vec<f64> = units.iter().map(|u| u.total).collect();
     let ranks: Vec<Option<u32>> = units.iter().map(|u| u.rank.map(|r| r as u32)).collect();
@@ -170,7 +171,7 @@ pub async fn score_with_progress(
 ) -> Result<ScoreOutcome, ScoringError> {
     on_step(ScoreStep::Loading);
     let computed = compute(db, year, as_of, rules, on_step).await?;
-    if let Some(same) = computed.same_as(results::versions(db, year).await?) {
+    if let Some(same) = computed.same_as(crate::db::results::versions(db, year).await?) {
         return Ok(computed.outcome(same, false));
     }
     on_step(ScoreStep::Storing);
@@ -216,7 +217,7 @@ impl Computed {
 /// The stored version `number` of `year` (default: the one readers see,
 /// [`results::default_version`]), or an error that says which exist.
 pub async fn stored_version(db: &Db, year: i32, number: Option<i64>) -> Result<VersionInfo, ScoringError> {
-    let versions = results::versions(db, year).await?;
+    let versions = crate::db::results::versions(db, year).await?;
     Ok(results::find_version(&versions, year, number).map_err(ScoringError::NoResult)?.clone())
 }
 
@@ -273,7 +274,7 @@ async fn store(db: &Db, c: &Computed, actor: &str) -> Result<(VersionInfo, bool)
     let mut tx = db.begin_write().await?;
     // Under the writer lock: a scoring of the same year that finished
     // meanwhile may have stored this very result.
-    if let Some(same) = c.same_as(results::versions_in(&mut tx, c.year).await?) {
+    if let Some(same) = c.same_as(crate::db::results::versions_in(&mut tx, c.year).await?) {
         return Ok((same, false));
     }
     let mut audit = AuditLog::open(&mut tx).await?;
@@ -290,7 +291,7 @@ async fn store(db: &Db, c: &Computed, actor: &str) -> Result<(VersionInfo, bool)
         inputs_digest: &c.inputs_digest,
     };
     let (id, version) = crate::db::results::insert_version(&mut tx, &new).await?;
-    results::insert(&mut tx, id, &c.rows).await?;
+    crate::db::results::insert_rows(&mut tx, id, &c.rows.units, &c.rows.indicators, &c.rows.quality).await?;
     let detail = serde_json::json!({
         "as_of": c.window.as_of.to_string(),
         "content_hash": c.content_hash,
@@ -305,7 +306,7 @@ async fn store(db: &Db, c: &Computed, actor: &str) -> Result<(VersionInfo, bool)
     tx.commit().await?;
     let version = VersionInfo {
         id,
-        year: i64::from(c.year),
+        year: c.year,
         version,
         as_of: c.window.as_of,
         rulebook_hash: c.rulebook_hash.clone(),
@@ -332,7 +333,7 @@ fn grade_counts(rows: &ResultRows) -> Vec<(String, usize)> {
 /// frozen, official result. Publishing an already published version is
 /// refused; its content hash stays what it was computed as.
 pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Result<VersionInfo, ScoringError> {
-    let versions = results::versions(db, year).await?;
+    let versions = crate::db::results::versions(db, year).await?;
     let target = match number {
         Some(_) => results::find_version(&versions, year, number),
         None => versions.last().ok_or_else(|| format!("no result for {year} yet: run `zhengxin score --year {year}` first")),
@@ -347,7 +348,7 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
     let now = now_cst();
     if !crate::db::results::publish(&mut tx, target.id, now, actor).await? {
         // Published by someone else between our read and our lock.
-        let at = results::versions_in(&mut tx, year).await?.into_iter().find(|v| v.id == target.id).and_then(|v| v.published_at).unwrap_or(now);
+        let at = crate::db::results::versions_in(&mut tx, year).await?.into_iter().find(|v| v.id == target.id).and_then(|v| v.published_at).unwrap_or(now);
         return Err(ScoringError::AlreadyPublished { year, version: target.version, at });
     }
     audit.record(
@@ -372,12 +373,13 @@ pub async fn publish(db: &Db, year: i32, number: Option<i64>, actor: &str) -> Re
     })
 }
 
-/// Re-reads a stored version and recomputes its content hash from its
-/// rows: proof that nothing stored has changed since it was computed.
+/// Re-reads a stored version from the database (never what
+/// [`stored::load`] keeps) and recomputes its content hash from its rows:
+/// proof that nothing stored has changed since it was computed.
 pub async fn verify(db: &Db, version: &VersionInfo) -> Result<bool, ScoringError> {
-    let rows = results::read(db, version.id).await?;
-    let rulebook = results::rulebook_text(db, version.id).await?;
-    let hash = rows.content_hash(version.year as i32, version.as_of, &sha256(&rulebook), &version.inputs_identity());
+    let rows = stored::rows(db, version.id).await?;
+    let rulebook = crate::db::results::rulebook_text(db, version.id).await?;
+    let hash = rows.content_hash(version.year, version.as_of, &sha256(&rulebook), &version.inputs_identity());
     Ok(hash == version.content_hash && sha256(&rulebook) == version.rulebook_hash)
 }
 
@@ -409,11 +411,11 @@ impl Reproduction {
 /// Recomputes a stored version from today's data as the version saw them:
 /// its rulebook and as_of, the objections accepted by the time it was
 /// computed, and the previous year's result that was current then.
-/// Nothing is stored.
+/// Nothing is stored. The version is read from the database, never from
+/// what [`stored::load`] keeps: this is the check of the stored truth.
 pub async fn reproduce(db: &Db, version: &VersionInfo) -> Result<Reproduction, ScoringError> {
-    let year = version.year as i32;
-    let rulebook_text = results::rulebook_text(db, version.id).await?;
-    let rules = Rulebook::parse(&rulebook_text)?;
+    let year = version.year;
+    let stored::Stored { rules, rows: stored, .. } = stored::Stored::read(db, version).await?;
     let window = Window::new(year, Some(version.as_of), now_cst())?;
     let inputs = load::inputs_voided_until(db, year, Some(version.computed_at)).await?;
     let previous = previous_year(db, year, Some(version.computed_at)).await?;
@@ -423,7 +425,6 @@ pub async fn reproduce(db: &Db, version: &VersionInfo) -> Result<Reproduction, S
     .await
     .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
     let again = ResultRows::from_assessment(&assessment)?;
-    let stored = results::read(db, version.id).await?;
     let hash = |rows: &ResultRows| rows.content_hash(year, version.as_of, &version.rulebook_hash, &version.inputs_identity());
     let changes_recorded = load::fingerprint(db).await? != version.inputs_fingerprint;
     let differing_units = stored

@@ -15,7 +15,8 @@ use dashboards::parts::group_label;
 
 use super::ScoringError;
 use super::cards::{Card, Cards};
-use super::results::{self, UnitResult, VersionInfo};
+use super::results::{UnitResult, VersionInfo};
+use super::stored;
 use crate::db::Db;
 
 /// The issuing office when none is configured (`ZHENGXIN_REPORT_OFFICE`).
@@ -67,13 +68,9 @@ pub enum Kind {
 /// readers see), issued by `office`, audited for `actor`.
 pub async fn report(db: &Db, year: i32, version: Option<i64>, kind: &Kind, office: &str, actor: &str) -> Result<Report, ScoringError> {
     let v = super::stored_version(db, year, version).await?;
-    let years: Vec<i32> = results::year_states(db).await?.into_iter().map(|s| s.year).collect();
-    let unit = match kind {
-        Kind::Unit(code) => Some(code.as_str()),
-        _ => None,
-    };
-    let cards = Cards::load(db, &years, v.clone(), unit).await?;
-    if let Some(code) = unit
+    let years: Vec<i32> = crate::db::results::year_states(db).await?.into_iter().map(|s| s.year).collect();
+    let cards = Cards::load(db, &years, stored::load(db, &v).await?).await?;
+    if let Kind::Unit(code) = kind
         && cards.card(code).is_none()
     {
         return Err(ScoringError::NoRows(format!("no unit {code} in {year} version {}", v.version)));
@@ -95,7 +92,7 @@ pub async fn report(db: &Db, year: i32, version: Option<i64>, kind: &Kind, offic
 
 /// The bytes of a report (CPU work: call off the async threads).
 fn typeset(cards: &Cards, kind: &Kind, office: &str, today: chrono::NaiveDate) -> Result<(String, &'static str, Vec<u8>), ScoringError> {
-    let v = &cards.version;
+    let v = &cards.stored.info;
     let stem = format!("zhengxin-{}-v{}", v.year, v.version);
     match kind {
         Kind::Notice => Ok((format!("{stem}-notice.pdf"), "application/pdf", notice_pdf(cards, office, today)?)),
@@ -164,8 +161,8 @@ fn grade_text(u: &UnitResult) -> String {
 const NUMERALS: [&str; 3] = ["一", "二", "三"];
 
 fn notice_pdf(cards: &Cards, office: &str, today: chrono::NaiveDate) -> Result<Vec<u8>, DocumentError> {
-    let v = &cards.version;
-    let units = &cards.units;
+    let v = &cards.stored.info;
+    let units = &cards.stored.rows.units;
     let title = format!("{}年度政务诚信考核结果通报", v.year);
     let count = |g: PeerGroup| units.iter().filter(|u| u.group == g).count();
     let names: std::collections::HashMap<&str, &str> = units.iter().map(|u| (u.unit_code.as_str(), u.unit_name.as_str())).collect();
@@ -248,7 +245,7 @@ fn group_heading(group: PeerGroup) -> &'static str {
 }
 
 fn unit_pdf(cards: &Cards, card: &Card<'_>, office: &str, today: chrono::NaiveDate) -> Result<Vec<u8>, DocumentError> {
-    let v = &cards.version;
+    let v = &cards.stored.info;
     let u = card.unit;
     let title = format!("{} {}年度政务诚信考核报告", u.unit_name, v.year);
     let headline = headline(u);
@@ -346,7 +343,7 @@ fn headline(u: &UnitResult) -> Vec<(String, String)> {
 /// Every unit's report in one ZIP, typeset on as many threads as the
 /// machine has cores.
 fn all_units_zip(cards: &Cards, office: &str, today: chrono::NaiveDate, stem: &str) -> Result<Vec<u8>, ScoringError> {
-    let codes: Vec<&str> = cards.units.iter().map(|u| u.unit_code.as_str()).collect();
+    let codes: Vec<&str> = cards.stored.rows.units.iter().map(|u| u.unit_code.as_str()).collect();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let chunk = codes.len().div_ceil(workers).max(1);
     let pdfs: Vec<Result<Vec<(String, Vec<u8>)>, DocumentError>> = std::thread::scope(|scope| {

@@ -3,11 +3,11 @@
 //! over the same bytes, name and audit entry.
 
 use analytics::domain::PeerGroup;
-use analytics::rulebook::Rulebook;
 
 use super::ScoringError;
 use super::export;
-use super::results::{self, VersionInfo};
+use super::results::VersionInfo;
+use super::stored;
 use crate::db::Db;
 
 /// The two formats of the table (§9).
@@ -81,7 +81,8 @@ pub async fn result_file(
     destination: Option<&str>,
 ) -> Result<ResultFile, ScoringError> {
     let v = super::stored_version(db, year, version).await?;
-    let rows = results::read(db, v.id).await?.only(scope.group, scope.unit.as_deref());
+    let stored = stored::load(db, &v).await?;
+    let rows = stored.rows.clone().only(scope.group, scope.unit.as_deref());
     if rows.units.is_empty() && !scope.is_whole() {
         let what = match (&scope.unit, scope.group) {
             (Some(code), _) => format!("no unit {code}"),
@@ -90,9 +91,9 @@ pub async fn result_file(
         };
         return Err(ScoringError::NoRows(format!("{what} in {year} version {}", v.version)));
     }
-    let rules = Rulebook::parse(&results::rulebook_text(db, v.id).await?)?;
+    let rules = &stored.rules;
     let bytes = match format {
-        Format::Csv => export::csv(&rows, &rules),
+        Format::Csv => export::csv(&rows, rules),
         Format::Xlsx => {
             let scope_unit = scope.unit.clone();
             let scope = match (&scope.unit, scope.group) {
@@ -106,7 +107,7 @@ pub async fn result_file(
                 scope,
                 statistics: scope_unit.is_none(),
             };
-            export::xlsx(&rows, &rules, &about)
+            export::xlsx(&rows, rules, &about)
         }
     }
 ?;

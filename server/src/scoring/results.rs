@@ -1,6 +1,6 @@
-//! A result version as plain rows: taken from the engine's frames, written
-//! to and read from storage, hashed, exported. Both back-ends read and
-//! write the same rows through the same portable SQL.
+//! A result version as plain rows: taken from the engine's frames, hashed,
+//! exported. They are written when a version is scored and read by
+//! [`super::stored`], both through `db::results`.
 
 use analytics::Assessment;
 use analytics::domain::{Grade, PeerGroup};
@@ -11,10 +11,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::hashing::to_hex;
-use crate::db::results as stored;
-use crate::db::{Db, Result, Tx};
 
-pub use crate::db::results::{Finding, IndicatorResult, UnitResult, VersionInfo, YearState, rulebook_text, versions, versions_in, year_states};
+pub use crate::db::results::{Finding, IndicatorResult, UnitResult, VersionInfo, YearState};
 
 impl VersionInfo {
     /// What the content hash says of the inputs: their fingerprint, and
@@ -196,41 +194,6 @@ impl ResultRows {
         }
         to_hex(&h.finalize())
     }
-}
-
-/// Writes the rows of version `id` (inside the caller's transaction).
-pub async fn insert(tx: &mut Tx, id: i64, rows: &ResultRows) -> Result<()> {
-    stored::insert_rows(tx, id, &rows.units, &rows.indicators, &rows.quality).await
-}
-
-/// Reads the rows of version `id`; units in the engine's order (group,
-/// rank, code).
-pub async fn read(db: &Db, id: i64) -> Result<ResultRows> {
-    Ok(ResultRows { units: read_units(db, id).await?, indicators: read_indicators(db, id, None).await?, quality: read_quality(db, id).await? })
-}
-
-/// The unit rows of version `id`, by group, then rank, then code.
-pub async fn read_units(db: &Db, id: i64) -> Result<Vec<UnitResult>> {
-    let mut units = stored::units(db, id).await?;
-    units.sort_by(|a, b| {
-        a.group
-            .cmp(&b.group)
-            .then(a.rank.is_none().cmp(&b.rank.is_none()))
-            .then(a.rank.cmp(&b.rank))
-            .then(a.unit_code.cmp(&b.unit_code))
-    });
-    Ok(units)
-}
-
-/// The indicator rows of version `id` (of one unit when given), in the
-/// engine's order.
-pub async fn read_indicators(db: &Db, id: i64, unit_code: Option<&str>) -> Result<Vec<IndicatorResult>> {
-    stored::indicators(db, id, unit_code).await
-}
-
-/// The data-quality findings of version `id`.
-pub async fn read_quality(db: &Db, id: i64) -> Result<Vec<Finding>> {
-    stored::findings(db, id).await
 }
 
 /// Groups in the order pages and exports show them.

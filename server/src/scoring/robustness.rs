@@ -15,7 +15,8 @@ use analytics::rulebook::Rulebook;
 use serde::Serialize;
 
 use super::ScoringError;
-use super::results::{self, ResultRows, VersionInfo};
+use super::results::{ResultRows, VersionInfo};
+use super::stored::Stored;
 use crate::db::Db;
 
 /// The answer: which version, and the simulation's report.
@@ -48,22 +49,24 @@ impl Robustness {
     }
 }
 
-/// The model of `version`, its nominal result checked against the stored
+/// The model of `stored`, its nominal result checked against the stored
 /// one.
-pub async fn checked_model(db: &Db, version: &VersionInfo) -> Result<Model, ScoringError> {
-    let rules = Rulebook::parse(&results::rulebook_text(db, version.id).await?)?;
-    let rows = results::read(db, version.id).await?;
-    let model = model(&rules, &rows);
-    check_nominal(&model, &rows)?;
+pub fn checked_model(stored: &Stored) -> Result<Model, RobustnessError> {
+    let model = model(&stored.rules, &stored.rows);
+    check_nominal(&model, &stored.rows)?;
     Ok(model)
 }
 
-/// The simulation of `version` under `settings`.
+/// The simulation of `version` under `settings`. The version is read from
+/// the database ([`Stored::read`]), not taken from what is kept: the
+/// nominal check refuses values altered behind the application's back,
+/// and one read beside thousands of draws costs nothing (the web keeps
+/// each simulation).
 pub async fn robustness(db: &Db, version: &VersionInfo, settings: Settings) -> Result<Robustness, ScoringError> {
     settings.check()?;
-    let model = checked_model(db, version).await?;
+    let model = checked_model(&Stored::read(db, version).await?)?;
     let report = simulate(model, settings).await?;
-    Ok(Robustness { year: version.year as i32, version: version.version, report })
+    Ok(Robustness { year: version.year, version: version.version, report })
 }
 
 /// Simulations running now in this process.

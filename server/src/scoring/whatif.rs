@@ -10,7 +10,8 @@ use analytics::rulebook::Rulebook;
 use analytics::window::Window;
 use serde::Serialize;
 
-use super::results::{self, ResultRows, VersionInfo};
+use super::results::{self, ResultRows};
+use super::stored::Stored;
 use super::{ScoringError, load};
 use crate::clock::now_cst;
 use crate::db::Db;
@@ -48,11 +49,12 @@ pub struct WhatIf {
     pub units: Vec<WhatIfRow>,
 }
 
-/// Scores `year`'s stored inputs under `rules` (its year set to `year`: a
-/// rulebook of another year is tried as this year's) as of `version`'s
-/// as_of, and sets the result beside `version`'s.
-pub async fn whatif(db: &Db, version: &VersionInfo, mut rules: Rulebook) -> Result<WhatIf, ScoringError> {
-    let year = version.year as i32;
+/// Scores the stored version's year's inputs under `rules` (its year set
+/// to that year: a rulebook of another year is tried as this year's) as of
+/// the version's as_of, and sets the result beside the version's.
+pub async fn whatif(db: &Db, stored: &Stored, mut rules: Rulebook) -> Result<WhatIf, ScoringError> {
+    let version = &stored.info;
+    let year = version.year;
     let (rulebook_title, rulebook_year) = (rules.title.clone(), rules.year);
     rules.year = year;
     rules.validate()?;
@@ -64,14 +66,7 @@ pub async fn whatif(db: &Db, version: &VersionInfo, mut rules: Rulebook) -> Resu
         .await
         .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
     let alternative = ResultRows::from_assessment(&assessment)?;
-    let stored = results::read(db, version.id).await?;
-    Ok(WhatIf { year, version: version.version, rulebook_title, rulebook_year, data_changed, units: compare(&stored, &alternative) })
-}
-
-/// The rulebook `version` was computed under, as stored with it (not the
-/// shipped file of its year, which may have changed since).
-pub async fn rulebook_of(db: &Db, version: &VersionInfo) -> Result<Rulebook, ScoringError> {
-    Ok(Rulebook::parse(&results::rulebook_text(db, version.id).await?)?)
+    Ok(WhatIf { year, version: version.version, rulebook_title, rulebook_year, data_changed, units: compare(&stored.rows, &alternative) })
 }
 
 /// Each stored unit beside its alternative result, sorted for reading.

@@ -353,7 +353,7 @@ impl NoticeDate {
 /// The notice's tables on `as_of`: the government bodies on the courts'
 /// list, and those with overdue rectifications.
 pub async fn notice(db: &Db, as_of: NaiveDate, office: &str, made: &Made<'_>) -> Result<Notice, DbError> {
-    use crate::scoring::reports::chinese_date;
+    use crate::typeset::chinese_date;
     let names = crate::db::units::names(db).await?;
     let voided = crate::db::objections::voided(db, "dishonesty").await?;
     let repairs = crate::repairs::effective(db).await?;

@@ -1,11 +1,71 @@
-//! Keeping the stored data trustworthy, as the IT team runs it: the audit
-//! chain's key and its verification. The command line and start-up reach
-//! the audit log here, not in `db/` (ARCHITECTURE.md).
+//! Keeping the stored data trustworthy, as the IT team runs it: backups
+//! and restores (each audited, a restore checked), the audit chain's key,
+//! its verification against printed heads and its rotation. The command
+//! line and start-up reach these here, not in `db/` (ARCHITECTURE.md).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-pub use crate::db::audit::Verification;
+pub use crate::db::audit::{Rotation, Verification};
+pub use crate::db::backup::{BackupError, BackupKind};
 use crate::db::{Db, DbError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpkeepError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Backup(#[from] BackupError),
+    #[error(transparent)]
+    Scoring(#[from] crate::scoring::ScoringError),
+}
+
+/// Backs the database up to `file`; the backup is audited first (so the
+/// copy holds its own entry).
+pub async fn backup(db: &Db, url: &str, file: &Path, actor: &str) -> Result<BackupKind, UpkeepError> {
+    let detail = serde_json::json!({ "file": file.display().to_string() });
+    crate::db::audit::record_one(db, actor, "backup", "database", db.backend(), detail).await?;
+    Ok(crate::db::backup::backup(db, url, file).await?)
+}
+
+/// A restored database and what its checks found.
+pub struct Restored {
+    pub kind: BackupKind,
+    pub db: Db,
+    /// The audit chain's verification.
+    pub chain: Verification,
+    /// Result versions checked against their content hashes.
+    pub versions: usize,
+    /// (year, version) of each that does not match.
+    pub mismatched: Vec<(i32, i64)>,
+}
+
+/// Restores `file` into the empty database at `url`, then verifies the
+/// audit chain and every result version's hash.
+pub async fn restore(url: &str, file: &Path) -> Result<Restored, UpkeepError> {
+    let (kind, db) = crate::db::backup::restore(url, file).await?;
+    let chain = crate::db::audit::verify(&db).await?;
+    let (mut versions, mut mismatched) = (0, Vec::new());
+    for year in crate::db::results::year_states(&db).await?.into_iter().map(|s| s.year) {
+        for v in crate::db::results::versions(&db, year).await? {
+            versions += 1;
+            if !crate::scoring::verify(&db, &v).await? {
+                mismatched.push((year, v.version));
+            }
+        }
+    }
+    Ok(Restored { kind, db, chain, versions, mismatched })
+}
+
+/// Verifies the chain and finds each printed head (`--anchor`) in it.
+pub async fn verify_anchored(db: &Db, anchors: &[String]) -> Result<Verification, DbError> {
+    crate::db::audit::verify_anchored(db, anchors).await
+}
+
+/// A new audit key from the next entry on; with `key_lost`, after the old
+/// key file was lost (what it keyed can then only be checked by its links).
+pub async fn rotate_key(db: &Db, key_lost: bool, actor: &str) -> Result<Rotation, DbError> {
+    if key_lost { crate::db::audit::replace_lost_key(db, actor).await } else { crate::db::audit::rotate_key(db, actor).await }
+}
 
 /// Uses the key file `path` (`--audit-key-file`) for every database this
 /// process opens; the command line sets it once, before connecting.

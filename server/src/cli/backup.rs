@@ -4,15 +4,13 @@
 use std::path::Path;
 
 use super::actor;
-use crate::db::{self, Db};
-use crate::scoring;
+use crate::db::{Db, redact};
+use crate::upkeep;
 
 pub async fn backup(url: &str, file: &Path) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
-    let detail = serde_json::json!({ "file": file.display().to_string() });
-    db::audit::record_one(&db, &actor(), "backup", "database", db.backend(), detail).await?;
     let started = std::time::Instant::now();
-    let kind = db::backup::backup(&db, url, file).await?;
+    let kind = upkeep::backup(&db, url, file, &actor()).await?;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     println!("backup written: {} ({kind:?}, {:.1} MiB, {:.1} s)", file.display(), size as f64 / 1048576.0, started.elapsed().as_secs_f64());
     Ok(true)
@@ -21,24 +19,16 @@ pub async fn backup(url: &str, file: &Path) -> anyhow::Result<bool> {
 /// Restores into an empty database, then checks the audit chain and every
 /// result version's hash.
 pub async fn restore(url: &str, file: &Path) -> anyhow::Result<bool> {
-    let (kind, db) = db::backup::restore(url, file).await?;
-    let chain = db::audit::verify(&db).await?;
-    let mut intact = chain.problem.is_none();
-    let mut versions = 0;
-    for year in db::results::year_states(&db).await?.into_iter().map(|s| s.year) {
-        for v in db::results::versions(&db, year).await? {
-            versions += 1;
-            if !scoring::verify(&db, &v).await? {
-                intact = false;
-                println!("result {year} version {} does not match its content hash", v.version);
-            }
-        }
+    let upkeep::Restored { kind, chain, versions, mismatched, .. } = upkeep::restore(url, file).await?;
+    for (year, version) in &mismatched {
+        println!("result {year} version {version} does not match its content hash");
     }
+    let intact = chain.problem.is_none() && mismatched.is_empty();
     match &chain.problem {
         None => println!(
             "restored {} ({kind:?}) into {}: audit log intact ({} entries, head {}); {versions} result version(s) match their hashes",
             file.display(),
-            db::redact(url),
+            redact(url),
             chain.entries,
             chain.head
         ),
@@ -51,7 +41,7 @@ pub async fn restore(url: &str, file: &Path) -> anyhow::Result<bool> {
 /// printed outside the database.
 pub async fn verify_audit(url: &str, json: bool, anchors: &[String]) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
-    let found = db::audit::verify_anchored(&db, anchors).await?;
+    let found = upkeep::verify_anchored(&db, anchors).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&found)?);
         return Ok(found.problem.is_none());
@@ -80,7 +70,7 @@ pub async fn verify_audit(url: &str, json: bool, anchors: &[String]) -> anyhow::
 /// `audit rotate-key [--key-lost]`.
 pub async fn rotate_key(url: &str, key_lost: bool) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
-    let done = if key_lost { db::audit::replace_lost_key(&db, &actor()).await? } else { db::audit::rotate_key(&db, &actor()).await? };
+    let done = upkeep::rotate_key(&db, key_lost, &actor()).await?;
     if let Some(lost) = done.lost_from {
         println!("entries from {lost} to {} were keyed under the lost key: their contents can no longer be checked, only their links and the heads printed from them", done.from - 1);
     }

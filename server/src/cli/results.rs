@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 
 use super::{ExportArgs, ReportArgs, actor, read_rulebook, stored_version};
 use crate::db::Db;
-use crate::db::claims::Origin;
+use crate::jobs::Origin;
 use crate::scoring::{self, result_file};
 
 pub async fn score(url: &str, year: i32, as_of: Option<NaiveDateTime>, rulebook: Option<&Path>, json: bool) -> anyhow::Result<bool> {
@@ -52,7 +52,7 @@ pub async fn publish(url: &str, year: i32, version: Option<i64>) -> anyhow::Resu
 /// whether each published one reproduces from today's data.
 pub async fn list(url: &str, year: i32, json: bool, verify: bool) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
-    let versions = crate::db::results::versions(&db, year).await?;
+    let versions = crate::scoring::versions(&db, year).await?;
     let mut intact = Vec::with_capacity(versions.len());
     for v in &versions {
         intact.push(scoring::verify(&db, v).await?);
@@ -88,7 +88,7 @@ pub async fn list(url: &str, year: i32, json: bool, verify: bool) -> anyhow::Res
 async fn reproduce(db: &Db, year: i32, versions: &[scoring::results::VersionInfo], intact: bool, json: bool) -> anyhow::Result<bool> {
     // What explains a change is the audit log: a rewritten log could
     // explain anything, so it is verified first.
-    let chain = crate::db::audit::verify(db).await?;
+    let chain = crate::upkeep::verify_chain(db).await?;
     let mut all_explained = intact && chain.problem.is_none();
     if let Some(p) = chain.problem.as_ref().filter(|_| !json) {
         println!("AUDIT LOG BROKEN at entry {} ({}): {}; the imports and decisions it records explain nothing", p.id, p.kind, p.message);
@@ -172,12 +172,13 @@ pub async fn explain(url: &str, year: i32, unit: &str, indicator: Option<&str>, 
 pub async fn quality(url: &str, year: i32, version: Option<i64>, json: bool) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
     let v = &stored_version(&db, year, version).await?;
-    let findings = crate::db::results::findings(&db, v.id).await?;
+    let stored = scoring::stored::load(&db, v).await?;
+    let findings = &stored.rows.quality;
     if json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "year": year, "version": v.version, "findings": findings }))?);
     } else {
         println!("{year} version {}: {} finding(s)", v.version, findings.len());
-        for f in &findings {
+        for f in findings {
             let unit = f.unit_code.as_deref().unwrap_or("-");
             let record = f.record_id.as_deref().map(|r| format!(" record {r}")).unwrap_or_default();
             println!("{:<16} {:<12} {unit}{record}: {}", f.kind, f.source, f.detail);

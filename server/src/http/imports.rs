@@ -20,7 +20,7 @@ use super::shared::LangQuery;
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::sessions::Session;
-use crate::db::claims::{self, Origin, RunningJob};
+use crate::jobs::{Origin, RunningJob};
 use crate::import::staging::{Ending, UploadStatus};
 use crate::import::staging::{self, StoredReport};
 use crate::import::{self, Input, Progress, ProgressFn};
@@ -40,7 +40,7 @@ const LISTED: i64 = 50;
 /// any process (the command line's too), so nobody starts one in vain.
 async fn imports_view(state: &AppState, lang: Lang, session: &Session) -> Result<ImportsView, AppError> {
     let uploads = staging::recent(&state.db, LISTED).await?;
-    let running = claims::running(&state.db).await?.into_iter().filter(|j| j.subject == import::CLAIM).map(|j| {
+    let running = crate::jobs::running(&state.db).await?.into_iter().filter(|j| j.subject == import::CLAIM).map(|j| {
         (
             format!("另一个导入正在进行（{}）；在其结束前，新的导入会被拒绝。", j.started_zh()),
             format!("{j}; a new import is refused until it ends."),
@@ -218,7 +218,7 @@ pub async fn show(State(state): State<AppState>, PageSession(session): PageSessi
     let lang = Lang::from_param(q.lang.as_deref());
     let staged = staging::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let years: Vec<i32> = {
-        let mut years: Vec<i32> = crate::db::results::year_states(&state.db).await?.iter().map(|y| y.year).collect();
+        let mut years: Vec<i32> = crate::scoring::years(&state.db).await?.iter().map(|y| y.year).collect();
         years.sort_unstable_by(|a, b| b.cmp(a));
         years
     };

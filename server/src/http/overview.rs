@@ -84,7 +84,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
     let page = state
         .pages
         .get_or_try_init(key, || async {
-            let versions = crate::db::results::versions(&state.db, year).await?;
+            let versions = crate::scoring::versions(&state.db, year).await?;
             let view = build(&state, lang, &session, years, year, &versions, can_manage, can_export, county.as_deref()).await?;
             Ok::<_, AppError>(cache::CachedPage { title: overview::title(lang, year), body: overview::body(&view).into_string() })
         })
@@ -162,7 +162,7 @@ async fn grade_history(state: &AppState, years: &[i32], year: i32, shown: &Versi
             history.push((y, grade_counts(units)));
             continue;
         }
-        let versions = crate::db::results::versions(&state.db, y).await?;
+        let versions = crate::scoring::versions(&state.db, y).await?;
         if let Some(v) = results::default_version(&versions).filter(|v| v.id != shown.id) {
             history.push((y, grade_counts(&crate::scoring::stored::load(&state.db, v).await?.rows.units)));
         }

@@ -34,7 +34,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         years.push(year);
     }
     years.sort_unstable_by(|a, b| b.cmp(a));
-    let versions = crate::db::results::versions(&state.db, year).await?;
+    let versions = crate::scoring::versions(&state.db, year).await?;
     let target = match q.version {
         Some(n) => Some(versions.iter().find(|v| v.version == n).ok_or(AppError::NotFound)?),
         None => versions.last(),

@@ -36,7 +36,7 @@ pub fn assessor_year(session: &crate::auth::sessions::Session, f: &YearForm) -> 
 /// with a published result, else the latest scored) and the results'
 /// epoch for the page cache: one query.
 pub async fn choose_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, String), AppError> {
-    let states = crate::db::results::year_states(db).await?;
+    let states = crate::scoring::years(db).await?;
     let years: Vec<i32> = states.iter().map(|s| s.year).collect();
     let published_latest = states.iter().rev().find(|s| s.published > 0).map(|s| s.year);
     let default_year = published_latest.or(years.last().copied()).unwrap_or_else(|| chrono::Datelike::year(&crate::clock::now_cst()));
@@ -51,7 +51,7 @@ pub async fn choose_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, 
 /// The year to show and its default version (None: no result yet).
 pub async fn pick_year(db: &Db, asked: Option<i32>) -> Result<(Vec<i32>, i32, Option<VersionInfo>), AppError> {
     let (years, year, _) = choose_year(db, asked).await?;
-    let versions = crate::db::results::versions(db, year).await?;
+    let versions = crate::scoring::versions(db, year).await?;
     Ok((years, year, results::default_version(&versions).cloned()))
 }
 

@@ -36,7 +36,7 @@ pub async fn scorecard(
     let page = state
         .pages
         .get_or_try_init(key, || async {
-            let version = results::default_version(&crate::db::results::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
+            let version = results::default_version(&crate::scoring::versions(&state.db, year).await?).cloned().ok_or(AppError::NotFound)?;
             let view = build_scorecard(&state, lang, &session, &code, years, version, full).await?;
             Ok::<_, AppError>(CachedPage { title: scorecard::title(lang, &view.unit_name, year), body: scorecard::body(&view).into_string() })
         })

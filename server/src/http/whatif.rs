@@ -49,7 +49,7 @@ struct Chosen {
 /// prefilled.
 async fn view(state: &AppState, session: &Session, lang: Lang, year: Option<i32>, asked: Option<i64>) -> Result<(WhatIfView, Option<Chosen>), AppError> {
     let (years, year, _) = choose_year(&state.db, year).await?;
-    let versions = crate::db::results::versions(&state.db, year).await?;
+    let versions = crate::scoring::versions(&state.db, year).await?;
     let found = asked.and_then(|n| versions.iter().find(|v| v.version == n));
     let version = found.or_else(|| results::default_version(&versions)).cloned();
     let chosen = match version {

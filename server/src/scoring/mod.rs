@@ -50,7 +50,7 @@ pub enum ScoringError {
     Write(#[from] export::ExportError),
     /// A report could not be typeset.
     #[error(transparent)]
-    Document(#[from] dashboards::documents::DocumentError),
+    Typeset(#[from] crate::typeset::TypesetError),
     /// A robustness simulation that cannot run: its settings, or a version
     /// whose nominal result does not recompute.
     #[error(transparent)]
@@ -216,6 +216,18 @@ impl Computed {
 
 /// The stored version `number` of `year` (default: the one readers see,
 /// [`results::default_version`]), or an error that says which exist.
+/// A year's versions, oldest first: what every reader of results consults
+/// before it loads one (`stored::load`). The adapters' way to the list
+/// (they reach storage only through use cases, ARCHITECTURE.md).
+pub async fn versions(db: &Db, year: i32) -> Result<Vec<VersionInfo>, DbError> {
+    crate::db::results::versions(db, year).await
+}
+
+/// Every year with results: its versions, the newest, how many published.
+pub async fn years(db: &Db) -> Result<Vec<crate::db::results::YearState>, DbError> {
+    crate::db::results::year_states(db).await
+}
+
 pub async fn stored_version(db: &Db, year: i32, number: Option<i64>) -> Result<VersionInfo, ScoringError> {
     let versions = crate::db::results::versions(db, year).await?;
     Ok(results::find_version(&versions, year, number).map_err(ScoringError::NoResult)?.clone())

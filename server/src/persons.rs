@@ -17,20 +17,35 @@ use crate::db::audit::AuditLog;
 use crate::db::{Db, DbError};
 
 /// The longest person reference looked up, in characters.
-const MAX_REF: usize = 64;
+pub const MAX_REF: usize = 64;
 /// The longest "other" purpose text, in characters.
-const MAX_PURPOSE: usize = 200;
+pub const MAX_PURPOSE: usize = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PersonError {
     #[error(transparent)]
     Db(#[from] DbError),
-    /// Bad input ("中文 / English").
+    /// What a look-up cannot be (the adapters word it).
     #[error("{0}")]
-    Invalid(String),
+    Refused(Refusal),
     /// Not this user's to read.
     #[error("forbidden")]
     Forbidden,
+}
+
+/// Why a look-up is refused. `Display` is a plain English line (logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the purpose: at most {MAX_PURPOSE} characters")]
+    PurposeTooLong,
+    #[error("say what the other purpose is")]
+    OtherUnsaid,
+    #[error("state the purpose of this look-up")]
+    NoPurpose,
+    #[error("unknown purpose (appointment, promotion, award or other)")]
+    UnknownPurpose,
+    #[error("a person reference is 1–{MAX_REF} characters")]
+    BadReference,
 }
 
 /// Why the personnel office looks a person up.
@@ -60,11 +75,11 @@ impl Purpose {
             "award" => Ok(Purpose::Award),
             "other" => match text {
                 Some(t) if t.chars().count() <= MAX_PURPOSE => Ok(Purpose::Other(t.to_string())),
-                Some(_) => Err(PersonError::Invalid(format!("用途说明不超过 {MAX_PURPOSE} 字 / the purpose: at most {MAX_PURPOSE} characters"))),
-                None => Err(PersonError::Invalid("选择“其他”时请写明用途 / say what the other purpose is".into())),
+                Some(_) => Err(PersonError::Refused(Refusal::PurposeTooLong)),
+                None => Err(PersonError::Refused(Refusal::OtherUnsaid)),
             },
-            "" => Err(PersonError::Invalid("每次查询须说明用途 / state the purpose of this look-up".into())),
-            _ => Err(PersonError::Invalid("未知的用途 / unknown purpose (appointment, promotion, award or other)".into())),
+            "" => Err(PersonError::Refused(Refusal::NoPurpose)),
+            _ => Err(PersonError::Refused(Refusal::UnknownPurpose)),
         }
     }
 
@@ -88,7 +103,7 @@ impl Purpose {
 fn check_ref(person_ref: &str) -> Result<&str, PersonError> {
     let r = person_ref.trim();
     if r.is_empty() || r.chars().count() > MAX_REF || r.chars().any(char::is_control) {
-        return Err(PersonError::Invalid(format!("人员编号应为 1–{MAX_REF} 个字符 / a person reference is 1–{MAX_REF} characters")));
+        return Err(PersonError::Refused(Refusal::BadReference));
     }
     Ok(r)
 }
@@ -217,10 +232,10 @@ mod tests {
     fn every_look_up_states_a_purpose() {
         assert_eq!(Purpose::parse("appointment", None).unwrap(), Purpose::Appointment);
         assert_eq!(Purpose::parse("other", Some(" 表彰公示 ")).unwrap(), Purpose::Other("表彰公示".into()));
-        assert!(matches!(Purpose::parse("other", Some("  ")), Err(PersonError::Invalid(_))));
-        assert!(matches!(Purpose::parse("", None), Err(PersonError::Invalid(_))));
-        assert!(matches!(Purpose::parse("curiosity", None), Err(PersonError::Invalid(_))));
-        assert!(matches!(Purpose::parse("other", Some(&"字".repeat(201))), Err(PersonError::Invalid(_))));
+        assert!(matches!(Purpose::parse("other", Some("  ")), Err(PersonError::Refused(Refusal::OtherUnsaid))));
+        assert!(matches!(Purpose::parse("", None), Err(PersonError::Refused(Refusal::NoPurpose))));
+        assert!(matches!(Purpose::parse("curiosity", None), Err(PersonError::Refused(Refusal::UnknownPurpose))));
+        assert!(matches!(Purpose::parse("other", Some(&"字".repeat(201))), Err(PersonError::Refused(Refusal::PurposeTooLong))));
         assert!(check_ref("P-0001").is_ok());
         assert!(check_ref("").is_err());
         assert!(check_ref("a\nb").is_err());

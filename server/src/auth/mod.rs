@@ -96,12 +96,40 @@ pub struct User {
 pub enum AuthError {
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    /// What an account or token change cannot be (the adapters word it).
     #[error("{0}")]
-    Invalid(String),
+    Refused(Refusal),
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("no secure random numbers: {0}")]
     Random(String),
+}
+
+/// Why a change to accounts or tokens is refused. `Display` is a plain
+/// English line (logs); the pages and the command line word it for their
+/// readers (`http::users`, `cli::accounts`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("a user name is 1–64 letters, digits, '.', '_' or '-'")]
+    BadUsername,
+    #[error("a unit user needs its unit")]
+    UnitNeeded,
+    #[error("only unit users belong to a unit")]
+    UnitNotAllowed,
+    #[error("no unit {0}")]
+    NoSuchUnit(String),
+    #[error("user {0} already exists")]
+    Exists(String),
+    #[error("no user {0}")]
+    NoSuchUser(String),
+    #[error("a password needs at least {min} characters")]
+    ShortPassword { min: usize },
+    #[error("the expiry {0} has passed")]
+    ExpiryPassed(chrono::NaiveDateTime),
+    #[error("no enabled user {0}")]
+    NoEnabledUser(String),
+    #[error("no active token {0}")]
+    NoSuchToken(i64),
 }
 
 /// A fresh secret: 32 random bytes as hex.

@@ -10,7 +10,7 @@ pub const MIN_LENGTH: usize = 8;
 
 pub fn hash(password: &str) -> Result<String, AuthError> {
     if password.chars().count() < MIN_LENGTH {
-        return Err(AuthError::Invalid(format!("密码至少 {MIN_LENGTH} 个字符 / a password needs at least {MIN_LENGTH} characters")));
+        return Err(AuthError::Refused(super::Refusal::ShortPassword { min: MIN_LENGTH }));
     }
     Argon2::default()
         .hash_password(password.as_bytes())
@@ -40,7 +40,7 @@ mod tests {
         assert!(verify("correct horse", &h));
         assert!(!verify("correct hors", &h));
         assert_ne!(hash("correct horse").unwrap(), h, "a fresh salt each time");
-        assert!(matches!(hash("short"), Err(AuthError::Invalid(_))));
+        assert!(matches!(hash("short"), Err(AuthError::Refused(super::super::Refusal::ShortPassword { min: MIN_LENGTH }))));
         assert!(!verify("x", "not a hash"));
     }
 }

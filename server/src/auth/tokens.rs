@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
-use super::{AuthError, User, random_secret, secret_hash, users};
+use super::{AuthError, Refusal, User, random_secret, secret_hash, users};
 use crate::clock::now_cst;
 use crate::db::Db;
 use crate::db::accounts;
@@ -51,13 +51,13 @@ fn expiry(created_at: NaiveDateTime, expires_at: Option<NaiveDateTime>) -> Naive
 pub async fn create(db: &Db, username: &str, name: &str, expires_at: NaiveDateTime, actor: &str) -> Result<NewToken, AuthError> {
     let now = now_cst();
     if expires_at <= now {
-        return Err(AuthError::Invalid(format!("the expiry {expires_at} has passed")));
+        return Err(AuthError::Refused(Refusal::ExpiryPassed(expires_at)));
     }
     let token = format!("zx_{}", random_secret()?);
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     let id = accounts::insert_token(&mut tx, username, name, &secret_hash(&token), now, expires_at).await?;
-    let id = id.ok_or_else(|| AuthError::Invalid(format!("no enabled user {username}")))?;
+    let id = id.ok_or_else(|| AuthError::Refused(Refusal::NoEnabledUser(username.to_string())))?;
     let detail = serde_json::json!({ "user": username, "name": name, "expires_at": expires_at.to_string() });
     audit.record(actor, "token_create", "api_tokens", &id.to_string(), detail);
     audit.flush(&mut tx).await?;
@@ -69,7 +69,7 @@ pub async fn revoke(db: &Db, id: i64, actor: &str) -> Result<(), AuthError> {
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     if !accounts::revoke_token(&mut tx, id, now_cst()).await? {
-        return Err(AuthError::Invalid(format!("no active token {id}")));
+        return Err(AuthError::Refused(Refusal::NoSuchToken(id)));
     }
     audit.record(actor, "token_revoke", "api_tokens", &id.to_string(), serde_json::json!({}));
     audit.flush(&mut tx).await?;

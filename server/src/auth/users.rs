@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{AuthError, Role, User, passwords};
+use super::{AuthError, Refusal, Role, User, passwords};
 use crate::clock::now_cst;
 use crate::db::accounts::{self, UserChange, UserRow};
 use crate::db::audit::AuditLog;
@@ -25,23 +25,23 @@ fn valid_username(name: &str) -> bool {
 /// Adds a user; `unit_code` is required for (and only for) `unit` users.
 pub async fn add(db: &Db, username: &str, role: Role, unit_code: Option<&str>, password: &str, actor: &str) -> Result<(), AuthError> {
     if !valid_username(username) {
-        return Err(AuthError::Invalid("用户名为 1–64 个字母、数字或 . _ - / a user name is 1–64 letters, digits, '.', '_' or '-'".into()));
+        return Err(AuthError::Refused(Refusal::BadUsername));
     }
     match (role, unit_code) {
-        (Role::Unit, None) => return Err(AuthError::Invalid("单位用户须指定所属单位 / a unit user needs --unit UNIT_CODE".into())),
+        (Role::Unit, None) => return Err(AuthError::Refused(Refusal::UnitNeeded)),
         (Role::Unit, Some(_)) | (_, None) => {}
-        (_, Some(_)) => return Err(AuthError::Invalid("只有单位用户属于某个单位 / only unit users belong to a unit".into())),
+        (_, Some(_)) => return Err(AuthError::Refused(Refusal::UnitNotAllowed)),
     }
     let hash = passwords::hash(password)?;
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     if let Some(code) = unit_code {
         if !units::exists(&mut tx, code).await? {
-            return Err(AuthError::Invalid(format!("没有单位 {code} / no unit {code}")));
+            return Err(AuthError::Refused(Refusal::NoSuchUnit(code.to_string())));
         }
     }
     match accounts::insert_user(&mut tx, username, &hash, role.code(), unit_code, now_cst()).await {
-        Err(DbError::Conflict(_)) => return Err(AuthError::Invalid(format!("用户 {username} 已存在 / user {username} already exists"))),
+        Err(DbError::Conflict(_)) => return Err(AuthError::Refused(Refusal::Exists(username.to_string()))),
         other => other?,
     }
     audit.record(actor, "user_add", "users", username, serde_json::json!({ "role": role.code(), "unit": unit_code }));
@@ -71,7 +71,7 @@ pub async fn enable(db: &Db, username: &str, actor: &str) -> Result<(), AuthErro
 /// is written first: no unlock goes unrecorded.
 pub async fn unlock(db: &Db, throttle: &super::throttle::SignInThrottle, username: &str, actor: &str) -> Result<(), AuthError> {
     if !accounts::users(db).await?.iter().any(|u| u.username == username) {
-        return Err(AuthError::Invalid(format!("没有用户 {username} / no user {username}")));
+        return Err(AuthError::Refused(Refusal::NoSuchUser(username.to_string())));
     }
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
@@ -87,7 +87,7 @@ async fn update(db: &Db, username: &str, actor: &str, action: &str, change: User
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     if accounts::change_user(&mut tx, username, change).await? == 0 {
-        return Err(AuthError::Invalid(format!("没有用户 {username} / no user {username}")));
+        return Err(AuthError::Refused(Refusal::NoSuchUser(username.to_string())));
     }
     audit.record(actor, action, "users", username, serde_json::json!({}));
     audit.flush(&mut tx).await?;

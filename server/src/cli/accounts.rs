@@ -13,7 +13,7 @@ pub async fn init(url: &str, admin: &str) -> anyhow::Result<bool> {
     anyhow::ensure!(users == 0, "this database is already set up ({users} user(s)); manage accounts with `zhengxin user`");
     eprintln!("the first administrator, {admin}: choose a password of at least {} characters", auth::passwords::MIN_LENGTH);
     let password = read_password()?;
-    auth::users::add(&db, admin, auth::Role::Admin, None, &password, &actor()).await?;
+    auth::users::add(&db, admin, auth::Role::Admin, None, &password, &actor()).await.map_err(said)?;
     println!("initialised {}: administrator {admin} created; no demo data will be loaded", crate::db::redact(url));
     if let Some(key) = db.audit_key() {
         println!("the audit chain is keyed with {}: back it up now, apart from the database backups (RELIABILITY.md)", key.display());
@@ -27,20 +27,20 @@ pub async fn user(url: &str, command: UserCommand) -> anyhow::Result<bool> {
     match command {
         UserCommand::Add { username, role, unit } => {
             let password = read_password()?;
-            auth::users::add(&db, &username, role, unit.as_deref(), &password, &actor()).await?;
+            auth::users::add(&db, &username, role, unit.as_deref(), &password, &actor()).await.map_err(said)?;
             println!("user {username} added ({})", role.code());
         }
         UserCommand::Passwd { username } => {
             let password = read_password()?;
-            auth::users::set_password(&db, &username, &password, &actor()).await?;
+            auth::users::set_password(&db, &username, &password, &actor()).await.map_err(said)?;
             println!("password of {username} changed");
         }
         UserCommand::Disable { username } => {
-            auth::users::disable(&db, &username, &actor()).await?;
+            auth::users::disable(&db, &username, &actor()).await.map_err(said)?;
             println!("user {username} disabled");
         }
         UserCommand::Enable { username } => {
-            auth::users::enable(&db, &username, &actor()).await?;
+            auth::users::enable(&db, &username, &actor()).await.map_err(said)?;
             println!("user {username} enabled");
         }
         UserCommand::List { json } => {
@@ -63,13 +63,13 @@ pub async fn token(url: &str, command: TokenCommand) -> anyhow::Result<bool> {
     match command {
         TokenCommand::Create { username, name, expires } => {
             let expires_at = expires.at(crate::clock::now_cst());
-            let t = auth::tokens::create(&db, &username, &name, expires_at, &actor()).await?;
+            let t = auth::tokens::create(&db, &username, &name, expires_at, &actor()).await.map_err(said)?;
             eprintln!("token {} for {username}, valid until {expires_at}: shown once, keep it safe", t.id);
             println!("{}", t.token);
         }
         TokenCommand::List { json } => print_tokens(&auth::tokens::list(&db).await?, json)?,
         TokenCommand::Revoke { id } => {
-            auth::tokens::revoke(&db, id, &actor()).await?;
+            auth::tokens::revoke(&db, id, &actor()).await.map_err(said)?;
             println!("token {id} revoked");
         }
     }
@@ -160,3 +160,19 @@ impl Drop for EchoOff {
     }
 }
 
+/// An account or token error as the command line says it: a refusal in
+/// both languages (and, for a unit, with the flag that names it).
+fn said(e: auth::AuthError) -> anyhow::Error {
+    use auth::Refusal;
+    let auth::AuthError::Refused(r) = e else { return e.into() };
+    anyhow::anyhow!(match r {
+        Refusal::BadUsername => "用户名为 1–64 个字母、数字或 . _ - / a user name is 1–64 letters, digits, '.', '_' or '-'".to_string(),
+        Refusal::UnitNeeded => "单位用户须指定所属单位 / a unit user needs --unit UNIT_CODE".into(),
+        Refusal::UnitNotAllowed => "只有单位用户属于某个单位 / only unit users belong to a unit".into(),
+        Refusal::NoSuchUnit(c) => format!("没有单位 {c} / no unit {c}"),
+        Refusal::Exists(u) => format!("用户 {u} 已存在 / user {u} already exists"),
+        Refusal::NoSuchUser(u) => format!("没有用户 {u} / no user {u}"),
+        Refusal::ShortPassword { min } => format!("密码至少 {min} 个字符 / a password needs at least {min} characters"),
+        other => other.to_string(),
+    })
+}

@@ -15,13 +15,25 @@ use super::api::{ApiQuery, ApiUser};
 use super::public::kind_label;
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
-use crate::persons::{self as use_case, Check, FileRecord, PersonError, Purpose, Via};
+use crate::persons::{self as use_case, Check, FileRecord, MAX_PURPOSE, MAX_REF, PersonError, Purpose, Refusal, Via};
+
+/// A refused look-up, "中文 / English" (the page shows the half of its
+/// language; the API both).
+fn words(r: Refusal) -> String {
+    match r {
+        Refusal::PurposeTooLong => format!("用途说明不超过 {MAX_PURPOSE} 字 / the purpose: at most {MAX_PURPOSE} characters"),
+        Refusal::OtherUnsaid => "选择“其他”时请写明用途 / say what the other purpose is".into(),
+        Refusal::NoPurpose => "每次查询须说明用途 / state the purpose of this look-up".into(),
+        Refusal::UnknownPurpose => "未知的用途 / unknown purpose (appointment, promotion, award or other)".into(),
+        Refusal::BadReference => format!("人员编号应为 1–{MAX_REF} 个字符 / a person reference is 1–{MAX_REF} characters"),
+    }
+}
 
 impl From<PersonError> for AppError {
     fn from(e: PersonError) -> Self {
         match e {
             PersonError::Forbidden => AppError::Forbidden,
-            PersonError::Invalid(m) => AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_request", m),
+            PersonError::Refused(r) => AppError::api(StatusCode::UNPROCESSABLE_ENTITY, "bad_request", words(r)),
             PersonError::Db(e) => e.into(),
         }
     }
@@ -135,8 +147,8 @@ async fn answer(state: &AppState, session: &crate::auth::sessions::Session, q: L
             });
             Ok((StatusCode::OK, persons::render(&view)))
         }
-        Err(PersonError::Invalid(message)) => {
-            view.error = Some(message);
+        Err(PersonError::Refused(refusal)) => {
+            view.error = Some(words(refusal));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, persons::render(&view)))
         }
         Err(e) => Err(e.into()),

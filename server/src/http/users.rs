@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::sessions::Session;
-use crate::auth::{AuthError, Role, passwords, users};
+use crate::auth::{AuthError, Refusal, Role, passwords, users};
 use crate::units;
 
 #[derive(Debug, Deserialize)]
@@ -81,16 +81,17 @@ async fn again(state: &AppState, session: &Session, lang: Lang, error: FormError
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&v)).into_response())
 }
 
-/// Which field an [`AuthError::Invalid`] message is about.
-fn field_of(message: &str) -> &'static str {
-    if message.contains("user name") || message.contains("already exists") {
-        "username"
-    } else if message.contains("password") {
-        "password"
-    } else if message.contains("unit") {
-        "unit_code"
-    } else {
-        "username"
+/// A refusal as the users page says it ("中文 / English"), and the field
+/// it is about.
+fn words(r: &Refusal) -> (&'static str, String) {
+    match r {
+        Refusal::BadUsername => ("username", "用户名为 1–64 个字母、数字或 . _ - / a user name is 1–64 letters, digits, '.', '_' or '-'".into()),
+        Refusal::Exists(u) => ("username", format!("用户 {u} 已存在 / user {u} already exists")),
+        Refusal::ShortPassword { min } => ("password", format!("密码至少 {min} 个字符 / a password needs at least {min} characters")),
+        Refusal::UnitNeeded => ("unit_code", "单位用户须选择所属单位 / a unit user needs its unit".into()),
+        Refusal::UnitNotAllowed => ("unit_code", "只有单位用户属于某个单位 / only unit users belong to a unit".into()),
+        Refusal::NoSuchUnit(c) => ("unit_code", format!("没有单位 {c} / no unit {c}")),
+        other => ("username", other.to_string()),
     }
 }
 
@@ -113,8 +114,9 @@ pub async fn add(State(state): State<AppState>, PageSession(session): PageSessio
     let unit = Some(f.unit_code.trim()).filter(|u| !u.is_empty());
     match users::add(&state.db, typed.username.as_str(), role, unit, &f.password, &session.user.username).await {
         Ok(()) => Ok(done(lang, "added", &typed.username)),
-        Err(AuthError::Invalid(message)) => {
-            let error = FormError { form: "add".into(), field: field_of(&message).into(), message };
+        Err(AuthError::Refused(refusal)) => {
+            let (field, message) = words(&refusal);
+            let error = FormError { form: "add".into(), field: field.into(), message };
             again(&state, &session, lang, error, typed).await
         }
         Err(e) => Err(e.into()),
@@ -133,8 +135,8 @@ pub async fn password(State(state): State<AppState>, PageSession(session): PageS
     let lang = Lang::from_param(f.lang.as_deref());
     match users::set_password(&state.db, &username, &f.password, &session.user.username).await {
         Ok(()) => Ok(done(lang, "password", &username)),
-        Err(AuthError::Invalid(message)) if message.contains("no user") => Err(AppError::NotFound),
-        Err(AuthError::Invalid(message)) => again(&state, &session, lang, FormError { form: username, field: "password".into(), message }, Typed::default()).await,
+        Err(AuthError::Refused(Refusal::NoSuchUser(_))) => Err(AppError::NotFound),
+        Err(AuthError::Refused(refusal)) => again(&state, &session, lang, FormError { form: username, field: "password".into(), message: words(&refusal).1 }, Typed::default()).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -149,7 +151,7 @@ pub async fn enable(State(state): State<AppState>, PageSession(session): PageSes
     check_csrf(&session, &f.csrf)?;
     match users::enable(&state.db, &username, &session.user.username).await {
         Ok(()) => Ok(done(Lang::from_param(f.lang.as_deref()), "enabled", &username)),
-        Err(AuthError::Invalid(_)) => Err(AppError::NotFound),
+        Err(AuthError::Refused(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
 }
@@ -163,7 +165,7 @@ pub async fn disable(State(state): State<AppState>, PageSession(session): PageSe
     }
     match users::disable(&state.db, &username, &session.user.username).await {
         Ok(()) => Ok(done(lang, "disabled", &username)),
-        Err(AuthError::Invalid(_)) => Err(AppError::NotFound),
+        Err(AuthError::Refused(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
 }
@@ -174,7 +176,7 @@ pub async fn unlock(State(state): State<AppState>, PageSession(session): PageSes
     check_csrf(&session, &f.csrf)?;
     match users::unlock(&state.db, &state.throttle, &username, &session.user.username).await {
         Ok(()) => Ok(done(Lang::from_param(f.lang.as_deref()), "unlocked", &username)),
-        Err(AuthError::Invalid(_)) => Err(AppError::NotFound),
+        Err(AuthError::Refused(_)) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
 }

@@ -171,14 +171,15 @@ impl Drill {
         self.spec.map(|s| row[s.key[0]].to_canonical()).unwrap_or_default()
     }
 
-    /// How record `id` was scored: `voided`, `cost` or `counted`.
-    pub fn scoring(&self, id: &str) -> &'static str {
+    /// How record `id` was scored: voided, cost points, or only counted
+    /// (the list it is in, narrowest first).
+    pub fn scoring(&self, id: &str) -> Listing {
         if self.voided.contains(id) {
-            "voided"
+            Listing::Voided
         } else if self.cost.contains(id) {
-            "cost"
+            Listing::Cost
         } else {
-            "counted"
+            Listing::Counted
         }
     }
 

@@ -117,26 +117,19 @@ async fn unit_deadlines(state: &AppState, lang: Lang, code: &str) -> Result<maud
     Ok(overview::deadlines(lang, &rows))
 }
 
-/// Whether `user` may see a data-quality finding about `code`: only for
-/// the units seen in full (a finding about no unit: only by those who see
-/// every unit).
-fn sees_finding(user: &crate::auth::User, code: Option<&str>) -> bool {
-    code.map_or(user.scope() == Scope::Every, |c| user.sees_unit_in_full(c))
-}
-
-/// Vetoes and missing debt data. Another unit's veto shows as a veto,
-/// never with its record ids.
-fn red_flags(user: &crate::auth::User, units: &[UnitResult], quality: &[results::Finding]) -> Vec<RedFlag> {
+/// Vetoes and missing debt data, from what the viewer may see (another
+/// unit's veto comes without its record ids: `Stored::seen_by`).
+fn red_flags(units: &[UnitResult], quality: &[results::Finding]) -> Vec<RedFlag> {
     let mut flags = Vec::new();
     for u in units.iter().filter(|u| u.vetoed) {
-        let (zh, en) = match u.veto_reason.clone().filter(|_| user.sees_unit_in_full(&u.unit_code)) {
+        let (zh, en) = match u.veto_reason.clone() {
             Some(ids) => (format!("一票否决：失信被执行人逾期未整改（{ids}）"), format!("Veto: court listing not rectified by its deadline ({ids})")),
             None => ("一票否决：失信被执行人逾期未整改".to_string(), "Veto: court listing not rectified by its deadline".to_string()),
         };
         flags.push(RedFlag { unit_code: u.unit_code.clone(), unit_name: u.unit_name.clone(), zh, en });
     }
     let name_of = |code: &str| units.iter().find(|u| u.unit_code == code).map_or(code.to_string(), |u| u.unit_name.clone());
-    for f in quality.iter().filter(|f| f.kind == "missing_debt" && sees_finding(user, f.unit_code.as_deref())) {
+    for f in quality.iter().filter(|f| f.kind == "missing_debt") {
         let code = f.unit_code.clone().unwrap_or_default();
         flags.push(RedFlag {
             unit_name: name_of(&code),
@@ -235,7 +228,8 @@ async fn build(
         let latest = versions.last();
         view.pending_version = latest.filter(|l| l.id != v.id && l.published_at.is_none()).map(|l| l.version);
         let stored = crate::scoring::stored::load(&state.db, v).await?;
-        let (units, quality) = (&stored.rows.units, &stored.rows.quality);
+        let seen = stored.seen_by(&session.user);
+        let (units, quality) = (&seen.units, &seen.findings);
         for group in [PeerGroup::County, PeerGroup::Department] {
             let rows: Vec<RankRow> = units.iter().filter(|u| u.group == group).map(rank_row).collect();
             if !rows.is_empty() {
@@ -245,11 +239,10 @@ async fn build(
         view.townships = townships(&units, county);
         view.grades = grade_counts(&units);
         view.grade_history = grade_history(state, &view.years, year, v, &units).await?;
-        view.red_flags = red_flags(&session.user, &units, &quality);
-        let quality: Vec<_> = quality.iter().filter(|f| sees_finding(&session.user, f.unit_code.as_deref())).collect();
+        view.red_flags = red_flags(units, quality);
         view.movers = movers(&units).into_iter().map(|u| (u.group.to_string(), rank_row(u))).collect();
         let mut kinds: Vec<(String, usize)> = Vec::new();
-        for f in &quality {
+        for f in quality {
             match kinds.iter_mut().find(|(k, _)| *k == f.kind) {
                 Some((_, n)) => *n += 1,
                 None => kinds.push((f.kind.clone(), 1)),

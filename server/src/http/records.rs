@@ -171,10 +171,10 @@ pub async fn page(
                     cells: d.spec.map_or_else(Vec::new, |s| {
                         s.columns.iter().zip(row).map(|(c, v)| shown(lang, c, v)).collect()
                     }),
-                    costs: scoring == "cost",
-                    voided: scoring == "voided",
+                    costs: scoring == Listing::Cost,
+                    voided: scoring == Listing::Voided,
                     late: d.late(row).map(late_of),
-                    may_object: unit && scoring == "cost" && crate::objections::open_to_objection(latest),
+                    may_object: unit && scoring == Listing::Cost && crate::objections::open_to_objection(latest),
                     objection: latest.map(|o| RecordObjection {
                         id: o.id,
                         status: o.status.code().to_string(),
@@ -218,7 +218,7 @@ pub async fn csv(
                 other => Cell::Text(other.to_canonical()),
             })
             .collect();
-        cells.push(Cell::Text(d.scoring(&d.id_of(row)).into()));
+        cells.push(Cell::Text(d.scoring(&d.id_of(row)).code().into()));
         cells
     });
     let bytes = csv_bytes(&header, body).map_err(AppError::internal)?;
@@ -246,7 +246,7 @@ pub async fn api(
                 fields.insert(c.name.to_string(), v.to_json());
             }
             let id = d.id_of(row);
-            serde_json::json!({ "scoring": d.scoring(&id), "id": id, "fields": fields })
+            serde_json::json!({ "scoring": d.scoring(&id).code(), "id": id, "fields": fields })
         })
         .collect();
     Ok(Json(serde_json::json!({

@@ -26,6 +26,7 @@ pub mod xlsx;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use analytics::domain::PeerGroup;
 use sha2::{Digest, Sha256};
 
 use crate::db::audit::AuditLog;
@@ -492,27 +493,29 @@ fn check_references(file: &Checked, index: &UnitIndex, issues: &mut IssueLog) {
             message: message.to_string(),
         })
     };
-    let group_of = |code: &str| index.get(code).map(|u| u.group.as_str());
+    // Groups as the vocabulary reads them (a row's group was checked
+    // against it already; one that is not a group matches no case below).
+    let group_of = |code: &str| index.get(code).and_then(|u| PeerGroup::parse(&u.group));
     match file.spec.source {
         Source::Units => {
             for (row, &n) in file.rows.iter().zip(&file.row_numbers) {
                 let unit = unit_ref_of(row);
-                match (unit.group.as_str(), unit.parent_code.as_deref()) {
-                    ("township", None) => issue(
+                match (PeerGroup::parse(&unit.group), unit.parent_code.as_deref()) {
+                    (Some(PeerGroup::Township), None) => issue(
                         n,
                         "parent_code",
                         "",
                         "township_without_county",
                         "a township needs its county's code in parent_code",
                     ),
-                    ("township", Some(p)) if group_of(p) != Some("county") => issue(
+                    (Some(PeerGroup::Township), Some(p)) if group_of(p) != Some(PeerGroup::County) => issue(
                         n,
                         "parent_code",
                         p,
                         "township_without_county",
                         "a township's parent_code must be the code of a county",
                     ),
-                    (_, Some(p)) if group_of(p).is_none() => issue(n, "parent_code", p, "unknown_unit", "no such unit"),
+                    (_, Some(p)) if index.get(p).is_none() => issue(n, "parent_code", p, "unknown_unit", "no such unit"),
                     _ => {}
                 }
             }
@@ -520,7 +523,7 @@ fn check_references(file: &Checked, index: &UnitIndex, issues: &mut IssueLog) {
         Source::Debt => {
             for (row, &n) in file.rows.iter().zip(&file.row_numbers) {
                 let code = row[0].as_str().unwrap_or_default();
-                if group_of(code) != Some("county") {
+                if group_of(code) != Some(PeerGroup::County) {
                     issue(n, "unit_code", code, "not_a_county", "debt rows belong to counties (县市区) only");
                 }
             }

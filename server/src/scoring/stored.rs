@@ -45,10 +45,33 @@ impl Stored {
         Ok(Stored { info: info.clone(), rules, rows: rows(db, info.id).await? })
     }
 
+    /// What `viewer` may see of this version: every unit's ranking line,
+    /// but a veto's record ids only for the units it sees in full, and the
+    /// data-quality findings about those units only (one about no unit
+    /// only for a viewer who sees every unit).
+    pub fn seen_by(&self, viewer: &crate::auth::User) -> Seen {
+        let sees = |code: Option<&str>| code.map_or(viewer.scope() == crate::auth::Scope::Every, |c| viewer.sees_unit_in_full(c));
+        let units = self
+            .rows
+            .units
+            .iter()
+            .map(|u| UnitResult { veto_reason: u.veto_reason.clone().filter(|_| sees(Some(&u.unit_code))), ..u.clone() })
+            .collect();
+        let findings = self.rows.quality.iter().filter(|f| sees(f.unit_code.as_deref())).cloned().collect();
+        Seen { units, findings }
+    }
+
     /// The unit `code`'s result in this version.
     pub fn unit(&self, code: &str) -> Option<&UnitResult> {
         self.rows.units.iter().find(|u| u.unit_code == code)
     }
+}
+
+/// A stored version as one viewer may see it ([`Stored::seen_by`]).
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub units: Vec<UnitResult>,
+    pub findings: Vec<results::Finding>,
 }
 
 /// The rows of version `id` as the database holds them now (never what is

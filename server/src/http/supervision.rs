@@ -131,7 +131,13 @@ fn notice_date(lang: Lang, text: Option<&str>, today: NaiveDate) -> Result<Notic
     let text = text.unwrap_or_default().trim();
     let refused = |message: String| (StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], super::error_page(lang, &message, &message)).into_response();
     let day: NaiveDate = text.parse().map_err(|_| refused(format!("通报日期应为 YYYY-MM-DD，而不是 {text:?} / a notice's date is YYYY-MM-DD, not {text:?}")))?;
-    NoticeDate::new(day, today).map_err(|e| refused(e.to_string()))
+    NoticeDate::new(day, today).map_err(|e| refused(date_words(&e)))
+}
+
+/// A notice date out of range, "中文 / English", with the range.
+fn date_words(e: &use_case::NoticeDateError) -> String {
+    let use_case::NoticeDateError { day, first, today } = e;
+    format!("通报日期 {day} 应在 {first} 至今天（{today}）之间 / a notice's date must lie from {first} to today ({today}), not {day}")
 }
 
 /// `GET /supervision/deadlines.{csv,xlsx}` (the board's records under its
@@ -194,4 +200,16 @@ pub async fn notice_pdf(State(state): State<AppState>, PageSession(session): Pag
     let (stored, _) = use_case::issued(&state.db, id, &session.user.username).await?.ok_or(AppError::NotFound)?;
     let name = format!("zhengxin-supervision-notice-{id}-{}.pdf", stored.info.as_of);
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, attachment(&name))], stored.pdf).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_date_out_of_range_is_said_with_the_range() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let e = NoticeDate::new(d("2024-12-31"), d("2026-03-10")).unwrap_err();
+        assert_eq!(date_words(&e), "通报日期 2024-12-31 应在 2025-01-01 至今天（2026-03-10）之间 / a notice's date must lie from 2025-01-01 to today (2026-03-10), not 2024-12-31");
+    }
 }

@@ -10,6 +10,10 @@ use server::cli::{Cli, Command};
 /// mimalloc instead of the system allocator: an import allocates rows on
 /// the checking thread and frees them on the writing one, and glibc's
 /// arenas spent a third of that time on their locks (BENCHMARKS.md).
+///
+/// Built with `--features system-alloc` it keeps the system allocator, so
+/// that a heap profiler hooking malloc (heaptrack) sees every allocation.
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

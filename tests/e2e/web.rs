@@ -302,6 +302,11 @@ e2e!(each_role_sees_what_it_may_and_no_more, |app| {
     let r = reqwest::Client::new().post(format!("http://{}/api/v1/rankings", server.addr)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "method_not_allowed");
+    // A page's route asked with a method it has no row for in the access
+    // table never reaches a handler: 405, naming the methods it has.
+    let r = reqwest::Client::new().delete(format!("http://{}/objections", server.addr)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers()[reqwest::header::ALLOW], "GET, POST");
     // What the layers outside the handlers answer (here: a body over the
     // limit) is in the envelope too.
     let r = reqwest::Client::new().get(format!("http://{}/api/v1/rankings", server.addr)).body(vec![b'x'; 2 << 20]).send().await.unwrap();

@@ -123,14 +123,14 @@ pub fn allows(user: &User, need: Need, code: Option<&str>) -> bool {
 pub async fn guard(State(state): State<AppState>, matched: MatchedPath, params: RawPathParams, request: Request, next: Next) -> Response {
     let path = matched.as_str();
     let Some(need) = need(request.method().as_str(), path) else {
-        // A method the route has no row for: the router answers 405, as
-        // the route has no handler for it (the access test proves every
-        // handler of the router has a row). A route the table does not
-        // know at all is refused, whatever it is.
-        if ROUTES.iter().any(|(_, p, _)| *p == path) {
-            return next.run(request).await;
-        }
-        return AppError::NotFound.into_response();
+        // Fail closed: a request the table has no row for never reaches a
+        // handler. A known route with another method is told which methods
+        // it has (405, as the router would); a route the table does not
+        // know at all is not found.
+        return match allowed_methods(path) {
+            Some(allowed) => method_not_allowed(path, &allowed),
+            None => AppError::NotFound.into_response(),
+        };
     };
     if need == Need::Anyone {
         return next.run(request).await;
@@ -159,6 +159,25 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, params: 
     }
     parts.extensions.insert(user);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// The methods route `path` has rows for ("GET, POST"), if any.
+fn allowed_methods(path: &str) -> Option<String> {
+    let methods: Vec<&str> = ROUTES.iter().filter(|(_, p, _)| *p == path).map(|(m, _, _)| *m).collect();
+    (!methods.is_empty()).then(|| methods.join(", "))
+}
+
+/// 405 with the route's methods; under `/api/` in the API's envelope.
+fn method_not_allowed(path: &str, allowed: &str) -> Response {
+    let mut response = if path.starts_with("/api/") {
+        AppError::api(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "the API answers GET only").into_response()
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    };
+    if let Ok(value) = axum::http::HeaderValue::from_str(allowed) {
+        response.headers_mut().insert(axum::http::header::ALLOW, value);
+    }
+    response
 }
 
 /// A refused request's answer. A page says 403. The API says 403 for what
@@ -290,5 +309,7 @@ mod tests {
         assert!(allows(&user(Role::Assessor, None), Need::May(Import), None));
         assert_eq!(need("HEAD", "/data"), Some(Need::May(SeeRankings)));
         assert_eq!(need("POST", "/data"), None);
+        assert_eq!(allowed_methods("/objections").as_deref(), Some("GET, POST"));
+        assert_eq!(allowed_methods("/no-such-route"), None);
     }
 }

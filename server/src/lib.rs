@@ -45,6 +45,7 @@ pub mod supervision;
 pub mod typeset;
 pub mod units;
 pub mod upkeep;
+pub mod wording;
 pub mod startup;
 
 pub use startup::serve;

@@ -161,18 +161,12 @@ impl Drop for EchoOff {
 }
 
 /// An account or token error as the command line says it: a refusal in
-/// both languages (and, for a unit, with the flag that names it).
+/// both languages as the users page says it (`wording::account`), a unit's
+/// with the flag that names it.
 fn said(e: auth::AuthError) -> anyhow::Error {
-    use auth::Refusal;
-    let auth::AuthError::Refused(r) = e else { return e.into() };
-    anyhow::anyhow!(match r {
-        Refusal::BadUsername => "用户名为 1–64 个字母、数字或 . _ - / a user name is 1–64 letters, digits, '.', '_' or '-'".to_string(),
-        Refusal::UnitNeeded => "单位用户须指定所属单位 / a unit user needs --unit UNIT_CODE".into(),
-        Refusal::UnitNotAllowed => "只有单位用户属于某个单位 / only unit users belong to a unit".into(),
-        Refusal::NoSuchUnit(c) => format!("没有单位 {c} / no unit {c}"),
-        Refusal::Exists(u) => format!("用户 {u} 已存在 / user {u} already exists"),
-        Refusal::NoSuchUser(u) => format!("没有用户 {u} / no user {u}"),
-        Refusal::ShortPassword { min } => format!("密码至少 {min} 个字符 / a password needs at least {min} characters"),
-        other => other.to_string(),
-    })
+    match e {
+        auth::AuthError::Refused(auth::Refusal::UnitNeeded) => anyhow::anyhow!("单位用户须指定所属单位 / a unit user needs --unit UNIT_CODE"),
+        auth::AuthError::Refused(r) => anyhow::anyhow!(crate::wording::account(&r)),
+        other => other.into(),
+    }
 }

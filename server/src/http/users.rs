@@ -81,18 +81,15 @@ async fn again(state: &AppState, session: &Session, lang: Lang, error: FormError
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&v)).into_response())
 }
 
-/// A refusal as the users page says it ("中文 / English"), and the field
-/// it is about.
+/// A refusal as the users page says it (`wording::account`), and the
+/// field it is about.
 fn words(r: &Refusal) -> (&'static str, String) {
-    match r {
-        Refusal::BadUsername => ("username", "用户名为 1–64 个字母、数字或 . _ - / a user name is 1–64 letters, digits, '.', '_' or '-'".into()),
-        Refusal::Exists(u) => ("username", format!("用户 {u} 已存在 / user {u} already exists")),
-        Refusal::ShortPassword { min } => ("password", format!("密码至少 {min} 个字符 / a password needs at least {min} characters")),
-        Refusal::UnitNeeded => ("unit_code", "单位用户须选择所属单位 / a unit user needs its unit".into()),
-        Refusal::UnitNotAllowed => ("unit_code", "只有单位用户属于某个单位 / only unit users belong to a unit".into()),
-        Refusal::NoSuchUnit(c) => ("unit_code", format!("没有单位 {c} / no unit {c}")),
-        other => ("username", other.to_string()),
-    }
+    let field = match r {
+        Refusal::ShortPassword { .. } => "password",
+        Refusal::UnitNeeded | Refusal::UnitNotAllowed | Refusal::NoSuchUnit(_) => "unit_code",
+        _ => "username",
+    };
+    (field, crate::wording::account(r))
 }
 
 #[derive(Debug, Deserialize)]

@@ -163,6 +163,7 @@ pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<
     crate::db::settings::mark_demo(&mut tx).await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     let mut out = Vec::new();
+    let mut finished = Vec::new();
     for spec in sources::ALL {
         let batch_id = batches::start(&mut tx, spec.file_stem, &plan.label(), "", actor).await?;
         // The generator's keys are distinct within a source.
@@ -174,16 +175,20 @@ pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<
         };
         let mut counts = Counts::default();
         if spec.source == Source::Hotline {
+            // The tickets' columnar segment, as an import keeps one.
+            let mut segment = crate::segments::Holder::start(db.snapshots(), batch_id);
             for &year in &plan.years {
                 for unit in &units {
                     let rows: Vec<Vec<Value>> = plan.generator.hotline(unit, year).iter().map(ticket_row).collect();
-                    write(&mut tx, &mut audit, &run, rows, &mut counts).await?;
+                    write(&mut tx, &mut audit, &run, rows, &mut counts, &mut |row, changed| segment.hold(row, changed)).await?;
+                    segment.write_full_parts().await;
                 }
                 progress(spec.file_stem, counts.total);
             }
+            finished.extend(segment.finish().await);
         } else {
             let rows = tables.remove(&spec.source).unwrap_or_default();
-            write(&mut tx, &mut audit, &run, rows, &mut counts).await?;
+            write(&mut tx, &mut audit, &run, rows, &mut counts, &mut |_, _| {}).await?;
             progress(spec.file_stem, counts.total);
         }
         batches::finish(&mut tx, batch_id, &counts).await?;
@@ -198,6 +203,14 @@ pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<
     }
     audit.flush(&mut tx).await?;
     tx.commit().await?;
+    if let Some(folder) = db.snapshots().filter(|_| !finished.is_empty()) {
+        match crate::db::inputs::state(db).await {
+            Ok(state) => {
+                crate::segments::seal_all(folder, finished, state.hotline).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "segments not sealed; scoring will read the tickets from the database"),
+        }
+    }
     Ok(out)
 }
 
@@ -209,14 +222,21 @@ struct Run<'a> {
     stored: records::Stored,
 }
 
-async fn write(tx: &mut Tx, audit: &mut AuditLog, run: &Run<'_>, rows: Vec<Vec<Value>>, counts: &mut Counts) -> Result<(), DbError> {
+async fn write(
+    tx: &mut Tx,
+    audit: &mut AuditLog,
+    run: &Run<'_>,
+    rows: Vec<Vec<Value>>,
+    counts: &mut Counts,
+    written: &mut (dyn FnMut(&[Value], bool) + Send),
+) -> Result<(), DbError> {
     let mut rows = rows.into_iter();
     loop {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(50_000).collect();
         if chunk.is_empty() {
             return Ok(());
         }
-        counts.add(&records::upsert(tx, audit, run.spec, chunk, run.batch_id, run.actor, run.stored).await?);
+        counts.add(&records::upsert(tx, audit, run.spec, chunk, run.batch_id, run.actor, run.stored, written).await?);
     }
 }
 

@@ -39,6 +39,7 @@ pub mod persons;
 pub mod records;
 pub mod repairs;
 pub mod scoring;
+pub mod segments;
 pub mod snapshot;
 pub mod sources;
 pub mod supervision;

@@ -11,7 +11,9 @@
 //! Every change of a record scoring reads goes through one of those (imports write records, objections void them; repairs and
 //! corrections are imports), so a changed record changes the key and an old
 //! snapshot is never read again: the next reading falls back to the
-//! database and writes a new one ([`crate::scoring::load`]).
+//! database and writes a new one ([`crate::scoring::load`]). An import
+//! writes the new snapshots of the years it changed as it ends, reading
+//! the tickets from its own segments ([`crate::segments`]).
 //!
 //! Layout: `<folder>/<year>/<key>/` holds `meta.json` and one
 //! `<source>.parquet` per input. A snapshot is written into a temporary

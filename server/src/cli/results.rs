@@ -30,6 +30,7 @@ pub async fn score(url: &str, year: i32, as_of: Option<NaiveDateTime>, rulebook:
     }
     let from = match outcome.read_from {
         scoring::load::InputSource::Snapshot => "the snapshot",
+        scoring::load::InputSource::Segments => "the database and the imports' ticket segments",
         scoring::load::InputSource::Database => "the database",
     };
     eprintln!(

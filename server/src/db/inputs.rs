@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use analytics::polars::prelude::StringChunkedBuilder;
 
 use crate::hashing::to_hex;
-use super::{Db, DbError, Result};
+use super::{Db, DbError, Result, Value};
 use crate::{on_db, visible_records};
 
 fn bad(what: &str, value: &str) -> DbError {
@@ -315,8 +315,14 @@ pub struct TicketColumns {
     voided: Vec<bool>,
 }
 
+impl Default for TicketColumns {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TicketColumns {
-    fn new() -> TicketColumns {
+    pub fn new() -> TicketColumns {
         use analytics::columns::*;
         TicketColumns {
             id: StringChunkedBuilder::new(ID.into(), 0),
@@ -336,6 +342,60 @@ impl TicketColumns {
     fn push_id(&mut self, id: &str, voided: &HashSet<String>) {
         self.voided.push(!voided.is_empty() && voided.contains(id));
         self.id.append_value(id);
+    }
+
+    /// Tickets held so far.
+    pub fn len(&self) -> usize {
+        self.received_at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.received_at.is_empty()
+    }
+
+    /// Records one ticket as the import writes it: a row in the columns of
+    /// [`crate::sources::HOTLINE`], the very values stored, so a ticket
+    /// held here reads as the database gives it back. Not voided: an
+    /// import's segment is read with the voids of its reading.
+    pub fn push_row(&mut self, row: &[Value]) -> Result<()> {
+        let [id, unit, received, due, closed, _category, integrity, verified, satisfaction, repeat] = row else {
+            return Err(DbError::Corrupt(format!("a ticket row has {} columns", row.len())));
+        };
+        let bad = |what: &str| DbError::Corrupt(format!("ticket {id:?}: {what} is not as stored"));
+        fn text(v: &Value) -> Option<Option<&str>> {
+            match v {
+                Value::Text(s) => Some(Some(s.as_str())),
+                Value::Null => Some(None),
+                _ => None,
+            }
+        }
+        let instant = |v: &Value| match v {
+            Value::DateTime(t) => Some(Some(millis(*t))),
+            Value::Null => Some(None),
+            _ => None,
+        };
+        let flag = |v: &Value, what: &str| match v {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(bad(what)),
+        };
+        let id = text(id).flatten().ok_or_else(|| bad("id"))?;
+        let unit = text(unit).flatten().ok_or_else(|| bad("unit_code"))?;
+        let received = instant(received).flatten().ok_or_else(|| bad("received_at"))?;
+        let due = instant(due).flatten().ok_or_else(|| bad("due_at"))?;
+        let closed = instant(closed).ok_or_else(|| bad("closed_at"))?;
+        let satisfaction = text(satisfaction).ok_or_else(|| bad("satisfaction"))?;
+        let (integrity, verified, repeat) = (flag(integrity, "integrity_related")?, flag(verified, "verified")?, flag(repeat, "repeat")?);
+        self.voided.push(false);
+        self.id.append_value(id);
+        self.unit_code.append_value(unit);
+        self.received_at.push(received);
+        self.due_at.push(due);
+        self.closed_at.push(closed);
+        self.integrity_related.push(integrity);
+        self.verified.push(verified);
+        self.satisfaction.append_option(satisfaction);
+        self.repeat.push(repeat);
+        Ok(())
     }
 
     pub fn into_frame(self) -> std::result::Result<analytics::polars::prelude::DataFrame, analytics::EngineError> {
@@ -561,6 +621,19 @@ pub struct InputsState {
     /// restored from a backup and written since) whose batches happen to
     /// share ids and counts still differ here. Snapshots are keyed by it.
     pub detail: String,
+    /// The hotline batches that changed something, in order, each with
+    /// its line of `detail`: what an import's columnar segment of tickets
+    /// must match to stand for the batch ([`crate::segments`]).
+    pub hotline: Vec<BatchLine>,
+}
+
+/// One import batch as the state sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchLine {
+    pub id: i64,
+    /// Its id, source, counts, file, content hash and time, as hashed into
+    /// [`InputsState::detail`].
+    pub text: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -595,11 +668,16 @@ pub async fn state(db: &Db) -> Result<InputsState> {
     ));
     let mut fingerprint = Sha256::new();
     let mut detail = Sha256::new();
+    let mut hotline = Vec::new();
     for b in batches {
         let line = format!("batch {} {} +{} ~{};", b.id, b.source, b.rows_inserted, b.rows_updated);
+        let more = format!("{} {:?} {:?} {};", b.content_hash.len(), b.content_hash, b.file_name, b.imported_at);
         fingerprint.update(&line);
         detail.update(&line);
-        detail.update(format!("{} {:?} {:?} {};", b.content_hash.len(), b.content_hash, b.file_name, b.imported_at));
+        detail.update(&more);
+        if b.source == crate::sources::HOTLINE.file_stem {
+            hotline.push(BatchLine { id: b.id, text: format!("{line}{more}") });
+        }
     }
     for v in voids {
         let line = format!("void {};", v.id);
@@ -617,7 +695,7 @@ pub async fn state(db: &Db) -> Result<InputsState> {
         // change with the row's type, or every stored state would look stale.
         detail.update(format!("{:?} {:?} {:?} {:?};", r.record_id, r.mitigation.code(), r.rectified_on, r.decided_at));
     }
-    Ok(InputsState { fingerprint: to_hex(&fingerprint.finalize()), detail: to_hex(&detail.finalize()) })
+    Ok(InputsState { fingerprint: to_hex(&fingerprint.finalize()), detail: to_hex(&detail.finalize()), hotline })
 }
 
 /// The stored inputs' fingerprint ([`InputsState::fingerprint`]).

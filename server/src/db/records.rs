@@ -86,6 +86,16 @@ async fn sort_rows(tx: &mut Tx, spec: &SourceSpec, rows: Vec<Vec<Value>>, stored
 }
 
 impl Sorted {
+    /// Shows `written` every row that will be written: new, then changed.
+    fn show(&self, written: &mut (dyn FnMut(&[Value], bool) + Send)) {
+        for row in &self.new_rows {
+            written(row, false);
+        }
+        for (_, _, new) in &self.changed {
+            written(new, true);
+        }
+    }
+
     fn counts(&self, total: usize) -> Counts {
         Counts {
             total: total as u64,
@@ -100,10 +110,22 @@ impl Sorted {
 /// once in `tx`: new rows inserted, changed ones updated in place with an
 /// audit entry each. `stored` comes from [`stored`] at the start of the
 /// run. Takes the rows so new ones move into the insert without a copy.
-pub async fn upsert(tx: &mut Tx, audit: &mut AuditLog, spec: &SourceSpec, rows: Vec<Vec<Value>>, batch_id: i64, actor: &str, stored: Stored) -> Result<Counts> {
+/// `written` sees each row written, as in [`upsert_deferred`].
+#[allow(clippy::too_many_arguments)]
+pub async fn upsert(
+    tx: &mut Tx,
+    audit: &mut AuditLog,
+    spec: &SourceSpec,
+    rows: Vec<Vec<Value>>,
+    batch_id: i64,
+    actor: &str,
+    stored: Stored,
+    written: &mut (dyn FnMut(&[Value], bool) + Send),
+) -> Result<Counts> {
     let total = rows.len();
     let sorted = sort_rows(tx, spec, rows, stored).await?;
     let counts = sorted.counts(total);
+    sorted.show(written);
     dialect::insert_new_rows(tx, spec, sorted.new_rows, batch_id).await?;
     for (key, old, new) in sorted.changed {
         update_row(tx, spec, &new, batch_id).await?;
@@ -117,11 +139,25 @@ pub async fn upsert(tx: &mut Tx, audit: &mut AuditLog, spec: &SourceSpec, rows: 
 /// `import_pending_updates` (an update in place would be seen) until
 /// [`apply_deferred`] applies them in the last step. `seq` numbers the
 /// waiting rows of the batch.
-pub async fn upsert_deferred(tx: &mut Tx, spec: &SourceSpec, rows: Vec<Vec<Value>>, batch_id: i64, stored: Stored, seq: &mut i64) -> Result<Counts> {
+///
+/// `written` sees every row the batch writes, new (`false`) or changed
+/// (`true`), before it goes in: what the import keeps as the batch's
+/// columnar segment (`crate::segments`). Unchanged rows are not written
+/// and not shown.
+pub async fn upsert_deferred(
+    tx: &mut Tx,
+    spec: &SourceSpec,
+    rows: Vec<Vec<Value>>,
+    batch_id: i64,
+    stored: Stored,
+    seq: &mut i64,
+    written: &mut (dyn FnMut(&[Value], bool) + Send),
+) -> Result<Counts> {
     const SQL: &str = "INSERT INTO import_pending_updates (batch_id, seq, row_json) VALUES ($1, $2, $3)";
     let total = rows.len();
     let sorted = sort_rows(tx, spec, rows, stored).await?;
     let counts = sorted.counts(total);
+    sorted.show(written);
     dialect::insert_new_rows(tx, spec, sorted.new_rows, batch_id).await?;
     for (_, _, new) in sorted.changed {
         let json = serde_json::Value::Array(new.iter().map(Value::to_tagged).collect()).to_string();

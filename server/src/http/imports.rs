@@ -339,12 +339,8 @@ pub async fn commit(State(state): State<AppState>, PageSession(session): PageSes
         }
         .await;
         match outcome {
-            Ok(Committed::Yes) => {
-                job.finish(next);
-                // The years already snapshotted are read again now, not
-                // by the next person who scores or drills down.
-                crate::scoring::load::refresh_snapshots(&db).await;
-            }
+            // The import made the years it changed ready to score before it returned.
+            Ok(Committed::Yes) => job.finish(next),
             Ok(Committed::NotWaiting) => job.fail("该上传已不在待确认状态。 / This upload is no longer awaiting a decision.".into(), next),
             Ok(Committed::Busy(running)) => job.fail(
                 format!(

@@ -10,6 +10,12 @@
 //! marks the batches done. A failed or killed import's pending batches are
 //! removed before the next import writes. Only one import runs at a time,
 //! in any process ([`crate::db::claims`]).
+//!
+//! A hotline file's written rows are also kept as the batch's columnar
+//! segment ([`crate::segments`]), sealed when the batch commits; the
+//! import then writes the snapshots of the years it changed
+//! ([`crate::scoring::load::refresh_snapshots`]) before it returns, so
+//! the first scoring after it reads no ticket from the database.
 
 pub mod canonical;
 pub mod cells;
@@ -35,6 +41,7 @@ use crate::db::batches::{self, Counts};
 use crate::db::claims::{self, Origin, RunningJob};
 use crate::db::steps::Steps;
 use crate::db::{Db, DbError, Value, records, units};
+use crate::segments;
 use crate::sources::{Source, SourceSpec};
 use refs::UnitIndex;
 use report::{FileReport, ImportReport, Issue, IssueLog, Severity};
@@ -217,9 +224,17 @@ pub async fn import(
     // Holding the claim, nothing else writes pending batches: any there
     // are were left by an import that failed to finish.
     batches::remove_pending(db, &batches::pending(db).await?).await?;
-    let report = import_claimed(db, inputs, prior_issues, actor, progress).await;
+    let imported = import_claimed(db, inputs, prior_issues, actor, progress).await;
     claim.release().await?;
-    report
+    let (report, years) = imported?;
+    if report.ok && report.files.iter().any(|f| f.batch_id.is_some()) {
+        // The import is done when the years it changed are ready to score:
+        // the years its tickets fall in and those already snapshotted are
+        // read now (the tickets from the segments just sealed), so the
+        // first scoring after an import costs what a warm one costs.
+        crate::scoring::load::refresh_snapshots(db, &years).await;
+    }
+    Ok(report)
 }
 
 /// Removes what imports that failed to finish (killed, crashed) wrote,
@@ -234,7 +249,8 @@ pub async fn recover(db: &Db) -> Result<usize, ImportError> {
     Ok(pending.len())
 }
 
-async fn import_claimed(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor: &str, progress: ProgressFn) -> Result<ImportReport, ImportError> {
+/// The import, holding the claim; with the years its hotline segments hold.
+async fn import_claimed(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, actor: &str, progress: ProgressFn) -> Result<(ImportReport, Vec<i32>), ImportError> {
     let index = UnitIndex::new(units::all(db).await?);
     let doomed = prior_issues.iter().any(|i| i.severity == Severity::Error);
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Checked2Writer>(2);
@@ -285,7 +301,7 @@ async fn import_claimed(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, a
         writer.abandon().await?;
         return match failed {
             Some(e) if issues.errors() == 0 => Err(e.into()),
-            _ => Ok(issues.into_report(false, files)),
+            _ => Ok((issues.into_report(false, files), Vec::new())),
         };
     }
     let done = match writer.finish().await {
@@ -300,7 +316,8 @@ async fn import_claimed(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, a
         report.counts = Some(counts);
         report.batch_id = batch_id;
     }
-    Ok(issues.into_report(true, files))
+    let years = writer.seal_segments().await;
+    Ok((issues.into_report(true, files), years))
 }
 
 /// Checks `inputs` exactly as [`import`] would, against the units stored
@@ -542,6 +559,9 @@ struct Writer<'a> {
     file: Option<WritingFile>,
     /// Every file written, in order.
     written: Vec<WritingFile>,
+    /// The hotline files' segments, written, waiting for their batches to
+    /// commit ([`crate::segments`]).
+    finished: Vec<segments::Finished>,
 }
 
 struct WritingFile {
@@ -553,9 +573,29 @@ struct WritingFile {
     counts: Counts,
     /// Changed rows set aside so far (their last sequence number).
     deferred: i64,
+    /// A hotline file's columnar segment, while it writes; none for other
+    /// sources, without a snapshot folder, or after it failed (the year's
+    /// tickets are then read from the database).
+    segment: Option<segments::Holder>,
 }
 
 impl<'a> Writer<'a> {
+    /// Puts the segments of the batches that committed in place
+    /// ([`segments::seal_all`]); gives the years they hold tickets of.
+    /// After [`Self::finish`], holding the claim.
+    async fn seal_segments(&mut self) -> Vec<i32> {
+        let finished = std::mem::take(&mut self.finished);
+        let Some(folder) = self.db.snapshots().filter(|_| !finished.is_empty()) else { return Vec::new() };
+        match crate::db::inputs::state(self.db).await {
+            Ok(state) => segments::seal_all(folder, finished, state.hotline).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "segments not sealed; scoring will read the tickets from the database");
+                finished.into_iter().for_each(segments::Finished::discard);
+                Vec::new()
+            }
+        }
+    }
+
     fn new(db: &'a Db, actor: &'a str) -> Writer<'a> {
         Writer {
             db,
@@ -563,6 +603,7 @@ impl<'a> Writer<'a> {
             actor,
             file: None,
             written: Vec::new(),
+            finished: Vec::new(),
         }
     }
 
@@ -573,6 +614,7 @@ impl<'a> Writer<'a> {
                 let batch_id = batches::start(tx, spec.file_stem, &name, &content_hash, self.actor).await?;
                 // A file's keys are distinct (checked), so this holds for all its chunks.
                 let stored = records::stored(tx, spec).await?;
+                let segment = (spec.source == Source::Hotline).then(|| segments::Holder::start(self.db.snapshots(), batch_id));
                 self.file = Some(WritingFile {
                     spec,
                     name,
@@ -581,6 +623,7 @@ impl<'a> Writer<'a> {
                     stored,
                     counts: Counts::default(),
                     deferred: 0,
+                    segment,
                 });
             }
             Checked2Writer::Rows(mut rows) => {
@@ -592,8 +635,16 @@ impl<'a> Writer<'a> {
                 while !rows.is_empty() {
                     let rest = rows.split_off(rows.len().min(WRITE_PIECE));
                     let tx = self.steps.tx().await?;
-                    let counts = records::upsert_deferred(tx, f.spec, rows, f.batch_id, f.stored, &mut f.deferred).await?;
+                    let mut hold = |row: &[Value], changed: bool| {
+                        if let Some(segment) = f.segment.as_mut() {
+                            segment.hold(row, changed);
+                        }
+                    };
+                    let counts = records::upsert_deferred(tx, f.spec, rows, f.batch_id, f.stored, &mut f.deferred, &mut hold).await?;
                     f.counts.add(&counts);
+                    if let Some(segment) = f.segment.as_mut() {
+                        segment.write_full_parts().await;
+                    }
                     self.steps.next().await?;
                     rows = rest;
                 }
@@ -616,6 +667,11 @@ impl<'a> Writer<'a> {
     /// the same file twice leaves no trace) and audits each file.
     async fn finish(&mut self) -> Result<Vec<(Counts, Option<i64>)>, DbError> {
         self.steps.commit().await?;
+        for f in &mut self.written {
+            if let Some(segment) = f.segment.take() {
+                self.finished.extend(segment.finish().await);
+            }
+        }
         let mut tx = self.db.begin_write().await?;
         let mut audit = AuditLog::open(&mut tx).await?;
         let mut done = Vec::new();
@@ -640,6 +696,14 @@ impl<'a> Writer<'a> {
     /// the committed ones taken away.
     async fn abandon(mut self) -> Result<(), DbError> {
         self.steps.rollback();
+        for f in self.written.iter_mut().chain(self.file.as_mut()) {
+            if let Some(mut segment) = f.segment.take() {
+                segment.discard();
+            }
+        }
+        for finished in self.finished.drain(..) {
+            finished.discard();
+        }
         let ids: Vec<i64> = self.written.iter().chain(&self.file).map(|f| f.batch_id).collect();
         batches::remove_pending(self.db, &ids).await
     }

@@ -1,8 +1,10 @@
 //! One assessment year's inputs for the engine: from the year's columnar
 //! snapshot when one matches the stored data ([`crate::snapshot`]), else
-//! from the database (the source records and ticket columns `db::inputs`
-//! reads), made into the engine's frames and checked off the async
-//! workers, and then written as the year's snapshot.
+//! from the database (the source records `db::inputs` reads) and the
+//! tickets from the import batches' segments ([`crate::segments`]) or,
+//! without them, from the database's ticket columns; made into the
+//! engine's frames and checked off the async workers, and then written
+//! as the year's snapshot.
 
 use analytics::inputs::Inputs;
 use serde::Serialize;
@@ -19,6 +21,9 @@ pub use crate::db::inputs::{fingerprint, state};
 #[serde(rename_all = "snake_case")]
 pub enum InputSource {
     Snapshot,
+    /// The database's smaller tables, and the tickets from the import
+    /// batches' segments ([`crate::segments`]).
+    Segments,
     Database,
 }
 
@@ -47,7 +52,7 @@ pub async fn current(db: &Db, year: i32) -> Result<Loaded, ScoringError> {
         if let Some(found) = read_snapshot(db, year, &key, None).await {
             return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot });
         }
-        let inputs = inputs(db, year).await?;
+        let (inputs, source) = inputs_now(db, year, &before).await?;
         if state(db).await? != before {
             continue;
         }
@@ -65,7 +70,7 @@ pub async fn current(db: &Db, year: i32) -> Result<Loaded, ScoringError> {
             rows: analytics::inputs::SOURCES.iter().map(|s| (s.to_string(), inputs.frame(s).height())).collect(),
         };
         let inputs = write_snapshot(db, meta, inputs).await;
-        return Ok(Loaded { inputs, fingerprint: before.fingerprint, digest, source: InputSource::Database });
+        return Ok(Loaded { inputs, fingerprint: before.fingerprint, digest, source });
     }
     Err(ScoringError::Interrupted(format!("the data changed each of {ATTEMPTS} times it was read; score again later")))
 }
@@ -83,15 +88,18 @@ pub async fn for_unit(db: &Db, year: i32, unit: &str) -> Result<Loaded, ScoringE
     current(db, year).await
 }
 
-/// Brings every year that has a snapshot up to date with the stored data
-/// (reading each such year from the database once), so that the first
-/// scoring or drill-down after a change does not pay for it. Run in the
-/// background after an import from the web; failures are logged.
-pub async fn refresh_snapshots(db: &Db) {
+/// Brings every year that has a snapshot, and the `also` years, up to
+/// date with the stored data (reading each once), so that the first
+/// scoring or drill-down after a change does not pay for it. Run by an
+/// import as it ends; failures are logged.
+pub async fn refresh_snapshots(db: &Db, also: &[i32]) {
     let Some(folder) = db.snapshots().map(|f| f.to_path_buf()) else {
         return;
     };
-    let years = tokio::task::spawn_blocking(move || snapshot::years(&folder)).await.unwrap_or_default();
+    let mut years = tokio::task::spawn_blocking(move || snapshot::years(&folder)).await.unwrap_or_default();
+    years.extend(also);
+    years.sort_unstable();
+    years.dedup();
     for year in years.into_iter().rev() {
         let started = std::time::Instant::now();
         match current(db, year).await {
@@ -151,6 +159,46 @@ async fn write_snapshot(db: &Db, meta: Meta, inputs: Inputs) -> Inputs {
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, analytics::EngineError> + Send + 'static) -> Result<T, ScoringError> {
     Ok(tokio::task::spawn_blocking(f).await.map_err(|e| ScoringError::Interrupted(e.to_string()))??)
+}
+
+/// The year's inputs as stored now, in the state `now`: the tickets from
+/// the live hotline batches' segments when every one has its segment
+/// ([`crate::segments::tickets`]), else from the database; everything
+/// else from the database (thousands of rows, not millions).
+async fn inputs_now(db: &Db, year: i32, now: &crate::db::inputs::InputsState) -> Result<(Inputs, InputSource), ScoringError> {
+    let (set, voided) = records(db, year, None).await?;
+    let from_segments = match db.snapshots().map(|f| f.to_path_buf()) {
+        Some(folder) => {
+            let (live, void) = (now.hotline.clone(), voided.hotline.clone());
+            match tokio::task::spawn_blocking(move || crate::segments::tickets(&folder, year, &live, &void)).await {
+                Ok(Ok(found)) => found,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, year, "segments unreadable; reading the tickets from the database");
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, year, "segment reader stopped; reading the tickets from the database");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let (tickets, source) = match from_segments {
+        Some(frame) => (Ok(frame), InputSource::Segments),
+        None => (Err(hotline_columns(db, year, &voided.hotline).await?), InputSource::Database),
+    };
+    let inputs = blocking(move || {
+        let mut inputs = Inputs::from_records(&set, &voided)?;
+        inputs.hotline = match tickets {
+            Ok(frame) => frame,
+            Err(columns) => columns.into_frame()?,
+        };
+        inputs.check()?;
+        snapshot::canonical_order(inputs)
+    })
+    .await?;
+    Ok((inputs, source))
 }
 
 /// Reads the year's inputs from the database as engine DataFrames.

@@ -355,6 +355,10 @@ pub fn prune(folder: &Path, live: &[i64]) {
 pub struct Holder {
     segment: Option<SegmentWriter>,
     failed: Option<SegmentError>,
+    /// Parts being written while the rows go on into the database: at
+    /// most one such write at a time, so at most two parts' tickets are
+    /// held beyond the open ones.
+    writing: Option<tokio::task::JoinHandle<Result<()>>>,
 }
 
 impl Holder {
@@ -364,7 +368,7 @@ impl Holder {
         let segment = folder.and_then(|folder| {
             SegmentWriter::start(folder, batch).inspect_err(|e| tracing::warn!(error = %e, batch, "no segment for this batch; its tickets will be read from the database")).ok()
         });
-        Holder { segment, failed: None }
+        Holder { segment, failed: None, writing: None }
     }
 
     /// Holds one written row (the callback of `db::records::upsert…`).
@@ -374,14 +378,29 @@ impl Holder {
         }
     }
 
-    /// Writes the full parts (or gives the segment up after a failure).
+    /// Starts writing the full parts off the async workers, once the
+    /// previous ones are written (or gives the segment up after a failure).
     pub async fn write_full_parts(&mut self) {
         let Some(segment) = self.segment.as_mut() else { return };
         let parts = segment.full_parts();
         if self.failed.is_none() && !parts.is_empty() {
-            let written = tokio::task::spawn_blocking(move || parts.into_iter().try_for_each(Part::write)).await;
-            self.failed = written.unwrap_or_else(|e| Err(SegmentError::Io { path: "a segment part".into(), reason: e.to_string() })).err();
+            self.wait_for_parts().await;
+            self.writing = Some(tokio::task::spawn_blocking(move || parts.into_iter().try_for_each(Part::write)));
         }
+        self.give_up_if_failed();
+    }
+
+    /// Waits for the parts being written.
+    async fn wait_for_parts(&mut self) {
+        if let Some(writing) = self.writing.take() {
+            let written = writing.await.unwrap_or_else(|e| Err(SegmentError::Io { path: "a segment part".into(), reason: e.to_string() }));
+            if self.failed.is_none() {
+                self.failed = written.err();
+            }
+        }
+    }
+
+    fn give_up_if_failed(&mut self) {
         if let Some(e) = self.failed.take() {
             tracing::warn!(error = %e, "segment given up; its batch's tickets will be read from the database");
             self.discard();
@@ -391,6 +410,8 @@ impl Holder {
     /// Writes the rest; the segment then waits for its batch to commit.
     pub async fn finish(mut self) -> Option<Finished> {
         self.write_full_parts().await;
+        self.wait_for_parts().await;
+        self.give_up_if_failed();
         let segment = self.segment.take()?;
         match tokio::task::spawn_blocking(move || segment.finish()).await {
             Ok(Ok(finished)) => Some(finished),

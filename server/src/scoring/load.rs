@@ -185,20 +185,31 @@ async fn inputs_now(db: &Db, year: i32, now: &crate::db::inputs::InputsState) ->
         None => None,
     };
     let (tickets, source) = match from_segments {
-        Some(frame) => (Ok(frame), InputSource::Segments),
-        None => (Err(hotline_columns(db, year, &voided.hotline).await?), InputSource::Database),
+        Some(frame) => (Tickets::Frame(frame), InputSource::Segments),
+        None => (Tickets::Columns(hotline_columns(db, year, &voided.hotline).await?), InputSource::Database),
     };
-    let inputs = blocking(move || {
+    Ok((assemble(set, voided, tickets).await?, source))
+}
+
+/// A year's tickets as read: a frame from the segments, or the database's columns.
+enum Tickets {
+    Frame(analytics::polars::prelude::DataFrame),
+    Columns(crate::db::inputs::TicketColumns),
+}
+
+/// The engine's inputs from the records and the tickets, checked, in
+/// [`snapshot::canonical_order`].
+async fn assemble(set: analytics::inputs::RecordSet, voided: analytics::inputs::Voided, tickets: Tickets) -> Result<Inputs, ScoringError> {
+    blocking(move || {
         let mut inputs = Inputs::from_records(&set, &voided)?;
         inputs.hotline = match tickets {
-            Ok(frame) => frame,
-            Err(columns) => columns.into_frame()?,
+            Tickets::Frame(frame) => frame,
+            Tickets::Columns(columns) => columns.into_frame()?,
         };
         inputs.check()?;
         snapshot::canonical_order(inputs)
     })
-    .await?;
-    Ok((inputs, source))
+    .await
 }
 
 /// Reads the year's inputs from the database as engine DataFrames.
@@ -213,11 +224,5 @@ pub async fn inputs(db: &Db, year: i32) -> Result<Inputs, ScoringError> {
 pub async fn inputs_voided_until(db: &Db, year: i32, voids_until: Option<chrono::NaiveDateTime>) -> Result<Inputs, ScoringError> {
     let (set, voided) = records(db, year, voids_until).await?;
     let tickets = hotline_columns(db, year, &voided.hotline).await?;
-    blocking(move || {
-        let mut inputs = Inputs::from_records(&set, &voided)?;
-        inputs.hotline = tickets.into_frame()?;
-        inputs.check()?;
-        snapshot::canonical_order(inputs)
-    })
-    .await
+    assemble(set, voided, Tickets::Columns(tickets)).await
 }

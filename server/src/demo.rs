@@ -203,14 +203,7 @@ pub async fn seed(db: &Db, plan: &DemoPlan, actor: &str, progress: SeedProgress<
     }
     audit.flush(&mut tx).await?;
     tx.commit().await?;
-    if let Some(folder) = db.snapshots().filter(|_| !finished.is_empty()) {
-        match crate::db::inputs::state(db).await {
-            Ok(state) => {
-                crate::segments::seal_all(folder, finished, state.hotline).await;
-            }
-            Err(e) => tracing::warn!(error = %e, "segments not sealed; scoring will read the tickets from the database"),
-        }
-    }
+    crate::segments::seal_all(db, finished).await;
     Ok(out)
 }
 

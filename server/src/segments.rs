@@ -316,19 +316,6 @@ fn read_parquet(path: &Path) -> Result<DataFrame> {
     ParquetReader::new(file).finish().map_err(|e| SegmentError::Polars(e, path.display().to_string()))
 }
 
-/// The years the sealed segments of `batches` hold tickets of.
-pub fn years(folder: &Path, batches: &[i64]) -> Vec<i32> {
-    let mut years: Vec<i32> = batches
-        .iter()
-        .filter_map(|b| fs::read(root(folder).join(b.to_string()).join("meta.json")).ok())
-        .filter_map(|bytes| serde_json::from_slice::<Meta>(&bytes).ok())
-        .flat_map(|m| m.years.into_iter().map(|y| y.year))
-        .collect();
-    years.sort_unstable();
-    years.dedup();
-    years
-}
-
 /// Removes the segments of batches not in `live` (ones that never
 /// committed, or were removed) and temporary folders over an hour old.
 /// Best effort; call it holding the import's claim, so that no segment
@@ -434,13 +421,24 @@ impl Holder {
     }
 }
 
-/// Puts `finished` segments in place for their batches as the state now
-/// lists them (`live`), removes those whose batch is not live and the
+/// Puts `finished` segments in place for their batches as `db`'s state
+/// now lists them, removes those whose batch is not live and the
 /// segments of batches no longer live; gives the years the sealed ones
 /// hold tickets of. Call it after the batches committed, holding the
-/// import's claim. Failures are logged.
-pub async fn seal_all(folder: &Path, finished: Vec<Finished>, live: Vec<BatchLine>) -> Vec<i32> {
-    let folder = folder.to_path_buf();
+/// import's claim. Failures are logged: the years' tickets are then read
+/// from the database.
+pub async fn seal_all(db: &crate::db::Db, finished: Vec<Finished>) -> Vec<i32> {
+    let Some(folder) = db.snapshots().filter(|_| !finished.is_empty()).map(Path::to_path_buf) else {
+        return Vec::new();
+    };
+    let live = match crate::db::inputs::state(db).await {
+        Ok(state) => state.hotline,
+        Err(e) => {
+            tracing::warn!(error = %e, "segments not sealed; their batches' tickets will be read from the database");
+            finished.into_iter().for_each(Finished::discard);
+            return Vec::new();
+        }
+    };
     let sealed = tokio::task::spawn_blocking(move || {
         let mut years = Vec::new();
         for segment in finished {

@@ -316,7 +316,8 @@ async fn import_claimed(db: &Db, inputs: Vec<Input>, prior_issues: Vec<Issue>, a
         report.counts = Some(counts);
         report.batch_id = batch_id;
     }
-    let years = writer.seal_segments().await;
+    // Holding the claim: the hotline segments go in place for the batches just committed.
+    let years = segments::seal_all(db, std::mem::take(&mut writer.finished)).await;
     Ok((issues.into_report(true, files), years))
 }
 
@@ -580,22 +581,6 @@ struct WritingFile {
 }
 
 impl<'a> Writer<'a> {
-    /// Puts the segments of the batches that committed in place
-    /// ([`segments::seal_all`]); gives the years they hold tickets of.
-    /// After [`Self::finish`], holding the claim.
-    async fn seal_segments(&mut self) -> Vec<i32> {
-        let finished = std::mem::take(&mut self.finished);
-        let Some(folder) = self.db.snapshots().filter(|_| !finished.is_empty()) else { return Vec::new() };
-        match crate::db::inputs::state(self.db).await {
-            Ok(state) => segments::seal_all(folder, finished, state.hotline).await,
-            Err(e) => {
-                tracing::warn!(error = %e, "segments not sealed; scoring will read the tickets from the database");
-                finished.into_iter().for_each(segments::Finished::discard);
-                Vec::new()
-            }
-        }
-    }
-
     fn new(db: &'a Db, actor: &'a str) -> Writer<'a> {
         Writer {
             db,

@@ -8,7 +8,9 @@
 //! accepted objection (异议成立) stays in the data, marked, and counts for
 //! nothing.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
@@ -23,7 +25,7 @@ pub struct Inputs {
     pub units: DataFrame,
     pub commitments: DataFrame,
     pub proposals: DataFrame,
-    pub hotline: DataFrame,
+    pub hotline: Tickets,
     pub debt: DataFrame,
     pub dishonesty: DataFrame,
     pub ratings: DataFrame,
@@ -100,32 +102,129 @@ pub fn schema(source: &str) -> Vec<(&'static str, DataType)> {
 /// The input names, in a fixed order.
 pub const SOURCES: [&str; 8] = ["units", "commitments", "proposals", "hotline", "debt", "dishonesty", "ratings", "honours"];
 
+/// The year's hotline tickets, the one source counted in millions: a frame
+/// in memory, or a Parquet file (a year's snapshot) that the engine
+/// streams through ([`collect`]), so that scoring a year never holds all
+/// its tickets decoded at once.
+#[derive(Clone)]
+pub enum Tickets {
+    Frame(DataFrame),
+    /// A Parquet file, mapped, and its number of rows. The file is read
+    /// through the mapping, not its path: a snapshot replaced or removed
+    /// while a scoring reads it is still read whole.
+    Parquet { scan: LazyFrame, rows: usize },
+}
+
+impl Tickets {
+    /// The tickets of the Parquet file `file`, read as they are needed.
+    ///
+    /// The file is mapped into memory once, here, and every query reads
+    /// that one mapping: its pages are the operating system's cache, read
+    /// only where a query needs them (the columns it projects), and shared
+    /// by the queries of a scoring instead of mapped again by each.
+    pub fn parquet(file: std::fs::File) -> PolarsResult<Tickets> {
+        let mapped = ScanSourceRef::File(&file).to_memslice()?;
+        let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
+        let scan = LazyFrame::scan_parquet_sources(ScanSources::Buffers(Arc::from([mapped])), args)?;
+        let counted = scan.clone().select([len().cast(DataType::UInt64).alias("rows")]).collect()?;
+        let rows = counted.column("rows")?.u64()?.get(0).unwrap_or(0) as usize;
+        Ok(Tickets::Parquet { scan, rows })
+    }
+
+    /// The tickets as a query's start.
+    pub fn lazy(&self) -> LazyFrame {
+        match self {
+            Tickets::Frame(df) => df.clone().lazy(),
+            Tickets::Parquet { scan, .. } => scan.clone(),
+        }
+    }
+
+    pub fn height(&self) -> usize {
+        match self {
+            Tickets::Frame(df) => df.height(),
+            Tickets::Parquet { rows, .. } => *rows,
+        }
+    }
+
+    /// All the tickets in memory (a file is read whole: for writing and
+    /// digesting a year, not for scoring it).
+    pub fn frame(&self) -> PolarsResult<Cow<'_, DataFrame>> {
+        match self {
+            Tickets::Frame(df) => Ok(Cow::Borrowed(df)),
+            Tickets::Parquet { scan, .. } => Ok(Cow::Owned(collect(scan.clone())?)),
+        }
+    }
+
+    fn schema(&self) -> PolarsResult<SchemaRef> {
+        match self {
+            Tickets::Frame(df) => Ok(df.schema().clone()),
+            Tickets::Parquet { scan, .. } => scan.clone().collect_schema(),
+        }
+    }
+}
+
+impl From<DataFrame> for Tickets {
+    fn from(df: DataFrame) -> Tickets {
+        Tickets::Frame(df)
+    }
+}
+
+impl std::fmt::Debug for Tickets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tickets::Frame(df) => f.debug_tuple("Frame").field(df).finish(),
+            Tickets::Parquet { rows, .. } => f.debug_struct("Parquet").field("rows", rows).finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Runs a query over the inputs on polars' streaming engine: a file source
+/// is read in morsels and each is aggregated as it arrives, where the
+/// in-memory engine would decode the whole file first (at 3 M tickets,
+/// 0.09 s and 150 MiB against 0.3 s and 550 MiB for the hotline's
+/// measures). The rows come in no fixed order; callers sort.
+pub fn collect(query: LazyFrame) -> PolarsResult<DataFrame> {
+    Ok(query.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
 impl Inputs {
-    pub fn frame(&self, source: &str) -> &DataFrame {
-        match source {
+    /// One source whole, in memory (see [`Tickets::frame`]).
+    pub fn frame(&self, source: &str) -> PolarsResult<Cow<'_, DataFrame>> {
+        Ok(Cow::Borrowed(match source {
             "units" => &self.units,
             "commitments" => &self.commitments,
             "proposals" => &self.proposals,
-            "hotline" => &self.hotline,
+            "hotline" => return self.hotline.frame(),
             "debt" => &self.debt,
             "dishonesty" => &self.dishonesty,
             "ratings" => &self.ratings,
             "honours" => &self.honours,
             other => panic!("no input named {other}"),
+        }))
+    }
+
+    /// The number of rows of one source.
+    pub fn height(&self, source: &str) -> usize {
+        match source {
+            "hotline" => self.hotline.height(),
+            other => self.frame(other).map_or(0, |df| df.height()),
         }
     }
 
     /// Checks every input has the expected columns with the expected dtypes.
     pub fn check(&self) -> Result<(), EngineError> {
         for source in SOURCES {
-            let df = self.frame(source);
+            let found = match source {
+                "hotline" => self.hotline.schema()?,
+                other => self.frame(other)?.schema().clone(),
+            };
             for (name, dtype) in schema(source) {
-                match df.column(name) {
-                    Err(_) => return Err(EngineError::Schema(format!("{source}: missing column {name}"))),
-                    Ok(c) if c.dtype() != &dtype => {
-                        return Err(EngineError::Schema(format!("{source}.{name}: expected {dtype}, found {}", c.dtype())));
+                match found.get(name) {
+                    None => return Err(EngineError::Schema(format!("{source}: missing column {name}"))),
+                    Some(d) if d != &dtype => {
+                        return Err(EngineError::Schema(format!("{source}.{name}: expected {dtype}, found {d}")));
                     }
-                    Ok(_) => {}
+                    Some(_) => {}
                 }
             }
         }
@@ -229,7 +328,7 @@ impl Inputs {
             units,
             commitments,
             proposals,
-            hotline,
+            hotline: hotline.into(),
             debt,
             dishonesty,
             ratings,

@@ -139,16 +139,28 @@ pub fn findings(inputs: &Inputs, ctx: Ctx<'_>, units: &DataFrame, measures: &Dat
         lit(NULL),
         lit("hotline tickets of this year name a unit that is not in the unit list"),
     ));
-    let impossible: [(&str, &DataFrame, Expr, &str); 6] = [
-        ("hotline", &inputs.hotline, col(CLOSED_AT).lt(col(RECEIVED_AT)), "closed_at is before received_at"),
-        ("hotline", &inputs.hotline, col(DUE_AT).lt(col(RECEIVED_AT)), "due_at is before received_at"),
-        ("commitments", &inputs.commitments, col(DUE_ON).lt(col(MADE_ON)), "due_on is before made_on"),
-        ("commitments", &inputs.commitments, col(FULFILLED_ON).lt(col(MADE_ON)), "fulfilled_on is before made_on"),
-        ("proposals", &inputs.proposals, col(REPLIED_ON).lt(col(ASSIGNED_ON)), "replied_on is before assigned_on"),
-        ("dishonesty", &inputs.dishonesty, col(RECTIFIED_ON).lt(col(OCCURRED_ON)), "rectified_on is before occurred_on"),
+    // The tickets may be a file of millions (read as it is streamed): it is
+    // read once for both of their checks, and only the few tickets that
+    // fail one are kept for them.
+    let closed_early = col(CLOSED_AT).lt(col(RECEIVED_AT));
+    let due_early = col(DUE_AT).lt(col(RECEIVED_AT));
+    let odd_tickets = crate::inputs::collect(
+        inputs
+            .hotline
+            .lazy()
+            .filter(closed_early.clone().or(due_early.clone()).fill_null(lit(false)))
+            .select([col(ID), col(UNIT_CODE), col(RECEIVED_AT), col(DUE_AT), col(CLOSED_AT)]),
+    )?;
+    let impossible: [(&str, LazyFrame, Expr, &str); 6] = [
+        ("hotline", odd_tickets.clone().lazy(), closed_early, "closed_at is before received_at"),
+        ("hotline", odd_tickets.lazy(), due_early, "due_at is before received_at"),
+        ("commitments", inputs.commitments.clone().lazy(), col(DUE_ON).lt(col(MADE_ON)), "due_on is before made_on"),
+        ("commitments", inputs.commitments.clone().lazy(), col(FULFILLED_ON).lt(col(MADE_ON)), "fulfilled_on is before made_on"),
+        ("proposals", inputs.proposals.clone().lazy(), col(REPLIED_ON).lt(col(ASSIGNED_ON)), "replied_on is before assigned_on"),
+        ("dishonesty", inputs.dishonesty.clone().lazy(), col(RECTIFIED_ON).lt(col(OCCURRED_ON)), "rectified_on is before occurred_on"),
     ];
-    for (source, df, bad, detail) in impossible {
-        let rows = df.clone().lazy().filter(bad.fill_null(lit(false)));
+    for (source, records, bad, detail) in impossible {
+        let rows = records.filter(bad.fill_null(lit(false)));
         frames.push(finding(rows, IMPOSSIBLE_DATE, source, col(ID), lit(detail)));
     }
     // "0 when due_amount is 0" scores full points; overdue debt with

@@ -29,7 +29,7 @@ pub fn assess(inputs: &Inputs, rules: &Rulebook, window: &Window, previous: Opti
     let ctx = Ctx { window, rules };
     // Collected once: indicator results and the data-quality report both
     // read it, so the large sources are aggregated a single time.
-    let measures = all_measures(inputs, ctx).collect()?;
+    let measures = all_measures(inputs, ctx)?;
     let indicator_rows = indicator_results(inputs, ctx, &measures)?;
     let units = unit_results(inputs, ctx, indicator_rows.clone().lazy(), previous)?;
     let quality = quality::findings(inputs, ctx, &units, &measures)?;
@@ -41,17 +41,26 @@ pub fn assess(inputs: &Inputs, rules: &Rulebook, window: &Window, previous: Opti
 }
 
 /// Every source's measures in the long form `unit_code, indicator,
-/// numerator, denominator, value`.
-pub fn all_measures(inputs: &Inputs, ctx: Ctx<'_>) -> LazyFrame {
+/// numerator, denominator, value`, ordered by unit and indicator.
+///
+/// The tickets' part runs on the streaming engine ([`crate::inputs::collect`]):
+/// they may be a file of millions of rows, read in morsels. Their flags are
+/// all booleans, so each sum is a count, the same whatever order the morsels
+/// are added in. The other sources are thousands of rows and may weigh a
+/// record by a fraction (a rulebook's deduction per item), whose sum must be
+/// formed in one order: they run in memory, as before, over their rows in
+/// the order given (the server gives them sorted by unit and id).
+pub fn all_measures(inputs: &Inputs, ctx: Ctx<'_>) -> PolarsResult<DataFrame> {
+    let tickets = crate::inputs::collect(indicators::measures(hotline::flagged(inputs.hotline.lazy(), ctx), hotline::INDICATORS))?;
     let frames = vec![
         indicators::measures(commitments::flagged(inputs.commitments.clone().lazy(), ctx), commitments::INDICATORS),
         indicators::measures(proposals::flagged(inputs.proposals.clone().lazy(), ctx), proposals::INDICATORS),
-        indicators::measures(hotline::flagged(inputs.hotline.clone().lazy(), ctx), hotline::INDICATORS),
+        tickets.lazy(),
         indicators::measures(dishonesty::flagged(inputs.dishonesty.clone().lazy(), ctx), dishonesty::INDICATORS),
         debt::measures(inputs.debt.clone().lazy(), ctx),
         rating::measures(inputs.ratings.clone().lazy(), ctx),
     ];
-    concat(frames, UnionArgs::default()).expect("measures share a schema")
+    concat(frames, UnionArgs::default())?.sort([UNIT_CODE, INDICATOR], SortMultipleOptions::default()).collect()
 }
 
 /// The rulebook as a frame: one row per indicator with its weight,
@@ -354,7 +363,7 @@ pub fn flagged_source(inputs: &Inputs, ctx: Ctx<'_>, indicator: &str) -> Option<
         return Some((proposals::flagged(inputs.proposals.clone().lazy(), ctx), m));
     }
     if let Some(m) = find(hotline::INDICATORS) {
-        return Some((hotline::flagged(inputs.hotline.clone().lazy(), ctx), m));
+        return Some((hotline::flagged(inputs.hotline.lazy(), ctx), m));
     }
     if let Some(m) = find(dishonesty::INDICATORS) {
         return Some((dishonesty::flagged(inputs.dishonesty.clone().lazy(), ctx), m));

@@ -63,7 +63,7 @@ fn repeated(inputs: &Inputs, times: usize) -> Inputs {
         units: inputs.units.clone(),
         commitments: rep(&inputs.commitments),
         proposals: rep(&inputs.proposals),
-        hotline: rep(&inputs.hotline),
+        hotline: rep(&inputs.hotline.frame().unwrap()).into(),
         debt: inputs.debt.clone(),
         dishonesty: rep(&inputs.dishonesty),
         ratings: inputs.ratings.clone(),
@@ -111,7 +111,7 @@ fn main() {
     if !parquet.is_empty() {
         std::fs::create_dir_all(&parquet).unwrap();
         for source in SOURCES {
-            let mut df = inputs.frame(source).clone();
+            let mut df = inputs.frame(source).unwrap().into_owned();
             let file = std::fs::File::create(format!("{parquet}/{source}.parquet")).unwrap();
             ParquetWriter::new(file).finish(&mut df).unwrap();
         }

@@ -39,7 +39,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use analytics::inputs::{Inputs, SOURCES};
+use analytics::inputs::{Inputs, SOURCES, Tickets};
 use analytics::polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -168,14 +168,21 @@ fn read_with(folder: &Path, year: i32, key: &str, unit: Option<&str>) -> Result<
     }
     let frames = SOURCES.map(|source| match unit {
         Some(unit) if RECORDS.contains(&source) => read_frame_of(&dir, source, unit),
+        // Left as a file for the engine to stream through (scoring a
+        // year never holds its millions of tickets decoded at once).
+        None if source == "hotline" => Ok(DataFrame::empty()),
         _ => read_frame(&dir, source),
     });
     let [units, commitments, proposals, hotline, debt, dishonesty, ratings, honours] = frames;
+    let hotline = match unit {
+        Some(_) => Tickets::Frame(hotline?),
+        None => open_tickets(&dir)?,
+    };
     let inputs = Inputs {
         units: units?,
         commitments: commitments?,
         proposals: proposals?,
-        hotline: hotline?,
+        hotline,
         debt: debt?,
         dishonesty: dishonesty?,
         ratings: ratings?,
@@ -185,7 +192,7 @@ fn read_with(folder: &Path, year: i32, key: &str, unit: Option<&str>) -> Result<
         return Err(SnapshotError::Io { path: dir.display().to_string(), reason: "its meta does not list the inputs".into() });
     }
     for (source, rows) in &meta.rows {
-        let read = inputs.frame(source).height();
+        let read = inputs.height(source);
         let whole = unit.is_none() || !RECORDS.contains(&source.as_str());
         if (whole && read != *rows) || read > *rows {
             return Err(SnapshotError::Io { path: dir.display().to_string(), reason: format!("{source} has {read} rows, its meta says {rows}") });
@@ -218,6 +225,14 @@ fn read_frame_of(dir: &Path, source: &str, unit: &str) -> Result<DataFrame> {
         .map_err(failed)
 }
 
+/// The year's tickets file, opened (its footer read and its rows
+/// counted): the engine reads the rest as it scores.
+fn open_tickets(dir: &Path) -> Result<Tickets> {
+    let path = dir.join("hotline.parquet");
+    let file = File::open(&path).map_err(io(&path))?;
+    Tickets::parquet(file).map_err(|e| SnapshotError::Polars(e, path.display().to_string()))
+}
+
 fn read_frame(dir: &Path, source: &str) -> Result<DataFrame> {
     let path = dir.join(format!("{source}.parquet"));
     let file = File::open(&path).map_err(io(&path))?;
@@ -234,7 +249,8 @@ pub fn canonical_order(mut inputs: Inputs) -> std::result::Result<Inputs, analyt
     let sort = |df: &DataFrame| df.sort([UNIT_CODE, ID], SortMultipleOptions::default().with_multithreaded(true).with_maintain_order(true));
     inputs.commitments = sort(&inputs.commitments)?;
     inputs.proposals = sort(&inputs.proposals)?;
-    inputs.hotline = sort(&inputs.hotline)?;
+    let tickets = sort(inputs.hotline.frame()?.as_ref())?;
+    inputs.hotline = tickets.into();
     inputs.dishonesty = sort(&inputs.dishonesty)?;
     Ok(inputs)
 }
@@ -284,7 +300,7 @@ fn write_files(temp: &Path, meta: &Meta, inputs: &Inputs) -> Result<()> {
     for source in SOURCES {
         let path = temp.join(format!("{source}.parquet"));
         let file = File::create(&path).map_err(io(&path))?;
-        let mut frame = inputs.frame(source).clone();
+        let mut frame = inputs.frame(source).map_err(|e| SnapshotError::Polars(e, path.display().to_string()))?.into_owned();
         ParquetWriter::new(file)
             .with_compression(ParquetCompression::Lz4Raw)
             .with_row_group_size(Some(ROW_GROUP))
@@ -353,7 +369,7 @@ mod tests {
             key: key.into(),
             fingerprint: "f".into(),
             digest: "d".into(),
-            rows: SOURCES.iter().map(|s| (s.to_string(), inputs.frame(s).height())).collect(),
+            rows: SOURCES.iter().map(|s| (s.to_string(), inputs.height(s))).collect(),
         }
     }
 
@@ -367,7 +383,7 @@ mod tests {
         assert_eq!(back.meta, meta(&inputs, key));
         for source in SOURCES {
             // The same rows in the same (canonical) order.
-            assert!(back.inputs.frame(source).equals_missing(inputs.frame(source)), "{source}");
+            assert!(back.inputs.frame(source).unwrap().equals_missing(&inputs.frame(source).unwrap()), "{source}");
         }
         assert!(read(dir.path(), 2025, "cd34").unwrap().is_none(), "another key");
         assert!(read(dir.path(), 2024, key).unwrap().is_none(), "another year");
@@ -376,9 +392,9 @@ mod tests {
         // One unit's records: exactly that unit's rows of each record input.
         let unit = read_unit(dir.path(), 2025, key, "330302").unwrap().expect("written");
         for source in RECORDS {
-            let expected = inputs.frame(source).clone().lazy().filter(col(UNIT_CODE).eq(lit("330302"))).collect().unwrap();
+            let expected = inputs.frame(source).unwrap().into_owned().lazy().filter(col(UNIT_CODE).eq(lit("330302"))).collect().unwrap();
             assert!(expected.height() > 0, "{source}");
-            assert!(unit.inputs.frame(source).equals_missing(&expected), "{source}");
+            assert!(unit.inputs.frame(source).unwrap().equals_missing(&expected), "{source}");
         }
         assert_eq!(unit.inputs.units.height(), inputs.units.height());
 
@@ -386,6 +402,12 @@ mod tests {
         write(dir.path(), &meta(&inputs, "cd34"), &inputs).unwrap();
         assert!(read(dir.path(), 2025, key).unwrap().is_none());
         assert!(read(dir.path(), 2025, "cd34").unwrap().is_some());
+        // A year's tickets are left in their file for the engine to stream,
+        // through the handle the reading opened: the snapshot removed since
+        // is still read whole.
+        assert!(matches!(back.inputs.hotline, Tickets::Parquet { .. }), "{:?}", back.inputs.hotline);
+        assert!(!dir.path().join("2025").join(key).exists());
+        assert!(back.inputs.hotline.frame().unwrap().equals_missing(&inputs.hotline.frame().unwrap()));
         assert_eq!(years(dir.path()), vec![2025]);
     }
 
@@ -400,7 +422,7 @@ mod tests {
         assert!(read(dir.path(), 2025, "ab12").is_err());
         // Rows missing from a whole file (one rewritten shorter) are caught by the meta.
         let mut short = inputs.clone();
-        short.hotline = inputs.hotline.slice(0, 10);
+        short.hotline = inputs.hotline.frame().unwrap().slice(0, 10).into();
         std::fs::create_dir(dir.path().join("short")).unwrap();
         write_files(&dir.path().join("short"), &meta(&inputs, "ef56"), &short).unwrap();
         std::fs::rename(dir.path().join("short"), dir.path().join("2025/ef56")).unwrap();

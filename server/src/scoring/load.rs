@@ -35,6 +35,8 @@ pub struct Loaded {
     /// Their content digest ([`digest::digest`]).
     pub digest: String,
     pub source: InputSource,
+    /// The snapshot key of the state they were read in.
+    pub key: String,
 }
 
 /// The year's inputs as stored now, with the fingerprint they match: from
@@ -50,7 +52,7 @@ pub async fn current(db: &Db, year: i32) -> Result<Loaded, ScoringError> {
         let before = state(db).await?;
         let key = snapshot::key(&before.detail);
         if let Some(found) = read_snapshot(db, year, &key, None).await {
-            return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot });
+            return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot, key });
         }
         let (inputs, source) = inputs_now(db, year, &before).await?;
         if state(db).await? != before {
@@ -64,13 +66,13 @@ pub async fn current(db: &Db, year: i32) -> Result<Loaded, ScoringError> {
         let meta = Meta {
             format: snapshot::FORMAT.to_string(),
             year,
-            key,
+            key: key.clone(),
             fingerprint: before.fingerprint.clone(),
             digest: digest.clone(),
-            rows: analytics::inputs::SOURCES.iter().map(|s| (s.to_string(), inputs.frame(s).height())).collect(),
+            rows: analytics::inputs::SOURCES.iter().map(|s| (s.to_string(), inputs.height(s))).collect(),
         };
         let inputs = write_snapshot(db, meta, inputs).await;
-        return Ok(Loaded { inputs, fingerprint: before.fingerprint, digest, source });
+        return Ok(Loaded { inputs, fingerprint: before.fingerprint, digest, source, key });
     }
     Err(ScoringError::Interrupted(format!("the data changed each of {ATTEMPTS} times it was read; score again later")))
 }
@@ -83,9 +85,43 @@ pub async fn for_unit(db: &Db, year: i32, unit: &str) -> Result<Loaded, ScoringE
     let before = state(db).await?;
     let key = snapshot::key(&before.detail);
     if let Some(found) = read_snapshot(db, year, &key, Some(unit)).await {
-        return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot });
+        return Ok(Loaded { inputs: found.inputs, fingerprint: before.fingerprint, digest: found.meta.digest, source: InputSource::Snapshot, key });
     }
     current(db, year).await
+}
+
+/// Runs `work` (the engine) off the async workers on `loaded`, the year's
+/// inputs as [`current`] read them, and gives them back with its result.
+///
+/// A snapshot's tickets are read while `work` runs (see
+/// [`analytics::inputs::Tickets`]); opening it checked its footer and row
+/// count, not every page. So when `work` fails on a snapshot's inputs
+/// with a polars error (a page damaged on disk), the snapshot is removed
+/// and `work` runs once more on the inputs read again, from the database
+/// and the segments, which also writes the snapshot anew. An error of
+/// the engine itself fails the second run the same way, and is returned.
+pub async fn run<T: Send + 'static>(
+    db: &Db,
+    year: i32,
+    loaded: Loaded,
+    work: impl Fn(&Inputs) -> Result<T, analytics::EngineError> + Send + Sync + 'static,
+) -> Result<(Loaded, T), ScoringError> {
+    let work = std::sync::Arc::new(work);
+    let (inputs, first) = (loaded.inputs.clone(), work.clone());
+    match blocking(move || first(&inputs)).await {
+        Err(ScoringError::Engine(analytics::EngineError::Polars(e))) if loaded.source == InputSource::Snapshot => {
+            tracing::warn!(error = %e, year, "snapshot unreadable while scoring; removed, reading the database");
+            if let Some(folder) = db.snapshots().map(|f| f.to_path_buf()) {
+                let key = loaded.key.clone();
+                let _ = tokio::task::spawn_blocking(move || snapshot::discard(&folder, year, &key)).await;
+            }
+            let loaded = current(db, year).await?;
+            let inputs = loaded.inputs.clone();
+            let out = blocking(move || work(&inputs)).await?;
+            Ok((loaded, out))
+        }
+        outcome => Ok((loaded, outcome?)),
+    }
 }
 
 /// Brings every year that has a snapshot, and the `also` years, up to
@@ -205,7 +241,8 @@ async fn assemble(set: analytics::inputs::RecordSet, voided: analytics::inputs::
         inputs.hotline = match tickets {
             Tickets::Frame(frame) => frame,
             Tickets::Columns(columns) => columns.into_frame()?,
-        };
+        }
+        .into();
         inputs.check()?;
         snapshot::canonical_order(inputs)
     })

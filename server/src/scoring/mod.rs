@@ -260,18 +260,16 @@ async fn compute(
     let window = Window::new(year, as_of, now_cst())?;
     let started = std::time::Instant::now();
     let loaded = load::current(db, year).await?;
-    let (fingerprint, inputs_digest, read_from, inputs) = (loaded.fingerprint, loaded.digest, loaded.source, loaded.inputs);
     let previous = previous_year(db, year, None).await?;
     let seconds_loading = started.elapsed().as_secs_f64();
     on_step(ScoreStep::Computing);
     let started = std::time::Instant::now();
     let rulebook_text = rules.to_toml();
     let engine_window = window;
-    let assessment = tokio::task::spawn_blocking(move || -> Result<_, analytics::EngineError> {
-        analytics::score::assess(&inputs, &rules, &engine_window, previous.as_ref())
-    })
-    .await
-    .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
+    // From a snapshot, the engine reads the year's tickets as it scores:
+    // their reading is part of the scoring's time.
+    let (loaded, assessment) = load::run(db, year, loaded, move |inputs| analytics::score::assess(inputs, &rules, &engine_window, previous.as_ref())).await?;
+    let (fingerprint, inputs_digest, read_from) = (loaded.fingerprint, loaded.digest, loaded.source);
     let rows = ResultRows::from_assessment(&assessment)?;
     let seconds_scoring = started.elapsed().as_secs_f64();
     let rulebook_hash = sha256(&rulebook_text);

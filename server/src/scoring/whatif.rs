@@ -60,11 +60,8 @@ pub async fn whatif(db: &Db, stored: &Stored, mut rules: Rulebook) -> Result<Wha
     rules.validate()?;
     let window = Window::new(year, Some(version.as_of), now_cst())?;
     let loaded = load::current(db, year).await?;
+    let (loaded, assessment) = load::run(db, year, loaded, move |inputs| analytics::score::assess(inputs, &rules, &window, None)).await?;
     let data_changed = loaded.fingerprint != version.inputs_fingerprint;
-    let inputs = loaded.inputs;
-    let assessment = tokio::task::spawn_blocking(move || analytics::score::assess(&inputs, &rules, &window, None))
-        .await
-        .map_err(|e| ScoringError::Interrupted(e.to_string()))??;
     let alternative = ResultRows::from_assessment(&assessment)?;
     Ok(WhatIf { year, version: version.version, rulebook_title, rulebook_year, data_changed, units: compare(&stored.rows, &alternative) })
 }

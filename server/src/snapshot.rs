@@ -22,6 +22,15 @@
 //! that cannot be read (removed meanwhile, damaged) is removed and the
 //! database is read instead, which writes it again.
 //!
+//! Reading a whole year ([`read`]) decodes every input but the tickets: the
+//! tickets' file is mapped and left to the engine, which streams through
+//! the columns it needs ([`analytics::inputs::Tickets`]), so a scoring
+//! never holds a year's millions of tickets decoded. The mapping keeps the
+//! file readable when a newer snapshot removes it meanwhile. Reading opens
+//! the file's footer and counts its rows; a page damaged beyond that fails
+//! the scoring, which then removes the snapshot and scores from the
+//! database ([`crate::scoring::load::run`]).
+//!
 //! Where: under `ZHENGXIN_SNAPSHOT_DIR` in a sub-folder per database when
 //! it is set, else beside a SQLite file (`<file>.snapshots/`), else (for
 //! PostgreSQL, which has no file to sit beside) under `data/snapshots/` of

@@ -32,7 +32,8 @@ DAY = Y1  # as_of's calendar day
 
 
 def read(name):
-    return pl.scan_parquet(f"{DIR}/{name}.parquet")
+    # The tickets are kept in parts (hotline-0.parquet, hotline-1, ...).
+    return pl.scan_parquet(f"{DIR}/hotline-*.parquet" if name == "hotline" else f"{DIR}/{name}.parquet")
 
 
 def rate(num, den):

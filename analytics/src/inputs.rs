@@ -109,23 +109,22 @@ pub const SOURCES: [&str; 8] = ["units", "commitments", "proposals", "hotline", 
 #[derive(Clone)]
 pub enum Tickets {
     Frame(DataFrame),
-    /// A Parquet file, mapped, and its number of rows. The file is read
-    /// through the mapping, not its path: a snapshot replaced or removed
-    /// while a scoring reads it is still read whole.
+    /// Parquet files and their number of rows. The files are read through
+    /// the handles opened here, not their paths: a snapshot replaced or
+    /// removed while a scoring reads it is still read whole.
     Parquet { scan: LazyFrame, rows: usize },
 }
 
 impl Tickets {
-    /// The tickets of the Parquet file `file`, read as they are needed.
+    /// The tickets of the Parquet files `parts` (one after another), read
+    /// as they are needed.
     ///
-    /// The file is mapped into memory once, here, and every query reads
-    /// that one mapping: its pages are the operating system's cache, read
-    /// only where a query needs them (the columns it projects), and shared
-    /// by the queries of a scoring instead of mapped again by each.
-    pub fn parquet(file: std::fs::File) -> PolarsResult<Tickets> {
-        let mapped = ScanSourceRef::File(&file).to_memslice()?;
+    /// Each file is mapped into memory while a query reads it, and no
+    /// longer: a year kept in parts of a million tickets is never mapped
+    /// whole, so what a scoring holds does not grow with the year's size.
+    pub fn parquet(parts: Vec<std::fs::File>) -> PolarsResult<Tickets> {
         let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
-        let scan = LazyFrame::scan_parquet_sources(ScanSources::Buffers(Arc::from([mapped])), args)?;
+        let scan = LazyFrame::scan_parquet_sources(ScanSources::Files(Arc::from(parts)), args)?;
         let counted = scan.clone().select([len().cast(DataType::UInt64).alias("rows")]).collect()?;
         let rows = counted.column("rows")?.u64()?.get(0).unwrap_or(0) as usize;
         Ok(Tickets::Parquet { scan, rows })

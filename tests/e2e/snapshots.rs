@@ -62,7 +62,7 @@ e2e!(a_snapshot_scores_exactly_as_the_database_does, |app| {
 
     // A damaged snapshot is passed over: the database is read again, and
     // gives the same result.
-    let hotline = year.join(&key).join("hotline.parquet");
+    let hotline = year.join(&key).join("hotline-0.parquet");
     std::fs::write(&hotline, b"PAR1 not parquet").unwrap();
     let damaged = score(&app).await;
     assert_eq!(damaged.read_from, InputSource::Database);
@@ -73,7 +73,7 @@ e2e!(a_snapshot_scores_exactly_as_the_database_does, |app| {
     // Damaged inside, its footer whole: the reading opens it (footer and
     // row count) and leaves its pages to the engine, which fails on them.
     // The snapshot is then removed and the year scored from the database.
-    let hotline = year.join(snapshot_keys(&app).remove(0)).join("hotline.parquet");
+    let hotline = year.join(snapshot_keys(&app).remove(0)).join("hotline-0.parquet");
     let mut bytes = std::fs::read(&hotline).unwrap();
     let n = bytes.len();
     bytes[4..n / 2].fill(0xff);

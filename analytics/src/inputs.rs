@@ -110,7 +110,7 @@ pub const SOURCES: [&str; 8] = ["units", "commitments", "proposals", "hotline", 
 pub enum Tickets {
     Frame(DataFrame),
     /// Parquet files and their number of rows. The files are read through
-    /// the handles opened here, not their paths: a snapshot replaced or
+    /// the handles given to [`Tickets::parquet`], not their paths: a snapshot replaced or
     /// removed while a scoring reads it is still read whole.
     Parquet { scan: LazyFrame, rows: usize },
 }
@@ -123,8 +123,7 @@ impl Tickets {
     /// longer: a year kept in parts of a million tickets is never mapped
     /// whole, so what a scoring holds does not grow with the year's size.
     pub fn parquet(parts: Vec<std::fs::File>) -> PolarsResult<Tickets> {
-        let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
-        let scan = LazyFrame::scan_parquet_sources(ScanSources::Files(Arc::from(parts)), args)?;
+        let scan = scan_tickets(parts)?;
         let counted = scan.clone().select([len().cast(DataType::UInt64).alias("rows")]).collect()?;
         let rows = counted.column("rows")?.u64()?.get(0).unwrap_or(0) as usize;
         Ok(Tickets::Parquet { scan, rows })
@@ -145,12 +144,12 @@ impl Tickets {
         }
     }
 
-    /// All the tickets in memory (a file is read whole: for writing and
-    /// digesting a year, not for scoring it).
+    /// All the tickets in memory, in the files' order (they are read whole:
+    /// for writing and digesting a year, not for scoring it).
     pub fn frame(&self) -> PolarsResult<Cow<'_, DataFrame>> {
         match self {
             Tickets::Frame(df) => Ok(Cow::Borrowed(df)),
-            Tickets::Parquet { scan, .. } => Ok(Cow::Owned(collect(scan.clone())?)),
+            Tickets::Parquet { scan, .. } => Ok(Cow::Owned(scan.clone().collect()?)),
         }
     }
 
@@ -160,6 +159,13 @@ impl Tickets {
             Tickets::Parquet { scan, .. } => scan.clone().collect_schema(),
         }
     }
+}
+
+/// The Parquet files `parts`, one after another, as a query's start: read
+/// through the handles given, each file mapped only while it is read.
+pub fn scan_tickets(parts: Vec<std::fs::File>) -> PolarsResult<LazyFrame> {
+    let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
+    LazyFrame::scan_parquet_sources(ScanSources::Files(Arc::from(parts)), args)
 }
 
 impl From<DataFrame> for Tickets {

@@ -177,27 +177,24 @@ fn read_with(folder: &Path, year: i32, key: &str, unit: Option<&str>) -> Result<
     if meta.format != FORMAT || meta.year != year || meta.key != key {
         return Ok(None);
     }
-    let frames = SOURCES.map(|source| match unit {
+    let read = |source: &str| match unit {
         Some(unit) if RECORDS.contains(&source) => read_frame_of(&dir, source, unit),
-        // Left as a file for the engine to stream through (scoring a
-        // year never holds its millions of tickets decoded at once).
-        None if source == "hotline" => Ok(DataFrame::empty()),
         _ => read_frame(&dir, source),
-    });
-    let [units, commitments, proposals, hotline, debt, dishonesty, ratings, honours] = frames;
-    let hotline = match unit {
-        Some(_) => Tickets::Frame(hotline?),
-        None => open_tickets(&dir)?,
     };
     let inputs = Inputs {
-        units: units?,
-        commitments: commitments?,
-        proposals: proposals?,
-        hotline,
-        debt: debt?,
-        dishonesty: dishonesty?,
-        ratings: ratings?,
-        honours: honours?,
+        units: read("units")?,
+        commitments: read("commitments")?,
+        proposals: read("proposals")?,
+        // A whole year's tickets are left in their files for the engine to
+        // stream through: scoring never holds them all decoded at once.
+        hotline: match unit {
+            Some(unit) => Tickets::Frame(read_frame_of(&dir, "hotline", unit)?),
+            None => open_tickets(&dir)?,
+        },
+        debt: read("debt")?,
+        dishonesty: read("dishonesty")?,
+        ratings: read("ratings")?,
+        honours: read("honours")?,
     };
     if !meta.rows.iter().map(|(s, _)| s.as_str()).eq(SOURCES) {
         return Err(SnapshotError::Io { path: dir.display().to_string(), reason: "its meta does not list the inputs".into() });
@@ -264,7 +261,7 @@ fn read_frame_of(dir: &Path, source: &str, unit: &str) -> Result<DataFrame> {
     let of_unit = |lf: LazyFrame| lf.filter(col(analytics::columns::UNIT_CODE).eq(lit(unit))).collect();
     if source == "hotline" {
         let path = dir.join("hotline-*.parquet").display().to_string();
-        return open_tickets(dir).and_then(|t| of_unit(t.lazy()).map_err(|e| SnapshotError::Polars(e, path)));
+        return ticket_parts(dir).and_then(|parts| analytics::inputs::scan_tickets(parts).and_then(of_unit).map_err(|e| SnapshotError::Polars(e, path)));
     }
     let path = dir.join(format!("{source}.parquet"));
     let failed = |e: PolarsError| SnapshotError::Polars(e, path.display().to_string());

@@ -430,13 +430,53 @@ fn user_management_with_an_error_beside_its_field() {
             ("assessor", "考核组", "Assessment team"),
             ("unit", "被考核单位", "Assessed unit"),
             ("personnel", "组织人事部门", "Personnel office"),
-            ("admin", "系统管理员", "Administrator"),
+            ("system-admin", "系统管理员", "System administrator"),
+            ("security-admin", "安全管理员", "Security administrator"),
+            ("audit-admin", "审计管理员", "Audit administrator"),
         ]
         .into_iter()
         .map(|(code, zh, en)| users::RoleName { code, zh, en })
         .collect(),
     };
     insta::assert_snapshot!(main_of(&users::render(&v).into_string()));
+}
+
+#[test]
+fn the_audit_review_with_a_verified_chain() {
+    use crate::pages::audit;
+    let v = audit::AuditView {
+        lang: Lang::Zh,
+        nav: nav("auditor"),
+        filter: audit::Filter { from: "2026-01-01".into(), to: String::new(), actor: "admin".into(), action: "user_add".into(), object: String::new() },
+        error: None,
+        entries: vec![audit::Entry {
+            id: 12,
+            at: "2026-01-02 09:30:00".into(),
+            actor: "admin".into(),
+            action: "user_add".into(),
+            entity: "users".into(),
+            entity_key: "wang".into(),
+            detail: "{\"role\":\"leader\",\"unit\":null}".into(),
+        }],
+        matching: 51,
+        page: 1,
+        pages: 2,
+        actions: vec!["sign_in".into(), "user_add".into()],
+        oldest: Some("2025-06-01 08:00:00".into()),
+        kept_days: 180,
+        verified: Some(audit::Verified { entries: 1234, head: "9f8e7d6c".into(), problem: None, unverifiable: 0 }),
+    };
+    insta::assert_snapshot!(main_of(&audit::render(&v).into_string()));
+    let broken = audit::AuditView {
+        lang: Lang::En,
+        error: Some(("from".into(), "A date is YYYY-MM-DD".into())),
+        entries: vec![],
+        matching: 0,
+        pages: 1,
+        verified: Some(audit::Verified { entries: 40, head: "abc".into(), problem: Some("#12 edited: entry 12 was changed".into()), unverifiable: 0 }),
+        ..v
+    };
+    insta::assert_snapshot!("audit_review_en_broken", main_of(&audit::render(&broken).into_string()));
 }
 
 #[test]

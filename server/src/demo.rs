@@ -235,12 +235,14 @@ async fn write(
 
 /// The demo accounts, one per role: (user name, role, unit). Their password
 /// is [`DEMO_PASSWORD`]; the README lists them.
-pub const DEMO_ACCOUNTS: [(&str, crate::auth::Role, Option<&str>); 5] = [
+pub const DEMO_ACCOUNTS: [(&str, crate::auth::Role, Option<&str>); 7] = [
     ("leader", crate::auth::Role::Leader, None),
     ("assessor", crate::auth::Role::Assessor, None),
     ("lucheng", crate::auth::Role::Unit, Some("330302")),
-    ("admin", crate::auth::Role::Admin, None),
     ("personnel", crate::auth::Role::Personnel, None),
+    ("admin", crate::auth::Role::SystemAdmin, None),
+    ("security", crate::auth::Role::SecurityAdmin, None),
+    ("auditor", crate::auth::Role::AuditAdmin, None),
 ];
 
 /// The demo accounts' password (documented; change it on a real install).

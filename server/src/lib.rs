@@ -22,6 +22,7 @@
 //!
 //! ARCHITECTURE.md says which layer may use which, and where new things go.
 
+pub mod audit_review;
 pub mod auth;
 pub mod cli;
 pub mod clock;

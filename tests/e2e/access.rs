@@ -65,100 +65,105 @@ fn declared_routes() -> BTreeSet<(String, String)> {
 
 /// One request to try: the route it exercises, the concrete request, and
 /// the status expected signed out and as leader, assessor, the unit user
-/// of 330302 (鹿城区), the administrator and the personnel office.
+/// of 330302 (鹿城区), the system administrator, the personnel office, the
+/// security administrator and the audit administrator.
 struct Row {
     method: &'static str,
     route: &'static str,
     path: &'static str,
     form: &'static [(&'static str, &'static str)],
-    expect: [u16; 6],
+    expect: [u16; 8],
 }
 
-const fn get(route: &'static str, path: &'static str, expect: [u16; 6]) -> Row {
+const fn get(route: &'static str, path: &'static str, expect: [u16; 8]) -> Row {
     Row { method: GET, route, path, form: &[], expect }
 }
 
-const fn post(route: &'static str, path: &'static str, form: &'static [(&'static str, &'static str)], expect: [u16; 6]) -> Row {
+const fn post(route: &'static str, path: &'static str, form: &'static [(&'static str, &'static str)], expect: [u16; 8]) -> Row {
     Row { method: POST, route, path, form, expect }
 }
 
 /// Signed out: pages redirect to sign in (303), the API answers 401.
 const ROWS: &[Row] = &[
-    //                                                                                            out  leader assessor unit admin personnel
-    get("/", "/?year=2025", [303, 200, 200, 200, 303, 303]),
-    get("/data", "/data", [303, 200, 200, 200, 403, 403]),
-    get("/units/{code}", "/units/330302?year=2025", [303, 200, 200, 200, 403, 403]),
-    get("/units/{code}", "/units/330303?year=2025", [303, 200, 200, 200, 403, 403]),
-    get("/units/{code}/indicators/{indicator}", "/units/330302/indicators/hotline_ontime?show=counted", [303, 200, 200, 200, 403, 403]),
-    get("/units/{code}/indicators/{indicator}", "/units/330303/indicators/hotline_ontime?show=counted", [303, 200, 200, 403, 403, 403]),
-    get("/units/{code}/indicators/{indicator}/records.csv", "/units/330302/indicators/hotline_ontime/records.csv?show=counted", [303, 200, 200, 200, 403, 403]),
-    get("/units/{code}/indicators/{indicator}/records.csv", "/units/330303/indicators/hotline_ontime/records.csv?show=counted", [303, 200, 200, 403, 403, 403]),
-    get("/units/{code}/records/{source}/{id}", "/units/330302/records/hotline/H2025-0000001", [303, 200, 200, 200, 403, 403]),
-    get("/units/{code}/records/{source}/{id}", "/units/330303/records/dishonesty/X2025-002", [303, 200, 200, 403, 403, 403]),
-    get("/login", "/login", [200, 200, 200, 200, 200, 200]),
-    post("/login", "/login", &[("username", "leader"), ("password", "x")], [400, 400, 400, 400, 400, 400]),
-    get("/objections", "/objections", [303, 200, 200, 200, 403, 403]),
-    post("/objections", "/objections", &[("source", "hotline"), ("record_id", "no-such-record"), ("reason", "access test")], [303, 403, 403, 404, 403, 403]),
-    post("/objections/{id}/decide", "/objections/999999/decide", &[("decision", "reject"), ("reason", "access test")], [303, 403, 404, 403, 403, 403]),
-    post("/score", "/score", &[("year", "1900")], [303, 403, 303, 403, 403, 403]),
-    post("/publish", "/publish", &[("year", "1900"), ("version", "1")], [303, 403, 404, 403, 403, 403]),
-    get("/publication", "/publication?year=2025", [303, 200, 200, 403, 403, 403]),
-    get("/import", "/import", [303, 403, 200, 403, 403, 403]),
-    post("/import", "/import", &[], [303, 403, 422, 403, 403, 403]),
-    get("/import/{id}", "/import/999999", [303, 403, 404, 403, 403, 403]),
-    post("/import/{id}/check", "/import/999999/check", &[], [303, 403, 404, 403, 403, 403]),
-    post("/import/{id}/commit", "/import/999999/commit", &[], [303, 403, 404, 403, 403, 403]),
-    post("/import/{id}/discard", "/import/999999/discard", &[], [303, 403, 404, 403, 403, 403]),
-    get("/jobs/{id}", "/jobs/999999", [303, 403, 404, 403, 403, 403]),
-    get("/admin/users", "/admin/users", [303, 403, 403, 403, 200, 403]),
-    post("/admin/users", "/admin/users", &[("username", ""), ("role", "leader"), ("password", "x")], [303, 403, 403, 403, 422, 403]),
-    post("/admin/users/{username}/password", "/admin/users/nobody/password", &[("password", "a-long-password")], [303, 403, 403, 403, 404, 403]),
-    post("/admin/users/{username}/disable", "/admin/users/nobody/disable", &[], [303, 403, 403, 403, 404, 403]),
-    post("/admin/users/{username}/enable", "/admin/users/nobody/enable", &[], [303, 403, 403, 403, 404, 403]),
-    post("/admin/users/{username}/unlock", "/admin/users/nobody/unlock", &[], [303, 403, 403, 403, 404, 403]),
-    get("/exports/{year}/{file}", "/exports/2025/rankings.csv?unit=330302", [303, 200, 200, 200, 403, 403]),
-    get("/exports/{year}/{file}", "/exports/2025/rankings.csv?unit=330303", [303, 200, 200, 403, 403, 403]),
-    get("/exports/{year}/{file}", "/exports/2025/rankings.xlsx", [303, 200, 200, 403, 403, 403]),
-    get("/reports/{year}/{file}", "/reports/2025/notice.pdf", [303, 200, 200, 403, 403, 403]),
-    get("/reports/{year}/{file}", "/reports/2025/unit-reports.zip", [303, 403, 200, 403, 403, 403]),
-    get("/reports/{year}/units/{file}", "/reports/2025/units/330302.pdf", [303, 200, 200, 200, 403, 403]),
-    get("/reports/{year}/units/{file}", "/reports/2025/units/330303.pdf", [303, 200, 200, 403, 403, 403]),
-    get("/public", "/public", [303, 303, 303, 303, 303, 303]),
-    get("/public/", "/public/", [303, 303, 303, 303, 303, 303]),
-    get("/public/results/{year}", "/public/results/2025", [200, 200, 200, 200, 200, 200]),
-    get("/public/records", "/public/records", [200, 200, 200, 200, 200, 200]),
-    get("/public/data/{file}", "/public/data/results-2025.csv", [200, 200, 200, 200, 200, 200]),
-    get("/public/data/{file}", "/public/data/records.json", [200, 200, 200, 200, 200, 200]),
-    get("/repairs", "/repairs", [303, 403, 200, 200, 403, 403]),
-    post("/repairs", "/repairs", &[], [303, 403, 403, 422, 403, 403]),
-    get("/repairs/{id}", "/repairs/999999", [303, 403, 404, 404, 403, 403]),
-    get("/repairs/{id}/evidence/{position}", "/repairs/999999/evidence/1", [303, 403, 404, 404, 403, 403]),
-    post("/repairs/{id}/decide", "/repairs/999999/decide", &[("decision", "reject"), ("reason", "access test")], [303, 403, 404, 403, 403, 403]),
-    get("/persons", "/persons", [303, 403, 403, 403, 403, 200]),
-    post("/persons", "/persons", &[("purpose", "appointment")], [303, 403, 403, 403, 403, 200]),
-    get("/statistics", "/statistics?year=2025", [303, 403, 200, 403, 403, 403]),
-    get("/whatif", "/whatif?year=2025", [303, 200, 200, 403, 403, 403]),
-    post("/whatif", "/whatif", &[], [303, 422, 422, 403, 403, 403]),
-    post("/whatif/rules", "/whatif/rules", &[("year", "2025"), ("public_rating.weight", "-1")], [303, 422, 422, 403, 403, 403]),
-    get("/supervision", "/supervision", [303, 200, 200, 403, 403, 403]),
-    get("/supervision/{file}", "/supervision/deadlines.csv", [303, 200, 200, 403, 403, 403]),
-    get("/supervision/{file}", "/supervision/notice.pdf?as_of=2025-12-31", [303, 200, 200, 403, 403, 403]),
-    post("/supervision/notices", "/supervision/notices", &[("as_of", "not-a-date")], [303, 403, 422, 403, 403, 403]),
-    get("/supervision/notices/{id}", "/supervision/notices/999999", [303, 404, 404, 403, 403, 403]),
-    get("/supervision/notices/{id}/notice.pdf", "/supervision/notices/999999/notice.pdf", [303, 404, 404, 403, 403, 403]),
-    get("/healthz", "/healthz", [200, 200, 200, 200, 200, 200]),
-    get("/api/v1/rankings", "/api/v1/rankings?year=2025", [401, 200, 200, 200, 403, 403]),
-    get("/api/v1/units/{code}", "/api/v1/units/330302?year=2025", [401, 200, 200, 200, 403, 403]),
-    get("/api/v1/units/{code}", "/api/v1/units/330303?year=2025", [401, 200, 200, 200, 403, 403]),
-    get("/api/v1/units/{code}/explanations", "/api/v1/units/330302/explanations?year=2025", [401, 200, 200, 200, 404, 404]),
-    get("/api/v1/units/{code}/explanations", "/api/v1/units/330303/explanations?year=2025", [401, 200, 200, 404, 404, 404]),
-    get("/api/v1/units/{code}/indicators/{indicator}/records", "/api/v1/units/330302/indicators/hotline_ontime/records?year=2025", [401, 200, 200, 200, 404, 404]),
-    get("/api/v1/units/{code}/indicators/{indicator}/records", "/api/v1/units/330303/indicators/hotline_ontime/records?year=2025", [401, 200, 200, 404, 404, 404]),
-    get("/api/v1/robustness", "/api/v1/robustness?year=2025&draws=200", [401, 200, 200, 200, 403, 403]),
-    get("/api/v1/persons/{ref}/check", "/api/v1/persons/P-0001/check?purpose=appointment", [401, 403, 403, 403, 403, 200]),
-    get("/api/v1/openapi.json", "/api/v1/openapi.json", [200, 200, 200, 200, 200, 200]),
+    //                                                                                            out  leader assessor unit system-admin personnel security-admin audit-admin
+    get("/", "/?year=2025", [303, 200, 200, 200, 303, 303, 303, 303]),
+    get("/data", "/data", [303, 200, 200, 200, 403, 403, 403, 403]),
+    get("/units/{code}", "/units/330302?year=2025", [303, 200, 200, 200, 403, 403, 403, 403]),
+    get("/units/{code}", "/units/330303?year=2025", [303, 200, 200, 200, 403, 403, 403, 403]),
+    get("/units/{code}/indicators/{indicator}", "/units/330302/indicators/hotline_ontime?show=counted", [303, 200, 200, 200, 403, 403, 403, 403]),
+    get("/units/{code}/indicators/{indicator}", "/units/330303/indicators/hotline_ontime?show=counted", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/units/{code}/indicators/{indicator}/records.csv", "/units/330302/indicators/hotline_ontime/records.csv?show=counted", [303, 200, 200, 200, 403, 403, 403, 403]),
+    get("/units/{code}/indicators/{indicator}/records.csv", "/units/330303/indicators/hotline_ontime/records.csv?show=counted", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/units/{code}/records/{source}/{id}", "/units/330302/records/hotline/H2025-0000001", [303, 200, 200, 200, 403, 403, 403, 403]),
+    get("/units/{code}/records/{source}/{id}", "/units/330303/records/dishonesty/X2025-002", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/login", "/login", [200, 200, 200, 200, 200, 200, 200, 200]),
+    post("/login", "/login", &[("username", "leader"), ("password", "x")], [400, 400, 400, 400, 400, 400, 400, 400]),
+    get("/objections", "/objections", [303, 200, 200, 200, 403, 403, 403, 403]),
+    post("/objections", "/objections", &[("source", "hotline"), ("record_id", "no-such-record"), ("reason", "access test")], [303, 403, 403, 404, 403, 403, 403, 403]),
+    post("/objections/{id}/decide", "/objections/999999/decide", &[("decision", "reject"), ("reason", "access test")], [303, 403, 404, 403, 403, 403, 403, 403]),
+    post("/score", "/score", &[("year", "1900")], [303, 403, 303, 403, 403, 403, 403, 403]),
+    post("/publish", "/publish", &[("year", "1900"), ("version", "1")], [303, 403, 404, 403, 403, 403, 403, 403]),
+    get("/publication", "/publication?year=2025", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/import", "/import", [303, 403, 200, 403, 403, 403, 403, 403]),
+    post("/import", "/import", &[], [303, 403, 422, 403, 403, 403, 403, 403]),
+    get("/import/{id}", "/import/999999", [303, 403, 404, 403, 403, 403, 403, 403]),
+    post("/import/{id}/check", "/import/999999/check", &[], [303, 403, 404, 403, 403, 403, 403, 403]),
+    post("/import/{id}/commit", "/import/999999/commit", &[], [303, 403, 404, 403, 403, 403, 403, 403]),
+    post("/import/{id}/discard", "/import/999999/discard", &[], [303, 403, 404, 403, 403, 403, 403, 403]),
+    get("/jobs/{id}", "/jobs/999999", [303, 403, 404, 403, 403, 403, 403, 403]),
+    get("/admin/users", "/admin/users", [303, 403, 403, 403, 200, 403, 403, 403]),
+    post("/admin/users", "/admin/users", &[("username", ""), ("role", "leader"), ("password", "x")], [303, 403, 403, 403, 422, 403, 403, 403]),
+    post("/admin/users/{username}/password", "/admin/users/nobody/password", &[("password", "a-long-password")], [303, 403, 403, 403, 404, 403, 403, 403]),
+    post("/admin/users/{username}/disable", "/admin/users/nobody/disable", &[], [303, 403, 403, 403, 404, 403, 403, 403]),
+    post("/admin/users/{username}/enable", "/admin/users/nobody/enable", &[], [303, 403, 403, 403, 404, 403, 403, 403]),
+    post("/admin/users/{username}/unlock", "/admin/users/nobody/unlock", &[], [303, 403, 403, 403, 404, 403, 403, 403]),
+    get("/admin/security", "/admin/security", [303, 403, 403, 403, 403, 403, 200, 403]),
+    get("/admin/audit", "/admin/audit?actor=nobody", [303, 403, 403, 403, 403, 403, 403, 200]),
+    post("/admin/audit/verify", "/admin/audit/verify", &[], [303, 403, 403, 403, 403, 403, 403, 200]),
+    get("/admin/audit/audit.csv", "/admin/audit/audit.csv?actor=nobody", [303, 403, 403, 403, 403, 403, 403, 200]),
+    get("/exports/{year}/{file}", "/exports/2025/rankings.csv?unit=330302", [303, 200, 200, 200, 403, 403, 403, 403]),
+    get("/exports/{year}/{file}", "/exports/2025/rankings.csv?unit=330303", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/exports/{year}/{file}", "/exports/2025/rankings.xlsx", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/reports/{year}/{file}", "/reports/2025/notice.pdf", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/reports/{year}/{file}", "/reports/2025/unit-reports.zip", [303, 403, 200, 403, 403, 403, 403, 403]),
+    get("/reports/{year}/units/{file}", "/reports/2025/units/330302.pdf", [303, 200, 200, 200, 403, 403, 403, 403]),
+    get("/reports/{year}/units/{file}", "/reports/2025/units/330303.pdf", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/public", "/public", [303, 303, 303, 303, 303, 303, 303, 303]),
+    get("/public/", "/public/", [303, 303, 303, 303, 303, 303, 303, 303]),
+    get("/public/results/{year}", "/public/results/2025", [200, 200, 200, 200, 200, 200, 200, 200]),
+    get("/public/records", "/public/records", [200, 200, 200, 200, 200, 200, 200, 200]),
+    get("/public/data/{file}", "/public/data/results-2025.csv", [200, 200, 200, 200, 200, 200, 200, 200]),
+    get("/public/data/{file}", "/public/data/records.json", [200, 200, 200, 200, 200, 200, 200, 200]),
+    get("/repairs", "/repairs", [303, 403, 200, 200, 403, 403, 403, 403]),
+    post("/repairs", "/repairs", &[], [303, 403, 403, 422, 403, 403, 403, 403]),
+    get("/repairs/{id}", "/repairs/999999", [303, 403, 404, 404, 403, 403, 403, 403]),
+    get("/repairs/{id}/evidence/{position}", "/repairs/999999/evidence/1", [303, 403, 404, 404, 403, 403, 403, 403]),
+    post("/repairs/{id}/decide", "/repairs/999999/decide", &[("decision", "reject"), ("reason", "access test")], [303, 403, 404, 403, 403, 403, 403, 403]),
+    get("/persons", "/persons", [303, 403, 403, 403, 403, 200, 403, 403]),
+    post("/persons", "/persons", &[("purpose", "appointment")], [303, 403, 403, 403, 403, 200, 403, 403]),
+    get("/statistics", "/statistics?year=2025", [303, 403, 200, 403, 403, 403, 403, 403]),
+    get("/whatif", "/whatif?year=2025", [303, 200, 200, 403, 403, 403, 403, 403]),
+    post("/whatif", "/whatif", &[], [303, 422, 422, 403, 403, 403, 403, 403]),
+    post("/whatif/rules", "/whatif/rules", &[("year", "2025"), ("public_rating.weight", "-1")], [303, 422, 422, 403, 403, 403, 403, 403]),
+    get("/supervision", "/supervision", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/supervision/{file}", "/supervision/deadlines.csv", [303, 200, 200, 403, 403, 403, 403, 403]),
+    get("/supervision/{file}", "/supervision/notice.pdf?as_of=2025-12-31", [303, 200, 200, 403, 403, 403, 403, 403]),
+    post("/supervision/notices", "/supervision/notices", &[("as_of", "not-a-date")], [303, 403, 422, 403, 403, 403, 403, 403]),
+    get("/supervision/notices/{id}", "/supervision/notices/999999", [303, 404, 404, 403, 403, 403, 403, 403]),
+    get("/supervision/notices/{id}/notice.pdf", "/supervision/notices/999999/notice.pdf", [303, 404, 404, 403, 403, 403, 403, 403]),
+    get("/healthz", "/healthz", [200, 200, 200, 200, 200, 200, 200, 200]),
+    get("/api/v1/rankings", "/api/v1/rankings?year=2025", [401, 200, 200, 200, 403, 403, 403, 403]),
+    get("/api/v1/units/{code}", "/api/v1/units/330302?year=2025", [401, 200, 200, 200, 403, 403, 403, 403]),
+    get("/api/v1/units/{code}", "/api/v1/units/330303?year=2025", [401, 200, 200, 200, 403, 403, 403, 403]),
+    get("/api/v1/units/{code}/explanations", "/api/v1/units/330302/explanations?year=2025", [401, 200, 200, 200, 404, 404, 404, 404]),
+    get("/api/v1/units/{code}/explanations", "/api/v1/units/330303/explanations?year=2025", [401, 200, 200, 404, 404, 404, 404, 404]),
+    get("/api/v1/units/{code}/indicators/{indicator}/records", "/api/v1/units/330302/indicators/hotline_ontime/records?year=2025", [401, 200, 200, 200, 404, 404, 404, 404]),
+    get("/api/v1/units/{code}/indicators/{indicator}/records", "/api/v1/units/330303/indicators/hotline_ontime/records?year=2025", [401, 200, 200, 404, 404, 404, 404, 404]),
+    get("/api/v1/robustness", "/api/v1/robustness?year=2025&draws=200", [401, 200, 200, 200, 403, 403, 403, 403]),
+    get("/api/v1/persons/{ref}/check", "/api/v1/persons/P-0001/check?purpose=appointment", [401, 403, 403, 403, 403, 200, 403, 403]),
+    get("/api/v1/openapi.json", "/api/v1/openapi.json", [200, 200, 200, 200, 200, 200, 200, 200]),
     // Last: signing out ends the session.
-    post("/logout", "/logout", &[], [303, 303, 303, 303, 303, 303]),
+    post("/logout", "/logout", &[], [303, 303, 303, 303, 303, 303, 303, 303]),
 ];
 
 /// What another unit's data looks like in a refused answer: none of it.
@@ -168,7 +173,7 @@ const OTHER_UNIT: [&str; 3] = ["X2025-002", "330303,龙湾区", "\"unit_code\":\
 /// sees them.
 fn column_user(who: usize) -> server::auth::User {
     use server::auth::Role;
-    let role = [Role::Leader, Role::Assessor, Role::Unit, Role::Admin, Role::Personnel][who - 1];
+    let role = [Role::Leader, Role::Assessor, Role::Unit, Role::SystemAdmin, Role::Personnel, Role::SecurityAdmin, Role::AuditAdmin][who - 1];
     server::auth::User { id: 0, username: String::new(), role, unit_code: (role == Role::Unit).then(|| "330302".to_string()) }
 }
 
@@ -232,11 +237,13 @@ e2e!(every_route_answers_each_role_as_it_may_signed_out_too, |app| {
     let server = site(&app).await;
     let mut browsers = vec![Browser::new(&server)];
     let mut tokens = vec![String::new()];
-    for user in ["leader", "assessor", "lucheng", "admin", "personnel"] {
+    for user in ["leader", "assessor", "lucheng", "admin", "personnel", "security", "auditor"] {
         let b = Browser::signed_in(&server, user).await;
         let home = match user {
             "admin" => "/admin/users",
             "personnel" => "/persons",
+            "security" => "/admin/security",
+            "auditor" => "/admin/audit",
             _ => "/data",
         };
         tokens.push(hidden(&b.get(home).await.body, "csrf"));
@@ -256,7 +263,7 @@ e2e!(every_route_answers_each_role_as_it_may_signed_out_too, |app| {
             };
             let expected = row.expect[who];
             if page.status.as_u16() != expected {
-                wrong.push(format!("{} {} as {}: {} (expected {expected})", row.method, row.path, ["signed out", "leader", "assessor", "unit", "admin", "personnel"][who], page.status.as_u16()));
+                wrong.push(format!("{} {} as {}: {} (expected {expected})", row.method, row.path, ["signed out", "leader", "assessor", "unit", "system-admin", "personnel", "security-admin", "audit-admin"][who], page.status.as_u16()));
             }
             if page.status != StatusCode::OK && row.path.contains("330303") {
                 assert!(!OTHER_UNIT.iter().any(|d| page.body.contains(d)), "{} refused but shows data", row.path);

@@ -264,6 +264,14 @@ e2e!(every_page_of_every_role_passes_axe_at_wcag_2_1_aa, |app| {
     audit.walk(&server, prefix, Some("caizheng"), &unit_steps("D010")).await;
 
     audit.walk(&server, prefix, Some("admin"), &visits(&["/admin/users", "/admin/users?lang=en", "/data"])).await;
+    audit.walk(&server, prefix, Some("security"), &visits(&["/admin/security", "/admin/security?lang=en"])).await;
+    let auditor = vec![
+        Step::Visit("/admin/audit".into()),
+        Step::Visit("/admin/audit?lang=en&action=sign_in".into()),
+        Step::Visit("/admin/audit?from=not-a-date".into()),
+        Step::Submit { page: "/admin/audit".into(), fill: vec![], button: "form[action='/admin/audit/verify'] button", shows: "审计链完整" },
+    ];
+    audit.walk(&server, prefix, Some("auditor"), &auditor).await;
     let personnel = vec![
         Step::Visit("/persons".into()),
         Step::Visit("/persons?lang=en".into()),

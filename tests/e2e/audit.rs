@@ -9,7 +9,7 @@ use server::db::audit::{AuditEntry, GENESIS};
 use crate::cli::{stdout, zhengxin};
 use crate::e2e;
 use crate::support::TestApp;
-use crate::trust::execute;
+use crate::trust::{execute, tamper};
 
 /// Every entry with its id, in order.
 async fn entries(app: &TestApp) -> Vec<(i64, AuditEntry)> {
@@ -21,6 +21,7 @@ async fn entries(app: &TestApp) -> Vec<(i64, AuditEntry)> {
 
 async fn set_entry(app: &TestApp, id: i64, e: &AuditEntry) {
     const SQL: &str = "UPDATE audit_log SET detail = $1, prev_hash = $2, hash = $3, format = $4 WHERE id = $5";
+    tamper(app, "SELECT 1").await;
     server::on_db!(&app.db, pool => {
         sqlx::query(SQL).bind(&e.detail).bind(&e.prev_hash).bind(&e.hash).bind(e.format).bind(id).execute(pool).await.unwrap();
     });
@@ -180,7 +181,7 @@ e2e!(a_printed_head_proves_nothing_up_to_it_changed, |app| {
 
     // The tail from the publication on is cut, the recorded head set back,
     // and the server writes on: whole again inside the database.
-    execute(&app, &format!("DELETE FROM audit_log WHERE id >= {publish}")).await;
+    tamper(&app, &format!("DELETE FROM audit_log WHERE id >= {publish}")).await;
     let last = app.scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").await;
     execute(&app, &format!("UPDATE result_versions SET audit_head = '{last}'")).await;
     server::auth::users::add(&app.db, "li", server::auth::Role::Leader, None, "a-long-password", "test")
@@ -277,7 +278,7 @@ e2e!(a_log_written_before_the_key_existed_is_keyed_from_its_next_entry_on, |app|
     // The old part is still checked: an edit there shows, and rehashing it
     // and everything after it shows at the first keyed entry, whose link
     // to the old part is under its MAC.
-    execute(&app, "UPDATE audit_log SET detail = '{\"x\":1}' WHERE id = 2").await;
+    tamper(&app, "UPDATE audit_log SET detail = '{\"x\":1}' WHERE id = 2").await;
     assert_eq!(
         server::db::audit::verify(&app.db).await.unwrap().problem.map(|p| (p.id, p.kind)),
         Some((2, "edited"))
@@ -346,8 +347,8 @@ e2e!(a_rotated_key_keeps_the_chain_and_its_printed_heads_valid, |app| {
     // What is lost, honestly: an edit under the lost key keeps its hash
     // and goes unnoticed; one after the new key does not.
     let score = app.scalar("SELECT CAST(id AS TEXT) FROM audit_log WHERE action = 'score'").await;
-    execute(&app, &format!("UPDATE audit_log SET detail = '{{}}' WHERE id = {score}")).await;
+    tamper(&app, &format!("UPDATE audit_log SET detail = '{{}}' WHERE id = {score}")).await;
     assert_eq!(server::db::audit::verify(&app.db).await.unwrap().problem, None);
-    execute(&app, "UPDATE audit_log SET detail = '{}' WHERE action = 'user_add' AND entity_key = 'li'").await;
+    tamper(&app, "UPDATE audit_log SET detail = '{}' WHERE action = 'user_add' AND entity_key = 'li'").await;
     assert_eq!(server::db::audit::verify(&app.db).await.unwrap().problem.unwrap().kind, "edited");
 });

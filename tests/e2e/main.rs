@@ -6,6 +6,7 @@ mod support;
 
 mod access;
 mod accessibility;
+mod administrators;
 mod audit;
 mod browser;
 

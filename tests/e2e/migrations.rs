@@ -63,39 +63,55 @@ async fn both_back_ends_have_the_same_migrations_tables_columns_and_indexes() {
 // session and its token, brought up to date by the server's start: the
 // rebuilt `users` table keeps every row and id, the sessions and tokens
 // still point at them, and the new role is accepted.
-e2e!(an_install_at_migration_7_upgrades_with_its_users_sessions_and_tokens_kept, |app| {
+/// A new database at the migrations before `first_missing` (a file name
+/// prefix such as "0008"), with `inserts` run on it: an older install.
+/// PostgreSQL's `disabled` is a boolean and its ids are generated (given
+/// here to keep them known), so inserts into `users` and `api_tokens` are
+/// adapted; quoted times are read as timestamps.
+async fn install_before(app: &TestApp, first_missing: &str, inserts: &[&str]) -> String {
     use sqlx::Connection;
     let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
-    let old = app.dir.path().join("migrations-0001-0007");
+    let old = app.dir.path().join(format!("migrations-before-{first_missing}"));
     std::fs::create_dir_all(&old).unwrap();
-    for name in files(backend).into_iter().filter(|f| f.as_str() < "0008") {
+    for name in files(backend).into_iter().filter(|f| f.as_str() < first_missing) {
         std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend).join(&name), old.join(&name)).unwrap();
     }
     let url = app.empty_database_url().await;
     let migrator = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
-    const USER: &str = "INSERT INTO users (id, username, password_hash, role, unit_code, disabled, created_at) VALUES (7, 'wang', 'x', 'assessor', NULL, 0, '2026-01-01 00:00:00')";
-    const SESSION: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ('h', 7, 'c', '2026-01-01 00:00:00', '2099-01-01 00:00:00')";
-    const TOKEN: &str = "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (3, 7, 'etl', 't', '2026-01-01 00:00:00')";
     if backend == "sqlite" {
         let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url).unwrap().create_if_missing(true).foreign_keys(true);
         let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
         migrator.run(&mut conn).await.unwrap();
-        for sql in [USER, SESSION, TOKEN] {
-            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        for sql in inserts {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.unwrap();
         }
         conn.close().await.unwrap();
     } else {
         let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
         migrator.run(&mut conn).await.unwrap();
-        // PostgreSQL's `disabled` is a boolean, its ids are generated (given
-        // here to keep them known); the quoted times are read as timestamps.
-        let given = |sql: &str| sql.replacen(") VALUES (", ") OVERRIDING SYSTEM VALUE VALUES (", 1);
-        for sql in [given(&USER.replace(", 0, '", ", false, '")), SESSION.to_string(), given(TOKEN)] {
+        for sql in inserts {
+            let sql = if sql.starts_with("INSERT INTO users") || sql.starts_with("INSERT INTO api_tokens") {
+                sql.replace(", 0, '", ", false, '").replacen(") VALUES (", ") OVERRIDING SYSTEM VALUE VALUES (", 1)
+            } else {
+                sql.to_string()
+            };
             sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
         }
         conn.close().await.unwrap();
     }
+    url
+}
 
+// An install at migration 7 (before the personnel role) with a user, its
+// session and its token, brought up to date by the server's start: the
+// rebuilt `users` table keeps every row and id, the sessions and tokens
+// still point at them, and the new role is accepted.
+e2e!(an_install_at_migration_7_upgrades_with_its_users_sessions_and_tokens_kept, |app| {
+    let backend = if app.backend == Backend::Sqlite { "sqlite" } else { "postgres" };
+    const USER: &str = "INSERT INTO users (id, username, password_hash, role, unit_code, disabled, created_at) VALUES (7, 'wang', 'x', 'assessor', NULL, 0, '2026-01-01 00:00:00')";
+    const SESSION: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ('h', 7, 'c', '2026-01-01 00:00:00', '2099-01-01 00:00:00')";
+    const TOKEN: &str = "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (3, 7, 'etl', 't', '2026-01-01 00:00:00')";
+    let url = install_before(&app, "0008", &[USER, SESSION, TOKEN]).await;
     let db = server::db::Db::connect(&url).await.expect("migration 8 runs on the old install").with_audit_key(Some(app.key_file()));
     let kept: Vec<(i64, String)> = server::on_db!(&db, pool => sqlx::query_as("SELECT id, username FROM users").fetch_all(pool).await.unwrap());
     assert_eq!(kept, [(7, "wang".to_string())]);
@@ -110,4 +126,25 @@ e2e!(an_install_at_migration_7_upgrades_with_its_users_sessions_and_tokens_kept,
     // The constraints still hold after the rebuild: a session of no user is refused.
     let orphan: bool = server::on_db!(&db, pool => sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ('o', 999, 'c', '2026-01-01 00:00:00', '2099-01-01 00:00:00')").execute(pool).await.is_err());
     assert!(orphan, "foreign keys still checked");
+});
+
+// An install at migration 8 with its one administrator (`admin`, who
+// managed accounts) and that administrator's session: after the upgrade
+// the account is the system administrator (三员分立), its session still
+// points at it, and the other two administrators' roles are accepted.
+e2e!(the_administrator_of_an_older_install_becomes_the_system_administrator, |app| {
+    const ADMIN: &str = "INSERT INTO users (id, username, password_hash, role, unit_code, disabled, created_at) VALUES (4, 'wang.admin', 'x', 'admin', NULL, 0, '2026-01-01 00:00:00')";
+    const LEADER: &str = "INSERT INTO users (id, username, password_hash, role, unit_code, disabled, created_at) VALUES (5, 'li', 'x', 'leader', NULL, 0, '2026-01-01 00:00:00')";
+    const SESSION: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ('h', 4, 'c', '2026-01-01 00:00:00', '2099-01-01 00:00:00')";
+    let url = install_before(&app, "0009", &[ADMIN, LEADER, SESSION]).await;
+    let db = server::db::Db::connect(&url).await.expect("migration 9 runs on the old install").with_audit_key(Some(app.key_file()));
+    let roles: Vec<(i64, String)> = server::on_db!(&db, pool => sqlx::query_as("SELECT id, role FROM users ORDER BY id").fetch_all(pool).await.unwrap());
+    assert_eq!(roles, [(4, "system-admin".to_string()), (5, "leader".to_string())]);
+    let sessions: Vec<(i64,)> = server::on_db!(&db, pool => sqlx::query_as("SELECT user_id FROM sessions").fetch_all(pool).await.unwrap());
+    assert_eq!(sessions, [(4,)]);
+    for (name, role) in [("li.sec", server::auth::Role::SecurityAdmin), ("zhao.audit", server::auth::Role::AuditAdmin)] {
+        server::auth::users::add(&db, name, role, None, "a-long-enough-password", "test").await.expect("the new roles are accepted");
+    }
+    let old_code: bool = server::on_db!(&db, pool => sqlx::query("UPDATE users SET role = 'admin' WHERE id = 5").execute(pool).await.is_err());
+    assert!(old_code, "the old code is no longer a role");
 });

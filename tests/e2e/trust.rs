@@ -17,6 +17,20 @@ pub(crate) async fn execute(app: &crate::support::TestApp, sql: &str) {
     });
 }
 
+/// What someone who owns the database does first to edit or remove audit
+/// entries: drops the triggers that refuse it (migration 0010), then runs
+/// `sql`. The chain's verification is what must catch what follows.
+pub(crate) async fn tamper(app: &crate::support::TestApp, sql: &str) {
+    let lift: &[&str] = match &app.db.pool {
+        server::db::Pool::Sqlite(_) => &["DROP TRIGGER IF EXISTS audit_log_never_changed", "DROP TRIGGER IF EXISTS audit_log_kept"],
+        server::db::Pool::Postgres(_) => &["DROP TRIGGER IF EXISTS audit_log_guard ON audit_log", "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log"],
+    };
+    for statement in lift {
+        execute(app, statement).await;
+    }
+    execute(app, sql).await;
+}
+
 /// A workbook whose first sheet holds exactly `cells` (reference, text).
 fn workbook(cells: &[(&str, &str)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -176,22 +190,37 @@ e2e!(a_real_install_starts_with_init_and_gets_no_demo_data, |app| {
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     };
-    let out = tokio::task::block_in_place(|| run(&["init", "--admin", "wang.admin"], "first-admin-secret\n"));
+    // 三员: three accounts, three passwords, in one transaction. The same
+    // name twice is refused before anything is written.
+    let same = tokio::task::block_in_place(|| run(&["init", "--admin", "wang", "--security-admin", "wang"], "a-first-secret\na-second-secret\na-third-secret\n"));
+    assert_eq!(same.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&same.stderr).contains("three accounts"), "{}", String::from_utf8_lossy(&same.stderr));
+    let short = tokio::task::block_in_place(|| run(&["init", "--admin", "wang.admin"], "first-admin-secret\nsecond-secret\n"));
+    assert_eq!(short.status.code(), Some(1), "a missing third password adds no one");
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM users").await, "0");
+    let out = tokio::task::block_in_place(|| {
+        run(&["init", "--admin", "wang.admin", "--security-admin", "li.sec", "--audit-admin", "zhao.audit"], "first-admin-secret\nsecurity-secret\naudit-secret-words\n")
+    });
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("administrator wang.admin created"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("system administrator wang.admin, security administrator li.sec, audit administrator zhao.audit created"));
+    let roles = app.text_rows("SELECT username, role FROM users ORDER BY id").await;
+    assert_eq!(roles, [["wang.admin", "system-admin"], ["li.sec", "security-admin"], ["zhao.audit", "audit-admin"]]);
     // The audit key is made at init, private, and named so it gets backed up.
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("the audit chain is keyed with {}", app.key_file().display())));
     #[cfg(unix)]
     assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(app.key_file()).unwrap().permissions()) & 0o777, 0o600);
     let again = tokio::task::block_in_place(|| run(&["init"], "another-secret\n"));
     assert_eq!(again.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already set up (1 user(s))"));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already set up (3 user(s))"));
 
     let server = app.serve(Some(0.01)).await;
     server.ready().await;
     let mut b = Browser::new(&server);
     assert_eq!(b.sign_in("wang.admin", "first-admin-secret").await.status, StatusCode::SEE_OTHER);
     assert!(!b.get("/admin/users").await.body.contains("演示数据"));
+    let mut audit = Browser::new(&server);
+    assert_eq!(audit.sign_in("zhao.audit", "audit-secret-words").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(audit.get("/admin/audit").await.status, StatusCode::OK);
     server.stop().await;
     assert_eq!(app.db.count("units").await.unwrap(), 0, "an initialised database gets no demo data");
 });
@@ -268,19 +297,19 @@ e2e!(audit_verify_names_the_first_edited_inserted_removed_or_cut_entry, |app| {
     };
     let score_entry = id("SELECT CAST(id AS TEXT) FROM audit_log WHERE action = 'score'").await;
     let detail = app.scalar(&format!("SELECT detail FROM audit_log WHERE id = {score_entry}")).await;
-    execute(&app, &format!("UPDATE audit_log SET detail = '{{}}' WHERE id = {score_entry}")).await;
+    tamper(&app, &format!("UPDATE audit_log SET detail = '{{}}' WHERE id = {score_entry}")).await;
     let edited = server::db::audit::verify(&app.db).await.unwrap().problem.unwrap();
     assert_eq!((edited.id, edited.kind), (score_entry, "edited"));
     let out = crate::cli::zhengxin(&app, &["audit", "verify", "--json"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(crate::cli::stdout(&out).contains("\"kind\": \"edited\""));
-    execute(&app, &format!("UPDATE audit_log SET detail = '{}' WHERE id = {score_entry}", detail.replace('\'', "''"))).await;
+    tamper(&app, &format!("UPDATE audit_log SET detail = '{}' WHERE id = {score_entry}", detail.replace('\'', "''"))).await;
     assert_eq!(server::db::audit::verify(&app.db).await.unwrap().problem, None);
 
     // Removing an entry in the middle breaks the next one's link.
     let user_add = id("SELECT CAST(id AS TEXT) FROM audit_log WHERE action = 'user_add'").await;
     execute(&app, &format!("CREATE TABLE saved AS SELECT * FROM audit_log WHERE id = {user_add}")).await;
-    execute(&app, &format!("DELETE FROM audit_log WHERE id = {user_add}")).await;
+    tamper(&app, &format!("DELETE FROM audit_log WHERE id = {user_add}")).await;
     let removed = server::db::audit::verify(&app.db).await.unwrap().problem.unwrap();
     assert_eq!((removed.id, removed.kind), (user_add + 1, "broken_link"));
     let restore = match app.backend {
@@ -291,7 +320,7 @@ e2e!(audit_verify_names_the_first_edited_inserted_removed_or_cut_entry, |app| {
     assert_eq!(server::db::audit::verify(&app.db).await.unwrap().problem, None);
 
     // Cutting the tail back to before the score entry: the version's head is gone.
-    execute(&app, &format!("DELETE FROM audit_log WHERE id >= {score_entry}")).await;
+    tamper(&app, &format!("DELETE FROM audit_log WHERE id >= {score_entry}")).await;
     let cut = server::db::audit::verify(&app.db).await.unwrap().problem.unwrap();
     assert_eq!((cut.id, cut.kind), (score_entry - 1, "cut"));
     assert!(cut.message.contains("2025 version 1"), "{}", cut.message);

@@ -20,8 +20,10 @@ pub async fn site(app: &TestApp) -> Server {
         ("leader", Role::Leader, None),
         ("assessor", Role::Assessor, None),
         ("lucheng", Role::Unit, Some("330302")),
-        ("admin", Role::Admin, None),
+        ("admin", Role::SystemAdmin, None),
         ("personnel", Role::Personnel, None),
+        ("security", Role::SecurityAdmin, None),
+        ("auditor", Role::AuditAdmin, None),
     ] {
         server::auth::users::add(&app.db, name, role, unit, PASSWORD, "test").await.unwrap();
     }

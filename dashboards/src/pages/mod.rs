@@ -1,6 +1,7 @@
 //! One module per page: each takes its view model and returns `Markup`.
 //! What pages share is in `crate::parts`.
 
+pub mod audit;
 pub mod home;
 pub mod imports;
 pub mod jobs;
@@ -13,6 +14,7 @@ pub mod publication;
 pub mod records;
 pub mod repairs;
 pub mod scorecard;
+pub mod security;
 pub mod statistics;
 pub mod supervision;
 pub mod users;

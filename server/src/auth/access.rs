@@ -12,8 +12,11 @@
 //! Least privilege: a role holds only what its work needs. The leader
 //! reads everything and decides nothing; the assessment team decides; a
 //! unit sees itself in full and others only as a ranking line; the
-//! administrator manages accounts and sees no results; the personnel
-//! office sees person files only.
+//! personnel office sees person files only. The three administrators
+//! (三员分立, GB/T 22239-2019 level 3) each hold one capability no one
+//! else holds, and see no results: the system administrator accounts, the
+//! security administrator the security policy, the audit administrator
+//! the audit log.
 
 use super::{Role, User};
 
@@ -66,12 +69,17 @@ pub enum Capability {
     ManageUsers,
     /// Civil servants' integrity files and appointment checks.
     PersonFiles,
+    /// The security policy: passwords, sign-in, sessions, two factors,
+    /// the addresses administrators may sign in from.
+    ManageSecurityPolicy,
+    /// Read, search, export and verify the audit log.
+    ReviewAudit,
 }
 
 use Capability::*;
 
 impl Capability {
-    pub const ALL: [Capability; 23] = [
+    pub const ALL: [Capability; 25] = [
         SeeRankings,
         SeeEveryUnit,
         SeeOwnUnit,
@@ -95,6 +103,8 @@ impl Capability {
         Publish,
         ManageUsers,
         PersonFiles,
+        ManageSecurityPolicy,
+        ReviewAudit,
     ];
 
     /// What the capability allows, in Chinese and English (the access
@@ -124,12 +134,14 @@ impl Capability {
             Publish => ("发布结果", "publish a result"),
             ManageUsers => ("管理用户账号", "manage user accounts"),
             PersonFiles => ("查阅公务员诚信档案、任用核查", "look up civil servants' integrity files"),
+            ManageSecurityPolicy => ("设置安全策略", "set the security policy"),
+            ReviewAudit => ("查阅、检索、导出和验证审计日志", "read, search, export and verify the audit log"),
         }
     }
 }
 
 /// The table: what each role may do. Nothing else grants a permission.
-pub const GRANTS: [(Role, &[Capability]); 5] = [
+pub const GRANTS: [(Role, &[Capability]); 7] = [
     (Role::Leader, &[SeeRankings, SeeEveryUnit, ExportRankings, SeeObjections, SeeSupervision, WhatIf, SeePublication]),
     (
         Role::Assessor,
@@ -155,8 +167,10 @@ pub const GRANTS: [(Role, &[Capability]); 5] = [
         ],
     ),
     (Role::Unit, &[SeeRankings, SeeOwnUnit, SeeObjections, FileObjections, SeeRepairs, ApplyForRepair]),
-    (Role::Admin, &[ManageUsers]),
     (Role::Personnel, &[PersonFiles]),
+    (Role::SystemAdmin, &[ManageUsers]),
+    (Role::SecurityAdmin, &[ManageSecurityPolicy]),
+    (Role::AuditAdmin, &[ReviewAudit]),
 ];
 
 impl Role {
@@ -246,13 +260,41 @@ mod tests {
 
     #[test]
     fn accounts_and_person_files_are_kept_apart_from_results() {
-        // 等保: the administrator manages accounts only; the personnel
-        // office sees person files only; no one else holds either.
-        assert_eq!(Role::Admin.capabilities(), &[ManageUsers]);
+        // 等保: each administrator does one thing; the personnel office
+        // sees person files only; no one else holds any of these.
+        assert_eq!(Role::SystemAdmin.capabilities(), &[ManageUsers]);
+        assert_eq!(Role::SecurityAdmin.capabilities(), &[ManageSecurityPolicy]);
+        assert_eq!(Role::AuditAdmin.capabilities(), &[ReviewAudit]);
         assert_eq!(Role::Personnel.capabilities(), &[PersonFiles]);
         for role in [Role::Leader, Role::Assessor, Role::Unit] {
-            assert!(!role.may(ManageUsers) && !role.may(PersonFiles), "{role:?}");
+            for c in [ManageUsers, PersonFiles, ManageSecurityPolicy, ReviewAudit] {
+                assert!(!role.may(c), "{role:?} {c:?}");
+            }
         }
+    }
+
+    #[test]
+    fn admin_is_read_as_the_system_administrator_but_never_stored() {
+        assert_eq!(Role::parse("admin"), Some(Role::SystemAdmin));
+        assert!(Role::stored("admin").is_err());
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Some(role));
+            assert_eq!(Role::stored(role.code()).unwrap(), role);
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn the_three_administrators_share_nothing() {
+        // 三员分立: no capability of one administrator is held by any
+        // other role, so no account can hold two of the three duties.
+        for admin in Role::ALL.into_iter().filter(|r| r.is_administrator()) {
+            for c in admin.capabilities() {
+                let holders: Vec<Role> = Role::ALL.into_iter().filter(|r| r.may(*c)).collect();
+                assert_eq!(holders, [admin], "{c:?}");
+            }
+        }
+        assert_eq!(Role::ALL.into_iter().filter(|r| r.is_administrator()).count(), 3);
     }
 
     #[test]
@@ -271,9 +313,10 @@ mod tests {
         assert!(unit.sees_unit_in_full("330302") && !unit.sees_unit_in_full("330303"));
         assert_eq!(unit.own_unit(), Some("330302"));
         assert_eq!(user(Role::Unit, None).scope(), Scope::None);
-        assert_eq!(user(Role::Admin, None).scope(), Scope::None);
-        assert_eq!(user(Role::Personnel, None).scope(), Scope::None);
-        assert!(!user(Role::Admin, None).sees_unit_in_full("330302"));
+        for role in [Role::Personnel, Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin] {
+            assert_eq!(user(role, None).scope(), Scope::None, "{role:?}");
+            assert!(!user(role, None).sees_unit_in_full("330302"));
+        }
         assert_eq!(user(Role::Leader, None).own_unit(), None);
         assert_eq!(Scope::Unit("330302").key(), "unit:330302");
         assert_ne!(Scope::Every.key(), Scope::None.key());

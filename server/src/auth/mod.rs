@@ -10,9 +10,13 @@
 //!   publication, exports;
 //! - `unit`: its own unit in full; other units only as name, group, total,
 //!   rank and grade;
-//! - `admin`: user management;
 //! - `personnel` (组织人事部门): civil servants' integrity files only, each
-//!   look-up with a stated purpose (no results, no unit records).
+//!   look-up with a stated purpose (no results, no unit records);
+//! - three administrators kept apart (三员分立, 等保 level 3): the system
+//!   administrator (`system-admin`) manages accounts, the security
+//!   administrator (`security-admin`) the security policy, the audit
+//!   administrator (`audit-admin`) reads and verifies the audit log. An
+//!   account has one role, so no account holds two of them.
 
 pub mod access;
 pub mod devices;
@@ -28,36 +32,57 @@ pub use access::{Capability, Scope};
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Role {
     Leader,
     Assessor,
     Unit,
-    Admin,
     Personnel,
+    /// 系统管理员: accounts.
+    SystemAdmin,
+    /// 安全管理员: the security policy.
+    SecurityAdmin,
+    /// 审计管理员: the audit log.
+    AuditAdmin,
 }
 
 impl Role {
     /// Every role, in the order forms and tables list them.
-    pub const ALL: [Role; 5] = [Role::Leader, Role::Assessor, Role::Unit, Role::Personnel, Role::Admin];
+    pub const ALL: [Role; 7] = [Role::Leader, Role::Assessor, Role::Unit, Role::Personnel, Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin];
 
     pub fn code(self) -> &'static str {
         match self {
             Role::Leader => "leader",
             Role::Assessor => "assessor",
             Role::Unit => "unit",
-            Role::Admin => "admin",
             Role::Personnel => "personnel",
+            Role::SystemAdmin => "system-admin",
+            Role::SecurityAdmin => "security-admin",
+            Role::AuditAdmin => "audit-admin",
         }
     }
 
+    /// A role as a person or script names it. `admin` is read as
+    /// `system-admin`: the customer's interfaces.md (its contract)
+    /// promises `zhengxin user add --role admin`, and the administrator it
+    /// meant is the one who manages accounts.
     pub fn parse(text: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == text)
+        match text {
+            "admin" => Some(Role::SystemAdmin),
+            _ => Role::ALL.into_iter().find(|r| r.code() == text),
+        }
     }
 
     /// A role as stored; anything else means the database was altered.
+    /// Only the codes themselves are stored (migration 0009 renamed
+    /// `admin`), so the alias is not accepted here.
     pub fn stored(text: &str) -> Result<Role, crate::db::DbError> {
-        Role::parse(text).ok_or_else(|| crate::db::DbError::Corrupt(format!("role {text}")))
+        Role::ALL.into_iter().find(|r| r.code() == text).ok_or_else(|| crate::db::DbError::Corrupt(format!("role {text}")))
+    }
+
+    /// One of the three administrators (三员).
+    pub fn is_administrator(self) -> bool {
+        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin)
     }
 
     pub fn label_en(self) -> &'static str {
@@ -65,8 +90,10 @@ impl Role {
             Role::Leader => "Leadership",
             Role::Assessor => "Assessment team",
             Role::Unit => "Assessed unit",
-            Role::Admin => "Administrator",
             Role::Personnel => "Personnel office",
+            Role::SystemAdmin => "System administrator",
+            Role::SecurityAdmin => "Security administrator",
+            Role::AuditAdmin => "Audit administrator",
         }
     }
 
@@ -75,8 +102,10 @@ impl Role {
             Role::Leader => "领导",
             Role::Assessor => "考核组",
             Role::Unit => "被考核单位",
-            Role::Admin => "系统管理员",
             Role::Personnel => "组织人事部门",
+            Role::SystemAdmin => "系统管理员",
+            Role::SecurityAdmin => "安全管理员",
+            Role::AuditAdmin => "审计管理员",
         }
     }
 }

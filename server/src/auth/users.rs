@@ -22,29 +22,49 @@ fn valid_username(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// An account to add.
+#[derive(Debug, Clone, Copy)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub role: Role,
+    /// Required for (and only for) `unit` users.
+    pub unit_code: Option<&'a str>,
+    pub password: &'a str,
+}
+
 /// Adds a user; `unit_code` is required for (and only for) `unit` users.
 pub async fn add(db: &Db, username: &str, role: Role, unit_code: Option<&str>, password: &str, actor: &str) -> Result<(), AuthError> {
-    if !valid_username(username) {
-        return Err(AuthError::Refused(Refusal::BadUsername));
-    }
-    match (role, unit_code) {
-        (Role::Unit, None) => return Err(AuthError::Refused(Refusal::UnitNeeded)),
-        (Role::Unit, Some(_)) | (_, None) => {}
-        (_, Some(_)) => return Err(AuthError::Refused(Refusal::UnitNotAllowed)),
-    }
-    let hash = passwords::hash(password)?;
-    let mut tx = db.begin_write().await?;
-    let mut audit = AuditLog::open(&mut tx).await?;
-    if let Some(code) = unit_code {
-        if !units::exists(&mut tx, code).await? {
-            return Err(AuthError::Refused(Refusal::NoSuchUnit(code.to_string())));
+    add_all(db, &[NewUser { username, role, unit_code, password }], actor).await
+}
+
+/// Adds every one of `users` in one transaction, or none of them (`init`'s
+/// three administrators).
+pub async fn add_all(db: &Db, users: &[NewUser<'_>], actor: &str) -> Result<(), AuthError> {
+    for u in users {
+        if !valid_username(u.username) {
+            return Err(AuthError::Refused(Refusal::BadUsername));
+        }
+        match (u.role, u.unit_code) {
+            (Role::Unit, None) => return Err(AuthError::Refused(Refusal::UnitNeeded)),
+            (Role::Unit, Some(_)) | (_, None) => {}
+            (_, Some(_)) => return Err(AuthError::Refused(Refusal::UnitNotAllowed)),
         }
     }
-    match accounts::insert_user(&mut tx, username, &hash, role.code(), unit_code, now_cst()).await {
-        Err(DbError::Conflict(_)) => return Err(AuthError::Refused(Refusal::Exists(username.to_string()))),
-        other => other?,
+    let hashes = users.iter().map(|u| passwords::hash(u.password)).collect::<Result<Vec<_>, _>>()?;
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    for (u, hash) in users.iter().zip(&hashes) {
+        if let Some(code) = u.unit_code
+            && !units::exists(&mut tx, code).await?
+        {
+            return Err(AuthError::Refused(Refusal::NoSuchUnit(code.to_string())));
+        }
+        match accounts::insert_user(&mut tx, u.username, hash, u.role.code(), u.unit_code, now_cst()).await {
+            Err(DbError::Conflict(_)) => return Err(AuthError::Refused(Refusal::Exists(u.username.to_string()))),
+            other => other?,
+        }
+        audit.record(actor, "user_add", "users", u.username, serde_json::json!({ "role": u.role.code(), "unit": u.unit_code }));
     }
-    audit.record(actor, "user_add", "users", username, serde_json::json!({ "role": role.code(), "unit": unit_code }));
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(())

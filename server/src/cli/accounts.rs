@@ -6,19 +6,37 @@ use super::{TokenCommand, UserCommand, actor};
 use crate::auth;
 use crate::db::Db;
 
-/// The first administrator of a database with no users.
-pub async fn init(url: &str, admin: &str) -> anyhow::Result<bool> {
+/// The three administrators (三员) of a database with no users: system,
+/// security and audit, in that order, each with its own password (three
+/// lines on standard input when it is not a terminal, else prompted).
+pub async fn init(url: &str, names: [&str; 3]) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
     let users = auth::users::count(&db).await?;
     anyhow::ensure!(users == 0, "this database is already set up ({users} user(s)); manage accounts with `zhengxin user`");
-    eprintln!("the first administrator, {admin}: choose a password of at least {} characters", auth::passwords::MIN_LENGTH);
-    let password = read_password()?;
-    auth::users::add(&db, admin, auth::Role::Admin, None, &password, &actor()).await.map_err(said)?;
-    println!("initialised {}: administrator {admin} created; no demo data will be loaded", crate::db::redact(url));
+    let roles = [auth::Role::SystemAdmin, auth::Role::SecurityAdmin, auth::Role::AuditAdmin];
+    anyhow::ensure!(
+        names[0] != names[1] && names[1] != names[2] && names[0] != names[2],
+        "the three administrators need three accounts: one person's account must not hold two of the duties"
+    );
+    let mut passwords = Vec::new();
+    for (name, role) in names.iter().zip(roles) {
+        eprintln!("{} {name}: choose a password of at least {} characters", role.label_en().to_lowercase(), auth::passwords::MIN_LENGTH);
+        passwords.push(read_password()?);
+    }
+    let accounts: Vec<auth::users::NewUser> =
+        names.iter().zip(roles).zip(&passwords).map(|((username, role), password)| auth::users::NewUser { username, role, unit_code: None, password }).collect();
+    auth::users::add_all(&db, &accounts, &actor()).await.map_err(said)?;
+    println!(
+        "initialised {}: system administrator {}, security administrator {}, audit administrator {} created; no demo data will be loaded",
+        crate::db::redact(url),
+        names[0],
+        names[1],
+        names[2]
+    );
     if let Some(key) = db.audit_key() {
         println!("the audit chain is keyed with {}: back it up now, apart from the database backups (RELIABILITY.md)", key.display());
     }
-    println!("next: zhengxin serve --bind ADDR:PORT, sign in as {admin}, add users on /admin/users, import data");
+    println!("next: zhengxin serve --bind ADDR:PORT, sign in as {}, add users on /admin/users, import data", names[0]);
     Ok(true)
 }
 

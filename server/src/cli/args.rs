@@ -49,14 +49,22 @@ pub enum Command {
     /// The audit log: check that no entry was edited, inserted, removed or cut off.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Start a real install: create (and migrate) the database and its first
-    /// administrator, whose password is prompted for. No demo data is loaded
+    /// Start a real install: create (and migrate) the database and its three
+    /// administrators (三员): system (accounts), security (the security policy)
+    /// and audit (the audit log), each with its own password, prompted for in
+    /// that order (or three lines on standard input). No demo data is loaded
     /// into an initialised database.
-    #[command(after_help = "Example:\n  DATABASE_URL=postgres://zx@db/zx zhengxin init --admin wang.admin")]
+    #[command(after_help = "Example:\n  DATABASE_URL=postgres://zx@db/zx zhengxin init --admin wang.admin --security-admin li.sec --audit-admin zhao.audit")]
     Init {
-        /// The first administrator's user name.
+        /// The system administrator's user name (accounts).
         #[arg(long, default_value = "admin")]
         admin: String,
+        /// The security administrator's user name (the security policy).
+        #[arg(long, default_value = "security")]
+        security_admin: String,
+        /// The audit administrator's user name (the audit log).
+        #[arg(long, default_value = "auditor")]
+        audit_admin: String,
     },
     /// Import source files (CSV or XLSX) in one transaction: all or nothing.
     #[command(
@@ -407,7 +415,9 @@ impl ValueEnum for crate::auth::Role {
     }
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.code()).help(self.label_en()))
+        let value = clap::builder::PossibleValue::new(self.code()).help(self.label_en());
+        // interfaces.md's `--role admin` (see `Role::parse`).
+        Some(if *self == crate::auth::Role::SystemAdmin { value.alias("admin") } else { value })
     }
 }
 

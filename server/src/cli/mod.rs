@@ -35,7 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Restore { file } => backup::restore(&url, &file).await,
         Command::Audit(AuditCommand::Verify { json, anchors }) => backup::verify_audit(&url, json, &anchors).await,
         Command::Audit(AuditCommand::RotateKey { key_lost }) => backup::rotate_key(&url, key_lost).await,
-        Command::Init { admin } => accounts::init(&url, &admin).await,
+        Command::Init { admin, security_admin, audit_admin } => accounts::init(&url, [&admin, &security_admin, &audit_admin]).await,
         Command::User(command) => accounts::user(&url, command).await,
         Command::Token(command) => accounts::token(&url, command).await,
         Command::Import { paths, source, json, check } => data::import(&url, &paths, source, json, check).await,

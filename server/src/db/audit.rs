@@ -18,6 +18,7 @@
 //! the results notice, the public page) are checked by [`verify_anchored`].
 
 pub mod key;
+pub mod review;
 
 use chrono::NaiveDateTime;
 use hmac::{Hmac, KeyInit, Mac};

@@ -82,6 +82,10 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     (POST, "/admin/users/{username}/disable", Need::May(ManageUsers)),
     (POST, "/admin/users/{username}/enable", Need::May(ManageUsers)),
     (POST, "/admin/users/{username}/unlock", Need::May(ManageUsers)),
+    (GET, "/admin/security", Need::May(ManageSecurityPolicy)),
+    (GET, "/admin/audit", Need::May(ReviewAudit)),
+    (POST, "/admin/audit/verify", Need::May(ReviewAudit)),
+    (GET, "/admin/audit/audit.csv", Need::May(ReviewAudit)),
     // The whole table needs `ExportRankings`; a unit's own row, its unit
     // in full (decided in `exports::rankings`).
     (GET, "/exports/{year}/{file}", Need::May(SeeRankings)),
@@ -304,7 +308,7 @@ mod tests {
         assert!(!allows(&unit, Need::UnitInFull, Some("330303")));
         assert!(!allows(&unit, Need::UnitInFull, None));
         assert!(allows(&user(Role::Leader, None), Need::UnitInFull, Some("330303")));
-        assert!(!allows(&user(Role::Admin, None), Need::UnitInFull, Some("330302")));
+        assert!(!allows(&user(Role::SystemAdmin, None), Need::UnitInFull, Some("330302")));
         assert!(!allows(&user(Role::Leader, None), Need::May(Import), None));
         assert!(allows(&user(Role::Assessor, None), Need::May(Import), None));
         assert_eq!(need("HEAD", "/data"), Some(Need::May(SeeRankings)));

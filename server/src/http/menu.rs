@@ -8,7 +8,7 @@ use crate::auth::{Capability, Capability::*, User};
 
 /// Every entry, in the order the header shows them, with the capability
 /// that opens its page.
-const ENTRIES: [(&str, &str, &str, Capability); 11] = [
+const ENTRIES: [(&str, &str, &str, Capability); 13] = [
     ("/", "考核总览", "Overview", SeeRankings),
     ("/objections", "异议处理", "Objections", SeeObjections),
     ("/repairs", "信用修复", "Repairs", SeeRepairs),
@@ -19,6 +19,8 @@ const ENTRIES: [(&str, &str, &str, Capability); 11] = [
     ("/publication", "结果发布", "Publication", SeePublication),
     ("/data", "数据概况", "Data", SeeRankings),
     ("/admin/users", "用户管理", "Users", ManageUsers),
+    ("/admin/security", "安全策略", "Security policy", ManageSecurityPolicy),
+    ("/admin/audit", "审计日志", "Audit log", ReviewAudit),
     ("/persons", "诚信档案", "Integrity files", PersonFiles),
 ];
 
@@ -51,9 +53,13 @@ mod tests {
         assert_eq!(hrefs(Role::Leader), ["/", "/objections", "/supervision", "/whatif", "/publication", "/data"]);
         assert_eq!(hrefs(Role::Assessor), ["/", "/objections", "/repairs", "/supervision", "/whatif", "/import", "/statistics", "/publication", "/data"]);
         assert_eq!(hrefs(Role::Unit), ["/", "/objections", "/repairs", "/data"]);
-        assert_eq!(hrefs(Role::Admin), ["/admin/users"]);
+        assert_eq!(hrefs(Role::SystemAdmin), ["/admin/users"]);
+        assert_eq!(hrefs(Role::SecurityAdmin), ["/admin/security"]);
+        assert_eq!(hrefs(Role::AuditAdmin), ["/admin/audit"]);
         assert_eq!(hrefs(Role::Personnel), ["/persons"]);
-        assert_eq!(home(&user(Role::Admin)), "/admin/users");
+        assert_eq!(home(&user(Role::SystemAdmin)), "/admin/users");
+        assert_eq!(home(&user(Role::SecurityAdmin)), "/admin/security");
+        assert_eq!(home(&user(Role::AuditAdmin)), "/admin/audit");
         assert_eq!(home(&user(Role::Personnel)), "/persons");
         assert_eq!(home(&user(Role::Unit)), "/");
     }

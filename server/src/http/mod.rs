@@ -2,6 +2,7 @@
 //! read stored results; they never recompute on a page view.
 
 pub mod api;
+pub mod audit;
 pub mod cache;
 pub mod client;
 pub mod exports;
@@ -22,6 +23,7 @@ pub mod records;
 pub mod repairs;
 pub mod reports;
 pub mod router;
+pub mod security;
 pub mod session;
 pub mod shared;
 pub mod statistics;

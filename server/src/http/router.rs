@@ -7,7 +7,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, statistics, supervision, units, users, whatif};
+use super::{AppState, api, audit, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, security, statistics, supervision, units, users, whatif};
 
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -131,6 +131,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{username}/disable", post(users::disable))
         .route("/admin/users/{username}/enable", post(users::enable))
         .route("/admin/users/{username}/unlock", post(users::unlock))
+        .route("/admin/security", get(security::page))
+        .route("/admin/audit", get(audit::review))
+        .route("/admin/audit/verify", post(audit::verify).route_layer(expensive()))
+        .route("/admin/audit/audit.csv", get(audit::csv).route_layer(expensive()))
         .route("/exports/{year}/{file}", get(exports::rankings).route_layer(expensive()))
         .route("/reports/{year}/{file}", get(reports::year).route_layer(expensive()))
         .route("/reports/{year}/units/{file}", get(reports::unit).route_layer(expensive()))

@@ -128,16 +128,20 @@ pub fn csv(rows: &ResultRows, rules: &Rulebook) -> Result<Vec<u8>, ExportError> 
 /// CRLF line ends, formula-looking text neutralised by [`Cell::csv_text`].
 pub fn csv_bytes(header: &[String], body: impl IntoIterator<Item = Vec<Cell>>) -> Result<Vec<u8>, ExportError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        // RFC 4180 records end in CRLF.
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
-        w.write_record(header)?;
-        for row in body {
-            w.write_record(row.iter().map(Cell::csv_text))?;
-        }
-        w.flush()?;
-    }
+    csv_records(&mut out, std::iter::once(header.iter().map(|h| Cell::Text(h.clone())).collect()).chain(body))?;
     Ok(out)
+}
+
+/// Rows as CSV records appended to `out`, without a BOM or header: the
+/// further chunks of a table written as it is read (the audit log's export).
+pub fn csv_records(out: &mut Vec<u8>, rows: impl IntoIterator<Item = Vec<Cell>>) -> Result<(), ExportError> {
+    // RFC 4180 records end in CRLF.
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    for row in rows {
+        w.write_record(row.iter().map(Cell::csv_text))?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// Chinese sheet names of the groups.

@@ -480,6 +480,31 @@ fn the_audit_review_with_a_verified_chain() {
 }
 
 #[test]
+fn the_security_policy_with_a_refused_network() {
+    use crate::pages::security;
+    let v = security::SecurityView {
+        lang: Lang::Zh,
+        nav: nav("security"),
+        form: security::PolicyForm {
+            password_min_length: "12".into(),
+            password_classes: "3".into(),
+            password_history: "5".into(),
+            idle_minutes: "30".into(),
+            inactive_days: "90".into(),
+            admin_networks: "10.0.0.0/8".into(),
+        },
+        error: Some(("admin_networks".into(), "所填网段不包含本次修改的来源地址 192.168.1.9，管理员将无法登录 / the networks leave out 192.168.1.9".into())),
+        saved: false,
+        address: "192.168.1.9".into(),
+        set_by: Some("2026-11-20 09:00 · security".into()),
+        fixed: vec![security::Fixed { zh: "会话最长时间".into(), en: "Longest session".into(), value_zh: "12 小时".into(), value_en: "12 hours".into() }],
+        min_password: 8,
+        max_password: 64,
+    };
+    insta::assert_snapshot!(main_of(&security::render(&v).into_string()));
+}
+
+#[test]
 fn the_public_results_page() {
     use crate::pages::public;
     let v = public::PublicResultsView {

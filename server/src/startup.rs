@@ -75,7 +75,8 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
         );
     }
     let demo = crate::demo::is_loaded(&db).await?;
-    let state = http::AppState::new(db.clone(), config, demo);
+    let policy = crate::auth::policy::current(&db, config.idle_minutes).await?;
+    let state = http::AppState::new(db.clone(), config, demo, policy);
     // Uploads nobody decided on are discarded after a while: they may hold
     // personal data that was meant to be imported or thrown away. One a job
     // is checking or committing right now is left to finish.

@@ -16,6 +16,25 @@ pub fn account(r: &Refusal) -> String {
         Refusal::Exists(u) => format!("用户 {u} 已存在 / user {u} already exists"),
         Refusal::NoSuchUser(u) => format!("没有用户 {u} / no user {u}"),
         Refusal::ShortPassword { min } => format!("密码至少 {min} 个字符 / a password needs at least {min} characters"),
+        Refusal::SimplePassword { classes } => format!(
+            "密码须至少包含小写字母、大写字母、数字、其他字符中的 {classes} 类 / a password mixes at least {classes} of: lower-case letters, upper-case letters, digits, other characters"
+        ),
+        Refusal::ReusedPassword { last } => format!("新密码不能与最近 {last} 个密码相同 / a new password must differ from the last {last}"),
+        Refusal::Policy(p) => format!("{} / {p}", policy(p)),
         other => other.to_string(),
+    }
+}
+
+/// A refused security policy, in Chinese (its `Display` is the English).
+fn policy(r: &crate::auth::policy::PolicyRefusal) -> String {
+    use crate::auth::policy::{MAX_PASSWORD_LENGTH, PolicyRefusal as P};
+    match r {
+        P::MinLength => format!("密码最短长度应为 {}–{MAX_PASSWORD_LENGTH} 个字符", crate::auth::passwords::MIN_LENGTH),
+        P::Classes => "密码应包含 1–4 类字符".into(),
+        P::History => "可记住 0–24 个以前的密码".into(),
+        P::Idle => "闲置退出时间应为 1–1440 分钟".into(),
+        P::Inactive => "账号闲置停用天数应为 0（不停用）或 7–3650 天".into(),
+        P::Network(n) => format!("{n} 不是网段（例如 10.0.0.0/8、192.168.1.5 或 fd00::/8）"),
+        P::LocksOut(a) => format!("所填网段不包含本次修改的来源地址 {a}，管理员将无法登录"),
     }
 }

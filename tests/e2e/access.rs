@@ -118,6 +118,7 @@ const ROWS: &[Row] = &[
     post("/admin/users/{username}/enable", "/admin/users/nobody/enable", &[], [303, 403, 403, 403, 404, 403, 403, 403]),
     post("/admin/users/{username}/unlock", "/admin/users/nobody/unlock", &[], [303, 403, 403, 403, 404, 403, 403, 403]),
     get("/admin/security", "/admin/security", [303, 403, 403, 403, 403, 403, 200, 403]),
+    post("/admin/security", "/admin/security", &[("idle_minutes", "0")], [303, 403, 403, 403, 403, 403, 422, 403]),
     get("/admin/audit", "/admin/audit?actor=nobody", [303, 403, 403, 403, 403, 403, 403, 200]),
     post("/admin/audit/verify", "/admin/audit/verify", &[], [303, 403, 403, 403, 403, 403, 403, 200]),
     get("/admin/audit/audit.csv", "/admin/audit/audit.csv?actor=nobody", [303, 403, 403, 403, 403, 403, 403, 200]),

@@ -124,3 +124,107 @@ e2e!(no_entry_is_changed_or_removed_before_its_time, |app| {
     execute(&app, "DELETE FROM audit_log WHERE actor = 'old'").await;
     assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE actor = 'old'").await, "0");
 });
+
+e2e!(the_security_administrator_sets_the_policy_and_it_holds_at_once, |app| {
+    let server = site(&app).await;
+    let security = Browser::signed_in(&server, "security").await;
+    let page = security.get("/admin/security").await;
+    assert!(page.body.contains("尚未设置，以下为默认策略") && page.body.contains("value=\"90\""), "{}", page.body);
+    let csrf = hidden(&page.body, "csrf");
+    let fields = |min: &'static str, networks: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("password_min_length", min.to_string()),
+            ("password_classes", "3".to_string()),
+            ("password_history", "2".to_string()),
+            ("idle_minutes", "15".to_string()),
+            ("inactive_days", "30".to_string()),
+            ("admin_networks", networks.to_string()),
+        ]
+    };
+    let send = |f: Vec<(&'static str, String)>| {
+        let security = &security;
+        async move {
+            let form: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            security.post("/admin/security", &form, None).await
+        }
+    };
+    // Refused whole, the field named, nothing stored.
+    let short = send(fields("6", "")).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("密码最短长度应为 8–64 个字符") && short.body.contains("value=\"6\""), "{}", short.body);
+    let locked_out = send(fields("12", "10.0.0.0/8")).await;
+    assert_eq!(locked_out.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(locked_out.body.contains("管理员将无法登录"), "{}", locked_out.body);
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'security_policy_set'").await, "0");
+    // Saved: audited before and after, in force for the next request.
+    let saved = send(fields("12", "127.0.0.0/8\n::1")).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let entry = app.text_rows("SELECT actor, detail FROM audit_log WHERE action = 'security_policy_set'").await;
+    assert_eq!(entry[0][0], "security");
+    let detail: serde_json::Value = serde_json::from_str(&entry[0][1]).unwrap();
+    assert_eq!((detail["before"]["password_min_length"].as_u64(), detail["after"]["password_min_length"].as_u64()), (Some(8), Some(12)), "{entry:?}");
+    assert_eq!(detail["after"]["admin_networks"], serde_json::json!(["127.0.0.0/8", "::1/128"]));
+    assert!(security.get("/admin/security").await.body.contains("最近一次设置"));
+
+    // The password rules hold for the system administrator's forms.
+    let admin = Browser::signed_in(&server, "admin").await;
+    let acsrf = hidden(&admin.get("/admin/users").await.body, "csrf");
+    let add = |password: &'static str| {
+        let (admin, acsrf) = (&admin, acsrf.clone());
+        async move { admin.post("/admin/users", &[("csrf", &acsrf), ("username", "wang.wei"), ("role", "leader"), ("password", password)], None).await }
+    };
+    assert!(add("short-1A").await.body.contains("密码至少 12 个字符"));
+    assert!(add("all-lower-case-words").await.body.contains("密码须至少包含小写字母、大写字母、数字、其他字符中的 3 类"));
+    assert_eq!(add("Three-Kinds-Here").await.status, StatusCode::SEE_OTHER);
+    // The last two passwords (the current one among them) are not taken again.
+    let set = |password: &'static str| {
+        let (admin, acsrf) = (&admin, acsrf.clone());
+        async move { admin.post("/admin/users/wang.wei/password", &[("csrf", &acsrf), ("password", password)], None).await }
+    };
+    assert!(set("Three-Kinds-Here").await.body.contains("新密码不能与最近 2 个密码相同"));
+    assert_eq!(set("Another-One-2026").await.status, StatusCode::SEE_OTHER);
+    assert!(set("Three-Kinds-Here").await.body.contains("新密码不能与最近 2 个密码相同"));
+    assert_eq!(set("A-Third-One-2026").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(set("Three-Kinds-Here").await.status, StatusCode::SEE_OTHER, "three back is allowed again");
+
+    // An account unused for longer than the policy allows is disabled at
+    // its next sign-in, however right its password.
+    execute(&app, "UPDATE users SET last_sign_in_at = '2026-09-01 10:00:00' WHERE username = 'leader'").await;
+    let mut leader = Browser::new(&server);
+    let refused = leader.sign_in("leader", crate::web::PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("账号长期未使用，已按安全策略停用"), "{}", refused.body);
+    assert_eq!(app.scalar("SELECT CAST(disabled AS TEXT) FROM users WHERE username = 'leader'").await.replace("true", "1"), "1");
+    let disabled = app.text_rows("SELECT actor FROM audit_log WHERE action = 'user_disable' AND entity_key = 'leader'").await;
+    assert_eq!(disabled, [["system:security-policy"]]);
+    // Signed in recently: allowed (the sign-in records the time).
+    let mut lucheng = Browser::new(&server);
+    assert_eq!(lucheng.sign_in("lucheng", crate::web::PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_ne!(app.scalar("SELECT COALESCE(CAST(last_sign_in_at AS TEXT), 'never') FROM users WHERE username = 'lucheng'").await, "never");
+    server.stop().await;
+});
+
+e2e!(administrators_sign_in_only_from_the_policy_networks, |app| {
+    let server = site(&app).await;
+    let policy = server::auth::policy::Policy {
+        admin_networks: server::auth::policy::Policy::parse_networks("10.9.0.0/16").unwrap(),
+        ..server::auth::policy::Policy::default_for(30)
+    };
+    // Set from inside the network (as the security administrator's own
+    // machine would), then read by the next server.
+    server::auth::policy::set(&app.db, &policy.clone(), &policy, "security", "10.9.1.1".parse().unwrap()).await.unwrap();
+    server.stop().await;
+    let server = app.serve(None).await;
+    server.ready().await;
+    for admin in ["admin", "security", "auditor"] {
+        let mut b = Browser::new(&server);
+        let refused = b.sign_in(admin, crate::web::PASSWORD).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{admin} from 127.0.0.1");
+        assert!(refused.body.contains("管理员账号不能从此地址登录"), "{}", refused.body);
+    }
+    let mut assessor = Browser::new(&server);
+    assert_eq!(assessor.sign_in("assessor", crate::web::PASSWORD).await.status, StatusCode::SEE_OTHER, "others sign in from anywhere");
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'sign_in_refused_network'").await, "3");
+    server.stop().await;
+});

@@ -26,6 +26,12 @@ pub enum LoginProblem {
     Wait(u64),
     /// Too many sign-ins at once: try again in a moment.
     Busy,
+    /// The right password, but the account was unused for longer than the
+    /// security policy allows: it is disabled now.
+    Inactive,
+    /// The right password, but an administrator's account from an address
+    /// outside the networks the security policy allows.
+    Network,
 }
 
 fn problem_text(lang: Lang, problem: LoginProblem) -> String {
@@ -36,6 +42,10 @@ fn problem_text(lang: Lang, problem: LoginProblem) -> String {
             Lang::En => format!("Too many failed sign-ins; try again in {seconds} s."),
         },
         LoginProblem::Busy => lang.pick("登录请求过多，请稍后再试。", "Too many sign-ins at once; try again in a moment.").to_string(),
+        LoginProblem::Inactive => lang
+            .pick("账号长期未使用，已按安全策略停用，请联系系统管理员重新启用。", "The account was unused for too long and is now disabled under the security policy; ask the system administrator to enable it.")
+            .to_string(),
+        LoginProblem::Network => lang.pick("按安全策略，管理员账号不能从此地址登录。", "Under the security policy, an administrator cannot sign in from this address.").to_string(),
     }
 }
 

@@ -21,6 +21,7 @@
 pub mod access;
 pub mod devices;
 pub mod passwords;
+pub mod policy;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
@@ -153,6 +154,12 @@ pub enum Refusal {
     NoSuchUser(String),
     #[error("a password needs at least {min} characters")]
     ShortPassword { min: usize },
+    #[error("a password mixes at least {classes} of: lower-case letters, upper-case letters, digits, other characters")]
+    SimplePassword { classes: u32 },
+    #[error("a new password must differ from the last {last}")]
+    ReusedPassword { last: u32 },
+    #[error("{0}")]
+    Policy(policy::PolicyRefusal),
     #[error("the expiry {0} has passed")]
     ExpiryPassed(chrono::NaiveDateTime),
     #[error("no enabled user {0}")]

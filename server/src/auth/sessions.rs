@@ -39,6 +39,45 @@ pub async fn create(db: &Db, user: &User, address: IpAddr) -> Result<Session, Au
     Ok(Session { id, csrf, user: user.clone() })
 }
 
+/// Why the right password still opens no session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Barred {
+    /// The account was unused for longer than the policy allows; it is
+    /// disabled now.
+    Inactive,
+    /// An administrator from outside the policy's networks.
+    Network,
+}
+
+/// Whether `user`, who gave the right password from `address`, may have a
+/// session under `policy`. An account found unused too long is disabled
+/// here (by `system:security-policy`, audited); a refused network is
+/// audited too.
+pub async fn admit(db: &Db, user: &User, address: IpAddr, policy: &super::policy::Policy) -> Result<Option<Barred>, AuthError> {
+    let refuse = |action: &'static str, detail: serde_json::Value| async move {
+        crate::db::audit::record_one(db, "system:security-policy", action, "users", &user.username, detail).await
+    };
+    if !policy.admits(user.role, address) {
+        refuse("sign_in_refused_network", serde_json::json!({ "address": address.to_string() })).await?;
+        return Ok(Some(Barred::Network));
+    }
+    let now = now_cst();
+    if policy.inactive_days > 0
+        && let Some(last) = accounts::last_activity(db, user.id).await?
+        && now - last > Duration::days(i64::from(policy.inactive_days))
+    {
+        let mut tx = db.begin_write().await?;
+        let mut audit = AuditLog::open(&mut tx).await?;
+        accounts::change_user(&mut tx, &user.username, accounts::UserChange::Disabled(true)).await?;
+        let detail = serde_json::json!({ "reason": "inactive", "last_active": last.to_string(), "inactive_days": policy.inactive_days });
+        audit.record("system:security-policy", "user_disable", "users", &user.username, detail);
+        audit.flush(&mut tx).await?;
+        tx.commit().await?;
+        return Ok(Some(Barred::Inactive));
+    }
+    Ok(None)
+}
+
 /// Audits a failed sign-in: the account (only when one has that name:
 /// people sometimes type their password into the name field, and the audit
 /// log keeps what it is given for good) and the address, never a password.

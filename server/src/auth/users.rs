@@ -50,6 +50,10 @@ pub async fn add_all(db: &Db, users: &[NewUser<'_>], actor: &str) -> Result<(), 
             (_, Some(_)) => return Err(AuthError::Refused(Refusal::UnitNotAllowed)),
         }
     }
+    let policy = rules(db).await?;
+    if let Some(refusal) = users.iter().find_map(|u| policy.password_refusal(u.password)) {
+        return Err(AuthError::Refused(refusal));
+    }
     let hashes = users.iter().map(|u| passwords::hash(u.password)).collect::<Result<Vec<_>, _>>()?;
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
@@ -70,10 +74,36 @@ pub async fn add_all(db: &Db, users: &[NewUser<'_>], actor: &str) -> Result<(), 
     Ok(())
 }
 
-/// Sets a new password (and signs the user out everywhere).
+/// The password rules in force (the idle time is not theirs to know).
+async fn rules(db: &Db) -> Result<super::policy::Policy, AuthError> {
+    super::policy::current(db, crate::config::DEFAULT_IDLE_MINUTES).await
+}
+
+/// Sets a new password (and signs the user out everywhere). It must meet
+/// the security policy's rules and differ from the account's current
+/// password and its earlier ones the policy remembers.
 pub async fn set_password(db: &Db, username: &str, password: &str, actor: &str) -> Result<(), AuthError> {
+    let policy = rules(db).await?;
+    if let Some(refusal) = policy.password_refusal(password) {
+        return Err(AuthError::Refused(refusal));
+    }
+    let remembered = accounts::recent_password_hashes(db, username, i64::from(policy.password_history)).await?;
+    let typed = password.to_string();
+    let reused = tokio::task::spawn_blocking(move || remembered.iter().any(|h| passwords::verify(&typed, h))).await.unwrap_or(true);
+    if reused && policy.password_history > 0 {
+        return Err(AuthError::Refused(Refusal::ReusedPassword { last: policy.password_history }));
+    }
     let hash = passwords::hash(password)?;
-    update(db, username, actor, "user_passwd", UserChange::PasswordHash(&hash)).await
+    let mut tx = db.begin_write().await?;
+    let mut audit = AuditLog::open(&mut tx).await?;
+    accounts::remember_password(&mut tx, username, now_cst()).await?;
+    if accounts::change_user(&mut tx, username, UserChange::PasswordHash(&hash)).await? == 0 {
+        return Err(AuthError::Refused(Refusal::NoSuchUser(username.to_string())));
+    }
+    audit.record(actor, "user_passwd", "users", username, serde_json::json!({}));
+    audit.flush(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Disables a user (and signs them out); nothing is deleted.

@@ -55,6 +55,33 @@ pub async fn change_user(tx: &mut Tx, username: &str, change: UserChange<'_>) ->
     }))
 }
 
+/// When `user_id` last signed in, or was created if never since the
+/// upgrade that began recording it.
+pub async fn last_activity(db: &Db, user_id: i64) -> Result<Option<NaiveDateTime>> {
+    const SQL: &str = "SELECT COALESCE(last_sign_in_at, created_at) FROM users WHERE id = $1";
+    Ok(on_db!(db, pool => sqlx::query_scalar::<_, NaiveDateTime>(SQL).bind(user_id).fetch_optional(pool).await?))
+}
+
+/// The account's password hash now and its earlier ones, newest first, at
+/// most `count` in all.
+pub async fn recent_password_hashes(db: &Db, username: &str, count: i64) -> Result<Vec<String>> {
+    const SQL: &str = "SELECT password_hash FROM (\
+        SELECT u.password_hash, 0 AS age, 0 AS id FROM users u WHERE u.username = $1 \
+        UNION ALL SELECT h.password_hash, 1 AS age, h.id FROM password_history h JOIN users u ON u.id = h.user_id WHERE u.username = $1\
+        ) hashes ORDER BY age, id DESC LIMIT $2";
+    Ok(on_db!(db, pool => sqlx::query_scalar::<_, String>(SQL).bind(username).bind(count).fetch_all(pool).await?))
+}
+
+/// Keeps the account's current hash among its earlier passwords, before
+/// it is replaced.
+pub async fn remember_password(tx: &mut Tx, username: &str, at: NaiveDateTime) -> Result<()> {
+    const SQL: &str = "INSERT INTO password_history (user_id, password_hash, replaced_at) SELECT id, password_hash, $2 FROM users WHERE username = $1";
+    on_tx!(tx, conn => {
+        sqlx::query(SQL).bind(username).bind(at).execute(conn).await?;
+    });
+    Ok(())
+}
+
 /// How many users there are, enabled or not.
 pub async fn user_count(db: &Db) -> Result<i64> {
     db.count("users").await
@@ -94,11 +121,13 @@ pub struct SessionRow {
     pub user: UserRow,
 }
 
-/// A new session; expired sessions of anyone are swept on the way.
+/// A new session, and the user's time of signing in; expired sessions of
+/// anyone are swept on the way.
 pub async fn insert_session(tx: &mut Tx, id_hash: &str, user_id: i64, csrf: &str, at: NaiveDateTime, expires_at: NaiveDateTime) -> Result<()> {
     const SQL: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $4)";
     on_tx!(tx, conn => {
         sqlx::query(SQL).bind(id_hash).bind(user_id).bind(csrf).bind(at).bind(expires_at).execute(&mut *conn).await?;
+        sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2").bind(at).bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(at).execute(&mut *conn).await?;
     });
     Ok(())

@@ -1,6 +1,7 @@
 //! Install-wide settings, as key and value: whether this database holds
 //! the demo data (then every page says so, and `serve` keeps its known
-//! passwords off the network), and the key of device cookies.
+//! passwords off the network), the key of device cookies, and the
+//! security policy (`auth::policy`, a JSON document).
 
 
 use super::{Db, DbError, Tx};
@@ -45,4 +46,19 @@ pub async fn is_demo(db: &Db) -> Result<bool, DbError> {
         sqlx::query_scalar::<_, String>(SQL).bind(DEMO).fetch_optional(pool).await?
     });
     Ok(value.as_deref() == Some("true"))
+}
+
+/// A setting's stored value, if any.
+pub async fn read(db: &Db, key: &str) -> Result<Option<String>, DbError> {
+    const SQL: &str = "SELECT value FROM install_settings WHERE key = $1";
+    Ok(on_db!(db, pool => sqlx::query_scalar::<_, String>(SQL).bind(key).fetch_optional(pool).await?))
+}
+
+/// Stores a setting's value in the transaction, replacing any earlier one.
+pub async fn write(tx: &mut Tx, key: &str, value: &str) -> Result<(), DbError> {
+    const SQL: &str = "INSERT INTO install_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    on_tx!(tx, conn => {
+        sqlx::query(SQL).bind(key).bind(value).execute(conn).await?;
+    });
+    Ok(())
 }

@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     (POST, "/admin/users/{username}/enable", Need::May(ManageUsers)),
     (POST, "/admin/users/{username}/unlock", Need::May(ManageUsers)),
     (GET, "/admin/security", Need::May(ManageSecurityPolicy)),
+    (POST, "/admin/security", Need::May(ManageSecurityPolicy)),
     (GET, "/admin/audit", Need::May(ReviewAudit)),
     (POST, "/admin/audit/verify", Need::May(ReviewAudit)),
     (GET, "/admin/audit/audit.csv", Need::May(ReviewAudit)),

@@ -55,6 +55,7 @@ fn form_page(client: Client, lang: Lang, username: &str, problem: Option<LoginPr
         None => StatusCode::OK,
         Some(LoginProblem::Refused) => StatusCode::UNAUTHORIZED,
         Some(LoginProblem::Wait(_) | LoginProblem::Busy) => StatusCode::TOO_MANY_REQUESTS,
+        Some(LoginProblem::Inactive | LoginProblem::Network) => StatusCode::FORBIDDEN,
     };
     let retry_after = match problem {
         Some(LoginProblem::Wait(seconds)) => seconds,
@@ -133,6 +134,11 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
         Some(user) => {
             state.throttle.succeeded(attempt);
             drop(permit);
+            match auth::sessions::admit(&state.db, &user, client.address, &state.policy()).await? {
+                Some(auth::sessions::Barred::Inactive) => return form_page(client, lang, &username, Some(LoginProblem::Inactive), &next),
+                Some(auth::sessions::Barred::Network) => return form_page(client, lang, &username, Some(LoginProblem::Network), &next),
+                None => {}
+            }
             let session = auth::sessions::create(&state.db, &user, client.address).await?;
             let session_cookie = client.set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
             let device = auth::devices::renew(&state.db, &username, device_cookie.as_deref()).await?;

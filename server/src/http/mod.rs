@@ -61,12 +61,16 @@ pub struct AppState {
     pub places: Arc<places::Places>,
     /// Requests per address on the public pages.
     pub public: Arc<public::PublicLimiter>,
+    /// The security policy in force, read at start and replaced when the
+    /// security administrator changes it (only through this server).
+    pub policy: Arc<std::sync::RwLock<crate::auth::policy::Policy>>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config, demo: bool) -> AppState {
+    pub fn new(db: Db, config: Config, demo: bool, policy: crate::auth::policy::Policy) -> AppState {
         AppState {
             demo,
+            policy: Arc::new(std::sync::RwLock::new(policy)),
             throttle: Arc::default(),
             places: Arc::default(),
             public: Arc::default(),
@@ -79,6 +83,11 @@ impl AppState {
             explanations: Arc::new(cache::ExplanationCache::new(cache::EXPLANATIONS)),
             simulations: Arc::new(cache::RobustnessCache::new(cache::SIMULATIONS)),
         }
+    }
+
+    /// The security policy in force.
+    pub fn policy(&self) -> crate::auth::policy::Policy {
+        self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 

@@ -131,7 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{username}/disable", post(users::disable))
         .route("/admin/users/{username}/enable", post(users::enable))
         .route("/admin/users/{username}/unlock", post(users::unlock))
-        .route("/admin/security", get(security::page))
+        .route("/admin/security", get(security::page).post(security::save))
         .route("/admin/audit", get(audit::review))
         .route("/admin/audit/verify", post(audit::verify).route_layer(expensive()))
         .route("/admin/audit/audit.csv", get(audit::csv).route_layer(expensive()))

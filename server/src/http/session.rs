@@ -55,7 +55,7 @@ pub async fn page_session(parts: &Parts, state: &AppState) -> Result<Session, Ap
     let Some(id) = session_cookie(parts, state) else {
         return Err(AppError::SignIn { next });
     };
-    match auth::sessions::find(&state.db, &id, state.config.idle_minutes).await? {
+    match auth::sessions::find(&state.db, &id, state.policy().idle_minutes).await? {
         Some(s) => Ok(s),
         None => Err(AppError::SignIn { next }),
     }
@@ -71,7 +71,7 @@ pub async fn api_user(parts: &Parts, state: &AppState) -> Result<Option<User>, a
         };
     }
     match session_cookie(parts, state) {
-        Some(id) => Ok(auth::sessions::find(&state.db, &id, state.config.idle_minutes).await?.map(|s| s.user)),
+        Some(id) => Ok(auth::sessions::find(&state.db, &id, state.policy().idle_minutes).await?.map(|s| s.user)),
         None => Ok(None),
     }
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::sessions::Session;
-use crate::auth::{AuthError, Refusal, Role, passwords, users};
+use crate::auth::{AuthError, Refusal, Role, users};
 use crate::units;
 
 #[derive(Debug, Deserialize)]
@@ -49,7 +49,7 @@ async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersVi
         notice: None,
         error: None,
         typed: Typed::default(),
-        min_password: passwords::MIN_LENGTH,
+        min_password: state.policy().password_min_length as usize,
         roles: Role::ALL.into_iter().map(|r| RoleName { code: r.code(), zh: r.label_zh(), en: r.label_en() }).collect(),
     })
 }
@@ -85,7 +85,7 @@ async fn again(state: &AppState, session: &Session, lang: Lang, error: FormError
 /// field it is about.
 fn words(r: &Refusal) -> (&'static str, String) {
     let field = match r {
-        Refusal::ShortPassword { .. } => "password",
+        Refusal::ShortPassword { .. } | Refusal::SimplePassword { .. } | Refusal::ReusedPassword { .. } => "password",
         Refusal::UnitNeeded | Refusal::UnitNotAllowed | Refusal::NoSuchUnit(_) => "unit_code",
         _ => "username",
     };

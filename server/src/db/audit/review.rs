@@ -89,3 +89,10 @@ pub async fn oldest(db: &Db) -> Result<Option<NaiveDateTime>> {
     const SQL: &str = "SELECT at FROM audit_log ORDER BY id LIMIT 1";
     Ok(crate::on_db!(db, pool => sqlx::query_scalar::<_, NaiveDateTime>(SQL).fetch_optional(pool).await?))
 }
+
+/// The newest entry of `action` on `entity`/`entity_key`: when and by whom
+/// (the security policy's last change, say).
+pub async fn newest(db: &Db, action: &str, entity: &str, entity_key: &str) -> Result<Option<(NaiveDateTime, String)>> {
+    const SQL: &str = "SELECT at, actor FROM audit_log WHERE action = $1 AND entity = $2 AND entity_key = $3 ORDER BY id DESC LIMIT 1";
+    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, (NaiveDateTime, String)>(SQL).bind(action).bind(entity).bind(entity_key).fetch_optional(pool).await?))
+}

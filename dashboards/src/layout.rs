@@ -177,7 +177,7 @@ fn shell(lang: Lang, title: &str, path: &str, nav: Option<&Nav>, refresh: Option
                                 a href=(link(lang, item.href, "")) { (lang.pick(item.zh, item.en)) }
                             }
                             " "
-                            span.user { (nav.username) " · " (lang.pick(&nav.role_zh, &nav.role_en)) }
+                            span.user { a href=(link(lang, "/account", "")) title=(lang.pick("我的账号", "My account")) { (nav.username) } " · " (lang.pick(&nav.role_zh, &nav.role_en)) }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(nav.csrf);
                                 button type="submit" { (lang.pick("退出", "Sign out")) }

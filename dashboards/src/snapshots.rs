@@ -417,8 +417,8 @@ fn user_management_with_an_error_beside_its_field() {
         lang: Lang::Zh,
         nav: nav("admin"),
         users: vec![
-            users::UserRow { username: "lucheng".into(), role: "unit".into(), unit: Some("330302 鹿城区".into()), disabled: false, locked: None },
-            users::UserRow { username: "wang".into(), role: "leader".into(), unit: None, disabled: false, locked: Some((7, 4)) },
+            users::UserRow { username: "lucheng".into(), role: "unit".into(), unit: Some("330302 鹿城区".into()), disabled: false, locked: None, two_factor: false },
+            users::UserRow { username: "wang".into(), role: "leader".into(), unit: None, disabled: false, locked: Some((7, 4)), two_factor: true },
         ],
         units: vec![("330302".into(), "鹿城区".into())],
         notice: None,
@@ -492,6 +492,7 @@ fn the_security_policy_with_a_refused_network() {
             idle_minutes: "30".into(),
             inactive_days: "90".into(),
             admin_networks: "10.0.0.0/8".into(),
+            two_factor_roles: vec!["assessor".into(), "audit-admin".into()],
         },
         error: Some(("admin_networks".into(), "所填网段不包含本次修改的来源地址 192.168.1.9，管理员将无法登录 / the networks leave out 192.168.1.9".into())),
         saved: false,
@@ -500,6 +501,7 @@ fn the_security_policy_with_a_refused_network() {
         fixed: vec![security::Fixed { zh: "会话最长时间".into(), en: "Longest session".into(), value_zh: "12 小时".into(), value_en: "12 hours".into() }],
         min_password: 8,
         max_password: 64,
+        roles: vec![("leader", "领导", "Leadership"), ("assessor", "考核组", "Assessment team"), ("audit-admin", "审计管理员", "Audit administrator")],
     };
     insta::assert_snapshot!(main_of(&security::render(&v).into_string()));
 }

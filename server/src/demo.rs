@@ -275,10 +275,11 @@ pub async fn prepare(db: &Db, years: &[i32], until: NaiveDateTime, actor: &str) 
     for (name, role, unit) in DEMO_ACCOUNTS {
         crate::auth::users::add(db, name, role, unit, DEMO_PASSWORD, actor).await?;
     }
-    // A demo is opened again months later: its accounts are not disabled
-    // for having been unused (their password is public anyway).
+    // A demo is opened again months later, by anyone: its accounts are
+    // not disabled for having been unused, and need no second factor
+    // (their password is public anyway; serve keeps them off the network).
     let defaults = crate::auth::policy::Policy::default_for(crate::config::DEFAULT_IDLE_MINUTES);
-    let demo = crate::auth::policy::Policy { inactive_days: 0, ..defaults.clone() };
+    let demo = crate::auth::policy::Policy { inactive_days: 0, two_factor_roles: Vec::new(), ..defaults.clone() };
     crate::auth::policy::set(db, &defaults, &demo, actor, std::net::Ipv4Addr::LOCALHOST.into()).await?;
     Ok(())
 }

@@ -264,7 +264,14 @@ e2e!(every_page_of_every_role_passes_axe_at_wcag_2_1_aa, |app| {
     audit.walk(&server, prefix, Some("caizheng"), &unit_steps("D010")).await;
 
     audit.walk(&server, prefix, Some("admin"), &visits(&["/admin/users", "/admin/users?lang=en", "/data"])).await;
-    audit.walk(&server, prefix, Some("security"), &visits(&["/admin/security", "/admin/security?lang=en"])).await;
+    let mut security = visits(&["/admin/security", "/admin/security?lang=en", "/account", "/account/two-factor", "/account/two-factor?lang=en"]);
+    security.push(Step::Submit {
+        page: "/account/two-factor".into(),
+        fill: vec![("#code", "000000")],
+        button: "form[action='/account/two-factor'] button",
+        shows: "验证码不正确",
+    });
+    audit.walk(&server, prefix, Some("security"), &security).await;
     let auditor = vec![
         Step::Visit("/admin/audit".into()),
         Step::Visit("/admin/audit?lang=en&action=sign_in".into()),

@@ -129,7 +129,8 @@ e2e!(the_security_administrator_sets_the_policy_and_it_holds_at_once, |app| {
     let server = site(&app).await;
     let security = Browser::signed_in(&server, "security").await;
     let page = security.get("/admin/security").await;
-    assert!(page.body.contains("尚未设置，以下为默认策略") && page.body.contains("value=\"90\""), "{}", page.body);
+    // site() set it (no role held to two factors); the rest are defaults.
+    assert!(page.body.contains("最近一次设置：") && page.body.contains(" · test") && page.body.contains("value=\"90\""), "{}", page.body);
     let csrf = hidden(&page.body, "csrf");
     let fields = |min: &'static str, networks: &'static str| {
         vec![
@@ -156,11 +157,11 @@ e2e!(the_security_administrator_sets_the_policy_and_it_holds_at_once, |app| {
     let locked_out = send(fields("12", "10.0.0.0/8")).await;
     assert_eq!(locked_out.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(locked_out.body.contains("管理员将无法登录"), "{}", locked_out.body);
-    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'security_policy_set'").await, "0");
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'security_policy_set'").await, "1", "site()'s only");
     // Saved: audited before and after, in force for the next request.
     let saved = send(fields("12", "127.0.0.0/8\n::1")).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    let entry = app.text_rows("SELECT actor, detail FROM audit_log WHERE action = 'security_policy_set'").await;
+    let entry = app.text_rows("SELECT actor, detail FROM audit_log WHERE action = 'security_policy_set' AND actor = 'security'").await;
     assert_eq!(entry[0][0], "security");
     let detail: serde_json::Value = serde_json::from_str(&entry[0][1]).unwrap();
     assert_eq!((detail["before"]["password_min_length"].as_u64(), detail["after"]["password_min_length"].as_u64()), (Some(8), Some(12)), "{entry:?}");

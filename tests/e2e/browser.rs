@@ -516,3 +516,34 @@ e2e!(a_hostile_next_address_leaves_the_browser_on_this_site, |app| {
     b.quit().await;
     server.stop().await;
 });
+
+e2e!(an_administrator_sets_up_two_step_verification_in_the_browser, |app| {
+    let server = site(&app).await;
+    // The policy's default: the three administrators need two factors.
+    let passwords_only = server::auth::policy::current(&app.db, 30).await.unwrap();
+    server::auth::policy::set(&app.db, &passwords_only, &server::auth::policy::Policy::default_for(30), "test", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap();
+    server.stop().await;
+    let server = app.serve(None).await;
+    server.ready().await;
+
+    let b = Driver::start(&format!("{}-two-factor", backend(&app))).await;
+    b.sign_in(&server, "auditor").await;
+    let page = b.wait_for("the enrolment page", |p| p.contains("设置两步验证")).await;
+    assert!(b.url().await.ends_with("/login/enrol"), "{}", b.url().await);
+    // The QR code is drawn in the page (no outside service), and is seen.
+    let drawn = b.execute("const r = document.querySelector('figure.qr svg').getBoundingClientRect(); return [r.width, r.height];").await;
+    assert!(drawn[0].as_f64().unwrap() >= 200.0 && drawn[1].as_f64().unwrap() >= 200.0, "{drawn}");
+    b.shot("1-enrol").await;
+    let at = page.find("和密钥：<code>").unwrap() + "和密钥：<code>".len();
+    let secret = page[at..at + page[at..].find('<').unwrap()].replace(' ', "");
+    let totp = totp_rs::Builder::new().with_secret(totp_rs::Secret::try_from_base32(&secret).unwrap()).build().unwrap();
+    b.type_into("#code", &totp.generate_current().to_string()).await;
+    b.click("form[action='/login/enrol'] button").await;
+    let codes = b.wait_for("the recovery codes", |p| p.contains("以下恢复码只显示这一次")).await;
+    assert_eq!(codes.matches("<li><code>").count(), 10);
+    b.shot("2-recovery-codes").await;
+    b.click("main a").await;
+    b.wait_for("the audit log, signed in", |p| p.contains("验证审计链")).await;
+    b.quit().await;
+    server.stop().await;
+});

@@ -4,6 +4,7 @@
 
 mod support;
 
+
 mod access;
 mod accessibility;
 mod administrators;
@@ -27,6 +28,7 @@ mod serve;
 mod snapshots;
 mod supervision;
 mod trust;
+mod two_factor;
 mod web;
 mod web_work;
 mod whatif;

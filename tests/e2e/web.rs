@@ -27,6 +27,11 @@ pub async fn site(app: &TestApp) -> Server {
     ] {
         server::auth::users::add(&app.db, name, role, unit, PASSWORD, "test").await.unwrap();
     }
+    // The other tests sign in with passwords: no role is held to two
+    // factors here (tests/e2e/two_factor.rs sets the policy's default).
+    let default = server::auth::policy::Policy::default_for(30);
+    let passwords_only = server::auth::policy::Policy { two_factor_roles: Vec::new(), ..default.clone() };
+    server::auth::policy::set(&app.db, &default, &passwords_only, "test", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap();
     let s = app.serve(None).await;
     s.ready().await;
     s
@@ -40,6 +45,8 @@ pub struct Browser {
     session: Option<String>,
     /// The device cookie a sign-in gave this browser.
     pub device: Option<String>,
+    /// A sign-in waiting for its second factor.
+    pub challenge: Option<String>,
 }
 
 pub struct Page {
@@ -79,6 +86,7 @@ impl Browser {
             client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
             session: None,
             device: None,
+            challenge: None,
         }
     }
 
@@ -165,6 +173,32 @@ impl Browser {
         }
         if let Some((device, _)) = cookie_value(&page.headers, "zx_device") {
             self.device = Some(device);
+        }
+        if let Some((challenge, _)) = cookie_value(&page.headers, "zx_challenge") {
+            self.challenge = Some(challenge);
+        }
+        page
+    }
+
+    /// The page of the waiting sign-in's second step (`/login/code` or
+    /// `/login/enrol`), with the CSRF cookie it set.
+    pub async fn second_step_page(&self, path: &str) -> (Page, String) {
+        let cookie = format!("zx_challenge={}", self.challenge.as_deref().unwrap_or_default());
+        let page = self.send(self.client.get(format!("{}{path}", self.base)), Some(cookie)).await;
+        let login_csrf = cookie_value(&page.headers, "zx_login_csrf").map(|(v, _)| v).unwrap_or_default();
+        (page, login_csrf)
+    }
+
+    /// Sends `code` to the waiting sign-in's second step at `path`; keeps
+    /// the session it opens.
+    pub async fn send_code(&mut self, path: &str, code: &str) -> Page {
+        let (form, login_csrf) = self.second_step_page(path).await;
+        assert_eq!(form.status, StatusCode::OK, "{path}: {}", form.body);
+        let csrf = hidden(&form.body, "csrf");
+        let cookie = format!("zx_challenge={}; zx_login_csrf={login_csrf}", self.challenge.as_deref().unwrap_or_default());
+        let page = self.post(path, &[("csrf", &csrf), ("code", code)], Some(cookie)).await;
+        if let Some((session, _)) = cookie_value(&page.headers, "zx_session") {
+            self.session = Some(session);
         }
         page
     }

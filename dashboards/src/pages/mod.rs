@@ -17,5 +17,6 @@ pub mod scorecard;
 pub mod security;
 pub mod statistics;
 pub mod supervision;
+pub mod two_factor;
 pub mod users;
 pub mod whatif;

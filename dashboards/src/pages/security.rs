@@ -16,6 +16,8 @@ pub struct PolicyForm {
     pub inactive_days: String,
     /// One network per line.
     pub admin_networks: String,
+    /// The codes of the roles that must use two factors.
+    pub two_factor_roles: Vec<String>,
 }
 
 /// A rule that is not the policy's to change, in both languages.
@@ -44,6 +46,8 @@ pub struct SecurityView {
     pub fixed: Vec<Fixed>,
     pub min_password: usize,
     pub max_password: u32,
+    /// Every role: (code, 中文, English), for the two-factor choices.
+    pub roles: Vec<(&'static str, &'static str, &'static str)>,
 }
 
 pub fn render(v: &SecurityView) -> Markup {
@@ -87,6 +91,15 @@ pub fn render(v: &SecurityView) -> Markup {
             (number("idle_minutes", lang.pick("闲置多少分钟后退出登录", "Signed out after idle minutes"), &f.idle_minutes, "1".into(), "1440".into(), lang.pick("1–1440 分钟。", "1–1440 minutes.")))
             (number("inactive_days", lang.pick("多少天未登录的账号停用", "Disable accounts unused for days"), &f.inactive_days, "0".into(), "3650".into(),
                 lang.pick("在该账号下一次登录时停用；0 表示不停用，否则 7–3650 天。", "Disabled at the account's next sign-in; 0: never, else 7–3650 days.")))
+            fieldset {
+                legend { (lang.pick("须使用两步验证的角色（其余角色可自愿开启）", "Roles that must use two-step verification (others may choose to)")) }
+                @for (code, zh, en) in &v.roles {
+                    @let id = format!("two-factor-{code}");
+                    input id=(id) type="checkbox" name="two_factor_roles" value=(code) checked[f.two_factor_roles.iter().any(|c| c == code)];
+                    label.inline for=(id) { (lang.pick(zh, en)) }
+                    " "
+                }
+            }
             h2 { (lang.pick("管理员登录地址", "Where administrators sign in from")) }
             label for="admin_networks" { (lang.pick("允许的网段（每行一个；留空表示不限）", "Networks allowed (one per line; empty: anywhere)")) }
             @if let Some(message) = error_for("admin_networks") {

@@ -15,6 +15,8 @@ pub struct UserRow {
     pub disabled: bool,
     /// Sign-in is throttled after failed attempts: (failures, seconds to wait).
     pub locked: Option<(u32, u64)>,
+    /// Signs in with a second factor.
+    pub two_factor: bool,
 }
 
 /// A form's bad input: which form and field, and why.
@@ -86,6 +88,15 @@ pub fn render(v: &UsersView) -> Markup {
                 td { (u.unit.clone().unwrap_or_else(|| "–".into())) }
                 td {
                     @if u.disabled { span.note { (lang.pick("已停用", "Disabled")) } } @else { (lang.pick("启用", "Enabled")) }
+                    @if u.two_factor {
+                        br;
+                        (lang.pick("两步验证已开启", "Two-step verification on"))
+                        form method="post" action={ "/admin/users/" (u.username) "/two-factor/reset" } {
+                            input type="hidden" name="csrf" value=(v.nav.csrf);
+                            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                            button type="submit" { (lang.pick("重置两步验证", "Reset two-step verification")) }
+                        }
+                    }
                     @if let Some((failures, wait)) = u.locked {
                         br;
                         strong.error {

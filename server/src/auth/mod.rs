@@ -25,14 +25,15 @@ pub mod policy;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod totp;
 pub mod users;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use access::{Capability, Scope};
 
 /// A user's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Leader,

@@ -37,6 +37,18 @@ pub struct Policy {
     /// The networks the three administrators may sign in from; empty:
     /// anywhere.
     pub admin_networks: Vec<IpNet>,
+    /// The roles that must sign in with two factors (`auth::totp`); the
+    /// others may. A policy stored before this rule existed gets the
+    /// default.
+    #[serde(default = "two_factor_by_default")]
+    pub two_factor_roles: Vec<Role>,
+}
+
+/// Who must use two factors unless the policy says otherwise: the
+/// assessment team, the personnel office and the three administrators,
+/// the accounts that decide, see personal files or hold the keys.
+fn two_factor_by_default() -> Vec<Role> {
+    vec![Role::Assessor, Role::Personnel, Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin]
 }
 
 /// Why a policy is refused.
@@ -75,6 +87,7 @@ impl Policy {
             idle_minutes,
             inactive_days: 90,
             admin_networks: Vec::new(),
+            two_factor_roles: two_factor_by_default(),
         }
     }
 
@@ -225,6 +238,16 @@ mod tests {
         assert_eq!(Policy::parse_networks("10.0.0.0/33"), Err(PolicyRefusal::Network("10.0.0.0/33".into())));
         assert_eq!(p.check(Some(ip("203.0.113.9"))), Err(PolicyRefusal::LocksOut(ip("203.0.113.9"))));
         assert_eq!(p.check(Some(ip("10.1.1.1"))), Ok(()));
+    }
+
+    #[test]
+    fn a_policy_from_before_two_factors_gets_the_default_roles() {
+        let old = r#"{"password_min_length":8,"password_classes":2,"password_history":5,"idle_minutes":30,"inactive_days":90,"admin_networks":[]}"#;
+        let p: Policy = serde_json::from_str(old).unwrap();
+        assert_eq!(p.two_factor_roles, [Role::Assessor, Role::Personnel, Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin]);
+        assert_eq!(p, Policy::default_for(30));
+        let chosen: Policy = serde_json::from_str(&old.replace("]}", r#"],"two_factor_roles":["leader","audit-admin"]}"#)).unwrap();
+        assert_eq!(chosen.two_factor_roles, [Role::Leader, Role::AuditAdmin]);
     }
 
     #[test]

@@ -24,16 +24,17 @@ pub struct Session {
     pub user: User,
 }
 
-/// Opens a session for `user`, signed in from `address`; the sign-in is
+/// Opens a session for `user`, signed in from `address` with `factors`
+/// (`password`, `password+totp`, `password+recovery_code`); the sign-in is
 /// audited in the same transaction.
-pub async fn create(db: &Db, user: &User, address: IpAddr) -> Result<Session, AuthError> {
+pub async fn create(db: &Db, user: &User, address: IpAddr, factors: &str) -> Result<Session, AuthError> {
     let id = random_secret()?;
     let csrf = random_secret()?;
     let now = now_cst();
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     accounts::insert_session(&mut tx, &secret_hash(&id), user.id, &csrf, now, now + Duration::hours(LIFETIME_HOURS)).await?;
-    audit.record(&user.username, "sign_in", "users", &user.username, serde_json::json!({ "address": address.to_string() }));
+    audit.record(&user.username, "sign_in", "users", &user.username, serde_json::json!({ "address": address.to_string(), "factors": factors }));
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(Session { id, csrf, user: user.clone() })

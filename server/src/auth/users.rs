@@ -16,6 +16,8 @@ pub struct UserInfo {
     pub role: Role,
     pub unit_code: Option<String>,
     pub disabled: bool,
+    /// Signs in with a second factor (`auth::totp`).
+    pub two_factor: bool,
 }
 
 fn valid_username(name: &str) -> bool {
@@ -151,10 +153,14 @@ pub async fn count(db: &Db) -> Result<i64, AuthError> {
 }
 
 pub async fn list(db: &Db) -> Result<Vec<UserInfo>, AuthError> {
+    let enrolled = super::totp::enrolled(db).await?;
     accounts::users(db)
         .await?
         .into_iter()
-        .map(|r| Ok(UserInfo { role: Role::stored(&r.role)?, username: r.username, unit_code: r.unit_code, disabled: r.disabled }))
+        .map(|r| {
+            let two_factor = enrolled.contains(&r.id);
+            Ok(UserInfo { role: Role::stored(&r.role)?, username: r.username, unit_code: r.unit_code, disabled: r.disabled, two_factor })
+        })
         .collect()
 }
 

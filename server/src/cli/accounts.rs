@@ -53,6 +53,23 @@ pub async fn user(url: &str, command: UserCommand) -> anyhow::Result<bool> {
             auth::users::set_password(&db, &username, &password, &actor()).await.map_err(said)?;
             println!("password of {username} changed");
         }
+        UserCommand::Totp { username, json } => {
+            let (enrolment, codes) = auth::totp::enrol_now(&db, &username, &actor()).await.map_err(said)?;
+            if json {
+                println!("{}", serde_json::json!({ "uri": enrolment.uri, "recovery_codes": codes }));
+            } else {
+                // The URI alone on stdout (for a QR tool); the rest on stderr.
+                println!("{}", enrolment.uri);
+                eprintln!("two-factor sign-in of {username} set up; shown once. Recovery codes (each works once):");
+                for code in codes {
+                    eprintln!("  {code}");
+                }
+            }
+        }
+        UserCommand::TotpReset { username } => {
+            auth::totp::reset(&db, &username, &actor()).await.map_err(said)?;
+            println!("two-factor sign-in of {username} removed");
+        }
         UserCommand::Disable { username } => {
             auth::users::disable(&db, &username, &actor()).await.map_err(said)?;
             println!("user {username} disabled");

@@ -229,6 +229,19 @@ pub enum UserCommand {
     },
     /// Set a user's password (signs them out everywhere).
     Passwd { username: String },
+    /// Set up a user's two-factor sign-in (TOTP): prints the otpauth URI
+    /// (for an authenticator app) and ten recovery codes, once; any earlier
+    /// second factor is replaced and the user is signed out everywhere.
+    #[command(after_help = "Example:\n  zhengxin user totp wang.admin | qrencode -t ansiutf8   # a QR code in the terminal")]
+    Totp {
+        username: String,
+        /// Print one JSON document ({"uri", "recovery_codes"}) instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a user's second factor (a lost phone); the user sets one up
+    /// again at the next sign-in if the security policy requires it.
+    TotpReset { username: String },
     /// Disable a user (signs them out; nothing is deleted).
     Disable { username: String },
     /// Enable a disabled user again.

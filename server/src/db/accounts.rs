@@ -82,6 +82,14 @@ pub async fn remember_password(tx: &mut Tx, username: &str, at: NaiveDateTime) -
     Ok(())
 }
 
+/// Ends every session of `user_id`.
+pub async fn end_sessions(tx: &mut Tx, user_id: i64) -> Result<()> {
+    on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?;
+    });
+    Ok(())
+}
+
 /// How many users there are, enabled or not.
 pub async fn user_count(db: &Db) -> Result<i64> {
     db.count("users").await

@@ -19,6 +19,7 @@ pub mod objections;
 pub mod records;
 pub mod repairs;
 pub mod results;
+pub mod second_factor;
 pub mod settings;
 pub mod steps;
 pub mod units;

@@ -15,6 +15,7 @@ use super::{AppError, AppState};
 use crate::auth;
 use crate::auth::devices::DEVICE_COOKIE;
 use crate::auth::throttle::{Attempt, Refusal};
+use crate::auth::totp::SecondStep;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -134,23 +135,47 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
         Some(user) => {
             state.throttle.succeeded(attempt);
             drop(permit);
-            match auth::sessions::admit(&state.db, &user, client.address, &state.policy()).await? {
+            let policy = state.policy();
+            match auth::sessions::admit(&state.db, &user, client.address, &policy).await? {
                 Some(auth::sessions::Barred::Inactive) => return form_page(client, lang, &username, Some(LoginProblem::Inactive), &next),
                 Some(auth::sessions::Barred::Network) => return form_page(client, lang, &username, Some(LoginProblem::Network), &next),
                 None => {}
             }
-            let session = auth::sessions::create(&state.db, &user, client.address).await?;
-            let session_cookie = client.set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
-            let device = auth::devices::renew(&state.db, &username, device_cookie.as_deref()).await?;
-            let device_cookie = client.set_cookie(DEVICE_COOKIE, &device, auth::devices::LIFETIME_DAYS * 86_400);
-            let target = if lang == Lang::En && !next.contains("lang=") {
-                format!("{next}{}lang=en", if next.contains('?') { '&' } else { '?' })
-            } else {
-                next
-            };
-            Ok((axum::response::AppendHeaders([(header::SET_COOKIE, session_cookie), (header::SET_COOKIE, device_cookie)]), Redirect::to(&target)).into_response())
+            let target = with_lang(lang, next);
+            match auth::totp::second_step(&state.db, &user, &policy.two_factor_roles).await? {
+                SecondStep::None => open_session(&state, &client, &headers, &user, &target, "password").await,
+                step => {
+                    // The right password alone opens no session: the code
+                    // (or setting one up) comes first.
+                    let id = auth::totp::begin(&state.db, &user, step, client.address, &target).await?;
+                    let cookie = client.set_cookie(auth::totp::CHALLENGE_COOKIE, &id, auth::totp::CHALLENGE_MINUTES * 60);
+                    let page = if step == SecondStep::Code { "/login/code" } else { "/login/enrol" };
+                    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&dashboards::layout::link(lang, page, ""))).into_response())
+                }
+            }
         }
     }
+}
+
+/// `next` with the page language kept.
+fn with_lang(lang: Lang, next: String) -> String {
+    if lang == Lang::En && !next.contains("lang=") {
+        format!("{next}{}lang=en", if next.contains('?') { '&' } else { '?' })
+    } else {
+        next
+    }
+}
+
+/// Opens the session of a finished sign-in (audited with its `factors`),
+/// renews the browser's device cookie, and goes on to `target`.
+pub(super) async fn open_session(state: &AppState, client: &Client, headers: &axum::http::HeaderMap, user: &auth::User, target: &str, factors: &str) -> Result<Response, AppError> {
+    let session = auth::sessions::create(&state.db, user, client.address, factors).await?;
+    let session_cookie = client.set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
+    let device_cookie = cookie(headers, &client.cookie_name(DEVICE_COOKIE));
+    let device = auth::devices::renew(&state.db, &user.username, device_cookie.as_deref()).await?;
+    let device_cookie = client.set_cookie(DEVICE_COOKIE, &device, auth::devices::LIFETIME_DAYS * 86_400);
+    let gone = client.set_cookie(auth::totp::CHALLENGE_COOKIE, "", 0);
+    Ok((axum::response::AppendHeaders([(header::SET_COOKIE, session_cookie), (header::SET_COOKIE, device_cookie), (header::SET_COOKIE, gone)]), Redirect::to(target)).into_response())
 }
 
 /// Audits a failed sign-in, and the delays it started, off the answer's

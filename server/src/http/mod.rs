@@ -28,6 +28,7 @@ pub mod session;
 pub mod shared;
 pub mod statistics;
 pub mod supervision;
+pub mod two_factor;
 pub mod units;
 pub mod users;
 pub mod whatif;

@@ -7,7 +7,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, audit, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, security, statistics, supervision, units, users, whatif};
+use super::{AppState, api, audit, exports, home, imports, jobs, login, objections, overview, persons, public, publication, records, repairs, reports, security, statistics, supervision, two_factor, units, users, whatif};
 
 /// The largest request body of anything but an upload (forms, API).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -102,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{code}/records/{source}/{id}", get(records::record))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/login/code", get(two_factor::code_form).post(two_factor::code_submit))
+        .route("/login/enrol", get(two_factor::enrol_form).post(two_factor::enrol_submit))
+        .route("/account", get(two_factor::account))
+        .route("/account/two-factor", get(two_factor::account_enrol_form).post(two_factor::account_enrol))
         .route("/objections", get(objections::page).post(objections::file))
         .route("/objections/{id}/decide", post(objections::decide))
         .route("/repairs", get(repairs::page))
@@ -131,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{username}/disable", post(users::disable))
         .route("/admin/users/{username}/enable", post(users::enable))
         .route("/admin/users/{username}/unlock", post(users::unlock))
+        .route("/admin/users/{username}/two-factor/reset", post(two_factor::reset))
         .route("/admin/security", get(security::page).post(security::save))
         .route("/admin/audit", get(audit::review))
         .route("/admin/audit/verify", post(audit::verify).route_layer(expensive()))

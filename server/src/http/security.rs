@@ -15,7 +15,7 @@ use super::session::{PageSession, check_csrf, nav};
 use super::{AppError, AppState};
 use crate::auth::policy::{self, Policy, PolicyRefusal};
 use crate::auth::sessions::Session;
-use crate::auth::{AuthError, Refusal, passwords, sessions, throttle};
+use crate::auth::{AuthError, Refusal, Role, passwords, sessions, throttle};
 
 #[derive(Debug, Deserialize)]
 pub struct SecurityQuery {
@@ -35,6 +35,7 @@ fn form_of(p: &Policy) -> PolicyForm {
         idle_minutes: p.idle_minutes.to_string(),
         inactive_days: p.inactive_days.to_string(),
         admin_networks: p.admin_networks.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+        two_factor_roles: p.two_factor_roles.iter().map(|r| r.code().to_string()).collect(),
     }
 }
 
@@ -59,6 +60,7 @@ async fn view(state: &AppState, session: &Session, client: &Client, lang: Lang, 
         ],
         min_password: passwords::MIN_LENGTH,
         max_password: policy::MAX_PASSWORD_LENGTH,
+        roles: Role::ALL.into_iter().map(|r| (r.code(), r.label_zh(), r.label_en())).collect(),
     })
 }
 
@@ -70,25 +72,43 @@ pub async fn page(State(state): State<AppState>, client: Client, PageSession(ses
     Ok(render(&v).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// The policy form as sent: every field by name, the two-factor roles
+/// once per checked box.
+#[derive(Debug, Default)]
 pub struct PolicyFields {
     pub csrf: String,
     pub lang: Option<String>,
-    #[serde(default)]
     pub password_min_length: String,
-    #[serde(default)]
     pub password_classes: String,
-    #[serde(default)]
     pub password_history: String,
-    #[serde(default)]
     pub idle_minutes: String,
-    #[serde(default)]
     pub inactive_days: String,
-    #[serde(default)]
     pub admin_networks: String,
+    pub two_factor_roles: Vec<String>,
 }
 
 impl PolicyFields {
+    /// The fields of a form body (a repeated name is what `Form` of a
+    /// struct cannot take).
+    fn read(pairs: Vec<(String, String)>) -> PolicyFields {
+        let mut f = PolicyFields::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "csrf" => f.csrf = value,
+                "lang" => f.lang = Some(value),
+                "password_min_length" => f.password_min_length = value,
+                "password_classes" => f.password_classes = value,
+                "password_history" => f.password_history = value,
+                "idle_minutes" => f.idle_minutes = value,
+                "inactive_days" => f.inactive_days = value,
+                "admin_networks" => f.admin_networks = value.chars().take(4_096).collect(),
+                "two_factor_roles" if f.two_factor_roles.len() < Role::ALL.len() => f.two_factor_roles.push(value),
+                _ => {}
+            }
+        }
+        f
+    }
+
     fn typed(&self) -> PolicyForm {
         PolicyForm {
             password_min_length: self.password_min_length.trim().into(),
@@ -96,14 +116,15 @@ impl PolicyFields {
             password_history: self.password_history.trim().into(),
             idle_minutes: self.idle_minutes.trim().into(),
             inactive_days: self.inactive_days.trim().into(),
-            admin_networks: self.admin_networks.chars().take(4_096).collect(),
+            admin_networks: self.admin_networks.clone(),
+            two_factor_roles: self.two_factor_roles.clone(),
         }
     }
 
     /// The policy the form asks for, or the field that is not one.
     fn policy(&self) -> Result<Policy, (&'static str, PolicyRefusal)> {
         let number = |field: &'static str, text: &str, refusal: PolicyRefusal| text.trim().parse::<u32>().map_err(|_| (field, refusal));
-        let networks = Policy::parse_networks(&self.admin_networks.chars().take(4_096).collect::<String>()).map_err(|r| ("admin_networks", r))?;
+        let networks = Policy::parse_networks(&self.admin_networks).map_err(|r| ("admin_networks", r))?;
         Ok(Policy {
             password_min_length: number("password_min_length", &self.password_min_length, PolicyRefusal::MinLength)?,
             password_classes: number("password_classes", &self.password_classes, PolicyRefusal::Classes)?,
@@ -111,6 +132,8 @@ impl PolicyFields {
             idle_minutes: number("idle_minutes", &self.idle_minutes, PolicyRefusal::Idle)?,
             inactive_days: number("inactive_days", &self.inactive_days, PolicyRefusal::Inactive)?,
             admin_networks: networks,
+            // Unknown codes are dropped: the boxes offer every role there is.
+            two_factor_roles: Role::ALL.into_iter().filter(|r| self.two_factor_roles.iter().any(|c| c == r.code())).collect(),
         })
     }
 }
@@ -129,7 +152,8 @@ fn field_of(r: &PolicyRefusal) -> &'static str {
 
 /// `POST /admin/security`: the whole policy, checked, audited (before and
 /// after), and in force for the next request.
-pub async fn save(State(state): State<AppState>, client: Client, PageSession(session): PageSession, Form(f): Form<PolicyFields>) -> Result<Response, AppError> {
+pub async fn save(State(state): State<AppState>, client: Client, PageSession(session): PageSession, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, AppError> {
+    let f = PolicyFields::read(pairs);
     check_csrf(&session, &f.csrf)?;
     let lang = Lang::from_param(f.lang.as_deref());
     let before = state.policy();

@@ -43,6 +43,7 @@ async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersVi
                 username: u.username,
                 role: u.role.code().to_string(),
                 disabled: u.disabled,
+                two_factor: u.two_factor,
             })
             .collect(),
         units: units.into_iter().map(|u| (u.code, u.name)).collect(),
@@ -64,6 +65,7 @@ pub async fn page(State(state): State<AppState>, PageSession(session): PageSessi
         Some("disabled") => Some(format!("已停用 {who}，其登录会话已结束 / {who} disabled; their sessions were ended")),
         Some("enabled") => Some(format!("已重新启用 {who} / {who} enabled again")),
         Some("unlocked") => Some(format!("已解除 {who} 的登录锁定 / Sign-in unlocked for {who}")),
+        Some("two-factor") => Some(format!("已重置 {who} 的两步验证，其登录会话已结束 / Two-step verification of {who} reset; their sessions were ended")),
         _ => None,
     };
     Ok(render(&v).into_response())

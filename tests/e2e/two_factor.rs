@@ -1,0 +1,169 @@
+//! Two-factor sign-in (等保 level 3, 身份鉴别 d) against a real server: an
+//! account the policy holds to two factors gets no session for its
+//! password alone, is led to set up an app, then signs in with codes that
+//! work once, or with recovery codes that work once; the system
+//! administrator resets it; the command line sets one up.
+
+use reqwest::StatusCode;
+
+use crate::e2e;
+use crate::web::{Browser, PASSWORD, hidden, site};
+
+/// The code an authenticator app shows for `secret` (Base32) at `unix`.
+fn code_at(secret: &str, unix: u64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).unwrap();
+    totp_rs::Builder::new().with_secret(secret).build().unwrap().generate(unix).to_string()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The secret the enrolment page shows (grouped in fours) for typing in.
+fn shown_secret(body: &str) -> String {
+    let at = body.find("和密钥：<code>").expect("the secret is shown") + "和密钥：<code>".len();
+    body[at..at + body[at..].find('<').unwrap()].replace(' ', "")
+}
+
+fn session_cookie_set(page: &crate::web::Page) -> bool {
+    page.headers.get_all("set-cookie").iter().any(|v| v.to_str().unwrap().starts_with("zx_session=") && !v.to_str().unwrap().starts_with("zx_session=;"))
+}
+
+e2e!(an_account_held_to_two_factors_signs_in_only_with_its_second_factor, |app| {
+    let server = site(&app).await;
+    // The security administrator holds the audit administrator to two factors.
+    let security = Browser::signed_in(&server, "security").await;
+    let csrf = hidden(&security.get("/admin/security").await.body, "csrf");
+    let saved = security
+        .post(
+            "/admin/security",
+            &[
+                ("csrf", &csrf),
+                ("password_min_length", "8"),
+                ("password_classes", "2"),
+                ("password_history", "5"),
+                ("idle_minutes", "30"),
+                ("inactive_days", "90"),
+                ("admin_networks", ""),
+                ("two_factor_roles", "audit-admin"),
+                ("two_factor_roles", "no-such-role"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+    // The right password alone: no session, on to setting up an app.
+    let mut auditor = Browser::new(&server);
+    let first = auditor.sign_in("auditor", PASSWORD).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(first.location(), "/login/enrol");
+    assert!(!session_cookie_set(&first) && auditor.challenge.is_some(), "no session for a password alone");
+    assert_eq!(auditor.get("/admin/audit").await.status, StatusCode::SEE_OTHER, "still signed out");
+    let (enrol, _) = auditor.second_step_page("/login/enrol").await;
+    assert!(enrol.body.contains("<svg") && enrol.body.contains("按安全策略，本账号须使用两步验证"), "{}", enrol.body);
+    let secret = shown_secret(&enrol.body);
+    let (again, _) = auditor.second_step_page("/login/enrol").await;
+    assert_eq!(shown_secret(&again.body), secret, "reloading keeps the secret");
+    // Another browser without the challenge gets nothing.
+    assert_eq!(Browser::new(&server).get("/login/enrol").await.location(), "/login");
+    let wrong = auditor.send_code("/login/enrol", "000000").await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("验证码不正确") && !session_cookie_set(&wrong));
+    let now = unix_now();
+    let done = auditor.send_code("/login/enrol", &code_at(&secret, now)).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(session_cookie_set(&done) && done.body.contains("两步验证已开启"));
+    let codes: Vec<String> = done.body.match_indices("<li><code>").map(|(i, _)| done.body[i + 10..i + 21].to_string()).collect();
+    assert_eq!(codes.len(), 10, "{}", done.body);
+    assert_eq!(auditor.get("/admin/audit").await.status, StatusCode::OK, "signed in");
+    let stored: Vec<Vec<String>> = app.text_rows("SELECT code_hash FROM recovery_codes").await;
+    assert!(stored.iter().all(|h| h[0].len() == 64 && !codes.iter().any(|c| h[0].contains(c.as_str()))), "only hashes are stored");
+
+    // Next time: the password, then a code; a code is used once.
+    let mut next = Browser::new(&server);
+    assert_eq!(next.sign_in("auditor", PASSWORD).await.location(), "/login/code");
+    let later = code_at(&secret, now + 30);
+    let ok = next.send_code("/login/code", &later).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert!(session_cookie_set(&ok));
+    let mut replay = Browser::new(&server);
+    replay.sign_in("auditor", PASSWORD).await;
+    let refused = replay.send_code("/login/code", &later).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "the same code twice");
+    assert!(refused.body.contains("还可尝试 4 次") && !session_cookie_set(&refused), "{}", refused.body);
+    // A recovery code, once (typed in capitals, without its dash).
+    let typed = codes[0].replace('-', "").to_uppercase();
+    let recovered = replay.send_code("/login/code", &typed).await;
+    assert_eq!(recovered.status, StatusCode::SEE_OTHER, "{}", recovered.body);
+    let mut reuse = Browser::new(&server);
+    reuse.sign_in("auditor", PASSWORD).await;
+    assert_eq!(reuse.send_code("/login/code", &codes[0]).await.status, StatusCode::UNAUTHORIZED, "a recovery code works once");
+    // Five wrong codes drop the waiting sign-in.
+    for _ in 0..3 {
+        assert_eq!(reuse.send_code("/login/code", "111111").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let last = reuse.send_code("/login/code", "111111").await;
+    assert_eq!((last.status, last.location()), (StatusCode::SEE_OTHER, "/login"));
+    assert_eq!(reuse.get("/login/code").await.location(), "/login");
+    // Wrong codes count against the sign-in throttle like wrong passwords:
+    // six from this address (one above, five here) make its next attempt
+    // wait two seconds, even with the right password.
+    assert_eq!(Browser::new(&server).sign_in("auditor", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+
+    // The system administrator resets it (a lost phone): the account's
+    // sessions end and it sets one up again at its next sign-in.
+    let admin = Browser::signed_in(&server, "admin").await;
+    let users = admin.get("/admin/users").await.body;
+    assert!(users.contains("action=\"/admin/users/auditor/two-factor/reset\""), "{users}");
+    let acsrf = hidden(&users, "csrf");
+    assert_eq!(admin.post("/admin/users/auditor/two-factor/reset", &[("csrf", &acsrf)], None).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(next.get("/admin/audit").await.status, StatusCode::SEE_OTHER, "signed out by the reset");
+    let mut after = Browser::new(&server);
+    assert_eq!(after.sign_in("auditor", PASSWORD).await.location(), "/login/enrol");
+
+    // Every step is in the audit log, with how the sign-in was made.
+    let actions = app.text_rows("SELECT action, detail FROM audit_log WHERE entity_key = 'auditor' AND action <> 'user_add' ORDER BY id").await;
+    let seen: Vec<&str> = actions.iter().map(|r| r[0].as_str()).collect();
+    for expected in ["two_factor_enrol", "sign_in", "sign_in_failed", "recovery_code_used", "two_factor_reset"] {
+        assert!(seen.contains(&expected), "{expected} in {seen:?}");
+    }
+    assert!(actions.iter().any(|r| r[0] == "sign_in" && r[1].contains("password+recovery_code")), "{actions:?}");
+    assert!(actions.iter().any(|r| r[0] == "sign_in" && r[1].contains("password+totp")), "{actions:?}");
+    server.stop().await;
+});
+
+e2e!(any_account_may_set_up_two_factors_from_its_own_page, |app| {
+    let server = site(&app).await;
+    let leader = Browser::signed_in(&server, "leader").await;
+    let account = leader.get("/account").await;
+    assert!(account.body.contains("未开启（可选）"), "{}", account.body);
+    let enrol = leader.get("/account/two-factor").await;
+    let secret = shown_secret(&enrol.body);
+    let csrf = hidden(&enrol.body, "csrf");
+    let codes = leader.post("/account/two-factor", &[("csrf", &csrf), ("code", &code_at(&secret, unix_now()))], None).await;
+    assert_eq!(codes.status, StatusCode::OK, "{}", codes.body);
+    assert!(leader.get("/account").await.body.contains("已开启。未使用的恢复码：10"));
+    // From now on the leader's password alone opens nothing.
+    let mut again = Browser::new(&server);
+    assert_eq!(again.sign_in("leader", PASSWORD).await.location(), "/login/code");
+    server.stop().await;
+});
+
+e2e!(the_command_line_sets_up_a_second_factor_and_prints_it_once, |app| {
+    let server = site(&app).await;
+    let out = tokio::task::block_in_place(|| crate::support::binary().args(["--database-url", &app.url, "user", "totp", "assessor", "--json"]).env(server::db::audit::key::SETTING, app.key_file()).output().unwrap());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uri = printed["uri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/Zhengxin:assessor?"), "{uri}");
+    assert_eq!(printed["recovery_codes"].as_array().unwrap().len(), 10);
+    let secret = uri.split("secret=").nth(1).unwrap().split('&').next().unwrap();
+    let mut b = Browser::new(&server);
+    assert_eq!(b.sign_in("assessor", PASSWORD).await.location(), "/login/code");
+    assert_eq!(b.send_code("/login/code", &code_at(secret, unix_now())).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(b.get("/import").await.status, StatusCode::OK);
+    assert_eq!(app.scalar("SELECT actor FROM audit_log WHERE action = 'two_factor_enrol'").await.split(':').next().unwrap(), "cli");
+    server.stop().await;
+});

@@ -489,6 +489,7 @@ fn the_security_policy_with_a_refused_network() {
             password_min_length: "12".into(),
             password_classes: "3".into(),
             password_history: "5".into(),
+            password_max_age_days: "90".into(),
             idle_minutes: "30".into(),
             inactive_days: "90".into(),
             admin_networks: "10.0.0.0/8".into(),

@@ -32,6 +32,7 @@ fn policy(r: &crate::auth::policy::PolicyRefusal) -> String {
         P::MinLength => format!("密码最短长度应为 {}–{MAX_PASSWORD_LENGTH} 个字符", crate::auth::passwords::MIN_LENGTH),
         P::Classes => "密码应包含 1–4 类字符".into(),
         P::History => "可记住 0–24 个以前的密码".into(),
+        P::MaxAge => "密码有效期应为 0（不过期）或 7–3650 天".into(),
         P::Idle => "闲置退出时间应为 1–1440 分钟".into(),
         P::Inactive => "账号闲置停用天数应为 0（不停用）或 7–3650 天".into(),
         P::Network(n) => format!("{n} 不是网段（例如 10.0.0.0/8、192.168.1.5 或 fd00::/8）"),

@@ -102,6 +102,8 @@ const ROWS: &[Row] = &[
     post("/login/code", "/login/code", &[("code", "123456")], [400, 400, 400, 400, 400, 400, 400, 400]),
     get("/login/enrol", "/login/enrol", [303, 303, 303, 303, 303, 303, 303, 303]),
     post("/login/enrol", "/login/enrol", &[("code", "123456")], [400, 400, 400, 400, 400, 400, 400, 400]),
+    get("/login/password", "/login/password", [303, 303, 303, 303, 303, 303, 303, 303]),
+    post("/login/password", "/login/password", &[("password", "a-new-password-1"), ("repeat", "a-new-password-1")], [400, 400, 400, 400, 400, 400, 400, 400]),
     get("/account", "/account", [303, 200, 200, 200, 200, 200, 200, 200]),
     get("/account/two-factor", "/account/two-factor", [303, 200, 200, 200, 200, 200, 200, 200]),
     post("/account/two-factor", "/account/two-factor", &[("code", "x")], [303, 422, 422, 422, 422, 422, 422, 422]),

@@ -138,6 +138,7 @@ e2e!(the_security_administrator_sets_the_policy_and_it_holds_at_once, |app| {
             ("password_min_length", min.to_string()),
             ("password_classes", "3".to_string()),
             ("password_history", "2".to_string()),
+            ("password_max_age_days", "90".to_string()),
             ("idle_minutes", "15".to_string()),
             ("inactive_days", "30".to_string()),
             ("admin_networks", networks.to_string()),

@@ -42,6 +42,7 @@ e2e!(an_account_held_to_two_factors_signs_in_only_with_its_second_factor, |app| 
                 ("password_min_length", "8"),
                 ("password_classes", "2"),
                 ("password_history", "5"),
+                ("password_max_age_days", "90"),
                 ("idle_minutes", "30"),
                 ("inactive_days", "90"),
                 ("admin_networks", ""),
@@ -165,5 +166,44 @@ e2e!(the_command_line_sets_up_a_second_factor_and_prints_it_once, |app| {
     assert_eq!(b.send_code("/login/code", &code_at(secret, unix_now())).await.status, StatusCode::SEE_OTHER);
     assert_eq!(b.get("/import").await.status, StatusCode::OK);
     assert_eq!(app.scalar("SELECT actor FROM audit_log WHERE action = 'two_factor_enrol'").await.split(':').next().unwrap(), "cli");
+    server.stop().await;
+});
+
+/// Sends a new password (and its repeat) to the waiting sign-in's
+/// `/login/password`.
+async fn change(b: &Browser, password: &str, repeat: &str) -> crate::web::Page {
+    let (form, login_csrf) = b.second_step_page("/login/password").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let csrf = hidden(&form.body, "csrf");
+    let cookie = format!("zx_challenge={}; zx_login_csrf={login_csrf}", b.challenge.as_deref().unwrap());
+    b.post("/login/password", &[("csrf", &csrf), ("password", password), ("repeat", repeat)], Some(cookie)).await
+}
+
+e2e!(an_expired_password_is_changed_before_anything_else, |app| {
+    let server = site(&app).await;
+    // 177 days before the tests' clock; the policy's default is 90.
+    crate::trust::execute(&app, "UPDATE users SET password_changed_at = '2026-06-01 10:00:00' WHERE username IN ('leader', 'assessor')").await;
+    server::auth::totp::enrol_now(&app.db, "assessor", "test").await.unwrap();
+    let mut leader = Browser::new(&server);
+    let first = leader.sign_in("leader", PASSWORD).await;
+    assert_eq!(first.location(), "/login/password");
+    assert!(!session_cookie_set(&first), "no session with an expired password");
+    let differ = change(&leader, "New-Password-2026", "New-Password-2027").await;
+    assert_eq!(differ.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(differ.body.contains("两次输入的密码不一致"), "{}", differ.body);
+    let same = change(&leader, PASSWORD, PASSWORD).await;
+    assert!(same.body.contains("新密码不能与最近 5 个密码相同"), "{}", same.body);
+    let done = change(&leader, "New-Password-2026", "New-Password-2026").await;
+    assert_eq!((done.status, done.location()), (StatusCode::SEE_OTHER, "/"), "{}", done.body);
+    assert!(session_cookie_set(&done));
+    assert_eq!(app.scalar("SELECT actor FROM audit_log WHERE action = 'user_passwd' AND entity_key = 'leader'").await, "leader");
+    let mut again = Browser::new(&server);
+    assert_eq!(again.sign_in("leader", "New-Password-2026").await.location(), "/", "the new password is in date");
+    // With a second factor, the new password leads on to the code.
+    let mut assessor = Browser::new(&server);
+    assert_eq!(assessor.sign_in("assessor", PASSWORD).await.location(), "/login/password");
+    let changed = change(&assessor, "Another-Password-9", "Another-Password-9").await;
+    assert_eq!(changed.location(), "/login/code");
+    assert!(!session_cookie_set(&changed));
     server.stop().await;
 });

@@ -12,6 +12,7 @@ pub struct PolicyForm {
     pub password_min_length: String,
     pub password_classes: String,
     pub password_history: String,
+    pub password_max_age_days: String,
     pub idle_minutes: String,
     pub inactive_days: String,
     /// One network per line.
@@ -87,6 +88,8 @@ pub fn render(v: &SecurityView) -> Markup {
                 lang.pick("小写字母、大写字母、数字、其他字符（含汉字、空格）共四类。", "Of four: lower-case letters, upper-case letters, digits, anything else (a Chinese character or a space counts).")))
             (number("password_history", lang.pick("不得重复最近几个密码", "May not repeat the last"), &f.password_history, "0".into(), "24".into(),
                 lang.pick("含当前密码；0 表示不限制。", "Counting the current one; 0: no limit.")))
+            (number("password_max_age_days", lang.pick("密码有效期（天）", "Passwords expire after (days)"), &f.password_max_age_days, "0".into(), "3650".into(),
+                lang.pick("到期后下次登录须先修改密码；0 表示不过期，否则 7–3650 天。", "Then the next sign-in changes it first; 0: never, else 7–3650 days.")))
             h2 { (lang.pick("会话与账号", "Sessions and accounts")) }
             (number("idle_minutes", lang.pick("闲置多少分钟后退出登录", "Signed out after idle minutes"), &f.idle_minutes, "1".into(), "1440".into(), lang.pick("1–1440 分钟。", "1–1440 minutes.")))
             (number("inactive_days", lang.pick("多少天未登录的账号停用", "Disable accounts unused for days"), &f.inactive_days, "0".into(), "3650".into(),

@@ -47,6 +47,17 @@ pub struct CodesView {
     pub next: String,
 }
 
+/// A new password, asked for when the old one expired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasswordView {
+    pub lang: Lang,
+    pub csrf: String,
+    pub username: String,
+    pub min_password: usize,
+    /// Why the last try was refused, "中文 / English".
+    pub error: Option<String>,
+}
+
 /// The account's own page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountView {
@@ -167,6 +178,29 @@ pub fn account(v: &AccountView) -> Markup {
                 p { (if v.required { lang.pick("按安全策略须开启，尚未设置。", "Required by the security policy, and not set up yet.") } else { lang.pick("未开启（可选）。", "Off (optional).") }) }
                 p { a href=(crate::layout::link(lang, "/account/two-factor", "")) { (lang.pick("设置两步验证", "Set up two-step verification")) } }
             }
+        }
+    })
+}
+
+pub fn password(v: &PasswordView) -> Markup {
+    let lang = v.lang;
+    let title = lang.pick("修改密码", "Choose a new password");
+    page(lang, title, "/login/password", html! {
+        h1 { (title) }
+        p { strong { (v.username) } (lang.pick(" 的密码已超过安全策略规定的有效期，请设置新密码后继续。", "'s password is older than the security policy allows: choose a new one to go on.")) }
+        form method="post" action="/login/password" {
+            input type="hidden" name="csrf" value=(v.csrf);
+            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+            label for="new-password" { (lang.pick("新密码", "New password")) }
+            @if let Some(message) = &v.error {
+                input #new-password type="password" name="password" required minlength=(v.min_password) autocomplete="new-password" aria-invalid="true" aria-describedby="password-error";
+                p #password-error .error role="alert" { (crate::layout::bilingual(lang, message)) }
+            } @else {
+                input #new-password type="password" name="password" required minlength=(v.min_password) autocomplete="new-password";
+            }
+            label for="repeat-password" { (lang.pick("再次输入", "Repeat it")) }
+            input #repeat-password type="password" name="repeat" required minlength=(v.min_password) autocomplete="new-password";
+            " " button type="submit" { (lang.pick("保存并继续", "Save and go on")) }
         }
     })
 }

@@ -29,6 +29,11 @@ pub struct Policy {
     pub password_classes: u32,
     /// A new password may not be any of the account's last this many.
     pub password_history: u32,
+    /// A password this many days old must be changed at the next sign-in
+    /// before a session opens; 0: never. A policy stored before this rule
+    /// existed gets the default.
+    #[serde(default = "max_age_by_default")]
+    pub password_max_age_days: u32,
     /// A session unused for this many minutes ends.
     pub idle_minutes: u32,
     /// An account not signed in to for this many days (counted from its
@@ -42,6 +47,10 @@ pub struct Policy {
     /// default.
     #[serde(default = "two_factor_by_default")]
     pub two_factor_roles: Vec<Role>,
+}
+
+fn max_age_by_default() -> u32 {
+    90
 }
 
 /// Who must use two factors unless the policy says otherwise: the
@@ -60,6 +69,8 @@ pub enum PolicyRefusal {
     Classes,
     #[error("0–24 earlier passwords are remembered")]
     History,
+    #[error("a password expires after 0 (never) or 7–3650 days")]
+    MaxAge,
     #[error("an idle session lives 1–1440 minutes")]
     Idle,
     #[error("an unused account is disabled after 0 (never) or 7–3650 days")]
@@ -84,6 +95,7 @@ impl Policy {
             password_min_length: super::passwords::MIN_LENGTH as u32,
             password_classes: 2,
             password_history: 5,
+            password_max_age_days: max_age_by_default(),
             idle_minutes,
             inactive_days: 90,
             admin_networks: Vec::new(),
@@ -103,6 +115,9 @@ impl Policy {
         }
         if self.password_history > 24 {
             return Err(PolicyRefusal::History);
+        }
+        if self.password_max_age_days != 0 && !(7..=3650).contains(&self.password_max_age_days) {
+            return Err(PolicyRefusal::MaxAge);
         }
         if !(1..=1440).contains(&self.idle_minutes) {
             return Err(PolicyRefusal::Idle);
@@ -217,6 +232,10 @@ mod tests {
         assert_eq!(with(|p| p.password_classes = 0), Err(PolicyRefusal::Classes));
         assert_eq!(with(|p| p.password_classes = 5), Err(PolicyRefusal::Classes));
         assert_eq!(with(|p| p.password_history = 25), Err(PolicyRefusal::History));
+        assert_eq!(with(|p| p.password_max_age_days = 6), Err(PolicyRefusal::MaxAge));
+        assert_eq!(with(|p| p.password_max_age_days = 3651), Err(PolicyRefusal::MaxAge));
+        assert_eq!(with(|p| p.password_max_age_days = 0), Ok(()));
+        assert_eq!(with(|p| p.password_max_age_days = 7), Ok(()));
         assert_eq!(with(|p| p.idle_minutes = 0), Err(PolicyRefusal::Idle));
         assert_eq!(with(|p| p.idle_minutes = 1441), Err(PolicyRefusal::Idle));
         assert_eq!(with(|p| p.inactive_days = 6), Err(PolicyRefusal::Inactive));
@@ -241,10 +260,11 @@ mod tests {
     }
 
     #[test]
-    fn a_policy_from_before_two_factors_gets_the_default_roles() {
+    fn a_policy_from_before_two_factors_and_expiry_gets_their_defaults() {
         let old = r#"{"password_min_length":8,"password_classes":2,"password_history":5,"idle_minutes":30,"inactive_days":90,"admin_networks":[]}"#;
         let p: Policy = serde_json::from_str(old).unwrap();
         assert_eq!(p.two_factor_roles, [Role::Assessor, Role::Personnel, Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin]);
+        assert_eq!(p.password_max_age_days, 90);
         assert_eq!(p, Policy::default_for(30));
         let chosen: Policy = serde_json::from_str(&old.replace("]}", r#"],"two_factor_roles":["leader","audit-admin"]}"#)).unwrap();
         assert_eq!(chosen.two_factor_roles, [Role::Leader, Role::AuditAdmin]);

@@ -79,6 +79,16 @@ pub async fn admit(db: &Db, user: &User, address: IpAddr, policy: &super::policy
     Ok(None)
 }
 
+/// Whether `user`'s password is older than `policy` allows: the sign-in
+/// then chooses a new one before anything else (`/login/password`).
+pub async fn password_expired(db: &Db, user: &User, policy: &super::policy::Policy) -> Result<bool, AuthError> {
+    if policy.password_max_age_days == 0 {
+        return Ok(false);
+    }
+    let set = accounts::password_set_at(db, user.id).await?;
+    Ok(set.is_some_and(|at| now_cst() - at > Duration::days(i64::from(policy.password_max_age_days))))
+}
+
 /// Audits a failed sign-in: the account (only when one has that name:
 /// people sometimes type their password into the name field, and the audit
 /// log keeps what it is given for good) and the address, never a password.

@@ -57,13 +57,26 @@ pub enum SecondStep {
     Code,
     /// The account must set up a second factor first.
     Enrol,
+    /// The password expired (`auth::sessions::password_expired`): a new
+    /// one first, then whichever step follows.
+    Password,
 }
 
 impl SecondStep {
     fn code(self) -> &'static str {
         match self {
             SecondStep::Code => "code",
+            SecondStep::Password => "password",
             SecondStep::Enrol | SecondStep::None => "enrol",
+        }
+    }
+
+    /// The page of this step.
+    pub fn page(self) -> &'static str {
+        match self {
+            SecondStep::Code => "/login/code",
+            SecondStep::Password => "/login/password",
+            SecondStep::Enrol | SecondStep::None => "/login/enrol",
         }
     }
 }
@@ -127,8 +140,20 @@ pub async fn waiting(db: &Db, id: &str, address: IpAddr) -> Result<Option<Waitin
     if row.expires_at < now_cst() || row.address != address.to_string() || row.failures >= MAX_FAILURES {
         return Ok(None);
     }
-    let step = if row.kind == "code" { SecondStep::Code } else { SecondStep::Enrol };
+    let step = match row.kind.as_str() {
+        "code" => SecondStep::Code,
+        "password" => SecondStep::Password,
+        _ => SecondStep::Enrol,
+    };
     Ok(Some(Waiting { user: users::user(row.user)?, step, next: row.next, failures: row.failures }))
+}
+
+/// Ends the waiting sign-in `id` (its step is done some other way).
+pub async fn end(db: &Db, id: &str) -> Result<(), AuthError> {
+    let mut tx = db.begin_write().await?;
+    store::delete_challenge(&mut tx, &secret_hash(id)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What a code given to a waiting sign-in did.

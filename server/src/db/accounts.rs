@@ -36,7 +36,8 @@ pub async fn insert_user(tx: &mut Tx, username: &str, password_hash: &str, role:
 
 /// A change to one user.
 pub enum UserChange<'a> {
-    PasswordHash(&'a str),
+    /// A new password's hash, and when it was set.
+    PasswordHash(&'a str, NaiveDateTime),
     Disabled(bool),
 }
 
@@ -46,7 +47,7 @@ pub async fn change_user(tx: &mut Tx, username: &str, change: UserChange<'_>) ->
     const SIGN_OUT: &str = "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)";
     Ok(on_tx!(tx, conn => {
         let q = match change {
-            UserChange::PasswordHash(hash) => sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2").bind(hash),
+            UserChange::PasswordHash(hash, at) => sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE username = $3").bind(hash).bind(at),
             UserChange::Disabled(disabled) => sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2").bind(disabled),
         };
         let changed = q.bind(username).execute(&mut *conn).await?.rows_affected();
@@ -59,6 +60,12 @@ pub async fn change_user(tx: &mut Tx, username: &str, change: UserChange<'_>) ->
 /// upgrade that began recording it.
 pub async fn last_activity(db: &Db, user_id: i64) -> Result<Option<NaiveDateTime>> {
     const SQL: &str = "SELECT COALESCE(last_sign_in_at, created_at) FROM users WHERE id = $1";
+    Ok(on_db!(db, pool => sqlx::query_scalar::<_, NaiveDateTime>(SQL).bind(user_id).fetch_optional(pool).await?))
+}
+
+/// When `user_id`'s password was set (its creation if never changed).
+pub async fn password_set_at(db: &Db, user_id: i64) -> Result<Option<NaiveDateTime>> {
+    const SQL: &str = "SELECT COALESCE(password_changed_at, created_at) FROM users WHERE id = $1";
     Ok(on_db!(db, pool => sqlx::query_scalar::<_, NaiveDateTime>(SQL).bind(user_id).fetch_optional(pool).await?))
 }
 

@@ -52,6 +52,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     (POST, "/login/code", Need::Anyone),
     (GET, "/login/enrol", Need::Anyone),
     (POST, "/login/enrol", Need::Anyone),
+    (GET, "/login/password", Need::Anyone),
+    (POST, "/login/password", Need::Anyone),
     (GET, "/account", Need::SignedIn),
     (GET, "/account/two-factor", Need::SignedIn),
     (POST, "/account/two-factor", Need::SignedIn),

@@ -142,19 +142,27 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
                 None => {}
             }
             let target = with_lang(lang, next);
-            match auth::totp::second_step(&state.db, &user, &policy.two_factor_roles).await? {
-                SecondStep::None => open_session(&state, &client, &headers, &user, &target, "password").await,
-                step => {
-                    // The right password alone opens no session: the code
-                    // (or setting one up) comes first.
-                    let id = auth::totp::begin(&state.db, &user, step, client.address, &target).await?;
-                    let cookie = client.set_cookie(auth::totp::CHALLENGE_COOKIE, &id, auth::totp::CHALLENGE_MINUTES * 60);
-                    let page = if step == SecondStep::Code { "/login/code" } else { "/login/enrol" };
-                    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&dashboards::layout::link(lang, page, ""))).into_response())
-                }
-            }
+            let step = if auth::sessions::password_expired(&state.db, &user, &policy).await? {
+                SecondStep::Password
+            } else {
+                auth::totp::second_step(&state.db, &user, &policy.two_factor_roles).await?
+            };
+            next_step(&state, &client, &headers, &user, step, lang, &target).await
         }
     }
+}
+
+/// Goes on with a sign-in whose password was right: a session at once,
+/// or a waiting sign-in and the page of its `step` (the right password
+/// alone opens no session when a new password, a code, or setting one up
+/// comes first).
+pub(super) async fn next_step(state: &AppState, client: &Client, headers: &axum::http::HeaderMap, user: &auth::User, step: SecondStep, lang: Lang, target: &str) -> Result<Response, AppError> {
+    if step == SecondStep::None {
+        return open_session(state, client, headers, user, target, "password").await;
+    }
+    let id = auth::totp::begin(&state.db, user, step, client.address, target).await?;
+    let cookie = client.set_cookie(auth::totp::CHALLENGE_COOKIE, &id, auth::totp::CHALLENGE_MINUTES * 60);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&dashboards::layout::link(lang, step.page(), ""))).into_response())
 }
 
 /// `next` with the page language kept.

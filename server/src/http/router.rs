@@ -90,6 +90,29 @@ fn upload_routes(state: &AppState) -> Router<AppState> {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT))
 }
 
+/// Signing in and out (with its second steps), an account's own page, and
+/// the three administrators' pages.
+fn account_routes(state: &AppState) -> Router<AppState> {
+    let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::places::limit_expensive);
+    Router::new()
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/login/code", get(two_factor::code_form).post(two_factor::code_submit))
+        .route("/login/enrol", get(two_factor::enrol_form).post(two_factor::enrol_submit))
+        .route("/login/password", get(two_factor::password_form).post(two_factor::password_submit))
+        .route("/account", get(two_factor::account))
+        .route("/account/two-factor", get(two_factor::account_enrol_form).post(two_factor::account_enrol))
+        .route("/admin/users", get(users::page).post(users::add))
+        .route("/admin/users/{username}/password", post(users::password))
+        .route("/admin/users/{username}/disable", post(users::disable))
+        .route("/admin/users/{username}/enable", post(users::enable))
+        .route("/admin/users/{username}/unlock", post(users::unlock))
+        .route("/admin/users/{username}/two-factor/reset", post(two_factor::reset))
+        .route("/admin/security", get(security::page).post(security::save))
+        .route("/admin/audit", get(audit::review))
+        .route("/admin/audit/verify", post(audit::verify).route_layer(expensive()))
+        .route("/admin/audit/audit.csv", get(audit::csv).route_layer(expensive()))
+}
 
 pub fn router(state: AppState) -> Router {
     let expensive = || axum::middleware::from_fn_with_state(state.clone(), super::places::limit_expensive);
@@ -100,12 +123,6 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{code}/indicators/{indicator}", get(records::page).route_layer(expensive()))
         .route("/units/{code}/indicators/{indicator}/records.csv", get(records::csv).route_layer(expensive()))
         .route("/units/{code}/records/{source}/{id}", get(records::record))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/login/code", get(two_factor::code_form).post(two_factor::code_submit))
-        .route("/login/enrol", get(two_factor::enrol_form).post(two_factor::enrol_submit))
-        .route("/account", get(two_factor::account))
-        .route("/account/two-factor", get(two_factor::account_enrol_form).post(two_factor::account_enrol))
         .route("/objections", get(objections::page).post(objections::file))
         .route("/objections/{id}/decide", post(objections::decide))
         .route("/repairs", get(repairs::page))
@@ -130,19 +147,10 @@ pub fn router(state: AppState) -> Router {
         .route("/import/{id}/commit", post(imports::commit))
         .route("/import/{id}/discard", post(imports::discard))
         .route("/jobs/{id}", get(jobs::page))
-        .route("/admin/users", get(users::page).post(users::add))
-        .route("/admin/users/{username}/password", post(users::password))
-        .route("/admin/users/{username}/disable", post(users::disable))
-        .route("/admin/users/{username}/enable", post(users::enable))
-        .route("/admin/users/{username}/unlock", post(users::unlock))
-        .route("/admin/users/{username}/two-factor/reset", post(two_factor::reset))
-        .route("/admin/security", get(security::page).post(security::save))
-        .route("/admin/audit", get(audit::review))
-        .route("/admin/audit/verify", post(audit::verify).route_layer(expensive()))
-        .route("/admin/audit/audit.csv", get(audit::csv).route_layer(expensive()))
         .route("/exports/{year}/{file}", get(exports::rankings).route_layer(expensive()))
         .route("/reports/{year}/{file}", get(reports::year).route_layer(expensive()))
         .route("/reports/{year}/units/{file}", get(reports::unit).route_layer(expensive()))
+        .merge(account_routes(&state))
         .merge(public_routes(&state))
         .route("/healthz", get(home::healthz))
         // A mistyped address gets the product's own 404 page (inside the

@@ -12,11 +12,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use dashboards::layout::{Lang, link};
-use dashboards::pages::two_factor::{AccountView, CodeView, CodesView, EnrolView, account as account_page, code as code_page, codes as codes_page, enrol as enrol_page};
+use dashboards::pages::two_factor::{
+    AccountView, CodeView, CodesView, EnrolView, PasswordView, account as account_page, code as code_page, codes as codes_page, enrol as enrol_page, password as password_page,
+};
 use serde::Deserialize;
 
 use super::client::Client;
-use super::login::open_session;
+use super::login::{next_step, open_session};
 use super::session::{LOGIN_CSRF_COOKIE, PageSession, check_csrf, cookie, nav, same_token};
 use super::{AppError, AppState};
 use crate::auth;
@@ -140,6 +142,56 @@ pub async fn enrol_submit(State(state): State<AppState>, client: Client, headers
             })
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub repeat: String,
+    pub lang: Option<String>,
+}
+
+/// `GET /login/password`: the new password an expired one asks for.
+pub async fn password_form(State(state): State<AppState>, client: Client, headers: HeaderMap, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
+    let lang = Lang::from_param(q.lang.as_deref());
+    let min_password = state.policy().password_min_length as usize;
+    match waiting(&state, &client, &headers).await? {
+        Some((_, w)) if w.step == SecondStep::Password => {
+            with_csrf(&client, StatusCode::OK, |csrf| password_page(&PasswordView { lang, csrf, username: w.user.username, min_password, error: None }))
+        }
+        _ => Ok(back_to_sign_in(lang)),
+    }
+}
+
+/// `POST /login/password`: the new password, held to the policy's rules
+/// and history (the change audited as the account's own); then the sign-in
+/// goes on to its second factor, or to its session.
+pub async fn password_submit(State(state): State<AppState>, client: Client, headers: HeaderMap, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
+    let lang = Lang::from_param(f.lang.as_deref());
+    check_login_csrf(&client, &headers, &f.csrf)?;
+    let Some((id, w)) = waiting(&state, &client, &headers).await?.filter(|(_, w)| w.step == SecondStep::Password) else {
+        return Ok(back_to_sign_in(lang));
+    };
+    let policy = state.policy();
+    let refused = |message: String| {
+        with_csrf(&client, StatusCode::UNPROCESSABLE_ENTITY, |csrf| {
+            password_page(&PasswordView { lang, csrf, username: w.user.username.clone(), min_password: policy.password_min_length as usize, error: Some(message) })
+        })
+    };
+    if f.password != f.repeat {
+        return refused("两次输入的密码不一致 / the two passwords differ".to_string());
+    }
+    match auth::users::set_password(&state.db, &w.user.username, &f.password, &w.user.username).await {
+        Ok(()) => {}
+        Err(auth::AuthError::Refused(r)) => return refused(crate::wording::account(&r)),
+        Err(e) => return Err(e.into()),
+    }
+    auth::totp::end(&state.db, &id).await?;
+    let step = auth::totp::second_step(&state.db, &w.user, &policy.two_factor_roles).await?;
+    next_step(&state, &client, &headers, &w.user, step, lang, &w.next).await
 }
 
 /// `GET /account`: where the account stands.

@@ -417,8 +417,9 @@ fn user_management_with_an_error_beside_its_field() {
         lang: Lang::Zh,
         nav: nav("admin"),
         users: vec![
-            users::UserRow { username: "lucheng".into(), role: "unit".into(), unit: Some("330302 鹿城区".into()), disabled: false, locked: None, two_factor: false },
-            users::UserRow { username: "wang".into(), role: "leader".into(), unit: None, disabled: false, locked: Some((7, 4)), two_factor: true },
+            users::UserRow { username: "lucheng".into(), role: "unit".into(), unit: Some("330302 鹿城区".into()), disabled: false, locked: None, two_factor: false, managed: true },
+            users::UserRow { username: "zhao.audit".into(), role: "audit-admin".into(), unit: None, disabled: false, locked: None, two_factor: true, managed: false },
+            users::UserRow { username: "wang".into(), role: "leader".into(), unit: None, disabled: false, locked: Some((7, 4)), two_factor: true, managed: true },
         ],
         units: vec![("330302".into(), "鹿城区".into())],
         notice: None,
@@ -435,7 +436,7 @@ fn user_management_with_an_error_beside_its_field() {
             ("audit-admin", "审计管理员", "Audit administrator"),
         ]
         .into_iter()
-        .map(|(code, zh, en)| users::RoleName { code, zh, en })
+        .map(|(code, zh, en)| users::RoleName { code, zh, en, addable: !code.starts_with("security") && !code.starts_with("audit") })
         .collect(),
     };
     insta::assert_snapshot!(main_of(&users::render(&v).into_string()));

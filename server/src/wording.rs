@@ -21,6 +21,7 @@ pub fn account(r: &Refusal) -> String {
         ),
         Refusal::ReusedPassword { last } => format!("新密码不能与最近 {last} 个密码相同 / a new password must differ from the last {last}"),
         Refusal::Policy(p) => format!("{} / {p}", policy(p)),
+        Refusal::PublishedPassword => "该密码是公开的演示密码，不能使用 / that password is the demo accounts' published one".into(),
         other => other.to_string(),
     }
 }

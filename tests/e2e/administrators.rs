@@ -31,9 +31,21 @@ e2e!(each_administrator_does_one_thing_only, |app| {
     // there is one role per account, and every role is one of the list.
     let admin = Browser::signed_in(&server, "admin").await;
     let users = admin.get("/admin/users").await.body;
-    for code in ["system-admin", "security-admin", "audit-admin"] {
-        assert!(users.contains(&format!("<option value=\"{code}\"")), "{code}");
+    assert!(users.contains("<option value=\"system-admin\""));
+    // Nor make itself one of the other two: their accounts are added and
+    // changed on the server's console only.
+    for code in ["security-admin", "audit-admin"] {
+        assert!(!users.contains(&format!("<option value=\"{code}\"")), "{code}");
     }
+    let csrf = hidden(&users, "csrf");
+    let added = admin.post("/admin/users", &[("csrf", &csrf), ("username", "me.too"), ("role", "audit-admin"), ("password", "Another-Secret-1")], None).await;
+    assert_eq!(added.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(added.body.contains("只能在服务器上用 zhengxin user 命令管理"), "{}", added.body);
+    for action in ["/admin/users/auditor/password", "/admin/users/security/disable", "/admin/users/auditor/enable", "/admin/users/security/unlock", "/admin/users/auditor/two-factor/reset"] {
+        let refused = admin.post(action, &[("csrf", &csrf), ("password", "Another-Secret-1")], None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
+    }
+    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM users WHERE username = 'me.too'").await, "0");
     server.stop().await;
 });
 
@@ -200,6 +212,10 @@ e2e!(the_security_administrator_sets_the_policy_and_it_holds_at_once, |app| {
     assert_eq!(app.scalar("SELECT CAST(disabled AS TEXT) FROM users WHERE username = 'leader'").await.replace("true", "1"), "1");
     let disabled = app.text_rows("SELECT actor FROM audit_log WHERE action = 'user_disable' AND entity_key = 'leader'").await;
     assert_eq!(disabled, [["system:security-policy"]]);
+    // Enabled again, it signs in (enabling counts as use).
+    let enabled = admin.post("/admin/users/leader/enable", &[("csrf", &acsrf)], None).await;
+    assert_eq!(enabled.status, StatusCode::SEE_OTHER);
+    assert_eq!(Browser::new(&server).sign_in("leader", crate::web::PASSWORD).await.status, StatusCode::SEE_OTHER);
     // Signed in recently: allowed (the sign-in records the time).
     let mut lucheng = Browser::new(&server);
     assert_eq!(lucheng.sign_in("lucheng", crate::web::PASSWORD).await.status, StatusCode::SEE_OTHER);

@@ -145,6 +145,10 @@ e2e!(the_administrator_of_an_older_install_becomes_the_system_administrator, |ap
     for (name, role) in [("li.sec", server::auth::Role::SecurityAdmin), ("zhao.audit", server::auth::Role::AuditAdmin)] {
         server::auth::users::add(&db, name, role, None, "a-long-enough-password", "test").await.expect("the new roles are accepted");
     }
+    // The policy's clocks start at the upgrade: no account is disabled as
+    // unused, or made to change its password, for time before it.
+    let unset: i64 = server::on_db!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id IN (4, 5) AND (last_sign_in_at IS NULL OR password_changed_at IS NULL)").fetch_one(pool).await.unwrap());
+    assert_eq!(unset, 0);
     let old_code: bool = server::on_db!(&db, pool => sqlx::query("UPDATE users SET role = 'admin' WHERE id = 5").execute(pool).await.is_err());
     assert!(old_code, "the old code is no longer a role");
 });

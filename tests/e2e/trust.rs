@@ -165,9 +165,15 @@ e2e!(demo_accounts_never_face_a_network_by_accident, |app| {
     assert!(e.to_string().contains("refusing to load the demo data"), "{e}");
     assert_eq!(app.db.count("units").await.unwrap(), 0);
 
-    // A demo account with the published password blocks a network address.
+    // Outside a demo install no account may be given the published password.
     app.import_examples().await;
-    server::auth::users::add(&app.db, "assessor", server::auth::Role::Assessor, None, server::demo::DEMO_PASSWORD, "test").await.unwrap();
+    let refused = server::auth::users::add(&app.db, "assessor", server::auth::Role::Assessor, None, server::demo::DEMO_PASSWORD, "test").await;
+    assert!(matches!(refused, Err(server::auth::AuthError::Refused(server::auth::Refusal::PublishedPassword))), "{refused:?}");
+    // One that has it anyway (an install from before that rule, or a
+    // database edited by hand) blocks a network address.
+    server::auth::users::add(&app.db, "assessor", server::auth::Role::Assessor, None, "a-first-secret", "test").await.unwrap();
+    let hash = server::auth::passwords::hash(server::demo::DEMO_PASSWORD).unwrap();
+    execute(&app, &format!("UPDATE users SET password_hash = '{hash}' WHERE username = 'assessor'")).await;
     let e = network().await.expect_err("the open demo account blocks serving");
     assert!(e.to_string().contains("the demo account(s) assessor still sign in with the published password"), "{e}");
     server::auth::users::set_password(&app.db, "assessor", "a-real-secret-now", "test").await.unwrap();

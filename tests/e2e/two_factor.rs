@@ -31,6 +31,9 @@ fn session_cookie_set(page: &crate::web::Page) -> bool {
 
 e2e!(an_account_held_to_two_factors_signs_in_only_with_its_second_factor, |app| {
     let server = site(&app).await;
+    // Signed in with a password alone before the policy changes.
+    let before = Browser::signed_in(&server, "auditor").await;
+    assert_eq!(before.get("/admin/audit").await.status, StatusCode::OK);
     // The security administrator holds the audit administrator to two factors.
     let security = Browser::signed_in(&server, "security").await;
     let csrf = hidden(&security.get("/admin/security").await.body, "csrf");
@@ -53,6 +56,8 @@ e2e!(an_account_held_to_two_factors_signs_in_only_with_its_second_factor, |app| 
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(before.get("/admin/audit").await.status, StatusCode::SEE_OTHER, "the session the policy would not open ended");
+    assert_eq!(security.get("/admin/security").await.status, StatusCode::OK, "the security administrator's own did not");
 
     // The right password alone: no session, on to setting up an app.
     let mut auditor = Browser::new(&server);
@@ -104,22 +109,30 @@ e2e!(an_account_held_to_two_factors_signs_in_only_with_its_second_factor, |app| 
     for _ in 0..3 {
         assert_eq!(reuse.send_code("/login/code", "111111").await.status, StatusCode::UNAUTHORIZED);
     }
+    // Five failures from this address (one above, four here) started a
+    // delay, as wrong passwords do: the next code waits it out, unchecked.
+    let waited = reuse.send_code("/login/code", "111111").await;
+    assert_eq!(waited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(waited.body.contains("登录失败次数过多"), "{}", waited.body);
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let last = reuse.send_code("/login/code", "111111").await;
     assert_eq!((last.status, last.location()), (StatusCode::SEE_OTHER, "/login"));
     assert_eq!(reuse.get("/login/code").await.location(), "/login");
-    // Wrong codes count against the sign-in throttle like wrong passwords:
-    // six from this address (one above, five here) make its next attempt
-    // wait two seconds, even with the right password.
+    // Six failures from this address make its next attempt wait two
+    // seconds, even with the right password.
     assert_eq!(Browser::new(&server).sign_in("auditor", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
 
-    // The system administrator resets it (a lost phone): the account's
+    // A lost phone: the audit administrator's second factor is reset on
+    // the server's console (the web leaves that account alone); its
     // sessions end and it sets one up again at its next sign-in.
     let admin = Browser::signed_in(&server, "admin").await;
-    let users = admin.get("/admin/users").await.body;
-    assert!(users.contains("action=\"/admin/users/auditor/two-factor/reset\""), "{users}");
-    let acsrf = hidden(&users, "csrf");
-    assert_eq!(admin.post("/admin/users/auditor/two-factor/reset", &[("csrf", &acsrf)], None).await.status, StatusCode::SEE_OTHER);
+    let acsrf = hidden(&admin.get("/admin/users").await.body, "csrf");
+    assert_eq!(admin.post("/admin/users/auditor/two-factor/reset", &[("csrf", &acsrf)], None).await.status, StatusCode::FORBIDDEN);
+    let out = tokio::task::block_in_place(|| {
+        crate::support::binary().args(["--database-url", &app.url, "user", "totp-reset", "auditor"]).env(server::db::audit::key::SETTING, app.key_file()).output().unwrap()
+    });
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(next.get("/admin/audit").await.status, StatusCode::SEE_OTHER, "signed out by the reset");
     let mut after = Browser::new(&server);
     assert_eq!(after.sign_in("auditor", PASSWORD).await.location(), "/login/enrol");
@@ -149,6 +162,16 @@ e2e!(any_account_may_set_up_two_factors_from_its_own_page, |app| {
     // From now on the leader's password alone opens nothing.
     let mut again = Browser::new(&server);
     assert_eq!(again.sign_in("leader", PASSWORD).await.location(), "/login/code");
+    // The system administrator resets it on the web (a lost phone): the
+    // leader's sessions end, and its password alone opens one again.
+    let admin = Browser::signed_in(&server, "admin").await;
+    let users = admin.get("/admin/users").await.body;
+    assert!(users.contains("action=\"/admin/users/leader/two-factor/reset\""), "{users}");
+    let reset = admin.post("/admin/users/leader/two-factor/reset", &[("csrf", &hidden(&users, "csrf"))], None).await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER);
+    assert_eq!(leader.get("/account").await.status, StatusCode::SEE_OTHER, "signed out by the reset");
+    assert_eq!(Browser::new(&server).sign_in("leader", PASSWORD).await.location(), "/");
+    assert_eq!(app.scalar("SELECT actor FROM audit_log WHERE action = 'two_factor_reset'").await, "admin");
     server.stop().await;
 });
 
@@ -199,11 +222,42 @@ e2e!(an_expired_password_is_changed_before_anything_else, |app| {
     assert_eq!(app.scalar("SELECT actor FROM audit_log WHERE action = 'user_passwd' AND entity_key = 'leader'").await, "leader");
     let mut again = Browser::new(&server);
     assert_eq!(again.sign_in("leader", "New-Password-2026").await.location(), "/", "the new password is in date");
-    // With a second factor, the new password leads on to the code.
+    // With a second factor, the code comes first: a stolen password alone
+    // cannot replace the owner's. Then the new password opens the session.
     let mut assessor = Browser::new(&server);
-    assert_eq!(assessor.sign_in("assessor", PASSWORD).await.location(), "/login/password");
+    assert_eq!(assessor.sign_in("assessor", PASSWORD).await.location(), "/login/code");
+    let secret = server::on_db!(&app.db, pool => sqlx::query_scalar::<_, String>("SELECT secret FROM totp_secrets t JOIN users u ON u.id = t.user_id WHERE u.username = 'assessor'").fetch_one(pool).await.unwrap());
+    let coded = assessor.send_code("/login/code", &code_at(&secret, unix_now())).await;
+    assert_eq!(coded.location(), "/login/password", "{}", coded.body);
+    assert!(!session_cookie_set(&coded));
+    assessor.challenge = crate::web::cookie_of(&coded, "zx_challenge");
     let changed = change(&assessor, "Another-Password-9", "Another-Password-9").await;
-    assert_eq!(changed.location(), "/login/code");
-    assert!(!session_cookie_set(&changed));
+    assert_eq!((changed.status, changed.location()), (StatusCode::SEE_OTHER, "/"), "{}", changed.body);
+    assert!(session_cookie_set(&changed));
+    let factors = app.scalar("SELECT detail FROM audit_log WHERE action = 'sign_in' AND entity_key = 'assessor' ORDER BY id DESC LIMIT 1").await;
+    assert!(factors.contains("password+totp"), "{factors}");
     server.stop().await;
+});
+
+e2e!(a_right_code_counts_only_while_its_waiting_sign_in_lives, |app| {
+    // Requests racing on one waiting sign-in: the check inside the write
+    // is what counts. A stale view of it (taken before five wrong codes
+    // dropped it) with the right code gets nothing, and the code is not
+    // used up by that.
+    app.import_examples().await;
+    server::auth::users::add(&app.db, "wang", server::auth::Role::Assessor, None, PASSWORD, "test").await.unwrap();
+    let (enrolment, _) = server::auth::totp::enrol_now(&app.db, "wang", "test").await.unwrap();
+    let secret = enrolment.uri.split("secret=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let user = server::auth::users::by_id(&app.db, 1).await.unwrap().unwrap();
+    let here: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let id = server::auth::totp::begin(&app.db, &user, server::auth::totp::SecondStep::Code, here, "/", "password").await.unwrap();
+    let stale = server::auth::totp::waiting(&app.db, &id, here).await.unwrap().unwrap();
+    for left in (0..server::auth::totp::MAX_FAILURES).rev() {
+        assert_eq!(server::auth::totp::answer(&app.db, &id, &stale, "000000").await.unwrap(), server::auth::totp::Answer::Wrong { left });
+    }
+    let code = code_at(&secret, unix_now());
+    assert_eq!(server::auth::totp::answer(&app.db, &id, &stale, &code).await.unwrap(), server::auth::totp::Answer::Wrong { left: 0 });
+    let fresh = server::auth::totp::begin(&app.db, &user, server::auth::totp::SecondStep::Code, here, "/", "password").await.unwrap();
+    let waiting = server::auth::totp::waiting(&app.db, &fresh, here).await.unwrap().unwrap();
+    assert_eq!(server::auth::totp::answer(&app.db, &fresh, &waiting, &code).await.unwrap(), server::auth::totp::Answer::Accepted { factor: "totp" });
 });

@@ -73,6 +73,11 @@ fn cookie_value(headers: &reqwest::header::HeaderMap, name: &str) -> Option<(Str
         .map(|v| (v.split(';').next().unwrap()[name.len() + 1..].to_string(), v.to_string()))
 }
 
+/// The value a response sets for cookie `name`, if it sets one.
+pub fn cookie_of(page: &Page, name: &str) -> Option<String> {
+    cookie_value(&page.headers, name).map(|(v, _)| v)
+}
+
 pub fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body.find(&marker).unwrap_or_else(|| panic!("a hidden {name} field")) + marker.len();

@@ -15,6 +15,8 @@ pub struct CodeView {
     pub username: String,
     /// After a wrong code: the tries left.
     pub wrong: Option<i32>,
+    /// Too many failed sign-ins: the code was not checked.
+    pub wait: bool,
 }
 
 /// Setting up an authenticator app: at sign-in (no navigation yet) or
@@ -89,6 +91,7 @@ pub fn code(v: &CodeView) -> Markup {
     page(lang, title, "/login/code", html! {
         h1 { (title) }
         p { (lang.pick("密码正确。请输入身份验证器应用中 ", "Password accepted. Enter the code your authenticator app shows for ")) strong { (v.username) } (lang.pick(" 的 6 位验证码，或一个恢复码。", ", or one of your recovery codes.")) }
+        @if v.wait { p.error role="alert" { (lang.pick("登录失败次数过多，请稍后再试。", "Too many failed sign-ins; try again in a moment.")) } }
         form method="post" action="/login/code" {
             input type="hidden" name="csrf" value=(v.csrf);
             @if lang == Lang::En { input type="hidden" name="lang" value="en"; }

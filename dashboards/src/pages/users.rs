@@ -17,6 +17,9 @@ pub struct UserRow {
     pub locked: Option<(u32, u64)>,
     /// Signs in with a second factor.
     pub two_factor: bool,
+    /// Changed on this page; `false`: the security or audit
+    /// administrator's account, changed only from the server's console.
+    pub managed: bool,
 }
 
 /// A form's bad input: which form and field, and why.
@@ -59,6 +62,8 @@ pub struct RoleName {
     pub code: &'static str,
     pub zh: &'static str,
     pub en: &'static str,
+    /// Offered by the add form (the server says which).
+    pub addable: bool,
 }
 
 fn role_label<'a>(lang: Lang, roles: &'a [RoleName], code: &str) -> &'a str {
@@ -91,11 +96,11 @@ pub fn render(v: &UsersView) -> Markup {
                     @if u.two_factor {
                         br;
                         (lang.pick("两步验证已开启", "Two-step verification on"))
-                        form method="post" action={ "/admin/users/" (u.username) "/two-factor/reset" } {
+                        @if u.managed { form method="post" action={ "/admin/users/" (u.username) "/two-factor/reset" } {
                             input type="hidden" name="csrf" value=(v.nav.csrf);
                             @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
                             button type="submit" { (lang.pick("重置两步验证", "Reset two-step verification")) }
-                        }
+                        } }
                     }
                     @if let Some((failures, wait)) = u.locked {
                         br;
@@ -105,14 +110,16 @@ pub fn render(v: &UsersView) -> Markup {
                                 Lang::En => { "Sign-in locked: " (failures) " failures, next attempt in " (wait) " s" },
                             }
                         }
-                        form method="post" action={ "/admin/users/" (u.username) "/unlock" } {
+                        @if u.managed { form method="post" action={ "/admin/users/" (u.username) "/unlock" } {
                             input type="hidden" name="csrf" value=(v.nav.csrf);
                             @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
                             button type="submit" { (lang.pick("解除锁定", "Unlock")) }
-                        }
+                        } }
                     }
                 }
-                td { @if u.disabled {
+                td { @if !u.managed {
+                    span.note { (lang.pick("由服务器命令行管理（zhengxin user）", "Managed on the server's console (zhengxin user)")) }
+                } @else if u.disabled {
                     form method="post" action={ "/admin/users/" (u.username) "/enable" } {
                         input type="hidden" name="csrf" value=(v.nav.csrf);
                         @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
@@ -151,7 +158,7 @@ pub fn render(v: &UsersView) -> Markup {
             }))
             label for="role" { (lang.pick("角色", "Role")) }
             select #role name="role" {
-                @for role in &v.roles { option value=(role.code) selected[v.typed.role == role.code] { (lang.pick(role.zh, role.en)) } }
+                @for role in v.roles.iter().filter(|r| r.addable) { option value=(role.code) selected[v.typed.role == role.code] { (lang.pick(role.zh, role.en)) } }
             }
             (field("unit_code", lang.pick("所属单位（仅被考核单位用户）", "Unit (unit users only)"), error_for("add", "unit_code"), html! {
                 select #unit_code name="unit_code" {

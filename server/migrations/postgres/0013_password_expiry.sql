@@ -1,9 +1,31 @@
 -- Passwords expire by the security policy (GB/T 22239-2019 level 3,
 -- 身份鉴别 a: changed regularly): when each password was set (NULL: when
 -- the account was created), and a third kind of waiting sign-in, the one
--- that must choose a new password first.
+-- that must choose a new password (after any second factor, whose
+-- factors it carries). Waiting sign-ins are five-minute state: the table
+-- is emptied and made again with the new kind allowed, as on SQLite.
+--
+-- The policy's clocks start at this upgrade: an account is neither
+-- disabled as unused nor made to change its password at its first
+-- sign-in afterwards for time that passed before the policy existed.
 
 ALTER TABLE users ADD COLUMN password_changed_at TIMESTAMP;
+UPDATE users SET password_changed_at = (now() AT TIME ZONE 'Asia/Shanghai')::timestamp(0) WHERE password_changed_at IS NULL;
+UPDATE users SET last_sign_in_at = (now() AT TIME ZONE 'Asia/Shanghai')::timestamp(0) WHERE last_sign_in_at IS NULL;
 
-ALTER TABLE sign_in_challenges DROP CONSTRAINT sign_in_challenges_kind_check;
-ALTER TABLE sign_in_challenges ADD CONSTRAINT sign_in_challenges_kind_check CHECK (kind IN ('code', 'enrol', 'password'));
+DROP TABLE sign_in_challenges;
+CREATE TABLE sign_in_challenges (
+    id_hash    TEXT PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES users(id),
+    -- 'code': the account has a second factor; 'enrol': it must set one
+    -- up; 'password': its password expired and it must choose a new one.
+    kind       TEXT NOT NULL CHECK (kind IN ('code', 'enrol', 'password')),
+    address    TEXT NOT NULL,
+    next       TEXT NOT NULL,
+    -- The factors given so far: 'password', 'password+totp', ...
+    factors    TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    failures   INTEGER NOT NULL
+);
+CREATE INDEX sign_in_challenges_user ON sign_in_challenges(user_id);

@@ -173,6 +173,16 @@ pub const GRANTS: [(Role, &[Capability]); 7] = [
     (Role::AuditAdmin, &[ReviewAudit]),
 ];
 
+/// Whether the system administrator may add or change accounts of `role`
+/// on the web. The security and audit administrators' accounts are added
+/// and changed from the command line only (the server's console): on the
+/// web the system administrator could otherwise make itself one of them
+/// (a new account, or a password and second factor it knows on theirs),
+/// and the three duties would no longer be apart.
+pub fn managed_on_the_web(role: Role) -> bool {
+    !matches!(role, Role::SecurityAdmin | Role::AuditAdmin)
+}
+
 impl Role {
     /// What this role may do, from [`GRANTS`].
     pub fn capabilities(self) -> &'static [Capability] {
@@ -282,6 +292,12 @@ mod tests {
             assert_eq!(Role::stored(role.code()).unwrap(), role);
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn the_other_two_administrators_are_not_managed_on_the_web() {
+        let managed: Vec<Role> = Role::ALL.into_iter().filter(|r| managed_on_the_web(*r)).collect();
+        assert_eq!(managed, [Role::Leader, Role::Assessor, Role::Unit, Role::Personnel, Role::SystemAdmin]);
     }
 
     #[test]

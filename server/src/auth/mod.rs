@@ -159,6 +159,8 @@ pub enum Refusal {
     SimplePassword { classes: u32 },
     #[error("a new password must differ from the last {last}")]
     ReusedPassword { last: u32 },
+    #[error("that password is the demo accounts' published one")]
+    PublishedPassword,
     #[error("{0}")]
     Policy(policy::PolicyRefusal),
     #[error("the expiry {0} has passed")]

@@ -203,7 +203,20 @@ pub async fn set(db: &Db, before: &Policy, policy: &Policy, actor: &str, from: I
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     crate::db::settings::write(&mut tx, SETTING, &json).await?;
-    audit.record(actor, "security_policy_set", "install_settings", SETTING, serde_json::json!({ "before": before, "after": policy, "address": from.to_string() }));
+    // Sessions the new policy would not have opened end now (the actor's
+    // own excepted): those of roles newly held to two factors, without
+    // one, and the administrators' when their networks change.
+    let mut ended = 0;
+    for role in policy.two_factor_roles.iter().filter(|r| !before.two_factor_roles.contains(r)) {
+        ended += crate::db::accounts::end_sessions_of_role(&mut tx, role.code(), actor, true).await?;
+    }
+    if policy.admin_networks != before.admin_networks && !policy.admin_networks.is_empty() {
+        for role in Role::ALL.into_iter().filter(|r| r.is_administrator()) {
+            ended += crate::db::accounts::end_sessions_of_role(&mut tx, role.code(), actor, false).await?;
+        }
+    }
+    let detail = serde_json::json!({ "before": before, "after": policy, "address": from.to_string(), "sessions_ended": ended });
+    audit.record(actor, "security_policy_set", "install_settings", SETTING, detail);
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(())

@@ -108,14 +108,16 @@ pub async fn enrolled(db: &Db) -> Result<Vec<i64>, AuthError> {
     Ok(store::enrolled_users(db).await?)
 }
 
-/// Starts a sign-in that waits for its second factor; the id for the
+/// Starts a sign-in that waits for its `step`, `factors` given so far
+/// (`password`, or `password+totp` before a new password); the id for the
 /// challenge cookie (only its hash is stored).
-pub async fn begin(db: &Db, user: &User, step: SecondStep, address: IpAddr, next: &str) -> Result<String, AuthError> {
+pub async fn begin(db: &Db, user: &User, step: SecondStep, address: IpAddr, next: &str, factors: &str) -> Result<String, AuthError> {
     let id = random_secret()?;
     let now = now_cst();
     let mut tx = db.begin_write().await?;
     let next: String = next.chars().take(2_000).collect();
-    store::insert_challenge(&mut tx, &secret_hash(&id), user.id, step.code(), &address.to_string(), &next, now, now + Duration::minutes(CHALLENGE_MINUTES)).await?;
+    let (address, expires) = (address.to_string(), now + Duration::minutes(CHALLENGE_MINUTES));
+    store::insert_challenge(&mut tx, &secret_hash(&id), user.id, step.code(), &address, &next, factors, now, expires).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -127,6 +129,8 @@ pub struct Waiting {
     pub step: SecondStep,
     /// Where to go once signed in.
     pub next: String,
+    /// The factors given so far.
+    pub factors: String,
     pub failures: i32,
 }
 
@@ -145,7 +149,7 @@ pub async fn waiting(db: &Db, id: &str, address: IpAddr) -> Result<Option<Waitin
         "password" => SecondStep::Password,
         _ => SecondStep::Enrol,
     };
-    Ok(Some(Waiting { user: users::user(row.user)?, step, next: row.next, failures: row.failures }))
+    Ok(Some(Waiting { user: users::user(row.user)?, step, next: row.next, factors: row.factors, failures: row.failures }))
 }
 
 /// Ends the waiting sign-in `id` (its step is done some other way).
@@ -198,8 +202,10 @@ fn normal_recovery(code: &str) -> String {
 }
 
 /// Checks `code` (from the app, or a recovery code) for the waiting
-/// sign-in `id`; right, the challenge ends and the caller opens the
-/// session. Every outcome is audited.
+/// sign-in `id`; right, the challenge ends and the caller goes on. Every
+/// outcome is audited. The waiting sign-in is checked again inside the
+/// write: requests racing on one get no more than its tries between them,
+/// and a right code after the last wrong one counts for nothing.
 pub async fn answer(db: &Db, id: &str, waiting: &Waiting, code: &str) -> Result<Answer, AuthError> {
     let user = &waiting.user;
     let hash = secret_hash(id);
@@ -208,12 +214,13 @@ pub async fn answer(db: &Db, id: &str, waiting: &Waiting, code: &str) -> Result<
         Some(s) => matching_step(&totp(&s.secret, &user.username)?, code, unix_now()),
         None => None,
     };
+    let now = now_cst();
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
     let factor = match step {
         Some(step) if store::use_step(&mut tx, user.id, step).await? => Some("totp"),
         _ if code.chars().filter(char::is_ascii_alphanumeric).count() == 10
-            && store::use_recovery_code(&mut tx, user.id, &secret_hash(&normal_recovery(code)), now_cst()).await? =>
+            && store::use_recovery_code(&mut tx, user.id, &secret_hash(&normal_recovery(code)), now).await? =>
         {
             Some("recovery_code")
         }
@@ -221,7 +228,10 @@ pub async fn answer(db: &Db, id: &str, waiting: &Waiting, code: &str) -> Result<
     };
     let answer = match factor {
         Some(factor) => {
-            store::delete_challenge(&mut tx, &hash).await?;
+            if !store::take_challenge(&mut tx, &hash, now, MAX_FAILURES).await? {
+                // Gone meanwhile: the code (or recovery code) stays unused.
+                return Ok(Answer::Wrong { left: 0 });
+            }
             if factor == "recovery_code" {
                 let left = store::unused_recovery_codes(db, user.id).await?;
                 audit.record(&user.username, "recovery_code_used", "users", &user.username, serde_json::json!({ "unused_before": left }));
@@ -229,7 +239,9 @@ pub async fn answer(db: &Db, id: &str, waiting: &Waiting, code: &str) -> Result<
             Answer::Accepted { factor }
         }
         None => {
-            let failures = store::challenge_failed(&mut tx, &hash).await?;
+            let Some(failures) = store::challenge_failed(&mut tx, &hash, now, MAX_FAILURES).await? else {
+                return Ok(Answer::Wrong { left: 0 });
+            };
             audit.record(&format!("web:{}", user.username), "sign_in_failed", "users", &user.username, serde_json::json!({ "factor": "second", "failures": failures }));
             if failures >= MAX_FAILURES {
                 store::delete_challenge(&mut tx, &hash).await?;

@@ -56,6 +56,9 @@ pub async fn add_all(db: &Db, users: &[NewUser<'_>], actor: &str) -> Result<(), 
     if let Some(refusal) = users.iter().find_map(|u| policy.password_refusal(u.password)) {
         return Err(AuthError::Refused(refusal));
     }
+    if users.iter().any(|u| u.password == crate::demo::DEMO_PASSWORD) {
+        refuse_published(db).await?;
+    }
     let hashes = users.iter().map(|u| passwords::hash(u.password)).collect::<Result<Vec<_>, _>>()?;
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
@@ -76,6 +79,15 @@ pub async fn add_all(db: &Db, users: &[NewUser<'_>], actor: &str) -> Result<(), 
     Ok(())
 }
 
+/// The demo accounts' password is published (README): outside a demo
+/// install no account may have it.
+async fn refuse_published(db: &Db) -> Result<(), AuthError> {
+    if crate::db::settings::is_demo(db).await? {
+        return Ok(());
+    }
+    Err(AuthError::Refused(Refusal::PublishedPassword))
+}
+
 /// The password rules in force (the idle time is not theirs to know).
 async fn rules(db: &Db) -> Result<super::policy::Policy, AuthError> {
     super::policy::current(db, crate::config::DEFAULT_IDLE_MINUTES).await
@@ -88,6 +100,9 @@ pub async fn set_password(db: &Db, username: &str, password: &str, actor: &str) 
     let policy = rules(db).await?;
     if let Some(refusal) = policy.password_refusal(password) {
         return Err(AuthError::Refused(refusal));
+    }
+    if password == crate::demo::DEMO_PASSWORD {
+        refuse_published(db).await?;
     }
     let remembered = accounts::recent_password_hashes(db, username, i64::from(policy.password_history)).await?;
     let typed = password.to_string();
@@ -115,7 +130,7 @@ pub async fn disable(db: &Db, username: &str, actor: &str) -> Result<(), AuthErr
 
 /// Enables a disabled user again, with the password they had.
 pub async fn enable(db: &Db, username: &str, actor: &str) -> Result<(), AuthError> {
-    update(db, username, actor, "user_enable", UserChange::Disabled(false)).await
+    update(db, username, actor, "user_enable", UserChange::Enabled(now_cst())).await
 }
 
 /// Lifts the sign-in delay of `username` (once the administrator has made

@@ -39,6 +39,9 @@ pub enum UserChange<'a> {
     /// A new password's hash, and when it was set.
     PasswordHash(&'a str, NaiveDateTime),
     Disabled(bool),
+    /// Enabled again at this time, which counts as the account's last use
+    /// (else an account disabled as unused would be disabled again at once).
+    Enabled(NaiveDateTime),
 }
 
 /// Applies `change` to `username` and ends all their sessions; how many
@@ -49,6 +52,7 @@ pub async fn change_user(tx: &mut Tx, username: &str, change: UserChange<'_>) ->
         let q = match change {
             UserChange::PasswordHash(hash, at) => sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE username = $3").bind(hash).bind(at),
             UserChange::Disabled(disabled) => sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2").bind(disabled),
+            UserChange::Enabled(at) => sqlx::query("UPDATE users SET disabled = $1, last_sign_in_at = $2 WHERE username = $3").bind(false).bind(at),
         };
         let changed = q.bind(username).execute(&mut *conn).await?.rows_affected();
         sqlx::query(SIGN_OUT).bind(username).execute(&mut *conn).await?;
@@ -95,6 +99,16 @@ pub async fn end_sessions(tx: &mut Tx, user_id: i64) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?;
     });
     Ok(())
+}
+
+/// Ends the sessions of every account of `role` but `except`'s; with
+/// `without_second_factor`, only of those without a confirmed one.
+pub async fn end_sessions_of_role(tx: &mut Tx, role: &str, except: &str, without_second_factor: bool) -> Result<u64> {
+    const ALL: &str = "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE role = $1 AND username <> $2)";
+    const WITHOUT: &str = "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE role = $1 AND username <> $2) \
+                           AND user_id NOT IN (SELECT user_id FROM totp_secrets WHERE confirmed_at IS NOT NULL)";
+    let sql = if without_second_factor { WITHOUT } else { ALL };
+    Ok(on_tx!(tx, conn => sqlx::query(sql).bind(role).bind(except).execute(conn).await?.rows_affected()))
 }
 
 /// How many users there are, enabled or not.

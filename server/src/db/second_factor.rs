@@ -98,6 +98,8 @@ pub struct ChallengeRow {
     pub kind: String,
     pub address: String,
     pub next: String,
+    /// The factors given so far (`password`, `password+totp`, …).
+    pub factors: String,
     pub expires_at: NaiveDateTime,
     pub failures: i32,
     #[sqlx(flatten)]
@@ -106,25 +108,34 @@ pub struct ChallengeRow {
 
 /// A new waiting sign-in; expired ones of anyone are swept on the way.
 #[allow(clippy::too_many_arguments)]
-pub async fn insert_challenge(tx: &mut Tx, id_hash: &str, user_id: i64, kind: &str, address: &str, next: &str, at: NaiveDateTime, expires_at: NaiveDateTime) -> Result<()> {
-    const SQL: &str = "INSERT INTO sign_in_challenges (id_hash, user_id, kind, address, next, created_at, expires_at, failures) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)";
+pub async fn insert_challenge(tx: &mut Tx, id_hash: &str, user_id: i64, kind: &str, address: &str, next: &str, factors: &str, at: NaiveDateTime, expires_at: NaiveDateTime) -> Result<()> {
+    const SQL: &str = "INSERT INTO sign_in_challenges (id_hash, user_id, kind, address, next, factors, created_at, expires_at, failures) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)";
     on_tx!(tx, conn => {
         sqlx::query("DELETE FROM sign_in_challenges WHERE expires_at < $1").bind(at).execute(&mut *conn).await?;
-        sqlx::query(SQL).bind(id_hash).bind(user_id).bind(kind).bind(address).bind(next).bind(at).bind(expires_at).execute(&mut *conn).await?;
+        sqlx::query(SQL).bind(id_hash).bind(user_id).bind(kind).bind(address).bind(next).bind(factors).bind(at).bind(expires_at).execute(&mut *conn).await?;
     });
     Ok(())
 }
 
 pub async fn challenge(db: &Db, id_hash: &str) -> Result<Option<ChallengeRow>> {
-    const SQL: &str = "SELECT c.kind, c.address, c.next, c.expires_at, c.failures, u.id, u.username, u.role, u.unit_code, u.disabled \
+    const SQL: &str = "SELECT c.kind, c.address, c.next, c.factors, c.expires_at, c.failures, u.id, u.username, u.role, u.unit_code, u.disabled \
                        FROM sign_in_challenges c JOIN users u ON u.id = c.user_id WHERE c.id_hash = $1 AND u.disabled = $2";
     Ok(on_db!(db, pool => sqlx::query_as::<_, ChallengeRow>(SQL).bind(id_hash).bind(false).fetch_optional(pool).await?))
 }
 
-/// Counts a wrong code against the waiting sign-in; its failures now.
-pub async fn challenge_failed(tx: &mut Tx, id_hash: &str) -> Result<i32> {
-    const SQL: &str = "UPDATE sign_in_challenges SET failures = failures + 1 WHERE id_hash = $1 RETURNING failures";
-    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i32>(SQL).bind(id_hash).fetch_optional(conn).await?).unwrap_or(i32::MAX))
+/// Counts a wrong code against the live waiting sign-in; its failures
+/// now, or `None` when it is gone (ended, expired or out of tries).
+pub async fn challenge_failed(tx: &mut Tx, id_hash: &str, at: NaiveDateTime, max_failures: i32) -> Result<Option<i32>> {
+    const SQL: &str = "UPDATE sign_in_challenges SET failures = failures + 1 WHERE id_hash = $1 AND failures < $2 AND expires_at >= $3 RETURNING failures";
+    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i32>(SQL).bind(id_hash).bind(max_failures).bind(at).fetch_optional(conn).await?))
+}
+
+/// Ends the waiting sign-in if it is still live (not expired, tries left):
+/// whether it was. A right code counts only then, so requests racing on
+/// one waiting sign-in get no more than its tries between them.
+pub async fn take_challenge(tx: &mut Tx, id_hash: &str, at: NaiveDateTime, max_failures: i32) -> Result<bool> {
+    const SQL: &str = "DELETE FROM sign_in_challenges WHERE id_hash = $1 AND failures < $2 AND expires_at >= $3";
+    Ok(on_tx!(tx, conn => sqlx::query(SQL).bind(id_hash).bind(max_failures).bind(at).execute(conn).await?.rows_affected()) == 1)
 }
 
 pub async fn delete_challenge(tx: &mut Tx, id_hash: &str) -> Result<()> {

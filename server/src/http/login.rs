@@ -133,34 +133,38 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
             form_page(client, lang, &username, Some(LoginProblem::Refused), &next)
         }
         Some(user) => {
-            state.throttle.succeeded(attempt);
-            drop(permit);
             let policy = state.policy();
             match auth::sessions::admit(&state.db, &user, client.address, &policy).await? {
                 Some(auth::sessions::Barred::Inactive) => return form_page(client, lang, &username, Some(LoginProblem::Inactive), &next),
                 Some(auth::sessions::Barred::Network) => return form_page(client, lang, &username, Some(LoginProblem::Network), &next),
                 None => {}
             }
-            let target = with_lang(lang, next);
-            let step = if auth::sessions::password_expired(&state.db, &user, &policy).await? {
-                SecondStep::Password
-            } else {
-                auth::totp::second_step(&state.db, &user, &policy.two_factor_roles).await?
+            // The second factor, if any, comes before a new password: a
+            // stolen password alone must not be able to replace the owner's.
+            let step = match auth::totp::second_step(&state.db, &user, &policy.two_factor_roles).await? {
+                SecondStep::None if auth::sessions::password_expired(&state.db, &user, &policy).await? => SecondStep::Password,
+                step => step,
             };
-            next_step(&state, &client, &headers, &user, step, lang, &target).await
+            // Failures are forgotten only when a session opens: a right
+            // password with a second step still to come resets nothing.
+            if step == SecondStep::None {
+                state.throttle.succeeded(attempt);
+            }
+            drop(permit);
+            next_step(&state, &client, &headers, &user, step, lang, &with_lang(lang, next), "password").await
         }
     }
 }
 
-/// Goes on with a sign-in whose password was right: a session at once,
-/// or a waiting sign-in and the page of its `step` (the right password
-/// alone opens no session when a new password, a code, or setting one up
-/// comes first).
-pub(super) async fn next_step(state: &AppState, client: &Client, headers: &axum::http::HeaderMap, user: &auth::User, step: SecondStep, lang: Lang, target: &str) -> Result<Response, AppError> {
+/// Goes on with a sign-in, `factors` given so far: a session at once, or
+/// a waiting sign-in and the page of its `step` (no session opens while a
+/// code, setting one up, or a new password is still to come).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn next_step(state: &AppState, client: &Client, headers: &axum::http::HeaderMap, user: &auth::User, step: SecondStep, lang: Lang, target: &str, factors: &str) -> Result<Response, AppError> {
     if step == SecondStep::None {
-        return open_session(state, client, headers, user, target, "password").await;
+        return open_session(state, client, headers, user, target, factors).await;
     }
-    let id = auth::totp::begin(&state.db, user, step, client.address, target).await?;
+    let id = auth::totp::begin(&state.db, user, step, client.address, target, factors).await?;
     let cookie = client.set_cookie(auth::totp::CHALLENGE_COOKIE, &id, auth::totp::CHALLENGE_MINUTES * 60);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&dashboards::layout::link(lang, step.page(), ""))).into_response())
 }
@@ -176,7 +180,7 @@ fn with_lang(lang: Lang, next: String) -> String {
 
 /// Opens the session of a finished sign-in (audited with its `factors`),
 /// renews the browser's device cookie, and goes on to `target`.
-pub(super) async fn open_session(state: &AppState, client: &Client, headers: &axum::http::HeaderMap, user: &auth::User, target: &str, factors: &str) -> Result<Response, AppError> {
+async fn open_session(state: &AppState, client: &Client, headers: &axum::http::HeaderMap, user: &auth::User, target: &str, factors: &str) -> Result<Response, AppError> {
     let session = auth::sessions::create(&state.db, user, client.address, factors).await?;
     let session_cookie = client.set_cookie(SESSION_COOKIE, &session.id, auth::sessions::LIFETIME_HOURS * 3600);
     let device_cookie = cookie(headers, &client.cookie_name(DEVICE_COOKIE));
@@ -206,8 +210,14 @@ fn audit_failure(state: &AppState, username: &str, known: bool, address: std::ne
         }
         Err(_) => tracing::warn!("a failed sign-in was not audited: too many audits pending"),
     }
+    audit_locks(state, locks);
+}
+
+/// Audits the starts of sign-in delays (from wrong passwords or wrong
+/// codes), off the answer's path; each is written, however long it waits.
+pub(super) fn audit_locks(state: &AppState, locks: Vec<auth::throttle::Lock>) {
     for lock in locks {
-        let (db, audits) = (db.clone(), audits.clone());
+        let (db, audits) = (state.db.clone(), state.throttle.failure_audits.clone());
         tokio::spawn(async move {
             let _place = audits.acquire_owned().await;
             if let Err(e) = auth::sessions::record_lock(&db, &lock).await {

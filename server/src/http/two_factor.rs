@@ -18,7 +18,7 @@ use dashboards::pages::two_factor::{
 use serde::Deserialize;
 
 use super::client::Client;
-use super::login::{next_step, open_session};
+use super::login::next_step;
 use super::session::{LOGIN_CSRF_COOKIE, PageSession, check_csrf, cookie, nav, same_token};
 use super::{AppError, AppState};
 use crate::auth;
@@ -69,32 +69,46 @@ fn check_login_csrf(client: &Client, headers: &HeaderMap, sent: &str) -> Result<
 pub async fn code_form(State(state): State<AppState>, client: Client, headers: HeaderMap, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
     match waiting(&state, &client, &headers).await? {
-        Some((_, w)) if w.step == SecondStep::Code => with_csrf(&client, StatusCode::OK, |csrf| code_page(&CodeView { lang, csrf, username: w.user.username, wrong: None })),
+        Some((_, w)) if w.step == SecondStep::Code => with_csrf(&client, StatusCode::OK, |csrf| code_page(&CodeView { lang, csrf, username: w.user.username, wrong: None, wait: false })),
         _ => Ok(back_to_sign_in(lang)),
     }
 }
 
-/// `POST /login/code`: a right code opens the session; a wrong one counts
-/// against the waiting sign-in (five, then it is dropped) and against the
-/// account's sign-in throttle, like a wrong password.
+/// `POST /login/code`: a right code goes on (to a new password if the
+/// old one expired, else to the session); a wrong one counts against the
+/// waiting sign-in (five, then it is dropped) and against the sign-in
+/// throttle like a wrong password, whose delays it also waits out.
 pub async fn code_submit(State(state): State<AppState>, client: Client, headers: HeaderMap, Form(f): Form<CodeForm>) -> Result<Response, AppError> {
     let lang = Lang::from_param(f.lang.as_deref());
     check_login_csrf(&client, &headers, &f.csrf)?;
     let Some((id, w)) = waiting(&state, &client, &headers).await?.filter(|(_, w)| w.step == SecondStep::Code) else {
         return Ok(back_to_sign_in(lang));
     };
+    let attempt = Attempt::Stranger { username: &w.user.username, address: client.address };
+    let permit = match state.throttle.admit(attempt, true, std::time::Instant::now()).await {
+        Ok(permit) => permit,
+        Err(_) => {
+            return with_csrf(&client, StatusCode::TOO_MANY_REQUESTS, |csrf| code_page(&CodeView { lang, csrf, username: w.user.username.clone(), wrong: None, wait: true }));
+        }
+    };
     let code: String = f.code.chars().take(32).collect();
-    match auth::totp::answer(&state.db, &id, &w, &code).await? {
+    let answer = auth::totp::answer(&state.db, &id, &w, &code).await?;
+    match answer {
         Answer::Accepted { factor } => {
-            state.throttle.succeeded(Attempt::Stranger { username: &w.user.username, address: client.address });
-            open_session(&state, &client, &headers, &w.user, &w.next, &format!("password+{factor}")).await
+            state.throttle.succeeded(attempt);
+            drop(permit);
+            let factors = format!("{}+{factor}", w.factors);
+            let step = if auth::sessions::password_expired(&state.db, &w.user, &state.policy()).await? { SecondStep::Password } else { SecondStep::None };
+            next_step(&state, &client, &headers, &w.user, step, lang, &w.next, &factors).await
         }
         Answer::Wrong { left } => {
-            state.throttle.failed(&w.user.username, Attempt::Stranger { username: &w.user.username, address: client.address }, std::time::Instant::now());
+            let locks = state.throttle.failed(&w.user.username, attempt, std::time::Instant::now());
+            drop(permit);
+            super::login::audit_locks(&state, locks);
             if left == 0 {
                 return Ok(back_to_sign_in(lang));
             }
-            with_csrf(&client, StatusCode::UNAUTHORIZED, |csrf| code_page(&CodeView { lang, csrf, username: w.user.username.clone(), wrong: Some(left) }))
+            with_csrf(&client, StatusCode::UNAUTHORIZED, |csrf| code_page(&CodeView { lang, csrf, username: w.user.username.clone(), wrong: Some(left), wait: false }))
         }
     }
 }
@@ -123,10 +137,14 @@ pub async fn enrol_submit(State(state): State<AppState>, client: Client, headers
     };
     match auth::totp::confirm(&state.db, &w.user, &f.code.chars().take(32).collect::<String>()).await? {
         Some(codes) => {
-            let opened = open_session(&state, &client, &headers, &w.user, &w.next, "password+totp").await?;
-            // The session's cookies, and the codes instead of the redirect.
-            let (parts, _) = opened.into_parts();
-            let mut page = codes_page(&CodesView { lang, nav: None, codes, next: w.next.clone() }).into_response();
+            // On to a new password if the old one expired, else the session;
+            // the recovery codes are shown either way, with the way on.
+            let expired = auth::sessions::password_expired(&state.db, &w.user, &state.policy()).await?;
+            let step = if expired { SecondStep::Password } else { SecondStep::None };
+            let going_on = next_step(&state, &client, &headers, &w.user, step, lang, &w.next, "password+totp").await?;
+            let next = if expired { link(lang, "/login/password", "") } else { w.next.clone() };
+            let (parts, _) = going_on.into_parts();
+            let mut page = codes_page(&CodesView { lang, nav: None, codes, next }).into_response();
             for value in parts.headers.get_all(header::SET_COOKIE) {
                 page.headers_mut().append(header::SET_COOKIE, value.clone());
             }
@@ -176,6 +194,11 @@ pub async fn password_submit(State(state): State<AppState>, client: Client, head
         return Ok(back_to_sign_in(lang));
     };
     let policy = state.policy();
+    // The throttle's hashing places bound the argon2 checks of the history.
+    let attempt = Attempt::Stranger { username: &w.user.username, address: client.address };
+    let Ok(permit) = state.throttle.admit(attempt, true, std::time::Instant::now()).await else {
+        return Ok(StatusCode::TOO_MANY_REQUESTS.into_response());
+    };
     let refused = |message: String| {
         with_csrf(&client, StatusCode::UNPROCESSABLE_ENTITY, |csrf| {
             password_page(&PasswordView { lang, csrf, username: w.user.username.clone(), min_password: policy.password_min_length as usize, error: Some(message) })
@@ -189,9 +212,13 @@ pub async fn password_submit(State(state): State<AppState>, client: Client, head
         Err(auth::AuthError::Refused(r)) => return refused(crate::wording::account(&r)),
         Err(e) => return Err(e.into()),
     }
+    state.throttle.succeeded(attempt);
+    drop(permit);
     auth::totp::end(&state.db, &id).await?;
-    let step = auth::totp::second_step(&state.db, &w.user, &policy.two_factor_roles).await?;
-    next_step(&state, &client, &headers, &w.user, step, lang, &w.next).await
+    // A second factor, when one is due, came before this step; one that
+    // became due meanwhile (the policy changed) comes now.
+    let step = if w.factors == "password" { auth::totp::second_step(&state.db, &w.user, &policy.two_factor_roles).await? } else { SecondStep::None };
+    next_step(&state, &client, &headers, &w.user, step, lang, &w.next, &w.factors).await
 }
 
 /// `GET /account`: where the account stands.
@@ -244,6 +271,7 @@ pub struct ResetForm {
 /// administrator, when a phone is lost): audited; the account's sessions end.
 pub async fn reset(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<ResetForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
+    super::users::managed(&state, &username).await?;
     match auth::totp::reset(&state.db, &username, &session.user.username).await {
         Ok(()) => Ok(Redirect::to(&link(Lang::from_param(f.lang.as_deref()), "/admin/users", &format!("done=two-factor&user={}", super::percent_encode(&username)))).into_response()),
         Err(auth::AuthError::Refused(_)) => Err(AppError::NotFound),

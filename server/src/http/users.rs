@@ -44,6 +44,7 @@ async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersVi
                 role: u.role.code().to_string(),
                 disabled: u.disabled,
                 two_factor: u.two_factor,
+                managed: crate::auth::access::managed_on_the_web(u.role),
             })
             .collect(),
         units: units.into_iter().map(|u| (u.code, u.name)).collect(),
@@ -51,7 +52,7 @@ async fn view(state: &AppState, session: &Session, lang: Lang) -> Result<UsersVi
         error: None,
         typed: Typed::default(),
         min_password: state.policy().password_min_length as usize,
-        roles: Role::ALL.into_iter().map(|r| RoleName { code: r.code(), zh: r.label_zh(), en: r.label_en() }).collect(),
+        roles: Role::ALL.into_iter().map(|r| RoleName { code: r.code(), zh: r.label_zh(), en: r.label_en(), addable: crate::auth::access::managed_on_the_web(r) }).collect(),
     })
 }
 
@@ -87,11 +88,25 @@ async fn again(state: &AppState, session: &Session, lang: Lang, error: FormError
 /// field it is about.
 fn words(r: &Refusal) -> (&'static str, String) {
     let field = match r {
-        Refusal::ShortPassword { .. } | Refusal::SimplePassword { .. } | Refusal::ReusedPassword { .. } => "password",
+        Refusal::ShortPassword { .. } | Refusal::SimplePassword { .. } | Refusal::ReusedPassword { .. } | Refusal::PublishedPassword => "password",
         Refusal::UnitNeeded | Refusal::UnitNotAllowed | Refusal::NoSuchUnit(_) => "unit_code",
         _ => "username",
     };
     (field, crate::wording::account(r))
+}
+
+/// Why the web refuses an account of the other two administrators.
+const FROM_THE_CONSOLE: &str = "安全管理员和审计管理员的账号只能在服务器上用 zhengxin user 命令管理 / the security and audit administrators' accounts are managed with `zhengxin user` on the server only";
+
+/// Refuses a change to an account the web does not manage (403): the
+/// security and audit administrators'. An unknown name is left to the
+/// use case (404).
+pub(super) async fn managed(state: &AppState, username: &str) -> Result<(), AppError> {
+    let role = users::list(&state.db).await?.into_iter().find(|u| u.username == username).map(|u| u.role);
+    match role {
+        Some(role) if !crate::auth::access::managed_on_the_web(role) => Err(AppError::Forbidden),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,6 +125,10 @@ pub async fn add(State(state): State<AppState>, PageSession(session): PageSessio
     let lang = Lang::from_param(f.lang.as_deref());
     let typed = Typed { username: f.username.trim().to_string(), role: f.role.clone(), unit_code: f.unit_code.clone() };
     let role = Role::parse(&f.role).ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
+    if !crate::auth::access::managed_on_the_web(role) {
+        let error = FormError { form: "add".into(), field: "username".into(), message: FROM_THE_CONSOLE.into() };
+        return again(&state, &session, lang, error, typed).await;
+    }
     let unit = Some(f.unit_code.trim()).filter(|u| !u.is_empty());
     match users::add(&state.db, typed.username.as_str(), role, unit, &f.password, &session.user.username).await {
         Ok(()) => Ok(done(lang, "added", &typed.username)),
@@ -131,6 +150,7 @@ pub struct PasswordForm {
 
 pub async fn password(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
+    managed(&state, &username).await?;
     let lang = Lang::from_param(f.lang.as_deref());
     match users::set_password(&state.db, &username, &f.password, &session.user.username).await {
         Ok(()) => Ok(done(lang, "password", &username)),
@@ -148,6 +168,7 @@ pub struct DisableForm {
 
 pub async fn enable(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
+    managed(&state, &username).await?;
     match users::enable(&state.db, &username, &session.user.username).await {
         Ok(()) => Ok(done(Lang::from_param(f.lang.as_deref()), "enabled", &username)),
         Err(AuthError::Refused(_)) => Err(AppError::NotFound),
@@ -157,6 +178,7 @@ pub async fn enable(State(state): State<AppState>, PageSession(session): PageSes
 
 pub async fn disable(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
+    managed(&state, &username).await?;
     let lang = Lang::from_param(f.lang.as_deref());
     if username == session.user.username {
         let error = FormError { form: String::new(), field: String::new(), message: "不能停用自己的账号 / You cannot disable your own account".into() };
@@ -173,6 +195,7 @@ pub async fn disable(State(state): State<AppState>, PageSession(session): PageSe
 /// made sure its owner, not a guesser, is the one locked out).
 pub async fn unlock(State(state): State<AppState>, PageSession(session): PageSession, Path(username): Path<String>, Form(f): Form<DisableForm>) -> Result<Response, AppError> {
     check_csrf(&session, &f.csrf)?;
+    managed(&state, &username).await?;
     match users::unlock(&state.db, &state.throttle, &username, &session.user.username).await {
         Ok(()) => Ok(done(Lang::from_param(f.lang.as_deref()), "unlocked", &username)),
         Err(AuthError::Refused(_)) => Err(AppError::NotFound),

@@ -245,6 +245,7 @@ mod tests {
         assert_eq!(with(|p| p.password_classes = 0), Err(PolicyRefusal::Classes));
         assert_eq!(with(|p| p.password_classes = 5), Err(PolicyRefusal::Classes));
         assert_eq!(with(|p| p.password_history = 25), Err(PolicyRefusal::History));
+        assert_eq!(with(|p| p.password_history = 24), Ok(()));
         assert_eq!(with(|p| p.password_max_age_days = 6), Err(PolicyRefusal::MaxAge));
         assert_eq!(with(|p| p.password_max_age_days = 3651), Err(PolicyRefusal::MaxAge));
         assert_eq!(with(|p| p.password_max_age_days = 0), Ok(()));

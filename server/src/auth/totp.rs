@@ -414,6 +414,10 @@ mod tests {
         let distinct: std::collections::BTreeSet<_> = hashes.iter().collect();
         assert_eq!(distinct.len(), RECOVERY_CODES);
         assert_eq!(secret_hash(&normal_recovery(&codes[0].to_uppercase().replace('-', " "))), hashes[0]);
+        // Every symbol of the alphabet turns up (1,000 draws of 31), not a
+        // few of them: the codes carry the bits they are said to.
+        let symbols: std::collections::BTreeSet<char> = (0..10).flat_map(|_| recovery_codes().unwrap().0).flat_map(|c| c.chars().collect::<Vec<_>>()).filter(|c| *c != '-').collect();
+        assert!(symbols.len() >= 28, "{symbols:?}");
         let uri = enrolment_of(&fresh_secret().unwrap(), "wang.admin").unwrap().uri;
         assert!(uri.starts_with("otpauth://totp/Zhengxin:wang.admin?secret=") && uri.contains("issuer=Zhengxin"), "{uri}");
     }

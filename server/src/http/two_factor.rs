@@ -127,16 +127,18 @@ pub async fn enrol_form(State(state): State<AppState>, client: Client, headers: 
     })
 }
 
-/// `POST /login/enrol`: a right code confirms the secret, opens the
-/// session and shows the recovery codes once.
+/// `POST /login/enrol`: a right code confirms the secret and shows the
+/// recovery codes once, with the way on: the session, or first a new
+/// password if the old one expired.
 pub async fn enrol_submit(State(state): State<AppState>, client: Client, headers: HeaderMap, Form(f): Form<CodeForm>) -> Result<Response, AppError> {
     let lang = Lang::from_param(f.lang.as_deref());
     check_login_csrf(&client, &headers, &f.csrf)?;
-    let Some((_, w)) = waiting(&state, &client, &headers).await?.filter(|(_, w)| w.step == SecondStep::Enrol) else {
+    let Some((id, w)) = waiting(&state, &client, &headers).await?.filter(|(_, w)| w.step == SecondStep::Enrol) else {
         return Ok(back_to_sign_in(lang));
     };
     match auth::totp::confirm(&state.db, &w.user, &f.code.chars().take(32).collect::<String>()).await? {
         Some(codes) => {
+            auth::totp::end(&state.db, &id).await?;
             // On to a new password if the old one expired, else the session;
             // the recovery codes are shown either way, with the way on.
             let expired = auth::sessions::password_expired(&state.db, &w.user, &state.policy()).await?;

@@ -94,6 +94,20 @@ pub async fn second_step(db: &Db, user: &User, required: &[Role]) -> Result<Seco
     })
 }
 
+/// What a sign-in whose password was right must still do, in the one
+/// order there is: the second factor first (a stolen password alone must
+/// not be able to replace the owner's), then a new password if the old one
+/// expired, then the session (`SecondStep::None`).
+pub async fn remaining(db: &Db, user: &User, policy: &super::policy::Policy, second_factor_given: bool) -> Result<SecondStep, AuthError> {
+    if !second_factor_given {
+        let step = second_step(db, user, &policy.two_factor_roles).await?;
+        if step != SecondStep::None {
+            return Ok(step);
+        }
+    }
+    Ok(if super::sessions::password_expired(db, user, policy).await? { SecondStep::Password } else { SecondStep::None })
+}
+
 /// Whether the account has a confirmed second factor, and its unused
 /// recovery codes.
 pub async fn status(db: &Db, user_id: i64) -> Result<Option<i64>, AuthError> {

@@ -111,16 +111,7 @@ pub async fn set_password(db: &Db, username: &str, password: &str, actor: &str) 
         return Err(AuthError::Refused(Refusal::ReusedPassword { last: policy.password_history }));
     }
     let hash = passwords::hash(password)?;
-    let mut tx = db.begin_write().await?;
-    let mut audit = AuditLog::open(&mut tx).await?;
-    accounts::remember_password(&mut tx, username, now_cst()).await?;
-    if accounts::change_user(&mut tx, username, UserChange::PasswordHash(&hash, now_cst())).await? == 0 {
-        return Err(AuthError::Refused(Refusal::NoSuchUser(username.to_string())));
-    }
-    audit.record(actor, "user_passwd", "users", username, serde_json::json!({}));
-    audit.flush(&mut tx).await?;
-    tx.commit().await?;
-    Ok(())
+    update(db, username, actor, "user_passwd", UserChange::PasswordHash(&hash, now_cst())).await
 }
 
 /// Disables a user (and signs them out); nothing is deleted.

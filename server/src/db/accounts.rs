@@ -48,7 +48,13 @@ pub enum UserChange<'a> {
 /// users changed (0: no such user).
 pub async fn change_user(tx: &mut Tx, username: &str, change: UserChange<'_>) -> Result<u64> {
     const SIGN_OUT: &str = "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)";
+    // A replaced password's hash is kept, whoever replaces it: the policy's
+    // history (`recent_password_hashes`) sees every earlier password.
+    const REMEMBER: &str = "INSERT INTO password_history (user_id, password_hash, replaced_at) SELECT id, password_hash, $2 FROM users WHERE username = $1";
     Ok(on_tx!(tx, conn => {
+        if let UserChange::PasswordHash(_, at) = &change {
+            sqlx::query(REMEMBER).bind(username).bind(at).execute(&mut *conn).await?;
+        }
         let q = match change {
             UserChange::PasswordHash(hash, at) => sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE username = $3").bind(hash).bind(at),
             UserChange::Disabled(disabled) => sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2").bind(disabled),
@@ -81,16 +87,6 @@ pub async fn recent_password_hashes(db: &Db, username: &str, count: i64) -> Resu
         UNION ALL SELECT h.password_hash, 1 AS age, h.id FROM password_history h JOIN users u ON u.id = h.user_id WHERE u.username = $1\
         ) hashes ORDER BY age, id DESC LIMIT $2";
     Ok(on_db!(db, pool => sqlx::query_scalar::<_, String>(SQL).bind(username).bind(count).fetch_all(pool).await?))
-}
-
-/// Keeps the account's current hash among its earlier passwords, before
-/// it is replaced.
-pub async fn remember_password(tx: &mut Tx, username: &str, at: NaiveDateTime) -> Result<()> {
-    const SQL: &str = "INSERT INTO password_history (user_id, password_hash, replaced_at) SELECT id, password_hash, $2 FROM users WHERE username = $1";
-    on_tx!(tx, conn => {
-        sqlx::query(SQL).bind(username).bind(at).execute(conn).await?;
-    });
-    Ok(())
 }
 
 /// Ends every session of `user_id`.

@@ -85,16 +85,24 @@ pub struct LoginForm {
     pub lang: Option<String>,
 }
 
+/// Refuses a form of signing in (the password, its second steps) whose
+/// CSRF token is not the one its page set in the sign-in cookie (double
+/// submit: there is no session yet).
+pub(super) fn check_login_csrf(client: &Client, headers: &axum::http::HeaderMap, sent: &str) -> Result<(), AppError> {
+    let expected = cookie(headers, &client.cookie_name(LOGIN_CSRF_COOKIE)).unwrap_or_default();
+    if expected.is_empty() || !same_token(&expected, sent) {
+        return Err(AppError::BadRequest("the sign-in form's CSRF token does not match".into()));
+    }
+    Ok(())
+}
+
 /// Checks a sign-in, throttled per account and address (see
 /// [`crate::auth::throttle`]): a refused attempt is answered at once with
 /// how long to wait, without checking the password.
 pub async fn submit(State(state): State<AppState>, client: Client, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
     let lang = Lang::from_param(f.lang.as_deref());
     let next = safe_next(f.next.as_deref());
-    let expected = cookie(&headers, &client.cookie_name(LOGIN_CSRF_COOKIE)).unwrap_or_default();
-    if expected.is_empty() || !same_token(&expected, &f.csrf) {
-        return Err(AppError::BadRequest("the sign-in form's CSRF token does not match".into()));
-    }
+    check_login_csrf(&client, &headers, &f.csrf)?;
     let username: String = f.username.trim().chars().take(MAX_USERNAME_CHARS + 1).collect();
     let now = std::time::Instant::now();
     let known = auth::users::exists_enabled(&state.db, &username).await?;
@@ -139,12 +147,7 @@ pub async fn submit(State(state): State<AppState>, client: Client, headers: axum
                 Some(auth::sessions::Barred::Network) => return form_page(client, lang, &username, Some(LoginProblem::Network), &next),
                 None => {}
             }
-            // The second factor, if any, comes before a new password: a
-            // stolen password alone must not be able to replace the owner's.
-            let step = match auth::totp::second_step(&state.db, &user, &policy.two_factor_roles).await? {
-                SecondStep::None if auth::sessions::password_expired(&state.db, &user, &policy).await? => SecondStep::Password,
-                step => step,
-            };
+            let step = auth::totp::remaining(&state.db, &user, &policy, false).await?;
             // Failures are forgotten only when a session opens: a right
             // password with a second step still to come resets nothing.
             if step == SecondStep::None {

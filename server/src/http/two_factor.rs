@@ -18,8 +18,8 @@ use dashboards::pages::two_factor::{
 use serde::Deserialize;
 
 use super::client::Client;
-use super::login::next_step;
-use super::session::{LOGIN_CSRF_COOKIE, PageSession, check_csrf, cookie, nav, same_token};
+use super::login::{check_login_csrf, next_step};
+use super::session::{LOGIN_CSRF_COOKIE, PageSession, check_csrf, cookie, nav};
 use super::{AppError, AppState};
 use crate::auth;
 use crate::auth::throttle::Attempt;
@@ -38,12 +38,13 @@ pub struct CodeForm {
     pub lang: Option<String>,
 }
 
-/// The waiting sign-in of this browser, if any, with its cookie value.
-async fn waiting(state: &AppState, client: &Client, headers: &HeaderMap) -> Result<Option<(String, Waiting)>, AppError> {
+/// The waiting sign-in of this browser at `step`, if any, with its cookie
+/// value: a waiting sign-in of another step is none here.
+async fn waiting(state: &AppState, client: &Client, headers: &HeaderMap, step: SecondStep) -> Result<Option<(String, Waiting)>, AppError> {
     let Some(id) = cookie(headers, &client.cookie_name(CHALLENGE_COOKIE)) else {
         return Ok(None);
     };
-    Ok(auth::totp::waiting(&state.db, &id, client.address).await?.map(|w| (id, w)))
+    Ok(auth::totp::waiting(&state.db, &id, client.address).await?.filter(|w| w.step == step).map(|w| (id, w)))
 }
 
 fn back_to_sign_in(lang: Lang) -> Response {
@@ -57,20 +58,12 @@ fn with_csrf(client: &Client, status: StatusCode, render: impl FnOnce(String) ->
     Ok((status, [(header::SET_COOKIE, set)], render(csrf)).into_response())
 }
 
-fn check_login_csrf(client: &Client, headers: &HeaderMap, sent: &str) -> Result<(), AppError> {
-    let expected = cookie(headers, &client.cookie_name(LOGIN_CSRF_COOKIE)).unwrap_or_default();
-    if expected.is_empty() || !same_token(&expected, sent) {
-        return Err(AppError::BadRequest("the form's CSRF token does not match".into()));
-    }
-    Ok(())
-}
-
 /// `GET /login/code`
 pub async fn code_form(State(state): State<AppState>, client: Client, headers: HeaderMap, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
-    match waiting(&state, &client, &headers).await? {
-        Some((_, w)) if w.step == SecondStep::Code => with_csrf(&client, StatusCode::OK, |csrf| code_page(&CodeView { lang, csrf, username: w.user.username, wrong: None, wait: false })),
-        _ => Ok(back_to_sign_in(lang)),
+    match waiting(&state, &client, &headers, SecondStep::Code).await? {
+        Some((_, w)) => with_csrf(&client, StatusCode::OK, |csrf| code_page(&CodeView { lang, csrf, username: w.user.username, wrong: None, wait: false })),
+        None => Ok(back_to_sign_in(lang)),
     }
 }
 
@@ -81,7 +74,7 @@ pub async fn code_form(State(state): State<AppState>, client: Client, headers: H
 pub async fn code_submit(State(state): State<AppState>, client: Client, headers: HeaderMap, Form(f): Form<CodeForm>) -> Result<Response, AppError> {
     let lang = Lang::from_param(f.lang.as_deref());
     check_login_csrf(&client, &headers, &f.csrf)?;
-    let Some((id, w)) = waiting(&state, &client, &headers).await?.filter(|(_, w)| w.step == SecondStep::Code) else {
+    let Some((id, w)) = waiting(&state, &client, &headers, SecondStep::Code).await? else {
         return Ok(back_to_sign_in(lang));
     };
     let attempt = Attempt::Stranger { username: &w.user.username, address: client.address };
@@ -98,7 +91,7 @@ pub async fn code_submit(State(state): State<AppState>, client: Client, headers:
             state.throttle.succeeded(attempt);
             drop(permit);
             let factors = format!("{}+{factor}", w.factors);
-            let step = if auth::sessions::password_expired(&state.db, &w.user, &state.policy()).await? { SecondStep::Password } else { SecondStep::None };
+            let step = auth::totp::remaining(&state.db, &w.user, &state.policy(), true).await?;
             next_step(&state, &client, &headers, &w.user, step, lang, &w.next, &factors).await
         }
         Answer::Wrong { left } => {
@@ -116,7 +109,7 @@ pub async fn code_submit(State(state): State<AppState>, client: Client, headers:
 /// `GET /login/enrol`: the QR code of the secret this account is setting up.
 pub async fn enrol_form(State(state): State<AppState>, client: Client, headers: HeaderMap, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
-    let Some((_, w)) = waiting(&state, &client, &headers).await?.filter(|(_, w)| w.step == SecondStep::Enrol) else {
+    let Some((_, w)) = waiting(&state, &client, &headers, SecondStep::Enrol).await? else {
         return Ok(back_to_sign_in(lang));
     };
     let Some(e) = auth::totp::enrolment(&state.db, &w.user).await? else {
@@ -133,7 +126,7 @@ pub async fn enrol_form(State(state): State<AppState>, client: Client, headers: 
 pub async fn enrol_submit(State(state): State<AppState>, client: Client, headers: HeaderMap, Form(f): Form<CodeForm>) -> Result<Response, AppError> {
     let lang = Lang::from_param(f.lang.as_deref());
     check_login_csrf(&client, &headers, &f.csrf)?;
-    let Some((id, w)) = waiting(&state, &client, &headers).await?.filter(|(_, w)| w.step == SecondStep::Enrol) else {
+    let Some((id, w)) = waiting(&state, &client, &headers, SecondStep::Enrol).await? else {
         return Ok(back_to_sign_in(lang));
     };
     match auth::totp::confirm(&state.db, &w.user, &f.code.chars().take(32).collect::<String>()).await? {
@@ -141,8 +134,8 @@ pub async fn enrol_submit(State(state): State<AppState>, client: Client, headers
             auth::totp::end(&state.db, &id).await?;
             // On to a new password if the old one expired, else the session;
             // the recovery codes are shown either way, with the way on.
-            let expired = auth::sessions::password_expired(&state.db, &w.user, &state.policy()).await?;
-            let step = if expired { SecondStep::Password } else { SecondStep::None };
+            let step = auth::totp::remaining(&state.db, &w.user, &state.policy(), true).await?;
+            let expired = step == SecondStep::Password;
             let going_on = next_step(&state, &client, &headers, &w.user, step, lang, &w.next, "password+totp").await?;
             let next = if expired { link(lang, "/login/password", "") } else { w.next.clone() };
             let (parts, _) = going_on.into_parts();
@@ -178,11 +171,11 @@ pub struct PasswordForm {
 pub async fn password_form(State(state): State<AppState>, client: Client, headers: HeaderMap, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
     let lang = Lang::from_param(q.lang.as_deref());
     let min_password = state.policy().password_min_length as usize;
-    match waiting(&state, &client, &headers).await? {
-        Some((_, w)) if w.step == SecondStep::Password => {
+    match waiting(&state, &client, &headers, SecondStep::Password).await? {
+        Some((_, w)) => {
             with_csrf(&client, StatusCode::OK, |csrf| password_page(&PasswordView { lang, csrf, username: w.user.username, min_password, error: None }))
         }
-        _ => Ok(back_to_sign_in(lang)),
+        None => Ok(back_to_sign_in(lang)),
     }
 }
 
@@ -192,7 +185,7 @@ pub async fn password_form(State(state): State<AppState>, client: Client, header
 pub async fn password_submit(State(state): State<AppState>, client: Client, headers: HeaderMap, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
     let lang = Lang::from_param(f.lang.as_deref());
     check_login_csrf(&client, &headers, &f.csrf)?;
-    let Some((id, w)) = waiting(&state, &client, &headers).await?.filter(|(_, w)| w.step == SecondStep::Password) else {
+    let Some((id, w)) = waiting(&state, &client, &headers, SecondStep::Password).await? else {
         return Ok(back_to_sign_in(lang));
     };
     let policy = state.policy();
@@ -217,9 +210,9 @@ pub async fn password_submit(State(state): State<AppState>, client: Client, head
     state.throttle.succeeded(attempt);
     drop(permit);
     auth::totp::end(&state.db, &id).await?;
-    // A second factor, when one is due, came before this step; one that
-    // became due meanwhile (the policy changed) comes now.
-    let step = if w.factors == "password" { auth::totp::second_step(&state.db, &w.user, &policy.two_factor_roles).await? } else { SecondStep::None };
+    // A second factor that became due meanwhile (the policy changed) comes
+    // now; one already given is not asked for again.
+    let step = auth::totp::remaining(&state.db, &w.user, &policy, w.factors != "password").await?;
     next_step(&state, &client, &headers, &w.user, step, lang, &w.next, &w.factors).await
 }
 

@@ -79,7 +79,9 @@ pub struct DishonestyRecord {
     pub id: String,
     pub unit_code: String,
     pub subject: Subject,
-    /// An opaque reference, never a name or ID number.
+    /// An opaque reference, never a name or ID number. Scoring never reads
+    /// it (only that the subject is a person): the server leaves it sealed
+    /// in storage and hands the engine `None`.
     pub person_ref: Option<String>,
     pub kind: DishonestyType,
     pub occurred_on: NaiveDate,

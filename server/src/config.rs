@@ -50,6 +50,9 @@ pub struct Config {
     /// The audit chain's key file, instead of the database's default
     /// ([`crate::db::audit::key::default_path`]).
     pub audit_key_file: Option<std::path::PathBuf>,
+    /// The data key file, instead of the database's default
+    /// ([`crate::db::seal::key::default_path`]).
+    pub data_key_file: Option<std::path::PathBuf>,
 }
 
 /// Minutes without a request after which a session ends, by default.
@@ -77,6 +80,7 @@ impl Config {
             max_connections: None,
             header_timeout: HEADER_TIMEOUT,
             audit_key_file: None,
+            data_key_file: None,
         }
     }
 
@@ -103,6 +107,7 @@ impl std::fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("header_timeout", &self.header_timeout)
             .field("audit_key_file", &self.audit_key_file)
+            .field("data_key_file", &self.data_key_file)
             .finish()
     }
 }

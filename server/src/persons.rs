@@ -4,7 +4,10 @@
 //! stated purpose and an audit entry (user, purpose, person_ref, time).
 //!
 //! Only the `personnel` role reads these; a person is known here only by
-//! the opaque `person_ref` the records carry, never by name.
+//! the opaque `person_ref` the records carry, never by name, and that is
+//! stored sealed, in the records and in the audit entries alike
+//! ([`crate::db::seal`]): a look-up seals the reference asked for and
+//! finds the records carrying the same sealed text.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -194,9 +197,12 @@ async fn audit_lookup(db: &Db, user: &User, action: &str, person_ref: &str, purp
     if !user.may(crate::auth::Capability::PersonFiles) {
         return Err(PersonError::Forbidden);
     }
+    // The entry names the person sealed, as the records do: the audit
+    // administrator's review opens it, a copy of the database does not.
+    let sealed = db.sealer()?.seal_ref(person_ref);
     let mut tx = db.begin_write().await?;
     let mut audit = AuditLog::open(&mut tx).await?;
-    audit.record(&user.username, action, "persons", person_ref, serde_json::json!({ "purpose": purpose.code(), "text": purpose.text() }));
+    audit.record(&user.username, action, "persons", &sealed, serde_json::json!({ "purpose": purpose.code(), "text": purpose.text() }));
     audit.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(())

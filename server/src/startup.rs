@@ -10,10 +10,11 @@ use crate::db::Db;
 use crate::{clock, demo, http, import};
 
 /// Connects and migrates, with the configured snapshot folder and audit
-/// key file. The audit key exists (or is refused: unreadable, open to
-/// others, missing for a keyed chain) before anything is served.
+/// and data key files. Both keys exist (or are refused: unreadable, open
+/// to others, missing for a keyed chain or for sealed data, another
+/// database's) before anything is served.
 async fn connect(config: &Config) -> anyhow::Result<Db> {
-    let mut db = Db::connect(&config.database_url).await?.with_audit_key(config.audit_key_file.clone());
+    let mut db = Db::connect_keyed(&config.database_url, config.audit_key_file.clone(), config.data_key_file.clone()).await?;
     if let Some(folder) = &config.snapshots {
         db = db.with_snapshots(Some(folder.clone()));
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 pub use crate::db::audit::{Rotation, Verification};
 pub use crate::db::backup::{BackupError, BackupKind};
+pub use crate::db::seal::Cipher;
 use crate::db::{Db, DbError};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,10 +38,14 @@ pub struct Restored {
     pub versions: usize,
     /// (year, version) of each that does not match.
     pub mismatched: Vec<(i32, i64)>,
+    /// Why the sealed personal data cannot be read, if it cannot (the data
+    /// key was not given to the restored copy).
+    pub unreadable: Option<String>,
 }
 
 /// Restores `file` into the empty database at `url`, then verifies the
-/// audit chain and every result version's hash.
+/// audit chain and every result version's hash, and that its data key
+/// opens what it sealed.
 pub async fn restore(url: &str, file: &Path) -> Result<Restored, UpkeepError> {
     let (kind, db) = crate::db::backup::restore(url, file).await?;
     let chain = crate::db::audit::verify(&db).await?;
@@ -53,7 +58,8 @@ pub async fn restore(url: &str, file: &Path) -> Result<Restored, UpkeepError> {
             }
         }
     }
-    Ok(Restored { kind, db, chain, versions, mismatched })
+    let unreadable = db.sealer().err().map(|e| e.to_string());
+    Ok(Restored { kind, db, chain, versions, mismatched, unreadable })
 }
 
 /// Verifies the chain and finds each printed head (`--anchor`) in it.
@@ -73,9 +79,18 @@ pub fn use_audit_key_file(path: PathBuf) {
     crate::db::audit::key::set_flag(path);
 }
 
+/// Uses the data key file `path` (`--data-key-file`) and, for a new key,
+/// `cipher` (`--data-cipher`) for every database this process opens; the
+/// command line sets them once, before connecting.
+pub fn use_data_key(path: Option<PathBuf>, cipher: Option<Cipher>) {
+    crate::db::seal::key::set_flags(path, cipher);
+}
+
 /// Makes sure the audit chain's key is there (created for a new chain,
-/// required for a keyed one) before anything is served.
+/// required for a keyed one) and the data key opens this database's
+/// sealed data, before anything is served.
 pub async fn prepare(db: &Db) -> Result<(), DbError> {
+    db.sealer()?;
     crate::db::audit::ensure_key(db).await
 }
 

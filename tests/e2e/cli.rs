@@ -23,10 +23,10 @@ pub fn zhengxin_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 pub async fn zhengxin(app: &TestApp, args: &[&str]) -> Output {
     let mut full = vec!["--database-url".to_string(), app.url.clone()];
     full.extend(args.iter().map(|a| a.to_string()));
-    let (dir, key) = (app.dir.path().to_path_buf(), app.key_file().display().to_string());
+    let (dir, key, data_key) = (app.dir.path().to_path_buf(), app.key_file().display().to_string(), app.data_key_file().display().to_string());
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = full.iter().map(String::as_str).collect();
-        zhengxin_in(&dir, &args, &[(server::db::audit::key::SETTING, &key)])
+        zhengxin_in(&dir, &args, &[(server::db::audit::key::SETTING, &key), (server::db::seal::key::SETTING, &data_key)])
     })
     .await
     .unwrap()
@@ -158,10 +158,11 @@ e2e!(import_json_prints_one_document, |app| {
 
 e2e!(the_database_url_may_come_from_the_environment, |app| {
     let (url, dir, examples, key) = (app.url.clone(), app.dir.path().to_path_buf(), examples_dir(), app.key_file());
+    let data_key = app.data_key_file().display().to_string();
     // The audit key file may come from there too (PostgreSQL's default is in data/).
     let out = tokio::task::spawn_blocking(move || {
         let key = key.display().to_string();
-        zhengxin_in(&dir, &["import", examples.join("units.csv").to_str().unwrap()], &[("DATABASE_URL", &url), (server::db::audit::key::SETTING, &key)])
+        zhengxin_in(&dir, &["import", examples.join("units.csv").to_str().unwrap()], &[("DATABASE_URL", &url), (server::db::audit::key::SETTING, &key), (server::db::seal::key::SETTING, &data_key)])
     })
         .await
         .unwrap();

@@ -97,11 +97,12 @@ e2e!(every_canonical_example_imports, |app| {
         row(&app, "SELECT subject, record_type, mitigation FROM dishonesty_records WHERE id = 'X2025-002'").await,
         ["unit", "court_listing", "none"]
     );
-    // An empty mitigation defaults to none.
-    assert_eq!(
-        row(&app, "SELECT subject, person_ref, mitigation FROM dishonesty_records WHERE id = 'X2025-004'").await,
-        ["person", "P-7f3a91c2", "none"]
-    );
+    // An empty mitigation defaults to none; the person reference is
+    // stored sealed and opens to what the file said.
+    let stored = row(&app, "SELECT subject, person_ref, mitigation FROM dishonesty_records WHERE id = 'X2025-004'").await;
+    assert_eq!([stored[0].as_str(), stored[2].as_str()], ["person", "none"]);
+    assert!(stored[1].starts_with("zxs1:"), "{stored:?}");
+    assert_eq!(app.db.sealer().unwrap().open_text(server::db::seal::Field::PersonRef, &stored[1]).unwrap(), "P-7f3a91c2");
     assert_eq!(
         row(&app, "SELECT kind, satisfaction, resolution FROM proposals WHERE id = 'P2025-002'").await,
         ["cppcc", "basic", "B"]

@@ -23,6 +23,7 @@ mod public;
 mod repairs;
 mod reports;
 mod robustness;
+mod sealing;
 mod scoring;
 mod serve;
 mod snapshots;

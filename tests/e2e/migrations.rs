@@ -112,7 +112,7 @@ e2e!(an_install_at_migration_7_upgrades_with_its_users_sessions_and_tokens_kept,
     const SESSION: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ('h', 7, 'c', '2026-01-01 00:00:00', '2099-01-01 00:00:00')";
     const TOKEN: &str = "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (3, 7, 'etl', 't', '2026-01-01 00:00:00')";
     let url = install_before(&app, "0008", &[USER, SESSION, TOKEN]).await;
-    let db = server::db::Db::connect(&url).await.expect("migration 8 runs on the old install").with_audit_key(Some(app.key_file()));
+    let db = server::db::Db::connect_keyed(&url, Some(app.key_file()), Some(app.data_key_file())).await.expect("migration 8 runs on the old install");
     let kept: Vec<(i64, String)> = server::on_db!(&db, pool => sqlx::query_as("SELECT id, username FROM users").fetch_all(pool).await.unwrap());
     assert_eq!(kept, [(7, "wang".to_string())]);
     let sessions: Vec<(i64,)> = server::on_db!(&db, pool => sqlx::query_as("SELECT user_id FROM sessions").fetch_all(pool).await.unwrap());
@@ -137,7 +137,7 @@ e2e!(the_administrator_of_an_older_install_becomes_the_system_administrator, |ap
     const LEADER: &str = "INSERT INTO users (id, username, password_hash, role, unit_code, disabled, created_at) VALUES (5, 'li', 'x', 'leader', NULL, 0, '2026-01-01 00:00:00')";
     const SESSION: &str = "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ('h', 4, 'c', '2026-01-01 00:00:00', '2099-01-01 00:00:00')";
     let url = install_before(&app, "0009", &[ADMIN, LEADER, SESSION]).await;
-    let db = server::db::Db::connect(&url).await.expect("migration 9 runs on the old install").with_audit_key(Some(app.key_file()));
+    let db = server::db::Db::connect_keyed(&url, Some(app.key_file()), Some(app.data_key_file())).await.expect("migration 9 runs on the old install");
     let roles: Vec<(i64, String)> = server::on_db!(&db, pool => sqlx::query_as("SELECT id, role FROM users ORDER BY id").fetch_all(pool).await.unwrap());
     assert_eq!(roles, [(4, "system-admin".to_string()), (5, "leader".to_string())]);
     let sessions: Vec<(i64,)> = server::on_db!(&db, pool => sqlx::query_as("SELECT user_id FROM sessions").fetch_all(pool).await.unwrap());

@@ -100,19 +100,28 @@ e2e!(the_personnel_office_states_a_purpose_and_every_look_up_is_audited, |app| {
     let typo = ask(vec![("ref", "P-0b44e6dl"), ("purpose", "promotion")]).await;
     assert!(typo.body.contains("晋升 · 审查意见") && typo.body.contains("<strong>未找到档案</strong>") && !typo.body.contains("<strong>不受限</strong>"), "{}", typo.body);
 
-    // Every look-up is in the audit log: user, purpose, person_ref, time.
+    // Every look-up is in the audit log: user, purpose, person_ref, time;
+    // the reference sealed as the records' are (the same person, the same
+    // sealed text), opened for the audit administrator's review.
     let rows = app.text_rows("SELECT actor, action, entity_key, detail FROM audit_log WHERE entity = 'persons' ORDER BY id").await;
-    let seen: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str())).collect();
+    let sealer = app.db.sealer().unwrap();
+    let seen: Vec<(&str, &str, String)> =
+        rows.iter().map(|r| (r[0].as_str(), r[1].as_str(), sealer.open_text(server::db::seal::Field::PersonRef, &r[2]).unwrap())).collect();
     assert_eq!(
         seen,
         [
-            ("personnel", "person_file", "P-0b44e6d1"),
-            ("personnel", "person_check", "P-0b44e6d1"),
-            ("personnel", "person_check", "P-99999999"),
-            ("personnel", "person_check", "P-00000000"),
-            ("personnel", "person_file", "P-0b44e6dl"),
+            ("personnel", "person_file", "P-0b44e6d1".to_string()),
+            ("personnel", "person_check", "P-0b44e6d1".to_string()),
+            ("personnel", "person_check", "P-99999999".to_string()),
+            ("personnel", "person_check", "P-00000000".to_string()),
+            ("personnel", "person_file", "P-0b44e6dl".to_string()),
         ]
     );
+    assert!(rows.iter().all(|r| r[2].starts_with("zxs1:") && !r[2].contains("P-")), "stored sealed: {rows:?}");
+    assert_eq!(rows[0][2], rows[1][2], "one person, one sealed reference");
+    let filter = server::audit_review::Filter { object: Some("P-0b44e6d1".into()), ..Default::default() };
+    let review = server::audit_review::list(&app.db, &filter, 1).await.unwrap();
+    assert_eq!(review.entries.iter().map(|e| e.entity_key.as_str()).collect::<Vec<_>>(), ["P-0b44e6d1", "P-0b44e6d1"], "found by the reference typed");
     assert!(rows[0][3].contains("\"appointment\"") && rows[1][3].contains("评先评优公示"), "{rows:?}");
     // A unit never sees a person reference, the file's or any other.
     let lucheng = Browser::signed_in(&server, "lucheng").await;
@@ -122,11 +131,12 @@ e2e!(the_personnel_office_states_a_purpose_and_every_look_up_is_audited, |app| {
 
 e2e!(the_personnel_office_is_added_from_the_command_line, |app| {
     use std::io::Write;
-    let (url, dir) = (app.url.clone(), app.dir.path().to_path_buf());
+    let (url, dir, data_key) = (app.url.clone(), app.dir.path().to_path_buf(), app.data_key_file());
     let out = tokio::task::spawn_blocking(move || {
         let mut child = crate::support::binary()
             .args(["--database-url", &url, "user", "add", "zhang.hr", "--role", "personnel"])
             .current_dir(dir)
+            .env(server::db::seal::key::SETTING, data_key)
             .env_remove("DATABASE_URL")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

@@ -136,11 +136,10 @@ impl TestApp {
         // Both back-ends keep snapshots in the test's folder, so every
         // test scores from the database first and from a snapshot after;
         // and the audit key (for SQLite where it is by default).
-        let db = Db::connect(&url)
+        let db = Db::connect_keyed(&url, Some(dir.path().join("zhengxin.audit-key")), Some(dir.path().join("zhengxin.data-key")))
             .await
             .expect("connect and migrate")
-            .with_snapshots(Some(dir.path().join("snapshots")))
-            .with_audit_key(Some(dir.path().join("zhengxin.audit-key")));
+            .with_snapshots(Some(dir.path().join("snapshots")));
         TestApp {
             backend,
             db,
@@ -148,6 +147,11 @@ impl TestApp {
             dir,
             pg_database,
         }
+    }
+
+    /// The data key file of this test's database.
+    pub fn data_key_file(&self) -> PathBuf {
+        self.dir.path().join("zhengxin.data-key")
     }
 
     /// The audit chain's key file of this test's database.
@@ -269,6 +273,7 @@ impl TestApp {
             demo_scale,
             snapshots: self.db.snapshots().map(|f| f.to_path_buf()),
             audit_key_file: Some(self.key_file()),
+            data_key_file: Some(self.data_key_file()),
             ..server::config::Config::new(self.url.clone(), addr)
         };
         change(&mut config);

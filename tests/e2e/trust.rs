@@ -146,6 +146,7 @@ e2e!(demo_accounts_never_face_a_network_by_accident, |app| {
         let config = server::config::Config {
             demo_scale: Some(0.01),
             audit_key_file: Some(app.key_file()),
+            data_key_file: Some(app.data_key_file()),
             ..server::config::Config::new(app.url.clone(), listener.local_addr().unwrap())
         };
         server::serve(config, listener, async {}).await
@@ -159,6 +160,7 @@ e2e!(demo_accounts_never_face_a_network_by_accident, |app| {
         demo_scale: Some(0.01),
         public_url: Some("https://zhengxin.example.gov.cn".into()),
         audit_key_file: Some(app.key_file()),
+        data_key_file: Some(app.data_key_file()),
         ..server::config::Config::new(app.url.clone(), listener.local_addr().unwrap())
     };
     let e = server::serve(config, listener, async {}).await.expect_err("no demo data behind a public URL");
@@ -188,6 +190,7 @@ e2e!(a_real_install_starts_with_init_and_gets_no_demo_data, |app| {
             .args(args)
             .env("RUST_LOG", "warn")
             .env(server::db::audit::key::SETTING, app.key_file())
+            .env(server::db::seal::key::SETTING, app.data_key_file())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -384,16 +387,18 @@ e2e!(a_backup_taken_under_write_load_restores_into_an_empty_database_and_verifie
     let target = app.empty_database_url().await;
     // The key file is backed up apart from the database and given back
     // to the restored copy.
-    let key = app.key_file().display().to_string();
+    let (key, data_key) = (app.key_file().display().to_string(), app.data_key_file().display().to_string());
     let restore = |target: String| {
-        let (dir, file, key) = (app.dir.path().to_path_buf(), file.clone(), key.clone());
-        tokio::task::spawn_blocking(move || crate::cli::zhengxin_in(&dir, &["--database-url", &target, "--audit-key-file", &key, "restore", file.to_str().unwrap()], &[]))
+        let (dir, file, key, data_key) = (app.dir.path().to_path_buf(), file.clone(), key.clone(), data_key.clone());
+        tokio::task::spawn_blocking(move || {
+            crate::cli::zhengxin_in(&dir, &["--database-url", &target, "--audit-key-file", &key, "--data-key-file", &data_key, "restore", file.to_str().unwrap()], &[])
+        })
     };
     let out = restore(target.clone()).await.unwrap();
     let said = crate::cli::stdout(&out);
     assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
     assert!(said.contains("audit log intact") && said.contains("1 result version(s) match their hashes"), "{said}");
-    let restored = server::db::Db::connect(&target).await.unwrap().with_audit_key(Some(app.key_file()));
+    let restored = server::db::Db::connect_keyed(&target, Some(app.key_file()), Some(app.data_key_file())).await.unwrap();
     assert_eq!(server::db::audit::verify(&restored).await.unwrap().problem, None);
     let live = server::db::results::versions(&app.db, 2025).await.unwrap();
     let copy = server::db::results::versions(&restored, 2025).await.unwrap();
@@ -526,6 +531,7 @@ e2e!(sessions_end_when_idle_and_https_cookies_are_secure_host_cookies, |app| {
     let config = server::config::Config {
         public_url: Some("https://zhengxin.example.gov.cn".into()),
         audit_key_file: Some(app.key_file()),
+        data_key_file: Some(app.data_key_file()),
         ..server::config::Config::new(app.url.clone(), addr)
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -130,7 +130,7 @@ e2e!(an_account_held_to_two_factors_signs_in_only_with_its_second_factor, |app| 
     let acsrf = hidden(&admin.get("/admin/users").await.body, "csrf");
     assert_eq!(admin.post("/admin/users/auditor/two-factor/reset", &[("csrf", &acsrf)], None).await.status, StatusCode::FORBIDDEN);
     let out = tokio::task::block_in_place(|| {
-        crate::support::binary().args(["--database-url", &app.url, "user", "totp-reset", "auditor"]).env(server::db::audit::key::SETTING, app.key_file()).output().unwrap()
+        crate::support::binary().args(["--database-url", &app.url, "user", "totp-reset", "auditor"]).env(server::db::audit::key::SETTING, app.key_file()).env(server::db::seal::key::SETTING, app.data_key_file()).output().unwrap()
     });
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(next.get("/admin/audit").await.status, StatusCode::SEE_OTHER, "signed out by the reset");
@@ -177,7 +177,7 @@ e2e!(any_account_may_set_up_two_factors_from_its_own_page, |app| {
 
 e2e!(the_command_line_sets_up_a_second_factor_and_prints_it_once, |app| {
     let server = site(&app).await;
-    let out = tokio::task::block_in_place(|| crate::support::binary().args(["--database-url", &app.url, "user", "totp", "assessor", "--json"]).env(server::db::audit::key::SETTING, app.key_file()).output().unwrap());
+    let out = tokio::task::block_in_place(|| crate::support::binary().args(["--database-url", &app.url, "user", "totp", "assessor", "--json"]).env(server::db::audit::key::SETTING, app.key_file()).env(server::db::seal::key::SETTING, app.data_key_file()).output().unwrap());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let uri = printed["uri"].as_str().unwrap();
@@ -226,7 +226,8 @@ e2e!(an_expired_password_is_changed_before_anything_else, |app| {
     // cannot replace the owner's. Then the new password opens the session.
     let mut assessor = Browser::new(&server);
     assert_eq!(assessor.sign_in("assessor", PASSWORD).await.location(), "/login/code");
-    let secret = server::on_db!(&app.db, pool => sqlx::query_scalar::<_, String>("SELECT secret FROM totp_secrets t JOIN users u ON u.id = t.user_id WHERE u.username = 'assessor'").fetch_one(pool).await.unwrap());
+    let sealed = server::on_db!(&app.db, pool => sqlx::query_scalar::<_, String>("SELECT secret FROM totp_secrets t JOIN users u ON u.id = t.user_id WHERE u.username = 'assessor'").fetch_one(pool).await.unwrap());
+    let secret = app.db.sealer().unwrap().open_text(server::db::seal::Field::TotpSecret, &sealed).unwrap();
     let coded = assessor.send_code("/login/code", &code_at(&secret, unix_now())).await;
     assert_eq!(coded.location(), "/login/password", "{}", coded.body);
     assert!(!session_cookie_set(&coded));

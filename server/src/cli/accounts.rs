@@ -11,6 +11,7 @@ use crate::db::Db;
 /// lines on standard input when it is not a terminal, else prompted).
 pub async fn init(url: &str, names: [&str; 3]) -> anyhow::Result<bool> {
     let db = Db::connect(url).await?;
+    crate::upkeep::prepare(&db).await?;
     let users = auth::users::count(&db).await?;
     anyhow::ensure!(users == 0, "this database is already set up ({users} user(s)); manage accounts with `zhengxin user`");
     let roles = [auth::Role::SystemAdmin, auth::Role::SecurityAdmin, auth::Role::AuditAdmin];
@@ -35,6 +36,13 @@ pub async fn init(url: &str, names: [&str; 3]) -> anyhow::Result<bool> {
     );
     if let Some(key) = db.audit_key() {
         println!("the audit chain is keyed with {}: back it up now, apart from the database backups (RELIABILITY.md)", key.display());
+    }
+    if let Some(key) = db.data_key() {
+        println!(
+            "person references and other personal data are sealed with {} ({}): back it up now, apart from the database backups; without it they cannot be read",
+            key.display(),
+            db.sealer()?.cipher().code()
+        );
     }
     println!("next: zhengxin serve --bind ADDR:PORT, sign in as {}, add users on /admin/users, import data", names[0]);
     Ok(true)

@@ -30,6 +30,19 @@ pub struct Cli {
     #[arg(long, global = true, env = "ZHENGXIN_AUDIT_KEY_FILE", value_name = "FILE")]
     pub audit_key_file: Option<PathBuf>,
 
+    /// The data key file that seals person references, waiting uploads,
+    /// repair evidence and TOTP secrets, created with the database (mode
+    /// 0600). Default: beside the SQLite file (data/zhengxin.data-key); for
+    /// PostgreSQL data/zhengxin-<hash>.data-key in the working directory.
+    /// Back it up apart from the database: without it they cannot be read.
+    #[arg(long, global = true, env = "ZHENGXIN_DATA_KEY_FILE", value_name = "FILE")]
+    pub data_key_file: Option<PathBuf>,
+
+    /// The cipher of a new database's data key: aes-256-gcm (default) or
+    /// sm4-gcm (GB/T 32907). Fixed once the key exists.
+    #[arg(long, global = true, env = "ZHENGXIN_DATA_CIPHER", value_name = "CIPHER", value_parser = parse_cipher)]
+    pub data_cipher: Option<crate::upkeep::Cipher>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -565,4 +578,8 @@ pub struct ExportArgs {
     /// Only one unit's row (its indicator points).
     #[arg(long)]
     pub unit: Option<String>,
+}
+
+fn parse_cipher(s: &str) -> Result<crate::upkeep::Cipher, String> {
+    crate::upkeep::Cipher::parse(s).ok_or_else(|| format!("{s:?}: the cipher is aes-256-gcm or sm4-gcm"))
 }

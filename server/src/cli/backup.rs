@@ -16,14 +16,17 @@ pub async fn backup(url: &str, file: &Path) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// Restores into an empty database, then checks the audit chain and every
-/// result version's hash.
+/// Restores into an empty database, then checks the audit chain, every
+/// result version's hash and that the data key opens the sealed data.
 pub async fn restore(url: &str, file: &Path) -> anyhow::Result<bool> {
-    let upkeep::Restored { kind, chain, versions, mismatched, .. } = upkeep::restore(url, file).await?;
+    let upkeep::Restored { kind, chain, versions, mismatched, unreadable, .. } = upkeep::restore(url, file).await?;
     for (year, version) in &mismatched {
         println!("result {year} version {version} does not match its content hash");
     }
-    let intact = chain.problem.is_none() && mismatched.is_empty();
+    if let Some(why) = &unreadable {
+        println!("restored, but its SEALED PERSONAL DATA CANNOT BE READ: {why}");
+    }
+    let intact = chain.problem.is_none() && mismatched.is_empty() && unreadable.is_none();
     match &chain.problem {
         None => println!(
             "restored {} ({kind:?}) into {}: audit log intact ({} entries, head {}); {versions} result version(s) match their hashes",

@@ -29,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<bool> {
     if let Some(path) = cli.audit_key_file {
         crate::upkeep::use_audit_key_file(path);
     }
+    crate::upkeep::use_data_key(cli.data_key_file, cli.data_cipher);
     match cli.command {
         Command::Serve(args) => serve::serve(url, args).await,
         Command::Backup { file } => backup::backup(&url, &file).await,

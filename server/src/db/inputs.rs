@@ -68,7 +68,7 @@ const DEBT: &str = concat!(
     visible_records!()
 );
 const DISHONESTY: &str = concat!(
-    "SELECT id, unit_code, subject, person_ref, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records WHERE occurred_on <= $1 AND ",
+    "SELECT id, unit_code, subject, record_type, occurred_on, rectify_deadline, rectified_on, mitigation FROM dishonesty_records WHERE occurred_on <= $1 AND ",
     visible_records!()
 );
 const RATINGS: &str = concat!("SELECT unit_code, year, score FROM ratings WHERE year = $1 AND ", visible_records!());
@@ -122,7 +122,6 @@ struct DishonestyRow {
     id: String,
     unit_code: String,
     subject: String,
-    person_ref: Option<String>,
     #[sqlx(rename = "record_type")]
     kind: String,
     occurred_on: NaiveDate,
@@ -249,7 +248,8 @@ async fn read_dated(db: &Db, year: i32, set: &mut RecordSet) -> Result<()> {
             mitigation: parse("mitigation", &r.mitigation, Mitigation::parse)?,
             id: r.id,
             unit_code: r.unit_code,
-            person_ref: r.person_ref,
+            // Sealed in storage and never read by scoring: not opened here.
+            person_ref: None,
             occurred_on: r.occurred_on,
             rectify_deadline: r.rectify_deadline,
             rectified_on: r.rectified_on,

@@ -19,7 +19,9 @@ pub mod objections;
 pub mod records;
 pub mod repairs;
 pub mod results;
+pub mod seal;
 pub mod second_factor;
+pub mod secret_file;
 pub mod settings;
 pub mod steps;
 pub mod units;
@@ -81,6 +83,13 @@ pub enum DbError {
     /// open to others ([`audit::key`]).
     #[error("audit key: {0}")]
     AuditKey(String),
+    /// The data key that seals personal data is missing, unreadable,
+    /// malformed, open to others or not this database's ([`seal::key`]).
+    #[error("data key: {0}")]
+    DataKey(String),
+    /// A sealed value that does not open with the data key.
+    #[error(transparent)]
+    Unopened(#[from] seal::Unopened),
     #[error("database error: {0}")]
     Other(sqlx::Error),
 }
@@ -107,15 +116,24 @@ pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
 /// A connection pool to one of the two supported back-ends, the folder
 /// of its columnar snapshots ([`crate::snapshot`]), if it has one, the
-/// file holding its audit chain's key ([`audit::key`]) and which
-/// connection it is ([`Db::instance`]).
+/// file holding its audit chain's key ([`audit::key`]), what seals its
+/// personal data ([`seal`]; or why it cannot) and which connection it is
+/// ([`Db::instance`]).
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: Pool,
     snapshots: Option<std::sync::Arc<std::path::Path>>,
     audit_key: Option<std::sync::Arc<std::path::Path>>,
+    data_key: Option<std::sync::Arc<std::path::Path>>,
+    sealer: Sealing,
     instance: u64,
 }
+
+/// The sealer of a database, or what stops it (a missing key file, say):
+/// the database still opens, for backups and audit checks that need no
+/// personal data, but nothing is sealed or opened, and `serve` refuses to
+/// start ([`Db::sealer`]).
+type Sealing = std::sync::Arc<std::result::Result<seal::Sealer, String>>;
 
 /// The instance the next [`Db::connect`] gets.
 static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -132,6 +150,7 @@ pub enum Pool {
 pub struct Tx {
     pub conn: TxConn,
     audit_key: Option<std::sync::Arc<std::path::Path>>,
+    sealer: Sealing,
 }
 
 /// The transaction of one of the two back-ends.
@@ -145,6 +164,17 @@ impl Db {
     /// (and its folder) is created on first use and runs in WAL mode with a
     /// busy timeout, so readers never block the writer.
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_keyed(url, None, None).await
+    }
+
+    /// [`Db::connect`] with the audit key file at `audit_key` and the data
+    /// key file at `data_key` instead of the defaults
+    /// ([`audit::key::default_path`], [`seal::key::default_path`]): the
+    /// data key is loaded (created with a new database) as the database
+    /// opens, and what it seals then is audited under that audit key.
+    pub async fn connect_keyed(url: &str, audit_key: Option<std::path::PathBuf>, data_key: Option<std::path::PathBuf>) -> Result<Db> {
+        let audit_key = audit_key.map(std::sync::Arc::<std::path::Path>::from);
+        let data_key = data_key.map(std::sync::Arc::<std::path::Path>::from);
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|_| DbError::BadUrl(redact(url)))?
@@ -172,8 +202,9 @@ impl Db {
                 .await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             let snapshots = crate::snapshot::default_folder(Some(&file), &file.to_string_lossy());
-            let audit_key = audit::key::default_path(Some(&file), &file.to_string_lossy());
-            Ok(Db { pool: Pool::Sqlite(pool), snapshots, audit_key, instance: next_instance() })
+            let audit_key = audit_key.or_else(|| audit::key::default_path(Some(&file), &file.to_string_lossy()));
+            let data_key = data_key.or_else(|| seal::key::default_path(Some(&file), &file.to_string_lossy()));
+            Db::opened(Pool::Sqlite(pool), snapshots, audit_key, data_key).await
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
@@ -182,11 +213,44 @@ impl Db {
                 .await?;
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
             let snapshots = crate::snapshot::default_folder(None, &redact(url));
-            let audit_key = audit::key::default_path(None, &redact(url));
-            Ok(Db { pool: Pool::Postgres(pool), snapshots, audit_key, instance: next_instance() })
+            let audit_key = audit_key.or_else(|| audit::key::default_path(None, &redact(url)));
+            let data_key = data_key.or_else(|| seal::key::default_path(None, &redact(url)));
+            Db::opened(Pool::Postgres(pool), snapshots, audit_key, data_key).await
         } else {
             Err(DbError::BadUrl(redact(url)))
         }
+    }
+
+    /// A migrated pool with its data key loaded (created with a new
+    /// database) and what was stored before sealing began sealed.
+    async fn opened(
+        pool: Pool,
+        snapshots: Option<std::sync::Arc<std::path::Path>>,
+        audit_key: Option<std::sync::Arc<std::path::Path>>,
+        data_key: Option<std::sync::Arc<std::path::Path>>,
+    ) -> Result<Db> {
+        let sealer = std::sync::Arc::new(Err("not loaded yet".into()));
+        let mut db = Db { pool, snapshots, audit_key, data_key, sealer, instance: next_instance() };
+        db.sealer = std::sync::Arc::new(seal::key::load(&db, db.data_key.as_deref()).await);
+        if db.sealer.is_ok() {
+            let sealed = seal::backfill::run(&db).await?;
+            if sealed != seal::backfill::Sealed::default() {
+                tracing::info!(?sealed, "values stored before sealing began are sealed now");
+            }
+        }
+        Ok(db)
+    }
+
+    /// The file holding the key that seals this database's personal data
+    /// (none for an in-memory SQLite database, whose key is in memory).
+    pub fn data_key(&self) -> Option<&std::path::Path> {
+        self.data_key.as_deref()
+    }
+
+    /// What seals this database's personal data; the error says why
+    /// nothing can be sealed or opened (the data key is missing, say).
+    pub fn sealer(&self) -> Result<&seal::Sealer> {
+        self.sealer.as_ref().as_ref().map_err(|e| DbError::DataKey(e.clone()))
     }
 
     /// Which [`Db::connect`] this handle (and every clone of it) came
@@ -223,19 +287,10 @@ impl Db {
         self.audit_key.as_deref()
     }
 
-    /// The same database with its audit key file at `path` (the setting
-    /// `--audit-key-file`); `None` keeps the default.
-    pub fn with_audit_key(mut self, path: Option<std::path::PathBuf>) -> Db {
-        if let Some(path) = path {
-            self.audit_key = Some(std::sync::Arc::from(path));
-        }
-        self
-    }
-
     /// Starts the one kind of transaction every write uses.
     pub async fn begin_write(&self) -> Result<Tx> {
         let conn = dialect::begin_write(self).await?;
-        Ok(Tx { conn, audit_key: self.audit_key.clone() })
+        Ok(Tx { conn, audit_key: self.audit_key.clone(), sealer: self.sealer.clone() })
     }
 
     /// True when the database answers a trivial query.
@@ -279,6 +334,11 @@ impl Tx {
     /// The audit key file of the database this transaction writes.
     pub fn audit_key(&self) -> Option<&std::path::Path> {
         self.audit_key.as_deref()
+    }
+
+    /// What seals the personal data this transaction writes ([`Db::sealer`]).
+    pub fn sealer(&self) -> Result<&seal::Sealer> {
+        self.sealer.as_ref().as_ref().map_err(|e| DbError::DataKey(e.clone()))
     }
 }
 

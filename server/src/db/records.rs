@@ -16,8 +16,11 @@ use crate::sources::SourceSpec;
 /// Ids looked up per `IN (…)` query.
 const LOOKUP_CHUNK: usize = 500;
 
-/// Columns whose values are personal references: audited as "changed"
-/// without the values themselves.
+/// Columns whose values are personal references: stored sealed
+/// ([`super::seal`]; every write of records comes through here, so none is
+/// stored in the clear), opened only where a record is read for someone
+/// who may see it ([`by_ids`]), and audited as "changed" without the
+/// values themselves.
 const PERSONAL: &[&str] = &["person_ref"];
 
 /// What the table may already hold of the rows a run of upserts writes.
@@ -123,6 +126,7 @@ pub async fn upsert(
     written: &mut (dyn FnMut(&[Value], bool) + Send),
 ) -> Result<Counts> {
     let total = rows.len();
+    let rows = sealed(tx, spec, rows)?;
     let sorted = sort_rows(tx, spec, rows, stored).await?;
     let counts = sorted.counts(total);
     sorted.show(written);
@@ -155,6 +159,7 @@ pub async fn upsert_deferred(
 ) -> Result<Counts> {
     const SQL: &str = "INSERT INTO import_pending_updates (batch_id, seq, row_json) VALUES ($1, $2, $3)";
     let total = rows.len();
+    let rows = sealed(tx, spec, rows)?;
     let sorted = sort_rows(tx, spec, rows, stored).await?;
     let counts = sorted.counts(total);
     sorted.show(written);
@@ -203,6 +208,37 @@ pub async fn apply_deferred(tx: &mut Tx, audit: &mut AuditLog, spec: &SourceSpec
         sqlx::query(FORGET).bind(batch_id).execute(conn).await?;
     });
     Ok(())
+}
+
+/// `rows` with their personal values sealed, as they are stored: sealing
+/// is deterministic, so a sealed row equals its stored self and an
+/// unchanged record is still seen as unchanged.
+fn sealed(tx: &Tx, spec: &SourceSpec, mut rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value>>> {
+    let personal: Vec<usize> = spec.columns.iter().enumerate().filter(|(_, c)| PERSONAL.contains(&c.name)).map(|(i, _)| i).collect();
+    if personal.is_empty() {
+        return Ok(rows);
+    }
+    let sealer = tx.sealer()?;
+    for row in &mut rows {
+        for &i in &personal {
+            if let Value::Text(v) = &row[i] {
+                row[i] = Value::text(sealer.seal_ref(v));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// `row` (as stored) with its personal values opened.
+fn opened(sealer: &super::seal::Sealer, spec: &SourceSpec, mut row: Vec<Value>) -> Result<Vec<Value>> {
+    for (c, v) in spec.columns.iter().zip(row.iter_mut()) {
+        if PERSONAL.contains(&c.name)
+            && let Value::Text(t) = v
+        {
+            *v = Value::text(sealer.open_text(super::seal::Field::PersonRef, t)?);
+        }
+    }
+    Ok(row)
 }
 
 /// The stored rows whose keys appear in `rows`, by key.
@@ -288,8 +324,9 @@ async fn update_row(tx: &mut Tx, spec: &SourceSpec, row: &[Value], batch_id: i64
 }
 
 /// Records of `spec` (a source with a one-column key) by id, in the order
-/// of `ids`, each with the import batch that last wrote it; ids not
-/// stored are left out. Read in chunks so any number of ids works.
+/// of `ids`, each with the import batch that last wrote it, personal
+/// values opened (the caller masks them for whoever may not see them);
+/// ids not stored are left out. Read in chunks so any number of ids works.
 pub async fn by_ids(db: &Db, spec: &SourceSpec, ids: &[String]) -> Result<Vec<(Vec<Value>, Option<i64>)>> {
     const CHUNK: usize = 500;
     let [key] = spec.key else {
@@ -297,6 +334,8 @@ pub async fn by_ids(db: &Db, spec: &SourceSpec, ids: &[String]) -> Result<Vec<(V
     };
     let key_col = spec.columns[*key].db;
     let select = spec.columns.iter().map(|c| c.db).collect::<Vec<_>>().join(", ");
+    let personal = spec.columns.iter().any(|c| PERSONAL.contains(&c.name));
+    let sealer = if personal { Some(db.sealer()?) } else { None };
     let mut found: HashMap<String, (Vec<Value>, Option<i64>)> = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
@@ -316,6 +355,10 @@ pub async fn by_ids(db: &Db, spec: &SourceSpec, ids: &[String]) -> Result<Vec<(V
                     values.push(crate::decode_value!(row, i, c.kind));
                 }
                 let batch: Option<i64> = sqlx::Row::try_get(&row, spec.columns.len())?;
+                let values = match sealer {
+                    Some(sealer) => opened(sealer, spec, values)?,
+                    None => values,
+                };
                 found.insert(values[*key].to_canonical(), (values, batch));
             }
         });
@@ -363,7 +406,8 @@ pub struct PersonRecord {
     pub mitigation: analytics::domain::Mitigation,
 }
 
-/// Every record of `person_ref`, across all units, the newest first.
+/// Every record of `person_ref`, across all units, the newest first:
+/// found by its sealed form, which is the same for every record of it.
 pub async fn of_person(db: &Db, person_ref: &str) -> Result<Vec<PersonRecord>> {
     const SQL: &str = concat!(
         "SELECT id, unit_code, record_type, occurred_on, rectified_on, mitigation FROM dishonesty_records ",
@@ -371,7 +415,8 @@ pub async fn of_person(db: &Db, person_ref: &str) -> Result<Vec<PersonRecord>> {
         crate::visible_records!(),
         " ORDER BY occurred_on DESC, id"
     );
-    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, PersonRecord>(SQL).bind(person_ref).fetch_all(pool).await?))
+    let sealed = db.sealer()?.seal_ref(person_ref);
+    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, PersonRecord>(SQL).bind(sealed).fetch_all(pool).await?))
 }
 
 /// A dishonesty record with a rectification deadline that is not yet

@@ -5,6 +5,7 @@
 use analytics::domain::{DishonestyType, Mitigation, RepairStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::seal::Field;
 use super::{Db, Result, Tx};
 use crate::{on_db, on_tx};
 
@@ -126,6 +127,7 @@ pub struct EvidenceInfo {
 /// Stores one evidence file of application `repair_id`.
 pub async fn insert_evidence(tx: &mut Tx, repair_id: i64, info: &EvidenceInfo, bytes: &[u8]) -> Result<()> {
     const SQL: &str = "INSERT INTO repair_evidence (repair_id, position, file_name, media_type, size, sha256, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    let bytes = tx.sealer()?.seal_bytes(Field::Evidence, bytes).map_err(super::DbError::DataKey)?;
     on_tx!(tx, conn => {
         sqlx::query(SQL)
             .bind(repair_id)
@@ -134,7 +136,7 @@ pub async fn insert_evidence(tx: &mut Tx, repair_id: i64, info: &EvidenceInfo, b
             .bind(&info.media_type)
             .bind(info.size)
             .bind(&info.sha256)
-            .bind(bytes)
+            .bind(&bytes)
             .execute(conn)
             .await?;
     });
@@ -201,7 +203,8 @@ pub async fn evidence_list(db: &Db, repair_id: i64) -> Result<Vec<EvidenceInfo>>
     Ok(on_db!(db, pool => sqlx::query_as::<_, EvidenceInfo>(SQL).bind(repair_id).fetch_all(pool).await?))
 }
 
-/// One evidence file: its description and bytes.
+/// One evidence file: its description and bytes (stored sealed: they may
+/// name people).
 pub async fn evidence(db: &Db, repair_id: i64, position: i32) -> Result<Option<(EvidenceInfo, Vec<u8>)>> {
     const SQL: &str = "SELECT position, file_name, media_type, size, sha256, bytes FROM repair_evidence WHERE repair_id = $1 AND position = $2";
     #[derive(sqlx::FromRow)]
@@ -211,7 +214,8 @@ pub async fn evidence(db: &Db, repair_id: i64, position: i32) -> Result<Option<(
         bytes: Vec<u8>,
     }
     let row: Option<Row> = on_db!(db, pool => sqlx::query_as::<_, Row>(SQL).bind(repair_id).bind(position).fetch_optional(pool).await?);
-    Ok(row.map(|r| (r.info, r.bytes)))
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some((row.info, db.sealer()?.open_bytes(Field::Evidence, row.bytes)?)))
 }
 
 /// An accepted repair: what it changes and when it was decided.

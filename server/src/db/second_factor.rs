@@ -1,10 +1,13 @@
 //! Two-factor sign-in's tables: each account's TOTP secret, its recovery
 //! codes (hashes only) and the sign-ins waiting for their second factor
-//! (id hashes only). Every change runs in the caller's transaction.
+//! (id hashes only). Every change runs in the caller's transaction. The
+//! secret is stored sealed ([`super::seal`]): a copy of the database does
+//! not let anyone make an account's codes.
 
 use chrono::NaiveDateTime;
 
 use super::accounts::UserRow;
+use super::seal::Field;
 use super::{Db, Result, Tx};
 use crate::{on_db, on_tx};
 
@@ -18,7 +21,10 @@ pub struct SecretRow {
 
 pub async fn secret(db: &Db, user_id: i64) -> Result<Option<SecretRow>> {
     const SQL: &str = "SELECT secret, confirmed_at, last_step FROM totp_secrets WHERE user_id = $1";
-    Ok(on_db!(db, pool => sqlx::query_as::<_, SecretRow>(SQL).bind(user_id).fetch_optional(pool).await?))
+    let row = on_db!(db, pool => sqlx::query_as::<_, SecretRow>(SQL).bind(user_id).fetch_optional(pool).await?);
+    let Some(mut row) = row else { return Ok(None) };
+    row.secret = db.sealer()?.open_text(Field::TotpSecret, &row.secret)?;
+    Ok(Some(row))
 }
 
 /// Stores a new, unconfirmed secret for the account (replacing an
@@ -27,6 +33,7 @@ pub async fn put_unconfirmed(tx: &mut Tx, user_id: i64, secret: &str, at: NaiveD
     const SQL: &str = "INSERT INTO totp_secrets (user_id, secret, created_at, confirmed_at, last_step) VALUES ($1, $2, $3, NULL, 0) \
                        ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at \
                        WHERE totp_secrets.confirmed_at IS NULL";
+    let secret = sealed(tx, secret)?;
     Ok(on_tx!(tx, conn => sqlx::query(SQL).bind(user_id).bind(secret).bind(at).execute(conn).await?.rows_affected()))
 }
 
@@ -34,10 +41,15 @@ pub async fn put_unconfirmed(tx: &mut Tx, user_id: i64, secret: &str, at: NaiveD
 pub async fn put_confirmed(tx: &mut Tx, user_id: i64, secret: &str, at: NaiveDateTime) -> Result<()> {
     const SQL: &str = "INSERT INTO totp_secrets (user_id, secret, created_at, confirmed_at, last_step) VALUES ($1, $2, $3, $3, 0) \
                        ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, confirmed_at = excluded.confirmed_at, last_step = 0";
+    let secret = sealed(tx, secret)?;
     on_tx!(tx, conn => {
         sqlx::query(SQL).bind(user_id).bind(secret).bind(at).execute(conn).await?;
     });
     Ok(())
+}
+
+fn sealed(tx: &Tx, secret: &str) -> Result<String> {
+    tx.sealer()?.seal_text(Field::TotpSecret, secret).map_err(super::DbError::DataKey)
 }
 
 /// Marks the secret confirmed by a code of `step`.

@@ -54,6 +54,15 @@ pub async fn read(db: &Db, key: &str) -> Result<Option<String>, DbError> {
     Ok(on_db!(db, pool => sqlx::query_scalar::<_, String>(SQL).bind(key).fetch_optional(pool).await?))
 }
 
+/// Stores a setting's value in the transaction unless it has one.
+pub async fn write_once(tx: &mut Tx, key: &str, value: &str) -> Result<(), DbError> {
+    const SQL: &str = "INSERT INTO install_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+    on_tx!(tx, conn => {
+        sqlx::query(SQL).bind(key).bind(value).execute(conn).await?;
+    });
+    Ok(())
+}
+
 /// Stores a setting's value in the transaction, replacing any earlier one.
 pub async fn write(tx: &mut Tx, key: &str, value: &str) -> Result<(), DbError> {
     const SQL: &str = "INSERT INTO install_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::seal::Field;
 use super::{Db, Result, Tx};
 use crate::{on_db, on_tx};
 
@@ -100,10 +101,12 @@ pub struct NewFile<'a> {
 pub async fn insert(tx: &mut Tx, created_by: &str, at: NaiveDateTime, files: &[NewFile<'_>]) -> Result<i64> {
     const UPLOAD: &str = "INSERT INTO staged_imports (status, created_by, created_at) VALUES ('staged', $1, $2) RETURNING id";
     const FILE: &str = "INSERT INTO staged_import_files (staged_id, position, file_name, source, size, bytes) VALUES ($1, $2, $3, $4, $5, $6)";
+    let sealer = tx.sealer()?;
+    let sealed = files.iter().map(|f| sealer.seal_bytes(Field::StagedFile, f.bytes)).collect::<std::result::Result<Vec<_>, _>>().map_err(super::DbError::DataKey)?;
     Ok(on_tx!(tx, conn => {
         let id: i64 = sqlx::query_scalar(UPLOAD).bind(created_by).bind(at).fetch_one(&mut *conn).await?;
-        for (position, f) in files.iter().enumerate() {
-            sqlx::query(FILE).bind(id).bind(position as i32).bind(f.file_name).bind(f.source).bind(f.size).bind(f.bytes).execute(&mut *conn).await?;
+        for (position, (f, bytes)) in files.iter().zip(sealed).enumerate() {
+            sqlx::query(FILE).bind(id).bind(position as i32).bind(f.file_name).bind(f.source).bind(f.size).bind(bytes).execute(&mut *conn).await?;
         }
         id
     }))
@@ -113,7 +116,12 @@ pub async fn insert(tx: &mut Tx, created_by: &str, at: NaiveDateTime, files: &[N
 /// decided).
 pub async fn waiting_files(db: &Db, id: i64) -> Result<Vec<WaitingFile>> {
     const SQL: &str = "SELECT file_name, source, bytes FROM staged_import_files WHERE staged_id = $1 AND bytes IS NOT NULL ORDER BY position";
-    Ok(on_db!(db, pool => sqlx::query_as::<_, WaitingFile>(SQL).bind(id).fetch_all(pool).await?))
+    let mut files = on_db!(db, pool => sqlx::query_as::<_, WaitingFile>(SQL).bind(id).fetch_all(pool).await?);
+    let sealer = db.sealer()?;
+    for f in &mut files {
+        f.bytes = sealer.open_bytes(Field::StagedFile, std::mem::take(&mut f.bytes))?;
+    }
+    Ok(files)
 }
 
 /// Sets a waiting upload's report.

@@ -20,11 +20,11 @@
 //! `zhengxin-audit-key v1 lost from=<id>`: its entries' links are still
 //! checked, their contents no longer can be.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::hashing::{sha256, to_hex};
+use super::super::secret_file::{self, parse_hex_key, random_key};
+use crate::hashing::to_hex;
 
 /// The environment variable naming the key file (`--audit-key-file`).
 pub const SETTING: &str = "ZHENGXIN_AUDIT_KEY_FILE";
@@ -147,22 +147,6 @@ fn parse_line(line: &str) -> Result<Epoch, String> {
     }
 }
 
-fn parse_hex_key(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 {
-        return None;
-    }
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(key)
-}
-
-fn random_key() -> Result<[u8; 32], String> {
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| format!("no random key: {e}"))?;
-    Ok(key)
-}
 
 /// `--audit-key-file` of this process's command line (flag, then
 /// [`SETTING`], as clap resolved them).
@@ -188,51 +172,19 @@ pub fn default_path(sqlite_file: Option<&Path>, database: &str) -> Option<Arc<Pa
 
 /// [`default_path`] with the setting's value given.
 fn path_for(setting: Option<&str>, sqlite_file: Option<&Path>, database: &str) -> Option<Arc<Path>> {
-    match (setting.map(str::trim).filter(|s| !s.is_empty()), sqlite_file) {
-        (Some(path), _) => Some(Path::new(path).into()),
-        (None, Some(file)) if file.as_os_str() != ":memory:" && !file.as_os_str().is_empty() => Some(file.with_extension("audit-key").into()),
-        (None, Some(_)) => None,
-        (None, None) => Some(PathBuf::from(format!("data/zhengxin-{}.audit-key", &sha256(database)[..16])).into()),
-    }
+    secret_file::path_for(setting, sqlite_file, database, "audit-key")
 }
+
+/// What someone who reads the key file could do.
+const DANGER: &str = "can rewrite the audit chain undetected";
 
 /// Reads the key file at `path`: `Ok(None)` if there is none. Refuses a
 /// file others may read or write, or one that does not parse.
 pub fn read(path: &Path) -> Result<Option<KeyFile>, String> {
-    let shown = path.display();
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(format!(
-                "{shown} cannot be read ({e}): the user running zhengxin must own it (chmod 600 {shown})"
-            ));
-        }
-    };
-    check_private(path)?;
+    let Some(text) = secret_file::read(path, DANGER)? else { return Ok(None) };
     KeyFile::parse(&text)
         .map(Some)
-        .map_err(|e| format!("{shown} is not a Zhengxin audit key file ({e}); restore it from its backup"))
-}
-
-#[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.permissions().mode();
-    if mode & 0o077 != 0 {
-        return Err(format!(
-            "{} is open to other users (mode {:o}): anyone who reads it can rewrite the audit chain undetected; run chmod 600 {} (and ask who read it)",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &Path) -> Result<(), String> {
-    Ok(())
+        .map_err(|e| format!("{} is not a Zhengxin audit key file ({e}); restore it from its backup", path.display()))
 }
 
 /// Creates the key file at `path` with `file` in it, only if none exists:
@@ -241,51 +193,14 @@ fn check_private(_path: &Path) -> Result<(), String> {
 /// processes racing, the loser reads the winner's file. Returns the file
 /// now at `path`.
 pub fn create(path: &Path, file: &KeyFile) -> Result<KeyFile, String> {
-    let temp = write_private_temp(path, &file.render())?;
-    let linked = std::fs::hard_link(&temp, path);
-    let _ = std::fs::remove_file(&temp);
-    match linked {
-        Ok(()) => Ok(file.clone()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path)?.ok_or_else(|| format!("{} vanished while it was created", path.display())),
-        Err(e) => Err(format!("cannot create {} ({e})", path.display())),
-    }
+    let text = secret_file::create_once(path, &file.render(), DANGER)?;
+    KeyFile::parse(&text).map_err(|e| format!("{} is not a Zhengxin audit key file ({e}); restore it from its backup", path.display()))
 }
 
 /// Replaces the key file at `path` by `file` at once (rename), keeping it
 /// private.
 pub fn replace(path: &Path, file: &KeyFile) -> Result<(), String> {
-    let temp = write_private_temp(path, &file.render())?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot replace {} ({e})", path.display())
-    })
-}
-
-/// Writes `text` to a new file beside `path`, mode 0600, synced.
-fn write_private_temp(path: &Path, text: &str) -> Result<PathBuf, String> {
-    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder).map_err(|e| format!("cannot create the folder {} ({e})", folder.display()))?;
-    let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
-    let name = format!(
-        ".{}.{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
-        to_hex(&nonce)
-    );
-    let temp = folder.join(name);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&temp).and_then(|mut f| {
-        f.write_all(text.as_bytes())?;
-        f.sync_all()
-    });
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot write {} ({e})", temp.display())
-    })?;
-    Ok(temp)
+    secret_file::replace(path, &file.render())
 }
 
 #[cfg(test)]

@@ -1,6 +1,12 @@
 //! The audit administrator's reading of the log: entries matching a
 //! filter, newest first, a page at a time or in keyset chunks for an
 //! export. Reads only; the log is written by [`super::AuditLog`] alone.
+//!
+//! A look-up of a person's file names the person sealed
+//! ([`crate::db::seal`]); the review opens it for the audit administrator
+//! (the entry's hash stays over what is stored) and finds the entries of
+//! a reference typed into the object filter by its sealed form. Without
+//! the data key, sealed names are shown as stored.
 
 use chrono::NaiveDateTime;
 
@@ -35,20 +41,37 @@ pub struct ReviewEntry {
     pub hash: String,
 }
 
-/// The filter's condition, parameters `$1` to `$5` (a macro, so that each
-/// statement is one literal).
+/// The filter's condition, parameters `$1` to `$6`, `$6` the object's
+/// sealed form (a macro, so that each statement is one literal).
 macro_rules! matches_filter {
     () => {
         "($1 IS NULL OR at >= $1) AND ($2 IS NULL OR at < $2) AND ($3 IS NULL OR actor = $3) \
-         AND ($4 IS NULL OR action = $4) AND ($5 IS NULL OR entity = $5 OR entity_key = $5)"
+         AND ($4 IS NULL OR action = $4) AND ($5 IS NULL OR entity = $5 OR entity_key = $5 OR entity_key = $6)"
     };
+}
+
+/// The object of `f` sealed as a person reference, if it can be.
+fn sealed_object(db: &Db, f: &Filter) -> Option<String> {
+    Some(db.sealer().ok()?.seal_ref(f.object.as_deref()?))
+}
+
+/// `entries` with sealed objects opened, where the key is at hand.
+fn opened(db: &Db, mut entries: Vec<ReviewEntry>) -> Vec<ReviewEntry> {
+    if let Ok(sealer) = db.sealer() {
+        for e in entries.iter_mut().filter(|e| crate::db::seal::is_sealed_text(&e.entity_key)) {
+            if let Ok(plain) = sealer.open_text(crate::db::seal::Field::PersonRef, &e.entity_key) {
+                e.entity_key = plain;
+            }
+        }
+    }
+    entries
 }
 
 /// How many entries match.
 pub async fn count(db: &Db, f: &Filter) -> Result<i64> {
     const SQL: &str = concat!("SELECT COUNT(*) FROM audit_log WHERE ", matches_filter!());
     Ok(crate::on_db!(db, pool => sqlx::query_scalar::<_, i64>(SQL)
-        .bind(f.from).bind(f.until).bind(&f.actor).bind(&f.action).bind(&f.object)
+        .bind(f.from).bind(f.until).bind(&f.actor).bind(&f.action).bind(&f.object).bind(sealed_object(db, f))
         .fetch_one(pool).await?))
 }
 
@@ -59,11 +82,12 @@ pub async fn before(db: &Db, f: &Filter, before: Option<i64>, limit: i64) -> Res
     const SQL: &str = concat!(
         "SELECT id, at, actor, action, entity, entity_key, detail, hash FROM audit_log WHERE ",
         matches_filter!(),
-        " AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
+        " AND ($7 IS NULL OR id < $7) ORDER BY id DESC LIMIT $8"
     );
-    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, ReviewEntry>(SQL)
-        .bind(f.from).bind(f.until).bind(&f.actor).bind(&f.action).bind(&f.object).bind(before).bind(limit)
-        .fetch_all(pool).await?))
+    let entries = crate::on_db!(db, pool => sqlx::query_as::<_, ReviewEntry>(SQL)
+        .bind(f.from).bind(f.until).bind(&f.actor).bind(&f.action).bind(&f.object).bind(sealed_object(db, f)).bind(before).bind(limit)
+        .fetch_all(pool).await?);
+    Ok(opened(db, entries))
 }
 
 /// The matching entries of page `page` (from 1) of `per_page`, newest first.
@@ -71,11 +95,12 @@ pub async fn page(db: &Db, f: &Filter, page: i64, per_page: i64) -> Result<Vec<R
     const SQL: &str = concat!(
         "SELECT id, at, actor, action, entity, entity_key, detail, hash FROM audit_log WHERE ",
         matches_filter!(),
-        " ORDER BY id DESC LIMIT $6 OFFSET $7"
+        " ORDER BY id DESC LIMIT $7 OFFSET $8"
     );
-    Ok(crate::on_db!(db, pool => sqlx::query_as::<_, ReviewEntry>(SQL)
-        .bind(f.from).bind(f.until).bind(&f.actor).bind(&f.action).bind(&f.object).bind(per_page).bind((page - 1) * per_page)
-        .fetch_all(pool).await?))
+    let entries = crate::on_db!(db, pool => sqlx::query_as::<_, ReviewEntry>(SQL)
+        .bind(f.from).bind(f.until).bind(&f.actor).bind(&f.action).bind(&f.object).bind(sealed_object(db, f)).bind(per_page).bind((page - 1) * per_page)
+        .fetch_all(pool).await?);
+    Ok(opened(db, entries))
 }
 
 /// Every action the log holds, for the filter's choices.

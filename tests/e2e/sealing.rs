@@ -144,35 +144,77 @@ e2e!(a_copy_of_the_database_reveals_no_person_and_everyone_entitled_still_reads_
 });
 
 e2e!(values_stored_before_sealing_are_sealed_once_when_the_database_opens, |app| {
-    app.import_examples().await;
-    server::scoring::score(&app.db, 2025, None, None, "test").await.unwrap();
-    // As an install before sealing held them: the reference in the clear,
-    // and no mark that sealing was done.
+    let server = site(&app).await;
+    server.stop().await;
+    // More records of persons than one step seals, a waiting upload,
+    // repair evidence and a second factor.
+    let mut file = String::from("id,unit_code,subject,person_ref,type,occurred_on\n");
+    for i in 0..2_500 {
+        file.push_str(&format!("X2026-9{i:04},330302,person,P-{i},discipline,2026-05-01\n"));
+    }
+    assert!(app.import_files(&[("dishonesty.csv", file.as_bytes())]).await.ok);
+    let upload = b"id,unit_code,subject,person_ref,type,occurred_on\nX2026-0001,330302,person,P-upload-1,discipline,2026-05-01\n";
+    let (inputs, _) = server::import::collect(&app.write_files(&[("dishonesty.csv", upload)]), None);
+    let staged = server::import::staging::stage(&app.db, &inputs, &[], "assessor").await.unwrap();
+    let unit = User { id: 0, username: "lucheng".into(), role: Role::Unit, unit_code: Some("330302".into()) };
+    let application = server::repairs::Application {
+        record_id: "X2026-90001".into(),
+        statement: "已整改".into(),
+        rectified_on: None,
+        files: vec![server::repairs::Upload { file_name: "a.pdf".into(), bytes: PDF.to_vec() }],
+    };
+    let repair = server::repairs::apply(&app.db, &unit, application).await.unwrap();
+    let (enrolment, _) = server::auth::totp::enrol_now(&app.db, "assessor", "test").await.unwrap();
+    // As an install before sealing held them: everything in the clear, and
+    // no mark that sealing was done.
     let mut tx = app.db.begin_write().await.unwrap();
     server::on_tx!(&mut tx, conn => {
-        sqlx::query("UPDATE dishonesty_records SET person_ref = 'P-7f3a91c2' WHERE id = 'X2025-004'").execute(&mut *conn).await.unwrap();
+        sqlx::query(
+            "UPDATE dishonesty_records SET person_ref = CASE id WHEN 'X2025-004' THEN 'P-7f3a91c2' WHEN 'X2025-005' THEN 'P-0b44e6d1' ELSE 'P-' || id END \
+             WHERE person_ref IS NOT NULL",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE staged_import_files SET bytes = $1").bind(upload.to_vec()).execute(&mut *conn).await.unwrap();
+        sqlx::query("UPDATE repair_evidence SET bytes = $1").bind(PDF.to_vec()).execute(&mut *conn).await.unwrap();
+        sqlx::query("UPDATE totp_secrets SET secret = $1").bind(&enrolment.secret).execute(&mut *conn).await.unwrap();
         sqlx::query("DELETE FROM install_settings WHERE key = 'sealed_at_rest'").execute(&mut *conn).await.unwrap();
     });
     tx.commit().await.unwrap();
-    let before = holding(&app, EXAMPLE_REF).await;
-    assert_eq!(before, ["dishonesty_records.person_ref (1)"]);
+    let clear = "SELECT CAST(COUNT(*) AS TEXT) FROM dishonesty_records WHERE person_ref IS NOT NULL AND person_ref NOT LIKE 'zxs1:%'";
+    assert_eq!(app.scalar(clear).await, "2502");
+    for needle in ["P-upload-1", "evidence naming", &enrolment.secret] {
+        assert_eq!(holding(&app, needle).await.len(), 1, "{needle} planted in the clear");
+    }
 
     let db = server::db::Db::connect_keyed(&app.url, Some(app.key_file()), Some(app.data_key_file())).await.unwrap();
-    assert_eq!(holding(&app, EXAMPLE_REF).await, Vec::<String>::new(), "sealed as the database opened");
+    assert_eq!(app.scalar(clear).await, "0", "sealed as the database opened, in steps");
+    for needle in [EXAMPLE_REF, "P-X2026-91234", "P-upload-1", "evidence naming", &enrolment.secret] {
+        assert_eq!(holding(&app, needle).await, Vec::<String>::new(), "{needle}");
+    }
     let entry = app.text_rows("SELECT actor, detail FROM audit_log WHERE action = 'data_sealed'").await;
     assert_eq!(entry.len(), 1, "{entry:?}");
     assert_eq!(entry[0][0], "system");
-    assert!(entry[0][1].contains("\"person_refs\":1"), "{entry:?}");
+    let counts: serde_json::Value = serde_json::from_str(&entry[0][1]).unwrap();
+    assert_eq!(counts, serde_json::json!({ "person_refs": 2502, "staged_files": 1, "evidence": 1, "totp_secrets": 1 }));
     // Once: opening again seals nothing more and writes no entry.
     db.close().await;
     let again = server::db::Db::connect_keyed(&app.url, Some(app.key_file()), Some(app.data_key_file())).await.unwrap();
     assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'data_sealed'").await, "1");
-    // The sealed reference is the one an import would have written: the
-    // same file again changes nothing, and the person's file finds it.
+    // Everything opens again, and a sealed reference is the one an import
+    // would have written: the same files again change nothing, and a
+    // person's file finds its records.
     let personnel = User { id: 0, username: "personnel".into(), role: Role::Personnel, unit_code: None };
-    let (records, _) =
-        server::persons::look_up(&again, &personnel, EXAMPLE_REF, &server::persons::Purpose::Award, "2026-11-25".parse().unwrap(), server::persons::Via::Api).await.unwrap();
-    assert_eq!(records.len(), 1);
+    let today = "2026-11-25".parse().unwrap();
+    for (person, n) in [(EXAMPLE_REF, 1), ("P-X2026-91234", 1)] {
+        let (records, _) = server::persons::look_up(&again, &personnel, person, &server::persons::Purpose::Award, today, server::persons::Via::Api).await.unwrap();
+        assert_eq!(records.len(), n, "{person}");
+    }
+    assert_eq!(server::import::staging::inputs(&again, staged).await.unwrap()[0].bytes, upload);
+    assert_eq!(server::repairs::evidence(&again, &unit, repair, 1).await.unwrap().1, PDF);
+    let stored = app.scalar("SELECT secret FROM totp_secrets").await;
+    assert_eq!(again.sealer().unwrap().open_text(Field::TotpSecret, &stored).unwrap(), enrolment.secret);
     let report = app.import_examples().await;
     assert!(report.files.iter().all(|f| f.counts.as_ref().is_some_and(|c| c.inserted == 0 && c.updated == 0)), "{}", report.human());
     for v in server::db::results::versions(&again, 2025).await.unwrap() {

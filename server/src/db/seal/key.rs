@@ -22,8 +22,6 @@ use crate::hashing::to_hex;
 
 /// The environment variable naming the key file (`--data-key-file`).
 pub const SETTING: &str = "ZHENGXIN_DATA_KEY_FILE";
-/// The environment variable choosing a new key's cipher (`--data-cipher`).
-pub const CIPHER_SETTING: &str = "ZHENGXIN_DATA_CIPHER";
 /// The install setting holding the key's check.
 pub const CHECK: &str = "data_key_check";
 
@@ -101,15 +99,10 @@ pub fn default_path(sqlite_file: Option<&Path>, database: &str) -> Option<Arc<Pa
     secret_file::path_for(std::env::var(SETTING).ok().as_deref(), sqlite_file, database, "data-key")
 }
 
-/// The cipher asked for a new key, if any.
-fn wanted_cipher() -> Result<Option<Cipher>, String> {
-    if let Some((_, Some(cipher))) = FLAGS.get() {
-        return Ok(Some(*cipher));
-    }
-    match std::env::var(CIPHER_SETTING).ok().filter(|v| !v.trim().is_empty()) {
-        None => Ok(None),
-        Some(v) => Cipher::parse(&v).map(Some).ok_or_else(|| format!("{CIPHER_SETTING}={v:?}: the cipher is aes-256-gcm or sm4-gcm")),
-    }
+/// The cipher asked for a new key (`--data-cipher`, or its variable
+/// `ZHENGXIN_DATA_CIPHER`, which the command line reads), if any.
+fn wanted_cipher() -> Option<Cipher> {
+    FLAGS.get().and_then(|(_, cipher)| *cipher)
 }
 
 /// Reads the key file at `path`: `Ok(None)` if there is none.
@@ -127,7 +120,7 @@ fn create(path: &Path, key: &DataKey) -> Result<DataKey, String> {
 /// and checked against the check the database keeps. The error says what
 /// the operator must do; nothing is sealed without the right key.
 pub async fn load(db: &Db, path: Option<&Path>) -> Result<Sealer, String> {
-    let wanted = wanted_cipher()?;
+    let wanted = wanted_cipher();
     let recorded = crate::db::settings::read(db, CHECK).await.map_err(|e| e.to_string())?;
     let key = match path {
         // An in-memory database: a key for as long as it lives.

@@ -208,10 +208,8 @@ impl Sealer {
             return Ok(stored.to_string());
         };
         let raw = B64.decode(body).map_err(|_| Unopened { field })?;
-        if raw.len() < NONCE {
-            return Err(Unopened { field });
-        }
-        let plain = self.decrypt(&raw[..NONCE], field, &raw[NONCE..])?;
+        let (nonce, sealed) = raw.split_at_checked(NONCE).ok_or(Unopened { field })?;
+        let plain = self.decrypt(nonce, field, sealed)?;
         String::from_utf8(plain).map_err(|_| Unopened { field })
     }
 
@@ -232,11 +230,8 @@ impl Sealer {
         if !is_sealed_bytes(&stored) {
             return Ok(stored);
         }
-        let body = &stored[BYTES_MARK.len()..];
-        if body.len() < NONCE {
-            return Err(Unopened { field });
-        }
-        self.decrypt(&body[..NONCE], field, &body[NONCE..])
+        let (nonce, sealed) = stored[BYTES_MARK.len()..].split_at_checked(NONCE).ok_or(Unopened { field })?;
+        self.decrypt(nonce, field, sealed)
     }
 }
 
@@ -285,6 +280,20 @@ mod tests {
             assert_eq!(sealer(cipher, 8).open_text(Field::PersonRef, &a), Err(Unopened { field: Field::PersonRef }), "and cannot open it");
         }
         assert_ne!(sealer(Cipher::Aes256Gcm, 7).seal_ref("P-1"), sealer(Cipher::Sm4Gcm, 7).seal_ref("P-1"), "the cipher matters");
+        assert!(is_sealed_text(&sealer(Cipher::Aes256Gcm, 7).seal_ref("P-1")) && !is_sealed_text("P-1"));
+    }
+
+    /// The nonce of a deterministic seal is the value's keyed hash: one
+    /// nonce per value (GCM with one nonce for two values would give away
+    /// their difference), and another key hashes otherwise.
+    #[test]
+    fn each_reference_has_its_own_nonce_a_hash_keyed_with_the_data_key() {
+        let nonce = |s: &Sealer, v: &str| B64.decode(&s.seal_ref(v)[TEXT_MARK.len()..]).unwrap()[..NONCE].to_vec();
+        let (a, b) = (sealer(Cipher::Aes256Gcm, 5), sealer(Cipher::Aes256Gcm, 6));
+        assert_eq!(nonce(&a, "P-0001"), nonce(&a, "P-0001"));
+        assert_ne!(nonce(&a, "P-0001"), nonce(&a, "P-0002"));
+        assert_ne!(nonce(&a, "P-0001"), nonce(&b, "P-0001"));
+        assert_eq!(nonce(&a, "P-0001"), a.keyed_hash(Field::PersonRef, b"P-0001")[..NONCE]);
     }
 
     #[test]

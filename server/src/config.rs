@@ -53,6 +53,8 @@ pub struct Config {
     /// The data key file, instead of the database's default
     /// ([`crate::db::seal::key::default_path`]).
     pub data_key_file: Option<std::path::PathBuf>,
+    /// Scheduled backups while serving, if asked for.
+    pub backups: Option<crate::backups::Schedule>,
 }
 
 /// Minutes without a request after which a session ends, by default.
@@ -81,6 +83,7 @@ impl Config {
             header_timeout: HEADER_TIMEOUT,
             audit_key_file: None,
             data_key_file: None,
+            backups: None,
         }
     }
 
@@ -108,6 +111,7 @@ impl std::fmt::Debug for Config {
             .field("header_timeout", &self.header_timeout)
             .field("audit_key_file", &self.audit_key_file)
             .field("data_key_file", &self.data_key_file)
+            .field("backups", &self.backups)
             .finish()
     }
 }

@@ -24,6 +24,7 @@
 
 pub mod audit_review;
 pub mod auth;
+pub mod backups;
 pub mod cli;
 pub mod clock;
 pub mod config;

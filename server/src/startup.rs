@@ -78,29 +78,35 @@ pub async fn serve(config: Config, listener: tokio::net::TcpListener, shutdown: 
     let demo = crate::demo::is_loaded(&db).await?;
     let policy = crate::auth::policy::current(&db, config.idle_minutes).await?;
     let state = http::AppState::new(db.clone(), config, demo, policy);
-    // Uploads nobody decided on are discarded after a while: they may hold
-    // personal data that was meant to be imported or thrown away. One a job
-    // is checking or committing right now is left to finish.
-    let expiry = tokio::spawn({
-        let (db, hours, jobs) = (db.clone(), state.config.staged_hours, state.jobs.clone());
-        async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-            loop {
-                every.tick().await;
-                let busy = |id: i64| jobs.is_running(&format!("import:{id}"));
-                match import::staging::expire(&db, hours, &busy).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(uploads = n, hours, "waiting uploads expired and discarded"),
-                    Err(e) => tracing::warn!(error = %e, "expiring waiting uploads failed"),
-                }
-            }
-        }
-    });
+    let expiry = expire_waiting_uploads(db.clone(), state.config.staged_hours, state.jobs.clone());
+    let backups = state.config.backups.clone().map(|s| crate::backups::spawn(db.clone(), state.config.database_url.clone(), s));
     let (open_files, limits) = http::listen::Limits::for_config(&state.config);
     let app = http::router::router(state);
     tracing::info!(%addr, demo, open_files, max_connections = limits.max_connections, per_address = limits.per_address, "serving");
     http::listen::serve(listener, app, shutdown, limits).await?;
     expiry.abort();
+    if let Some(backups) = backups {
+        backups.abort();
+    }
     db.close().await;
     Ok(())
+}
+
+/// Uploads nobody decided on are discarded after `hours`: they may hold
+/// personal data that was meant to be imported or thrown away. One a job
+/// is checking or committing right now is left to finish. Runs until
+/// aborted, every ten minutes.
+fn expire_waiting_uploads(db: Db, hours: u32, jobs: std::sync::Arc<crate::jobs::Jobs>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            let busy = |id: i64| jobs.is_running(&format!("import:{id}"));
+            match import::staging::expire(&db, hours, &busy).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(uploads = n, hours, "waiting uploads expired and discarded"),
+                Err(e) => tracing::warn!(error = %e, "expiring waiting uploads failed"),
+            }
+        }
+    })
 }

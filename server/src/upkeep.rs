@@ -47,7 +47,14 @@ pub struct Restored {
 /// audit chain and every result version's hash, and that its data key
 /// opens what it sealed.
 pub async fn restore(url: &str, file: &Path) -> Result<Restored, UpkeepError> {
-    let (kind, db) = crate::db::backup::restore(url, file).await?;
+    restore_keyed(url, file, (None, None)).await
+}
+
+/// [`restore`] opening the restored database with the audit and data key
+/// files `keys` (else its defaults). Its checks never write snapshots.
+async fn restore_keyed(url: &str, file: &Path, keys: (Option<PathBuf>, Option<PathBuf>)) -> Result<Restored, UpkeepError> {
+    let (kind, db) = crate::db::backup::restore(url, file, keys.0, keys.1).await?;
+    let db = db.with_snapshots(None);
     let chain = crate::db::audit::verify(&db).await?;
     let (mut versions, mut mismatched) = (0, Vec::new());
     for year in crate::db::results::year_states(&db).await?.into_iter().map(|s| s.year) {
@@ -60,6 +67,31 @@ pub async fn restore(url: &str, file: &Path) -> Result<Restored, UpkeepError> {
     }
     let unreadable = db.sealer().err().map(|e| e.to_string());
     Ok(Restored { kind, db, chain, versions, mismatched, unreadable })
+}
+
+/// Verifies the backup `file` of `db` (reached at `url`) by restoring it
+/// into a scratch database beside it (SQLite: a hidden folder of
+/// `scratch_dir`; PostgreSQL: `<database>_verify` on the same server),
+/// with `db`'s audit and data keys, and checking what [`restore`] checks;
+/// the scratch database is removed whatever the outcome. The error says
+/// what did not hold.
+pub async fn verify_backup(db: &Db, url: &str, file: &Path, scratch_dir: &Path) -> Result<(), String> {
+    let scratch = crate::db::backup::Scratch::create(url, scratch_dir).await.map_err(|e| format!("no scratch database to restore into: {e}"))?;
+    let keys = (db.audit_key().map(Path::to_path_buf), db.data_key().map(Path::to_path_buf));
+    let outcome = match restore_keyed(scratch.url(), file, keys).await {
+        Ok(r) => {
+            r.db.close().await;
+            match (&r.chain.problem, r.mismatched.first(), &r.unreadable) {
+                (None, None, None) => Ok(()),
+                (Some(p), _, _) => Err(format!("the restored audit log is broken at entry {}: {}", p.id, p.message)),
+                (_, Some((year, version)), _) => Err(format!("result {year} version {version} does not match its content hash")),
+                (_, _, Some(why)) => Err(why.clone()),
+            }
+        }
+        Err(e) => Err(format!("it does not restore: {e}")),
+    };
+    scratch.remove().await;
+    outcome
 }
 
 /// Verifies the chain and finds each printed head (`--anchor`) in it.

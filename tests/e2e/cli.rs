@@ -85,6 +85,10 @@ fn a_wrong_command_line_exits_2() {
         &["import", "x.csv", "--source", "weather"][..],
         &["serve", "--bind", "not-an-address"][..],
         &["seed-demo", "--scale", "lots"][..],
+        &["serve", "--backup-every", "10s", "--backup-dir", "b"][..],
+        &["serve", "--backup-every", "daily", "--backup-dir", "b"][..],
+        &["serve", "--backup-every", "24h"][..],
+        &["serve", "--backup-dir", "b"][..],
         &[][..],
     ] {
         let out = zhengxin_in(dir.path(), args, &[]);

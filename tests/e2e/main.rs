@@ -9,6 +9,7 @@ mod access;
 mod accessibility;
 mod administrators;
 mod audit;
+mod backups;
 mod browser;
 
 mod cli;

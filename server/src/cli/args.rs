@@ -488,6 +488,22 @@ pub struct ServeArgs {
     pub max_connections: Option<u64>,
     /// Size of the demo data loaded into an empty database (1 ≈ 300,000
     /// hotline tickets a year).
+    /// Take a backup every so often while serving (e.g. 24h, 6h, 30m; at
+    /// least 1m), verify it by restoring it into a scratch database, keep
+    /// the newest --backup-keep in --backup-dir (and in --backup-copy-to).
+    #[arg(long, env = "ZHENGXIN_BACKUP_EVERY", value_name = "INTERVAL", value_parser = parse_interval, requires = "backup_dir")]
+    pub backup_every: Option<std::time::Duration>,
+    /// Where scheduled backups are written.
+    #[arg(long, env = "ZHENGXIN_BACKUP_DIR", value_name = "DIR", requires = "backup_every")]
+    pub backup_dir: Option<PathBuf>,
+    /// How many verified backups to keep in each directory.
+    #[arg(long, env = "ZHENGXIN_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub backup_keep: u32,
+    /// A second directory (a mounted off-site store) each verified backup
+    /// is copied to.
+    #[arg(long, env = "ZHENGXIN_BACKUP_COPY_TO", value_name = "DIR", requires = "backup_every")]
+    pub backup_copy_to: Option<PathBuf>,
+
     #[arg(long, default_value_t = 1.0)]
     pub demo_scale: f64,
 }
@@ -582,4 +598,13 @@ pub struct ExportArgs {
 
 fn parse_cipher(s: &str) -> Result<crate::upkeep::Cipher, String> {
     crate::upkeep::Cipher::parse(s).ok_or_else(|| format!("{s:?}: the cipher is aes-256-gcm or sm4-gcm"))
+}
+
+/// A scheduled backup's interval: a duration of at least a minute.
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e} (write e.g. 24h, 6h or 30m)"))?;
+    if d < std::time::Duration::from_secs(60) {
+        return Err(format!("{s:?}: at least 1m between backups"));
+    }
+    Ok(d)
 }

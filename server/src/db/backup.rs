@@ -88,8 +88,9 @@ pub async fn backup(db: &Db, url: &str, path: &Path) -> Result<BackupKind, Backu
 }
 
 /// Restores the backup at `path` into the empty database at `url`, then
-/// brings the schema up to date.
-pub async fn restore(url: &str, path: &Path) -> Result<(BackupKind, Db), BackupError> {
+/// brings the schema up to date, opening it with the audit and data key
+/// files given (else its defaults).
+pub async fn restore(url: &str, path: &Path, audit_key: Option<PathBuf>, data_key: Option<PathBuf>) -> Result<(BackupKind, Db), BackupError> {
     let kind = BackupKind::of(path)?;
     let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
     match (kind, postgres) {
@@ -126,7 +127,87 @@ pub async fn restore(url: &str, path: &Path) -> Result<(BackupKind, Db), BackupE
         (BackupKind::Sqlite, true) => return Err(BackupError::Refused("this is a SQLite backup; restore it into a sqlite:// database".into())),
         (BackupKind::PgDump, false) => return Err(BackupError::Refused("this is a PostgreSQL backup; restore it into a postgres:// database".into())),
     }
-    Ok((kind, Db::connect(url).await?))
+    Ok((kind, Db::connect_keyed(url, audit_key, data_key).await?))
+}
+
+/// A database to restore a backup into to check it, removed after: for
+/// SQLite a file in a new hidden folder of `dir`; for PostgreSQL the live
+/// database's name with `_verify` on the same server (made afresh, so one
+/// left by a crash does not stand in the way; the role needs CREATEDB).
+pub struct Scratch {
+    url: String,
+    place: Place,
+}
+
+enum Place {
+    Folder(PathBuf),
+    Database { live_url: String, name: String },
+}
+
+impl Scratch {
+    pub async fn create(live_url: &str, dir: &Path) -> Result<Scratch, BackupError> {
+        if !live_url.starts_with("postgres") {
+            let mut tag = [0u8; 6];
+            getrandom::fill(&mut tag).map_err(|e| BackupError::Refused(e.to_string()))?;
+            let folder = dir.join(format!(".verify-{}", crate::hashing::to_hex(&tag)));
+            std::fs::create_dir_all(&folder).map_err(|source| BackupError::Io { path: folder.clone(), source })?;
+            let url = format!("sqlite://{}", folder.join("zhengxin.db").display());
+            return Ok(Scratch { url, place: Place::Folder(folder) });
+        }
+        let (base, live) = split_database(live_url).ok_or_else(|| BackupError::Refused(format!("{} names no database", redact(live_url))))?;
+        let name = format!("{live}_verify");
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.len() > 63 {
+            return Err(BackupError::Refused(format!("no scratch database can be named after {live:?}")));
+        }
+        let mut conn = sqlx::PgConnection::connect(live_url).await?;
+        let made = async {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut conn).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await
+        }
+        .await;
+        conn.close().await.ok();
+        made?;
+        Ok(Scratch { url: base.replacen("{database}", &name, 1), place: Place::Database { live_url: live_url.to_string(), name } })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Removes the scratch database, best effort (logged when it fails).
+    pub async fn remove(self) {
+        let removed = match self.place {
+            Place::Folder(folder) => std::fs::remove_dir_all(&folder).map_err(|e| e.to_string()),
+            Place::Database { live_url, name } => async {
+                let mut conn = sqlx::PgConnection::connect(&live_url).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut conn).await?;
+                conn.close().await
+            }
+            .await
+            .map_err(|e: sqlx::Error| e.to_string()),
+        };
+        if let Err(e) = removed {
+            tracing::warn!(error = %e, "a scratch database of a backup's check was not removed");
+        }
+    }
+}
+
+/// `postgres://user@host/db?x` as `postgres://user@host/{database}?x` and
+/// `db`.
+fn split_database(url: &str) -> Option<(String, String)> {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://")? + 3;
+    let slash = after_scheme + base[after_scheme..].find('/')?;
+    let name = &base[slash + 1..];
+    if name.is_empty() {
+        return None;
+    }
+    let mut templated = format!("{}/{{database}}", &base[..slash]);
+    if let Some(q) = query {
+        templated.push('?');
+        templated.push_str(q);
+    }
+    Some((templated, name.to_string()))
 }
 
 /// Opens a SQLite file read-only and runs SQLite's own integrity check.
@@ -205,6 +286,14 @@ async fn run_tool(program: &'static str, args: &[&str], password: Option<&str>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scratch_database_is_named_after_the_live_one() {
+        assert_eq!(split_database("postgres://zx:pw@db:5432/zx?sslmode=disable"), Some(("postgres://zx:pw@db:5432/{database}?sslmode=disable".into(), "zx".into())));
+        assert_eq!(split_database("postgresql://zx@db/zx_live"), Some(("postgresql://zx@db/{database}".into(), "zx_live".into())));
+        assert_eq!(split_database("postgres://zx@db"), None);
+        assert_eq!(split_database("postgres://zx@db/"), None);
+    }
 
     #[test]
     fn passwords_leave_the_url_for_the_environment() {

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, LogFormat};
 
 /// mimalloc instead of the system allocator: an import allocates rows on
 /// the checking thread and frees them on the writing one, and glibc's
@@ -55,13 +55,22 @@ fn main() -> ExitCode {
     run()
 }
 
+/// Logs to stderr at RUST_LOG's levels, as text or as one JSON object a
+/// line (`--log-format json`): the event's fields, and the fields of the
+/// spans it happened in (a request's id, method, path and user).
+fn logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => fmt.init(),
+        LogFormat::Json => fmt.json().with_current_span(true).with_span_list(false).flatten_event(true).init(),
+    }
+}
+
 #[tokio::main]
 async fn run() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    logging(cli.log_format);
     if !matches!(cli.command, Command::Serve(_)) {
         server::cli::restore_sigpipe();
     }

@@ -105,3 +105,57 @@ e2e!(unknown_paths_are_404, |app| {
     assert_eq!(server.get("/no-such-page").await.status, 404);
     server.stop().await;
 });
+
+/// `--log-format json` (issue 30 part 5): one JSON object a line; each
+/// request's lines carry its id (also the response's `X-Request-Id`), its
+/// method, its path and the signed-in account, and never a person's
+/// reference, even when the path held one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_request_id_and_the_account_and_no_person() {
+    let app = TestApp::new(crate::support::Backend::Sqlite).await;
+    crate::web::site(&app).await.stop().await;
+    let in_a_year = server::clock::now_cst() + chrono::Duration::days(365);
+    let token = server::auth::tokens::create(&app.db, "personnel", "hr", in_a_year, "test").await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = crate::support::binary()
+        .args(["--log-format", "json", "--database-url", &app.url, "serve", "--bind", &format!("127.0.0.1:{port}"), "--no-demo"])
+        .env(server::db::audit::key::SETTING, app.key_file())
+        .env(server::db::seal::key::SETTING, app.data_key_file())
+        .env("RUST_LOG", "info,tower_http=debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let r = client.get(format!("{base}/api/v1/persons/P-0b44e6d1/check?purpose=award")).bearer_auth(&token.token).send().await;
+    let mut child = child;
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let logs = String::from_utf8(output.stderr).unwrap();
+    assert!(up, "the server did not start:\n{logs}");
+    let r = r.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    let lines: Vec<serde_json::Value> = logs.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let finished = lines
+        .iter()
+        .find(|l| l["span"]["request_id"] == id.as_str() && l["message"] == "finished processing request")
+        .unwrap_or_else(|| panic!("no line of request {id}:\n{logs}"));
+    assert_eq!(finished["span"]["user"], "personnel");
+    assert_eq!(finished["span"]["method"], "GET");
+    assert_eq!(finished["span"]["path"], "/api/v1/persons/…/check");
+    assert!(finished["level"].is_string() && finished["timestamp"].is_string(), "{finished}");
+    assert!(!logs.contains("P-0b44e6d1"), "a person reference reached the log:\n{logs}");
+    let other = lines.iter().filter_map(|l| l["span"]["request_id"].as_str()).find(|r| *r != id);
+    assert!(other.is_some(), "each request has its own id (the health checks'):\n{logs}");
+    app.cleanup().await;
+}

@@ -43,8 +43,21 @@ pub struct Cli {
     #[arg(long, global = true, env = "ZHENGXIN_DATA_CIPHER", value_name = "CIPHER", value_parser = parse_cipher)]
     pub data_cipher: Option<crate::upkeep::Cipher>,
 
+    /// How logs are written to stderr: text for people, json (one object a
+    /// line, with the request's id, user and span fields) for a log
+    /// shipper.
+    #[arg(long, global = true, env = "ZHENGXIN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,7 +14,7 @@ mod results;
 mod rulebook;
 mod serve;
 
-pub use args::{AuditCommand, Cli, Command, RulebookCommand, TokenCommand, UserCommand};
+pub use args::{AuditCommand, Cli, Command, LogFormat, RulebookCommand, TokenCommand, UserCommand};
 
 use args::{ExportArgs, ReportArgs, SeedDemoArgs, ServeArgs};
 

@@ -170,6 +170,9 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, params: 
         }
     };
     let code = params.iter().find(|(name, _)| *name == "code").map(|(_, value)| value);
+    // The request's log lines name the account (never a person's
+    // reference: those stay out of paths and fields alike).
+    tracing::Span::current().record("user", user.username.as_str());
     if !allows(&user, need, code) {
         return refusal(api, need).into_response();
     }

@@ -175,14 +175,39 @@ pub fn router(state: AppState) -> Router {
         // span is at info level so that a failure logged inside it (by
         // `log_failures`) names its request.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-            tracing::info_span!("request", method = %request.method(), path = %logged_path(request.uri().path()))
+            let id = request.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());
+            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %logged_path(request.uri().path()), user = tracing::field::Empty)
         }))
+        .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
 }
 
 /// An address no page has: the 404 page, worded by `localize_errors`.
 async fn no_such_page() -> super::AppError {
     super::AppError::NotFound
+}
+
+/// A request's id: in its log lines (`request_id`) and its response's
+/// `X-Request-Id` header, so a person reporting a problem can quote it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Gives each request an id: this process's random prefix and a count.
+async fn request_id(mut request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 4];
+        let _ = getrandom::fill(&mut bytes);
+        crate::hashing::to_hex(&bytes)
+    });
+    let id = format!("{prefix}-{:x}", COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
 }
 
 /// A request's path as the logs show it: a person reference in the

@@ -68,6 +68,9 @@ pub async fn none(db: &Db) -> Result<Listing, DbError> {
 /// Walks the whole chain and records who verified it and what was found.
 pub async fn verify(db: &Db, actor: &str) -> Result<Verification, DbError> {
     let found = crate::db::audit::verify(db).await?;
+    let metrics = crate::metrics::get();
+    metrics.audit_verified_at.set(crate::metrics::unix_seconds(crate::clock::now_cst()));
+    metrics.audit_intact.set(i64::from(found.problem.is_none()));
     let detail = serde_json::json!({
         "entries": found.entries,
         "head": found.head,

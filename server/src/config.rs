@@ -53,6 +53,9 @@ pub struct Config {
     /// The data key file, instead of the database's default
     /// ([`crate::db::seal::key::default_path`]).
     pub data_key_file: Option<std::path::PathBuf>,
+    /// The bearer token a remote scraper sends for `/metrics` (a local one
+    /// needs none).
+    pub metrics_token: Option<String>,
     /// Scheduled backups while serving, if asked for.
     pub backups: Option<crate::backups::Schedule>,
 }
@@ -84,6 +87,7 @@ impl Config {
             audit_key_file: None,
             data_key_file: None,
             backups: None,
+            metrics_token: None,
         }
     }
 
@@ -112,6 +116,7 @@ impl std::fmt::Debug for Config {
             .field("audit_key_file", &self.audit_key_file)
             .field("data_key_file", &self.data_key_file)
             .field("backups", &self.backups)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .finish()
     }
 }

@@ -75,6 +75,12 @@ pub struct JobHandle {
 }
 
 impl Jobs {
+    /// How many jobs are running in this process.
+    pub fn running(&self) -> usize {
+        let inner = self.inner.lock().expect("jobs lock");
+        inner.jobs.values().filter(|j| j.status == JobStatus::Running).count()
+    }
+
     /// Whether a job about `subject` is running in this process.
     pub fn is_running(&self, subject: &str) -> bool {
         let inner = self.inner.lock().expect("jobs lock");

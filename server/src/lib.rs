@@ -36,6 +36,7 @@ pub mod history;
 pub mod http;
 pub mod import;
 pub mod jobs;
+pub mod metrics;
 pub mod objections;
 pub mod persons;
 pub mod records;

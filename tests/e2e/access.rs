@@ -163,6 +163,9 @@ const ROWS: &[Row] = &[
     get("/supervision/notices/{id}", "/supervision/notices/999999", [303, 404, 404, 403, 403, 403, 403, 403]),
     get("/supervision/notices/{id}/notice.pdf", "/supervision/notices/999999/notice.pdf", [303, 404, 404, 403, 403, 403, 403, 403]),
     get("/healthz", "/healthz", [200, 200, 200, 200, 200, 200, 200, 200]),
+    // Whoever connects directly from this machine (as these requests do);
+    // from elsewhere or through a proxy only with the token (metrics.rs).
+    get("/metrics", "/metrics", [200, 200, 200, 200, 200, 200, 200, 200]),
     get("/api/v1/rankings", "/api/v1/rankings?year=2025", [401, 200, 200, 200, 403, 403, 403, 403]),
     get("/api/v1/units/{code}", "/api/v1/units/330302?year=2025", [401, 200, 200, 200, 403, 403, 403, 403]),
     get("/api/v1/units/{code}", "/api/v1/units/330303?year=2025", [401, 200, 200, 200, 403, 403, 403, 403]),

@@ -18,6 +18,7 @@ mod import_bad_input;
 mod import_formats;
 mod import_steps;
 mod import_updates;
+mod metrics;
 mod migrations;
 mod persons;
 mod public;

@@ -326,6 +326,9 @@ impl SignInThrottle {
                 }
             }
         }
+        let metrics = crate::metrics::get();
+        metrics.sign_in_failures.inc();
+        metrics.sign_in_locks.inc_by(locks.len() as u64);
         locks
     }
 

@@ -501,6 +501,10 @@ pub struct ServeArgs {
     pub max_connections: Option<u64>,
     /// Size of the demo data loaded into an empty database (1 ≈ 300,000
     /// hotline tickets a year).
+    /// The bearer token a remote Prometheus sends for /metrics (a scraper on
+    /// this machine connecting directly needs none; nobody else gets them).
+    #[arg(long, env = "ZHENGXIN_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Take a backup every so often while serving (e.g. 24h, 6h, 30m; at
     /// least 1m), verify it by restoring it into a scratch database, keep
     /// the newest --backup-keep in --backup-dir (and in --backup-copy-to).

@@ -16,6 +16,7 @@ pub async fn serve(database_url: String, a: ServeArgs) -> anyhow::Result<bool> {
         report_office: a.report_office,
         public_per_minute: a.public_per_minute,
         max_connections: a.max_connections.map(|n| n as usize),
+        metrics_token: a.metrics_token,
         backups: a.backup_every.zip(a.backup_dir).map(|(every, dir)| crate::backups::Schedule { every, dir, keep: a.backup_keep as usize, copy_to: a.backup_copy_to }),
         ..Config::new(database_url, a.bind)
     };

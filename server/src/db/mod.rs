@@ -293,6 +293,11 @@ impl Db {
         Ok(Tx { conn, audit_key: self.audit_key.clone(), sealer: self.sealer.clone() })
     }
 
+    /// Connections the pool holds open, and how many of them are idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        on_db!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())

@@ -111,6 +111,9 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     (GET, "/public/records", Need::Anyone),
     (GET, "/public/data/{file}", Need::Anyone),
     (GET, "/healthz", Need::Anyone),
+    // Only a direct local scraper or the metrics token (decided in
+    // `metrics::scrape`, which answers 404 to anyone else).
+    (GET, "/metrics", Need::Anyone),
     (GET, "/api/v1/rankings", Need::May(SeeRankings)),
     (GET, "/api/v1/units/{code}", Need::May(SeeRankings)),
     (GET, "/api/v1/units/{code}/explanations", Need::UnitInFull),

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod listen;
 pub mod login;
 pub mod menu;
+pub mod metrics;
 pub mod objections;
 pub mod overview;
 pub mod places;

@@ -53,6 +53,7 @@ pub const RATE_GRACE: Duration = Duration::from_secs(20);
 #[derive(Debug)]
 pub struct Places {
     expensive: Arc<Semaphore>,
+    capacity: usize,
     /// One place per account, taken before an expensive place.
     accounts: Mutex<HashMap<i64, Arc<Semaphore>>>,
     uploads: Arc<Semaphore>,
@@ -111,6 +112,7 @@ impl Places {
     pub fn new(expensive: usize) -> Places {
         Places {
             expensive: Arc::new(Semaphore::new(expensive)),
+            capacity: expensive,
             accounts: Mutex::default(),
             uploads: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)),
             uploading: Mutex::default(),
@@ -121,6 +123,11 @@ impl Places {
     #[cfg(test)]
     fn free(&self) -> usize {
         self.expensive.available_permits()
+    }
+
+    /// Expensive places taken now (for the metrics).
+    pub fn in_use(&self) -> usize {
+        self.capacity - self.expensive.available_permits()
     }
 
     /// An expensive place for `account`: first the account's own (so it

@@ -153,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account_routes(&state))
         .merge(public_routes(&state))
         .route("/healthz", get(home::healthz))
+        .route("/metrics", get(super::metrics::scrape))
         // A mistyped address gets the product's own 404 page (inside the
         // navigation of whoever is signed in), not the browser's.
         .fallback(no_such_page)
@@ -170,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::demo_banner))
         .layer(axum::middleware::map_response_with_state(state.clone(), security_headers))
         .layer(axum::middleware::from_fn(super::log_failures))
+        .layer(axum::middleware::from_fn(super::metrics::measure))
         // Requests are logged by method and path only: a query may carry a
         // search for a person reference, which must not reach the logs. The
         // span is at info level so that a failure logged inside it (by

@@ -224,8 +224,10 @@ pub async fn import(
     // Holding the claim, nothing else writes pending batches: any there
     // are were left by an import that failed to finish.
     batches::remove_pending(db, &batches::pending(db).await?).await?;
+    let started = std::time::Instant::now();
     let imported = import_claimed(db, inputs, prior_issues, actor, progress).await;
     claim.release().await?;
+    counted(&imported, started.elapsed());
     let (report, years) = imported?;
     if report.ok && report.files.iter().any(|f| f.batch_id.is_some()) {
         // The import is done when the years it changed are ready to score:
@@ -235,6 +237,20 @@ pub async fn import(
         crate::scoring::load::refresh_snapshots(db, &years).await;
     }
     Ok(report)
+}
+
+/// An import's rows, time and failure in the process's metrics.
+fn counted<T>(imported: &Result<(ImportReport, T), ImportError>, took: std::time::Duration) {
+    let metrics = crate::metrics::get();
+    metrics.import_seconds.observe(took.as_secs_f64());
+    match imported {
+        Ok((report, _)) if report.ok => {
+            metrics.import_rows.inc_by(report.files.iter().filter_map(|f| f.counts.as_ref()).map(|c| c.total).sum());
+        }
+        _ => {
+            metrics.import_failures.inc();
+        }
+    }
 }
 
 /// Removes what imports that failed to finish (killed, crashed) wrote,

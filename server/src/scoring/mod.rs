@@ -169,14 +169,21 @@ pub async fn score_with_progress(
     actor: &str,
     on_step: &(dyn Fn(ScoreStep) + Send + Sync),
 ) -> Result<ScoreOutcome, ScoringError> {
+    let started = std::time::Instant::now();
     on_step(ScoreStep::Loading);
     let computed = compute(db, year, as_of, rules, on_step).await?;
-    if let Some(same) = computed.same_as(crate::db::results::versions(db, year).await?) {
-        return Ok(computed.outcome(same, false));
-    }
-    on_step(ScoreStep::Storing);
-    let (version, created) = store(db, &computed, actor).await?;
-    Ok(computed.outcome(version, created))
+    let outcome = match computed.same_as(crate::db::results::versions(db, year).await?) {
+        Some(same) => computed.outcome(same, false),
+        None => {
+            on_step(ScoreStep::Storing);
+            let (version, created) = store(db, &computed, actor).await?;
+            computed.outcome(version, created)
+        }
+    };
+    let metrics = crate::metrics::get();
+    metrics.scoring_seconds.observe(started.elapsed().as_secs_f64());
+    metrics.scored_version.get_or_create(&crate::metrics::Year { year: i64::from(year) }).set(outcome.version.version);
+    Ok(outcome)
 }
 
 /// A result computed and hashed, not yet stored.

@@ -30,6 +30,10 @@ pub enum Need {
     /// The unit named by the route's `{code}`, seen in full
     /// (`User::sees_unit_in_full`).
     UnitInFull,
+    /// A metrics scraper: on this machine connecting directly, or sending
+    /// the metrics token (`metrics::may_scrape`); anyone else is told
+    /// there is no such page.
+    Scraper,
 }
 
 const GET: &str = "GET";
@@ -111,9 +115,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     (GET, "/public/records", Need::Anyone),
     (GET, "/public/data/{file}", Need::Anyone),
     (GET, "/healthz", Need::Anyone),
-    // Only a direct local scraper or the metrics token (decided in
-    // `metrics::scrape`, which answers 404 to anyone else).
-    (GET, "/metrics", Need::Anyone),
+    (GET, "/metrics", Need::Scraper),
     (GET, "/api/v1/rankings", Need::May(SeeRankings)),
     (GET, "/api/v1/units/{code}", Need::May(SeeRankings)),
     (GET, "/api/v1/units/{code}/explanations", Need::UnitInFull),
@@ -132,7 +134,7 @@ pub fn need(method: &str, path: &str) -> Option<Need> {
 /// Whether `user` (signed in) passes `need`, given the route's `{code}`.
 pub fn allows(user: &User, need: Need, code: Option<&str>) -> bool {
     match need {
-        Need::Anyone | Need::SignedIn => true,
+        Need::Anyone | Need::SignedIn | Need::Scraper => true,
         Need::May(c) => user.may(c),
         Need::UnitInFull => code.is_some_and(|c| user.sees_unit_in_full(c)),
     }
@@ -153,6 +155,13 @@ pub async fn guard(State(state): State<AppState>, matched: MatchedPath, params: 
     };
     if need == Need::Anyone {
         return next.run(request).await;
+    }
+    if need == Need::Scraper {
+        let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_canonical());
+        if super::metrics::may_scrape(peer, request.headers(), &state.config) {
+            return next.run(request).await;
+        }
+        return AppError::NotFound.into_response();
     }
     let api = path.starts_with("/api/");
     let (mut parts, body) = request.into_parts();
@@ -215,7 +224,7 @@ fn refusal(api: bool, need: Need) -> AppError {
 /// A role's answer to `need` in the access matrix.
 fn verdict(role: Role, need: Need) -> &'static str {
     match need {
-        Need::Anyone | Need::SignedIn => "✓",
+        Need::Anyone | Need::SignedIn | Need::Scraper => "✓",
         Need::May(c) if role.may(c) => "✓",
         Need::May(_) => "",
         Need::UnitInFull if role.may(SeeEveryUnit) => "every unit",
@@ -230,6 +239,7 @@ fn need_words(need: Need) -> String {
         Need::SignedIn => "signed in".to_string(),
         Need::May(c) => c.describe().1.to_string(),
         Need::UnitInFull => "the unit `{code}` in full".to_string(),
+        Need::Scraper => "a scraper on the server itself connecting directly, or sending the metrics token (never through the proxy)".to_string(),
     }
 }
 

@@ -7,15 +7,15 @@
 //! the public "local"), or to one that sends `Authorization: Bearer` with
 //! the `--metrics-token`. Anyone else is told there is no such page.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{AppError, AppState};
+use super::AppState;
 use crate::config::Config;
 use crate::metrics;
 
@@ -36,8 +36,9 @@ pub async fn measure(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether this request may read the metrics.
-fn may_scrape(peer: Option<IpAddr>, headers: &HeaderMap, config: &Config) -> bool {
+/// Whether this request may read the metrics (the guard asks, for
+/// `Need::Scraper`).
+pub fn may_scrape(peer: Option<IpAddr>, headers: &HeaderMap, config: &Config) -> bool {
     let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
     let direct_local = peer.is_some_and(|p| p.is_loopback() && Some(p) != config.trusted_proxy.map(|t| t.to_canonical())) && !proxied;
     let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
@@ -49,12 +50,9 @@ fn may_scrape(peer: Option<IpAddr>, headers: &HeaderMap, config: &Config) -> boo
     direct_local || bearer
 }
 
-/// The metrics, with the state a scrape reads set into them.
-pub async fn scrape(State(state): State<AppState>, request: Request) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_canonical());
-    if !may_scrape(peer, request.headers(), &state.config) {
-        return AppError::NotFound.into_response();
-    }
+/// The metrics, with the state a scrape reads set into them (the guard
+/// let only a scraper through).
+pub async fn scrape(State(state): State<AppState>) -> Response {
     let (connections, idle) = state.db.pool_use();
     let snapshot = metrics::Snapshot {
         jobs_running: state.jobs.running(),

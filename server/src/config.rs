@@ -133,3 +133,49 @@ mod tests {
         assert!(!shown.contains("hunter2") && shown.contains("zx:***@db"));
     }
 }
+
+/// The variable naming the configuration file.
+pub const CONFIG_SETTING: &str = "ZHENGXIN_CONFIG";
+/// The configuration file read when [`CONFIG_SETTING`] is not set, if it
+/// exists (the package installs it).
+pub const DEFAULT_CONFIG_FILE: &str = "/etc/zhengxin/zhengxin.conf";
+
+/// Reads the configuration file (`VARIABLE=value` lines, the variables the
+/// command line reads; see deploy/zhengxin.conf) into the environment, so
+/// that every command (`serve`, `init`, `backup`, …) sees the same
+/// settings the service does. A variable already set, or a flag, wins.
+/// A variable that is not one of `known` is refused with its line: a
+/// misspelt setting must not be silently ignored. Returns the file read.
+///
+/// Called by `main` first of all, before any thread exists (it sets
+/// environment variables).
+pub fn load_file(known: &[String]) -> Result<Option<std::path::PathBuf>, String> {
+    let (path, named) = match std::env::var_os(CONFIG_SETTING).filter(|p| !p.is_empty()) {
+        Some(p) => (std::path::PathBuf::from(p), true),
+        None => (std::path::PathBuf::from(DEFAULT_CONFIG_FILE), false),
+    };
+    if !named && !path.exists() {
+        return Ok(None);
+    }
+    let shown = path.display();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut settings = Vec::new();
+    for line in dotenvy::from_read_iter(text.as_bytes()) {
+        let (key, value) = line.map_err(|e| format!("{shown}: {e}"))?;
+        if !known.contains(&key) {
+            let at = text.lines().position(|l| l.trim_start().trim_start_matches("export ").starts_with(&format!("{key}="))).map_or(0, |i| i + 1);
+            let near = known.iter().max_by(|a, b| strsim::jaro_winkler(&key, a).total_cmp(&strsim::jaro_winkler(&key, b)));
+            let hint = near.filter(|k| strsim::jaro_winkler(&key, k) > 0.85).map(|k| format!(" (did you mean {k}?)")).unwrap_or_default();
+            return Err(format!("{shown}, line {at}: {key} is not a setting zhengxin reads{hint}"));
+        }
+        settings.push((key, value));
+    }
+    for (key, value) in settings {
+        if std::env::var_os(&key).is_none() {
+            // SAFETY: `main` calls this before the runtime or any other
+            // thread exists, so nothing reads the environment meanwhile.
+            unsafe { std::env::set_var(key, value) };
+        }
+    }
+    Ok(Some(path))
+}

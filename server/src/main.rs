@@ -52,7 +52,13 @@ fn polars_read_ahead() {
 fn main() -> ExitCode {
     without_huge_pages();
     polars_read_ahead();
-    run()
+    match server::config::load_file(&server::cli::variables()) {
+        Ok(file) => run(file),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Logs to stderr at RUST_LOG's levels, as text or as one JSON object a
@@ -68,9 +74,12 @@ fn logging(format: LogFormat) {
 }
 
 #[tokio::main]
-async fn run() -> ExitCode {
+async fn run(settings: Option<std::path::PathBuf>) -> ExitCode {
     let cli = Cli::parse();
     logging(cli.log_format);
+    if let Some(file) = settings {
+        tracing::debug!(file = %file.display(), "settings read from the configuration file");
+    }
     if !matches!(cli.command, Command::Serve(_)) {
         server::cli::restore_sigpipe();
     }

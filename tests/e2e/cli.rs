@@ -259,3 +259,127 @@ e2e!(the_clock_is_pinned_here_and_in_the_binary, |app| {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("ZHENGXIN_NOW=\"25/11/2026\" is not a time"), "{}", stderr(&out));
 });
+
+/// The configuration file the package installs names every setting
+/// zhengxin reads, and nothing else: a new flag without its line there,
+/// or a line for a setting that went away, fails here.
+#[test]
+fn the_shipped_configuration_file_names_every_setting() {
+    let shipped = include_str!("../../deploy/zhengxin.conf");
+    let mut named: Vec<String> = shipped
+        .lines()
+        // A setting's line, or one commented out (`#VARIABLE=…`, no space).
+        .map(|l| l.strip_prefix('#').unwrap_or(l))
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.to_string()))
+        .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect();
+    named.sort();
+    named.dedup();
+    assert_eq!(named, server::cli::variables());
+}
+
+/// Every command reads the configuration file (ZHENGXIN_CONFIG, else
+/// /etc/zhengxin/zhengxin.conf): the database and keys an operator set
+/// there are the ones `import` uses; the environment wins over the file;
+/// a misspelt setting is refused with its line and the likely name.
+#[test]
+fn commands_read_the_configuration_file_and_refuse_a_misspelt_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("zhengxin.conf");
+    let db = dir.path().join("var/zhengxin.db");
+    let keys = dir.path().join("keys");
+    std::fs::write(
+        &conf,
+        format!(
+            "# as the package ships it\nDATABASE_URL=sqlite://{}\nZHENGXIN_DATA_KEY_FILE={}\nZHENGXIN_AUDIT_KEY_FILE={}\nZHENGXIN_LOG_FORMAT=json\n",
+            db.display(),
+            keys.join("zx.data-key").display(),
+            keys.join("zx.audit-key").display()
+        ),
+    )
+    .unwrap();
+    let examples = crate::support::examples_dir().display().to_string();
+    let conf_text = conf.display().to_string();
+    let out = zhengxin_in(dir.path(), &["import", &examples], &[(server::config::CONFIG_SETTING, &conf_text), ("RUST_LOG", "info")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(db.exists() && keys.join("zx.data-key").exists() && keys.join("zx.audit-key").exists(), "the file's database and keys were used");
+    assert!(!dir.path().join("data").exists(), "not the defaults");
+    let said = stderr(&out);
+    let logs: Vec<&str> = said.lines().filter(|l| l.contains("INFO")).collect();
+    assert!(!logs.is_empty() && logs.iter().all(|l| l.starts_with('{')), "the file's log format: {said}");
+    // The environment wins over the file.
+    let other = dir.path().join("other.db");
+    let out = zhengxin_in(dir.path(), &["import", &examples], &[(server::config::CONFIG_SETTING, &conf_text), ("DATABASE_URL", &format!("sqlite://{}", other.display()))]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(other.exists());
+    // A misspelt setting: refused before anything runs.
+    std::fs::write(&conf, "DATABASE_URL=sqlite:///nowhere/x.db\n\nZHENGXIN_BACKUP_EVRY=24h\n").unwrap();
+    let out = zhengxin_in(dir.path(), &["import", &examples], &[(server::config::CONFIG_SETTING, &conf_text)]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(said.contains(&format!("{conf_text}, line 3: ZHENGXIN_BACKUP_EVRY is not a setting")) && said.contains("did you mean ZHENGXIN_BACKUP_EVERY?"), "{said}");
+    // A file named but missing is an error too; the default one may be absent.
+    let out = zhengxin_in(dir.path(), &["import", &examples], &[(server::config::CONFIG_SETTING, "/nonexistent/zhengxin.conf")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// The service unit the package installs: `systemd-analyze verify` finds
+/// nothing wrong with it (run against this build's binary), and its
+/// confinement stays at an exposure of 2.0 or less in `systemd-analyze
+/// security` (1.5 when written): a weakened unit fails here.
+#[test]
+fn the_service_unit_verifies_and_stays_confined() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("zhengxin.service");
+    std::fs::write(&unit, include_str!("../../deploy/zhengxin.service").replace("/usr/bin/zhengxin", env!("CARGO_BIN_EXE_zhengxin"))).unwrap();
+    let run = |args: &[&str]| std::process::Command::new("systemd-analyze").args(args).arg(&unit).output().expect("systemd-analyze (Debian: apt-get install systemd)");
+    let verified = run(&["verify", "--man=no"]);
+    assert!(verified.status.success() && verified.stderr.is_empty(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let security = run(&["security", "--offline=true", "--threshold=20"]);
+    assert!(security.status.success(), "{}", String::from_utf8_lossy(&security.stdout));
+}
+
+/// The shipped configuration, with its folders moved under a temporary
+/// one, starts a real install as the unit's `ExecStart` does: no demo
+/// data, JSON logs, the health check answering, and the first scheduled
+/// backup taken and verified at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_configuration_starts_a_server_as_the_unit_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().display().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let conf = dir.path().join("zhengxin.conf");
+    let text = include_str!("../../deploy/zhengxin.conf")
+        .replace("/var/lib/zhengxin", &format!("{root}/lib"))
+        .replace("/var/backups/zhengxin", &format!("{root}/backups"))
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
+    std::fs::write(&conf, text).unwrap();
+    let child = crate::support::binary()
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env(server::config::CONFIG_SETTING, &conf)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    let mut backed_up = false;
+    for _ in 0..600 {
+        healthy = healthy || client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status().is_success());
+        backed_up = !server::backups::verified(&dir.path().join("backups")).is_empty();
+        if healthy && backed_up {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut child = child;
+    child.kill().unwrap();
+    let logs = String::from_utf8(child.wait_with_output().unwrap().stderr).unwrap();
+    assert!(healthy && backed_up, "healthy {healthy}, backed up {backed_up}:\n{logs}");
+    assert!(dir.path().join("lib/zhengxin.db").exists() && dir.path().join("lib/keys/zhengxin.data-key").exists());
+    assert!(logs.lines().all(|l| l.starts_with('{')), "JSON logs:\n{logs}");
+    assert!(!logs.contains("演示数据"), "no demo data on a real install:\n{logs}");
+}

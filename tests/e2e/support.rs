@@ -53,6 +53,8 @@ pub fn binary() -> std::process::Command {
     let at = pin_clock();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zhengxin"));
     command.env(server::clock::NOW_VAR, TEST_NOW).env(server::clock::NOW_AT_VAR, at.to_string());
+    // Never the machine's /etc/zhengxin/zhengxin.conf: an empty one.
+    command.env(server::config::CONFIG_SETTING, "/dev/null");
     command
 }
 

@@ -464,14 +464,14 @@ impl ValueEnum for crate::auth::Role {
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "ZHENGXIN_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
     /// Start with an empty database instead of loading the demo data.
-    #[arg(long)]
+    #[arg(long, env = "ZHENGXIN_NO_DEMO")]
     pub no_demo: bool,
     /// Serve a non-loopback address although demo accounts with the
     /// published password exist (a demonstration on a network, on purpose).
-    #[arg(long)]
+    #[arg(long, env = "ZHENGXIN_DEMO_ON_NETWORK")]
     pub demo_on_network: bool,
     /// The address people use, e.g. https://zhengxin.wenzhou.gov.cn behind
     /// nginx. An https:// address makes cookies Secure (with the __Host-
@@ -521,7 +521,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ZHENGXIN_BACKUP_COPY_TO", value_name = "DIR", requires = "backup_every")]
     pub backup_copy_to: Option<PathBuf>,
 
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, env = "ZHENGXIN_DEMO_SCALE", default_value_t = 1.0)]
     pub demo_scale: f64,
 }
 

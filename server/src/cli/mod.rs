@@ -23,6 +23,27 @@ use anyhow::Context;
 use crate::db::Db;
 use crate::scoring;
 
+/// Every environment variable zhengxin reads: those of the command line's
+/// settings, the log level and the snapshot folder (what
+/// deploy/zhengxin.conf may set).
+pub fn variables() -> Vec<String> {
+    fn walk(command: &clap::Command, out: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                out.push(env.to_string_lossy().to_string());
+            }
+        }
+        for sub in command.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut out = vec!["RUST_LOG".to_string(), crate::snapshot::FOLDER_SETTING.to_string()];
+    walk(&<Cli as clap::CommandFactory>::command(), &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Runs one command.
 pub async fn run(cli: Cli) -> anyhow::Result<bool> {
     let url = cli.database_url;

@@ -25,12 +25,6 @@ pub struct Sealed {
     pub totp_secrets: u64,
 }
 
-impl Sealed {
-    fn total(&self) -> u64 {
-        self.person_refs + self.staged_files + self.evidence + self.totp_secrets
-    }
-}
-
 /// Seals every value of `db` stored unsealed, unless that was done; the
 /// last step records that it is done, with an audit entry when anything
 /// was sealed.
@@ -53,7 +47,7 @@ pub async fn run(db: &Db) -> Result<Sealed> {
     let mut tx = db.begin_write().await?;
     sealed.totp_secrets = totp_secrets(&mut tx).await?;
     settings::write(&mut tx, DONE, "v1").await?;
-    if sealed.total() > 0 {
+    if sealed != Sealed::default() {
         let mut audit = AuditLog::open(&mut tx).await?;
         audit.record("system", "data_sealed", "database", db.backend(), serde_json::to_value(sealed).expect("counts serialise"));
         audit.flush(&mut tx).await?;

@@ -7,11 +7,11 @@
 //! directory, a mounted off-site store (等保 level 3, 8.1.4.9 b 异地备份),
 //! where the newest N are kept too.
 //!
-//! A backup is written under a name that sorts by time
-//! (`zhengxin-20261205T220000.db`, `.pgdump` for PostgreSQL) and becomes
-//! one of the N only once verified: a copy that does not restore is
-//! renamed `….unverified` and kept apart (never pruned, never copied), and
-//! the failure is logged and audited. The first backup after a start is
+//! A backup is written as `….checking` and takes its name, one that sorts
+//! by time (`zhengxin-20261205T220000.db`, `.pgdump` for PostgreSQL), only
+//! once verified, so it is one of the N only then: a copy that does not
+//! restore is renamed `….unverified` and kept apart (never pruned, never
+//! copied), and the failure is logged and audited. The first backup after a start is
 //! due when the newest verified one in the directory is `every` old (at
 //! once if there is none), so a restart neither skips nor doubles one.
 //!
@@ -65,6 +65,11 @@ pub fn file_name(at: NaiveDateTime, kind: BackupKind) -> String {
         BackupKind::PgDump => "pgdump",
     };
     format!("zhengxin-{}.{ext}", at.format("%Y%m%dT%H%M%S"))
+}
+
+/// `name` with `suffix` appended (`zhengxin-….db.checking`).
+fn suffixed(dir: &Path, name: &str, suffix: &str) -> PathBuf {
+    dir.join(format!("{name}.{suffix}"))
 }
 
 /// When the backup named `name` was taken, if it is one of ours.
@@ -125,18 +130,21 @@ pub async fn take(db: &Db, url: &str, s: &Schedule, now: NaiveDateTime) -> Resul
     let started = std::time::Instant::now();
     std::fs::create_dir_all(&s.dir).map_err(|source| crate::db::backup::BackupError::Io { path: s.dir.clone(), source })?;
     let kind = if db.backend() == "sqlite" { BackupKind::Sqlite } else { BackupKind::PgDump };
-    let file = s.dir.join(file_name(now, kind));
-    upkeep::backup(db, url, &file, ACTOR).await?;
-    let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-    let unverified = upkeep::verify_backup(db, url, &file, &s.dir).await.err();
+    let name = file_name(now, kind);
+    // Written and checked under another name: only a verified backup ever
+    // carries a backup's name, even if the process stops half-way.
+    let checking = suffixed(&s.dir, &name, "checking");
+    let _ = std::fs::remove_file(&checking);
+    upkeep::backup(db, url, &checking, ACTOR).await?;
+    let bytes = std::fs::metadata(&checking).map(|m| m.len()).unwrap_or(0);
+    let unverified = upkeep::verify_backup(db, url, &checking, &s.dir).await.err();
+    let file = match &unverified {
+        None => s.dir.join(&name),
+        Some(_) => suffixed(&s.dir, &name, "unverified"),
+    };
+    std::fs::rename(&checking, &file).map_err(|source| crate::db::backup::BackupError::Io { path: file.clone(), source })?;
     let mut taken = Taken { file, kind, bytes, seconds: 0.0, unverified, copied: None, removed: Vec::new() };
     if let Some(why) = &taken.unverified {
-        let aside = taken.file.with_extension(format!("{}.unverified", match kind {
-            BackupKind::Sqlite => "db",
-            BackupKind::PgDump => "pgdump",
-        }));
-        let _ = std::fs::rename(&taken.file, &aside);
-        taken.file = aside;
         tracing::error!(file = %taken.file.display(), reason = %why, "a scheduled backup did not restore: kept apart as unverified");
     } else {
         taken.removed = prune(&s.dir, s.keep);

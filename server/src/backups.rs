@@ -159,13 +159,10 @@ pub async fn take(db: &Db, url: &str, s: &Schedule, now: NaiveDateTime) -> Resul
         }
     }
     taken.seconds = started.elapsed().as_secs_f64();
-    match taken.unverified {
-        None => {
-            crate::metrics::get().backup_verified_at.set(crate::metrics::unix_seconds(now));
-        }
-        Some(_) => {
-            crate::metrics::get().backups_unverified.inc();
-        }
+    // (The newest verified backup's time is read from the folder when
+    // the metrics are scraped.)
+    if taken.unverified.is_some() {
+        crate::metrics::get().backups_unverified.inc();
     }
     let detail = serde_json::to_value(&taken).unwrap_or_default();
     let action = if taken.unverified.is_none() { "backup_verified" } else { "backup_unverified" };

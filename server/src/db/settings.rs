@@ -11,22 +11,24 @@ const DEMO: &str = "demo";
 const DEVICE_KEY: &str = "device_cookie_key";
 
 /// The key of device cookies ([`crate::auth::devices`]): the stored one,
-/// or `candidate` stored now if there is none (two processes racing agree
-/// on the first one written).
+/// or `candidate` stored now if there is none.
 pub async fn device_key(db: &Db, candidate: &str) -> Result<String, DbError> {
-    const READ: &str = "SELECT value FROM install_settings WHERE key = $1";
+    stored_or(db, DEVICE_KEY, candidate).await
+}
+
+/// Setting `key`'s stored value, or `candidate` stored now if it has none
+/// (two processes racing agree on the first one written).
+pub async fn stored_or(db: &Db, key: &str, candidate: &str) -> Result<String, DbError> {
     const WRITE: &str = "INSERT INTO install_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
-    let stored: Option<String> = on_db!(db, pool => sqlx::query_scalar::<_, String>(READ).bind(DEVICE_KEY).fetch_optional(pool).await?);
-    if let Some(key) = stored {
-        return Ok(key);
+    if let Some(value) = read(db, key).await? {
+        return Ok(value);
     }
     let mut tx = db.begin_write().await?;
     on_tx!(&mut tx, conn => {
-        sqlx::query(WRITE).bind(DEVICE_KEY).bind(candidate).execute(conn).await?;
+        sqlx::query(WRITE).bind(key).bind(candidate).execute(conn).await?;
     });
     tx.commit().await?;
-    let key: String = on_db!(db, pool => sqlx::query_scalar::<_, String>(READ).bind(DEVICE_KEY).fetch_one(pool).await?);
-    Ok(key)
+    read(db, key).await?.ok_or(DbError::NotFound)
 }
 
 /// Marks the database as holding demo data, in the transaction that
@@ -52,15 +54,6 @@ pub async fn is_demo(db: &Db) -> Result<bool, DbError> {
 pub async fn read(db: &Db, key: &str) -> Result<Option<String>, DbError> {
     const SQL: &str = "SELECT value FROM install_settings WHERE key = $1";
     Ok(on_db!(db, pool => sqlx::query_scalar::<_, String>(SQL).bind(key).fetch_optional(pool).await?))
-}
-
-/// Stores a setting's value in the transaction unless it has one.
-pub async fn write_once(tx: &mut Tx, key: &str, value: &str) -> Result<(), DbError> {
-    const SQL: &str = "INSERT INTO install_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
-    on_tx!(tx, conn => {
-        sqlx::query(SQL).bind(key).bind(value).execute(conn).await?;
-    });
-    Ok(())
 }
 
 /// Stores a setting's value in the transaction, replacing any earlier one.

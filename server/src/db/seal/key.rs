@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use super::super::secret_file::{self, parse_hex_key, random_key};
-use super::super::{Db, DbError};
+use super::super::Db;
 use super::{Cipher, Sealer};
 use crate::hashing::to_hex;
 
@@ -146,9 +146,11 @@ pub async fn load(db: &Db, path: Option<&Path>) -> Result<Sealer, String> {
         ));
     }
     let sealer = key.sealer();
+    // Recorded now for a new database (of two processes racing, the
+    // first one's key is the database's).
     let check = match recorded {
         Some(check) => check,
-        None => record(db, &sealer.check()).await.map_err(|e| e.to_string())?,
+        None => crate::db::settings::stored_or(db, CHECK, &sealer.check()).await.map_err(|e| e.to_string())?,
     };
     if check != sealer.check() {
         return Err(format!(
@@ -158,15 +160,6 @@ pub async fn load(db: &Db, path: Option<&Path>) -> Result<Sealer, String> {
         ));
     }
     Ok(sealer)
-}
-
-/// Records `check` unless a check is there already; returns the one there
-/// now (of two processes racing, the first).
-async fn record(db: &Db, check: &str) -> Result<String, DbError> {
-    let mut tx = db.begin_write().await?;
-    crate::db::settings::write_once(&mut tx, CHECK, check).await?;
-    tx.commit().await?;
-    crate::db::settings::read(db, CHECK).await?.ok_or(DbError::NotFound)
 }
 
 #[cfg(test)]

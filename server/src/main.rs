@@ -49,7 +49,21 @@ fn polars_read_ahead() {
     }
 }
 
+/// Files and folders this process creates are its account's alone
+/// (umask 077): the database, its WAL, backups, snapshots, exports and
+/// reports hold the assessment's records, and an operator's shell (umask
+/// 022) would otherwise make `zhengxin init` or `zhengxin backup` write them
+/// readable by every account on the machine. The service unit sets the
+/// same; this covers the commands typed by hand. Key files are 0600 anyway.
+fn private_files() {
+    // SAFETY: umask only sets the process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 fn main() -> ExitCode {
+    private_files();
     without_huge_pages();
     polars_read_ahead();
     match server::config::load_file(&server::cli::variables()) {

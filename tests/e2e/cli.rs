@@ -383,3 +383,47 @@ async fn the_shipped_configuration_starts_a_server_as_the_unit_would() {
     assert!(logs.lines().all(|l| l.starts_with('{')), "JSON logs:\n{logs}");
     assert!(!logs.contains("演示数据"), "no demo data on a real install:\n{logs}");
 }
+
+/// What the commands write holds the assessment's records, so it is the
+/// account's alone whatever the shell's umask: `init` under an operator's
+/// umask 022 makes a database folder, database and keys no other account
+/// can read, and `zhengxin backup` a private backup.
+#[test]
+fn what_the_commands_write_is_private_under_an_open_umask() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let open_umask = |command: &mut std::process::Command| {
+        // SAFETY: umask only sets the child's file-creation mask, between
+        // fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::umask(0o022);
+                Ok(())
+            });
+        }
+    };
+    let mut init = crate::support::binary();
+    init.args(["init", "--admin", "wang.admin", "--security-admin", "li.sec", "--audit-admin", "zhao.audit"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    open_umask(&mut init);
+    let mut child = init.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"first-admin-secret\nsecurity-secret\naudit-secret-words\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut backup = crate::support::binary();
+    backup.args(["backup", "first-backup.db"]).current_dir(dir.path()).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    open_umask(&mut backup);
+    let out = backup.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = |path: &str| std::fs::metadata(dir.path().join(path)).unwrap().permissions().mode() & 0o777;
+    for (path, wanted) in [("data", 0o700), ("data/zhengxin.db", 0o600), ("data/zhengxin.data-key", 0o600), ("first-backup.db", 0o600)] {
+        assert_eq!(mode(path), wanted, "{path}: {:o}", mode(path));
+    }
+}

@@ -69,7 +69,7 @@ pub async fn none(db: &Db) -> Result<Listing, DbError> {
 pub async fn verify(db: &Db, actor: &str) -> Result<Verification, DbError> {
     let found = crate::db::audit::verify(db).await?;
     let metrics = crate::metrics::get();
-    metrics.audit_verified_at.set(crate::metrics::unix_seconds(crate::clock::now_cst()));
+    metrics.audit_verified_at.set(crate::clock::unix_seconds(crate::clock::now_cst()));
     metrics.audit_intact.set(i64::from(found.problem.is_none()));
     let detail = serde_json::json!({
         "entries": found.entries,

@@ -28,8 +28,16 @@ pub fn now_cst() -> NaiveDateTime {
     cst(Utc::now()) + *SHIFT.get_or_init(TimeDelta::zero)
 }
 
+/// China Standard Time's offset from UTC (no daylight saving time).
+const CST_OFFSET: TimeDelta = TimeDelta::hours(8);
+
 fn cst(t: DateTime<Utc>) -> NaiveDateTime {
-    (t + TimeDelta::hours(8)).naive_utc().trunc_subsecs(0)
+    (t + CST_OFFSET).naive_utc().trunc_subsecs(0)
+}
+
+/// A China Standard Time as Unix seconds (the metrics' timestamps).
+pub fn unix_seconds(at: NaiveDateTime) -> f64 {
+    (at - CST_OFFSET).and_utc().timestamp() as f64
 }
 
 /// Sets the clock so that it read `now` (CST) at the real instant `at`.

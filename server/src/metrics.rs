@@ -142,11 +142,6 @@ pub fn get() -> &'static Metrics {
     METRICS.get_or_init(Metrics::new)
 }
 
-/// A China Standard Time as Unix seconds (for timestamp gauges).
-pub fn unix_seconds(at: chrono::NaiveDateTime) -> f64 {
-    (at - chrono::Duration::hours(8)).and_utc().timestamp() as f64
-}
-
 /// The state a scrape reads: set into the gauges, then rendered.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Snapshot {
@@ -166,7 +161,7 @@ pub fn scrape(now: Snapshot) -> String {
     m.db_connections.set(i64::from(now.db_connections));
     m.db_idle.set(now.db_idle as i64);
     if let Some(at) = now.backup_verified_at {
-        m.backup_verified_at.set(unix_seconds(at));
+        m.backup_verified_at.set(crate::clock::unix_seconds(at));
     }
     m.render()
 }
@@ -194,6 +189,6 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected} not in:\n{text}");
         }
-        assert_eq!(unix_seconds("2026-11-25T08:00:00".parse().unwrap()), 1_795_564_800.0);
+        assert_eq!(crate::clock::unix_seconds("2026-11-25T08:00:00".parse().unwrap()), 1_795_564_800.0);
     }
 }

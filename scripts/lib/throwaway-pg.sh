@@ -25,18 +25,7 @@ pg_bindir() {
     return 1
 }
 
-# A free TCP port, chosen by the kernel (or probed when python3 is missing).
-pg_free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null && return
-    local port
-    for port in $(seq 54320 54420); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return
-        fi
-    done
-    return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 # Runs a PostgreSQL binary as the user the server runs as.
 pg_as_owner() {
@@ -64,7 +53,7 @@ MSG
         return 1
     fi
     PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/zhengxin-pg.XXXXXX")"
-    PG_PORT="$(pg_free_port)"
+    PG_PORT="$(free_port)"
     if [[ "$(id -u)" == 0 ]]; then
         chown postgres "$PG_DIR"
     fi
